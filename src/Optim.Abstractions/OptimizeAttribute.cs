@@ -1,0 +1,56 @@
+using System;
+
+namespace Optim;
+
+/// <summary>
+/// Asks the Optim source generator to complete this partial class with parameter storage, gradient buffers,
+/// optimizer state and allocation-free <c>Step()</c> / <c>ZeroGrad()</c>.
+/// </summary>
+/// <remarks>
+/// Hyperparameters have PyTorch's meaning and PyTorch's names in PascalCase. A hyperparameter left unnamed
+/// takes PyTorch's default for the chosen optimizer. Naming one the optimizer does not use is a warning (OPT0008).
+/// Every value is a compile-time constant, except the learning rate, which the generated
+/// <c>LearningRate</c> property lets you change while training.
+/// </remarks>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class OptimizeAttribute : Attribute
+{
+    /// <summary>Selects the optimization algorithm.</summary>
+    public OptimizeAttribute(Optimizer optimizer) => Optimizer = optimizer;
+
+    /// <summary>The optimization algorithm.</summary>
+    public Optimizer Optimizer { get; }
+
+    /// <summary>Initial learning rate (all optimizers; default 1e-3).</summary>
+    public double Lr { get; set; }
+
+    /// <summary>SGD momentum factor (default 0).</summary>
+    public double Momentum { get; set; }
+
+    /// <summary>SGD dampening for momentum (default 0).</summary>
+    public double Dampening { get; set; }
+
+    /// <summary>SGD Nesterov momentum (default false; needs Momentum &gt; 0 and Dampening = 0).</summary>
+    public bool Nesterov { get; set; }
+
+    /// <summary>Weight decay: L2 penalty for SGD and Adam, decoupled decay for AdamW (default 0; AdamW 0.01).</summary>
+    public double WeightDecay { get; set; }
+
+    /// <summary>Maximize the objective instead of minimizing it (SGD, Adam, AdamW; default false).</summary>
+    public bool Maximize { get; set; }
+
+    /// <summary>Momentum optimizer's averaging coefficient (default 0.9).</summary>
+    public double Beta { get; set; }
+
+    /// <summary>Adam's first-moment coefficient (default 0.9).</summary>
+    public double Beta1 { get; set; }
+
+    /// <summary>Adam's second-moment coefficient (default 0.999).</summary>
+    public double Beta2 { get; set; }
+
+    /// <summary>Adam's term added to the denominator for numerical stability (default 1e-8).</summary>
+    public double Eps { get; set; }
+
+    /// <summary>Use the AMSGrad variant of Adam / AdamW (default false).</summary>
+    public bool Amsgrad { get; set; }
+}

@@ -1,0 +1,93 @@
+using Microsoft.CodeAnalysis;
+
+namespace Optim.Generators.Diagnostics;
+
+/// <summary>Every diagnostic Optim reports. IDs are stable; each has a page in docs/diagnostics.</summary>
+internal static class Descriptors
+{
+    private const string Category = "Optim";
+
+    public static readonly DiagnosticDescriptor TypeMustBePartial = Error(
+        "OPT0001",
+        "Model type must be partial",
+        "'{0}' must be declared partial so that Optim can generate the rest of {1}");
+
+    public static readonly DiagnosticDescriptor ParameterMustBePartial = Error(
+        "OPT0002",
+        "Parameter property must be partial",
+        "Parameter property '{0}' must be declared partial (e.g. 'public partial Span<float> {0} {{ get; }}') so that Optim can provide its storage");
+
+    public static readonly DiagnosticDescriptor ParameterTypeNotSupported = Error(
+        "OPT0003",
+        "Parameter property type must be Span<float> or Span<double>",
+        "Parameter property '{0}' has type '{1}'; a parameter must be Span<float> or Span<double>");
+
+    public static readonly DiagnosticDescriptor DimensionNotPositive = Error(
+        "OPT0004",
+        "Parameter dimensions must be positive",
+        "Dimension {1} of parameter '{0}' is {2}; every dimension must be 1 or greater");
+
+    public static readonly DiagnosticDescriptor TooLarge = Error(
+        "OPT0005",
+        "Parameter or model too large",
+        "{0} has {1} values, more than one arena can hold (at most {2} per buffer)");
+
+    public static readonly DiagnosticDescriptor NoParameters = Error(
+        "OPT0006",
+        "Model declares no parameters",
+        "'{0}' declares no [Parameter] properties; declare at least one, e.g. '[Parameter(5, 10)] public partial Span<float> W {{ get; }}'");
+
+    public static readonly DiagnosticDescriptor HyperparameterInvalid = Error(
+        "OPT0007",
+        "Hyperparameter value is invalid",
+        "{0} = {1} is invalid for {2}: {3}");
+
+    public static readonly DiagnosticDescriptor HyperparameterIgnored = new(
+        "OPT0008",
+        "Hyperparameter is ignored by the chosen optimizer",
+        "{1} does not use {0}; the value is ignored (it uses {2})",
+        Category,
+        DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        helpLinkUri: HelpLink("OPT0008"));
+
+    public static readonly DiagnosticDescriptor LanguageVersionTooLow = Error(
+        "OPT0009",
+        "C# 13 or later is required",
+        "Optim needs C# 13 or later for partial properties, but this project compiles as C# {0}; set <LangVersion>13</LangVersion> (or newer) or use the .NET 9 SDK or newer");
+
+    public static readonly DiagnosticDescriptor MixedElementTypes = Error(
+        "OPT0010",
+        "All parameters of a model must share one element type",
+        "Parameter '{0}' is Span<{1}> but '{2}' is Span<{3}>; all parameters of one model must have the same element type");
+
+    public static readonly DiagnosticDescriptor ParameterShape = Error(
+        "OPT0011",
+        "Parameter property must be a get-only instance property declaration",
+        "Parameter property '{0}' must be declared as '{{ get; }}': an instance property with no setter, body or initializer");
+
+    public static readonly DiagnosticDescriptor MemberNameConflict = Error(
+        "OPT0012",
+        "Member name conflicts with a generated member",
+        "'{0}' already has a member named '{1}', which Optim generates; rename it");
+
+    public static readonly DiagnosticDescriptor UnknownOptimizer = Error(
+        "OPT0013",
+        "Unknown optimizer",
+        "{0} is not an optimizer Optim knows; use a member of Optim.Optimizer");
+
+    public static readonly DiagnosticDescriptor StaticModel = Error(
+        "OPT0014",
+        "Model class must not be static",
+        "'{0}' is static, but a model holds its parameters in instance storage; remove 'static'");
+
+    public static readonly DiagnosticDescriptor InternalError = Error(
+        "OPT0015",
+        "Optim could not generate code",
+        "Optim could not generate code for '{0}': {1}; please report this with the declaration that caused it");
+
+    private static DiagnosticDescriptor Error(string id, string title, string message) =>
+        new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink(id));
+
+    private static string HelpLink(string id) => $"https://github.com/optim-dotnet/optim/blob/main/docs/diagnostics/{id}.md";
+}

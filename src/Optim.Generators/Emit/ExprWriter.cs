@@ -1,0 +1,164 @@
+using System.Collections.Generic;
+using Optim.Generators.Model;
+
+namespace Optim.Generators.Emit;
+
+/// <summary>Where an expression is printed.</summary>
+internal enum ExprMode
+{
+    /// <summary>PyTorch-style math for comments.</summary>
+    Math,
+
+    /// <summary>Per-step scalar C#, in double precision.</summary>
+    StepDouble,
+
+    /// <summary>Element-wise C# on one element (the scalar loop).</summary>
+    Element,
+
+    /// <summary>Element-wise C# on a vector of elements.</summary>
+    Vector,
+}
+
+/// <summary>
+/// Prints an <see cref="Expr"/> tree. Vector and scalar code come from the same tree, printed with the same
+/// parenthesization, so every element sees the same IEEE operations in the same order on every path.
+/// </summary>
+internal sealed class ExprWriter
+{
+    private readonly ExprMode _mode;
+    private readonly ElementType _element;
+    private readonly string _vector;
+    private readonly IReadOnlyDictionary<string, StepScalar> _intermediates;
+
+    public ExprWriter(ExprMode mode, ElementType element, string vector = "", IReadOnlyDictionary<string, StepScalar>? intermediates = null)
+    {
+        _mode = mode;
+        _element = element;
+        _vector = vector;
+        _intermediates = intermediates ?? new Dictionary<string, StepScalar>();
+    }
+
+    /// <summary>Suffix of the broadcast copy of a constant or scalar inside a vector loop.</summary>
+    public const string VectorSuffix = "Vec";
+
+    public string Write(Expr e) => Write(e, out _);
+
+    private static int Precedence(ExprKind kind) => kind switch
+    {
+        ExprKind.Add or ExprKind.Subtract => 1,
+        ExprKind.Multiply or ExprKind.Divide => 2,
+        ExprKind.Negate => 3,
+        _ => 4,
+    };
+
+    private string Write(Expr e, out int precedence)
+    {
+        precedence = Precedence(e.Kind);
+        switch (e.Kind)
+        {
+            case ExprKind.Constant:
+                return _mode switch
+                {
+                    ExprMode.Math => e.Symbol,
+                    ExprMode.StepDouble => Literals.Double(e.Value),
+                    ExprMode.Vector => e.Name + VectorSuffix,
+                    _ => e.Name,
+                };
+            case ExprKind.Variable:
+                return _mode == ExprMode.Math ? e.Symbol : e.Name;
+            case ExprKind.Scalar:
+                if (_mode == ExprMode.Math && _intermediates.TryGetValue(e.Name, out StepScalar? inner))
+                {
+                    // Intermediates are shown by their formula: "γ / (1 − β₁ᵗ)" reads better than a name.
+                    string body = Write(inner.Value, out int innerPrecedence);
+                    return innerPrecedence < 4 ? "(" + body + ")" : body;
+                }
+
+                return _mode switch
+                {
+                    ExprMode.Math => e.Symbol,
+                    ExprMode.Vector => e.Name + VectorSuffix,
+                    _ => e.Name,
+                };
+            case ExprKind.LearningRate:
+            case ExprKind.StepCount:
+                return _mode == ExprMode.Math ? e.Symbol : e.Name;
+            case ExprKind.Negate:
+            {
+                string operand = Operand(e.Left!, 3, parenthesizeEqual: true);
+                return (_mode == ExprMode.Math ? "−" : "-") + operand;
+            }
+
+            case ExprKind.Add:
+            case ExprKind.Subtract:
+            case ExprKind.Multiply:
+            case ExprKind.Divide:
+                return Binary(e, precedence);
+            case ExprKind.SquareRoot:
+                if (_mode == ExprMode.Math)
+                {
+                    return "√" + Operand(e.Left!, 4, parenthesizeEqual: false);
+                }
+
+                return Call("Sqrt", e.Left!);
+            case ExprKind.Maximum:
+                return _mode == ExprMode.Math ? $"max({Write(e.Left!)}, {Write(e.Right!)})" : Call("Max", e.Left!, e.Right!);
+            case ExprKind.Power:
+                if (_mode == ExprMode.Math)
+                {
+                    string exponent = e.Right!.Kind == ExprKind.StepCount ? "ᵗ" : "^" + Operand(e.Right!, 4, parenthesizeEqual: false);
+                    return Operand(e.Left!, 4, parenthesizeEqual: false) + exponent;
+                }
+
+                return $"global::System.Math.Pow({Write(e.Left!)}, {Write(e.Right!)})";
+            case ExprKind.FirstStepSelect:
+                precedence = 4;
+                return _mode == ExprMode.Math
+                    ? $"(t = 1 ? {Write(e.Left!)} : {Write(e.Right!)})"
+                    : $"(t == 1 ? {Write(e.Left!)} : {Write(e.Right!)})";
+            default:
+                return "?";
+        }
+    }
+
+    private string Binary(Expr e, int precedence)
+    {
+        string op = (e.Kind, _mode == ExprMode.Math) switch
+        {
+            (ExprKind.Add, _) => " + ",
+            (ExprKind.Subtract, true) => " − ",
+            (ExprKind.Subtract, false) => " - ",
+            (ExprKind.Multiply, true) => "·",
+            (ExprKind.Multiply, false) => " * ",
+            _ => " / ",
+        };
+
+        // Floating-point operations do not associate: a right operand of equal precedence keeps its parentheses.
+        return Operand(e.Left!, precedence, parenthesizeEqual: false) + op + Operand(e.Right!, precedence, parenthesizeEqual: true);
+    }
+
+    private string Operand(Expr e, int parentPrecedence, bool parenthesizeEqual)
+    {
+        string text = Write(e, out int precedence);
+        bool wrap = precedence < parentPrecedence || (parenthesizeEqual && precedence == parentPrecedence && precedence < 4);
+        return wrap ? "(" + text + ")" : text;
+    }
+
+    private string Call(string function, params Expr[] args)
+    {
+        string owner = _mode switch
+        {
+            ExprMode.Vector => "global::System.Runtime.Intrinsics." + _vector,
+            ExprMode.Element when _element == ElementType.Float && function == "Sqrt" => "global::System.MathF",
+            _ => "global::System.Math",
+        };
+
+        var parts = new string[args.Length];
+        for (int i = 0; i < args.Length; i++)
+        {
+            parts[i] = Write(args[i]);
+        }
+
+        return $"{owner}.{function}({string.Join(", ", parts)})";
+    }
+}

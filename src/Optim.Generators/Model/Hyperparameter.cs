@@ -1,0 +1,55 @@
+using System.Globalization;
+
+namespace Optim.Generators.Model;
+
+/// <summary>The range a hyperparameter's value must lie in.</summary>
+internal enum Constraint
+{
+    /// <summary>A bool flag (stored as 0 or 1).</summary>
+    Flag,
+
+    /// <summary>Finite and greater than 0.</summary>
+    Positive,
+
+    /// <summary>Finite and at least 0.</summary>
+    NonNegative,
+
+    /// <summary>In [0, 1).</summary>
+    HalfOpenUnit,
+
+    /// <summary>In [0, 1].</summary>
+    ClosedUnit,
+}
+
+/// <summary>One named argument of <c>[Optimize]</c>: PascalCase of PyTorch's name, its default and its range.</summary>
+internal sealed record Hyperparameter(string Name, Constraint Constraint, double Default)
+{
+    public bool IsFlag => Constraint == Constraint.Flag;
+
+    /// <summary>Why <paramref name="value"/> is invalid, or null when it is valid.</summary>
+    public string? Check(double value)
+    {
+        if (IsFlag)
+        {
+            return null;
+        }
+
+        if (double.IsNaN(value) || double.IsInfinity(value))
+        {
+            return "it must be a finite number";
+        }
+
+        return Constraint switch
+        {
+            Constraint.Positive when value <= 0 => "it must be greater than 0",
+            Constraint.NonNegative when value < 0 => "it must be 0 or greater",
+            Constraint.HalfOpenUnit when value < 0 || value >= 1 => "it must be in [0, 1)",
+            Constraint.ClosedUnit when value < 0 || value > 1 => "it must be in [0, 1]",
+            _ => null,
+        };
+    }
+
+    public string Format(double value) => IsFlag
+        ? (value != 0 ? "true" : "false")
+        : value.ToString("R", CultureInfo.InvariantCulture);
+}

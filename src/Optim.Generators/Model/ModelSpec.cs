@@ -1,0 +1,52 @@
+using Optim.Generators.Common;
+
+namespace Optim.Generators.Model;
+
+/// <summary>The element type of a model's parameters.</summary>
+internal enum ElementType
+{
+    Float,
+    Double,
+}
+
+/// <summary>The chosen optimizer and the value of every hyperparameter it has (defaults filled in).</summary>
+internal sealed record OptimizerSpec(int Id, EquatableArray<OptimizerSpec.Value> Values)
+{
+    /// <summary>A hyperparameter's value; flags are 0 or 1.</summary>
+    internal sealed record Value(string Name, double Number);
+}
+
+/// <summary>One type declaration to reopen: <c>partial {Keyword} {Name}</c>.</summary>
+/// <param name="Keyword">"class", "record", "struct", ...</param>
+/// <param name="Name">Name with type parameters, e.g. "Model&lt;T&gt;".</param>
+internal sealed record TypeHeader(string Keyword, string Name);
+
+/// <summary>One <c>[Parameter]</c> property.</summary>
+/// <param name="Name">Property name.</param>
+/// <param name="Modifiers">The declaration's modifiers, verbatim (the implementation must repeat them).</param>
+/// <param name="Accessibility">Its accessibility keywords, given to the gradient view too.</param>
+/// <param name="Shape">Dimensions, outermost first (empty for a scalar).</param>
+/// <param name="Offset">Offset of its first element in the parameter section.</param>
+/// <param name="Length">Number of elements.</param>
+internal sealed record ParameterSpec(string Name, string Modifiers, string Accessibility, EquatableArray<int> Shape, int Offset, int Length);
+
+/// <summary>Everything the emitter needs for one model, made only of strings, numbers and equatable arrays.</summary>
+/// <param name="Namespace">Containing namespace, empty for the global namespace.</param>
+/// <param name="ContainingTypes">Types that contain the model, outermost first.</param>
+/// <param name="Type">The model class itself.</param>
+/// <param name="HintName">File name of the generated source.</param>
+/// <param name="Element">Element type of every parameter.</param>
+/// <param name="Parameters">Parameters in declaration order.</param>
+/// <param name="Optimizer">Chosen optimizer and hyperparameters.</param>
+internal sealed record ModelSpec(
+    string Namespace,
+    EquatableArray<TypeHeader> ContainingTypes,
+    TypeHeader Type,
+    string HintName,
+    ElementType Element,
+    EquatableArray<ParameterSpec> Parameters,
+    OptimizerSpec Optimizer)
+{
+    /// <summary>Total number of trainable values.</summary>
+    public int ParameterCount => Parameters.Count == 0 ? 0 : Parameters[Parameters.Count - 1].Offset + Parameters[Parameters.Count - 1].Length;
+}

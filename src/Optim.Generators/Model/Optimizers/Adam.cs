@@ -1,0 +1,75 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using Optim.Generators.Common;
+using static Optim.Generators.Model.Expr;
+
+namespace Optim.Generators.Model.Optimizers;
+
+/// <summary>torch.optim.Adam and torch.optim.AdamW (single-tensor path), as data.</summary>
+internal static class Adam
+{
+    public static OptimizerDefinition Definition { get; } = Define(id: 2, "Adam", defaultWeightDecay: 0, decoupled: false);
+
+    public static OptimizerDefinition AdamWDefinition { get; } = Define(id: 3, "AdamW", defaultWeightDecay: 0.01, decoupled: true);
+
+    private static OptimizerDefinition Define(int id, string name, double defaultWeightDecay, bool decoupled) => new(
+        id,
+        name,
+        ImmutableArray.Create(
+            new Hyperparameter("Lr", Constraint.Positive, 1e-3),
+            new Hyperparameter("Beta1", Constraint.HalfOpenUnit, 0.9),
+            new Hyperparameter("Beta2", Constraint.HalfOpenUnit, 0.999),
+            new Hyperparameter("Eps", Constraint.NonNegative, 1e-8),
+            new Hyperparameter("WeightDecay", Constraint.NonNegative, defaultWeightDecay),
+            new Hyperparameter("Amsgrad", Constraint.Flag, 0),
+            new Hyperparameter("Maximize", Constraint.Flag, 0)),
+        h => Build(h, decoupled));
+
+    private static UpdateRule Build(HyperValues h, bool decoupled)
+    {
+        double beta1 = h["Beta1"], beta2 = h["Beta2"], weightDecay = h["WeightDecay"];
+        var expAvg = new Buffer("expAvg", "m", "exp_avg m (first moment)");
+        var expAvgSq = new Buffer("expAvgSq", "v", "exp_avg_sq v (second moment)");
+        var state = new List<Buffer> { expAvg, expAvgSq };
+        var body = new List<Statement>();
+
+        var biasCorrection1 = new StepScalar("biasCorrection1", "(1 − β₁ᵗ)", One - Pow(Constant("beta1", "β₁", beta1), T), ToKernel: false);
+        var biasCorrection2 = new StepScalar("biasCorrection2", "(1 − β₂ᵗ)", One - Pow(Constant("beta2", "β₂", beta2), T), ToKernel: false);
+        var stepSize = new StepScalar("stepSize", "α", Lr / biasCorrection1.Ref, ToKernel: true);
+        var biasCorrection2Sqrt = new StepScalar("biasCorrection2Sqrt", "√(1 − β₂ᵗ)", Sqrt(biasCorrection2.Ref), ToKernel: true);
+        var scalars = new List<StepScalar> { biasCorrection1, biasCorrection2, stepSize, biasCorrection2Sqrt };
+
+        Expr param = UpdateRule.Param.Value;
+        if (decoupled && weightDecay != 0)
+        {
+            // AdamW: θ ← θ·(1 − γλ) before the Adam update.
+            var decay = new StepScalar("decay", "(1 − γλ)", One - (Lr * Constant("weightDecay", "λ", weightDecay)), ToKernel: true);
+            scalars.Add(decay);
+            body.Add(new Statement(UpdateRule.Param.Name, UpdateRule.Param.Symbol, param * decay.Ref));
+        }
+
+        Expr g = Steps.Gradient(body, h.Flag("Maximize"), decoupled ? 0 : weightDecay);
+        body.Add(new Statement(expAvg.Name, expAvg.Symbol, (Constant("beta1", "β₁", beta1) * expAvg.Value) + (Constant("oneMinusBeta1", "(1 − β₁)", 1 - beta1) * g)));
+        body.Add(new Statement(expAvgSq.Name, expAvgSq.Symbol, (Constant("beta2", "β₂", beta2) * expAvgSq.Value) + (Constant("oneMinusBeta2", "(1 − β₂)", 1 - beta2) * (g * g))));
+
+        Expr second = expAvgSq.Value;
+        if (h.Flag("Amsgrad"))
+        {
+            var maxExpAvgSq = new Buffer("maxExpAvgSq", "v̂", "max_exp_avg_sq v̂ (running maximum of v)");
+            state.Add(maxExpAvgSq);
+            body.Add(new Statement(maxExpAvgSq.Name, maxExpAvgSq.Symbol, Max(maxExpAvgSq.Value, expAvgSq.Value)));
+            second = maxExpAvgSq.Value;
+        }
+
+        body.Add(new Statement("denom", "d", (Sqrt(second) / biasCorrection2Sqrt.Ref) + Constant("eps", "ε", h["Eps"])));
+        body.Add(new Statement(UpdateRule.Param.Name, UpdateRule.Param.Symbol, param - (stepSize.Ref * (expAvg.Value / Variable("denom", "d")))));
+
+        return new UpdateRule(
+            decoupled ? "AdamW" : "Adam",
+            decoupled ? "torch.optim.AdamW" : "torch.optim.Adam",
+            "",
+            state.ToEquatableArray(),
+            scalars.ToEquatableArray(),
+            body.ToEquatableArray());
+    }
+}

@@ -1,0 +1,54 @@
+using Optim.Generators.Common;
+
+namespace Optim.Generators.Model;
+
+/// <summary>An element-wise buffer of the arena: parameters, gradients or one optimizer state.</summary>
+/// <param name="Name">C# identifier used for the buffer's value inside the loop.</param>
+/// <param name="Symbol">Math symbol.</param>
+/// <param name="Description">What the buffer holds, with PyTorch's state name.</param>
+internal sealed record Buffer(string Name, string Symbol, string Description)
+{
+    public Expr Value => Expr.Variable(Name, Symbol);
+}
+
+/// <summary>A scalar computed once per step in double precision, from γ, t and constants.</summary>
+/// <param name="Name">C# identifier.</param>
+/// <param name="Symbol">Math symbol.</param>
+/// <param name="Value">Its expression.</param>
+/// <param name="ToKernel">Rounded to the element type and passed to the element loop (otherwise an intermediate).</param>
+internal sealed record StepScalar(string Name, string Symbol, Expr Value, bool ToKernel)
+{
+    public Expr Ref => Expr.Scalar(Name, Symbol);
+}
+
+/// <summary>
+/// One statement of the element-wise update: <c>Target ← Value</c>. A target that names a buffer writes
+/// the buffer back to the arena; any other target is a temporary.
+/// </summary>
+internal sealed record Statement(string Target, string Symbol, Expr Value)
+{
+    public Expr Ref => Expr.Variable(Target, Symbol);
+}
+
+/// <summary>
+/// An optimizer as data: the state it keeps, the scalars it computes once per step and the element-wise
+/// update. The emitter turns any rule into vector and scalar loops; it knows no optimizer by name.
+/// </summary>
+/// <param name="Title">Display name, e.g. "Adam".</param>
+/// <param name="Reference">What the rule reproduces, e.g. "torch.optim.Adam".</param>
+/// <param name="Settings">The hyperparameters as PyTorch would print them.</param>
+/// <param name="State">State buffers in arena order (after θ and g).</param>
+/// <param name="Scalars">Per-step scalars in evaluation order.</param>
+/// <param name="Body">Element-wise statements in evaluation order.</param>
+internal sealed record UpdateRule(
+    string Title,
+    string Reference,
+    string Settings,
+    EquatableArray<Buffer> State,
+    EquatableArray<StepScalar> Scalars,
+    EquatableArray<Statement> Body)
+{
+    public static Buffer Param { get; } = new("param", "θ", "parameters θ");
+
+    public static Buffer Grad { get; } = new("grad", "g", "gradients g = ∇θ f(θ)");
+}

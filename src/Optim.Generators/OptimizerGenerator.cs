@@ -1,0 +1,86 @@
+using System;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Text;
+using Optim.Generators.Common;
+using Optim.Generators.Diagnostics;
+using Optim.Generators.Emit;
+using Optim.Generators.Model;
+using Optim.Generators.Parsing;
+
+namespace Optim.Generators;
+
+/// <summary>
+/// The Optim source generator. Data flows one way: [Optimize] syntax → <see cref="ModelSpec"/> (parse) →
+/// <see cref="UpdateRule"/> (model) → C# text (emit). Diagnostics travel on their own output, so a change that
+/// only affects diagnostics does not re-emit code.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed class OptimizerGenerator : IIncrementalGenerator
+{
+    /// <summary>Names of the tracked pipeline steps, for incrementality tests.</summary>
+    public static class TrackingNames
+    {
+        public const string Parse = nameof(Parse);
+        public const string Language = nameof(Language);
+        public const string Model = nameof(Model);
+        public const string Diagnostics = nameof(Diagnostics);
+    }
+
+    /// <inheritdoc />
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        var parsed = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                "Optim.OptimizeAttribute",
+                static (node, _) => node is TypeDeclarationSyntax,
+                ModelParser.Parse)
+            .WithTrackingName(TrackingNames.Parse);
+
+        var language = context.ParseOptionsProvider
+            .Select(static (options, _) => options is CSharpParseOptions csharp
+                ? new LanguageFacts((int)csharp.LanguageVersion >= 1300, csharp.LanguageVersion.ToDisplayString())
+                : new LanguageFacts(true, ""))
+            .WithTrackingName(TrackingNames.Language);
+
+        var withLanguage = parsed.Combine(language);
+
+        var models = withLanguage
+            .Select(static (pair, _) => pair.Right.SupportsPartialProperties ? pair.Left.Model : null)
+            .WithTrackingName(TrackingNames.Model);
+
+        var diagnostics = withLanguage
+            .Select(static (pair, _) => pair.Right.SupportsPartialProperties
+                ? pair.Left.Diagnostics
+                : pair.Left.Diagnostics.Concat(new[] { DiagnosticInfo.Create(Descriptors.LanguageVersionTooLow, pair.Left.AttributeLocation, pair.Right.Version) }).ToEquatableArray())
+            .WithTrackingName(TrackingNames.Diagnostics);
+
+        context.RegisterSourceOutput(models, static (output, model) =>
+        {
+            if (model is null)
+            {
+                return;
+            }
+
+            try
+            {
+                UpdateRule rule = OptimizerCatalog.Find(model.Optimizer.Id)!.Build(model.Optimizer);
+                output.AddSource(model.HintName, SourceText.From(ModelEmitter.Emit(model, rule), System.Text.Encoding.UTF8));
+            }
+            catch (Exception exception)
+            {
+                output.ReportDiagnostic(Diagnostic.Create(Descriptors.InternalError, Location.None, model.Type.Name, exception.GetType().Name + ": " + exception.Message));
+            }
+        });
+
+        context.RegisterSourceOutput(diagnostics, static (output, list) =>
+        {
+            foreach (DiagnosticInfo diagnostic in list)
+            {
+                output.ReportDiagnostic(diagnostic.ToDiagnostic());
+            }
+        });
+    }
+}

@@ -1,0 +1,417 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Optim.Generators.Common;
+using Optim.Generators.Diagnostics;
+using Optim.Generators.Emit;
+using Optim.Generators.Model;
+
+namespace Optim.Generators.Parsing;
+
+/// <summary>
+/// The parse room: reads an [Optimize] class and its [Parameter] properties into a <see cref="ModelSpec"/>.
+/// All symbol and syntax work happens here; nothing it returns holds a symbol, node or compilation.
+/// </summary>
+internal static class ModelParser
+{
+    private const string ParameterAttribute = "Optim.ParameterAttribute";
+
+    /// <summary>Array.MaxLength, which the arena (plus its alignment slack) must not exceed.</summary>
+    private const long MaxArrayLength = 0x7FFFFFC7;
+
+    /// <summary>Names the generator adds to the model, which the user's members must not use.</summary>
+    private static readonly string[] GeneratedMembers =
+    {
+        "ParameterCount", "Parameters", "Gradients", "LearningRate", "StepCount", "Step", "ZeroGrad",
+        "OptimStride", "OptimUpdate", "_optimArena", "_optimStep", "_optimLearningRate",
+    };
+
+    public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return ParseCore(context, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            throw;
+        }
+        catch (Exception exception)
+        {
+            // The generator must never throw: turn the surprise into a diagnostic that asks for a report.
+            var location = LocationInfo.From((context.TargetNode as BaseTypeDeclarationSyntax)?.Identifier ?? default);
+            var diagnostic = DiagnosticInfo.Create(Descriptors.InternalError, location, context.TargetSymbol.Name, exception.GetType().Name + ": " + exception.Message);
+            return new ParseResult(null, EquatableArray.Of(diagnostic), location);
+        }
+    }
+
+    private static ParseResult ParseCore(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        var diagnostics = new List<DiagnosticInfo>();
+        if (context.TargetSymbol is not INamedTypeSymbol type || context.TargetNode is not TypeDeclarationSyntax syntax || context.Attributes.Length == 0)
+        {
+            return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty, null);
+        }
+
+        AttributeData attribute = context.Attributes[0];
+        var attributeSyntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
+        LocationInfo? attributeLocation = LocationInfo.From(attributeSyntax) ?? LocationInfo.From(syntax.Identifier);
+        ParseResult Result(ModelSpec? model) => new(model, diagnostics.ToEquatableArray(), attributeLocation);
+
+        bool canEmit = CheckType(type, syntax, diagnostics, cancellationToken);
+
+        // The optimizer. A malformed attribute is the compiler's to report.
+        if (attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Value is not int optimizerId)
+        {
+            return Result(null);
+        }
+
+        OptimizerDefinition? definition = OptimizerCatalog.Find(optimizerId);
+        if (definition is null)
+        {
+            LocationInfo? location = LocationInfo.From(attributeSyntax?.ArgumentList?.Arguments.FirstOrDefault()) ?? attributeLocation;
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.UnknownOptimizer, location, $"Optimizer value {optimizerId}"));
+            return Result(null);
+        }
+
+        OptimizerSpec optimizer = ReadHyperparameters(definition, attribute, attributeSyntax, attributeLocation, diagnostics);
+        int sections = 2 + definition.Build(optimizer).State.Count;
+
+        // Parameters.
+        INamedTypeSymbol? parameterAttribute = context.SemanticModel.Compilation.GetTypeByMetadataName(ParameterAttribute);
+        var parameters = new List<ParameterSpec>();
+        ElementType? element = null;
+        string firstName = "";
+        long offset = 0;
+        bool anyParameter = false;
+        long maxPerBuffer = (MaxArrayLength - 16) / sections / 16 * 16;
+        foreach (ISymbol member in type.GetMembers())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            AttributeData? parameter = member.GetAttributes().FirstOrDefault(a => parameterAttribute is not null && SymbolEqualityComparer.Default.Equals(a.AttributeClass, parameterAttribute));
+            if (parameter is null || member is not IPropertySymbol property)
+            {
+                continue;
+            }
+
+            anyParameter = true;
+            var declaration = property.DeclaringSyntaxReferences
+                .Select(r => r.GetSyntax(cancellationToken))
+                .OfType<PropertyDeclarationSyntax>()
+                .FirstOrDefault();
+            if (declaration is null)
+            {
+                canEmit = false;
+                continue;
+            }
+
+            bool valid = CheckDeclaration(property, declaration, diagnostics);
+            ElementType? propertyElement = ElementOf(property, declaration, diagnostics);
+            if (propertyElement is null)
+            {
+                valid = false;
+            }
+            else if (element is null)
+            {
+                element = propertyElement;
+                firstName = property.Name;
+            }
+            else if (element != propertyElement)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(
+                    Descriptors.MixedElementTypes,
+                    LocationInfo.From(declaration.Type),
+                    property.Name,
+                    propertyElement.Value.Keyword(),
+                    firstName,
+                    element.Value.Keyword()));
+                valid = false;
+            }
+
+            ImmutableArray<int>? shape = ReadShape(property.Name, parameter, diagnostics, maxPerBuffer, cancellationToken);
+            if (!valid || shape is null)
+            {
+                canEmit = false;
+                continue;
+            }
+
+            long length = shape.Value.Aggregate(1L, (product, dimension) => product * dimension);
+            parameters.Add(new ParameterSpec(
+                property.Name,
+                string.Join(" ", declaration.Modifiers.Select(m => m.Text)),
+                string.Join(" ", declaration.Modifiers.Where(m => SyntaxFacts.IsAccessibilityModifier(m.Kind())).Select(m => m.Text)),
+                new EquatableArray<int>(shape.Value),
+                (int)Math.Min(offset, int.MaxValue),
+                (int)length));
+            offset += length;
+        }
+
+        if (!anyParameter)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.NoParameters, LocationInfo.From(syntax.Identifier), type.Name));
+            canEmit = false;
+        }
+        else if (offset > maxPerBuffer)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.TooLarge, LocationInfo.From(syntax.Identifier), $"Model '{type.Name}'", offset.ToString(System.Globalization.CultureInfo.InvariantCulture), maxPerBuffer.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            canEmit = false;
+        }
+
+        canEmit &= CheckNameConflicts(type, parameters, syntax, diagnostics);
+        if (!canEmit || element is null)
+        {
+            return Result(null);
+        }
+
+        return Result(new ModelSpec(
+            Namespace(type),
+            ContainingTypes(type, cancellationToken),
+            Header(type, syntax),
+            HintName(type),
+            element.Value,
+            parameters.ToEquatableArray(),
+            optimizer));
+    }
+
+    /// <summary>The class and every type containing it must be partial; the class must not be static.</summary>
+    private static bool CheckType(INamedTypeSymbol type, TypeDeclarationSyntax syntax, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    {
+        bool ok = true;
+        if (!syntax.Modifiers.Any(SyntaxKind.PartialKeyword))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.TypeMustBePartial, LocationInfo.From(syntax.Identifier), type.Name, "this model"));
+            ok = false;
+        }
+
+        if (type.IsStatic)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.StaticModel, LocationInfo.From(syntax.Identifier), type.Name));
+            ok = false;
+        }
+
+        for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            var declarations = outer.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<TypeDeclarationSyntax>().ToList();
+            TypeDeclarationSyntax? notPartial = declarations.FirstOrDefault(d => !d.Modifiers.Any(SyntaxKind.PartialKeyword));
+            if (notPartial is not null)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Descriptors.TypeMustBePartial, LocationInfo.From(notPartial.Identifier), outer.Name, $"the nested model '{type.Name}'"));
+                ok = false;
+            }
+        }
+
+        return ok;
+    }
+
+    private static OptimizerSpec ReadHyperparameters(
+        OptimizerDefinition definition,
+        AttributeData attribute,
+        AttributeSyntax? attributeSyntax,
+        LocationInfo? attributeLocation,
+        List<DiagnosticInfo> diagnostics)
+    {
+        var values = definition.Hyperparameters.ToDictionary(h => h.Name, h => h.Default);
+        LocationInfo? ArgumentLocation(string name) =>
+            LocationInfo.From(attributeSyntax?.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == name)) ?? attributeLocation;
+
+        foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
+        {
+            Hyperparameter? hyperparameter = definition.Find(named.Key);
+            if (hyperparameter is null)
+            {
+                string accepted = string.Join(", ", definition.Hyperparameters.Select(h => h.Name));
+                diagnostics.Add(DiagnosticInfo.Create(Descriptors.HyperparameterIgnored, ArgumentLocation(named.Key), named.Key, definition.Name, accepted));
+                continue;
+            }
+
+            double? value = named.Value.Value switch
+            {
+                bool flag => flag ? 1 : 0,
+                double number => number,
+                _ => null,
+            };
+            if (value is null)
+            {
+                continue;
+            }
+
+            string? problem = hyperparameter.Check(value.Value);
+            if (problem is null)
+            {
+                values[named.Key] = value.Value;
+            }
+            else
+            {
+                // Keep the default so the rest of the model still generates and only this error shows.
+                diagnostics.Add(DiagnosticInfo.Create(Descriptors.HyperparameterInvalid, ArgumentLocation(named.Key), named.Key, hyperparameter.Format(value.Value), definition.Name, problem));
+            }
+        }
+
+        foreach (ComboError error in definition.CheckCombination(new HyperValues(values.Select(v => new OptimizerSpec.Value(v.Key, v.Value)))).ToList())
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.HyperparameterInvalid, ArgumentLocation(error.Blame), error.Blame, definition.Find(error.Blame)!.Format(values[error.Blame]), definition.Name, error.Reason));
+            values[error.Blame] = definition.Find(error.Blame)!.Default;
+        }
+
+        return new OptimizerSpec(definition.Id, definition.Hyperparameters.Select(h => new OptimizerSpec.Value(h.Name, values[h.Name])).ToEquatableArray());
+    }
+
+    /// <summary>A parameter must be a partial, get-only instance property declaration.</summary>
+    private static bool CheckDeclaration(IPropertySymbol property, PropertyDeclarationSyntax declaration, List<DiagnosticInfo> diagnostics)
+    {
+        bool ok = true;
+        if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.ParameterMustBePartial, LocationInfo.From(declaration.Identifier), property.Name));
+            ok = false;
+        }
+
+        bool getOnly = declaration.AccessorList is { Accessors: { Count: 1 } accessors }
+            && accessors[0].IsKind(SyntaxKind.GetAccessorDeclaration)
+            && accessors[0].Body is null
+            && accessors[0].ExpressionBody is null;
+        if (property.IsStatic || !getOnly || declaration.ExpressionBody is not null || declaration.Initializer is not null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.ParameterShape, LocationInfo.From(declaration.Identifier), property.Name));
+            ok = false;
+        }
+
+        return ok;
+    }
+
+    /// <summary>float for Span&lt;float&gt;, double for Span&lt;double&gt;, otherwise a diagnostic and null.</summary>
+    private static ElementType? ElementOf(IPropertySymbol property, PropertyDeclarationSyntax declaration, List<DiagnosticInfo> diagnostics)
+    {
+        if (property.Type is INamedTypeSymbol { Name: "Span", Arity: 1 } span
+            && span.ContainingNamespace is { Name: "System", ContainingNamespace.IsGlobalNamespace: true })
+        {
+            switch (span.TypeArguments[0].SpecialType)
+            {
+                case SpecialType.System_Single:
+                    return ElementType.Float;
+                case SpecialType.System_Double:
+                    return ElementType.Double;
+            }
+        }
+
+        // An unresolved type is already a compiler error; a second message would only add noise.
+        if (property.Type.TypeKind != TypeKind.Error && !ContainsError(property.Type))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.ParameterTypeNotSupported, LocationInfo.From(declaration.Type), property.Name, property.Type.ToDisplayString()));
+        }
+
+        return null;
+    }
+
+    private static bool ContainsError(ITypeSymbol type) =>
+        type.TypeKind == TypeKind.Error || (type is INamedTypeSymbol named && named.TypeArguments.Any(ContainsError));
+
+    /// <summary>The shape from [Parameter(dims…)], or null after reporting why it is invalid.</summary>
+    private static ImmutableArray<int>? ReadShape(string name, AttributeData parameter, List<DiagnosticInfo> diagnostics, long maxPerBuffer, CancellationToken cancellationToken)
+    {
+        if (parameter.ConstructorArguments.Length != 1 || parameter.ConstructorArguments[0] is not { Kind: TypedConstantKind.Array } array || array.IsNull)
+        {
+            return null;
+        }
+
+        var arguments = (parameter.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax)?.ArgumentList?.Arguments;
+        LocationInfo? attributeLocation = LocationInfo.From(parameter.ApplicationSyntaxReference?.GetSyntax(cancellationToken));
+        LocationInfo? DimensionLocation(int index) =>
+            arguments is { } list && list.Count == array.Values.Length && index < list.Count ? LocationInfo.From(list[index]) : attributeLocation;
+
+        var dimensions = ImmutableArray.CreateBuilder<int>(array.Values.Length);
+        long length = 1;
+        bool ok = true;
+        for (int i = 0; i < array.Values.Length; i++)
+        {
+            if (array.Values[i].Value is not int dimension)
+            {
+                return null;
+            }
+
+            if (dimension <= 0)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Descriptors.DimensionNotPositive, DimensionLocation(i), name, i.ToString(System.Globalization.CultureInfo.InvariantCulture), dimension.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                ok = false;
+            }
+            else
+            {
+                length = Math.Min(length * dimension, long.MaxValue / int.MaxValue);
+            }
+
+            dimensions.Add(dimension);
+        }
+
+        if (ok && length > maxPerBuffer)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.TooLarge, attributeLocation, $"Parameter '{name}'", string.Join(" × ", dimensions), maxPerBuffer.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            ok = false;
+        }
+
+        return ok ? dimensions.ToImmutable() : null;
+    }
+
+    private static bool CheckNameConflicts(INamedTypeSymbol type, List<ParameterSpec> parameters, TypeDeclarationSyntax syntax, List<DiagnosticInfo> diagnostics)
+    {
+        bool ok = true;
+        foreach (string name in GeneratedMembers.Concat(parameters.Select(p => p.Name + "Grad")))
+        {
+            ISymbol? existing = type.GetMembers(name).FirstOrDefault(m => !m.IsImplicitlyDeclared);
+            if (existing is not null)
+            {
+                LocationInfo? location = LocationInfo.From(existing.Locations.FirstOrDefault(l => l.IsInSource)) ?? LocationInfo.From(syntax.Identifier);
+                diagnostics.Add(DiagnosticInfo.Create(Descriptors.MemberNameConflict, location, type.Name, name));
+                ok = false;
+            }
+        }
+
+        return ok;
+    }
+
+    private static string Namespace(INamedTypeSymbol type) =>
+        type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : "";
+
+    private static EquatableArray<TypeHeader> ContainingTypes(INamedTypeSymbol type, CancellationToken cancellationToken)
+    {
+        var headers = new List<TypeHeader>();
+        for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            var declaration = outer.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<TypeDeclarationSyntax>().First();
+            headers.Insert(0, Header(outer, declaration));
+        }
+
+        return headers.ToEquatableArray();
+    }
+
+    private static TypeHeader Header(INamedTypeSymbol type, TypeDeclarationSyntax declaration)
+    {
+        string keyword = declaration switch
+        {
+            RecordDeclarationSyntax record => record.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) ? "record struct" : "record",
+            StructDeclarationSyntax => "struct",
+            InterfaceDeclarationSyntax => "interface",
+            _ => "class",
+        };
+        string name = type.TypeParameters.Length == 0
+            ? type.Name
+            : $"{type.Name}<{string.Join(", ", type.TypeParameters.Select(p => p.Name))}>";
+        return new TypeHeader(keyword, name);
+    }
+
+    private static string HintName(INamedTypeSymbol type)
+    {
+        var parts = new List<string>();
+        for (INamedTypeSymbol? t = type; t is not null; t = t.ContainingType)
+        {
+            parts.Insert(0, t.Arity == 0 ? t.Name : $"{t.Name}_{t.Arity}");
+        }
+
+        string ns = Namespace(type);
+        return (ns.Length > 0 ? ns + "." : "") + string.Join(".", parts) + ".g.cs";
+    }
+}
