@@ -43,6 +43,13 @@ internal sealed class ExprWriter
 
     public string Write(Expr e) => Write(e, out _);
 
+    /// <summary>The expression, parenthesized unless it is an atom or a call (for use after a cast).</summary>
+    public string WriteAtom(Expr e)
+    {
+        string text = Write(e, out int precedence);
+        return precedence < 4 || text.StartsWith("-", System.StringComparison.Ordinal) ? "(" + text + ")" : text;
+    }
+
     private static int Precedence(ExprKind kind) => kind switch
     {
         ExprKind.Add or ExprKind.Subtract => 1,
@@ -112,10 +119,10 @@ internal sealed class ExprWriter
 
                 return $"global::System.Math.Pow({Write(e.Left!)}, {Write(e.Right!)})";
             case ExprKind.FirstStepSelect:
-                precedence = 4;
+                precedence = 0;
                 return _mode == ExprMode.Math
-                    ? $"(t = 1 ? {Write(e.Left!)} : {Write(e.Right!)})"
-                    : $"(t == 1 ? {Write(e.Left!)} : {Write(e.Right!)})";
+                    ? $"{Write(e.Left!)} if t = 1, else {Write(e.Right!)}"
+                    : $"t == 1 ? {Write(e.Left!)} : {Write(e.Right!)}";
             default:
                 return "?";
         }

@@ -210,8 +210,9 @@ internal static class ModelEmitter
 
         foreach (StepScalar scalar in rule.Scalars)
         {
-            string value = step.Write(scalar.Value);
-            w.Line(scalar.ToKernel ? $"{t} {scalar.Name} = ({t})({value});" : $"double {scalar.Name} = {value};");
+            w.Line(scalar.ToKernel
+                ? $"{t} {scalar.Name} = ({t}){step.WriteAtom(scalar.Value)};"
+                : $"double {scalar.Name} = {step.Write(scalar.Value)};");
         }
 
         w.Line();

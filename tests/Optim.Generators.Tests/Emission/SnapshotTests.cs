@@ -1,0 +1,95 @@
+using System.Linq;
+using Optim.Generators.Tests.Infrastructure;
+using Xunit;
+
+namespace Optim.Generators.Tests.Emission;
+
+/// <summary>The emitted source for representative models, compared with committed snapshots.</summary>
+public sealed class SnapshotTests
+{
+    private const string Mlp = """
+        [Parameter(5, 10)] public partial Span<float> W1 { get; }
+        [Parameter(5)]     public partial Span<float> B1 { get; }
+        [Parameter(1, 5)]  public partial Span<float> W2 { get; }
+        [Parameter(1)]     public partial Span<float> B2 { get; }
+        """;
+
+    public static TheoryData<string, string, string> Cases => new()
+    {
+        { "MlpSgd", "Sgd, Lr = 0.1", Mlp },
+        { "MlpSgdNesterov", "Sgd, Lr = 0.01, Momentum = 0.9, Nesterov = true, WeightDecay = 1e-4", Mlp },
+        { "MlpSgdDampeningMaximize", "Sgd, Lr = 0.01, Momentum = 0.9, Dampening = 0.5, Maximize = true", Mlp },
+        { "MlpMomentum", "Momentum, Lr = 0.05, Beta = 0.5", Mlp },
+        { "MlpAdam", "Adam, Lr = 1e-3", Mlp },
+        { "MlpAdamAmsgradWeightDecay", "Adam, Lr = 1e-3, WeightDecay = 0.01, Amsgrad = true, Maximize = true", Mlp },
+        { "MlpAdamW", "AdamW, Lr = 3e-3, WeightDecay = 0.1, Amsgrad = true", Mlp },
+        { "DoubleAdam", "Adam, Lr = 0.01, Beta1 = 0.8, Beta2 = 0.99, Eps = 1e-6", "[Parameter(3, 4)] public partial Span<double> Weights { get; }\n[Parameter(4)] internal partial Span<double> Bias { get; }" },
+        { "ScalarParameter", "Sgd, Lr = 0.5", "[Parameter(1)] public partial Span<float> X { get; }" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Emitted_source_matches_snapshot(string name, string attribute, string members)
+    {
+        string source = $$"""
+            using System;
+            using Optim;
+            using static Optim.Optimizer;
+
+            namespace Demo;
+
+            [Optimize({{attribute}})]
+            public partial class {{name}}
+            {
+            {{members}}
+            }
+            """;
+
+        GeneratorHarness.Run run = GeneratorHarness.Generate(source);
+
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.CompileDiagnostics);
+        var (hintName, text) = Assert.Single(run.Sources);
+        Assert.Equal($"Demo.{name}.g.cs", hintName);
+        Snapshot.Verify(name, text);
+    }
+
+    [Fact]
+    public void Nested_generic_model_in_the_global_namespace_reopens_every_containing_type()
+    {
+        const string source = """
+            using System;
+            using Optim;
+            using static Optim.Optimizer;
+
+            public static partial class Outer
+            {
+                internal partial record Inner<TTag>
+                {
+                    [Optimize(Momentum)]
+                    private sealed partial class Model<T> where T : struct
+                    {
+                        [Parameter] public partial Span<float> Bias { get; }
+                    }
+                }
+            }
+            """;
+
+        GeneratorHarness.Run run = GeneratorHarness.Generate(source);
+
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.CompileDiagnostics);
+        var (hintName, text) = Assert.Single(run.Sources);
+        Assert.Equal("Outer.Inner_1.Model_1.g.cs", hintName);
+        Snapshot.Verify("NestedGeneric", text);
+    }
+
+    [Fact]
+    public void Generated_code_is_identical_across_runs()
+    {
+        string source = "using System; using Optim; using static Optim.Optimizer; [Optimize(Adam)] public partial class M { " + Mlp + " }";
+        string first = GeneratorHarness.Generate(source).Sources.Single().Text;
+        string second = GeneratorHarness.Generate(source).Sources.Single().Text;
+        Assert.Equal(first, second);
+    }
+}

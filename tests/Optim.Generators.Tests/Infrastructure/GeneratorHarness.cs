@@ -1,0 +1,67 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.IO;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Optim.Generators;
+
+namespace Optim.Generators.Tests.Infrastructure;
+
+/// <summary>Runs the Optim generator in-process over source text, as the compiler would.</summary>
+internal static class GeneratorHarness
+{
+    public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.CSharp13);
+
+    private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(() =>
+    {
+        string tpa = (string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!;
+        return tpa.Split(Path.PathSeparator)
+            .Where(path => Path.GetFileName(path).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(path) is "mscorlib.dll" or "netstandard.dll")
+            .Append(typeof(IOptimizable).Assembly.Location)
+            .Distinct()
+            .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))
+            .ToImmutableArray();
+    });
+
+    /// <summary>Compilation of the given sources (file names Model0.cs, Model1.cs, …).</summary>
+    public static CSharpCompilation Compilation(IEnumerable<string> sources, CSharpParseOptions? options = null) =>
+        CSharpCompilation.Create(
+            "Models",
+            sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, options ?? ParseOptions, path: $"Model{i}.cs")),
+            References.Value,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, optimizationLevel: OptimizationLevel.Release));
+
+    public static GeneratorDriver Driver(CSharpParseOptions? options = null) =>
+        CSharpGeneratorDriver.Create(
+            new[] { new OptimizerGenerator().AsSourceGenerator() },
+            parseOptions: options ?? ParseOptions,
+            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+
+    /// <summary>Runs the generator once over <paramref name="sources"/>.</summary>
+    public static Run Generate(params string[] sources) => Generate(sources, null);
+
+    public static Run Generate(IEnumerable<string> sources, CSharpParseOptions? options)
+    {
+        CSharpCompilation compilation = Compilation(sources, options);
+        GeneratorDriver driver = Driver(options).RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> _);
+        return new Run(driver.GetRunResult(), output);
+    }
+
+    /// <summary>One generator run: what it produced and the compilation that includes its output.</summary>
+    public sealed record Run(GeneratorDriverRunResult Result, Compilation Output)
+    {
+        public GeneratorRunResult Generator => Result.Results.Single();
+
+        /// <summary>Diagnostics the generator reported.</summary>
+        public ImmutableArray<Diagnostic> GeneratorDiagnostics => Generator.Diagnostics;
+
+        /// <summary>Compiler errors and warnings of the user code plus the generated code.</summary>
+        public ImmutableArray<Diagnostic> CompileDiagnostics =>
+            Output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToImmutableArray();
+
+        public IReadOnlyList<(string HintName, string Text)> Sources =>
+            Generator.GeneratedSources.Select(s => (s.HintName, s.SourceText.ToString())).ToList();
+    }
+}

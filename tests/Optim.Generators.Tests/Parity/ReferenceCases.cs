@@ -1,0 +1,70 @@
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+using Optim.Generators.Tests.Infrastructure;
+
+namespace Optim.Generators.Tests.Parity;
+
+/// <summary>One trajectory of ../shared/reference/optimizers.json.</summary>
+internal sealed record ReferenceCase(
+    string Name,
+    string Optimizer,
+    IReadOnlyDictionary<string, JsonElement> Hyperparameters,
+    double[] Initial,
+    double[][] Grads,
+    double[][] Params,
+    double Tolerance)
+{
+    /// <summary>The optimizers this project offers, by the file's names.</summary>
+    public static readonly string[] Offered = { "SGD", "Momentum", "Adam", "AdamW" };
+
+    public static IReadOnlyList<ReferenceCase> All { get; } = Load();
+
+    public static IEnumerable<ReferenceCase> OfOfferedOptimizers => All.Where(c => Offered.Contains(c.Optimizer));
+
+    public static ReferenceCase Named(string name) => All.Single(c => c.Name == name);
+
+    /// <summary>
+    /// The file's rule: |x − y| ≤ tolerance·(|y| + 1e-3·max_k |y_k|), with max_k over the element's trajectory.
+    /// Returns the worst ratio of error to allowance over the whole trajectory (≤ 1 passes).
+    /// </summary>
+    public double WorstRatio(IReadOnlyList<double[]> actual, double tolerance)
+    {
+        int size = Initial.Length;
+        var scale = new double[size];
+        for (int i = 0; i < size; i++)
+        {
+            scale[i] = 1e-3 * Params.Max(step => System.Math.Abs(step[i]));
+        }
+
+        double worst = 0;
+        for (int k = 0; k < Params.Length; k++)
+        {
+            for (int i = 0; i < size; i++)
+            {
+                double allowance = tolerance * (System.Math.Abs(Params[k][i]) + scale[i]);
+                double error = System.Math.Abs(actual[k][i] - Params[k][i]);
+                worst = System.Math.Max(worst, allowance == 0 ? (error == 0 ? 0 : double.PositiveInfinity) : error / allowance);
+            }
+        }
+
+        return worst;
+    }
+
+    private static List<ReferenceCase> Load()
+    {
+        string path = Path.Combine(Repository.Shared, "reference", "optimizers.json");
+        using JsonDocument document = JsonDocument.Parse(File.ReadAllText(path));
+        return document.RootElement.GetProperty("cases").EnumerateArray().Select(c => new ReferenceCase(
+            c.GetProperty("name").GetString()!,
+            c.GetProperty("optimizer").GetString()!,
+            c.GetProperty("hyperparameters").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.Clone()),
+            Vector(c.GetProperty("initial")),
+            c.GetProperty("grads").EnumerateArray().Select(Vector).ToArray(),
+            c.GetProperty("params").EnumerateArray().Select(Vector).ToArray(),
+            c.GetProperty("tolerance").GetDouble())).ToList();
+    }
+
+    private static double[] Vector(JsonElement array) => array.EnumerateArray().Select(e => e.GetDouble()).ToArray();
+}

@@ -1,0 +1,68 @@
+using System;
+using Optim;
+using static Optim.Optimizer;
+
+namespace Optim.SimdProbe;
+
+// Sizes 1, 37, 1000 and 3 make every section length and tail shape show up.
+
+[Optimize(Sgd, Lr = 0.1)]
+internal sealed partial class SgdPlain
+{
+    [Parameter(1)] public partial Span<float> A { get; }
+    [Parameter(37)] public partial Span<float> B { get; }
+    [Parameter(10, 100)] public partial Span<float> C { get; }
+    [Parameter(3)] public partial Span<float> D { get; }
+}
+
+[Optimize(Sgd, Lr = 0.01, Momentum = 0.8, Nesterov = true, WeightDecay = 1e-3, Maximize = true)]
+internal sealed partial class SgdNesterov
+{
+    [Parameter(37)] public partial Span<float> A { get; }
+    [Parameter(1000)] public partial Span<float> B { get; }
+}
+
+[Optimize(Sgd, Lr = 0.01, Momentum = 0.9, Dampening = 0.5)]
+internal sealed partial class SgdDampening
+{
+    [Parameter(1041)] public partial Span<float> A { get; }
+}
+
+[Optimize(Momentum, Lr = 0.05, Beta = 0.5)]
+internal sealed partial class HeavyBall
+{
+    [Parameter(5, 10)] public partial Span<float> A { get; }
+    [Parameter(999)] public partial Span<float> B { get; }
+}
+
+[Optimize(Adam, Lr = 1e-3)]
+internal sealed partial class AdamPlain
+{
+    [Parameter(1)] public partial Span<float> A { get; }
+    [Parameter(1040)] public partial Span<float> B { get; }
+}
+
+[Optimize(Adam, Lr = 1e-3, WeightDecay = 0.01, Amsgrad = true, Maximize = true)]
+internal sealed partial class AdamAmsgrad
+{
+    [Parameter(1041)] public partial Span<float> A { get; }
+}
+
+[Optimize(AdamW, Lr = 3e-3, WeightDecay = 0.1)]
+internal sealed partial class AdamWPlain
+{
+    [Parameter(7, 149)] public partial Span<float> A { get; }
+}
+
+[Optimize(Adam, Lr = 0.01, Beta1 = 0.8, Beta2 = 0.99, Eps = 1e-6)]
+internal sealed partial class AdamDouble
+{
+    [Parameter(37)] public partial Span<double> A { get; }
+    [Parameter(1001)] public partial Span<double> B { get; }
+}
+
+[Optimize(Sgd, Lr = 0.01, Momentum = 0.9)]
+internal sealed partial class SgdDouble
+{
+    [Parameter(1003)] public partial Span<double> A { get; }
+}

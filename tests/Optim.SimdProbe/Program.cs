@@ -1,0 +1,51 @@
+using System;
+using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Security.Cryptography;
+using Optim;
+using Optim.SimdProbe;
+
+// Which vector widths this process accelerates: the test checks the DOTNET_Enable* setting took effect.
+Console.WriteLine($"widths: V512={Vector512.IsHardwareAccelerated} V256={Vector256.IsHardwareAccelerated} V128={Vector128.IsHardwareAccelerated}");
+
+using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+Train(new SgdPlain(), hash);
+Train(new SgdNesterov(), hash);
+Train(new SgdDampening(), hash);
+Train(new HeavyBall(), hash);
+Train(new AdamPlain(), hash);
+Train(new AdamAmsgrad(), hash);
+Train(new AdamWPlain(), hash);
+Train(new AdamDouble(), hash);
+Train(new SgdDouble(), hash);
+Console.WriteLine("hash: " + Convert.ToHexString(hash.GetHashAndReset()));
+
+// Fixed pseudo-random parameters and gradients (spanning many magnitudes), 64 steps with a changing
+// learning rate; then every parameter's bits go into the hash.
+static void Train<T>(IOptimizable<T> model, IncrementalHash hash)
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    var random = new Random(1234);
+    Fill(model.Parameters, random);
+    double lr = model.LearningRate;
+    for (int step = 0; step < 64; step++)
+    {
+        model.ZeroGrad();
+        Fill(model.Gradients, random);
+        model.LearningRate = lr * (1 + (step % 5) * 0.1);
+        model.Step();
+    }
+
+    hash.AppendData(MemoryMarshal.AsBytes(model.Parameters));
+}
+
+static void Fill<T>(Span<T> values, Random random)
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    for (int i = 0; i < values.Length; i++)
+    {
+        double magnitude = Math.Pow(10, random.Next(-4, 3));
+        values[i] = T.CreateTruncating((random.NextDouble() * 2 - 1) * magnitude);
+    }
+}
