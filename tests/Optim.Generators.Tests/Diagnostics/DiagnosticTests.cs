@@ -1,0 +1,140 @@
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Optim.Generators.Tests.Infrastructure;
+using Xunit;
+
+namespace Optim.Generators.Tests.Diagnostics;
+
+/// <summary>
+/// Each diagnostic fires on its misuse, at the marked location, and nothing else fires. Sources are written
+/// with [|…|] around the span the diagnostic must point at.
+/// </summary>
+public sealed class DiagnosticTests
+{
+    private const string Usings = "using System;\nusing Optim;\nusing static Optim.Optimizer;\n";
+    private const string W = "[Parameter(3)] public partial Span<float> W { get; }";
+
+    public static TheoryData<string, string> Misuses => new()
+    {
+        // OPT0001: the model and every type containing it must be partial.
+        { "OPT0001", $"[Optimize(Adam)] public class [|M|] {{ {W} }}" },
+        { "OPT0001", $"public class [|Outer|] {{ [Optimize(Adam)] public partial class M {{ {W} }} }}" },
+        // OPT0002: parameter properties must be partial.
+        { "OPT0002", "[Optimize(Adam)] public partial class M { [Parameter(3)] public Span<float> [|W|] { get; } }" },
+        // OPT0003: parameter type.
+        { "OPT0003", "[Optimize(Adam)] public partial class M { [Parameter(3)] public partial [|float[]|] W { get; } }" },
+        { "OPT0003", "[Optimize(Adam)] public partial class M { [Parameter(3)] public partial [|Span<int>|] W { get; } }" },
+        { "OPT0003", "[Optimize(Adam)] public partial class M { [Parameter(3)] public partial [|ReadOnlySpan<float>|] W { get; } }" },
+        // OPT0004: dimensions.
+        { "OPT0004", "[Optimize(Adam)] public partial class M { [Parameter(5, [|0|])] public partial Span<float> W { get; } }" },
+        { "OPT0004", "[Optimize(Adam)] public partial class M { [Parameter([|-3|])] public partial Span<float> W { get; } }" },
+        // OPT0005: a parameter, or the model, larger than one arena holds.
+        { "OPT0005", "[Optimize(Sgd)] public partial class M { [[|Parameter(65536, 65536)|]] public partial Span<float> W { get; } }" },
+        { "OPT0005", "[Optimize(Adam)] public partial class M { [[|Parameter(1000, 1000, 1000)|]] public partial Span<float> W { get; } }" },
+        { "OPT0005", "[Optimize(Adam)] public partial class [|M|] { [Parameter(400_000_000)] public partial Span<float> A { get; } [Parameter(400_000_000)] public partial Span<float> B { get; } }" },
+        // OPT0006: no parameters.
+        { "OPT0006", "[Optimize(Adam)] public partial class [|M|] { public Span<float> W => default; }" },
+        // OPT0007: hyperparameters out of range, and invalid combinations.
+        { "OPT0007", $"[Optimize(Adam, [|Lr = -1|])] public partial class M {{ {W} }}" },
+        { "OPT0007", $"[Optimize(Adam, [|Lr = 0|])] public partial class M {{ {W} }}" },
+        { "OPT0007", $"[Optimize(Sgd, [|Lr = double.NaN|])] public partial class M {{ {W} }}" },
+        { "OPT0007", $"[Optimize(Adam, [|Beta1 = 1.0|])] public partial class M {{ {W} }}" },
+        { "OPT0007", $"[Optimize(AdamW, [|Beta2 = -0.1|])] public partial class M {{ {W} }}" },
+        { "OPT0007", $"[Optimize(Momentum, [|Beta = 1|])] public partial class M {{ {W} }}" },
+        { "OPT0007", $"[Optimize(Adam, [|Eps = -1e-8|])] public partial class M {{ {W} }}" },
+        { "OPT0007", $"[Optimize(Sgd, [|Momentum = -0.9|])] public partial class M {{ {W} }}" },
+        { "OPT0007", $"[Optimize(Adam, [|WeightDecay = -0.01|])] public partial class M {{ {W} }}" },
+        { "OPT0007", $"[Optimize(Sgd, Lr = 0.1, [|Nesterov = true|])] public partial class M {{ {W} }}" },
+        { "OPT0007", $"[Optimize(Sgd, Momentum = 0.9, Dampening = 0.1, [|Nesterov = true|])] public partial class M {{ {W} }}" },
+        { "OPT0007", $"[Optimize(Sgd, [|Lr = double.PositiveInfinity|])] public partial class M {{ {W} }}" },
+        // OPT0008 (warning): a hyperparameter the optimizer does not use.
+        { "OPT0008", $"[Optimize(Momentum, [|Eps = 1e-8|])] public partial class M {{ {W} }}" },
+        { "OPT0008", $"[Optimize(Sgd, [|Amsgrad = true|])] public partial class M {{ {W} }}" },
+        { "OPT0008", $"[Optimize(Adam, [|Momentum = 0.9|])] public partial class M {{ {W} }}" },
+        // OPT0010: mixed element types.
+        { "OPT0010", "[Optimize(Adam)] public partial class M { [Parameter(3)] public partial Span<float> A { get; } [Parameter(3)] public partial [|Span<double>|] B { get; } }" },
+        // OPT0011: not a get-only instance property declaration.
+        { "OPT0011", "[Optimize(Adam)] public partial class M { [Parameter(3)] public partial Span<float> [|W|] { get; set; } }" },
+        { "OPT0011", "[Optimize(Adam)] public partial class M { [Parameter(3)] public static partial Span<float> [|W|] { get; } }" },
+        // OPT0012: a member whose name Optim generates.
+        { "OPT0012", $"[Optimize(Adam)] public partial class M {{ {W} public void [|Step|]() {{ }} }}" },
+        { "OPT0012", $"[Optimize(Adam)] public partial class M {{ {W} public int [|WGrad|] => 0; }}" },
+        // OPT0013: an enum value that names no optimizer.
+        { "OPT0013", $"[Optimize([|(Optimizer)42|])] public partial class M {{ {W} }}" },
+        // OPT0014: static model.
+        { "OPT0014", $"[Optimize(Adam)] public static partial class [|M|] {{ {W} }}" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Misuses))]
+    public void Diagnostic_fires_at_the_marked_location_and_nothing_else_fires(string id, string marked)
+    {
+        MarkedSource source = MarkedSource.Parse(Usings + marked);
+
+        GeneratorHarness.Run run = GeneratorHarness.Generate(source.Text);
+
+        Assert.Null(run.Generator.Exception);
+        var reported = run.GeneratorDiagnostics.Select(d => $"{d.Id} {d.Location.SourceSpan}").ToList();
+        var expected = source.Spans.Select(span => $"{id} {span}").ToList();
+        Assert.Equal(expected, reported);
+        Diagnostic diagnostic = run.GeneratorDiagnostics.Single();
+        Assert.Equal(id == "OPT0008" ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.EndsWith($"/docs/diagnostics/{id}.md", diagnostic.Descriptor.HelpLinkUri, System.StringComparison.Ordinal);
+        Assert.True(System.IO.File.Exists(System.IO.Path.Combine(Repository.Root, "docs", "diagnostics", id + ".md")), $"docs/diagnostics/{id}.md is missing");
+    }
+
+    [Fact]
+    public void OPT0009_fires_on_a_language_version_without_partial_properties()
+    {
+        MarkedSource source = MarkedSource.Parse(Usings + $"[[|Optimize(Adam)|]] public partial class M {{ {W} }}");
+        var csharp12 = GeneratorHarness.ParseOptions.WithLanguageVersion(Microsoft.CodeAnalysis.CSharp.LanguageVersion.CSharp12);
+
+        GeneratorHarness.Run run = GeneratorHarness.Generate(new[] { source.Text }, csharp12);
+
+        Diagnostic diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("OPT0009", diagnostic.Id);
+        Assert.Equal(source.Spans.Single(), diagnostic.Location.SourceSpan);
+        Assert.Contains("12.0", diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture), System.StringComparison.Ordinal);
+        Assert.Empty(run.Sources);
+    }
+
+    [Fact]
+    public void Hyperparameter_errors_still_generate_the_model_so_only_the_real_error_shows()
+    {
+        GeneratorHarness.Run run = GeneratorHarness.Generate(Usings + $"[Optimize(Adam, Lr = -1)] public partial class M {{ {W} }}");
+
+        Assert.Equal("OPT0007", Assert.Single(run.GeneratorDiagnostics).Id);
+        Assert.Single(run.Sources);
+        Assert.Empty(run.CompileDiagnostics);
+    }
+
+    [Fact]
+    public void Messages_name_the_problem()
+    {
+        GeneratorHarness.Run run = GeneratorHarness.Generate(Usings + $"[Optimize(Adam, Beta2 = 1.5)] public partial class M {{ {W} }}");
+
+        string message = Assert.Single(run.GeneratorDiagnostics).GetMessage(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal("Beta2 = 1.5 is invalid for Adam: it must be in [0, 1)", message);
+    }
+
+    public static TheoryData<string> ValidModels => new()
+    {
+        $"[Optimize(Adam, Lr = 1e-3)] public partial class M {{ {W} }}",
+        "[Optimize(Sgd, Lr = 0.1, Momentum = 0.9, Nesterov = true, WeightDecay = 1e-4, Maximize = true)] internal sealed partial class M { [Parameter(2, 3, 4)] internal partial Span<double> W { get; } [Parameter] private partial Span<double> S { get; } }",
+        "[Optimize(Momentum, Beta = 0)] public partial record R { [Parameter(1)] public partial Span<float> W { get; } }",
+        $"public partial class Outer {{ [Optimize(AdamW, Amsgrad = true)] protected internal partial class M<T> where T : class {{ {W} }} }}",
+        $"namespace A.B {{ [Optimize(Sgd, Momentum = 0.5, Dampening = 1)] public abstract partial class M {{ {W} }} }}",
+        $"[Optimize(Adam)] public partial class Split {{ {W} }} public partial class Split {{ [Parameter(2)] public partial Span<float> V {{ get; }} }}",
+    };
+
+    [Theory]
+    [MemberData(nameof(ValidModels))]
+    public void Valid_models_produce_no_diagnostic_and_compile_cleanly(string model)
+    {
+        GeneratorHarness.Run run = GeneratorHarness.Generate(Usings + model);
+
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.CompileDiagnostics);
+        Assert.Single(run.Sources);
+    }
+}
