@@ -1,0 +1,88 @@
+using System;
+using System.Linq;
+using CsCheck;
+using Optim.Generators.Tests.Infrastructure;
+using Xunit;
+
+namespace Optim.Generators.Tests.Diagnostics;
+
+/// <summary>Broken and half-typed code never makes the generator throw (no AD0001 / CS8785).</summary>
+public sealed class RobustnessTests
+{
+    private const string Valid = """
+        using System;
+        using Optim;
+        using static Optim.Optimizer;
+
+        namespace Demo
+        {
+            [Optimize(Adam, Lr = 1e-3, Beta1 = 0.8, Amsgrad = true)]
+            public partial class Mlp
+            {
+                [Parameter(5, 10)] public partial Span<float> W1 { get; }
+                [Parameter(5)] public partial Span<float> B1 { get; }
+                [Parameter] public partial Span<float> Scale { get; }
+            }
+        }
+        """;
+
+    public static TheoryData<string> Broken => new()
+    {
+        "[Optimize(",
+        "[Optimize(Adam, Lr = )] public partial class M { }",
+        "[Optimize(Adam, Lr = \"fast\")] public partial class M { [Parameter(3)] public partial Span<float> W { get; } }",
+        "[Optimize(Adam, Nesterov = 1)] public partial class M { [Parameter(3)] public partial Span<float> W { get; } }",
+        "[Optimize] public partial class M { [Parameter(3)] public partial Span<float> W { get; } }",
+        "[Optimize(Adam, Adam)] public partial class M { [Parameter(3)] public partial Span<float> W { get; } }",
+        "[Optimize(Unknown)] public partial class M { [Parameter(3)] public partial Span<float> W { get; } }",
+        "[Optimize(Adam)] public partial class M { [Parameter(3,] public partial Span<float> W { get; } }",
+        "[Optimize(Adam)] public partial class M { [Parameter(\"3\")] public partial Span<float> W { get; } }",
+        "[Optimize(Adam)] public partial class M { [Parameter(null)] public partial Span<float> W { get; } }",
+        "[Optimize(Adam)] public partial class M { [Parameter(new int[0])] public partial Span<float> W { get; } }",
+        "[Optimize(Adam)] public partial class M { [Parameter(3)] public partial Span<Missing> W { get; } }",
+        "[Optimize(Adam)] public partial class M { [Parameter(3)] public partial Span<float> W { get; } [Parameter(3)] public partial Span<float> W { get; } }",
+        "[Optimize(Adam)] public partial class M { [Parameter(3)] public partial Span<float> W",
+        "[Optimize(Adam)] public partial class M { [Parameter(3)] public Span<float> W() => default; }",
+        "[Optimize(Adam)] public partial class M { [Parameter(3)] public partial Span<float> this[int i] { get; } }",
+        "[Optimize(Adam)] public partial struct S { [Parameter(3)] public partial Span<float> W { get; } }",
+        "[Optimize(Adam)] public partial interface I { [Parameter(3)] Span<float> W { get; } }",
+        "[Optimize(Adam)] public enum E { A }",
+        "[Optimize(Adam)] public delegate void D();",
+        "[Optimize(Adam)] [Optimize(Sgd)] public partial class M { [Parameter(3)] public partial Span<float> W { get; } }",
+        "public partial class M { [Parameter(3)] public partial Span<float> W { get; } }",
+        "[Optim.Optimize(Optim.Optimizer.Adam)] partial class",
+        "[Optimize(Adam)] public partial class M<T> { [Parameter(3)] public partial Span<T> W { get; } }",
+    };
+
+    [Theory]
+    [MemberData(nameof(Broken))]
+    public void Broken_code_never_makes_the_generator_throw(string code)
+    {
+        GeneratorHarness.Run run = GeneratorHarness.Generate("using System;\nusing Optim;\nusing static Optim.Optimizer;\n" + code);
+
+        Assert.Null(run.Generator.Exception);
+        Assert.DoesNotContain(run.GeneratorDiagnostics, d => d.Id == "OPT0015");
+        Assert.DoesNotContain(run.Output.GetDiagnostics(), d => d.Id is "CS8785" or "AD0001");
+    }
+
+    [Fact]
+    public void Randomly_mangled_models_never_make_the_generator_throw()
+    {
+        // Delete a random slice of a valid model and insert a random fragment: half-typed code as an editor sees it.
+        string[] fragments = { "", "(", ")", "]", "[", ",", "-", "0", "1e9", "partial", "static", "{", "}", ";", "\"", "Lr =", "get; set;", "double", "Parameter(" };
+        Gen<string> mangled =
+            from start in Gen.Int[0, Valid.Length - 1]
+            from length in Gen.Int[0, 40]
+            from fragment in Gen.OneOf(fragments)
+            select Valid.Remove(start, Math.Min(length, Valid.Length - start)).Insert(start, fragment);
+
+        mangled.Sample(
+            source =>
+            {
+                GeneratorHarness.Run run = GeneratorHarness.Generate(source);
+                return run.Generator.Exception is null && run.GeneratorDiagnostics.All(d => d.Id != "OPT0015");
+            },
+            iter: 300,
+            threads: 1);
+    }
+}

@@ -1,0 +1,141 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Linq;
+using System.Reflection;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Optim.Generators.Tests.Infrastructure;
+using Xunit;
+
+namespace Optim.Generators.Tests.Incrementality;
+
+/// <summary>The pipeline caches: unrelated edits re-run nothing, and no step output holds compiler objects.</summary>
+public sealed class IncrementalityTests
+{
+    private const string Model = """
+        using System;
+        using Optim;
+        using static Optim.Optimizer;
+
+        [Optimize(Adam, Lr = 1e-3)]
+        public partial class Mlp
+        {
+            [Parameter(5, 10)] public partial Span<float> W1 { get; }
+            [Parameter(5)] public partial Span<float> B1 { get; }
+        }
+        """;
+
+    private const string Other = "public static class Helper { public static int Value => 1; }";
+
+    private static readonly string[] TrackedSteps =
+    {
+        OptimizerGenerator.TrackingNames.Parse,
+        OptimizerGenerator.TrackingNames.Language,
+        OptimizerGenerator.TrackingNames.Model,
+        OptimizerGenerator.TrackingNames.Diagnostics,
+    };
+
+    [Fact]
+    public void Unrelated_edit_leaves_every_tracked_step_cached_or_unchanged()
+    {
+        var (first, second) = RunTwice(Model, Model, Other, Other.Replace("=> 1", "=> 2", StringComparison.Ordinal));
+
+        Assert.Single(first.GeneratedSources);
+        foreach (string step in TrackedSteps)
+        {
+            Assert.True(second.TrackedSteps.ContainsKey(step), $"step {step} was not tracked");
+            var reasons = second.TrackedSteps[step].SelectMany(s => s.Outputs).Select(o => o.Reason).ToList();
+            Assert.All(reasons, reason => Assert.True(reason is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{step}: {reason}"));
+        }
+
+        Assert.All(second.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs), o => Assert.Equal(IncrementalStepRunReason.Cached, o.Reason));
+    }
+
+    [Fact]
+    public void Diagnostic_only_change_does_not_re_emit_code()
+    {
+        // Adding an argument Adam ignores changes the diagnostics (OPT0008) but not the model.
+        string withWarning = Model.Replace("Lr = 1e-3", "Lr = 1e-3, Momentum = 0.9", StringComparison.Ordinal);
+        var (_, second) = RunTwice(Model, withWarning, Other, Other);
+
+        Assert.All(Reasons(second, OptimizerGenerator.TrackingNames.Model), r => Assert.True(r is IncrementalStepRunReason.Unchanged or IncrementalStepRunReason.Cached, r.ToString()));
+        Assert.Contains(IncrementalStepRunReason.Modified, Reasons(second, OptimizerGenerator.TrackingNames.Diagnostics));
+    }
+
+    [Fact]
+    public void Changing_a_hyperparameter_re_emits_code()
+    {
+        var (_, second) = RunTwice(Model, Model.Replace("Lr = 1e-3", "Lr = 1e-2", StringComparison.Ordinal), Other, Other);
+
+        Assert.Contains(IncrementalStepRunReason.Modified, Reasons(second, OptimizerGenerator.TrackingNames.Model));
+    }
+
+    [Fact]
+    public void Step_outputs_hold_no_symbol_syntax_or_compilation()
+    {
+        var (first, _) = RunTwice(Model, Model, Other, Other);
+
+        foreach (string step in TrackedSteps)
+        {
+            foreach (object value in first.TrackedSteps[step].SelectMany(s => s.Outputs).Select(o => o.Value))
+            {
+                AssertNoCompilerObjects(value, step, new HashSet<object>(ReferenceEqualityComparer.Instance));
+            }
+        }
+    }
+
+    private static IEnumerable<IncrementalStepRunReason> Reasons(GeneratorRunResult result, string step) =>
+        result.TrackedSteps[step].SelectMany(s => s.Outputs).Select(o => o.Reason);
+
+    private static (GeneratorRunResult First, GeneratorRunResult Second) RunTwice(string model1, string model2, string other1, string other2)
+    {
+        CSharpCompilation compilation = GeneratorHarness.Compilation(new[] { model1, other1 });
+        GeneratorDriver driver = GeneratorHarness.Driver().RunGenerators(compilation);
+        GeneratorRunResult first = driver.GetRunResult().Results.Single();
+
+        SyntaxTree[] trees = compilation.SyntaxTrees.ToArray();
+        CSharpCompilation edited = compilation
+            .ReplaceSyntaxTree(trees[0], trees[0].WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(model2)))
+            .ReplaceSyntaxTree(trees[1], trees[1].WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(other2)));
+        driver = driver.RunGenerators(edited);
+        return (first, driver.GetRunResult().Results.Single());
+    }
+
+    /// <summary>Walks an output's object graph and fails on anything that would pin a compilation.</summary>
+    private static void AssertNoCompilerObjects(object? value, string step, HashSet<object> seen)
+    {
+        if (value is null || value is string || value.GetType().IsPrimitive || value.GetType().IsEnum || value is DiagnosticDescriptor)
+        {
+            return;
+        }
+
+        Assert.False(
+            value is ISymbol or SyntaxNode or SyntaxTree or Compilation or SemanticModel or Location or AttributeData,
+            $"step {step} holds a {value.GetType().Name}");
+
+        if (!value.GetType().IsValueType && !seen.Add(value))
+        {
+            return;
+        }
+
+        if (value is IEnumerable items)
+        {
+            foreach (object? item in items)
+            {
+                AssertNoCompilerObjects(item, step, seen);
+            }
+        }
+
+        for (Type? type = value.GetType(); type is not null && type != typeof(object); type = type.BaseType)
+        {
+            foreach (FieldInfo field in type.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
+            {
+                if (!field.FieldType.IsPointer)
+                {
+                    AssertNoCompilerObjects(field.GetValue(value), step, seen);
+                }
+            }
+        }
+    }
+}
