@@ -29,13 +29,25 @@ internal sealed class ExprWriter
     private readonly ElementType _element;
     private readonly string _vector;
     private readonly IReadOnlyDictionary<string, StepScalar> _intermediates;
+    private readonly IReadOnlyDictionary<string, string> _renames;
 
-    public ExprWriter(ExprMode mode, ElementType element, string vector = "", IReadOnlyDictionary<string, StepScalar>? intermediates = null)
+    /// <param name="mode">What to print.</param>
+    /// <param name="element">The element type of element-wise code.</param>
+    /// <param name="vector">Vector type name ("Vector256") in vector mode.</param>
+    /// <param name="intermediates">Math mode: scalars printed by their formula instead of their symbol.</param>
+    /// <param name="renames">C# modes: scalars printed as another identifier (a field, say).</param>
+    public ExprWriter(
+        ExprMode mode,
+        ElementType element,
+        string vector = "",
+        IReadOnlyDictionary<string, StepScalar>? intermediates = null,
+        IReadOnlyDictionary<string, string>? renames = null)
     {
         _mode = mode;
         _element = element;
         _vector = vector;
         _intermediates = intermediates ?? new Dictionary<string, StepScalar>();
+        _renames = renames ?? new Dictionary<string, string>();
     }
 
     /// <summary>Suffix of the broadcast copy of a constant or scalar inside a vector loop.</summary>
@@ -85,7 +97,7 @@ internal sealed class ExprWriter
                 {
                     ExprMode.Math => e.Symbol,
                     ExprMode.Vector => e.Name + VectorSuffix,
-                    _ => e.Name,
+                    _ => _renames.TryGetValue(e.Name, out string? renamed) ? renamed : e.Name,
                 };
             case ExprKind.LearningRate:
             case ExprKind.StepCount:

@@ -105,7 +105,18 @@ internal static class ModelEmitter
         w.Line(GeneratedCode);
         w.Line($"private double _optimLearningRate = {Literals.Double(Lr(model))};");
         w.Line();
+        foreach (StepAccumulator accumulator in rule.Accumulators)
+        {
+            w.Line($"/// <summary>{accumulator.Symbol} after the last step, carried from step to step.</summary>");
+            w.Line(GeneratedCode);
+            w.Line($"private double {FieldName(accumulator)} = {Literals.Double(accumulator.Initial)};");
+            w.Line();
+        }
     }
+
+    /// <summary>The field that carries an accumulator between steps.</summary>
+    public static string FieldName(StepAccumulator accumulator) =>
+        "_optim" + char.ToUpperInvariant(accumulator.Name[0]) + accumulator.Name.Substring(1);
 
     private static double Lr(ModelSpec model) => model.Optimizer.Values.First(v => v.Name == "Lr").Number;
 
@@ -181,6 +192,11 @@ internal static class ModelEmitter
         w.Line($"/// One {rule.Title} step over every parameter, using the gradients as they stand:");
         w.Line("/// <code>");
         w.Line("/// t ← t + 1");
+        foreach (StepAccumulator accumulator in rule.Accumulators)
+        {
+            w.Line($"/// {accumulator.Symbol} ← {math.Write(accumulator.Update)}   (starts at {Literals.Double(accumulator.Initial)})");
+        }
+
         foreach (StepScalar scalar in rule.Scalars.Where(s => s.ToKernel))
         {
             string formula = math.Write(scalar.Value);
@@ -197,15 +213,24 @@ internal static class ModelEmitter
         }
 
         w.Line("/// </code>");
+        if (rule.Note.Length > 0)
+        {
+            w.Line($"/// {rule.Note}");
+        }
+
         w.Line("/// </summary>");
         w.Line(GeneratedCode);
         w.Open("public void Step()");
-        w.Line("long t = ++_optimStep;");
-        if (rule.Scalars.Count > 0)
+        bool usesStep = rule.Scalars.Select(s => s.Value).Concat(rule.Accumulators.Select(a => a.Update))
+            .Any(e => Uses(e, ExprKind.StepCount) || Uses(e, ExprKind.FirstStepSelect));
+        w.Line(usesStep ? "long t = ++_optimStep;" : "_optimStep++;");
+        w.Line("double lr = _optimLearningRate;");
+        w.Line();
+        w.Line($"// Per-step scalars: computed once in double precision, as PyTorch does, then rounded to {t}.");
+        foreach (StepAccumulator accumulator in rule.Accumulators)
         {
-            w.Line("double lr = _optimLearningRate;");
-            w.Line();
-            w.Line($"// Per-step scalars: computed once in double precision, as PyTorch does, then rounded to {t}.");
+            var advance = new ExprWriter(ExprMode.StepDouble, model.Element, renames: new Dictionary<string, string> { [accumulator.Name] = FieldName(accumulator) });
+            w.Line($"double {accumulator.Name} = {FieldName(accumulator)} = {advance.Write(accumulator.Update)};");
         }
 
         foreach (StepScalar scalar in rule.Scalars)
@@ -314,6 +339,8 @@ internal static class ModelEmitter
             w.Line($"{prefix}{statement.Target} = {writer.Write(statement.Value)};");
         }
     }
+
+    private static bool Uses(Expr? e, ExprKind kind) => e is not null && (e.Kind == kind || Uses(e.Left, kind) || Uses(e.Right, kind));
 
     private static void CollectConstants(Expr? e, SortedDictionary<string, double> constants)
     {

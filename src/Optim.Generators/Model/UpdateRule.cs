@@ -22,6 +22,24 @@ internal sealed record StepScalar(string Name, string Symbol, Expr Value, bool T
 }
 
 /// <summary>
+/// A double kept from step to step and advanced once per step before the scalars are computed:
+/// <c>Name ← Update</c>, starting at <paramref name="Initial"/>. Running powers β^t use it, so a step costs
+/// one multiply instead of a Math.Pow call.
+/// </summary>
+/// <param name="Name">C# identifier (the field is _optim + Name in PascalCase).</param>
+/// <param name="Symbol">Math symbol.</param>
+/// <param name="Initial">Value before the first step.</param>
+/// <param name="Update">The next value, in terms of the current one (referenced as a scalar of the same name).</param>
+internal sealed record StepAccumulator(string Name, string Symbol, double Initial, Expr Update)
+{
+    public Expr Ref => Expr.Scalar(Name, Symbol);
+
+    /// <summary>A running power base^t: starts at 1 and is multiplied by <paramref name="base"/> every step.</summary>
+    public static StepAccumulator Power(string name, string symbol, Expr @base) =>
+        new(name, symbol, 1.0, Expr.Scalar(name, symbol) * @base);
+}
+
+/// <summary>
 /// One statement of the element-wise update: <c>Target ← Value</c>. A target that names a buffer writes
 /// the buffer back to the arena; any other target is a temporary.
 /// </summary>
@@ -38,15 +56,19 @@ internal sealed record Statement(string Target, string Symbol, Expr Value)
 /// <param name="Reference">What the rule reproduces, e.g. "torch.optim.Adam".</param>
 /// <param name="Settings">The hyperparameters as PyTorch would print them.</param>
 /// <param name="State">State buffers in arena order (after θ and g).</param>
+/// <param name="Accumulators">Doubles carried from step to step (running powers), advanced first.</param>
 /// <param name="Scalars">Per-step scalars in evaluation order.</param>
 /// <param name="Body">Element-wise statements in evaluation order.</param>
+/// <param name="Note">How the rule relates to the formula in PyTorch's documentation, when it is rearranged.</param>
 internal sealed record UpdateRule(
     string Title,
     string Reference,
     string Settings,
     EquatableArray<Buffer> State,
+    EquatableArray<StepAccumulator> Accumulators,
     EquatableArray<StepScalar> Scalars,
-    EquatableArray<Statement> Body)
+    EquatableArray<Statement> Body,
+    string Note = "")
 {
     public static Buffer Param { get; } = new("param", "θ", "parameters θ");
 

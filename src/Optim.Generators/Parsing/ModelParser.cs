@@ -27,9 +27,11 @@ internal static class ModelParser
     /// <summary>Names the generator adds to the model, which the user's members must not use.</summary>
     private static readonly string[] GeneratedMembers =
     {
-        "ParameterCount", "Parameters", "Gradients", "LearningRate", "StepCount", "Step", "ZeroGrad",
-        "OptimStride", "OptimUpdate", "_optimArena", "_optimStep", "_optimLearningRate",
+        "ParameterCount", "Parameters", "Gradients", "LearningRate", "StepCount", "Step", "ZeroGrad", "OptimStride", "OptimUpdate",
     };
+
+    /// <summary>Prefix of the generator's private fields (arena, step, learning rate, accumulators).</summary>
+    private const string ReservedPrefix = "_optim";
 
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
@@ -162,7 +164,7 @@ internal static class ModelParser
             canEmit = false;
         }
 
-        canEmit &= CheckNameConflicts(type, parameters, syntax, diagnostics);
+        canEmit &= CheckNameConflicts(type, parameters, syntax, diagnostics, cancellationToken);
         if (!canEmit || element is null)
         {
             return Result(null);
@@ -356,11 +358,13 @@ internal static class ModelParser
         return ok ? dimensions.ToImmutable() : null;
     }
 
-    private static bool CheckNameConflicts(INamedTypeSymbol type, List<ParameterSpec> parameters, TypeDeclarationSyntax syntax, List<DiagnosticInfo> diagnostics)
+    private static bool CheckNameConflicts(INamedTypeSymbol type, List<ParameterSpec> parameters, TypeDeclarationSyntax syntax, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
     {
         bool ok = true;
-        foreach (string name in GeneratedMembers.Concat(parameters.Select(p => p.Name + "Grad")))
+        var reserved = type.GetMembers().Select(m => m.Name).Where(n => n.StartsWith(ReservedPrefix, StringComparison.Ordinal));
+        foreach (string name in GeneratedMembers.Concat(parameters.Select(p => p.Name + "Grad")).Concat(reserved).Distinct())
         {
+            cancellationToken.ThrowIfCancellationRequested();
             ISymbol? existing = type.GetMembers(name).FirstOrDefault(m => !m.IsImplicitlyDeclared);
             if (existing is not null)
             {

@@ -19,7 +19,9 @@ internal sealed record OracleConfig(
 
 /// <summary>
 /// A plain scalar float32 implementation of each optimizer, written from PyTorch's documented single-tensor
-/// algorithms: one loop, no vectors, scalars computed in double and rounded once, as PyTorch does.
+/// algorithms: one loop, no vectors, scalars computed in double and rounded once, as PyTorch does. Adam uses the
+/// algebraically identical form Optim documents (running products for β^t, one division per element with
+/// ε̂ = ε·√(1 − β₂ᵗ)), so that agreement can be demanded bit for bit.
 /// </summary>
 internal sealed class ScalarOracle
 {
@@ -28,6 +30,7 @@ internal sealed class ScalarOracle
     private readonly float[] _buf2;
     private readonly float[] _buf3;
     private long _t;
+    private double _beta1Power = 1, _beta2Power = 1;
 
     public ScalarOracle(OracleConfig config, int size)
     {
@@ -87,10 +90,12 @@ internal sealed class ScalarOracle
     private void Adam(float[] p, float[] grad, double lr, bool decoupled)
     {
         float[] m = _buf1, v = _buf2, vMax = _buf3;
-        double biasCorrection1 = 1 - Math.Pow(_c.Beta1, _t);
-        double biasCorrection2 = 1 - Math.Pow(_c.Beta2, _t);
-        float stepSize = (float)(lr / biasCorrection1);
-        float biasCorrection2Sqrt = (float)Math.Sqrt(biasCorrection2);
+        _beta1Power *= _c.Beta1;
+        _beta2Power *= _c.Beta2;
+        double biasCorrection1 = 1 - _beta1Power;
+        double biasCorrection2Sqrt = Math.Sqrt(1 - _beta2Power);
+        float stepSize = (float)(lr * biasCorrection2Sqrt / biasCorrection1);
+        float epsHat = (float)(_c.Eps * biasCorrection2Sqrt);
         for (int i = 0; i < p.Length; i++)
         {
             if (decoupled && _c.WeightDecay != 0)
@@ -113,7 +118,7 @@ internal sealed class ScalarOracle
                 second = vMax[i];
             }
 
-            float denom = MathF.Sqrt(second) / biasCorrection2Sqrt + (float)_c.Eps;
+            float denom = MathF.Sqrt(second) + epsHat;
             p[i] = p[i] - stepSize * (m[i] / denom);
         }
     }

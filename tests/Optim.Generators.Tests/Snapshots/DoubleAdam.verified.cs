@@ -32,6 +32,14 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private double _optimLearningRate = 0.01;
 
+        /// <summary>β₁ᵗ after the last step, carried from step to step.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private double _optimBeta1Power = 1.0;
+
+        /// <summary>β₂ᵗ after the last step, carried from step to step.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private double _optimBeta2Power = 1.0;
+
         /// <summary>Parameter Weights (3 × 4, 12 values), a view of the model's arena.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public partial global::System.Span<double> Weights => _optimArena.Slice(0, 12);
@@ -90,27 +98,33 @@ namespace Demo
         /// One Adam step over every parameter, using the gradients as they stand:
         /// <code>
         /// t ← t + 1
-        /// α = γ / (1 − β₁ᵗ)
+        /// β₁ᵗ ← β₁ᵗ·β₁   (starts at 1.0)
+        /// β₂ᵗ ← β₂ᵗ·β₂   (starts at 1.0)
+        /// α = γ·√(1 − β₂ᵗ) / (1 − β₁ᵗ)
+        /// ε̂ = ε·√(1 − β₂ᵗ)
         /// for every element:
         ///     m ← β₁·m + (1 − β₁)·g
         ///     v ← β₂·v + (1 − β₂)·(g·g)
-        ///     d ← √v / √(1 − β₂ᵗ) + ε
+        ///     d ← √v + ε̂
         ///     θ ← θ − α·(m / d)
         /// </code>
+        /// PyTorch's θ ← θ − γ·m̂ / (√v̂ + ε), m̂ = m / (1 − β₁ᵗ), v̂ = v / (1 − β₂ᵗ), rearranged to one division per element.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void Step()
         {
-            long t = ++_optimStep;
+            _optimStep++;
             double lr = _optimLearningRate;
 
             // Per-step scalars: computed once in double precision, as PyTorch does, then rounded to double.
-            double biasCorrection1 = 1.0 - global::System.Math.Pow(0.8, t);
-            double biasCorrection2 = 1.0 - global::System.Math.Pow(0.99, t);
-            double stepSize = (double)(lr / biasCorrection1);
-            double biasCorrection2Sqrt = (double)global::System.Math.Sqrt(biasCorrection2);
+            double beta1Power = _optimBeta1Power = _optimBeta1Power * 0.8;
+            double beta2Power = _optimBeta2Power = _optimBeta2Power * 0.99;
+            double biasCorrection1 = 1.0 - beta1Power;
+            double biasCorrection2Sqrt = global::System.Math.Sqrt(1.0 - beta2Power);
+            double stepSize = (double)(lr * biasCorrection2Sqrt / biasCorrection1);
+            double epsHat = (double)(1E-06 * biasCorrection2Sqrt);
 
-            OptimUpdate(ref _optimArena.Origin, 0, OptimStride, stepSize, biasCorrection2Sqrt);
+            OptimUpdate(ref _optimArena.Origin, 0, OptimStride, stepSize, epsHat);
         }
 
         /// <summary>
@@ -119,11 +133,10 @@ namespace Demo
         /// bit-identical whichever path runs. The JIT removes the branches for vector widths the CPU lacks.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private static void OptimUpdate(ref double origin, nuint start, nuint end, double stepSize, double biasCorrection2Sqrt)
+        private static void OptimUpdate(ref double origin, nuint start, nuint end, double stepSize, double epsHat)
         {
             const double beta1 = 0.8;
             const double beta2 = 0.99;
-            const double eps = 1E-06;
             const double oneMinusBeta1 = 0.19999999999999996;
             const double oneMinusBeta2 = 0.010000000000000009;
 
@@ -137,11 +150,10 @@ namespace Demo
             {
                 var beta1Vec = global::System.Runtime.Intrinsics.Vector512.Create(beta1);
                 var beta2Vec = global::System.Runtime.Intrinsics.Vector512.Create(beta2);
-                var epsVec = global::System.Runtime.Intrinsics.Vector512.Create(eps);
                 var oneMinusBeta1Vec = global::System.Runtime.Intrinsics.Vector512.Create(oneMinusBeta1);
                 var oneMinusBeta2Vec = global::System.Runtime.Intrinsics.Vector512.Create(oneMinusBeta2);
                 var stepSizeVec = global::System.Runtime.Intrinsics.Vector512.Create(stepSize);
-                var biasCorrection2SqrtVec = global::System.Runtime.Intrinsics.Vector512.Create(biasCorrection2Sqrt);
+                var epsHatVec = global::System.Runtime.Intrinsics.Vector512.Create(epsHat);
                 for (; i + (nuint)global::System.Runtime.Intrinsics.Vector512<double>.Count <= end; i += (nuint)global::System.Runtime.Intrinsics.Vector512<double>.Count)
                 {
                     var param = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref paramBase, i);
@@ -150,7 +162,7 @@ namespace Demo
                     var expAvgSq = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref expAvgSqBase, i);
                     expAvg = beta1Vec * expAvg + oneMinusBeta1Vec * grad;
                     expAvgSq = beta2Vec * expAvgSq + oneMinusBeta2Vec * (grad * grad);
-                    var denom = global::System.Runtime.Intrinsics.Vector512.Sqrt(expAvgSq) / biasCorrection2SqrtVec + epsVec;
+                    var denom = global::System.Runtime.Intrinsics.Vector512.Sqrt(expAvgSq) + epsHatVec;
                     param = param - stepSizeVec * (expAvg / denom);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(param, ref paramBase, i);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(expAvg, ref expAvgBase, i);
@@ -161,11 +173,10 @@ namespace Demo
             {
                 var beta1Vec = global::System.Runtime.Intrinsics.Vector256.Create(beta1);
                 var beta2Vec = global::System.Runtime.Intrinsics.Vector256.Create(beta2);
-                var epsVec = global::System.Runtime.Intrinsics.Vector256.Create(eps);
                 var oneMinusBeta1Vec = global::System.Runtime.Intrinsics.Vector256.Create(oneMinusBeta1);
                 var oneMinusBeta2Vec = global::System.Runtime.Intrinsics.Vector256.Create(oneMinusBeta2);
                 var stepSizeVec = global::System.Runtime.Intrinsics.Vector256.Create(stepSize);
-                var biasCorrection2SqrtVec = global::System.Runtime.Intrinsics.Vector256.Create(biasCorrection2Sqrt);
+                var epsHatVec = global::System.Runtime.Intrinsics.Vector256.Create(epsHat);
                 for (; i + (nuint)global::System.Runtime.Intrinsics.Vector256<double>.Count <= end; i += (nuint)global::System.Runtime.Intrinsics.Vector256<double>.Count)
                 {
                     var param = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref paramBase, i);
@@ -174,7 +185,7 @@ namespace Demo
                     var expAvgSq = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref expAvgSqBase, i);
                     expAvg = beta1Vec * expAvg + oneMinusBeta1Vec * grad;
                     expAvgSq = beta2Vec * expAvgSq + oneMinusBeta2Vec * (grad * grad);
-                    var denom = global::System.Runtime.Intrinsics.Vector256.Sqrt(expAvgSq) / biasCorrection2SqrtVec + epsVec;
+                    var denom = global::System.Runtime.Intrinsics.Vector256.Sqrt(expAvgSq) + epsHatVec;
                     param = param - stepSizeVec * (expAvg / denom);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(param, ref paramBase, i);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(expAvg, ref expAvgBase, i);
@@ -185,11 +196,10 @@ namespace Demo
             {
                 var beta1Vec = global::System.Runtime.Intrinsics.Vector128.Create(beta1);
                 var beta2Vec = global::System.Runtime.Intrinsics.Vector128.Create(beta2);
-                var epsVec = global::System.Runtime.Intrinsics.Vector128.Create(eps);
                 var oneMinusBeta1Vec = global::System.Runtime.Intrinsics.Vector128.Create(oneMinusBeta1);
                 var oneMinusBeta2Vec = global::System.Runtime.Intrinsics.Vector128.Create(oneMinusBeta2);
                 var stepSizeVec = global::System.Runtime.Intrinsics.Vector128.Create(stepSize);
-                var biasCorrection2SqrtVec = global::System.Runtime.Intrinsics.Vector128.Create(biasCorrection2Sqrt);
+                var epsHatVec = global::System.Runtime.Intrinsics.Vector128.Create(epsHat);
                 for (; i + (nuint)global::System.Runtime.Intrinsics.Vector128<double>.Count <= end; i += (nuint)global::System.Runtime.Intrinsics.Vector128<double>.Count)
                 {
                     var param = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref paramBase, i);
@@ -198,7 +208,7 @@ namespace Demo
                     var expAvgSq = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref expAvgSqBase, i);
                     expAvg = beta1Vec * expAvg + oneMinusBeta1Vec * grad;
                     expAvgSq = beta2Vec * expAvgSq + oneMinusBeta2Vec * (grad * grad);
-                    var denom = global::System.Runtime.Intrinsics.Vector128.Sqrt(expAvgSq) / biasCorrection2SqrtVec + epsVec;
+                    var denom = global::System.Runtime.Intrinsics.Vector128.Sqrt(expAvgSq) + epsHatVec;
                     param = param - stepSizeVec * (expAvg / denom);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(param, ref paramBase, i);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(expAvg, ref expAvgBase, i);
@@ -214,7 +224,7 @@ namespace Demo
                 double expAvgSq = global::System.Runtime.CompilerServices.Unsafe.Add(ref expAvgSqBase, i);
                 expAvg = beta1 * expAvg + oneMinusBeta1 * grad;
                 expAvgSq = beta2 * expAvgSq + oneMinusBeta2 * (grad * grad);
-                double denom = global::System.Math.Sqrt(expAvgSq) / biasCorrection2Sqrt + eps;
+                double denom = global::System.Math.Sqrt(expAvgSq) + epsHat;
                 param = param - stepSize * (expAvg / denom);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref paramBase, i) = param;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref expAvgBase, i) = expAvg;

@@ -35,6 +35,14 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private double _optimLearningRate = 0.003;
 
+        /// <summary>β₁ᵗ after the last step, carried from step to step.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private double _optimBeta1Power = 1.0;
+
+        /// <summary>β₂ᵗ after the last step, carried from step to step.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private double _optimBeta2Power = 1.0;
+
         /// <summary>Parameter W1 (5 × 10, 50 values), a view of the model's arena.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public partial global::System.Span<float> W1 => _optimArena.Slice(0, 50);
@@ -109,31 +117,37 @@ namespace Demo
         /// One AdamW step over every parameter, using the gradients as they stand:
         /// <code>
         /// t ← t + 1
-        /// α = γ / (1 − β₁ᵗ)
+        /// β₁ᵗ ← β₁ᵗ·β₁   (starts at 1.0)
+        /// β₂ᵗ ← β₂ᵗ·β₂   (starts at 1.0)
+        /// α = γ·√(1 − β₂ᵗ) / (1 − β₁ᵗ)
+        /// ε̂ = ε·√(1 − β₂ᵗ)
         /// (1 − γλ) = 1 − γ·λ
         /// for every element:
         ///     θ ← θ·(1 − γλ)
         ///     m ← β₁·m + (1 − β₁)·g
         ///     v ← β₂·v + (1 − β₂)·(g·g)
         ///     v̂ ← max(v̂, v)
-        ///     d ← √v̂ / √(1 − β₂ᵗ) + ε
+        ///     d ← √v̂ + ε̂
         ///     θ ← θ − α·(m / d)
         /// </code>
+        /// PyTorch's θ ← θ − γ·m̂ / (√v̂ + ε), m̂ = m / (1 − β₁ᵗ), v̂ = v / (1 − β₂ᵗ), rearranged to one division per element.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void Step()
         {
-            long t = ++_optimStep;
+            _optimStep++;
             double lr = _optimLearningRate;
 
             // Per-step scalars: computed once in double precision, as PyTorch does, then rounded to float.
-            double biasCorrection1 = 1.0 - global::System.Math.Pow(0.9, t);
-            double biasCorrection2 = 1.0 - global::System.Math.Pow(0.999, t);
-            float stepSize = (float)(lr / biasCorrection1);
-            float biasCorrection2Sqrt = (float)global::System.Math.Sqrt(biasCorrection2);
+            double beta1Power = _optimBeta1Power = _optimBeta1Power * 0.9;
+            double beta2Power = _optimBeta2Power = _optimBeta2Power * 0.999;
+            double biasCorrection1 = 1.0 - beta1Power;
+            double biasCorrection2Sqrt = global::System.Math.Sqrt(1.0 - beta2Power);
+            float stepSize = (float)(lr * biasCorrection2Sqrt / biasCorrection1);
+            float epsHat = (float)(1E-08 * biasCorrection2Sqrt);
             float decay = (float)(1.0 - lr * 0.1);
 
-            OptimUpdate(ref _optimArena.Origin, 0, OptimStride, stepSize, biasCorrection2Sqrt, decay);
+            OptimUpdate(ref _optimArena.Origin, 0, OptimStride, stepSize, epsHat, decay);
         }
 
         /// <summary>
@@ -142,11 +156,10 @@ namespace Demo
         /// bit-identical whichever path runs. The JIT removes the branches for vector widths the CPU lacks.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private static void OptimUpdate(ref float origin, nuint start, nuint end, float stepSize, float biasCorrection2Sqrt, float decay)
+        private static void OptimUpdate(ref float origin, nuint start, nuint end, float stepSize, float epsHat, float decay)
         {
             const float beta1 = 0.9f;
             const float beta2 = 0.999f;
-            const float eps = 1E-08f;
             const float oneMinusBeta1 = 0.1f;
             const float oneMinusBeta2 = 0.001f;
 
@@ -161,11 +174,10 @@ namespace Demo
             {
                 var beta1Vec = global::System.Runtime.Intrinsics.Vector512.Create(beta1);
                 var beta2Vec = global::System.Runtime.Intrinsics.Vector512.Create(beta2);
-                var epsVec = global::System.Runtime.Intrinsics.Vector512.Create(eps);
                 var oneMinusBeta1Vec = global::System.Runtime.Intrinsics.Vector512.Create(oneMinusBeta1);
                 var oneMinusBeta2Vec = global::System.Runtime.Intrinsics.Vector512.Create(oneMinusBeta2);
                 var stepSizeVec = global::System.Runtime.Intrinsics.Vector512.Create(stepSize);
-                var biasCorrection2SqrtVec = global::System.Runtime.Intrinsics.Vector512.Create(biasCorrection2Sqrt);
+                var epsHatVec = global::System.Runtime.Intrinsics.Vector512.Create(epsHat);
                 var decayVec = global::System.Runtime.Intrinsics.Vector512.Create(decay);
                 for (; i + (nuint)global::System.Runtime.Intrinsics.Vector512<float>.Count <= end; i += (nuint)global::System.Runtime.Intrinsics.Vector512<float>.Count)
                 {
@@ -178,7 +190,7 @@ namespace Demo
                     expAvg = beta1Vec * expAvg + oneMinusBeta1Vec * grad;
                     expAvgSq = beta2Vec * expAvgSq + oneMinusBeta2Vec * (grad * grad);
                     maxExpAvgSq = global::System.Runtime.Intrinsics.Vector512.Max(maxExpAvgSq, expAvgSq);
-                    var denom = global::System.Runtime.Intrinsics.Vector512.Sqrt(maxExpAvgSq) / biasCorrection2SqrtVec + epsVec;
+                    var denom = global::System.Runtime.Intrinsics.Vector512.Sqrt(maxExpAvgSq) + epsHatVec;
                     param = param - stepSizeVec * (expAvg / denom);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(param, ref paramBase, i);
                     global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(expAvg, ref expAvgBase, i);
@@ -190,11 +202,10 @@ namespace Demo
             {
                 var beta1Vec = global::System.Runtime.Intrinsics.Vector256.Create(beta1);
                 var beta2Vec = global::System.Runtime.Intrinsics.Vector256.Create(beta2);
-                var epsVec = global::System.Runtime.Intrinsics.Vector256.Create(eps);
                 var oneMinusBeta1Vec = global::System.Runtime.Intrinsics.Vector256.Create(oneMinusBeta1);
                 var oneMinusBeta2Vec = global::System.Runtime.Intrinsics.Vector256.Create(oneMinusBeta2);
                 var stepSizeVec = global::System.Runtime.Intrinsics.Vector256.Create(stepSize);
-                var biasCorrection2SqrtVec = global::System.Runtime.Intrinsics.Vector256.Create(biasCorrection2Sqrt);
+                var epsHatVec = global::System.Runtime.Intrinsics.Vector256.Create(epsHat);
                 var decayVec = global::System.Runtime.Intrinsics.Vector256.Create(decay);
                 for (; i + (nuint)global::System.Runtime.Intrinsics.Vector256<float>.Count <= end; i += (nuint)global::System.Runtime.Intrinsics.Vector256<float>.Count)
                 {
@@ -207,7 +218,7 @@ namespace Demo
                     expAvg = beta1Vec * expAvg + oneMinusBeta1Vec * grad;
                     expAvgSq = beta2Vec * expAvgSq + oneMinusBeta2Vec * (grad * grad);
                     maxExpAvgSq = global::System.Runtime.Intrinsics.Vector256.Max(maxExpAvgSq, expAvgSq);
-                    var denom = global::System.Runtime.Intrinsics.Vector256.Sqrt(maxExpAvgSq) / biasCorrection2SqrtVec + epsVec;
+                    var denom = global::System.Runtime.Intrinsics.Vector256.Sqrt(maxExpAvgSq) + epsHatVec;
                     param = param - stepSizeVec * (expAvg / denom);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(param, ref paramBase, i);
                     global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(expAvg, ref expAvgBase, i);
@@ -219,11 +230,10 @@ namespace Demo
             {
                 var beta1Vec = global::System.Runtime.Intrinsics.Vector128.Create(beta1);
                 var beta2Vec = global::System.Runtime.Intrinsics.Vector128.Create(beta2);
-                var epsVec = global::System.Runtime.Intrinsics.Vector128.Create(eps);
                 var oneMinusBeta1Vec = global::System.Runtime.Intrinsics.Vector128.Create(oneMinusBeta1);
                 var oneMinusBeta2Vec = global::System.Runtime.Intrinsics.Vector128.Create(oneMinusBeta2);
                 var stepSizeVec = global::System.Runtime.Intrinsics.Vector128.Create(stepSize);
-                var biasCorrection2SqrtVec = global::System.Runtime.Intrinsics.Vector128.Create(biasCorrection2Sqrt);
+                var epsHatVec = global::System.Runtime.Intrinsics.Vector128.Create(epsHat);
                 var decayVec = global::System.Runtime.Intrinsics.Vector128.Create(decay);
                 for (; i + (nuint)global::System.Runtime.Intrinsics.Vector128<float>.Count <= end; i += (nuint)global::System.Runtime.Intrinsics.Vector128<float>.Count)
                 {
@@ -236,7 +246,7 @@ namespace Demo
                     expAvg = beta1Vec * expAvg + oneMinusBeta1Vec * grad;
                     expAvgSq = beta2Vec * expAvgSq + oneMinusBeta2Vec * (grad * grad);
                     maxExpAvgSq = global::System.Runtime.Intrinsics.Vector128.Max(maxExpAvgSq, expAvgSq);
-                    var denom = global::System.Runtime.Intrinsics.Vector128.Sqrt(maxExpAvgSq) / biasCorrection2SqrtVec + epsVec;
+                    var denom = global::System.Runtime.Intrinsics.Vector128.Sqrt(maxExpAvgSq) + epsHatVec;
                     param = param - stepSizeVec * (expAvg / denom);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(param, ref paramBase, i);
                     global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(expAvg, ref expAvgBase, i);
@@ -256,7 +266,7 @@ namespace Demo
                 expAvg = beta1 * expAvg + oneMinusBeta1 * grad;
                 expAvgSq = beta2 * expAvgSq + oneMinusBeta2 * (grad * grad);
                 maxExpAvgSq = global::System.Math.Max(maxExpAvgSq, expAvgSq);
-                float denom = global::System.MathF.Sqrt(maxExpAvgSq) / biasCorrection2Sqrt + eps;
+                float denom = global::System.MathF.Sqrt(maxExpAvgSq) + epsHat;
                 param = param - stepSize * (expAvg / denom);
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref paramBase, i) = param;
                 global::System.Runtime.CompilerServices.Unsafe.Add(ref expAvgBase, i) = expAvg;

@@ -113,7 +113,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void Step()
         {
-            long t = ++_optimStep;
+            _optimStep++;
             double lr = _optimLearningRate;
 
             // Per-step scalars: computed once in double precision, as PyTorch does, then rounded to float.

@@ -33,11 +33,18 @@ internal static class Adam
         var state = new List<Buffer> { expAvg, expAvgSq };
         var body = new List<Statement>();
 
-        var biasCorrection1 = new StepScalar("biasCorrection1", "(1 − β₁ᵗ)", One - Pow(Constant("beta1", "β₁", beta1), T), ToKernel: false);
-        var biasCorrection2 = new StepScalar("biasCorrection2", "(1 − β₂ᵗ)", One - Pow(Constant("beta2", "β₂", beta2), T), ToKernel: false);
-        var stepSize = new StepScalar("stepSize", "α", Lr / biasCorrection1.Ref, ToKernel: true);
-        var biasCorrection2Sqrt = new StepScalar("biasCorrection2Sqrt", "√(1 − β₂ᵗ)", Sqrt(biasCorrection2.Ref), ToKernel: true);
-        var scalars = new List<StepScalar> { biasCorrection1, biasCorrection2, stepSize, biasCorrection2Sqrt };
+        // β^t as running products (one multiply per step; Math.Pow costs ~28 ns a call), and the bias corrections.
+        var beta1Power = StepAccumulator.Power("beta1Power", "β₁ᵗ", Constant("beta1", "β₁", beta1));
+        var beta2Power = StepAccumulator.Power("beta2Power", "β₂ᵗ", Constant("beta2", "β₂", beta2));
+        var biasCorrection1 = new StepScalar("biasCorrection1", "(1 − β₁ᵗ)", One - beta1Power.Ref, ToKernel: false);
+        var biasCorrection2Sqrt = new StepScalar("biasCorrection2Sqrt", "√(1 − β₂ᵗ)", Sqrt(One - beta2Power.Ref), ToKernel: false);
+
+        // PyTorch: θ ← θ − (γ / (1 − β₁ᵗ))·m / (√v / √(1 − β₂ᵗ) + ε). Multiplying numerator and denominator by
+        // √(1 − β₂ᵗ) gives the same quantity with one division per element instead of two:
+        // θ ← θ − α·m / (√v + ε̂), α = γ·√(1 − β₂ᵗ) / (1 − β₁ᵗ), ε̂ = ε·√(1 − β₂ᵗ) (Kingma & Ba, §2).
+        var stepSize = new StepScalar("stepSize", "α", Lr * biasCorrection2Sqrt.Ref / biasCorrection1.Ref, ToKernel: true);
+        var epsHat = new StepScalar("epsHat", "ε̂", Constant("eps", "ε", h["Eps"]) * biasCorrection2Sqrt.Ref, ToKernel: true);
+        var scalars = new List<StepScalar> { biasCorrection1, biasCorrection2Sqrt, stepSize, epsHat };
 
         Expr param = UpdateRule.Param.Value;
         if (decoupled && weightDecay != 0)
@@ -61,7 +68,7 @@ internal static class Adam
             second = maxExpAvgSq.Value;
         }
 
-        body.Add(new Statement("denom", "d", (Sqrt(second) / biasCorrection2Sqrt.Ref) + Constant("eps", "ε", h["Eps"])));
+        body.Add(new Statement("denom", "d", Sqrt(second) + epsHat.Ref));
         body.Add(new Statement(UpdateRule.Param.Name, UpdateRule.Param.Symbol, param - (stepSize.Ref * (expAvg.Value / Variable("denom", "d")))));
 
         return new UpdateRule(
@@ -69,7 +76,9 @@ internal static class Adam
             decoupled ? "torch.optim.AdamW" : "torch.optim.Adam",
             "",
             state.ToEquatableArray(),
+            EquatableArray.Of(beta1Power, beta2Power),
             scalars.ToEquatableArray(),
-            body.ToEquatableArray());
+            body.ToEquatableArray(),
+            "PyTorch's θ ← θ − γ·m̂ / (√v̂ + ε), m̂ = m / (1 − β₁ᵗ), v̂ = v / (1 − β₂ᵗ), rearranged to one division per element.");
     }
 }

@@ -27,6 +27,7 @@ internal static class Momentum
             "heavy-ball momentum, v starting at 0",
             "",
             EquatableArray.Of(velocity),
+            EquatableArray<StepAccumulator>.Empty,
             EquatableArray.Of(gamma),
             EquatableArray.Of(
                 new Statement(velocity.Name, velocity.Symbol, update),

@@ -72,6 +72,6 @@ internal static class Sgd
         }
 
         body.Add(new Statement(UpdateRule.Param.Name, UpdateRule.Param.Symbol, UpdateRule.Param.Value - (scalars[0].Ref * g)));
-        return new UpdateRule("SGD", "torch.optim.SGD", "", state.ToEquatableArray(), scalars.ToEquatableArray(), body.ToEquatableArray());
+        return new UpdateRule("SGD", "torch.optim.SGD", "", state.ToEquatableArray(), EquatableArray<StepAccumulator>.Empty, scalars.ToEquatableArray(), body.ToEquatableArray());
     }
 }
