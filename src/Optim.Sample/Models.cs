@@ -1,0 +1,102 @@
+using System;
+using static Optim.Optimizer;
+
+namespace Optim.Sample;
+
+/// <summary>
+/// The sample network, 10 → 5 → 1: Linear(10, 5), ReLU, Linear(5, 1). The training code sees a model only
+/// through this interface (plus <see cref="IOptimizable{T}"/>), so one training loop serves every optimizer.
+/// The parameter properties come from the model classes and the gradient views from the Optim generator;
+/// both implement these members implicitly.
+/// </summary>
+internal interface IMlp
+{
+    /// <summary>Number of input features.</summary>
+    const int Inputs = 10;
+
+    /// <summary>Number of hidden units.</summary>
+    const int Hidden = 5;
+
+    /// <summary>First-layer weights, row-major <see cref="Hidden"/> × <see cref="Inputs"/>: <c>W1[j * Inputs + i]</c> connects input i to hidden unit j.</summary>
+    Span<float> W1 { get; }
+
+    /// <summary>First-layer biases, one per hidden unit.</summary>
+    Span<float> B1 { get; }
+
+    /// <summary>Second-layer weights, 1 × <see cref="Hidden"/>.</summary>
+    Span<float> W2 { get; }
+
+    /// <summary>Output bias (one value).</summary>
+    Span<float> B2 { get; }
+
+    /// <summary>Gradient of the loss with respect to <see cref="W1"/>.</summary>
+    Span<float> W1Grad { get; }
+
+    /// <summary>Gradient of the loss with respect to <see cref="B1"/>.</summary>
+    Span<float> B1Grad { get; }
+
+    /// <summary>Gradient of the loss with respect to <see cref="W2"/>.</summary>
+    Span<float> W2Grad { get; }
+
+    /// <summary>Gradient of the loss with respect to <see cref="B2"/>.</summary>
+    Span<float> B2Grad { get; }
+}
+
+// The same network three times; only the [Optimize] line differs. Optim generates storage, gradients,
+// optimizer state, Step() and ZeroGrad() for each at compile time.
+
+/// <summary>The MLP trained with plain stochastic gradient descent.</summary>
+[Optimize(Sgd, Lr = 0.1)]
+internal sealed partial class SgdMlp : IMlp
+{
+    [Parameter(IMlp.Hidden, IMlp.Inputs)] public partial Span<float> W1 { get; }
+    [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
+    [Parameter(1, IMlp.Hidden)] public partial Span<float> W2 { get; }
+    [Parameter(1)] public partial Span<float> B2 { get; }
+}
+
+/// <summary>The MLP trained with heavy-ball momentum (an exponential moving average of the gradients).</summary>
+[Optimize(Momentum, Lr = 0.1, Beta = 0.9)]
+internal sealed partial class MomentumMlp : IMlp
+{
+    [Parameter(IMlp.Hidden, IMlp.Inputs)] public partial Span<float> W1 { get; }
+    [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
+    [Parameter(1, IMlp.Hidden)] public partial Span<float> W2 { get; }
+    [Parameter(1)] public partial Span<float> B2 { get; }
+}
+
+/// <summary>The MLP trained with Adam.</summary>
+[Optimize(Adam, Lr = 1e-2)]
+internal sealed partial class AdamMlp : IMlp
+{
+    [Parameter(IMlp.Hidden, IMlp.Inputs)] public partial Span<float> W1 { get; }
+    [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
+    [Parameter(1, IMlp.Hidden)] public partial Span<float> W2 { get; }
+    [Parameter(1)] public partial Span<float> B2 { get; }
+}
+
+/// <summary>Weight initialisation. Generated models start at zero, which a ReLU network cannot learn from.</summary>
+internal static class MlpInit
+{
+    /// <summary>
+    /// Kaiming/He-uniform weights, <c>U(−√(6 / fan_in), +√(6 / fan_in))</c>, and zero biases. The same
+    /// <paramref name="seed"/> gives the same weights, so every optimizer starts from the same point.
+    /// </summary>
+    public static void HeUniform(IMlp model, int seed)
+    {
+        var random = new Random(seed);
+        Fill(model.W1, random, fanIn: IMlp.Inputs);
+        Fill(model.W2, random, fanIn: IMlp.Hidden);
+        model.B1.Clear();
+        model.B2.Clear();
+    }
+
+    private static void Fill(Span<float> weights, Random random, int fanIn)
+    {
+        double bound = Math.Sqrt(6.0 / fanIn);
+        foreach (ref float weight in weights)
+        {
+            weight = (float)((2.0 * random.NextDouble() - 1.0) * bound);
+        }
+    }
+}

@@ -1,0 +1,29 @@
+using System;
+using System.IO;
+using Optim.Sample;
+
+// Entry point: `dotnet run --project src/Optim.Sample [command]`. Add new commands to this switch and to Usage.
+string command = args.Length > 0 ? args[0] : "train";
+return command switch
+{
+    "train" when args.Length <= 1 => TrainCommand.Run(),
+    "help" or "--help" or "-h" => Usage(Console.Out, exitCode: 0),
+    _ => UnknownCommand(args),
+};
+
+static int UnknownCommand(string[] args)
+{
+    Console.Error.WriteLine($"Unknown command line: {string.Join(' ', args)}");
+    Console.Error.WriteLine();
+    return Usage(Console.Error, exitCode: 2);
+}
+
+static int Usage(TextWriter writer, int exitCode)
+{
+    writer.WriteLine("Usage: Optim.Sample [command]");
+    writer.WriteLine();
+    writer.WriteLine("Commands:");
+    writer.WriteLine("  train   Train a 10 -> 5 -> 1 MLP with SGD, Momentum and Adam and compare them (default).");
+    writer.WriteLine("  help    Show this message.");
+    return exitCode;
+}

@@ -1,0 +1,63 @@
+using System;
+
+namespace Optim.Sample;
+
+/// <summary>
+/// The <c>train</c> command: trains the same MLP, from the same initial weights and on the same mini-batches,
+/// with SGD, Momentum and Adam, then compares them.
+/// </summary>
+internal static class TrainCommand
+{
+    private const int SampleCount = 1024;
+    private const int BatchSize = 32;
+    private const int Epochs = 60;
+    private const int ReportEvery = 5;
+
+    private const int DataSeed = 42;
+    private const int InitSeed = 1;
+    private const int ShuffleSeed = 2024;
+
+    /// <summary>Adam must bring the training MSE below this fraction of the target variance.</summary>
+    private const double AdamGoal = 0.10;
+
+    /// <summary>Runs the command; returns 0 if Adam met <see cref="AdamGoal"/>, 1 otherwise.</summary>
+    public static int Run()
+    {
+        Dataset data = Dataset.CreateSynthetic(SampleCount, DataSeed);
+        Report.Setup(data, AdamMlp.ParameterCount, BatchSize, Epochs);
+
+        ITrainingRun adam = Start("Adam", new AdamMlp(), data);
+        ITrainingRun[] runs =
+        [
+            Start("SGD", new SgdMlp(), data),
+            Start("Momentum", new MomentumMlp(), data),
+            adam,
+        ];
+
+        Report.ProgressHeader(runs);
+        Report.ProgressRow(0, runs, data.TargetVariance);
+        for (int epoch = 1; epoch <= Epochs; epoch++)
+        {
+            foreach (ITrainingRun run in runs)
+            {
+                run.TrainEpoch();
+            }
+
+            if (epoch % ReportEvery == 0)
+            {
+                Report.ProgressRow(epoch, runs, data.TargetVariance);
+            }
+        }
+
+        Report.Summary(runs, data.TargetVariance);
+        return Report.Verdict(adam, data.TargetVariance, AdamGoal) ? 0 : 1;
+    }
+
+    /// <summary>Initialises <paramref name="model"/> with the shared seed and wraps it in a trainer.</summary>
+    private static MlpTrainer<TModel> Start<TModel>(string name, TModel model, Dataset data)
+        where TModel : IOptimizable<float>, IMlp
+    {
+        MlpInit.HeUniform(model, InitSeed);
+        return new MlpTrainer<TModel>(name, model, data, BatchSize, ShuffleSeed);
+    }
+}
