@@ -167,8 +167,9 @@ internal sealed class ExprWriter
     {
         string owner = _mode switch
         {
-            ExprMode.Vector => "global::System.Runtime.Intrinsics." + _vector,
-            ExprMode.Element when _element == ElementType.Float && function == "Sqrt" => "global::System.MathF",
+            ExprMode.Vector => _vector,
+            ExprMode.Element when _element == ElementType.Float && function == "Sqrt" => "MathF",
+            ExprMode.Element => "Math",
             _ => "global::System.Math",
         };
 

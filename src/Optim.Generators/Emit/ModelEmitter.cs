@@ -13,7 +13,8 @@ internal static class ModelEmitter
 {
     private const string GeneratedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"Optim.Generators\", \"" + ThisAssembly.Version + "\")]";
     private const string Span = "global::System.Span";
-    private const string Unsafe = "global::System.Runtime.CompilerServices.Unsafe";
+    /// <summary>The file-local class holding the element loop (in Optim.Generated, beside the model's file).</summary>
+    private const string KernelName = "Kernel";
     private static readonly string[] VectorWidths = { "Vector512", "Vector256", "Vector128" };
 
     public static string Emit(ModelSpec model, UpdateRule rule)
@@ -42,7 +43,6 @@ internal static class ModelEmitter
         WriteTrainingState(w, model, rule);
         WriteZeroGrad(w);
         WriteStep(w, model, rule);
-        WriteKernel(w, model, rule);
         w.Close();
 
         for (int i = 0; i < model.ContainingTypes.Count; i++)
@@ -55,6 +55,8 @@ internal static class ModelEmitter
             w.Close();
         }
 
+        w.Line();
+        WriteKernel(w, model, rule);
         return w.ToString();
     }
 
@@ -242,7 +244,7 @@ internal static class ModelEmitter
 
         w.Line();
         string args = string.Concat(rule.Scalars.Where(s => s.ToKernel).Select(s => ", " + s.Name));
-        w.Line($"OptimUpdate(ref _optimArena.Origin, 0, OptimStride{args});");
+        w.Line($"global::Optim.Generated.{KernelName}.Update(ref _optimArena.Origin, start: 0, end: OptimStride, stride: OptimStride{args});");
         w.Close();
         w.Line();
     }
@@ -260,14 +262,23 @@ internal static class ModelEmitter
         var written = new HashSet<string>(rule.Body.Select(s => s.Target));
         var buffers = Buffers(rule).ToList();
 
-        w.Line("/// <summary>");
-        w.Line("/// The element-wise update over elements [start, end) of every section: the widest hardware vector");
-        w.Line("/// first, then single elements. Every path performs the same operations in the same order, so results are");
-        w.Line("/// bit-identical whichever path runs. The JIT removes the branches for vector widths the CPU lacks.");
-        w.Line("/// </summary>");
+        // The loop lives in its own namespace, whose usings no type of the user's can shadow.
+        w.Open("namespace Optim.Generated");
+        w.Line("using System;");
+        w.Line("using System.Runtime.CompilerServices;");
+        w.Line("using System.Runtime.Intrinsics;");
+        w.Line();
+        w.Line($"/// <summary>The element-wise {rule.Title} update of <see cref=\"{Cref(model)}\"/>.</summary>");
         w.Line(GeneratedCode);
+        w.Open($"file static class {KernelName}");
+        w.Line("/// <summary>");
+        w.Line("/// Updates elements [start, end) of every section of the arena at <paramref name=\"origin\"/> (sections are");
+        w.Line("/// <paramref name=\"stride\"/> elements apart): the widest hardware vector first, then single elements. Every");
+        w.Line("/// path performs the same operations in the same order, so results are bit-identical whichever path runs.");
+        w.Line("/// The JIT removes the branches for vector widths the CPU lacks.");
+        w.Line("/// </summary>");
         string parameters = string.Concat(kernelScalars.Select(s => $", {t} {s.Name}"));
-        w.Open($"private static void OptimUpdate(ref {t} origin, nuint start, nuint end{parameters})");
+        w.Open($"internal static void Update(ref {t} origin, nuint start, nuint end, nuint stride{parameters})");
         foreach (KeyValuePair<string, double> constant in constants)
         {
             w.Line($"const {t} {constant.Key} = {Literals.Element(constant.Value, model.Element)};");
@@ -282,7 +293,7 @@ internal static class ModelEmitter
         {
             w.Line(i == 0
                 ? $"ref {t} {buffers[i].Name}Base = ref origin;"
-                : $"ref {t} {buffers[i].Name}Base = ref {Unsafe}.Add(ref origin, {i} * OptimStride);");
+                : $"ref {t} {buffers[i].Name}Base = ref Unsafe.Add(ref origin, {i} * stride);");
         }
 
         w.Line("nuint i = start;");
@@ -290,23 +301,22 @@ internal static class ModelEmitter
         for (int v = 0; v < VectorWidths.Length; v++)
         {
             string vector = VectorWidths[v];
-            string vectorType = $"global::System.Runtime.Intrinsics.{vector}";
-            w.Open($"{(v == 0 ? "if" : "else if")} ({vectorType}.IsHardwareAccelerated)");
+            w.Open($"{(v == 0 ? "if" : "else if")} ({vector}.IsHardwareAccelerated)");
             foreach (string name in constants.Keys.Concat(kernelScalars.Select(s => s.Name)))
             {
-                w.Line($"var {name}{ExprWriter.VectorSuffix} = {vectorType}.Create({name});");
+                w.Line($"var {name}{ExprWriter.VectorSuffix} = {vector}.Create({name});");
             }
 
-            w.Open($"for (; i + (nuint){vectorType}<{t}>.Count <= end; i += (nuint){vectorType}<{t}>.Count)");
+            w.Open($"for (; i + (nuint){vector}<{t}>.Count <= end; i += (nuint){vector}<{t}>.Count)");
             foreach (Buffer buffer in buffers)
             {
-                w.Line($"var {buffer.Name} = {vectorType}.LoadUnsafe(ref {buffer.Name}Base, i);");
+                w.Line($"var {buffer.Name} = {vector}.LoadUnsafe(ref {buffer.Name}Base, i);");
             }
 
             WriteBody(w, rule, new ExprWriter(ExprMode.Vector, model.Element, vector), "var");
             foreach (Buffer buffer in buffers.Where(b => written.Contains(b.Name)))
             {
-                w.Line($"{vectorType}.StoreUnsafe({buffer.Name}, ref {buffer.Name}Base, i);");
+                w.Line($"{buffer.Name}.StoreUnsafe(ref {buffer.Name}Base, i);");
             }
 
             w.Close();
@@ -317,17 +327,26 @@ internal static class ModelEmitter
         w.Open("for (; i < end; i++)");
         foreach (Buffer buffer in buffers)
         {
-            w.Line($"{t} {buffer.Name} = {Unsafe}.Add(ref {buffer.Name}Base, i);");
+            w.Line($"{t} {buffer.Name} = Unsafe.Add(ref {buffer.Name}Base, i);");
         }
 
         WriteBody(w, rule, new ExprWriter(ExprMode.Element, model.Element), t);
         foreach (Buffer buffer in buffers.Where(b => written.Contains(b.Name)))
         {
-            w.Line($"{Unsafe}.Add(ref {buffer.Name}Base, i) = {buffer.Name};");
+            w.Line($"Unsafe.Add(ref {buffer.Name}Base, i) = {buffer.Name};");
         }
 
         w.Close();
         w.Close();
+        w.Close();
+        w.Close();
+    }
+
+    /// <summary>The model's name for a cref: namespace and containing types, generic arity in braces.</summary>
+    private static string Cref(ModelSpec model)
+    {
+        var names = model.ContainingTypes.Select(h => h.Name).Append(model.Type.Name).Select(n => n.Replace('<', '{').Replace('>', '}'));
+        return "global::" + (model.Namespace.Length > 0 ? model.Namespace + "." : "") + string.Join(".", names);
     }
 
     private static void WriteBody(SourceWriter w, UpdateRule rule, ExprWriter writer, string declare)

@@ -27,7 +27,7 @@ internal static class ModelParser
     /// <summary>Names the generator adds to the model, which the user's members must not use.</summary>
     private static readonly string[] GeneratedMembers =
     {
-        "ParameterCount", "Parameters", "Gradients", "LearningRate", "StepCount", "Step", "ZeroGrad", "OptimStride", "OptimUpdate",
+        "ParameterCount", "Parameters", "Gradients", "LearningRate", "StepCount", "Step", "ZeroGrad", "OptimStride",
     };
 
     /// <summary>Prefix of the generator's private fields (arena, step, learning rate, accumulators).</summary>

@@ -12,7 +12,8 @@ namespace Optim.Generators.Tests.Infrastructure;
 /// <summary>Runs the Optim generator in-process over source text, as the compiler would.</summary>
 internal static class GeneratorHarness
 {
-    public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.CSharp13);
+    /// <summary>C# 13 with documentation comments checked, as in a project with GenerateDocumentationFile.</summary>
+    public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.CSharp13, DocumentationMode.Diagnose);
 
     private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(() =>
     {
@@ -57,9 +58,12 @@ internal static class GeneratorHarness
         /// <summary>Diagnostics the generator reported.</summary>
         public ImmutableArray<Diagnostic> GeneratorDiagnostics => Generator.Diagnostics;
 
-        /// <summary>Compiler errors and warnings of the user code plus the generated code.</summary>
+        /// <summary>Compiler errors anywhere, and every warning (XML documentation included) in generated code.</summary>
         public ImmutableArray<Diagnostic> CompileDiagnostics =>
-            Output.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning).ToImmutableArray();
+            Output.GetDiagnostics()
+                .Where(d => d.Severity == DiagnosticSeverity.Error
+                    || (d.Severity == DiagnosticSeverity.Warning && Generator.GeneratedSources.Any(s => s.SyntaxTree == d.Location.SourceTree)))
+                .ToImmutableArray();
 
         public IReadOnlyList<(string HintName, string Text)> Sources =>
             Generator.GeneratedSources.Select(s => (s.HintName, s.SourceText.ToString())).ToList();

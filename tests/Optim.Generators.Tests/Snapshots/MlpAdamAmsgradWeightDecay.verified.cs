@@ -146,16 +146,29 @@ namespace Demo
             float stepSize = (float)(lr * biasCorrection2Sqrt / biasCorrection1);
             float epsHat = (float)(1E-08 * biasCorrection2Sqrt);
 
-            OptimUpdate(ref _optimArena.Origin, 0, OptimStride, stepSize, epsHat);
+            global::Optim.Generated.Kernel.Update(ref _optimArena.Origin, start: 0, end: OptimStride, stride: OptimStride, stepSize, epsHat);
         }
 
+    }
+}
+
+namespace Optim.Generated
+{
+    using System;
+    using System.Runtime.CompilerServices;
+    using System.Runtime.Intrinsics;
+
+    /// <summary>The element-wise Adam update of <see cref="global::Demo.MlpAdamAmsgradWeightDecay"/>.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+    file static class Kernel
+    {
         /// <summary>
-        /// The element-wise update over elements [start, end) of every section: the widest hardware vector
-        /// first, then single elements. Every path performs the same operations in the same order, so results are
-        /// bit-identical whichever path runs. The JIT removes the branches for vector widths the CPU lacks.
+        /// Updates elements [start, end) of every section of the arena at <paramref name="origin"/> (sections are
+        /// <paramref name="stride"/> elements apart): the widest hardware vector first, then single elements. Every
+        /// path performs the same operations in the same order, so results are bit-identical whichever path runs.
+        /// The JIT removes the branches for vector widths the CPU lacks.
         /// </summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private static void OptimUpdate(ref float origin, nuint start, nuint end, float stepSize, float epsHat)
+        internal static void Update(ref float origin, nuint start, nuint end, nuint stride, float stepSize, float epsHat)
         {
             const float beta1 = 0.9f;
             const float beta2 = 0.999f;
@@ -164,118 +177,118 @@ namespace Demo
             const float weightDecay = 0.01f;
 
             ref float paramBase = ref origin;
-            ref float gradBase = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 1 * OptimStride);
-            ref float expAvgBase = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 2 * OptimStride);
-            ref float expAvgSqBase = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 3 * OptimStride);
-            ref float maxExpAvgSqBase = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 4 * OptimStride);
+            ref float gradBase = ref Unsafe.Add(ref origin, 1 * stride);
+            ref float expAvgBase = ref Unsafe.Add(ref origin, 2 * stride);
+            ref float expAvgSqBase = ref Unsafe.Add(ref origin, 3 * stride);
+            ref float maxExpAvgSqBase = ref Unsafe.Add(ref origin, 4 * stride);
             nuint i = start;
 
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            if (Vector512.IsHardwareAccelerated)
             {
-                var beta1Vec = global::System.Runtime.Intrinsics.Vector512.Create(beta1);
-                var beta2Vec = global::System.Runtime.Intrinsics.Vector512.Create(beta2);
-                var oneMinusBeta1Vec = global::System.Runtime.Intrinsics.Vector512.Create(oneMinusBeta1);
-                var oneMinusBeta2Vec = global::System.Runtime.Intrinsics.Vector512.Create(oneMinusBeta2);
-                var weightDecayVec = global::System.Runtime.Intrinsics.Vector512.Create(weightDecay);
-                var stepSizeVec = global::System.Runtime.Intrinsics.Vector512.Create(stepSize);
-                var epsHatVec = global::System.Runtime.Intrinsics.Vector512.Create(epsHat);
-                for (; i + (nuint)global::System.Runtime.Intrinsics.Vector512<float>.Count <= end; i += (nuint)global::System.Runtime.Intrinsics.Vector512<float>.Count)
+                var beta1Vec = Vector512.Create(beta1);
+                var beta2Vec = Vector512.Create(beta2);
+                var oneMinusBeta1Vec = Vector512.Create(oneMinusBeta1);
+                var oneMinusBeta2Vec = Vector512.Create(oneMinusBeta2);
+                var weightDecayVec = Vector512.Create(weightDecay);
+                var stepSizeVec = Vector512.Create(stepSize);
+                var epsHatVec = Vector512.Create(epsHat);
+                for (; i + (nuint)Vector512<float>.Count <= end; i += (nuint)Vector512<float>.Count)
                 {
-                    var param = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref paramBase, i);
-                    var grad = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradBase, i);
-                    var expAvg = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref expAvgBase, i);
-                    var expAvgSq = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref expAvgSqBase, i);
-                    var maxExpAvgSq = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref maxExpAvgSqBase, i);
+                    var param = Vector512.LoadUnsafe(ref paramBase, i);
+                    var grad = Vector512.LoadUnsafe(ref gradBase, i);
+                    var expAvg = Vector512.LoadUnsafe(ref expAvgBase, i);
+                    var expAvgSq = Vector512.LoadUnsafe(ref expAvgSqBase, i);
+                    var maxExpAvgSq = Vector512.LoadUnsafe(ref maxExpAvgSqBase, i);
                     var g = -grad;
                     g = g + weightDecayVec * param;
                     expAvg = beta1Vec * expAvg + oneMinusBeta1Vec * g;
                     expAvgSq = beta2Vec * expAvgSq + oneMinusBeta2Vec * (g * g);
-                    maxExpAvgSq = global::System.Runtime.Intrinsics.Vector512.Max(maxExpAvgSq, expAvgSq);
-                    var denom = global::System.Runtime.Intrinsics.Vector512.Sqrt(maxExpAvgSq) + epsHatVec;
+                    maxExpAvgSq = Vector512.Max(maxExpAvgSq, expAvgSq);
+                    var denom = Vector512.Sqrt(maxExpAvgSq) + epsHatVec;
                     param = param - stepSizeVec * (expAvg / denom);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(param, ref paramBase, i);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(expAvg, ref expAvgBase, i);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(expAvgSq, ref expAvgSqBase, i);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(maxExpAvgSq, ref maxExpAvgSqBase, i);
+                    param.StoreUnsafe(ref paramBase, i);
+                    expAvg.StoreUnsafe(ref expAvgBase, i);
+                    expAvgSq.StoreUnsafe(ref expAvgSqBase, i);
+                    maxExpAvgSq.StoreUnsafe(ref maxExpAvgSqBase, i);
                 }
             }
-            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            else if (Vector256.IsHardwareAccelerated)
             {
-                var beta1Vec = global::System.Runtime.Intrinsics.Vector256.Create(beta1);
-                var beta2Vec = global::System.Runtime.Intrinsics.Vector256.Create(beta2);
-                var oneMinusBeta1Vec = global::System.Runtime.Intrinsics.Vector256.Create(oneMinusBeta1);
-                var oneMinusBeta2Vec = global::System.Runtime.Intrinsics.Vector256.Create(oneMinusBeta2);
-                var weightDecayVec = global::System.Runtime.Intrinsics.Vector256.Create(weightDecay);
-                var stepSizeVec = global::System.Runtime.Intrinsics.Vector256.Create(stepSize);
-                var epsHatVec = global::System.Runtime.Intrinsics.Vector256.Create(epsHat);
-                for (; i + (nuint)global::System.Runtime.Intrinsics.Vector256<float>.Count <= end; i += (nuint)global::System.Runtime.Intrinsics.Vector256<float>.Count)
+                var beta1Vec = Vector256.Create(beta1);
+                var beta2Vec = Vector256.Create(beta2);
+                var oneMinusBeta1Vec = Vector256.Create(oneMinusBeta1);
+                var oneMinusBeta2Vec = Vector256.Create(oneMinusBeta2);
+                var weightDecayVec = Vector256.Create(weightDecay);
+                var stepSizeVec = Vector256.Create(stepSize);
+                var epsHatVec = Vector256.Create(epsHat);
+                for (; i + (nuint)Vector256<float>.Count <= end; i += (nuint)Vector256<float>.Count)
                 {
-                    var param = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref paramBase, i);
-                    var grad = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBase, i);
-                    var expAvg = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref expAvgBase, i);
-                    var expAvgSq = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref expAvgSqBase, i);
-                    var maxExpAvgSq = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref maxExpAvgSqBase, i);
+                    var param = Vector256.LoadUnsafe(ref paramBase, i);
+                    var grad = Vector256.LoadUnsafe(ref gradBase, i);
+                    var expAvg = Vector256.LoadUnsafe(ref expAvgBase, i);
+                    var expAvgSq = Vector256.LoadUnsafe(ref expAvgSqBase, i);
+                    var maxExpAvgSq = Vector256.LoadUnsafe(ref maxExpAvgSqBase, i);
                     var g = -grad;
                     g = g + weightDecayVec * param;
                     expAvg = beta1Vec * expAvg + oneMinusBeta1Vec * g;
                     expAvgSq = beta2Vec * expAvgSq + oneMinusBeta2Vec * (g * g);
-                    maxExpAvgSq = global::System.Runtime.Intrinsics.Vector256.Max(maxExpAvgSq, expAvgSq);
-                    var denom = global::System.Runtime.Intrinsics.Vector256.Sqrt(maxExpAvgSq) + epsHatVec;
+                    maxExpAvgSq = Vector256.Max(maxExpAvgSq, expAvgSq);
+                    var denom = Vector256.Sqrt(maxExpAvgSq) + epsHatVec;
                     param = param - stepSizeVec * (expAvg / denom);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(param, ref paramBase, i);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(expAvg, ref expAvgBase, i);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(expAvgSq, ref expAvgSqBase, i);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(maxExpAvgSq, ref maxExpAvgSqBase, i);
+                    param.StoreUnsafe(ref paramBase, i);
+                    expAvg.StoreUnsafe(ref expAvgBase, i);
+                    expAvgSq.StoreUnsafe(ref expAvgSqBase, i);
+                    maxExpAvgSq.StoreUnsafe(ref maxExpAvgSqBase, i);
                 }
             }
-            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            else if (Vector128.IsHardwareAccelerated)
             {
-                var beta1Vec = global::System.Runtime.Intrinsics.Vector128.Create(beta1);
-                var beta2Vec = global::System.Runtime.Intrinsics.Vector128.Create(beta2);
-                var oneMinusBeta1Vec = global::System.Runtime.Intrinsics.Vector128.Create(oneMinusBeta1);
-                var oneMinusBeta2Vec = global::System.Runtime.Intrinsics.Vector128.Create(oneMinusBeta2);
-                var weightDecayVec = global::System.Runtime.Intrinsics.Vector128.Create(weightDecay);
-                var stepSizeVec = global::System.Runtime.Intrinsics.Vector128.Create(stepSize);
-                var epsHatVec = global::System.Runtime.Intrinsics.Vector128.Create(epsHat);
-                for (; i + (nuint)global::System.Runtime.Intrinsics.Vector128<float>.Count <= end; i += (nuint)global::System.Runtime.Intrinsics.Vector128<float>.Count)
+                var beta1Vec = Vector128.Create(beta1);
+                var beta2Vec = Vector128.Create(beta2);
+                var oneMinusBeta1Vec = Vector128.Create(oneMinusBeta1);
+                var oneMinusBeta2Vec = Vector128.Create(oneMinusBeta2);
+                var weightDecayVec = Vector128.Create(weightDecay);
+                var stepSizeVec = Vector128.Create(stepSize);
+                var epsHatVec = Vector128.Create(epsHat);
+                for (; i + (nuint)Vector128<float>.Count <= end; i += (nuint)Vector128<float>.Count)
                 {
-                    var param = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref paramBase, i);
-                    var grad = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBase, i);
-                    var expAvg = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref expAvgBase, i);
-                    var expAvgSq = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref expAvgSqBase, i);
-                    var maxExpAvgSq = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref maxExpAvgSqBase, i);
+                    var param = Vector128.LoadUnsafe(ref paramBase, i);
+                    var grad = Vector128.LoadUnsafe(ref gradBase, i);
+                    var expAvg = Vector128.LoadUnsafe(ref expAvgBase, i);
+                    var expAvgSq = Vector128.LoadUnsafe(ref expAvgSqBase, i);
+                    var maxExpAvgSq = Vector128.LoadUnsafe(ref maxExpAvgSqBase, i);
                     var g = -grad;
                     g = g + weightDecayVec * param;
                     expAvg = beta1Vec * expAvg + oneMinusBeta1Vec * g;
                     expAvgSq = beta2Vec * expAvgSq + oneMinusBeta2Vec * (g * g);
-                    maxExpAvgSq = global::System.Runtime.Intrinsics.Vector128.Max(maxExpAvgSq, expAvgSq);
-                    var denom = global::System.Runtime.Intrinsics.Vector128.Sqrt(maxExpAvgSq) + epsHatVec;
+                    maxExpAvgSq = Vector128.Max(maxExpAvgSq, expAvgSq);
+                    var denom = Vector128.Sqrt(maxExpAvgSq) + epsHatVec;
                     param = param - stepSizeVec * (expAvg / denom);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(param, ref paramBase, i);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(expAvg, ref expAvgBase, i);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(expAvgSq, ref expAvgSqBase, i);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(maxExpAvgSq, ref maxExpAvgSqBase, i);
+                    param.StoreUnsafe(ref paramBase, i);
+                    expAvg.StoreUnsafe(ref expAvgBase, i);
+                    expAvgSq.StoreUnsafe(ref expAvgSqBase, i);
+                    maxExpAvgSq.StoreUnsafe(ref maxExpAvgSqBase, i);
                 }
             }
 
             for (; i < end; i++)
             {
-                float param = global::System.Runtime.CompilerServices.Unsafe.Add(ref paramBase, i);
-                float grad = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBase, i);
-                float expAvg = global::System.Runtime.CompilerServices.Unsafe.Add(ref expAvgBase, i);
-                float expAvgSq = global::System.Runtime.CompilerServices.Unsafe.Add(ref expAvgSqBase, i);
-                float maxExpAvgSq = global::System.Runtime.CompilerServices.Unsafe.Add(ref maxExpAvgSqBase, i);
+                float param = Unsafe.Add(ref paramBase, i);
+                float grad = Unsafe.Add(ref gradBase, i);
+                float expAvg = Unsafe.Add(ref expAvgBase, i);
+                float expAvgSq = Unsafe.Add(ref expAvgSqBase, i);
+                float maxExpAvgSq = Unsafe.Add(ref maxExpAvgSqBase, i);
                 float g = -grad;
                 g = g + weightDecay * param;
                 expAvg = beta1 * expAvg + oneMinusBeta1 * g;
                 expAvgSq = beta2 * expAvgSq + oneMinusBeta2 * (g * g);
-                maxExpAvgSq = global::System.Math.Max(maxExpAvgSq, expAvgSq);
-                float denom = global::System.MathF.Sqrt(maxExpAvgSq) + epsHat;
+                maxExpAvgSq = Math.Max(maxExpAvgSq, expAvgSq);
+                float denom = MathF.Sqrt(maxExpAvgSq) + epsHat;
                 param = param - stepSize * (expAvg / denom);
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref paramBase, i) = param;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref expAvgBase, i) = expAvg;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref expAvgSqBase, i) = expAvgSq;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref maxExpAvgSqBase, i) = maxExpAvgSq;
+                Unsafe.Add(ref paramBase, i) = param;
+                Unsafe.Add(ref expAvgBase, i) = expAvg;
+                Unsafe.Add(ref expAvgSqBase, i) = expAvgSq;
+                Unsafe.Add(ref maxExpAvgSqBase, i) = maxExpAvgSq;
             }
         }
     }

@@ -119,61 +119,74 @@ namespace Demo
             // Per-step scalars: computed once in double precision, as PyTorch does, then rounded to float.
             float gamma = (float)lr;
 
-            OptimUpdate(ref _optimArena.Origin, 0, OptimStride, gamma);
+            global::Optim.Generated.Kernel.Update(ref _optimArena.Origin, start: 0, end: OptimStride, stride: OptimStride, gamma);
         }
 
+    }
+}
+
+namespace Optim.Generated
+{
+    using System;
+    using System.Runtime.CompilerServices;
+    using System.Runtime.Intrinsics;
+
+    /// <summary>The element-wise SGD update of <see cref="global::Demo.MlpSgd"/>.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+    file static class Kernel
+    {
         /// <summary>
-        /// The element-wise update over elements [start, end) of every section: the widest hardware vector
-        /// first, then single elements. Every path performs the same operations in the same order, so results are
-        /// bit-identical whichever path runs. The JIT removes the branches for vector widths the CPU lacks.
+        /// Updates elements [start, end) of every section of the arena at <paramref name="origin"/> (sections are
+        /// <paramref name="stride"/> elements apart): the widest hardware vector first, then single elements. Every
+        /// path performs the same operations in the same order, so results are bit-identical whichever path runs.
+        /// The JIT removes the branches for vector widths the CPU lacks.
         /// </summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private static void OptimUpdate(ref float origin, nuint start, nuint end, float gamma)
+        internal static void Update(ref float origin, nuint start, nuint end, nuint stride, float gamma)
         {
             ref float paramBase = ref origin;
-            ref float gradBase = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 1 * OptimStride);
+            ref float gradBase = ref Unsafe.Add(ref origin, 1 * stride);
             nuint i = start;
 
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            if (Vector512.IsHardwareAccelerated)
             {
-                var gammaVec = global::System.Runtime.Intrinsics.Vector512.Create(gamma);
-                for (; i + (nuint)global::System.Runtime.Intrinsics.Vector512<float>.Count <= end; i += (nuint)global::System.Runtime.Intrinsics.Vector512<float>.Count)
+                var gammaVec = Vector512.Create(gamma);
+                for (; i + (nuint)Vector512<float>.Count <= end; i += (nuint)Vector512<float>.Count)
                 {
-                    var param = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref paramBase, i);
-                    var grad = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradBase, i);
+                    var param = Vector512.LoadUnsafe(ref paramBase, i);
+                    var grad = Vector512.LoadUnsafe(ref gradBase, i);
                     param = param - gammaVec * grad;
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(param, ref paramBase, i);
+                    param.StoreUnsafe(ref paramBase, i);
                 }
             }
-            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            else if (Vector256.IsHardwareAccelerated)
             {
-                var gammaVec = global::System.Runtime.Intrinsics.Vector256.Create(gamma);
-                for (; i + (nuint)global::System.Runtime.Intrinsics.Vector256<float>.Count <= end; i += (nuint)global::System.Runtime.Intrinsics.Vector256<float>.Count)
+                var gammaVec = Vector256.Create(gamma);
+                for (; i + (nuint)Vector256<float>.Count <= end; i += (nuint)Vector256<float>.Count)
                 {
-                    var param = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref paramBase, i);
-                    var grad = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBase, i);
+                    var param = Vector256.LoadUnsafe(ref paramBase, i);
+                    var grad = Vector256.LoadUnsafe(ref gradBase, i);
                     param = param - gammaVec * grad;
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(param, ref paramBase, i);
+                    param.StoreUnsafe(ref paramBase, i);
                 }
             }
-            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            else if (Vector128.IsHardwareAccelerated)
             {
-                var gammaVec = global::System.Runtime.Intrinsics.Vector128.Create(gamma);
-                for (; i + (nuint)global::System.Runtime.Intrinsics.Vector128<float>.Count <= end; i += (nuint)global::System.Runtime.Intrinsics.Vector128<float>.Count)
+                var gammaVec = Vector128.Create(gamma);
+                for (; i + (nuint)Vector128<float>.Count <= end; i += (nuint)Vector128<float>.Count)
                 {
-                    var param = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref paramBase, i);
-                    var grad = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBase, i);
+                    var param = Vector128.LoadUnsafe(ref paramBase, i);
+                    var grad = Vector128.LoadUnsafe(ref gradBase, i);
                     param = param - gammaVec * grad;
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(param, ref paramBase, i);
+                    param.StoreUnsafe(ref paramBase, i);
                 }
             }
 
             for (; i < end; i++)
             {
-                float param = global::System.Runtime.CompilerServices.Unsafe.Add(ref paramBase, i);
-                float grad = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBase, i);
+                float param = Unsafe.Add(ref paramBase, i);
+                float grad = Unsafe.Add(ref gradBase, i);
                 param = param - gamma * grad;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref paramBase, i) = param;
+                Unsafe.Add(ref paramBase, i) = param;
             }
         }
     }

@@ -125,94 +125,107 @@ namespace Demo
             float gamma = (float)lr;
             float bufferScale = (float)(t == 1 ? 0.0 : 0.9);
 
-            OptimUpdate(ref _optimArena.Origin, 0, OptimStride, gamma, bufferScale);
+            global::Optim.Generated.Kernel.Update(ref _optimArena.Origin, start: 0, end: OptimStride, stride: OptimStride, gamma, bufferScale);
         }
 
+    }
+}
+
+namespace Optim.Generated
+{
+    using System;
+    using System.Runtime.CompilerServices;
+    using System.Runtime.Intrinsics;
+
+    /// <summary>The element-wise SGD update of <see cref="global::Demo.MlpSgdNesterov"/>.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+    file static class Kernel
+    {
         /// <summary>
-        /// The element-wise update over elements [start, end) of every section: the widest hardware vector
-        /// first, then single elements. Every path performs the same operations in the same order, so results are
-        /// bit-identical whichever path runs. The JIT removes the branches for vector widths the CPU lacks.
+        /// Updates elements [start, end) of every section of the arena at <paramref name="origin"/> (sections are
+        /// <paramref name="stride"/> elements apart): the widest hardware vector first, then single elements. Every
+        /// path performs the same operations in the same order, so results are bit-identical whichever path runs.
+        /// The JIT removes the branches for vector widths the CPU lacks.
         /// </summary>
-        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private static void OptimUpdate(ref float origin, nuint start, nuint end, float gamma, float bufferScale)
+        internal static void Update(ref float origin, nuint start, nuint end, nuint stride, float gamma, float bufferScale)
         {
             const float momentum = 0.9f;
             const float weightDecay = 0.0001f;
 
             ref float paramBase = ref origin;
-            ref float gradBase = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 1 * OptimStride);
-            ref float momentumBufferBase = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 2 * OptimStride);
+            ref float gradBase = ref Unsafe.Add(ref origin, 1 * stride);
+            ref float momentumBufferBase = ref Unsafe.Add(ref origin, 2 * stride);
             nuint i = start;
 
-            if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
+            if (Vector512.IsHardwareAccelerated)
             {
-                var momentumVec = global::System.Runtime.Intrinsics.Vector512.Create(momentum);
-                var weightDecayVec = global::System.Runtime.Intrinsics.Vector512.Create(weightDecay);
-                var gammaVec = global::System.Runtime.Intrinsics.Vector512.Create(gamma);
-                var bufferScaleVec = global::System.Runtime.Intrinsics.Vector512.Create(bufferScale);
-                for (; i + (nuint)global::System.Runtime.Intrinsics.Vector512<float>.Count <= end; i += (nuint)global::System.Runtime.Intrinsics.Vector512<float>.Count)
+                var momentumVec = Vector512.Create(momentum);
+                var weightDecayVec = Vector512.Create(weightDecay);
+                var gammaVec = Vector512.Create(gamma);
+                var bufferScaleVec = Vector512.Create(bufferScale);
+                for (; i + (nuint)Vector512<float>.Count <= end; i += (nuint)Vector512<float>.Count)
                 {
-                    var param = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref paramBase, i);
-                    var grad = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradBase, i);
-                    var momentumBuffer = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref momentumBufferBase, i);
+                    var param = Vector512.LoadUnsafe(ref paramBase, i);
+                    var grad = Vector512.LoadUnsafe(ref gradBase, i);
+                    var momentumBuffer = Vector512.LoadUnsafe(ref momentumBufferBase, i);
                     var g = grad + weightDecayVec * param;
                     momentumBuffer = bufferScaleVec * momentumBuffer + g;
                     g = g + momentumVec * momentumBuffer;
                     param = param - gammaVec * g;
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(param, ref paramBase, i);
-                    global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(momentumBuffer, ref momentumBufferBase, i);
+                    param.StoreUnsafe(ref paramBase, i);
+                    momentumBuffer.StoreUnsafe(ref momentumBufferBase, i);
                 }
             }
-            else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
+            else if (Vector256.IsHardwareAccelerated)
             {
-                var momentumVec = global::System.Runtime.Intrinsics.Vector256.Create(momentum);
-                var weightDecayVec = global::System.Runtime.Intrinsics.Vector256.Create(weightDecay);
-                var gammaVec = global::System.Runtime.Intrinsics.Vector256.Create(gamma);
-                var bufferScaleVec = global::System.Runtime.Intrinsics.Vector256.Create(bufferScale);
-                for (; i + (nuint)global::System.Runtime.Intrinsics.Vector256<float>.Count <= end; i += (nuint)global::System.Runtime.Intrinsics.Vector256<float>.Count)
+                var momentumVec = Vector256.Create(momentum);
+                var weightDecayVec = Vector256.Create(weightDecay);
+                var gammaVec = Vector256.Create(gamma);
+                var bufferScaleVec = Vector256.Create(bufferScale);
+                for (; i + (nuint)Vector256<float>.Count <= end; i += (nuint)Vector256<float>.Count)
                 {
-                    var param = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref paramBase, i);
-                    var grad = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBase, i);
-                    var momentumBuffer = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref momentumBufferBase, i);
+                    var param = Vector256.LoadUnsafe(ref paramBase, i);
+                    var grad = Vector256.LoadUnsafe(ref gradBase, i);
+                    var momentumBuffer = Vector256.LoadUnsafe(ref momentumBufferBase, i);
                     var g = grad + weightDecayVec * param;
                     momentumBuffer = bufferScaleVec * momentumBuffer + g;
                     g = g + momentumVec * momentumBuffer;
                     param = param - gammaVec * g;
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(param, ref paramBase, i);
-                    global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(momentumBuffer, ref momentumBufferBase, i);
+                    param.StoreUnsafe(ref paramBase, i);
+                    momentumBuffer.StoreUnsafe(ref momentumBufferBase, i);
                 }
             }
-            else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
+            else if (Vector128.IsHardwareAccelerated)
             {
-                var momentumVec = global::System.Runtime.Intrinsics.Vector128.Create(momentum);
-                var weightDecayVec = global::System.Runtime.Intrinsics.Vector128.Create(weightDecay);
-                var gammaVec = global::System.Runtime.Intrinsics.Vector128.Create(gamma);
-                var bufferScaleVec = global::System.Runtime.Intrinsics.Vector128.Create(bufferScale);
-                for (; i + (nuint)global::System.Runtime.Intrinsics.Vector128<float>.Count <= end; i += (nuint)global::System.Runtime.Intrinsics.Vector128<float>.Count)
+                var momentumVec = Vector128.Create(momentum);
+                var weightDecayVec = Vector128.Create(weightDecay);
+                var gammaVec = Vector128.Create(gamma);
+                var bufferScaleVec = Vector128.Create(bufferScale);
+                for (; i + (nuint)Vector128<float>.Count <= end; i += (nuint)Vector128<float>.Count)
                 {
-                    var param = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref paramBase, i);
-                    var grad = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBase, i);
-                    var momentumBuffer = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref momentumBufferBase, i);
+                    var param = Vector128.LoadUnsafe(ref paramBase, i);
+                    var grad = Vector128.LoadUnsafe(ref gradBase, i);
+                    var momentumBuffer = Vector128.LoadUnsafe(ref momentumBufferBase, i);
                     var g = grad + weightDecayVec * param;
                     momentumBuffer = bufferScaleVec * momentumBuffer + g;
                     g = g + momentumVec * momentumBuffer;
                     param = param - gammaVec * g;
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(param, ref paramBase, i);
-                    global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(momentumBuffer, ref momentumBufferBase, i);
+                    param.StoreUnsafe(ref paramBase, i);
+                    momentumBuffer.StoreUnsafe(ref momentumBufferBase, i);
                 }
             }
 
             for (; i < end; i++)
             {
-                float param = global::System.Runtime.CompilerServices.Unsafe.Add(ref paramBase, i);
-                float grad = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBase, i);
-                float momentumBuffer = global::System.Runtime.CompilerServices.Unsafe.Add(ref momentumBufferBase, i);
+                float param = Unsafe.Add(ref paramBase, i);
+                float grad = Unsafe.Add(ref gradBase, i);
+                float momentumBuffer = Unsafe.Add(ref momentumBufferBase, i);
                 float g = grad + weightDecay * param;
                 momentumBuffer = bufferScale * momentumBuffer + g;
                 g = g + momentum * momentumBuffer;
                 param = param - gamma * g;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref paramBase, i) = param;
-                global::System.Runtime.CompilerServices.Unsafe.Add(ref momentumBufferBase, i) = momentumBuffer;
+                Unsafe.Add(ref paramBase, i) = param;
+                Unsafe.Add(ref momentumBufferBase, i) = momentumBuffer;
             }
         }
     }

@@ -96,84 +96,97 @@ partial class Outer
                 // Per-step scalars: computed once in double precision, as PyTorch does, then rounded to float.
                 float gamma = (float)lr;
 
-                OptimUpdate(ref _optimArena.Origin, 0, OptimStride, gamma);
+                global::Optim.Generated.Kernel.Update(ref _optimArena.Origin, start: 0, end: OptimStride, stride: OptimStride, gamma);
             }
 
-            /// <summary>
-            /// The element-wise update over elements [start, end) of every section: the widest hardware vector
-            /// first, then single elements. Every path performs the same operations in the same order, so results are
-            /// bit-identical whichever path runs. The JIT removes the branches for vector widths the CPU lacks.
-            /// </summary>
-            [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-            private static void OptimUpdate(ref float origin, nuint start, nuint end, float gamma)
+        }
+    }
+}
+
+namespace Optim.Generated
+{
+    using System;
+    using System.Runtime.CompilerServices;
+    using System.Runtime.Intrinsics;
+
+    /// <summary>The element-wise Momentum update of <see cref="global::Outer.Inner{TTag}.Model{T}"/>.</summary>
+    [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+    file static class Kernel
+    {
+        /// <summary>
+        /// Updates elements [start, end) of every section of the arena at <paramref name="origin"/> (sections are
+        /// <paramref name="stride"/> elements apart): the widest hardware vector first, then single elements. Every
+        /// path performs the same operations in the same order, so results are bit-identical whichever path runs.
+        /// The JIT removes the branches for vector widths the CPU lacks.
+        /// </summary>
+        internal static void Update(ref float origin, nuint start, nuint end, nuint stride, float gamma)
+        {
+            const float beta = 0.9f;
+            const float oneMinusBeta = 0.1f;
+
+            ref float paramBase = ref origin;
+            ref float gradBase = ref Unsafe.Add(ref origin, 1 * stride);
+            ref float velocityBase = ref Unsafe.Add(ref origin, 2 * stride);
+            nuint i = start;
+
+            if (Vector512.IsHardwareAccelerated)
             {
-                const float beta = 0.9f;
-                const float oneMinusBeta = 0.1f;
+                var betaVec = Vector512.Create(beta);
+                var oneMinusBetaVec = Vector512.Create(oneMinusBeta);
+                var gammaVec = Vector512.Create(gamma);
+                for (; i + (nuint)Vector512<float>.Count <= end; i += (nuint)Vector512<float>.Count)
+                {
+                    var param = Vector512.LoadUnsafe(ref paramBase, i);
+                    var grad = Vector512.LoadUnsafe(ref gradBase, i);
+                    var velocity = Vector512.LoadUnsafe(ref velocityBase, i);
+                    velocity = betaVec * velocity + oneMinusBetaVec * grad;
+                    param = param - gammaVec * velocity;
+                    param.StoreUnsafe(ref paramBase, i);
+                    velocity.StoreUnsafe(ref velocityBase, i);
+                }
+            }
+            else if (Vector256.IsHardwareAccelerated)
+            {
+                var betaVec = Vector256.Create(beta);
+                var oneMinusBetaVec = Vector256.Create(oneMinusBeta);
+                var gammaVec = Vector256.Create(gamma);
+                for (; i + (nuint)Vector256<float>.Count <= end; i += (nuint)Vector256<float>.Count)
+                {
+                    var param = Vector256.LoadUnsafe(ref paramBase, i);
+                    var grad = Vector256.LoadUnsafe(ref gradBase, i);
+                    var velocity = Vector256.LoadUnsafe(ref velocityBase, i);
+                    velocity = betaVec * velocity + oneMinusBetaVec * grad;
+                    param = param - gammaVec * velocity;
+                    param.StoreUnsafe(ref paramBase, i);
+                    velocity.StoreUnsafe(ref velocityBase, i);
+                }
+            }
+            else if (Vector128.IsHardwareAccelerated)
+            {
+                var betaVec = Vector128.Create(beta);
+                var oneMinusBetaVec = Vector128.Create(oneMinusBeta);
+                var gammaVec = Vector128.Create(gamma);
+                for (; i + (nuint)Vector128<float>.Count <= end; i += (nuint)Vector128<float>.Count)
+                {
+                    var param = Vector128.LoadUnsafe(ref paramBase, i);
+                    var grad = Vector128.LoadUnsafe(ref gradBase, i);
+                    var velocity = Vector128.LoadUnsafe(ref velocityBase, i);
+                    velocity = betaVec * velocity + oneMinusBetaVec * grad;
+                    param = param - gammaVec * velocity;
+                    param.StoreUnsafe(ref paramBase, i);
+                    velocity.StoreUnsafe(ref velocityBase, i);
+                }
+            }
 
-                ref float paramBase = ref origin;
-                ref float gradBase = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 1 * OptimStride);
-                ref float velocityBase = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 2 * OptimStride);
-                nuint i = start;
-
-                if (global::System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated)
-                {
-                    var betaVec = global::System.Runtime.Intrinsics.Vector512.Create(beta);
-                    var oneMinusBetaVec = global::System.Runtime.Intrinsics.Vector512.Create(oneMinusBeta);
-                    var gammaVec = global::System.Runtime.Intrinsics.Vector512.Create(gamma);
-                    for (; i + (nuint)global::System.Runtime.Intrinsics.Vector512<float>.Count <= end; i += (nuint)global::System.Runtime.Intrinsics.Vector512<float>.Count)
-                    {
-                        var param = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref paramBase, i);
-                        var grad = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref gradBase, i);
-                        var velocity = global::System.Runtime.Intrinsics.Vector512.LoadUnsafe(ref velocityBase, i);
-                        velocity = betaVec * velocity + oneMinusBetaVec * grad;
-                        param = param - gammaVec * velocity;
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(param, ref paramBase, i);
-                        global::System.Runtime.Intrinsics.Vector512.StoreUnsafe(velocity, ref velocityBase, i);
-                    }
-                }
-                else if (global::System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated)
-                {
-                    var betaVec = global::System.Runtime.Intrinsics.Vector256.Create(beta);
-                    var oneMinusBetaVec = global::System.Runtime.Intrinsics.Vector256.Create(oneMinusBeta);
-                    var gammaVec = global::System.Runtime.Intrinsics.Vector256.Create(gamma);
-                    for (; i + (nuint)global::System.Runtime.Intrinsics.Vector256<float>.Count <= end; i += (nuint)global::System.Runtime.Intrinsics.Vector256<float>.Count)
-                    {
-                        var param = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref paramBase, i);
-                        var grad = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref gradBase, i);
-                        var velocity = global::System.Runtime.Intrinsics.Vector256.LoadUnsafe(ref velocityBase, i);
-                        velocity = betaVec * velocity + oneMinusBetaVec * grad;
-                        param = param - gammaVec * velocity;
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(param, ref paramBase, i);
-                        global::System.Runtime.Intrinsics.Vector256.StoreUnsafe(velocity, ref velocityBase, i);
-                    }
-                }
-                else if (global::System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated)
-                {
-                    var betaVec = global::System.Runtime.Intrinsics.Vector128.Create(beta);
-                    var oneMinusBetaVec = global::System.Runtime.Intrinsics.Vector128.Create(oneMinusBeta);
-                    var gammaVec = global::System.Runtime.Intrinsics.Vector128.Create(gamma);
-                    for (; i + (nuint)global::System.Runtime.Intrinsics.Vector128<float>.Count <= end; i += (nuint)global::System.Runtime.Intrinsics.Vector128<float>.Count)
-                    {
-                        var param = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref paramBase, i);
-                        var grad = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref gradBase, i);
-                        var velocity = global::System.Runtime.Intrinsics.Vector128.LoadUnsafe(ref velocityBase, i);
-                        velocity = betaVec * velocity + oneMinusBetaVec * grad;
-                        param = param - gammaVec * velocity;
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(param, ref paramBase, i);
-                        global::System.Runtime.Intrinsics.Vector128.StoreUnsafe(velocity, ref velocityBase, i);
-                    }
-                }
-
-                for (; i < end; i++)
-                {
-                    float param = global::System.Runtime.CompilerServices.Unsafe.Add(ref paramBase, i);
-                    float grad = global::System.Runtime.CompilerServices.Unsafe.Add(ref gradBase, i);
-                    float velocity = global::System.Runtime.CompilerServices.Unsafe.Add(ref velocityBase, i);
-                    velocity = beta * velocity + oneMinusBeta * grad;
-                    param = param - gamma * velocity;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref paramBase, i) = param;
-                    global::System.Runtime.CompilerServices.Unsafe.Add(ref velocityBase, i) = velocity;
-                }
+            for (; i < end; i++)
+            {
+                float param = Unsafe.Add(ref paramBase, i);
+                float grad = Unsafe.Add(ref gradBase, i);
+                float velocity = Unsafe.Add(ref velocityBase, i);
+                velocity = beta * velocity + oneMinusBeta * grad;
+                param = param - gamma * velocity;
+                Unsafe.Add(ref paramBase, i) = param;
+                Unsafe.Add(ref velocityBase, i) = velocity;
             }
         }
     }
