@@ -53,4 +53,15 @@ public sealed class OptimizeAttribute : Attribute
 
     /// <summary>Use the AMSGrad variant of Adam / AdamW (default false).</summary>
     public bool Amsgrad { get; set; }
+
+    /// <summary>
+    /// Threads one <c>Step()</c> may use. 0 (the default) is automatic: models of at least
+    /// <see cref="AutomaticParallelThreshold"/> parameters split each step across the machine's processors,
+    /// smaller ones stay on the calling thread. 1 always stays on the calling thread; n ≥ 2 uses up to n threads
+    /// whatever the size (each thread gets at least <see cref="StepWorkers.MinimumSlice"/> elements).
+    /// </summary>
+    public int Threads { get; set; }
+
+    /// <summary>Parameter count from which <see cref="Threads"/> = 0 makes <c>Step()</c> parallel.</summary>
+    public const int AutomaticParallelThreshold = 1 << 19;
 }

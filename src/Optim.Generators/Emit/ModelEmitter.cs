@@ -243,10 +243,53 @@ internal static class ModelEmitter
         }
 
         w.Line();
-        string args = string.Concat(rule.Scalars.Where(s => s.ToKernel).Select(s => ", " + s.Name));
-        w.Line($"global::Optim.Generated.{KernelName}.Update(ref _optimArena.Origin, start: 0, end: OptimStride, stride: OptimStride{args});");
+        var kernelScalars = rule.Scalars.Where(s => s.ToKernel).ToList();
+        if (model.IsParallel)
+        {
+            string threads = model.Threads >= 2 ? model.Threads.ToString(System.Globalization.CultureInfo.InvariantCulture) : "global::Optim.StepWorkers.MaxThreads";
+            w.Line("// Large model: the loop is split across threads, each taking whole 64-byte lines of every section.");
+            w.Line("_optimRangeKernel.Arena = _optimArena;");
+            foreach (StepScalar scalar in kernelScalars)
+            {
+                w.Line($"_optimRangeKernel.{scalar.Name} = {scalar.Name};");
+            }
+
+            w.Line($"global::Optim.StepWorkers.Run(_optimRangeKernel, OptimStride, maxThreads: {threads});");
+        }
+        else
+        {
+            string args = string.Concat(kernelScalars.Select(s => ", " + s.Name));
+            w.Line($"global::Optim.Generated.{KernelName}.Update(ref _optimArena.Origin, start: 0, end: OptimStride, stride: OptimStride{args});");
+        }
+
         w.Close();
+        if (model.IsParallel)
+        {
+            w.Line();
+            WriteRangeKernel(w, model, kernelScalars);
+        }
+    }
+
+    /// <summary>The object StepWorkers runs on each thread's slice; created with the model, updated every step.</summary>
+    private static void WriteRangeKernel(SourceWriter w, ModelSpec model, List<StepScalar> kernelScalars)
+    {
+        string t = model.Element.Keyword();
+        w.Line(GeneratedCode);
+        w.Line("private readonly OptimRangeKernel _optimRangeKernel = new();");
         w.Line();
+        w.Line("/// <summary>This step's arena and scalars, for the threads that share the loop.</summary>");
+        w.Line(GeneratedCode);
+        w.Open("private sealed class OptimRangeKernel : global::Optim.RangeKernel");
+        w.Line($"public global::Optim.Arena<{t}> Arena;");
+        foreach (StepScalar scalar in kernelScalars)
+        {
+            w.Line($"public {t} {scalar.Name};");
+        }
+
+        w.Line();
+        string args = string.Concat(kernelScalars.Select(s => ", " + s.Name));
+        w.Line($"public override void Run(nuint start, nuint end) => global::Optim.Generated.{KernelName}.Update(ref Arena.Origin, start, end, stride: OptimStride{args});");
+        w.Close();
     }
 
     private static void WriteKernel(SourceWriter w, ModelSpec model, UpdateRule rule)

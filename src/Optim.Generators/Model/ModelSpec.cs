@@ -38,6 +38,7 @@ internal sealed record ParameterSpec(string Name, string Modifiers, string Acces
 /// <param name="Element">Element type of every parameter.</param>
 /// <param name="Parameters">Parameters in declaration order.</param>
 /// <param name="Optimizer">Chosen optimizer and hyperparameters.</param>
+/// <param name="Threads">The attribute's Threads: 0 automatic, 1 single-threaded, n up to n threads.</param>
 internal sealed record ModelSpec(
     string Namespace,
     EquatableArray<TypeHeader> ContainingTypes,
@@ -45,8 +46,15 @@ internal sealed record ModelSpec(
     string HintName,
     ElementType Element,
     EquatableArray<ParameterSpec> Parameters,
-    OptimizerSpec Optimizer)
+    OptimizerSpec Optimizer,
+    int Threads)
 {
+    /// <summary>Same as Optim.OptimizeAttribute.AutomaticParallelThreshold (a test keeps them equal).</summary>
+    public const int AutomaticParallelThreshold = 1 << 19;
+
+    /// <summary>Whether Step() splits its loop across threads.</summary>
+    public bool IsParallel => Threads >= 2 || (Threads == 0 && ParameterCount >= AutomaticParallelThreshold);
+
     /// <summary>Total number of trainable values.</summary>
     public int ParameterCount => Parameters.Count == 0 ? 0 : Parameters[Parameters.Count - 1].Offset + Parameters[Parameters.Count - 1].Length;
 }

@@ -21,13 +21,15 @@ internal static class ModelParser
 {
     private const string ParameterAttribute = "Optim.ParameterAttribute";
 
+    private const string ThreadsArgument = "Threads";
+
     /// <summary>Array.MaxLength, which the arena (plus its alignment slack) must not exceed.</summary>
     private const long MaxArrayLength = 0x7FFFFFC7;
 
     /// <summary>Names the generator adds to the model, which the user's members must not use.</summary>
     private static readonly string[] GeneratedMembers =
     {
-        "ParameterCount", "Parameters", "Gradients", "LearningRate", "StepCount", "Step", "ZeroGrad", "OptimStride",
+        "ParameterCount", "Parameters", "Gradients", "LearningRate", "StepCount", "Step", "ZeroGrad", "OptimStride", "OptimRangeKernel",
     };
 
     /// <summary>Prefix of the generator's private fields (arena, step, learning rate, accumulators).</summary>
@@ -82,6 +84,7 @@ internal static class ModelParser
         }
 
         OptimizerSpec optimizer = ReadHyperparameters(definition, attribute, attributeSyntax, attributeLocation, diagnostics);
+        int threads = ReadThreads(attribute, attributeSyntax, attributeLocation, diagnostics);
         int sections = 2 + definition.Build(optimizer).State.Count;
 
         // Parameters.
@@ -177,7 +180,8 @@ internal static class ModelParser
             HintName(type),
             element.Value,
             parameters.ToEquatableArray(),
-            optimizer));
+            optimizer,
+            threads));
     }
 
     /// <summary>The class and every type containing it must be partial; the class must not be static.</summary>
@@ -221,7 +225,7 @@ internal static class ModelParser
         LocationInfo? ArgumentLocation(string name) =>
             LocationInfo.From(attributeSyntax?.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == name)) ?? attributeLocation;
 
-        foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
+        foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments.Where(n => n.Key != ThreadsArgument))
         {
             Hyperparameter? hyperparameter = definition.Find(named.Key);
             if (hyperparameter is null)
@@ -261,6 +265,26 @@ internal static class ModelParser
         }
 
         return new OptimizerSpec(definition.Id, definition.Hyperparameters.Select(h => new OptimizerSpec.Value(h.Name, values[h.Name])).ToEquatableArray());
+    }
+
+    /// <summary>The attribute's Threads (not a hyperparameter: it applies to every optimizer).</summary>
+    private static int ReadThreads(AttributeData attribute, AttributeSyntax? attributeSyntax, LocationInfo? attributeLocation, List<DiagnosticInfo> diagnostics)
+    {
+        foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
+        {
+            if (named.Key == ThreadsArgument && named.Value.Value is int threads)
+            {
+                if (threads >= 0)
+                {
+                    return threads;
+                }
+
+                LocationInfo? location = LocationInfo.From(attributeSyntax?.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == ThreadsArgument)) ?? attributeLocation;
+                diagnostics.Add(DiagnosticInfo.Create(Descriptors.HyperparameterInvalid, location, ThreadsArgument, threads.ToString(System.Globalization.CultureInfo.InvariantCulture), "every optimizer", "it must be 0 (automatic), 1 (single-threaded) or more"));
+            }
+        }
+
+        return 0;
     }
 
     /// <summary>A parameter must be a partial, get-only instance property declaration.</summary>

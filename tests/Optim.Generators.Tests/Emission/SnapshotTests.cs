@@ -25,6 +25,7 @@ public sealed class SnapshotTests
         { "MlpAdamW", "AdamW, Lr = 3e-3, WeightDecay = 0.1, Amsgrad = true", Mlp },
         { "DoubleAdam", "Adam, Lr = 0.01, Beta1 = 0.8, Beta2 = 0.99, Eps = 1e-6", "[Parameter(3, 4)] public partial Span<double> Weights { get; }\n[Parameter(4)] internal partial Span<double> Bias { get; }" },
         { "ScalarParameter", "Sgd, Lr = 0.5", "[Parameter(1)] public partial Span<float> X { get; }" },
+        { "LargeParallelAdam", "Adam, Lr = 1e-3", "[Parameter(1024, 512)] public partial Span<float> Embedding { get; }" },
     };
 
     [Theory]

@@ -148,7 +148,6 @@ namespace Demo
 
             global::Optim.Generated.Kernel.Update(ref _optimArena.Origin, start: 0, end: OptimStride, stride: OptimStride, stepSize, epsHat);
         }
-
     }
 }
 

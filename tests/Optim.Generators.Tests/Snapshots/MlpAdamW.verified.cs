@@ -149,7 +149,6 @@ namespace Demo
 
             global::Optim.Generated.Kernel.Update(ref _optimArena.Origin, start: 0, end: OptimStride, stride: OptimStride, stepSize, epsHat, decay);
         }
-
     }
 }
 

@@ -128,7 +128,6 @@ namespace Demo
 
             global::Optim.Generated.Kernel.Update(ref _optimArena.Origin, start: 0, end: OptimStride, stride: OptimStride, gamma, bufferScale, gradScale);
         }
-
     }
 }
 

@@ -98,7 +98,6 @@ partial class Outer
 
                 global::Optim.Generated.Kernel.Update(ref _optimArena.Origin, start: 0, end: OptimStride, stride: OptimStride, gamma);
             }
-
         }
     }
 }
