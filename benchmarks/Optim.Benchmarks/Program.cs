@@ -20,7 +20,7 @@ if (quick)
     config = config.AddJob(Job.ShortRun.WithLaunchCount(1).WithWarmupCount(3).WithIterationCount(5));
     if (rest.Length == 0)
     {
-        rest = new[] { "--filter", "*AdamStep*", "*ZeroGrad*" };
+        rest = new[] { "--filter", "*.AdamStep.*", "*ZeroGrad*", "*Parallel*" };
     }
 }
 

@@ -82,9 +82,13 @@ public sealed class ThroughputColumn(ThroughputColumn.Kind kind) : IColumn
     private static double? GigabytesPerSecond(Summary summary, BenchmarkCase benchmarkCase)
     {
         double? mean = summary[benchmarkCase]?.ResultStatistics?.Mean;
-        int bytes = benchmarkCase.Descriptor.Type == typeof(ZeroGradBenchmarks)
-            ? sizeof(float)
-            : Activator.CreateInstance(benchmarkCase.Descriptor.Type) is StepBenchmarks step ? BandwidthProbe.BytesPerParameter(step.States) : 0;
+        int bytes = Activator.CreateInstance(benchmarkCase.Descriptor.Type) switch
+        {
+            ZeroGradBenchmarks => sizeof(float),
+            StepBenchmarks step => BandwidthProbe.BytesPerParameter(step.States),
+            ParallelAdamStep parallel => BandwidthProbe.BytesPerParameter(parallel.States),
+            _ => 0,
+        };
         return mean is null || bytes == 0 ? null : (double)Size(benchmarkCase) * bytes / mean.Value;
     }
 }

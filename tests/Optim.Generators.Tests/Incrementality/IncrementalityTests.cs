@@ -53,6 +53,27 @@ public sealed class IncrementalityTests
     }
 
     [Fact]
+    public void In_a_project_of_200_models_an_unrelated_edit_re_emits_nothing()
+    {
+        string[] optimizers = { "Sgd, Momentum = 0.9", "Momentum", "Adam", "AdamW, Amsgrad = true" };
+        var sources = Enumerable.Range(0, 200)
+            .Select(i => $"using System; using Optim; using static Optim.Optimizer; [Optimize({optimizers[i % 4]})] public partial class M{i} {{ [Parameter({i + 1}, 3)] public partial Span<float> W {{ get; }} }}")
+            .Append(Other)
+            .ToList();
+        CSharpCompilation compilation = GeneratorHarness.Compilation(sources);
+        GeneratorDriver driver = GeneratorHarness.Driver().RunGenerators(compilation);
+        Assert.Equal(200, driver.GetRunResult().Results.Single().GeneratedSources.Length);
+
+        SyntaxTree other = compilation.SyntaxTrees.Last();
+        driver = driver.RunGenerators(compilation.ReplaceSyntaxTree(other, other.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(Other.Replace("=> 1", "=> 3", StringComparison.Ordinal)))));
+        GeneratorRunResult second = driver.GetRunResult().Results.Single();
+
+        var outputs = second.TrackedOutputSteps.SelectMany(s => s.Value).SelectMany(s => s.Outputs).ToList();
+        Assert.Equal(400, outputs.Count); // 200 sources and 200 diagnostic lists
+        Assert.All(outputs, o => Assert.Equal(IncrementalStepRunReason.Cached, o.Reason));
+    }
+
+    [Fact]
     public void Diagnostic_only_change_does_not_re_emit_code()
     {
         // Adding an argument Adam ignores changes the diagnostics (OPT0008) but not the model.
