@@ -86,6 +86,20 @@ internal static class Descriptors
         "Optim could not generate code",
         "Optim could not generate code for '{0}': {1}; please report this with the declaration that caused it");
 
+    public static readonly DiagnosticDescriptor ScheduleArgumentInvalid = Error(
+        "OPT0016",
+        "Schedule argument is invalid or missing",
+        "{0} is invalid for {1}: {2}");
+
+    public static readonly DiagnosticDescriptor ScheduleArgumentIgnored = new(
+        "OPT0017",
+        "Schedule argument is ignored by the chosen schedule",
+        "{1} does not use {0}; the value is ignored (it uses {2})",
+        Category,
+        DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        helpLinkUri: HelpLink("OPT0017"));
+
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink(id));
 

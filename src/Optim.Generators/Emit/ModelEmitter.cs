@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Linq;
 using Optim.Generators.Common;
 using Optim.Generators.Model;
+using Optim.Generators.Model.Schedules;
 
 namespace Optim.Generators.Emit;
 
@@ -104,9 +105,13 @@ internal static class ModelEmitter
         w.Line(GeneratedCode);
         w.Line("private long _optimStep;");
         w.Line();
-        w.Line(GeneratedCode);
-        w.Line($"private double _optimLearningRate = {Literals.Double(Lr(model))};");
-        w.Line();
+        if (model.Schedule is null)
+        {
+            w.Line(GeneratedCode);
+            w.Line($"private double _optimLearningRate = {Literals.Double(Lr(model))};");
+            w.Line();
+        }
+
         foreach (StepAccumulator accumulator in rule.Accumulators)
         {
             w.Line($"/// <summary>{accumulator.Symbol} after the last step, carried from step to step.</summary>");
@@ -153,25 +158,80 @@ internal static class ModelEmitter
 
     private static void WriteTrainingState(SourceWriter w, ModelSpec model, UpdateRule rule)
     {
-        w.Line("/// <summary>");
-        w.Line($"/// The learning rate γ the next <see cref=\"Step\"/> uses; starts at {Literals.Double(Lr(model))}. Schedules set it between steps.");
-        w.Line("/// </summary>");
-        w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">The value is negative, infinite or NaN.</exception>");
-        w.Line(GeneratedCode);
-        w.Open("public double LearningRate");
-        w.Line("get => _optimLearningRate;");
-        w.Open("set");
-        w.Open("if (!(value >= 0.0 && value <= double.MaxValue))");
-        w.Line("throw new global::System.ArgumentOutOfRangeException(nameof(value), value, \"LearningRate must be a finite number, 0 or greater.\");");
-        w.Close();
-        w.Line();
-        w.Line("_optimLearningRate = value;");
-        w.Close();
-        w.Close();
-        w.Line();
+        if (model.Schedule is not null)
+        {
+            WriteScheduledLearningRate(w, model);
+        }
+        else
+        {
+            w.Line("/// <summary>");
+            w.Line($"/// The learning rate γ the next <see cref=\"Step\"/> uses; starts at {Literals.Double(Lr(model))}. Schedules set it between steps.");
+            w.Line("/// </summary>");
+            w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">The value is negative, infinite or NaN.</exception>");
+            w.Line(GeneratedCode);
+            w.Open("public double LearningRate");
+            w.Line("get => _optimLearningRate;");
+            w.Open("set");
+            w.Open("if (!(value >= 0.0 && value <= double.MaxValue))");
+            w.Line("throw new global::System.ArgumentOutOfRangeException(nameof(value), value, \"LearningRate must be a finite number, 0 or greater.\");");
+            w.Close();
+            w.Line();
+            w.Line("_optimLearningRate = value;");
+            w.Close();
+            w.Close();
+            w.Line();
+        }
+
         w.Line($"/// <summary>Number of {rule.Title} steps taken so far (PyTorch's <c>state['step']</c>).</summary>");
         w.Line(GeneratedCode);
         w.Line("public long StepCount => _optimStep;");
+        w.Line();
+    }
+
+    /// <summary>LearningRate and the closed-form schedule of a model with [LrSchedule].</summary>
+    private static void WriteScheduledLearningRate(SourceWriter w, ModelSpec model)
+    {
+        ScheduleSpec schedule = model.Schedule!;
+        ScheduleDefinition definition = ScheduleCatalog.Find(schedule.Kind)!;
+        string description = $"{definition.Name}({definition.Describe(schedule)})";
+        if (schedule.WarmupSteps > 0)
+        {
+            description = $"linear warm-up from {Literals.Double(schedule.WarmupStartFactor)}·γ₀ over {schedule.WarmupSteps} steps, then {description}";
+        }
+
+        w.Line($"/// <summary>The learning rate the next <see cref=\"Step\"/> uses: {description}, from γ₀ = {Literals.Double(Lr(model))}.</summary>");
+        w.Line("/// <exception cref=\"global::System.InvalidOperationException\">On set: the rate follows the compile-time [LrSchedule].</exception>");
+        w.Line(GeneratedCode);
+        w.Open("public double LearningRate");
+        w.Line("get => OptimScheduledLr(_optimStep);");
+        w.Line("set => throw new global::System.InvalidOperationException(\"This model's learning rate follows its compile-time [LrSchedule]; remove the attribute to set LearningRate.\");");
+        w.Close();
+        w.Line();
+        w.Line($"/// <summary>{char.ToUpperInvariant(description[0])}{description.Substring(1)}: the rate for step <paramref name=\"epoch\"/> + 1, in closed form.</summary>");
+        w.Line(GeneratedCode);
+        w.Open("private static double OptimScheduledLr(long epoch)");
+        string call = definition.Call(schedule);
+        if (schedule.WarmupSteps > 0 || call.Contains("baseLr"))
+        {
+            w.Line($"const double baseLr = {Literals.Double(Lr(model))};");
+        }
+
+        if (definition.UsesMilestones)
+        {
+            w.Line($"global::System.ReadOnlySpan<int> milestones = new int[] {{ {string.Join(", ", schedule.Milestones)} }};");
+        }
+
+        if (schedule.WarmupSteps > 0)
+        {
+            w.Open($"if (epoch < {schedule.WarmupSteps})");
+            w.Line($"return global::Optim.Schedules.LrFormulas.Warmup(baseLr, {Literals.Double(schedule.WarmupStartFactor)}, {schedule.WarmupSteps}, epoch);");
+            w.Close();
+            w.Line();
+            w.Line($"epoch -= {schedule.WarmupSteps};");
+        }
+
+        w.Line($"return global::System.Math.Max(0.0, {call});");
+        w.Close();
         w.Line();
     }
 
@@ -225,8 +285,9 @@ internal static class ModelEmitter
         w.Open("public void Step()");
         bool usesStep = rule.Scalars.Select(s => s.Value).Concat(rule.Accumulators.Select(a => a.Update))
             .Any(e => Uses(e, ExprKind.StepCount) || Uses(e, ExprKind.FirstStepSelect));
+        usesStep |= model.Schedule is not null;
         w.Line(usesStep ? "long t = ++_optimStep;" : "_optimStep++;");
-        w.Line("double lr = _optimLearningRate;");
+        w.Line(model.Schedule is null ? "double lr = _optimLearningRate;" : "double lr = OptimScheduledLr(t - 1);");
         w.Line();
         w.Line($"// Per-step scalars: computed once in double precision, as PyTorch does, then rounded to {t}.");
         foreach (StepAccumulator accumulator in rule.Accumulators)

@@ -1,4 +1,5 @@
 using Optim.Generators.Common;
+using Optim.Generators.Model.Schedules;
 
 namespace Optim.Generators.Model;
 
@@ -39,6 +40,7 @@ internal sealed record ParameterSpec(string Name, string Modifiers, string Acces
 /// <param name="Parameters">Parameters in declaration order.</param>
 /// <param name="Optimizer">Chosen optimizer and hyperparameters.</param>
 /// <param name="Threads">The attribute's Threads: 0 automatic, 1 single-threaded, n up to n threads.</param>
+/// <param name="Schedule">The compile-time learning-rate schedule, if the model declares one.</param>
 internal sealed record ModelSpec(
     string Namespace,
     EquatableArray<TypeHeader> ContainingTypes,
@@ -47,7 +49,8 @@ internal sealed record ModelSpec(
     ElementType Element,
     EquatableArray<ParameterSpec> Parameters,
     OptimizerSpec Optimizer,
-    int Threads)
+    int Threads,
+    ScheduleSpec? Schedule)
 {
     /// <summary>Same as Optim.OptimizeAttribute.AutomaticParallelThreshold (a test keeps them equal).</summary>
     public const int AutomaticParallelThreshold = 1 << 19;

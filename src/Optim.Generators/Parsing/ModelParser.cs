@@ -29,7 +29,7 @@ internal static class ModelParser
     /// <summary>Names the generator adds to the model, which the user's members must not use.</summary>
     private static readonly string[] GeneratedMembers =
     {
-        "ParameterCount", "Parameters", "Gradients", "LearningRate", "StepCount", "Step", "ZeroGrad", "OptimStride", "OptimRangeKernel",
+        "ParameterCount", "Parameters", "Gradients", "LearningRate", "StepCount", "Step", "ZeroGrad", "OptimStride", "OptimRangeKernel", "OptimScheduledLr",
     };
 
     /// <summary>Prefix of the generator's private fields (arena, step, learning rate, accumulators).</summary>
@@ -85,6 +85,8 @@ internal static class ModelParser
 
         OptimizerSpec optimizer = ReadHyperparameters(definition, attribute, attributeSyntax, attributeLocation, diagnostics);
         int threads = ReadThreads(attribute, attributeSyntax, attributeLocation, diagnostics);
+        // An invalid schedule is reported and left out, so the rest of the model still generates.
+        Model.Schedules.ScheduleSpec? schedule = ScheduleParser.Read(type, diagnostics, out _, cancellationToken);
         int sections = 2 + definition.Build(optimizer).State.Count;
 
         // Parameters.
@@ -181,7 +183,8 @@ internal static class ModelParser
             element.Value,
             parameters.ToEquatableArray(),
             optimizer,
-            threads));
+            threads,
+            schedule));
     }
 
     /// <summary>The class and every type containing it must be partial; the class must not be static.</summary>

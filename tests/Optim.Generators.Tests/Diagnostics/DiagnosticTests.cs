@@ -61,6 +61,15 @@ public sealed class DiagnosticTests
         { "OPT0012", $"[Optimize(Adam)] public partial class M {{ {W} public int [|WGrad|] => 0; }}" },
         // OPT0013: an enum value that names no optimizer.
         { "OPT0013", $"[Optimize([|(Optimizer)42|])] public partial class M {{ {W} }}" },
+        // OPT0016: invalid or missing schedule arguments; OPT0017 (warning): arguments the schedule ignores.
+        { "OPT0016", $"[Optimize(Adam)] [LrSchedule(ScheduleKind.StepLR, [|StepSize = 0|])] public partial class M {{ {W} }}" },
+        { "OPT0016", $"[Optimize(Adam)] [[|LrSchedule(ScheduleKind.CosineAnnealingLR)|]] public partial class M {{ {W} }}" },
+        { "OPT0016", $"[Optimize(Adam)] [LrSchedule(ScheduleKind.MultiStepLR, [|Milestones = new[] {{ 5, 3 }}|])] public partial class M {{ {W} }}" },
+        { "OPT0016", $"[Optimize(Adam)] [LrSchedule(ScheduleKind.LinearLR, [|StartFactor = 0|])] public partial class M {{ {W} }}" },
+        { "OPT0016", $"[Optimize(Adam)] [LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = 10, [|WarmupSteps = -1|])] public partial class M {{ {W} }}" },
+        { "OPT0016", $"[Optimize(Adam)] [LrSchedule(ScheduleKind.CyclicLR, BaseLr = 0.1, [|MaxLr = 0.01|])] public partial class M {{ {W} }}" },
+        { "OPT0016", $"[Optimize(Adam)] [LrSchedule([|(ScheduleKind)77|])] public partial class M {{ {W} }}" },
+        { "OPT0017", $"[Optimize(Adam)] [LrSchedule(ScheduleKind.ExponentialLR, Gamma = 0.9, [|TMax = 5|])] public partial class M {{ {W} }}" },
         // OPT0014: static model.
         { "OPT0014", $"[Optimize(Adam)] public static partial class [|M|] {{ {W} }}" },
     };
@@ -78,7 +87,7 @@ public sealed class DiagnosticTests
         var expected = source.Spans.Select(span => $"{id} {span}").ToList();
         Assert.Equal(expected, reported);
         Diagnostic diagnostic = run.GeneratorDiagnostics.Single();
-        Assert.Equal(id == "OPT0008" ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.Equal(id is "OPT0008" or "OPT0017" ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error, diagnostic.Severity);
         Assert.EndsWith($"/docs/diagnostics/{id}.md", diagnostic.Descriptor.HelpLinkUri, System.StringComparison.Ordinal);
         Assert.True(System.IO.File.Exists(System.IO.Path.Combine(Repository.Root, "docs", "diagnostics", id + ".md")), $"docs/diagnostics/{id}.md is missing");
     }

@@ -56,6 +56,31 @@ public sealed class SnapshotTests
     }
 
     [Fact]
+    public void Compile_time_schedule_is_emitted_in_closed_form()
+    {
+        const string source = """
+            using System;
+            using Optim;
+            using static Optim.Optimizer;
+
+            namespace Demo;
+
+            [Optimize(AdamW, Lr = 3e-3)]
+            [LrSchedule(ScheduleKind.MultiStepLR, Milestones = new[] { 100, 200 }, Gamma = 0.5, WarmupSteps = 10)]
+            public partial class Scheduled
+            {
+                [Parameter(8)] public partial Span<float> W { get; }
+            }
+            """;
+
+        GeneratorHarness.Run run = GeneratorHarness.Generate(source);
+
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Empty(run.CompileDiagnostics);
+        Snapshot.Verify("ScheduledAdamW", Assert.Single(run.Sources).Text);
+    }
+
+    [Fact]
     public void Nested_generic_model_in_the_global_namespace_reopens_every_containing_type()
     {
         const string source = """
