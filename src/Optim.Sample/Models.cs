@@ -43,10 +43,13 @@ internal interface IMlp
 }
 
 // The same network three times; only the [Optimize] line differs. Optim generates storage, gradients,
-// optimizer state, Step() and ZeroGrad() for each at compile time.
+// optimizer state, Step() and ZeroGrad() for each at compile time. Each follows the same learning-rate schedule,
+// compiled into its Step(): a linear warm-up from a tenth of the rate, then cosine annealing to zero by the
+// last step (PyTorch's SequentialLR of LinearLR and CosineAnnealingLR).
 
 /// <summary>The MLP trained with plain stochastic gradient descent.</summary>
 [Optimize(Sgd, Lr = 0.1)]
+[LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
 internal sealed partial class SgdMlp : IMlp
 {
     [Parameter(IMlp.Hidden, IMlp.Inputs)] public partial Span<float> W1 { get; }
@@ -57,6 +60,7 @@ internal sealed partial class SgdMlp : IMlp
 
 /// <summary>The MLP trained with heavy-ball momentum (an exponential moving average of the gradients).</summary>
 [Optimize(Momentum, Lr = 0.1, Beta = 0.9)]
+[LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
 internal sealed partial class MomentumMlp : IMlp
 {
     [Parameter(IMlp.Hidden, IMlp.Inputs)] public partial Span<float> W1 { get; }
@@ -67,6 +71,7 @@ internal sealed partial class MomentumMlp : IMlp
 
 /// <summary>The MLP trained with Adam.</summary>
 [Optimize(Adam, Lr = 1e-2)]
+[LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
 internal sealed partial class AdamMlp : IMlp
 {
     [Parameter(IMlp.Hidden, IMlp.Inputs)] public partial Span<float> W1 { get; }

@@ -6,7 +6,7 @@ namespace Optim.Sample;
 /// <summary>Console output of the <c>train</c> command. All numbers are formatted with the invariant culture.</summary>
 internal static class Report
 {
-    private const int ColumnWidth = 18;
+    private const int ColumnWidth = 29;
 
     /// <summary>Describes the data set and the network before training starts.</summary>
     public static void Setup(Dataset data, int parameterCount, int batchSize, int epochs)
@@ -16,13 +16,14 @@ internal static class Report
         Console.WriteLine(Invariant($"          {Dataset.Formula}"));
         Console.WriteLine(Invariant($"          target variance {data.TargetVariance:F5} (the MSE of always predicting the mean)"));
         Console.WriteLine(Invariant($"Training: {parameterCount} parameters, He-uniform init (same for every optimizer), batch {batchSize}, {epochs} epochs"));
+        Console.WriteLine(Invariant($"Schedule: linear warm-up over {TrainCommand.WarmupSteps} steps from a tenth of each optimizer's rate, then cosine to 0 at step {TrainCommand.TotalSteps}"));
         Console.WriteLine();
     }
 
     /// <summary>Prints the column headings of the progress table.</summary>
     public static void ProgressHeader(ReadOnlySpan<ITrainingRun> runs)
     {
-        Console.WriteLine("Training MSE over the whole data set (and as % of the target variance):");
+        Console.WriteLine("Training MSE over the whole data set (as % of the target variance), and the learning rate of the next step:");
         Console.Write("epoch");
         foreach (ITrainingRun run in runs)
         {
@@ -39,7 +40,7 @@ internal static class Report
         foreach (ITrainingRun run in runs)
         {
             double mse = run.Evaluate();
-            string cell = Invariant($"{mse:F5} ({Percent(mse, targetVariance),5:F1}%)");
+            string cell = Invariant($"{mse:F5} ({Percent(mse, targetVariance),5:F1}%) lr {run.LearningRate:0.00000}");
             Console.Write(Invariant($"{cell,ColumnWidth}"));
         }
 

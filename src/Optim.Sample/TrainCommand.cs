@@ -8,6 +8,12 @@ namespace Optim.Sample;
 /// </summary>
 internal static class TrainCommand
 {
+    /// <summary>Optimizer steps in the whole run (the schedule spans them).</summary>
+    internal const int TotalSteps = Epochs * (SampleCount / BatchSize);
+
+    /// <summary>Steps of linear learning-rate warm-up before the cosine decay.</summary>
+    internal const int WarmupSteps = 100;
+
     private const int SampleCount = 1024;
     private const int BatchSize = 32;
     private const int Epochs = 60;

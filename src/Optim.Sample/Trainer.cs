@@ -12,6 +12,9 @@ internal interface ITrainingRun
     /// <summary>Optimizer steps taken so far.</summary>
     long Steps { get; }
 
+    /// <summary>The learning rate the next step will use (set by the model's schedule).</summary>
+    double LearningRate { get; }
+
     /// <summary>Time spent inside <see cref="TrainEpoch"/> (evaluation and printing are not counted).</summary>
     TimeSpan TrainingTime { get; }
 
@@ -65,6 +68,8 @@ internal sealed class MlpTrainer<TModel> : ITrainingRun
     public string Name { get; }
 
     public long Steps => _model.StepCount;
+
+    public double LearningRate => _model.LearningRate;
 
     public TimeSpan TrainingTime { get; private set; }
 
