@@ -243,20 +243,15 @@ internal static class ModelEmitter
         w.Line();
     }
 
-    private static void WriteStep(SourceWriter w, ModelSpec model, UpdateRule rule)
+    /// <summary>The update rule in PyTorch's math notation, one line per formula.</summary>
+    private static List<string> MathLines(ModelSpec model, UpdateRule rule)
     {
         var intermediates = rule.Scalars.Where(s => !s.ToKernel).ToDictionary(s => s.Name);
         var math = new ExprWriter(ExprMode.Math, model.Element, intermediates: intermediates);
-        var step = new ExprWriter(ExprMode.StepDouble, model.Element);
-        string t = model.Element.Keyword();
-
-        w.Line("/// <summary>");
-        w.Line($"/// One {rule.Title} step over every parameter, using the gradients as they stand:");
-        w.Line("/// <code>");
-        w.Line("/// t ← t + 1");
+        var lines = new List<string> { "t ← t + 1" };
         foreach (StepAccumulator accumulator in rule.Accumulators)
         {
-            w.Line($"/// {accumulator.Symbol} ← {math.Write(accumulator.Update)}   (starts at {Literals.Double(accumulator.Initial)})");
+            lines.Add($"{accumulator.Symbol} ← {math.Write(accumulator.Update)}   (starts at {Literals.Double(accumulator.Initial)})");
         }
 
         foreach (StepScalar scalar in rule.Scalars.Where(s => s.ToKernel))
@@ -264,14 +259,31 @@ internal static class ModelEmitter
             string formula = math.Write(scalar.Value);
             if (formula != scalar.Symbol)
             {
-                w.Line($"/// {scalar.Symbol} = {formula}");
+                lines.Add($"{scalar.Symbol} = {formula}");
             }
         }
 
-        w.Line("/// for every element:");
-        foreach (Statement statement in rule.Body)
+        lines.Add("for every element:");
+        lines.AddRange(rule.Body.Select(statement => $"    {statement.Symbol} ← {math.Write(statement.Value)}"));
+        return lines;
+    }
+
+    private static void WriteStep(SourceWriter w, ModelSpec model, UpdateRule rule)
+    {
+        var step = new ExprWriter(ExprMode.StepDouble, model.Element);
+        string t = model.Element.Keyword();
+
+        List<string> lines = MathLines(model, rule);
+        w.Line($"/// <summary>The update rule <see cref=\"Step\"/> implements, as in its documentation: {rule.Title} ({rule.Reference}).</summary>");
+        w.Line(GeneratedCode);
+        w.Line($"public const string UpdateRule = \"{string.Join("\\n", lines)}\";");
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line($"/// One {rule.Title} step over every parameter, using the gradients as they stand:");
+        w.Line("/// <code>");
+        foreach (string line in lines)
         {
-            w.Line($"///     {statement.Symbol} ← {math.Write(statement.Value)}");
+            w.Line("/// " + line);
         }
 
         w.Line("/// </code>");

@@ -94,6 +94,10 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void ZeroGrad() => _optimArena.Slice(OptimStride, OptimStride).Clear();
 
+        /// <summary>The update rule <see cref="Step"/> implements, as in its documentation: Adam (torch.optim.Adam).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public const string UpdateRule = "t ← t + 1\nβ₁ᵗ ← β₁ᵗ·β₁   (starts at 1.0)\nβ₂ᵗ ← β₂ᵗ·β₂   (starts at 1.0)\nα = γ·√(1 − β₂ᵗ) / (1 − β₁ᵗ)\nε̂ = ε·√(1 − β₂ᵗ)\nfor every element:\n    m ← β₁·m + (1 − β₁)·g\n    v ← β₂·v + (1 − β₂)·(g·g)\n    d ← √v + ε̂\n    θ ← θ − α·(m / d)";
+
         /// <summary>
         /// One Adam step over every parameter, using the gradients as they stand:
         /// <code>

@@ -113,6 +113,10 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void ZeroGrad() => _optimArena.Slice(OptimStride, OptimStride).Clear();
 
+        /// <summary>The update rule <see cref="Step"/> implements, as in its documentation: AdamW (torch.optim.AdamW).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public const string UpdateRule = "t ← t + 1\nβ₁ᵗ ← β₁ᵗ·β₁   (starts at 1.0)\nβ₂ᵗ ← β₂ᵗ·β₂   (starts at 1.0)\nα = γ·√(1 − β₂ᵗ) / (1 − β₁ᵗ)\nε̂ = ε·√(1 − β₂ᵗ)\n(1 − γλ) = 1 − γ·λ\nfor every element:\n    θ ← θ·(1 − γλ)\n    m ← β₁·m + (1 − β₁)·g\n    v ← β₂·v + (1 − β₂)·(g·g)\n    v̂ ← max(v̂, v)\n    d ← √v̂ + ε̂\n    θ ← θ − α·(m / d)";
+
         /// <summary>
         /// One AdamW step over every parameter, using the gradients as they stand:
         /// <code>

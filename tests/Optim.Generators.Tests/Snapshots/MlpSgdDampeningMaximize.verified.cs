@@ -103,6 +103,10 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void ZeroGrad() => _optimArena.Slice(OptimStride, OptimStride).Clear();
 
+        /// <summary>The update rule <see cref="Step"/> implements, as in its documentation: SGD (torch.optim.SGD).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public const string UpdateRule = "t ← t + 1\nμₜ = 0 if t = 1, else μ\n(1 − τ)ₜ = 1 if t = 1, else (1 − τ)\nfor every element:\n    g ← −g\n    b ← μₜ·b + (1 − τ)ₜ·g\n    θ ← θ − γ·b";
+
         /// <summary>
         /// One SGD step over every parameter, using the gradients as they stand:
         /// <code>

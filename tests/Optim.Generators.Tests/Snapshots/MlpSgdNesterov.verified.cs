@@ -103,6 +103,10 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void ZeroGrad() => _optimArena.Slice(OptimStride, OptimStride).Clear();
 
+        /// <summary>The update rule <see cref="Step"/> implements, as in its documentation: SGD (torch.optim.SGD).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public const string UpdateRule = "t ← t + 1\nμₜ = 0 if t = 1, else μ\nfor every element:\n    g ← g + λ·θ\n    b ← μₜ·b + g\n    g ← g + μ·b\n    θ ← θ − γ·g";
+
         /// <summary>
         /// One SGD step over every parameter, using the gradients as they stand:
         /// <code>

@@ -78,6 +78,10 @@ partial class Outer
             [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
             public void ZeroGrad() => _optimArena.Slice(OptimStride, OptimStride).Clear();
 
+            /// <summary>The update rule <see cref="Step"/> implements, as in its documentation: Momentum (heavy-ball momentum, v starting at 0).</summary>
+            [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+            public const string UpdateRule = "t ← t + 1\nfor every element:\n    v ← β·v + (1 − β)·g\n    θ ← θ − γ·v";
+
             /// <summary>
             /// One Momentum step over every parameter, using the gradients as they stand:
             /// <code>

@@ -75,6 +75,10 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void ZeroGrad() => _optimArena.Slice(OptimStride, OptimStride).Clear();
 
+        /// <summary>The update rule <see cref="Step"/> implements, as in its documentation: SGD (torch.optim.SGD).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public const string UpdateRule = "t ← t + 1\nfor every element:\n    θ ← θ − γ·g";
+
         /// <summary>
         /// One SGD step over every parameter, using the gradients as they stand:
         /// <code>
