@@ -7,6 +7,7 @@ string command = args.Length > 0 ? args[0] : "train";
 return command switch
 {
     "train" when args.Length <= 1 => TrainCommand.Run(),
+    "race" when args.Length <= 2 => Optim.Sample.Race.RaceCommand.Run(args.Length == 2 ? args[1] : null),
     "help" or "--help" or "-h" => Usage(Console.Out, exitCode: 0),
     _ => UnknownCommand(args),
 };
@@ -20,10 +21,12 @@ static int UnknownCommand(string[] args)
 
 static int Usage(TextWriter writer, int exitCode)
 {
-    writer.WriteLine("Usage: Optim.Sample [command]");
+    writer.WriteLine("Usage: Optim.Sample [command] [argument]");
     writer.WriteLine();
     writer.WriteLine("Commands:");
     writer.WriteLine("  train   Train a 10 -> 5 -> 1 MLP with SGD, Momentum and Adam and compare them (default).");
+    writer.WriteLine("  race [folder]  Race every optimizer down six test surfaces; writes race.html and race.svg");
+    writer.WriteLine("                 to the folder (default ./race-output).");
     writer.WriteLine("  help    Show this message.");
     return exitCode;
 }
