@@ -1,7 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
-using System.IO;
 using System.Linq;
 using Optim.Generators.Tests.Infrastructure;
 using Xunit;
@@ -39,23 +37,10 @@ public sealed class SimdWidthTests
 
     private static (string Widths, string Hash) RunProbe(string? disabled)
     {
-        string configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
-        string probe = Path.Combine(Repository.Root, "tests", "Optim.SimdProbe", "bin", configuration, "net10.0", "Optim.SimdProbe.dll");
-        Assert.True(File.Exists(probe), "Probe not built: " + probe);
-
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add("exec");
-        start.ArgumentList.Add(probe);
-        if (disabled is not null)
-        {
-            start.Environment[disabled] = "0";
-        }
-
-        using Process process = Process.Start(start)!;
-        string output = process.StandardOutput.ReadToEnd();
-        string error = process.StandardError.ReadToEnd();
-        Assert.True(process.WaitForExit(120_000), "probe timed out");
-        Assert.True(process.ExitCode == 0, $"probe failed ({process.ExitCode}): {error}");
+        string probe = Processes.BuiltAssembly("tests/Optim.SimdProbe", "Optim.SimdProbe.dll");
+        var environment = disabled is null ? null : new Dictionary<string, string> { [disabled] = "0" };
+        var (exit, output, error) = Processes.Run("dotnet", ["exec", probe], environment, timeoutSeconds: 120);
+        Assert.True(exit == 0, $"probe failed ({exit}): {error}");
 
         string[] lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         string widths = lines.Single(l => l.StartsWith("widths:", StringComparison.Ordinal));
