@@ -111,6 +111,18 @@ public sealed class SnapshotTests
     }
 
     [Fact]
+    public void GeneratedCode_attribute_carries_the_generator_version()
+    {
+        string source = "using System; using Optim; using static Optim.Optimizer; [Optimize(Adam)] public partial class M { " + Mlp + " }";
+        string text = GeneratorHarness.Generate(source).Sources.Single().Text;
+
+        string version = typeof(OptimizerGenerator).Assembly
+            .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .Cast<System.Reflection.AssemblyInformationalVersionAttribute>().Single().InformationalVersion.Split('+')[0];
+        Assert.Contains($"GeneratedCode(\"Optim.Generators\", \"{version}\")", text, System.StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Generated_code_is_identical_across_runs()
     {
         string source = "using System; using Optim; using static Optim.Optimizer; [Optimize(Adam)] public partial class M { " + Mlp + " }";
