@@ -9,7 +9,7 @@ namespace Optim.Packaging.Tests;
 
 /// <summary>
 /// NativeAOT: the library and the generated code publish with zero trimming/AOT warnings and the native programs
-/// train. Needs the platform linker (on Linux: clang and lld; .ci/run installs them when missing).
+/// train. Needs the platform linker (on Linux: clang, or gcc; .ci/run installs clang when missing).
 /// </summary>
 [Collection(PackagedOptimGroup.Name)]
 [Trait("Category", "Packaging")]
