@@ -1,0 +1,39 @@
+using System;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Optim.Generators.Tests.Infrastructure;
+using Xunit;
+
+namespace Optim.Generators.Tests.Sample;
+
+/// <summary>The sample's MLP training reaches its loss target with every optimizer, allocating nothing while training.</summary>
+public sealed class SampleTrainingTests
+{
+    [Fact]
+    public void Sample_trains_the_mlp_to_its_loss_target()
+    {
+        var (exit, output, error) = Processes.Run("dotnet", ["exec", Processes.BuiltAssembly("src/Optim.Sample", "Optim.Sample.dll"), "train"]);
+
+        Assert.True(exit == 0, $"sample failed ({exit}): {error}\n{output}");
+        Assert.Contains("OK: Adam reached", output, StringComparison.Ordinal);
+        foreach (string optimizer in new[] { "SGD", "Momentum", "Adam" })
+        {
+            // optimizer, final MSE, % of variance, steps, steps/s, bytes allocated
+            Match row = Regex.Match(output, $@"^{optimizer}\s+([\d.]+)\s+([\d.]+)%\s+(\d+)\s+[\d,]+\s+([\d,]+)\s*$", RegexOptions.Multiline);
+            Assert.True(row.Success, $"no summary row for {optimizer}:\n{output}");
+            double percentOfVariance = double.Parse(row.Groups[2].Value, CultureInfo.InvariantCulture);
+            Assert.True(percentOfVariance < 10, $"{optimizer} ended at {percentOfVariance}% of the target variance");
+            Assert.Equal("1920", row.Groups[3].Value);
+            Assert.Equal("0", row.Groups[4].Value);
+        }
+    }
+
+    [Fact]
+    public void Unknown_command_prints_usage_and_exits_2()
+    {
+        var (exit, _, error) = Processes.Run("dotnet", ["exec", Processes.BuiltAssembly("src/Optim.Sample", "Optim.Sample.dll"), "fly"]);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("Usage:", error, StringComparison.Ordinal);
+    }
+}
