@@ -1,3 +1,4 @@
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;
 using Optim.Generators.Common;
@@ -12,6 +13,10 @@ internal sealed record LocationInfo(string FilePath, TextSpan Span, LinePosition
     public static LocationInfo? From(SyntaxNode? node) => From(node?.GetLocation());
 
     public static LocationInfo? From(SyntaxToken token) => From(token.GetLocation());
+
+    /// <summary>The named argument <c>name = …</c> of an attribute, or <paramref name="fallback"/> when it has none.</summary>
+    public static LocationInfo? OfNamedArgument(Microsoft.CodeAnalysis.CSharp.Syntax.AttributeSyntax? attribute, string name, LocationInfo? fallback) =>
+        From(attribute?.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == name)) ?? fallback;
 
     public static LocationInfo? From(Location? location) =>
         location is { SourceTree: not null }

@@ -86,7 +86,7 @@ internal static class ModelParser
         OptimizerSpec optimizer = ReadHyperparameters(definition, attribute, attributeSyntax, attributeLocation, diagnostics);
         int threads = ReadThreads(attribute, attributeSyntax, attributeLocation, diagnostics);
         // An invalid schedule is reported and left out, so the rest of the model still generates.
-        Model.Schedules.ScheduleSpec? schedule = ScheduleParser.Read(type, diagnostics, out _, cancellationToken);
+        Model.Schedules.ScheduleSpec? schedule = ScheduleParser.Read(type, diagnostics, cancellationToken);
         int sections = 2 + definition.Build(optimizer).State.Count;
 
         // Parameters.
@@ -225,8 +225,7 @@ internal static class ModelParser
         List<DiagnosticInfo> diagnostics)
     {
         var values = definition.Hyperparameters.ToDictionary(h => h.Name, h => h.Default);
-        LocationInfo? ArgumentLocation(string name) =>
-            LocationInfo.From(attributeSyntax?.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == name)) ?? attributeLocation;
+        LocationInfo? ArgumentLocation(string name) => LocationInfo.OfNamedArgument(attributeSyntax, name, attributeLocation);
 
         foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments.Where(n => n.Key != ThreadsArgument))
         {
@@ -282,7 +281,7 @@ internal static class ModelParser
                     return threads;
                 }
 
-                LocationInfo? location = LocationInfo.From(attributeSyntax?.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == ThreadsArgument)) ?? attributeLocation;
+                LocationInfo? location = LocationInfo.OfNamedArgument(attributeSyntax, ThreadsArgument, attributeLocation);
                 diagnostics.Add(DiagnosticInfo.Create(Descriptors.HyperparameterInvalid, location, ThreadsArgument, threads.ToString(System.Globalization.CultureInfo.InvariantCulture), "every optimizer", "it must be 0 (automatic), 1 (single-threaded) or more"));
             }
         }

@@ -17,10 +17,9 @@ internal static class ScheduleParser
 {
     private const string AttributeName = "Optim.LrScheduleAttribute";
 
-    /// <summary>The schedule, or null when the class has none. <paramref name="valid"/> is false after an error.</summary>
-    public static ScheduleSpec? Read(INamedTypeSymbol type, List<DiagnosticInfo> diagnostics, out bool valid, CancellationToken cancellationToken)
+    /// <summary>The schedule, or null when the class has none or it is invalid (after reporting why).</summary>
+    public static ScheduleSpec? Read(INamedTypeSymbol type, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
     {
-        valid = true;
         AttributeData? attribute = type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == AttributeName);
         if (attribute is null || attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Value is not int kind)
         {
@@ -29,8 +28,7 @@ internal static class ScheduleParser
 
         var syntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
         LocationInfo? attributeLocation = LocationInfo.From(syntax);
-        LocationInfo? ArgumentLocation(string name) =>
-            LocationInfo.From(syntax?.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == name)) ?? attributeLocation;
+        LocationInfo? ArgumentLocation(string name) => LocationInfo.OfNamedArgument(syntax, name, attributeLocation);
         bool ok = true;
         void Invalid(string argument, string text, string reason, LocationInfo? location)
         {
@@ -42,7 +40,6 @@ internal static class ScheduleParser
         if (definition is null)
         {
             Invalid("[LrSchedule]", $"ScheduleKind value {kind}", "use a member of Optim.ScheduleKind", LocationInfo.From(syntax?.ArgumentList?.Arguments.FirstOrDefault()) ?? attributeLocation);
-            valid = false;
             return null;
         }
 
@@ -148,7 +145,6 @@ internal static class ScheduleParser
             Invalid(definition.Name, "MaxLr", "it must be at least BaseLr", ArgumentLocation("MaxLr"));
         }
 
-        valid = ok;
         return ok
             ? new ScheduleSpec(
                 kind,
