@@ -6,8 +6,10 @@ using System.Security.Cryptography;
 using Optim;
 using Optim.SimdProbe;
 
-// Which vector widths this process accelerates: the test checks the DOTNET_Enable* setting took effect.
+// Which vector widths this process accelerates (the test checks the DOTNET_Enable* setting took effect), and whether
+// the CPU and runtime offer AVX-512 at all.
 Console.WriteLine($"widths: V512={Vector512.IsHardwareAccelerated} V256={Vector256.IsHardwareAccelerated} V128={Vector128.IsHardwareAccelerated}");
+Console.WriteLine($"isa: avx512f={System.Runtime.Intrinsics.X86.Avx512F.IsSupported} avx2={System.Runtime.Intrinsics.X86.Avx2.IsSupported}");
 
 using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 Train(new SgdPlain(), hash);

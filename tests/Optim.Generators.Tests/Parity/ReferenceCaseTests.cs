@@ -10,7 +10,7 @@ using Xunit;
 namespace Optim.Generators.Tests.Parity;
 
 /// <summary>
-/// Generated optimizers reproduce the libtorch-checked trajectories of ../shared/reference/optimizers.json:
+/// Generated optimizers reproduce the libtorch-checked trajectories of tests/reference/optimizers.json:
 /// every case of every optimizer Optim offers, through real generated model classes.
 /// </summary>
 public sealed class ReferenceCaseTests

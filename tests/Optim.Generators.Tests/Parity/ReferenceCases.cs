@@ -6,7 +6,7 @@ using Optim.Generators.Tests.Infrastructure;
 
 namespace Optim.Generators.Tests.Parity;
 
-/// <summary>One trajectory of ../shared/reference/optimizers.json.</summary>
+/// <summary>One trajectory of tests/reference/optimizers.json.</summary>
 internal sealed record ReferenceCase(
     string Name,
     string Optimizer,
@@ -54,7 +54,7 @@ internal sealed record ReferenceCase(
 
     private static List<ReferenceCase> Load()
     {
-        string path = Path.Combine(Repository.Shared, "reference", "optimizers.json");
+        string path = Repository.ReferenceFile("optimizers.json");
         using JsonDocument document = JsonDocument.Parse(File.ReadAllText(path));
         return document.RootElement.GetProperty("cases").EnumerateArray().Select(c => new ReferenceCase(
             c.GetProperty("name").GetString()!,

@@ -4,7 +4,7 @@ using static Optim.Optimizer;
 
 namespace Optim.Generators.Tests.Parity;
 
-// One generated model per reference case of ../shared/reference/optimizers.json (float), and a double twin.
+// One generated model per reference case of tests/reference/optimizers.json (float), and a double twin.
 // ReferenceCaseTests checks each attribute against the case's hyperparameters, so a typo here fails a test.
 
 [Optimize(Sgd, Lr = 0.1)]

@@ -6,7 +6,7 @@ using Optim.Generators.Tests.Infrastructure;
 
 namespace Optim.Generators.Tests.Schedules;
 
-/// <summary>One case of ../shared/reference/schedulers.json: lrs[k] is the rate in force for step k + 1.</summary>
+/// <summary>One case of tests/reference/schedulers.json: lrs[k] is the rate in force for step k + 1.</summary>
 internal sealed record ScheduleCase(string Name, string Scheduler, IReadOnlyDictionary<string, JsonElement> Hyperparameters, double[] Lrs)
 {
     public static IReadOnlyList<ScheduleCase> All { get; } = Load();
@@ -21,7 +21,7 @@ internal sealed record ScheduleCase(string Name, string Scheduler, IReadOnlyDict
 
     private static List<ScheduleCase> Load()
     {
-        string path = Path.Combine(Repository.Shared, "reference", "schedulers.json");
+        string path = Repository.ReferenceFile("schedulers.json");
         using JsonDocument document = JsonDocument.Parse(File.ReadAllText(path));
         return document.RootElement.GetProperty("cases").EnumerateArray().Select(c => new ScheduleCase(
             c.GetProperty("name").GetString()!,

@@ -8,7 +8,7 @@ using Xunit;
 namespace Optim.Generators.Tests.Schedules;
 
 /// <summary>
-/// Learning-rate schedules reproduce ../shared/reference/schedulers.json both ways: as runtime Scheduler objects
+/// Learning-rate schedules reproduce tests/reference/schedulers.json both ways: as runtime Scheduler objects
 /// driving a model, and compiled into Step() by [LrSchedule]. Schedules the file lacks are checked against
 /// PyTorch's step-by-step (recursive) definitions written out here.
 /// </summary>

@@ -4,7 +4,7 @@ using static Optim.Optimizer;
 
 namespace Optim.Generators.Tests.Schedules;
 
-// One model per case of ../shared/reference/schedulers.json with the schedule compiled in by the generator,
+// One model per case of tests/reference/schedulers.json with the schedule compiled in by the generator,
 // plus one with no schedule for the runtime Scheduler. SGD with lr as in the case, so Step() moves a
 // parameter by exactly −lr·g and the test can see the rate each step really used.
 
