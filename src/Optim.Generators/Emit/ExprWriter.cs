@@ -59,16 +59,23 @@ internal sealed class ExprWriter
     public string WriteAtom(Expr e)
     {
         string text = Write(e, out int precedence);
-        return precedence < 4 || text.StartsWith("-", System.StringComparison.Ordinal) ? "(" + text + ")" : text;
+        return precedence < Atom || text.StartsWith("-", System.StringComparison.Ordinal) ? "(" + text + ")" : text;
     }
 
     private static int Precedence(ExprKind kind) => kind switch
     {
-        ExprKind.Add or ExprKind.Subtract => 1,
-        ExprKind.Multiply or ExprKind.Divide => 2,
-        ExprKind.Negate => 3,
-        _ => 4,
+        ExprKind.Select or ExprKind.FirstStepSelect => 0,
+        ExprKind.Or => 1,
+        ExprKind.And => 2,
+        ExprKind.GreaterThan or ExprKind.LessThan or ExprKind.Equal => 3,
+        ExprKind.Add or ExprKind.Subtract => 4,
+        ExprKind.Multiply or ExprKind.Divide => 5,
+        ExprKind.Negate => 6,
+        _ => Atom,
     };
+
+    /// <summary>Precedence of atoms and calls, which never need parentheses.</summary>
+    private const int Atom = 7;
 
     private string Write(Expr e, out int precedence)
     {
@@ -90,7 +97,7 @@ internal sealed class ExprWriter
                 {
                     // Intermediates are shown by their formula: "γ / (1 − β₁ᵗ)" reads better than a name.
                     string body = Write(inner.Value, out int innerPrecedence);
-                    return innerPrecedence < 4 ? "(" + body + ")" : body;
+                    return innerPrecedence < Atom ? "(" + body + ")" : body;
                 }
 
                 return _mode switch
@@ -104,7 +111,7 @@ internal sealed class ExprWriter
                 return _mode == ExprMode.Math ? e.Symbol : e.Name;
             case ExprKind.Negate:
             {
-                string operand = Operand(e.Left!, 3, parenthesizeEqual: true);
+                string operand = Operand(e.Left!, Precedence(ExprKind.Negate), parenthesizeEqual: true);
                 return (_mode == ExprMode.Math ? "−" : "-") + operand;
             }
 
@@ -116,17 +123,31 @@ internal sealed class ExprWriter
             case ExprKind.SquareRoot:
                 if (_mode == ExprMode.Math)
                 {
-                    return "√" + Operand(e.Left!, 4, parenthesizeEqual: false);
+                    return "√" + Operand(e.Left!, Atom, parenthesizeEqual: false);
                 }
 
                 return Call("Sqrt", e.Left!);
             case ExprKind.Maximum:
                 return _mode == ExprMode.Math ? $"max({Write(e.Left!)}, {Write(e.Right!)})" : Call("Max", e.Left!, e.Right!);
+            case ExprKind.Minimum:
+                return _mode == ExprMode.Math ? $"min({Write(e.Left!)}, {Write(e.Right!)})" : Call("Min", e.Left!, e.Right!);
+            case ExprKind.Absolute:
+                return _mode == ExprMode.Math ? $"|{Write(e.Left!)}|" : Call("Abs", e.Left!);
+            case ExprKind.Sign:
+                return _mode == ExprMode.Math ? $"sign({Write(e.Left!)})" : $"global::Optim.KernelMath.Sign({Write(e.Left!)})";
+            case ExprKind.Select:
+                return WriteSelect(e);
+            case ExprKind.GreaterThan:
+            case ExprKind.LessThan:
+            case ExprKind.Equal:
+            case ExprKind.And:
+            case ExprKind.Or:
+                return WriteCondition(e, precedence);
             case ExprKind.Power:
                 if (_mode == ExprMode.Math)
                 {
-                    string exponent = e.Right!.Kind == ExprKind.StepCount ? "ᵗ" : "^" + Operand(e.Right!, 4, parenthesizeEqual: false);
-                    return Operand(e.Left!, 4, parenthesizeEqual: false) + exponent;
+                    string exponent = e.Right!.Kind == ExprKind.StepCount ? "ᵗ" : "^" + Operand(e.Right!, Atom, parenthesizeEqual: false);
+                    return Operand(e.Left!, Atom, parenthesizeEqual: false) + exponent;
                 }
 
                 return $"global::System.Math.Pow({Write(e.Left!)}, {Write(e.Right!)})";
@@ -138,6 +159,53 @@ internal sealed class ExprWriter
             default:
                 return "?";
         }
+    }
+
+    /// <summary>
+    /// A select. Element-wise conditions become a vector mask and <c>ConditionalSelect</c> (the scalar loop uses the
+    /// same comparisons with <c>?:</c>, so every lane picks the same side); a per-step condition is one branch.
+    /// </summary>
+    private string WriteSelect(Expr e)
+    {
+        Expr condition = e.Condition!;
+        if (_mode == ExprMode.Vector && condition.IsElementWise)
+        {
+            return $"{_vector}.ConditionalSelect({Write(condition)}, {Write(e.Left!)}, {Write(e.Right!)})";
+        }
+
+        // A per-step condition inside a vector loop reads the scalars themselves, not their broadcast vectors.
+        string test = _mode == ExprMode.Vector ? new ExprWriter(ExprMode.Element, _element).Write(condition) : Write(condition);
+        return $"{test} ? {Operand(e.Left!, 1, parenthesizeEqual: false)} : {Operand(e.Right!, 1, parenthesizeEqual: false)}";
+    }
+
+    /// <summary>A comparison or a combination of them: a bool in scalar code, a mask of all-ones lanes in vector code.</summary>
+    private string WriteCondition(Expr e, int precedence)
+    {
+        if (_mode == ExprMode.Vector)
+        {
+            return e.Kind switch
+            {
+                ExprKind.GreaterThan => $"{_vector}.GreaterThan({Write(e.Left!)}, {Write(e.Right!)})",
+                ExprKind.LessThan => $"{_vector}.LessThan({Write(e.Left!)}, {Write(e.Right!)})",
+                ExprKind.Equal => $"{_vector}.Equals({Write(e.Left!)}, {Write(e.Right!)})",
+                ExprKind.And => $"({Write(e.Left!)} & {Write(e.Right!)})",
+                _ => $"({Write(e.Left!)} | {Write(e.Right!)})",
+            };
+        }
+
+        string op = (e.Kind, _mode == ExprMode.Math) switch
+        {
+            (ExprKind.GreaterThan, _) => " > ",
+            (ExprKind.LessThan, _) => " < ",
+            (ExprKind.Equal, true) => " = ",
+            (ExprKind.Equal, false) => " == ",
+            (ExprKind.And, true) => " and ",
+            (ExprKind.And, false) => " && ",
+            (_, true) => " or ",
+            _ => " || ",
+        };
+
+        return Operand(e.Left!, precedence, parenthesizeEqual: false) + op + Operand(e.Right!, precedence, parenthesizeEqual: true);
     }
 
     private string Binary(Expr e, int precedence)
@@ -159,7 +227,7 @@ internal sealed class ExprWriter
     private string Operand(Expr e, int parentPrecedence, bool parenthesizeEqual)
     {
         string text = Write(e, out int precedence);
-        bool wrap = precedence < parentPrecedence || (parenthesizeEqual && precedence == parentPrecedence && precedence < 4);
+        bool wrap = precedence < parentPrecedence || (parenthesizeEqual && precedence == parentPrecedence && precedence < Atom);
         return wrap ? "(" + text + ")" : text;
     }
 
@@ -168,7 +236,7 @@ internal sealed class ExprWriter
         string owner = _mode switch
         {
             ExprMode.Vector => _vector,
-            ExprMode.Element when _element == ElementType.Float && function == "Sqrt" => "MathF",
+            ExprMode.Element when _element == ElementType.Float => "MathF",
             ExprMode.Element => "Math",
             _ => "global::System.Math",
         };

@@ -310,9 +310,16 @@ internal static class ModelEmitter
 
         foreach (StepScalar scalar in rule.Scalars)
         {
-            w.Line(scalar.ToKernel
-                ? $"{t} {scalar.Name} = ({t}){step.WriteAtom(scalar.Value)};"
-                : $"double {scalar.Name} = {step.Write(scalar.Value)};");
+            if (scalar.Value.IsCondition)
+            {
+                w.Line($"bool {scalar.Name} = {step.Write(scalar.Value)};");
+            }
+            else
+            {
+                w.Line(scalar.ToKernel
+                    ? $"{t} {scalar.Name} = ({t}){step.WriteAtom(scalar.Value)};"
+                    : $"double {scalar.Name} = {step.Write(scalar.Value)};");
+            }
         }
 
         w.Line();
@@ -332,7 +339,7 @@ internal static class ModelEmitter
         else
         {
             string args = string.Concat(kernelScalars.Select(s => ", " + s.Name));
-            w.Line($"global::Optim.Generated.{KernelName}.Update(ref _optimArena.Origin, start: 0, end: OptimStride, stride: OptimStride{args});");
+            w.Line($"global::Optim.Generated.{KernelName}.Update(ref _optimArena.Origin, start: 0, end: OptimStride, stride: OptimStride, count: ParameterCount{args});");
         }
 
         w.Close();
@@ -356,12 +363,12 @@ internal static class ModelEmitter
         w.Line($"public global::Optim.Arena<{t}> Arena;");
         foreach (StepScalar scalar in kernelScalars)
         {
-            w.Line($"public {t} {scalar.Name};");
+            w.Line($"public {KernelType(scalar, model)} {scalar.Name};");
         }
 
         w.Line();
         string args = string.Concat(kernelScalars.Select(s => ", " + s.Name));
-        w.Line($"public override void Run(nuint start, nuint end) => global::Optim.Generated.{KernelName}.Update(ref Arena.Origin, start, end, stride: OptimStride{args});");
+        w.Line($"public override void Run(nuint start, nuint end) => global::Optim.Generated.{KernelName}.Update(ref Arena.Origin, start, end, stride: OptimStride, count: ParameterCount{args});");
         w.Close();
     }
 
@@ -369,6 +376,7 @@ internal static class ModelEmitter
     {
         string t = model.Element.Keyword();
         var kernelScalars = rule.Scalars.Where(s => s.ToKernel).ToList();
+        var vectorScalars = kernelScalars.Where(s => !s.Value.IsCondition).Select(s => s.Name);
         var constants = new SortedDictionary<string, double>();
         foreach (Statement statement in rule.Body)
         {
@@ -388,13 +396,15 @@ internal static class ModelEmitter
         w.Line(GeneratedCode);
         w.Open($"file static class {KernelName}");
         w.Line("/// <summary>");
-        w.Line("/// Updates elements [start, end) of every section of the arena at <paramref name=\"origin\"/> (sections are");
-        w.Line("/// <paramref name=\"stride\"/> elements apart): the widest hardware vector first, then single elements. Every");
+        w.Line("/// Updates elements [start, min(end, count)) of every section of the arena at <paramref name=\"origin\"/> (sections");
+        w.Line("/// are <paramref name=\"stride\"/> elements apart): the widest hardware vector first, else single elements. Every");
         w.Line("/// path performs the same operations in the same order, so results are bit-identical whichever path runs.");
-        w.Line("/// The JIT removes the branches for vector widths the CPU lacks.");
+        w.Line("/// The JIT removes the branches for vector widths the CPU lacks. Elements from <paramref name=\"count\"/> on are");
+        w.Line("/// padding: a last, partial vector is computed whole (sections are padded to whole 64-byte lines) but stored only");
+        w.Line("/// where it covers the model, so padding stays zero whatever the rule computes there.");
         w.Line("/// </summary>");
-        string parameters = string.Concat(kernelScalars.Select(s => $", {t} {s.Name}"));
-        w.Open($"internal static void Update(ref {t} origin, nuint start, nuint end, nuint stride{parameters})");
+        string parameters = string.Concat(kernelScalars.Select(s => $", {KernelType(s, model)} {s.Name}"));
+        w.Open($"internal static void Update(ref {t} origin, nuint start, nuint end, nuint stride, nuint count{parameters})");
         foreach (KeyValuePair<string, double> constant in constants)
         {
             w.Line($"const {t} {constant.Key} = {Literals.Element(constant.Value, model.Element)};");
@@ -413,34 +423,48 @@ internal static class ModelEmitter
         }
 
         w.Line("nuint i = start;");
+        w.Line("nuint limit = end < count ? end : count;");
         w.Line();
+        string lane = model.Element == ElementType.Float ? "int" : "long";
+        string asElement = model.Element == ElementType.Float ? "AsSingle" : "AsDouble";
         for (int v = 0; v < VectorWidths.Length; v++)
         {
             string vector = VectorWidths[v];
             w.Open($"{(v == 0 ? "if" : "else if")} ({vector}.IsHardwareAccelerated)");
-            foreach (string name in constants.Keys.Concat(kernelScalars.Select(s => s.Name)))
+            foreach (string name in constants.Keys.Concat(vectorScalars))
             {
                 w.Line($"var {name}{ExprWriter.VectorSuffix} = {vector}.Create({name});");
             }
 
-            w.Open($"for (; i + (nuint){vector}<{t}>.Count <= end; i += (nuint){vector}<{t}>.Count)");
+            w.Open($"for (; i < limit; i += (nuint){vector}<{t}>.Count)");
             foreach (Buffer buffer in buffers)
             {
                 w.Line($"var {buffer.Name} = {vector}.LoadUnsafe(ref {buffer.Name}Base, i);");
             }
 
             WriteBody(w, rule, new ExprWriter(ExprMode.Vector, model.Element, vector), "var");
+            w.Open($"if (i + (nuint){vector}<{t}>.Count <= limit)");
             foreach (Buffer buffer in buffers.Where(b => written.Contains(b.Name)))
             {
                 w.Line($"{buffer.Name}.StoreUnsafe(ref {buffer.Name}Base, i);");
             }
 
             w.Close();
+            w.Open("else");
+            w.Line("// The last vector reaches into the padding: store only the lanes inside the model.");
+            w.Line($"var inside = {vector}.LessThan({vector}<{lane}>.Indices, {vector}.Create(({lane})(limit - i))).{asElement}();");
+            foreach (Buffer buffer in buffers.Where(b => written.Contains(b.Name)))
+            {
+                w.Line($"{vector}.ConditionalSelect(inside, {buffer.Name}, {vector}.LoadUnsafe(ref {buffer.Name}Base, i)).StoreUnsafe(ref {buffer.Name}Base, i);");
+            }
+
+            w.Close();
+            w.Close();
             w.Close();
         }
 
         w.Line();
-        w.Open("for (; i < end; i++)");
+        w.Open("for (; i < limit; i++)");
         foreach (Buffer buffer in buffers)
         {
             w.Line($"{t} {buffer.Name} = Unsafe.Add(ref {buffer.Name}Base, i);");
@@ -475,21 +499,16 @@ internal static class ModelEmitter
         }
     }
 
-    private static bool Uses(Expr? e, ExprKind kind) => e is not null && (e.Kind == kind || Uses(e.Left, kind) || Uses(e.Right, kind));
+    private static bool Uses(Expr e, ExprKind kind) => e.Nodes().Any(node => node.Kind == kind);
 
-    private static void CollectConstants(Expr? e, SortedDictionary<string, double> constants)
+    private static void CollectConstants(Expr e, SortedDictionary<string, double> constants)
     {
-        if (e is null)
+        foreach (Expr node in e.Nodes().Where(n => n.Kind == ExprKind.Constant))
         {
-            return;
+            constants[node.Name] = node.Value;
         }
-
-        if (e.Kind == ExprKind.Constant)
-        {
-            constants[e.Name] = e.Value;
-        }
-
-        CollectConstants(e.Left, constants);
-        CollectConstants(e.Right, constants);
     }
+
+    /// <summary>The C# type of a scalar passed to the element loop: the element type, or bool for a per-step condition.</summary>
+    private static string KernelType(StepScalar scalar, ModelSpec model) => scalar.Value.IsCondition ? "bool" : model.Element.Keyword();
 }

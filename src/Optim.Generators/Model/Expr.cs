@@ -25,6 +25,21 @@ internal enum ExprKind
     Divide,
     SquareRoot,
     Maximum,
+    Minimum,
+    Absolute,
+
+    /// <summary>sign(x): 1 for x &gt; 0, −1 for x &lt; 0, x itself for ±0 and NaN (as torch.sign).</summary>
+    Sign,
+
+    /// <summary><c>Condition ? Left : Right</c>: a vector select when the condition is element-wise, else a branch.</summary>
+    Select,
+
+    /// <summary>Comparisons and their combinations: conditions of <see cref="Select"/> (a mask element-wise, a bool per step).</summary>
+    GreaterThan,
+    LessThan,
+    Equal,
+    And,
+    Or,
 
     /// <summary><c>Left ^ Right</c> (per-step expressions only).</summary>
     Power,
@@ -43,7 +58,8 @@ internal enum ExprKind
 /// <param name="Value">A constant's value, in double precision.</param>
 /// <param name="Left">First operand.</param>
 /// <param name="Right">Second operand.</param>
-internal sealed record Expr(ExprKind Kind, string Name = "", string Symbol = "", double Value = 0, Expr? Left = null, Expr? Right = null)
+/// <param name="Condition">The condition of a <see cref="ExprKind.Select"/>.</param>
+internal sealed record Expr(ExprKind Kind, string Name = "", string Symbol = "", double Value = 0, Expr? Left = null, Expr? Right = null, Expr? Condition = null)
 {
     public static Expr Constant(string name, string symbol, double value) => new(ExprKind.Constant, name, symbol, value);
 
@@ -60,6 +76,50 @@ internal sealed record Expr(ExprKind Kind, string Name = "", string Symbol = "",
     public static Expr Sqrt(Expr x) => new(ExprKind.SquareRoot, Left: x);
 
     public static Expr Max(Expr a, Expr b) => new(ExprKind.Maximum, Left: a, Right: b);
+
+    public static Expr Min(Expr a, Expr b) => new(ExprKind.Minimum, Left: a, Right: b);
+
+    /// <summary>PyTorch's <c>clamp(x, lo, hi)</c> = min(max(x, lo), hi).</summary>
+    public static Expr Clamp(Expr x, Expr lo, Expr hi) => Min(Max(x, lo), hi);
+
+    public static Expr Abs(Expr x) => new(ExprKind.Absolute, Left: x);
+
+    public static Expr Sign(Expr x) => new(ExprKind.Sign, Left: x);
+
+    public static Expr Select(Expr condition, Expr whenTrue, Expr whenFalse) => new(ExprKind.Select, Left: whenTrue, Right: whenFalse, Condition: condition);
+
+    public static Expr Greater(Expr a, Expr b) => new(ExprKind.GreaterThan, Left: a, Right: b);
+
+    public static Expr Less(Expr a, Expr b) => new(ExprKind.LessThan, Left: a, Right: b);
+
+    public static Expr Equal(Expr a, Expr b) => new(ExprKind.Equal, Left: a, Right: b);
+
+    public static Expr And(Expr a, Expr b) => new(ExprKind.And, Left: a, Right: b);
+
+    public static Expr Or(Expr a, Expr b) => new(ExprKind.Or, Left: a, Right: b);
+
+    /// <summary>Whether this is a condition (a comparison or a combination of them) rather than a number.</summary>
+    public bool IsCondition => Kind is ExprKind.GreaterThan or ExprKind.LessThan or ExprKind.Equal or ExprKind.And or ExprKind.Or;
+
+    /// <summary>Whether the value differs from element to element (it reads a buffer or a temporary of the body).</summary>
+    public bool IsElementWise => Kind == ExprKind.Variable
+        || (Left?.IsElementWise ?? false) || (Right?.IsElementWise ?? false) || (Condition?.IsElementWise ?? false);
+
+    /// <summary>Every node of the tree, this one first.</summary>
+    public System.Collections.Generic.IEnumerable<Expr> Nodes()
+    {
+        yield return this;
+        foreach (Expr? child in new[] { Condition, Left, Right })
+        {
+            if (child is not null)
+            {
+                foreach (Expr node in child.Nodes())
+                {
+                    yield return node;
+                }
+            }
+        }
+    }
 
     public static Expr Pow(Expr a, Expr b) => new(ExprKind.Power, Left: a, Right: b);
 

@@ -128,7 +128,7 @@ namespace Demo
             double stepSize = (double)(lr * biasCorrection2Sqrt / biasCorrection1);
             double epsHat = (double)(1E-06 * biasCorrection2Sqrt);
 
-            global::Optim.Generated.Kernel.Update(ref _optimArena.Origin, start: 0, end: OptimStride, stride: OptimStride, stepSize, epsHat);
+            global::Optim.Generated.Kernel.Update(ref _optimArena.Origin, start: 0, end: OptimStride, stride: OptimStride, count: ParameterCount, stepSize, epsHat);
         }
     }
 }
@@ -144,12 +144,14 @@ namespace Optim.Generated
     file static class Kernel
     {
         /// <summary>
-        /// Updates elements [start, end) of every section of the arena at <paramref name="origin"/> (sections are
-        /// <paramref name="stride"/> elements apart): the widest hardware vector first, then single elements. Every
+        /// Updates elements [start, min(end, count)) of every section of the arena at <paramref name="origin"/> (sections
+        /// are <paramref name="stride"/> elements apart): the widest hardware vector first, else single elements. Every
         /// path performs the same operations in the same order, so results are bit-identical whichever path runs.
-        /// The JIT removes the branches for vector widths the CPU lacks.
+        /// The JIT removes the branches for vector widths the CPU lacks. Elements from <paramref name="count"/> on are
+        /// padding: a last, partial vector is computed whole (sections are padded to whole 64-byte lines) but stored only
+        /// where it covers the model, so padding stays zero whatever the rule computes there.
         /// </summary>
-        internal static void Update(ref double origin, nuint start, nuint end, nuint stride, double stepSize, double epsHat)
+        internal static void Update(ref double origin, nuint start, nuint end, nuint stride, nuint count, double stepSize, double epsHat)
         {
             const double beta1 = 0.8;
             const double beta2 = 0.99;
@@ -161,6 +163,7 @@ namespace Optim.Generated
             ref double expAvgBase = ref Unsafe.Add(ref origin, 2 * stride);
             ref double expAvgSqBase = ref Unsafe.Add(ref origin, 3 * stride);
             nuint i = start;
+            nuint limit = end < count ? end : count;
 
             if (Vector512.IsHardwareAccelerated)
             {
@@ -170,7 +173,7 @@ namespace Optim.Generated
                 var oneMinusBeta2Vec = Vector512.Create(oneMinusBeta2);
                 var stepSizeVec = Vector512.Create(stepSize);
                 var epsHatVec = Vector512.Create(epsHat);
-                for (; i + (nuint)Vector512<double>.Count <= end; i += (nuint)Vector512<double>.Count)
+                for (; i < limit; i += (nuint)Vector512<double>.Count)
                 {
                     var param = Vector512.LoadUnsafe(ref paramBase, i);
                     var grad = Vector512.LoadUnsafe(ref gradBase, i);
@@ -180,9 +183,20 @@ namespace Optim.Generated
                     expAvgSq = beta2Vec * expAvgSq + oneMinusBeta2Vec * (grad * grad);
                     var denom = Vector512.Sqrt(expAvgSq) + epsHatVec;
                     param = param - stepSizeVec * (expAvg / denom);
-                    param.StoreUnsafe(ref paramBase, i);
-                    expAvg.StoreUnsafe(ref expAvgBase, i);
-                    expAvgSq.StoreUnsafe(ref expAvgSqBase, i);
+                    if (i + (nuint)Vector512<double>.Count <= limit)
+                    {
+                        param.StoreUnsafe(ref paramBase, i);
+                        expAvg.StoreUnsafe(ref expAvgBase, i);
+                        expAvgSq.StoreUnsafe(ref expAvgSqBase, i);
+                    }
+                    else
+                    {
+                        // The last vector reaches into the padding: store only the lanes inside the model.
+                        var inside = Vector512.LessThan(Vector512<long>.Indices, Vector512.Create((long)(limit - i))).AsDouble();
+                        Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
+                        Vector512.ConditionalSelect(inside, expAvg, Vector512.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
+                        Vector512.ConditionalSelect(inside, expAvgSq, Vector512.LoadUnsafe(ref expAvgSqBase, i)).StoreUnsafe(ref expAvgSqBase, i);
+                    }
                 }
             }
             else if (Vector256.IsHardwareAccelerated)
@@ -193,7 +207,7 @@ namespace Optim.Generated
                 var oneMinusBeta2Vec = Vector256.Create(oneMinusBeta2);
                 var stepSizeVec = Vector256.Create(stepSize);
                 var epsHatVec = Vector256.Create(epsHat);
-                for (; i + (nuint)Vector256<double>.Count <= end; i += (nuint)Vector256<double>.Count)
+                for (; i < limit; i += (nuint)Vector256<double>.Count)
                 {
                     var param = Vector256.LoadUnsafe(ref paramBase, i);
                     var grad = Vector256.LoadUnsafe(ref gradBase, i);
@@ -203,9 +217,20 @@ namespace Optim.Generated
                     expAvgSq = beta2Vec * expAvgSq + oneMinusBeta2Vec * (grad * grad);
                     var denom = Vector256.Sqrt(expAvgSq) + epsHatVec;
                     param = param - stepSizeVec * (expAvg / denom);
-                    param.StoreUnsafe(ref paramBase, i);
-                    expAvg.StoreUnsafe(ref expAvgBase, i);
-                    expAvgSq.StoreUnsafe(ref expAvgSqBase, i);
+                    if (i + (nuint)Vector256<double>.Count <= limit)
+                    {
+                        param.StoreUnsafe(ref paramBase, i);
+                        expAvg.StoreUnsafe(ref expAvgBase, i);
+                        expAvgSq.StoreUnsafe(ref expAvgSqBase, i);
+                    }
+                    else
+                    {
+                        // The last vector reaches into the padding: store only the lanes inside the model.
+                        var inside = Vector256.LessThan(Vector256<long>.Indices, Vector256.Create((long)(limit - i))).AsDouble();
+                        Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
+                        Vector256.ConditionalSelect(inside, expAvg, Vector256.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
+                        Vector256.ConditionalSelect(inside, expAvgSq, Vector256.LoadUnsafe(ref expAvgSqBase, i)).StoreUnsafe(ref expAvgSqBase, i);
+                    }
                 }
             }
             else if (Vector128.IsHardwareAccelerated)
@@ -216,7 +241,7 @@ namespace Optim.Generated
                 var oneMinusBeta2Vec = Vector128.Create(oneMinusBeta2);
                 var stepSizeVec = Vector128.Create(stepSize);
                 var epsHatVec = Vector128.Create(epsHat);
-                for (; i + (nuint)Vector128<double>.Count <= end; i += (nuint)Vector128<double>.Count)
+                for (; i < limit; i += (nuint)Vector128<double>.Count)
                 {
                     var param = Vector128.LoadUnsafe(ref paramBase, i);
                     var grad = Vector128.LoadUnsafe(ref gradBase, i);
@@ -226,13 +251,24 @@ namespace Optim.Generated
                     expAvgSq = beta2Vec * expAvgSq + oneMinusBeta2Vec * (grad * grad);
                     var denom = Vector128.Sqrt(expAvgSq) + epsHatVec;
                     param = param - stepSizeVec * (expAvg / denom);
-                    param.StoreUnsafe(ref paramBase, i);
-                    expAvg.StoreUnsafe(ref expAvgBase, i);
-                    expAvgSq.StoreUnsafe(ref expAvgSqBase, i);
+                    if (i + (nuint)Vector128<double>.Count <= limit)
+                    {
+                        param.StoreUnsafe(ref paramBase, i);
+                        expAvg.StoreUnsafe(ref expAvgBase, i);
+                        expAvgSq.StoreUnsafe(ref expAvgSqBase, i);
+                    }
+                    else
+                    {
+                        // The last vector reaches into the padding: store only the lanes inside the model.
+                        var inside = Vector128.LessThan(Vector128<long>.Indices, Vector128.Create((long)(limit - i))).AsDouble();
+                        Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
+                        Vector128.ConditionalSelect(inside, expAvg, Vector128.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
+                        Vector128.ConditionalSelect(inside, expAvgSq, Vector128.LoadUnsafe(ref expAvgSqBase, i)).StoreUnsafe(ref expAvgSqBase, i);
+                    }
                 }
             }
 
-            for (; i < end; i++)
+            for (; i < limit; i++)
             {
                 double param = Unsafe.Add(ref paramBase, i);
                 double grad = Unsafe.Add(ref gradBase, i);

@@ -146,7 +146,7 @@ namespace Demo
             float stepSize = (float)(lr * biasCorrection2Sqrt / biasCorrection1);
             float epsHat = (float)(1E-08 * biasCorrection2Sqrt);
 
-            global::Optim.Generated.Kernel.Update(ref _optimArena.Origin, start: 0, end: OptimStride, stride: OptimStride, stepSize, epsHat);
+            global::Optim.Generated.Kernel.Update(ref _optimArena.Origin, start: 0, end: OptimStride, stride: OptimStride, count: ParameterCount, stepSize, epsHat);
         }
     }
 }
@@ -162,12 +162,14 @@ namespace Optim.Generated
     file static class Kernel
     {
         /// <summary>
-        /// Updates elements [start, end) of every section of the arena at <paramref name="origin"/> (sections are
-        /// <paramref name="stride"/> elements apart): the widest hardware vector first, then single elements. Every
+        /// Updates elements [start, min(end, count)) of every section of the arena at <paramref name="origin"/> (sections
+        /// are <paramref name="stride"/> elements apart): the widest hardware vector first, else single elements. Every
         /// path performs the same operations in the same order, so results are bit-identical whichever path runs.
-        /// The JIT removes the branches for vector widths the CPU lacks.
+        /// The JIT removes the branches for vector widths the CPU lacks. Elements from <paramref name="count"/> on are
+        /// padding: a last, partial vector is computed whole (sections are padded to whole 64-byte lines) but stored only
+        /// where it covers the model, so padding stays zero whatever the rule computes there.
         /// </summary>
-        internal static void Update(ref float origin, nuint start, nuint end, nuint stride, float stepSize, float epsHat)
+        internal static void Update(ref float origin, nuint start, nuint end, nuint stride, nuint count, float stepSize, float epsHat)
         {
             const float beta1 = 0.9f;
             const float beta2 = 0.999f;
@@ -179,6 +181,7 @@ namespace Optim.Generated
             ref float expAvgBase = ref Unsafe.Add(ref origin, 2 * stride);
             ref float expAvgSqBase = ref Unsafe.Add(ref origin, 3 * stride);
             nuint i = start;
+            nuint limit = end < count ? end : count;
 
             if (Vector512.IsHardwareAccelerated)
             {
@@ -188,7 +191,7 @@ namespace Optim.Generated
                 var oneMinusBeta2Vec = Vector512.Create(oneMinusBeta2);
                 var stepSizeVec = Vector512.Create(stepSize);
                 var epsHatVec = Vector512.Create(epsHat);
-                for (; i + (nuint)Vector512<float>.Count <= end; i += (nuint)Vector512<float>.Count)
+                for (; i < limit; i += (nuint)Vector512<float>.Count)
                 {
                     var param = Vector512.LoadUnsafe(ref paramBase, i);
                     var grad = Vector512.LoadUnsafe(ref gradBase, i);
@@ -198,9 +201,20 @@ namespace Optim.Generated
                     expAvgSq = beta2Vec * expAvgSq + oneMinusBeta2Vec * (grad * grad);
                     var denom = Vector512.Sqrt(expAvgSq) + epsHatVec;
                     param = param - stepSizeVec * (expAvg / denom);
-                    param.StoreUnsafe(ref paramBase, i);
-                    expAvg.StoreUnsafe(ref expAvgBase, i);
-                    expAvgSq.StoreUnsafe(ref expAvgSqBase, i);
+                    if (i + (nuint)Vector512<float>.Count <= limit)
+                    {
+                        param.StoreUnsafe(ref paramBase, i);
+                        expAvg.StoreUnsafe(ref expAvgBase, i);
+                        expAvgSq.StoreUnsafe(ref expAvgSqBase, i);
+                    }
+                    else
+                    {
+                        // The last vector reaches into the padding: store only the lanes inside the model.
+                        var inside = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create((int)(limit - i))).AsSingle();
+                        Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
+                        Vector512.ConditionalSelect(inside, expAvg, Vector512.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
+                        Vector512.ConditionalSelect(inside, expAvgSq, Vector512.LoadUnsafe(ref expAvgSqBase, i)).StoreUnsafe(ref expAvgSqBase, i);
+                    }
                 }
             }
             else if (Vector256.IsHardwareAccelerated)
@@ -211,7 +225,7 @@ namespace Optim.Generated
                 var oneMinusBeta2Vec = Vector256.Create(oneMinusBeta2);
                 var stepSizeVec = Vector256.Create(stepSize);
                 var epsHatVec = Vector256.Create(epsHat);
-                for (; i + (nuint)Vector256<float>.Count <= end; i += (nuint)Vector256<float>.Count)
+                for (; i < limit; i += (nuint)Vector256<float>.Count)
                 {
                     var param = Vector256.LoadUnsafe(ref paramBase, i);
                     var grad = Vector256.LoadUnsafe(ref gradBase, i);
@@ -221,9 +235,20 @@ namespace Optim.Generated
                     expAvgSq = beta2Vec * expAvgSq + oneMinusBeta2Vec * (grad * grad);
                     var denom = Vector256.Sqrt(expAvgSq) + epsHatVec;
                     param = param - stepSizeVec * (expAvg / denom);
-                    param.StoreUnsafe(ref paramBase, i);
-                    expAvg.StoreUnsafe(ref expAvgBase, i);
-                    expAvgSq.StoreUnsafe(ref expAvgSqBase, i);
+                    if (i + (nuint)Vector256<float>.Count <= limit)
+                    {
+                        param.StoreUnsafe(ref paramBase, i);
+                        expAvg.StoreUnsafe(ref expAvgBase, i);
+                        expAvgSq.StoreUnsafe(ref expAvgSqBase, i);
+                    }
+                    else
+                    {
+                        // The last vector reaches into the padding: store only the lanes inside the model.
+                        var inside = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create((int)(limit - i))).AsSingle();
+                        Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
+                        Vector256.ConditionalSelect(inside, expAvg, Vector256.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
+                        Vector256.ConditionalSelect(inside, expAvgSq, Vector256.LoadUnsafe(ref expAvgSqBase, i)).StoreUnsafe(ref expAvgSqBase, i);
+                    }
                 }
             }
             else if (Vector128.IsHardwareAccelerated)
@@ -234,7 +259,7 @@ namespace Optim.Generated
                 var oneMinusBeta2Vec = Vector128.Create(oneMinusBeta2);
                 var stepSizeVec = Vector128.Create(stepSize);
                 var epsHatVec = Vector128.Create(epsHat);
-                for (; i + (nuint)Vector128<float>.Count <= end; i += (nuint)Vector128<float>.Count)
+                for (; i < limit; i += (nuint)Vector128<float>.Count)
                 {
                     var param = Vector128.LoadUnsafe(ref paramBase, i);
                     var grad = Vector128.LoadUnsafe(ref gradBase, i);
@@ -244,13 +269,24 @@ namespace Optim.Generated
                     expAvgSq = beta2Vec * expAvgSq + oneMinusBeta2Vec * (grad * grad);
                     var denom = Vector128.Sqrt(expAvgSq) + epsHatVec;
                     param = param - stepSizeVec * (expAvg / denom);
-                    param.StoreUnsafe(ref paramBase, i);
-                    expAvg.StoreUnsafe(ref expAvgBase, i);
-                    expAvgSq.StoreUnsafe(ref expAvgSqBase, i);
+                    if (i + (nuint)Vector128<float>.Count <= limit)
+                    {
+                        param.StoreUnsafe(ref paramBase, i);
+                        expAvg.StoreUnsafe(ref expAvgBase, i);
+                        expAvgSq.StoreUnsafe(ref expAvgSqBase, i);
+                    }
+                    else
+                    {
+                        // The last vector reaches into the padding: store only the lanes inside the model.
+                        var inside = Vector128.LessThan(Vector128<int>.Indices, Vector128.Create((int)(limit - i))).AsSingle();
+                        Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
+                        Vector128.ConditionalSelect(inside, expAvg, Vector128.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
+                        Vector128.ConditionalSelect(inside, expAvgSq, Vector128.LoadUnsafe(ref expAvgSqBase, i)).StoreUnsafe(ref expAvgSqBase, i);
+                    }
                 }
             }
 
-            for (; i < end; i++)
+            for (; i < limit; i++)
             {
                 float param = Unsafe.Add(ref paramBase, i);
                 float grad = Unsafe.Add(ref gradBase, i);

@@ -151,7 +151,7 @@ namespace Demo
             float epsHat = (float)(1E-08 * biasCorrection2Sqrt);
             float decay = (float)(1.0 - lr * 0.1);
 
-            global::Optim.Generated.Kernel.Update(ref _optimArena.Origin, start: 0, end: OptimStride, stride: OptimStride, stepSize, epsHat, decay);
+            global::Optim.Generated.Kernel.Update(ref _optimArena.Origin, start: 0, end: OptimStride, stride: OptimStride, count: ParameterCount, stepSize, epsHat, decay);
         }
     }
 }
@@ -167,12 +167,14 @@ namespace Optim.Generated
     file static class Kernel
     {
         /// <summary>
-        /// Updates elements [start, end) of every section of the arena at <paramref name="origin"/> (sections are
-        /// <paramref name="stride"/> elements apart): the widest hardware vector first, then single elements. Every
+        /// Updates elements [start, min(end, count)) of every section of the arena at <paramref name="origin"/> (sections
+        /// are <paramref name="stride"/> elements apart): the widest hardware vector first, else single elements. Every
         /// path performs the same operations in the same order, so results are bit-identical whichever path runs.
-        /// The JIT removes the branches for vector widths the CPU lacks.
+        /// The JIT removes the branches for vector widths the CPU lacks. Elements from <paramref name="count"/> on are
+        /// padding: a last, partial vector is computed whole (sections are padded to whole 64-byte lines) but stored only
+        /// where it covers the model, so padding stays zero whatever the rule computes there.
         /// </summary>
-        internal static void Update(ref float origin, nuint start, nuint end, nuint stride, float stepSize, float epsHat, float decay)
+        internal static void Update(ref float origin, nuint start, nuint end, nuint stride, nuint count, float stepSize, float epsHat, float decay)
         {
             const float beta1 = 0.9f;
             const float beta2 = 0.999f;
@@ -185,6 +187,7 @@ namespace Optim.Generated
             ref float expAvgSqBase = ref Unsafe.Add(ref origin, 3 * stride);
             ref float maxExpAvgSqBase = ref Unsafe.Add(ref origin, 4 * stride);
             nuint i = start;
+            nuint limit = end < count ? end : count;
 
             if (Vector512.IsHardwareAccelerated)
             {
@@ -195,7 +198,7 @@ namespace Optim.Generated
                 var stepSizeVec = Vector512.Create(stepSize);
                 var epsHatVec = Vector512.Create(epsHat);
                 var decayVec = Vector512.Create(decay);
-                for (; i + (nuint)Vector512<float>.Count <= end; i += (nuint)Vector512<float>.Count)
+                for (; i < limit; i += (nuint)Vector512<float>.Count)
                 {
                     var param = Vector512.LoadUnsafe(ref paramBase, i);
                     var grad = Vector512.LoadUnsafe(ref gradBase, i);
@@ -208,10 +211,22 @@ namespace Optim.Generated
                     maxExpAvgSq = Vector512.Max(maxExpAvgSq, expAvgSq);
                     var denom = Vector512.Sqrt(maxExpAvgSq) + epsHatVec;
                     param = param - stepSizeVec * (expAvg / denom);
-                    param.StoreUnsafe(ref paramBase, i);
-                    expAvg.StoreUnsafe(ref expAvgBase, i);
-                    expAvgSq.StoreUnsafe(ref expAvgSqBase, i);
-                    maxExpAvgSq.StoreUnsafe(ref maxExpAvgSqBase, i);
+                    if (i + (nuint)Vector512<float>.Count <= limit)
+                    {
+                        param.StoreUnsafe(ref paramBase, i);
+                        expAvg.StoreUnsafe(ref expAvgBase, i);
+                        expAvgSq.StoreUnsafe(ref expAvgSqBase, i);
+                        maxExpAvgSq.StoreUnsafe(ref maxExpAvgSqBase, i);
+                    }
+                    else
+                    {
+                        // The last vector reaches into the padding: store only the lanes inside the model.
+                        var inside = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create((int)(limit - i))).AsSingle();
+                        Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
+                        Vector512.ConditionalSelect(inside, expAvg, Vector512.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
+                        Vector512.ConditionalSelect(inside, expAvgSq, Vector512.LoadUnsafe(ref expAvgSqBase, i)).StoreUnsafe(ref expAvgSqBase, i);
+                        Vector512.ConditionalSelect(inside, maxExpAvgSq, Vector512.LoadUnsafe(ref maxExpAvgSqBase, i)).StoreUnsafe(ref maxExpAvgSqBase, i);
+                    }
                 }
             }
             else if (Vector256.IsHardwareAccelerated)
@@ -223,7 +238,7 @@ namespace Optim.Generated
                 var stepSizeVec = Vector256.Create(stepSize);
                 var epsHatVec = Vector256.Create(epsHat);
                 var decayVec = Vector256.Create(decay);
-                for (; i + (nuint)Vector256<float>.Count <= end; i += (nuint)Vector256<float>.Count)
+                for (; i < limit; i += (nuint)Vector256<float>.Count)
                 {
                     var param = Vector256.LoadUnsafe(ref paramBase, i);
                     var grad = Vector256.LoadUnsafe(ref gradBase, i);
@@ -236,10 +251,22 @@ namespace Optim.Generated
                     maxExpAvgSq = Vector256.Max(maxExpAvgSq, expAvgSq);
                     var denom = Vector256.Sqrt(maxExpAvgSq) + epsHatVec;
                     param = param - stepSizeVec * (expAvg / denom);
-                    param.StoreUnsafe(ref paramBase, i);
-                    expAvg.StoreUnsafe(ref expAvgBase, i);
-                    expAvgSq.StoreUnsafe(ref expAvgSqBase, i);
-                    maxExpAvgSq.StoreUnsafe(ref maxExpAvgSqBase, i);
+                    if (i + (nuint)Vector256<float>.Count <= limit)
+                    {
+                        param.StoreUnsafe(ref paramBase, i);
+                        expAvg.StoreUnsafe(ref expAvgBase, i);
+                        expAvgSq.StoreUnsafe(ref expAvgSqBase, i);
+                        maxExpAvgSq.StoreUnsafe(ref maxExpAvgSqBase, i);
+                    }
+                    else
+                    {
+                        // The last vector reaches into the padding: store only the lanes inside the model.
+                        var inside = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create((int)(limit - i))).AsSingle();
+                        Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
+                        Vector256.ConditionalSelect(inside, expAvg, Vector256.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
+                        Vector256.ConditionalSelect(inside, expAvgSq, Vector256.LoadUnsafe(ref expAvgSqBase, i)).StoreUnsafe(ref expAvgSqBase, i);
+                        Vector256.ConditionalSelect(inside, maxExpAvgSq, Vector256.LoadUnsafe(ref maxExpAvgSqBase, i)).StoreUnsafe(ref maxExpAvgSqBase, i);
+                    }
                 }
             }
             else if (Vector128.IsHardwareAccelerated)
@@ -251,7 +278,7 @@ namespace Optim.Generated
                 var stepSizeVec = Vector128.Create(stepSize);
                 var epsHatVec = Vector128.Create(epsHat);
                 var decayVec = Vector128.Create(decay);
-                for (; i + (nuint)Vector128<float>.Count <= end; i += (nuint)Vector128<float>.Count)
+                for (; i < limit; i += (nuint)Vector128<float>.Count)
                 {
                     var param = Vector128.LoadUnsafe(ref paramBase, i);
                     var grad = Vector128.LoadUnsafe(ref gradBase, i);
@@ -264,14 +291,26 @@ namespace Optim.Generated
                     maxExpAvgSq = Vector128.Max(maxExpAvgSq, expAvgSq);
                     var denom = Vector128.Sqrt(maxExpAvgSq) + epsHatVec;
                     param = param - stepSizeVec * (expAvg / denom);
-                    param.StoreUnsafe(ref paramBase, i);
-                    expAvg.StoreUnsafe(ref expAvgBase, i);
-                    expAvgSq.StoreUnsafe(ref expAvgSqBase, i);
-                    maxExpAvgSq.StoreUnsafe(ref maxExpAvgSqBase, i);
+                    if (i + (nuint)Vector128<float>.Count <= limit)
+                    {
+                        param.StoreUnsafe(ref paramBase, i);
+                        expAvg.StoreUnsafe(ref expAvgBase, i);
+                        expAvgSq.StoreUnsafe(ref expAvgSqBase, i);
+                        maxExpAvgSq.StoreUnsafe(ref maxExpAvgSqBase, i);
+                    }
+                    else
+                    {
+                        // The last vector reaches into the padding: store only the lanes inside the model.
+                        var inside = Vector128.LessThan(Vector128<int>.Indices, Vector128.Create((int)(limit - i))).AsSingle();
+                        Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
+                        Vector128.ConditionalSelect(inside, expAvg, Vector128.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
+                        Vector128.ConditionalSelect(inside, expAvgSq, Vector128.LoadUnsafe(ref expAvgSqBase, i)).StoreUnsafe(ref expAvgSqBase, i);
+                        Vector128.ConditionalSelect(inside, maxExpAvgSq, Vector128.LoadUnsafe(ref maxExpAvgSqBase, i)).StoreUnsafe(ref maxExpAvgSqBase, i);
+                    }
                 }
             }
 
-            for (; i < end; i++)
+            for (; i < limit; i++)
             {
                 float param = Unsafe.Add(ref paramBase, i);
                 float grad = Unsafe.Add(ref gradBase, i);
@@ -281,7 +320,7 @@ namespace Optim.Generated
                 param = param * decay;
                 expAvg = beta1 * expAvg + oneMinusBeta1 * grad;
                 expAvgSq = beta2 * expAvgSq + oneMinusBeta2 * (grad * grad);
-                maxExpAvgSq = Math.Max(maxExpAvgSq, expAvgSq);
+                maxExpAvgSq = MathF.Max(maxExpAvgSq, expAvgSq);
                 float denom = MathF.Sqrt(maxExpAvgSq) + epsHat;
                 param = param - stepSize * (expAvg / denom);
                 Unsafe.Add(ref paramBase, i) = param;

@@ -125,7 +125,7 @@ namespace Demo
             // Per-step scalars: computed once in double precision, as PyTorch does, then rounded to float.
             float gamma = (float)lr;
 
-            global::Optim.Generated.Kernel.Update(ref _optimArena.Origin, start: 0, end: OptimStride, stride: OptimStride, gamma);
+            global::Optim.Generated.Kernel.Update(ref _optimArena.Origin, start: 0, end: OptimStride, stride: OptimStride, count: ParameterCount, gamma);
         }
     }
 }
@@ -141,12 +141,14 @@ namespace Optim.Generated
     file static class Kernel
     {
         /// <summary>
-        /// Updates elements [start, end) of every section of the arena at <paramref name="origin"/> (sections are
-        /// <paramref name="stride"/> elements apart): the widest hardware vector first, then single elements. Every
+        /// Updates elements [start, min(end, count)) of every section of the arena at <paramref name="origin"/> (sections
+        /// are <paramref name="stride"/> elements apart): the widest hardware vector first, else single elements. Every
         /// path performs the same operations in the same order, so results are bit-identical whichever path runs.
-        /// The JIT removes the branches for vector widths the CPU lacks.
+        /// The JIT removes the branches for vector widths the CPU lacks. Elements from <paramref name="count"/> on are
+        /// padding: a last, partial vector is computed whole (sections are padded to whole 64-byte lines) but stored only
+        /// where it covers the model, so padding stays zero whatever the rule computes there.
         /// </summary>
-        internal static void Update(ref float origin, nuint start, nuint end, nuint stride, float gamma)
+        internal static void Update(ref float origin, nuint start, nuint end, nuint stride, nuint count, float gamma)
         {
             const float beta = 0.5f;
             const float oneMinusBeta = 0.5f;
@@ -155,21 +157,32 @@ namespace Optim.Generated
             ref float gradBase = ref Unsafe.Add(ref origin, 1 * stride);
             ref float velocityBase = ref Unsafe.Add(ref origin, 2 * stride);
             nuint i = start;
+            nuint limit = end < count ? end : count;
 
             if (Vector512.IsHardwareAccelerated)
             {
                 var betaVec = Vector512.Create(beta);
                 var oneMinusBetaVec = Vector512.Create(oneMinusBeta);
                 var gammaVec = Vector512.Create(gamma);
-                for (; i + (nuint)Vector512<float>.Count <= end; i += (nuint)Vector512<float>.Count)
+                for (; i < limit; i += (nuint)Vector512<float>.Count)
                 {
                     var param = Vector512.LoadUnsafe(ref paramBase, i);
                     var grad = Vector512.LoadUnsafe(ref gradBase, i);
                     var velocity = Vector512.LoadUnsafe(ref velocityBase, i);
                     velocity = betaVec * velocity + oneMinusBetaVec * grad;
                     param = param - gammaVec * velocity;
-                    param.StoreUnsafe(ref paramBase, i);
-                    velocity.StoreUnsafe(ref velocityBase, i);
+                    if (i + (nuint)Vector512<float>.Count <= limit)
+                    {
+                        param.StoreUnsafe(ref paramBase, i);
+                        velocity.StoreUnsafe(ref velocityBase, i);
+                    }
+                    else
+                    {
+                        // The last vector reaches into the padding: store only the lanes inside the model.
+                        var inside = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create((int)(limit - i))).AsSingle();
+                        Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
+                        Vector512.ConditionalSelect(inside, velocity, Vector512.LoadUnsafe(ref velocityBase, i)).StoreUnsafe(ref velocityBase, i);
+                    }
                 }
             }
             else if (Vector256.IsHardwareAccelerated)
@@ -177,15 +190,25 @@ namespace Optim.Generated
                 var betaVec = Vector256.Create(beta);
                 var oneMinusBetaVec = Vector256.Create(oneMinusBeta);
                 var gammaVec = Vector256.Create(gamma);
-                for (; i + (nuint)Vector256<float>.Count <= end; i += (nuint)Vector256<float>.Count)
+                for (; i < limit; i += (nuint)Vector256<float>.Count)
                 {
                     var param = Vector256.LoadUnsafe(ref paramBase, i);
                     var grad = Vector256.LoadUnsafe(ref gradBase, i);
                     var velocity = Vector256.LoadUnsafe(ref velocityBase, i);
                     velocity = betaVec * velocity + oneMinusBetaVec * grad;
                     param = param - gammaVec * velocity;
-                    param.StoreUnsafe(ref paramBase, i);
-                    velocity.StoreUnsafe(ref velocityBase, i);
+                    if (i + (nuint)Vector256<float>.Count <= limit)
+                    {
+                        param.StoreUnsafe(ref paramBase, i);
+                        velocity.StoreUnsafe(ref velocityBase, i);
+                    }
+                    else
+                    {
+                        // The last vector reaches into the padding: store only the lanes inside the model.
+                        var inside = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create((int)(limit - i))).AsSingle();
+                        Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
+                        Vector256.ConditionalSelect(inside, velocity, Vector256.LoadUnsafe(ref velocityBase, i)).StoreUnsafe(ref velocityBase, i);
+                    }
                 }
             }
             else if (Vector128.IsHardwareAccelerated)
@@ -193,19 +216,29 @@ namespace Optim.Generated
                 var betaVec = Vector128.Create(beta);
                 var oneMinusBetaVec = Vector128.Create(oneMinusBeta);
                 var gammaVec = Vector128.Create(gamma);
-                for (; i + (nuint)Vector128<float>.Count <= end; i += (nuint)Vector128<float>.Count)
+                for (; i < limit; i += (nuint)Vector128<float>.Count)
                 {
                     var param = Vector128.LoadUnsafe(ref paramBase, i);
                     var grad = Vector128.LoadUnsafe(ref gradBase, i);
                     var velocity = Vector128.LoadUnsafe(ref velocityBase, i);
                     velocity = betaVec * velocity + oneMinusBetaVec * grad;
                     param = param - gammaVec * velocity;
-                    param.StoreUnsafe(ref paramBase, i);
-                    velocity.StoreUnsafe(ref velocityBase, i);
+                    if (i + (nuint)Vector128<float>.Count <= limit)
+                    {
+                        param.StoreUnsafe(ref paramBase, i);
+                        velocity.StoreUnsafe(ref velocityBase, i);
+                    }
+                    else
+                    {
+                        // The last vector reaches into the padding: store only the lanes inside the model.
+                        var inside = Vector128.LessThan(Vector128<int>.Indices, Vector128.Create((int)(limit - i))).AsSingle();
+                        Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
+                        Vector128.ConditionalSelect(inside, velocity, Vector128.LoadUnsafe(ref velocityBase, i)).StoreUnsafe(ref velocityBase, i);
+                    }
                 }
             }
 
-            for (; i < end; i++)
+            for (; i < limit; i++)
             {
                 float param = Unsafe.Add(ref paramBase, i);
                 float grad = Unsafe.Add(ref gradBase, i);

@@ -129,7 +129,7 @@ namespace Demo
             float gamma = (float)lr;
             float bufferScale = (float)(t == 1 ? 0.0 : 0.9);
 
-            global::Optim.Generated.Kernel.Update(ref _optimArena.Origin, start: 0, end: OptimStride, stride: OptimStride, gamma, bufferScale);
+            global::Optim.Generated.Kernel.Update(ref _optimArena.Origin, start: 0, end: OptimStride, stride: OptimStride, count: ParameterCount, gamma, bufferScale);
         }
     }
 }
@@ -145,12 +145,14 @@ namespace Optim.Generated
     file static class Kernel
     {
         /// <summary>
-        /// Updates elements [start, end) of every section of the arena at <paramref name="origin"/> (sections are
-        /// <paramref name="stride"/> elements apart): the widest hardware vector first, then single elements. Every
+        /// Updates elements [start, min(end, count)) of every section of the arena at <paramref name="origin"/> (sections
+        /// are <paramref name="stride"/> elements apart): the widest hardware vector first, else single elements. Every
         /// path performs the same operations in the same order, so results are bit-identical whichever path runs.
-        /// The JIT removes the branches for vector widths the CPU lacks.
+        /// The JIT removes the branches for vector widths the CPU lacks. Elements from <paramref name="count"/> on are
+        /// padding: a last, partial vector is computed whole (sections are padded to whole 64-byte lines) but stored only
+        /// where it covers the model, so padding stays zero whatever the rule computes there.
         /// </summary>
-        internal static void Update(ref float origin, nuint start, nuint end, nuint stride, float gamma, float bufferScale)
+        internal static void Update(ref float origin, nuint start, nuint end, nuint stride, nuint count, float gamma, float bufferScale)
         {
             const float momentum = 0.9f;
             const float weightDecay = 0.0001f;
@@ -159,6 +161,7 @@ namespace Optim.Generated
             ref float gradBase = ref Unsafe.Add(ref origin, 1 * stride);
             ref float momentumBufferBase = ref Unsafe.Add(ref origin, 2 * stride);
             nuint i = start;
+            nuint limit = end < count ? end : count;
 
             if (Vector512.IsHardwareAccelerated)
             {
@@ -166,7 +169,7 @@ namespace Optim.Generated
                 var weightDecayVec = Vector512.Create(weightDecay);
                 var gammaVec = Vector512.Create(gamma);
                 var bufferScaleVec = Vector512.Create(bufferScale);
-                for (; i + (nuint)Vector512<float>.Count <= end; i += (nuint)Vector512<float>.Count)
+                for (; i < limit; i += (nuint)Vector512<float>.Count)
                 {
                     var param = Vector512.LoadUnsafe(ref paramBase, i);
                     var grad = Vector512.LoadUnsafe(ref gradBase, i);
@@ -175,8 +178,18 @@ namespace Optim.Generated
                     momentumBuffer = bufferScaleVec * momentumBuffer + g;
                     g = g + momentumVec * momentumBuffer;
                     param = param - gammaVec * g;
-                    param.StoreUnsafe(ref paramBase, i);
-                    momentumBuffer.StoreUnsafe(ref momentumBufferBase, i);
+                    if (i + (nuint)Vector512<float>.Count <= limit)
+                    {
+                        param.StoreUnsafe(ref paramBase, i);
+                        momentumBuffer.StoreUnsafe(ref momentumBufferBase, i);
+                    }
+                    else
+                    {
+                        // The last vector reaches into the padding: store only the lanes inside the model.
+                        var inside = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create((int)(limit - i))).AsSingle();
+                        Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
+                        Vector512.ConditionalSelect(inside, momentumBuffer, Vector512.LoadUnsafe(ref momentumBufferBase, i)).StoreUnsafe(ref momentumBufferBase, i);
+                    }
                 }
             }
             else if (Vector256.IsHardwareAccelerated)
@@ -185,7 +198,7 @@ namespace Optim.Generated
                 var weightDecayVec = Vector256.Create(weightDecay);
                 var gammaVec = Vector256.Create(gamma);
                 var bufferScaleVec = Vector256.Create(bufferScale);
-                for (; i + (nuint)Vector256<float>.Count <= end; i += (nuint)Vector256<float>.Count)
+                for (; i < limit; i += (nuint)Vector256<float>.Count)
                 {
                     var param = Vector256.LoadUnsafe(ref paramBase, i);
                     var grad = Vector256.LoadUnsafe(ref gradBase, i);
@@ -194,8 +207,18 @@ namespace Optim.Generated
                     momentumBuffer = bufferScaleVec * momentumBuffer + g;
                     g = g + momentumVec * momentumBuffer;
                     param = param - gammaVec * g;
-                    param.StoreUnsafe(ref paramBase, i);
-                    momentumBuffer.StoreUnsafe(ref momentumBufferBase, i);
+                    if (i + (nuint)Vector256<float>.Count <= limit)
+                    {
+                        param.StoreUnsafe(ref paramBase, i);
+                        momentumBuffer.StoreUnsafe(ref momentumBufferBase, i);
+                    }
+                    else
+                    {
+                        // The last vector reaches into the padding: store only the lanes inside the model.
+                        var inside = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create((int)(limit - i))).AsSingle();
+                        Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
+                        Vector256.ConditionalSelect(inside, momentumBuffer, Vector256.LoadUnsafe(ref momentumBufferBase, i)).StoreUnsafe(ref momentumBufferBase, i);
+                    }
                 }
             }
             else if (Vector128.IsHardwareAccelerated)
@@ -204,7 +227,7 @@ namespace Optim.Generated
                 var weightDecayVec = Vector128.Create(weightDecay);
                 var gammaVec = Vector128.Create(gamma);
                 var bufferScaleVec = Vector128.Create(bufferScale);
-                for (; i + (nuint)Vector128<float>.Count <= end; i += (nuint)Vector128<float>.Count)
+                for (; i < limit; i += (nuint)Vector128<float>.Count)
                 {
                     var param = Vector128.LoadUnsafe(ref paramBase, i);
                     var grad = Vector128.LoadUnsafe(ref gradBase, i);
@@ -213,12 +236,22 @@ namespace Optim.Generated
                     momentumBuffer = bufferScaleVec * momentumBuffer + g;
                     g = g + momentumVec * momentumBuffer;
                     param = param - gammaVec * g;
-                    param.StoreUnsafe(ref paramBase, i);
-                    momentumBuffer.StoreUnsafe(ref momentumBufferBase, i);
+                    if (i + (nuint)Vector128<float>.Count <= limit)
+                    {
+                        param.StoreUnsafe(ref paramBase, i);
+                        momentumBuffer.StoreUnsafe(ref momentumBufferBase, i);
+                    }
+                    else
+                    {
+                        // The last vector reaches into the padding: store only the lanes inside the model.
+                        var inside = Vector128.LessThan(Vector128<int>.Indices, Vector128.Create((int)(limit - i))).AsSingle();
+                        Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
+                        Vector128.ConditionalSelect(inside, momentumBuffer, Vector128.LoadUnsafe(ref momentumBufferBase, i)).StoreUnsafe(ref momentumBufferBase, i);
+                    }
                 }
             }
 
-            for (; i < end; i++)
+            for (; i < limit; i++)
             {
                 float param = Unsafe.Add(ref paramBase, i);
                 float grad = Unsafe.Add(ref gradBase, i);
