@@ -24,7 +24,7 @@ public sealed class OptimizeAttribute : Attribute
     /// <summary>Initial learning rate (all optimizers; default 1e-3).</summary>
     public double Lr { get; set; }
 
-    /// <summary>SGD momentum factor (default 0).</summary>
+    /// <summary>SGD and RMSprop momentum factor (default 0).</summary>
     public double Momentum { get; set; }
 
     /// <summary>SGD dampening for momentum (default 0).</summary>
@@ -36,7 +36,7 @@ public sealed class OptimizeAttribute : Attribute
     /// <summary>Weight decay: L2 penalty for SGD and Adam, decoupled decay for AdamW (default 0; AdamW 0.01).</summary>
     public double WeightDecay { get; set; }
 
-    /// <summary>Maximize the objective instead of minimizing it (SGD, Adam, AdamW; default false).</summary>
+    /// <summary>Maximize the objective instead of minimizing it (every optimizer but Momentum; default false).</summary>
     public bool Maximize { get; set; }
 
     /// <summary>Momentum optimizer's averaging coefficient (default 0.9).</summary>
@@ -48,11 +48,50 @@ public sealed class OptimizeAttribute : Attribute
     /// <summary>Adam's second-moment coefficient (default 0.999).</summary>
     public double Beta2 { get; set; }
 
-    /// <summary>Adam's term added to the denominator for numerical stability (default 1e-8).</summary>
+    /// <summary>Term added to the denominator for numerical stability (default 1e-8; Adagrad 1e-10, Adadelta 1e-6).</summary>
     public double Eps { get; set; }
 
     /// <summary>Use the AMSGrad variant of Adam / AdamW (default false).</summary>
     public bool Amsgrad { get; set; }
+
+    /// <summary>RMSprop's smoothing constant (default 0.99); ASGD's power for the η update (default 0.75).</summary>
+    public double Alpha { get; set; }
+
+    /// <summary>RMSprop: normalise by the estimated variance of the gradient (default false).</summary>
+    public bool Centered { get; set; }
+
+    /// <summary>Adagrad's learning-rate decay (default 0).</summary>
+    public double LrDecay { get; set; }
+
+    /// <summary>Adagrad's starting value of the sum of squared gradients (default 0).</summary>
+    public double InitialAccumulatorValue { get; set; }
+
+    /// <summary>Adadelta's coefficient for the running averages (default 0.9).</summary>
+    public double Rho { get; set; }
+
+    /// <summary>NAdam's momentum decay ψ (default 4e-3).</summary>
+    public double MomentumDecay { get; set; }
+
+    /// <summary>NAdam and RAdam: decay weights as AdamW does instead of adding an L2 term to the gradient (default false).</summary>
+    public bool DecoupledWeightDecay { get; set; }
+
+    /// <summary>Rprop's multiplicative decrease factor (default 0.5).</summary>
+    public double EtaMinus { get; set; }
+
+    /// <summary>Rprop's multiplicative increase factor (default 1.2).</summary>
+    public double EtaPlus { get; set; }
+
+    /// <summary>Rprop's smallest step size (default 1e-6).</summary>
+    public double StepSizeMin { get; set; }
+
+    /// <summary>Rprop's largest step size (default 50).</summary>
+    public double StepSizeMax { get; set; }
+
+    /// <summary>ASGD's decay term λ (default 1e-4).</summary>
+    public double Lambd { get; set; }
+
+    /// <summary>ASGD's step at which averaging starts (default 1e6).</summary>
+    public double T0 { get; set; }
 
     /// <summary>
     /// Threads one <c>Step()</c> may use. 0 (the default) is automatic: models of at least

@@ -26,4 +26,46 @@ public enum Optimizer
     /// PyTorch's <c>torch.optim.AdamW</c>: Adam with decoupled weight decay <c>w *= 1 - Lr*WeightDecay</c> (default 0.01).
     /// </summary>
     AdamW = 3,
+
+    /// <summary>
+    /// PyTorch's <c>torch.optim.RMSprop</c>: Lr (1e-2), Alpha (0.99), Eps (1e-8), WeightDecay, Momentum, Centered, Maximize.
+    /// </summary>
+    RmsProp = 4,
+
+    /// <summary>
+    /// PyTorch's <c>torch.optim.Adagrad</c>: Lr (1e-2), LrDecay, WeightDecay, InitialAccumulatorValue, Eps (1e-10), Maximize.
+    /// </summary>
+    Adagrad = 5,
+
+    /// <summary>PyTorch's <c>torch.optim.Adadelta</c>: Lr (1.0), Rho (0.9), Eps (1e-6), WeightDecay, Maximize.</summary>
+    Adadelta = 6,
+
+    /// <summary>PyTorch's <c>torch.optim.Adamax</c>: Lr (2e-3), Beta1, Beta2, Eps, WeightDecay, Maximize.</summary>
+    Adamax = 7,
+
+    /// <summary>
+    /// PyTorch's <c>torch.optim.NAdam</c>: Lr (2e-3), Beta1, Beta2, Eps, WeightDecay, MomentumDecay (4e-3),
+    /// DecoupledWeightDecay, Maximize.
+    /// </summary>
+    NAdam = 8,
+
+    /// <summary>PyTorch's <c>torch.optim.RAdam</c>: Lr (1e-3), Beta1, Beta2, Eps, WeightDecay, DecoupledWeightDecay, Maximize.</summary>
+    RAdam = 9,
+
+    /// <summary>
+    /// PyTorch's <c>torch.optim.Rprop</c>: Lr (1e-2), EtaMinus (0.5), EtaPlus (1.2), StepSizeMin (1e-6), StepSizeMax (50), Maximize.
+    /// </summary>
+    Rprop = 10,
+
+    /// <summary>
+    /// PyTorch's <c>torch.optim.ASGD</c>: Lr (1e-2), Lambd (1e-4), Alpha (0.75), T0 (1e6), WeightDecay, Maximize. The averaged
+    /// parameters are exposed as <c>{Parameter}Averaged</c> and <c>AveragedParameters</c>.
+    /// </summary>
+    Asgd = 11,
+
+    /// <summary>
+    /// Lion (Chen et al. 2023): <c>w *= 1 - Lr*WeightDecay; w -= Lr*sign(Beta1*m + (1-Beta1)*g); m = Beta2*m + (1-Beta2)*g</c>.
+    /// Lr (1e-4), Beta1 (0.9), Beta2 (0.99), WeightDecay (decoupled), Maximize.
+    /// </summary>
+    Lion = 12,
 }

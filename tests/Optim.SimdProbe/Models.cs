@@ -66,3 +66,75 @@ internal sealed partial class SgdDouble
 {
     [Parameter(1003)] public partial Span<double> A { get; }
 }
+
+[Optimize(RmsProp, Lr = 1e-3, Momentum = 0.9, Centered = true, WeightDecay = 1e-3)]
+internal sealed partial class RmsPropCentered
+{
+    [Parameter(37)] public partial Span<float> A { get; }
+    [Parameter(1000)] public partial Span<float> B { get; }
+    [Parameter(3)] public partial Span<float> C { get; }
+}
+
+[Optimize(Adagrad, Lr = 0.1, LrDecay = 0.01, InitialAccumulatorValue = 0.1)]
+internal sealed partial class AdagradInit
+{
+    [Parameter(37)] public partial Span<float> A { get; }
+    [Parameter(1000)] public partial Span<float> B { get; }
+    [Parameter(3)] public partial Span<float> C { get; }
+}
+
+[Optimize(Adadelta, WeightDecay = 0.01)]
+internal sealed partial class AdadeltaPlain
+{
+    [Parameter(37)] public partial Span<float> A { get; }
+    [Parameter(1000)] public partial Span<float> B { get; }
+    [Parameter(3)] public partial Span<float> C { get; }
+}
+
+[Optimize(Adamax, Maximize = true)]
+internal sealed partial class AdamaxPlain
+{
+    [Parameter(37)] public partial Span<float> A { get; }
+    [Parameter(1000)] public partial Span<float> B { get; }
+    [Parameter(3)] public partial Span<float> C { get; }
+}
+
+[Optimize(NAdam, WeightDecay = 0.01, DecoupledWeightDecay = true)]
+internal sealed partial class NAdamDecoupled
+{
+    [Parameter(37)] public partial Span<float> A { get; }
+    [Parameter(1000)] public partial Span<float> B { get; }
+    [Parameter(3)] public partial Span<float> C { get; }
+}
+
+[Optimize(RAdam, Lr = 1e-2)]
+internal sealed partial class RAdamPlain
+{
+    [Parameter(37)] public partial Span<float> A { get; }
+    [Parameter(1000)] public partial Span<float> B { get; }
+    [Parameter(3)] public partial Span<float> C { get; }
+}
+
+[Optimize(Rprop, Lr = 1e-2)]
+internal sealed partial class RpropPlain
+{
+    [Parameter(37)] public partial Span<float> A { get; }
+    [Parameter(1000)] public partial Span<float> B { get; }
+    [Parameter(3)] public partial Span<float> C { get; }
+}
+
+[Optimize(Asgd, T0 = 10, Lambd = 1e-3)]
+internal sealed partial class AsgdAveraging
+{
+    [Parameter(37)] public partial Span<float> A { get; }
+    [Parameter(1000)] public partial Span<float> B { get; }
+    [Parameter(3)] public partial Span<float> C { get; }
+}
+
+[Optimize(Lion, Lr = 3e-4, WeightDecay = 0.1)]
+internal sealed partial class LionDecay
+{
+    [Parameter(37)] public partial Span<float> A { get; }
+    [Parameter(1000)] public partial Span<float> B { get; }
+    [Parameter(3)] public partial Span<float> C { get; }
+}

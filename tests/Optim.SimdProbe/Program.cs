@@ -21,6 +21,15 @@ Train(new AdamAmsgrad(), hash);
 Train(new AdamWPlain(), hash);
 Train(new AdamDouble(), hash);
 Train(new SgdDouble(), hash);
+Train(new RmsPropCentered(), hash);
+Train(new AdagradInit(), hash);
+Train(new AdadeltaPlain(), hash);
+Train(new AdamaxPlain(), hash);
+Train(new NAdamDecoupled(), hash);
+Train(new RAdamPlain(), hash);
+Train(new RpropPlain(), hash);
+Train(new AsgdAveraging(), hash);
+Train(new LionDecay(), hash);
 Console.WriteLine("hash: " + Convert.ToHexString(hash.GetHashAndReset()));
 
 // Fixed pseudo-random parameters and gradients (spanning many magnitudes), 64 steps with a changing

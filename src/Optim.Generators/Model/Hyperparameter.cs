@@ -19,6 +19,15 @@ internal enum Constraint
 
     /// <summary>In [0, 1].</summary>
     ClosedUnit,
+
+    /// <summary>In (0, 1).</summary>
+    OpenUnit,
+
+    /// <summary>Finite and greater than 1.</summary>
+    AboveOne,
+
+    /// <summary>Any finite number.</summary>
+    Finite,
 }
 
 /// <summary>One named argument of <c>[Optimize]</c>: PascalCase of PyTorch's name, its default and its range.</summary>
@@ -45,6 +54,8 @@ internal sealed record Hyperparameter(string Name, Constraint Constraint, double
             Constraint.NonNegative when value < 0 => "it must be 0 or greater",
             Constraint.HalfOpenUnit when value < 0 || value >= 1 => "it must be in [0, 1)",
             Constraint.ClosedUnit when value < 0 || value > 1 => "it must be in [0, 1]",
+            Constraint.OpenUnit when value <= 0 || value >= 1 => "it must be in (0, 1)",
+            Constraint.AboveOne when value <= 1 => "it must be greater than 1",
             _ => null,
         };
     }

@@ -11,7 +11,16 @@ internal static class OptimizerCatalog
         Sgd.Definition,
         Momentum.Definition,
         Adam.Definition,
-        Adam.AdamWDefinition);
+        Adam.AdamWDefinition,
+        RmsProp.Definition,
+        Adagrad.Definition,
+        Adadelta.Definition,
+        Adamax.Definition,
+        NAdam.Definition,
+        RAdam.Definition,
+        Rprop.Definition,
+        Asgd.Definition,
+        Lion.Definition);
 
     public static OptimizerDefinition? Find(int id) => All.FirstOrDefault(d => d.Id == id);
 }

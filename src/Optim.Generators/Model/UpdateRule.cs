@@ -6,7 +6,11 @@ namespace Optim.Generators.Model;
 /// <param name="Name">C# identifier used for the buffer's value inside the loop.</param>
 /// <param name="Symbol">Math symbol.</param>
 /// <param name="Description">What the buffer holds, with PyTorch's state name.</param>
-internal sealed record Buffer(string Name, string Symbol, string Description)
+/// <param name="View">
+/// When not empty, the model exposes the buffer: a view <c>{parameter}{View}</c> per parameter and <c>{View}Parameters</c>
+/// for the whole model (ASGD's averaged parameters).
+/// </param>
+internal sealed record Buffer(string Name, string Symbol, string Description, string View = "")
 {
     public Expr Value => Expr.Variable(Name, Symbol);
 }

@@ -87,7 +87,8 @@ internal static class ModelParser
         int threads = ReadThreads(attribute, attributeSyntax, attributeLocation, diagnostics);
         // An invalid schedule is reported and left out, so the rest of the model still generates.
         Model.Schedules.ScheduleSpec? schedule = ScheduleParser.Read(type, diagnostics, cancellationToken);
-        int sections = 2 + definition.Build(optimizer).State.Count;
+        UpdateRule rule = definition.Build(optimizer);
+        int sections = 2 + rule.State.Count;
 
         // Parameters.
         INamedTypeSymbol? parameterAttribute = context.SemanticModel.Compilation.GetTypeByMetadataName(ParameterAttribute);
@@ -169,7 +170,7 @@ internal static class ModelParser
             canEmit = false;
         }
 
-        canEmit &= CheckNameConflicts(type, parameters, syntax, diagnostics, cancellationToken);
+        canEmit &= CheckNameConflicts(type, parameters, ViewNames(rule, parameters), syntax, diagnostics, cancellationToken);
         if (!canEmit || element is null)
         {
             return Result(null);
@@ -384,11 +385,15 @@ internal static class ModelParser
         return ok ? dimensions.ToImmutable() : null;
     }
 
-    private static bool CheckNameConflicts(INamedTypeSymbol type, List<ParameterSpec> parameters, TypeDeclarationSyntax syntax, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    /// <summary>The views the optimizer's exposed state adds (ASGD's averages): one per parameter and one for the model.</summary>
+    private static IEnumerable<string> ViewNames(UpdateRule rule, List<ParameterSpec> parameters) =>
+        rule.State.Where(b => b.View.Length > 0).SelectMany(b => parameters.Select(p => p.Name + b.View).Append(b.View + "Parameters"));
+
+    private static bool CheckNameConflicts(INamedTypeSymbol type, List<ParameterSpec> parameters, IEnumerable<string> views, TypeDeclarationSyntax syntax, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
     {
         bool ok = true;
         var reserved = type.GetMembers().Select(m => m.Name).Where(n => n.StartsWith(ReservedPrefix, StringComparison.Ordinal));
-        foreach (string name in GeneratedMembers.Concat(parameters.Select(p => p.Name + "Grad")).Concat(reserved).Distinct())
+        foreach (string name in GeneratedMembers.Concat(parameters.Select(p => p.Name + "Grad")).Concat(views).Concat(reserved).Distinct())
         {
             cancellationToken.ThrowIfCancellationRequested();
             ISymbol? existing = type.GetMembers(name).FirstOrDefault(m => !m.IsImplicitlyDeclared);

@@ -26,6 +26,15 @@ public sealed class SnapshotTests
         { "DoubleAdam", "Adam, Lr = 0.01, Beta1 = 0.8, Beta2 = 0.99, Eps = 1e-6", "[Parameter(3, 4)] public partial Span<double> Weights { get; }\n[Parameter(4)] internal partial Span<double> Bias { get; }" },
         { "ScalarParameter", "Sgd, Lr = 0.5", "[Parameter(1)] public partial Span<float> X { get; }" },
         { "LargeParallelAdam", "Adam, Lr = 1e-3", "[Parameter(1024, 512)] public partial Span<float> Embedding { get; }" },
+        { "MlpRmsPropCenteredMomentum", "RmsProp, Lr = 1e-3, Momentum = 0.9, Centered = true", Mlp },
+        { "MlpAdagradInitialAccumulator", "Adagrad, Lr = 0.1, LrDecay = 0.01, InitialAccumulatorValue = 0.1", Mlp },
+        { "MlpAdadelta", "Adadelta, WeightDecay = 0.01", Mlp },
+        { "MlpAdamax", "Adamax", Mlp },
+        { "MlpNAdamDecoupled", "NAdam, WeightDecay = 0.01, DecoupledWeightDecay = true", Mlp },
+        { "MlpRAdam", "RAdam", Mlp },
+        { "MlpRprop", "Rprop, Maximize = true", Mlp },
+        { "MlpAsgd", "Asgd, T0 = 100", Mlp },
+        { "MlpLion", "Lion, Lr = 3e-4, WeightDecay = 0.1", Mlp },
     };
 
     [Theory]

@@ -14,14 +14,46 @@ internal sealed record ReferenceCase(
     double[] Initial,
     double[][] Grads,
     double[][] Params,
-    double Tolerance)
+    double Tolerance,
+    int[] Shape)
 {
-    /// <summary>The optimizers this project offers, by the file's names.</summary>
-    public static readonly string[] Offered = { "SGD", "Momentum", "Adam", "AdamW" };
-
     public static IReadOnlyList<ReferenceCase> All { get; } = Load();
 
-    public static IEnumerable<ReferenceCase> OfOfferedOptimizers => All.Where(c => Offered.Contains(c.Optimizer));
+    /// <summary>Cases of the optimizers Optim offers: those whose name maps to a member of <see cref="Optim.Optimizer"/>.</summary>
+    public static IEnumerable<ReferenceCase> OfOfferedOptimizers => All.Where(c => c.IsOffered);
+
+    /// <summary>The <see cref="Optim.Optimizer"/> member reproducing the file's optimizer (PyTorch's class name).</summary>
+    public string EnumMember => Optimizer switch
+    {
+        "SGD" => "Sgd",
+        "RMSprop" => "RmsProp",
+        "ASGD" => "Asgd",
+        "LAMB" => "Lamb",
+        _ => Optimizer,
+    };
+
+    public bool IsOffered => System.Enum.TryParse<Optim.Optimizer>(EnumMember, out _);
+
+    /// <summary>The case's hyperparameters as named arguments of [Optimize]: PyTorch's names in PascalCase.</summary>
+    public IEnumerable<string> AttributeArguments => Hyperparameters.Select(p => p.Key switch
+    {
+        "adjust_lr_fn" => "MatchRmsAdamW = " + (p.Value.GetString() == "match_rms_adamw" ? "true" : "false"),
+        _ => $"{PascalCase(p.Key)} = {Literal(p.Value)}",
+    });
+
+    private static string PascalCase(string key) => key switch
+    {
+        "etaminus" => "EtaMinus",
+        "etaplus" => "EtaPlus",
+        _ => string.Concat(key.Split('_').Select(part => char.ToUpperInvariant(part[0]) + part[1..])),
+    };
+
+    private static string Literal(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.True => "true",
+        JsonValueKind.False => "false",
+        _ => value.GetDouble().ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+    };
 
     public static ReferenceCase Named(string name) => All.Single(c => c.Name == name);
 
@@ -63,7 +95,8 @@ internal sealed record ReferenceCase(
             Vector(c.GetProperty("initial")),
             c.GetProperty("grads").EnumerateArray().Select(Vector).ToArray(),
             c.GetProperty("params").EnumerateArray().Select(Vector).ToArray(),
-            c.GetProperty("tolerance").GetDouble())).ToList();
+            c.GetProperty("tolerance").GetDouble(),
+            c.TryGetProperty("shape", out JsonElement shape) ? shape.EnumerateArray().Select(d => d.GetInt32()).ToArray() : new[] { c.GetProperty("size").GetInt32() })).ToList();
     }
 
     private static double[] Vector(JsonElement array) => array.EnumerateArray().Select(e => e.GetDouble()).ToArray();

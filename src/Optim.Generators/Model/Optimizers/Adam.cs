@@ -47,12 +47,10 @@ internal static class Adam
         var scalars = new List<StepScalar> { biasCorrection1, biasCorrection2Sqrt, stepSize, epsHat };
 
         Expr param = UpdateRule.Param.Value;
-        if (decoupled && weightDecay != 0)
+        if (decoupled)
         {
             // AdamW: θ ← θ·(1 − γλ) before the Adam update.
-            var decay = new StepScalar("decay", "(1 − γλ)", One - (Lr * Constant("weightDecay", "λ", weightDecay)), ToKernel: true);
-            scalars.Add(decay);
-            body.Add(new Statement(UpdateRule.Param.Name, UpdateRule.Param.Symbol, param * decay.Ref));
+            Steps.DecoupledDecay(scalars, body, weightDecay);
         }
 
         Expr g = Steps.Gradient(body, h.Flag("Maximize"), decoupled ? 0 : weightDecay);
