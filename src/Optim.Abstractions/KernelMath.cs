@@ -1,3 +1,4 @@
+using System;
 using System.ComponentModel;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -36,4 +37,47 @@ public static class KernelMath
     public static Vector512<T> Sign<T>(Vector512<T> x) =>
         Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<T>.Zero), Vector512<T>.One,
             Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512<T>.Zero), -Vector512<T>.One, x));
+
+    /// <summary>
+    /// The total of the per-lane partial sums a generated pass accumulates (one 64-byte line of lanes: element i goes to
+    /// lane i mod lanes, whatever vector width ran), added in double in a fixed pairwise order so the result is the same
+    /// on every machine.
+    /// </summary>
+    public static double SumLanes(ReadOnlySpan<float> lanes)
+    {
+        Span<double> partial = stackalloc double[lanes.Length];
+        for (int i = 0; i < lanes.Length; i++)
+        {
+            partial[i] = lanes[i];
+        }
+
+        return PairwiseSum(partial);
+    }
+
+    /// <inheritdoc cref="SumLanes(ReadOnlySpan{float})"/>
+    public static double SumLanes(ReadOnlySpan<double> lanes)
+    {
+        Span<double> partial = stackalloc double[lanes.Length];
+        lanes.CopyTo(partial);
+        return PairwiseSum(partial);
+    }
+
+    private static double PairwiseSum(Span<double> values)
+    {
+        for (int width = values.Length; width > 1; width = (width + 1) / 2)
+        {
+            int half = width / 2;
+            for (int i = 0; i < half; i++)
+            {
+                values[i] = values[2 * i] + values[(2 * i) + 1];
+            }
+
+            if (width % 2 == 1)
+            {
+                values[half] = values[width - 1];
+            }
+        }
+
+        return values.Length == 0 ? 0 : values[0];
+    }
 }

@@ -68,4 +68,10 @@ public enum Optimizer
     /// Lr (1e-4), Beta1 (0.9), Beta2 (0.99), WeightDecay (decoupled), Maximize.
     /// </summary>
     Lion = 12,
+
+    /// <summary>
+    /// LAMB (You et al. 2019, Algorithm 2): Adam's bias-corrected direction plus decoupled weight decay, scaled per parameter
+    /// tensor by the trust ratio ‖w‖/‖r‖ (1 when either is 0). Lr (1e-3), Beta1 (0.9), Beta2 (0.999), Eps (1e-6), WeightDecay (0).
+    /// </summary>
+    Lamb = 13,
 }

@@ -138,3 +138,18 @@ internal sealed partial class LionDecay
     [Parameter(1000)] public partial Span<float> B { get; }
     [Parameter(3)] public partial Span<float> C { get; }
 }
+
+[Optimize(Lamb, Lr = 1e-2, WeightDecay = 0.01)]
+internal sealed partial class LambDecay
+{
+    [Parameter(37)] public partial Span<float> A { get; }
+    [Parameter(10, 100)] public partial Span<float> B { get; }
+    [Parameter(3)] public partial Span<float> C { get; }
+}
+
+[Optimize(Lamb, Lr = 1e-2)]
+internal sealed partial class LambDouble
+{
+    [Parameter(37)] public partial Span<double> A { get; }
+    [Parameter(1000)] public partial Span<double> B { get; }
+}

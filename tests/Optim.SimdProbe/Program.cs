@@ -30,6 +30,8 @@ Train(new RAdamPlain(), hash);
 Train(new RpropPlain(), hash);
 Train(new AsgdAveraging(), hash);
 Train(new LionDecay(), hash);
+Train(new LambDecay(), hash);
+Train(new LambDouble(), hash);
 Console.WriteLine("hash: " + Convert.ToHexString(hash.GetHashAndReset()));
 
 // Fixed pseudo-random parameters and gradients (spanning many magnitudes), 64 steps with a changing

@@ -16,7 +16,6 @@ internal static class ModelEmitter
     private const string Span = "global::System.Span";
     /// <summary>The file-local class holding the element loop (in Optim.Generated, beside the model's file).</summary>
     private const string KernelName = "Kernel";
-    private static readonly string[] VectorWidths = { "Vector512", "Vector256", "Vector128" };
 
     public static string Emit(ModelSpec model, UpdateRule rule)
     {
@@ -292,8 +291,28 @@ internal static class ModelEmitter
             }
         }
 
-        lines.Add("for every element:");
-        lines.AddRange(rule.Body.Select(statement => $"    {statement.Symbol} ← {math.Write(statement.Value)}"));
+        if (!rule.IsPerTensor)
+        {
+            lines.Add("for every element:");
+            lines.AddRange(rule.Body.Select(statement => $"    {statement.Symbol} ← {math.Write(statement.Value)}"));
+            return lines;
+        }
+
+        lines.Add("for every tensor (n elements):");
+        foreach (Phase phase in rule.TensorPhases)
+        {
+            if (phase is ElementPass pass)
+            {
+                lines.Add("    for every element:");
+                lines.AddRange(pass.Body.Select(statement => $"        {statement.Symbol} ← {math.Write(statement.Value)}"));
+                lines.AddRange(pass.Reductions.Select(r => $"    {r.Symbol} = Σ {math.Write(r.Value)}"));
+            }
+            else if (phase is TensorScalars scalars)
+            {
+                lines.AddRange(scalars.Scalars.Select(scalar => $"    {scalar.Symbol} = {math.Write(scalar.Value)}"));
+            }
+        }
+
         return lines;
     }
 
@@ -324,7 +343,7 @@ internal static class ModelEmitter
         w.Line("/// </summary>");
         w.Line(GeneratedCode);
         w.Open("public void Step()");
-        bool usesStep = rule.Scalars.Select(s => s.Value).Concat(rule.Accumulators.Select(a => a.Update))
+        bool usesStep = rule.Scalars.Select(s => s.Value).Concat(rule.Accumulators.Select(a => a.Update)).Concat(TensorExpressions(rule))
             .Any(e => Uses(e, ExprKind.StepCount) || Uses(e, ExprKind.FirstStepSelect));
         usesStep |= model.Schedule is not null;
         w.Line(usesStep ? "long t = ++_optimStep;" : "_optimStep++;");
@@ -353,7 +372,17 @@ internal static class ModelEmitter
 
         w.Line();
         var kernelScalars = rule.Scalars.Where(s => s.ToKernel).ToList();
-        if (model.IsParallel)
+        if (rule.IsPerTensor)
+        {
+            List<(string Type, string Name)> arguments = TensorArguments(model, rule);
+            w.Line("// Tensor by tensor: the rule needs per-tensor sums (norms) between its passes.");
+            foreach (ParameterSpec p in model.Parameters)
+            {
+                string shape = p.Shape.Count == 0 ? "scalar" : string.Join(" × ", p.Shape);
+                w.Line($"OptimStepTensor({p.Offset}, {p.Length}{string.Concat(arguments.Select(a => ", " + a.Name))}); // {p.Name} ({shape})");
+            }
+        }
+        else if (model.IsParallel)
         {
             string threads = model.Threads >= 2 ? model.Threads.ToString(System.Globalization.CultureInfo.InvariantCulture) : "global::Optim.StepWorkers.MaxThreads";
             w.Line("// Large model: the loop is split across threads, each taking whole 64-byte lines of every section.");
@@ -372,11 +401,111 @@ internal static class ModelEmitter
         }
 
         w.Close();
-        if (model.IsParallel)
+        if (rule.IsPerTensor)
+        {
+            w.Line();
+            WriteTensorStep(w, model, rule);
+        }
+        else if (model.IsParallel)
         {
             w.Line();
             WriteRangeKernel(w, model, kernelScalars);
         }
+    }
+
+    /// <summary>Every expression of a per-tensor rule's phases.</summary>
+    private static IEnumerable<Expr> TensorExpressions(UpdateRule rule) => rule.TensorPhases.SelectMany(phase => phase switch
+    {
+        ElementPass pass => pass.Body.Select(s => s.Value).Concat(pass.Reductions.Select(r => r.Value)),
+        TensorScalars scalars => scalars.Scalars.Select(s => s.Value),
+        _ => Enumerable.Empty<Expr>(),
+    });
+
+    /// <summary>What Step() hands the per-tensor method: γ, t and the per-step scalars its phases read.</summary>
+    private static List<(string Type, string Name)> TensorArguments(ModelSpec model, UpdateRule rule)
+    {
+        var nodes = TensorExpressions(rule).SelectMany(e => e.Nodes()).ToList();
+        var arguments = new List<(string Type, string Name)>();
+        if (nodes.Any(n => n.Kind == ExprKind.LearningRate))
+        {
+            arguments.Add(("double", "lr"));
+        }
+
+        if (nodes.Any(n => n.Kind is ExprKind.StepCount or ExprKind.FirstStepSelect))
+        {
+            arguments.Add(("long", "t"));
+        }
+
+        var read = new HashSet<string>(nodes.Where(n => n.Kind == ExprKind.Scalar).Select(n => n.Name));
+        foreach (StepScalar scalar in rule.Scalars.Where(s => read.Contains(s.Name)))
+        {
+            arguments.Add((scalar.ToKernel ? KernelType(scalar, model) : "double", scalar.Name));
+        }
+
+        return arguments;
+    }
+
+    /// <summary>
+    /// One tensor's update for rules with per-tensor sums: each pass over the tensor's elements, then the per-tensor
+    /// scalars computed (in double) from the sums, in the rule's order.
+    /// </summary>
+    private static void WriteTensorStep(SourceWriter w, ModelSpec model, UpdateRule rule)
+    {
+        string t = model.Element.Keyword();
+        int lanes = model.Element.PerLine();
+        var step = new ExprWriter(ExprMode.StepDouble, model.Element);
+        int maxReductions = rule.TensorPhases.OfType<ElementPass>().Max(p => p.Reductions.Count);
+        string parameters = string.Concat(TensorArguments(model, rule).Select(a => $", {a.Type} {a.Name}"));
+
+        w.Line($"/// <summary>Updates the tensor at <paramref name=\"offset\"/> ({{length}} elements) of every section: one {rule.Title} step.</summary>");
+        w.Line(GeneratedCode);
+        w.Open($"private void OptimStepTensor(int offset, int length{parameters})");
+        w.Line($"ref {t} tensor = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref _optimArena.Origin, offset);");
+        if (maxReductions > 0)
+        {
+            w.Line($"global::System.Span<{t}> sums = stackalloc {t}[{maxReductions * lanes}];");
+        }
+
+        if (TensorExpressions(rule).SelectMany(e => e.Nodes()).Any(n => n.Kind == ExprKind.Scalar && n.Name == UpdateRule.TensorSize.Name))
+        {
+            w.Line($"double {UpdateRule.TensorSize.Name} = length;");
+        }
+
+        int index = 0;
+        foreach (Phase phase in rule.TensorPhases)
+        {
+            w.Line();
+            if (phase is ElementPass pass)
+            {
+                string args = string.Concat(PassScalars(model, rule, pass).Select(a => ", " + a.Name));
+                if (pass.Reductions.Count > 0)
+                {
+                    w.Line("sums.Clear();");
+                    args += ", ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(sums)";
+                }
+
+                w.Line($"global::Optim.Generated.{KernelName}.Pass{index}(ref tensor, start: 0, end: (nuint)length, stride: OptimStride, count: (nuint)length{args});");
+                for (int r = 0; r < pass.Reductions.Count; r++)
+                {
+                    w.Line($"double {pass.Reductions[r].Name} = global::Optim.KernelMath.SumLanes(sums.Slice({r * lanes}, {lanes}));");
+                }
+
+                index++;
+            }
+            else if (phase is TensorScalars scalars)
+            {
+                foreach (StepScalar scalar in scalars.Scalars)
+                {
+                    w.Line(scalar.Value.IsCondition
+                        ? $"bool {scalar.Name} = {step.Write(scalar.Value)};"
+                        : scalar.ToKernel
+                            ? $"{t} {scalar.Name} = ({t}){step.WriteAtom(scalar.Value)};"
+                            : $"double {scalar.Name} = {step.Write(scalar.Value)};");
+                }
+            }
+        }
+
+        w.Close();
     }
 
     /// <summary>The object StepWorkers runs on each thread's slice; created with the model, updated every step.</summary>
@@ -403,16 +532,6 @@ internal static class ModelEmitter
 
     private static void WriteKernel(SourceWriter w, ModelSpec model, UpdateRule rule)
     {
-        string t = model.Element.Keyword();
-        var kernelScalars = rule.Scalars.Where(s => s.ToKernel).ToList();
-        var vectorScalars = kernelScalars.Where(s => !s.Value.IsCondition).Select(s => s.Name);
-        var constants = new SortedDictionary<string, double>();
-        foreach (Statement statement in rule.Body)
-        {
-            CollectConstants(statement.Value, constants);
-        }
-
-        var written = new HashSet<string>(rule.Body.Select(s => s.Target));
         var buffers = Buffers(rule).ToList();
 
         // The loop lives in its own namespace, whose usings no type of the user's can shadow.
@@ -424,91 +543,49 @@ internal static class ModelEmitter
         w.Line($"/// <summary>The element-wise {rule.Title} update of <see cref=\"{Cref(model)}\"/>.</summary>");
         w.Line(GeneratedCode);
         w.Open($"file static class {KernelName}");
-        w.Line("/// <summary>");
-        w.Line("/// Updates elements [start, min(end, count)) of every section of the arena at <paramref name=\"origin\"/> (sections");
-        w.Line("/// are <paramref name=\"stride\"/> elements apart): the widest hardware vector first, else single elements. Every");
-        w.Line("/// path performs the same operations in the same order, so results are bit-identical whichever path runs.");
-        w.Line("/// The JIT removes the branches for vector widths the CPU lacks. Elements from <paramref name=\"count\"/> on are");
-        w.Line("/// padding: a last, partial vector is computed whole (sections are padded to whole 64-byte lines) but stored only");
-        w.Line("/// where it covers the model, so padding stays zero whatever the rule computes there.");
-        w.Line("/// </summary>");
-        string parameters = string.Concat(kernelScalars.Select(s => $", {KernelType(s, model)} {s.Name}"));
-        w.Open($"internal static void Update(ref {t} origin, nuint start, nuint end, nuint stride, nuint count{parameters})");
-        foreach (KeyValuePair<string, double> constant in constants)
+        if (!rule.IsPerTensor)
         {
-            w.Line($"const {t} {constant.Key} = {Literals.Element(constant.Value, model.Element)};");
+            w.Line("/// <summary>");
+            w.Line("/// Updates elements [start, min(end, count)) of every section of the arena at <paramref name=\"origin\"/> (sections");
+            w.Line("/// are <paramref name=\"stride\"/> elements apart): the widest hardware vector first, else single elements. Every");
+            w.Line("/// path performs the same operations in the same order, so results are bit-identical whichever path runs.");
+            w.Line("/// The JIT removes the branches for vector widths the CPU lacks. Elements from <paramref name=\"count\"/> on are");
+            w.Line("/// padding: a last, partial vector is computed whole (sections are padded to whole 64-byte lines) but stored only");
+            w.Line("/// where it covers the model, so padding stays zero whatever the rule computes there.");
+            w.Line("/// </summary>");
+            var scalars = rule.Scalars.Where(s => s.ToKernel).Select(s => (KernelType(s, model), s.Name)).ToList();
+            KernelWriter.WritePass(w, model, "Update", buffers, rule.Body.ToList(), new List<Reduction>(), scalars);
         }
-
-        if (constants.Count > 0)
+        else
         {
-            w.Line();
-        }
-
-        for (int i = 0; i < buffers.Count; i++)
-        {
-            w.Line(i == 0
-                ? $"ref {t} {buffers[i].Name}Base = ref origin;"
-                : $"ref {t} {buffers[i].Name}Base = ref Unsafe.Add(ref origin, {i} * stride);");
-        }
-
-        w.Line("nuint i = start;");
-        w.Line("nuint limit = end < count ? end : count;");
-        w.Line();
-        string lane = model.Element == ElementType.Float ? "int" : "long";
-        string asElement = model.Element == ElementType.Float ? "AsSingle" : "AsDouble";
-        for (int v = 0; v < VectorWidths.Length; v++)
-        {
-            string vector = VectorWidths[v];
-            w.Open($"{(v == 0 ? "if" : "else if")} ({vector}.IsHardwareAccelerated)");
-            foreach (string name in constants.Keys.Concat(vectorScalars))
+            int index = 0;
+            foreach (ElementPass pass in rule.TensorPhases.OfType<ElementPass>())
             {
-                w.Line($"var {name}{ExprWriter.VectorSuffix} = {vector}.Create({name});");
+                if (index > 0)
+                {
+                    w.Line();
+                }
+
+                string sums = pass.Reductions.Count == 0 ? "" : $" Accumulates {string.Join(", ", pass.Reductions.Select(r => "Σ " + r.Symbol))} into <paramref name=\"{KernelWriter.Sums}\"/>, lane i mod {model.Element.PerLine()}.";
+                w.Line($"/// <summary>Pass {index + 1} over the elements [start, min(end, count)) of one tensor, whose sections start at <paramref name=\"origin\"/>.{Xml(sums)}</summary>");
+                KernelWriter.WritePass(w, model, "Pass" + index, buffers, pass.Body.ToList(), pass.Reductions.ToList(), PassScalars(model, rule, pass));
+                index++;
             }
-
-            w.Open($"for (; i < limit; i += (nuint){vector}<{t}>.Count)");
-            foreach (Buffer buffer in buffers)
-            {
-                w.Line($"var {buffer.Name} = {vector}.LoadUnsafe(ref {buffer.Name}Base, i);");
-            }
-
-            WriteBody(w, rule, new ExprWriter(ExprMode.Vector, model.Element, vector), "var");
-            w.Open($"if (i + (nuint){vector}<{t}>.Count <= limit)");
-            foreach (Buffer buffer in buffers.Where(b => written.Contains(b.Name)))
-            {
-                w.Line($"{buffer.Name}.StoreUnsafe(ref {buffer.Name}Base, i);");
-            }
-
-            w.Close();
-            w.Open("else");
-            w.Line("// The last vector reaches into the padding: store only the lanes inside the model.");
-            w.Line($"var inside = {vector}.LessThan({vector}<{lane}>.Indices, {vector}.Create(({lane})(limit - i))).{asElement}();");
-            foreach (Buffer buffer in buffers.Where(b => written.Contains(b.Name)))
-            {
-                w.Line($"{vector}.ConditionalSelect(inside, {buffer.Name}, {vector}.LoadUnsafe(ref {buffer.Name}Base, i)).StoreUnsafe(ref {buffer.Name}Base, i);");
-            }
-
-            w.Close();
-            w.Close();
-            w.Close();
-        }
-
-        w.Line();
-        w.Open("for (; i < limit; i++)");
-        foreach (Buffer buffer in buffers)
-        {
-            w.Line($"{t} {buffer.Name} = Unsafe.Add(ref {buffer.Name}Base, i);");
-        }
-
-        WriteBody(w, rule, new ExprWriter(ExprMode.Element, model.Element), t);
-        foreach (Buffer buffer in buffers.Where(b => written.Contains(b.Name)))
-        {
-            w.Line($"Unsafe.Add(ref {buffer.Name}Base, i) = {buffer.Name};");
         }
 
         w.Close();
         w.Close();
-        w.Close();
-        w.Close();
+    }
+
+    /// <summary>The per-step and per-tensor scalars a pass reads, in declaration order, as (C# type, name).</summary>
+    private static List<(string Type, string Name)> PassScalars(ModelSpec model, UpdateRule rule, ElementPass pass)
+    {
+        var read = new HashSet<string>(pass.Body.Select(s => s.Value).Concat(pass.Reductions.Select(r => r.Value))
+            .SelectMany(e => e.Nodes()).Where(n => n.Kind == ExprKind.Scalar).Select(n => n.Name));
+        return rule.Scalars.Concat(rule.TensorPhases.OfType<TensorScalars>().SelectMany(p => p.Scalars))
+            .Where(s => s.ToKernel && read.Contains(s.Name))
+            .Select(s => (KernelType(s, model), s.Name))
+            .ToList();
     }
 
     /// <summary>The model's name for a cref: namespace and containing types, generic arity in braces.</summary>
@@ -518,28 +595,10 @@ internal static class ModelEmitter
         return "global::" + (model.Namespace.Length > 0 ? model.Namespace + "." : "") + string.Join(".", names);
     }
 
-    private static void WriteBody(SourceWriter w, UpdateRule rule, ExprWriter writer, string declare)
-    {
-        var declared = new HashSet<string>(Buffers(rule).Select(b => b.Name));
-        foreach (Statement statement in rule.Body)
-        {
-            string prefix = declared.Add(statement.Target) ? declare + " " : "";
-            w.Line($"{prefix}{statement.Target} = {writer.Write(statement.Value)};");
-        }
-    }
-
     /// <summary>Text escaped for an XML documentation comment (the math may compare with &lt; and &gt;).</summary>
     private static string Xml(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
 
     private static bool Uses(Expr e, ExprKind kind) => e.Nodes().Any(node => node.Kind == kind);
-
-    private static void CollectConstants(Expr e, SortedDictionary<string, double> constants)
-    {
-        foreach (Expr node in e.Nodes().Where(n => n.Kind == ExprKind.Constant))
-        {
-            constants[node.Name] = node.Value;
-        }
-    }
 
     /// <summary>The C# type of a scalar passed to the element loop: the element type, or bool for a per-step condition.</summary>
     private static string KernelType(StepScalar scalar, ModelSpec model) => scalar.Value.IsCondition ? "bool" : model.Element.Keyword();

@@ -20,7 +20,8 @@ internal static class OptimizerCatalog
         RAdam.Definition,
         Rprop.Definition,
         Asgd.Definition,
-        Lion.Definition);
+        Lion.Definition,
+        Lamb.Definition);
 
     public static OptimizerDefinition? Find(int id) => All.FirstOrDefault(d => d.Id == id);
 }

@@ -64,6 +64,11 @@ internal sealed record Statement(string Target, string Symbol, Expr Value)
 /// <param name="Scalars">Per-step scalars in evaluation order.</param>
 /// <param name="Body">Element-wise statements in evaluation order.</param>
 /// <param name="Note">How the rule relates to the formula in PyTorch's documentation, when it is rearranged.</param>
+/// <param name="TensorPhases">
+/// For rules that need per-tensor quantities (norms): the passes over each parameter tensor and the per-tensor scalars
+/// between them, in order; <paramref name="Body"/> is then empty. Empty for element-wise rules, which run as one fused
+/// loop over the whole arena.
+/// </param>
 internal sealed record UpdateRule(
     string Title,
     string Reference,
@@ -72,9 +77,41 @@ internal sealed record UpdateRule(
     EquatableArray<StepAccumulator> Accumulators,
     EquatableArray<StepScalar> Scalars,
     EquatableArray<Statement> Body,
-    string Note = "")
+    string Note = "",
+    EquatableArray<Phase> TensorPhases = default)
 {
     public static Buffer Param { get; } = new("param", "θ", "parameters θ");
 
     public static Buffer Grad { get; } = new("grad", "g", "gradients g = ∇θ f(θ)");
+
+    /// <summary>The number of elements of the tensor a per-tensor scalar belongs to (double).</summary>
+    public static Expr TensorSize { get; } = Expr.Scalar("numel", "n");
+
+    /// <summary>Whether the rule works tensor by tensor rather than as one loop over the arena.</summary>
+    public bool IsPerTensor => TensorPhases.Count > 0;
+
+    /// <summary>Every element-wise statement of the rule, whichever form it has.</summary>
+    public System.Collections.Generic.IEnumerable<Statement> AllStatements =>
+        System.Linq.Enumerable.Concat(Body, System.Linq.Enumerable.SelectMany(System.Linq.Enumerable.OfType<ElementPass>(TensorPhases), p => p.Body));
 }
+
+/// <summary>A sum over the elements of one tensor, accumulated during a pass: <c>Name = Σ Value</c>.</summary>
+/// <param name="Name">C# identifier of the total (a double per tensor).</param>
+/// <param name="Symbol">Math symbol.</param>
+/// <param name="Value">The element-wise value summed (in the element type).</param>
+internal sealed record Reduction(string Name, string Symbol, Expr Value)
+{
+    public Expr Ref => Expr.Scalar(Name, Symbol);
+}
+
+/// <summary>A step of a per-tensor rule.</summary>
+internal abstract record Phase;
+
+/// <summary>One loop over the elements of a tensor: the statements, then the sums it accumulates.</summary>
+internal sealed record ElementPass(EquatableArray<Statement> Body, EquatableArray<Reduction> Reductions) : Phase;
+
+/// <summary>
+/// Scalars computed once per tensor, in double, from the totals of earlier passes, the step's scalars and
+/// <see cref="UpdateRule.TensorSize"/>; those marked ToKernel are rounded to the element type for later passes.
+/// </summary>
+internal sealed record TensorScalars(EquatableArray<StepScalar> Scalars) : Phase;

@@ -35,6 +35,7 @@ public sealed class SnapshotTests
         { "MlpRprop", "Rprop, Maximize = true", Mlp },
         { "MlpAsgd", "Asgd, T0 = 100", Mlp },
         { "MlpLion", "Lion, Lr = 3e-4, WeightDecay = 0.1", Mlp },
+        { "MlpLamb", "Lamb, WeightDecay = 0.01", Mlp },
     };
 
     [Theory]

@@ -191,7 +191,7 @@ namespace Optim.Generated
                     }
                     else
                     {
-                        // The last vector reaches into the padding: store only the lanes inside the model.
+                        // The last vector reaches past the tensor: store and sum only the lanes inside it.
                         var inside = Vector512.LessThan(Vector512<long>.Indices, Vector512.Create((long)(limit - i))).AsDouble();
                         Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector512.ConditionalSelect(inside, expAvg, Vector512.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
@@ -225,7 +225,7 @@ namespace Optim.Generated
                     }
                     else
                     {
-                        // The last vector reaches into the padding: store only the lanes inside the model.
+                        // The last vector reaches past the tensor: store and sum only the lanes inside it.
                         var inside = Vector256.LessThan(Vector256<long>.Indices, Vector256.Create((long)(limit - i))).AsDouble();
                         Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector256.ConditionalSelect(inside, expAvg, Vector256.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
@@ -259,7 +259,7 @@ namespace Optim.Generated
                     }
                     else
                     {
-                        // The last vector reaches into the padding: store only the lanes inside the model.
+                        // The last vector reaches past the tensor: store and sum only the lanes inside it.
                         var inside = Vector128.LessThan(Vector128<long>.Indices, Vector128.Create((long)(limit - i))).AsDouble();
                         Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector128.ConditionalSelect(inside, expAvg, Vector128.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);

@@ -1,0 +1,165 @@
+using System.Collections.Generic;
+using System.Linq;
+using Optim.Generators.Common;
+using Optim.Generators.Model;
+
+namespace Optim.Generators.Emit;
+
+/// <summary>
+/// Writes one element loop ("pass") of the file-local kernel class: the widest hardware vector first, else single
+/// elements, every path printed from the same statements so results are bit-identical whichever path runs. A pass may
+/// also accumulate sums (norms): element i goes to lane i mod (elements per 64-byte line) on every path, so the sums
+/// too are the same whatever vector width ran.
+/// </summary>
+internal static class KernelWriter
+{
+    private static readonly string[] VectorWidths = { "Vector512", "Vector256", "Vector128" };
+
+    /// <summary>Name of the per-lane sums argument of a pass with reductions.</summary>
+    public const string Sums = "sums";
+
+    /// <param name="w">The writer, inside the kernel class.</param>
+    /// <param name="model">The model (element type).</param>
+    /// <param name="method">The method's name.</param>
+    /// <param name="buffers">The arena's sections in order (θ, g, state), each <c>stride</c> elements after the previous.</param>
+    /// <param name="body">The element-wise statements.</param>
+    /// <param name="reductions">Sums to accumulate into <c>sums</c> (lanes per line per reduction, in order).</param>
+    /// <param name="scalars">Per-step or per-tensor scalars the statements read, as (C# type, name).</param>
+    public static void WritePass(
+        SourceWriter w,
+        ModelSpec model,
+        string method,
+        IReadOnlyList<Buffer> buffers,
+        IReadOnlyList<Statement> body,
+        IReadOnlyList<Reduction> reductions,
+        IReadOnlyList<(string Type, string Name)> scalars)
+    {
+        string t = model.Element.Keyword();
+        int lanes = model.Element.PerLine();
+        var constants = new SortedDictionary<string, double>();
+        foreach (Expr e in body.Select(s => s.Value).Concat(reductions.Select(r => r.Value)))
+        {
+            foreach (Expr node in e.Nodes().Where(n => n.Kind == ExprKind.Constant))
+            {
+                constants[node.Name] = node.Value;
+            }
+        }
+
+        var written = new HashSet<string>(body.Select(s => s.Target));
+        var read = new HashSet<string>(body.Select(s => s.Value).Concat(reductions.Select(r => r.Value))
+            .SelectMany(e => e.Nodes()).Where(n => n.Kind == ExprKind.Variable).Select(n => n.Name));
+        var used = buffers.Select((b, index) => (Buffer: b, Index: index)).Where(b => read.Contains(b.Buffer.Name) || written.Contains(b.Buffer.Name)).ToList();
+        var vectorScalars = scalars.Where(s => s.Type != "bool").Select(s => s.Name);
+
+        string parameters = string.Concat(scalars.Select(s => $", {s.Type} {s.Name}")) + (reductions.Count > 0 ? $", ref {t} {Sums}" : "");
+        w.Open($"internal static void {method}(ref {t} origin, nuint start, nuint end, nuint stride, nuint count{parameters})");
+        foreach (KeyValuePair<string, double> constant in constants)
+        {
+            w.Line($"const {t} {constant.Key} = {Literals.Element(constant.Value, model.Element)};");
+        }
+
+        if (constants.Count > 0)
+        {
+            w.Line();
+        }
+
+        foreach (var (buffer, index) in used)
+        {
+            w.Line(index == 0
+                ? $"ref {t} {buffer.Name}Base = ref origin;"
+                : $"ref {t} {buffer.Name}Base = ref Unsafe.Add(ref origin, {index} * stride);");
+        }
+
+        w.Line("nuint i = start;");
+        w.Line("nuint limit = end < count ? end : count;");
+        w.Line();
+        string lane = model.Element == ElementType.Float ? "int" : "long";
+        string asElement = model.Element == ElementType.Float ? "AsSingle" : "AsDouble";
+        for (int v = 0; v < VectorWidths.Length; v++)
+        {
+            string vector = VectorWidths[v];
+            w.Open($"{(v == 0 ? "if" : "else if")} ({vector}.IsHardwareAccelerated)");
+            foreach (string name in constants.Keys.Concat(vectorScalars))
+            {
+                w.Line($"var {name}{ExprWriter.VectorSuffix} = {vector}.Create({name});");
+            }
+
+            var writer = new ExprWriter(ExprMode.Vector, model.Element, vector);
+            w.Open($"for (; i < limit; i += (nuint){vector}<{t}>.Count)");
+            foreach (var (buffer, _) in used)
+            {
+                w.Line($"var {buffer.Name} = {vector}.LoadUnsafe(ref {buffer.Name}Base, i);");
+            }
+
+            WriteBody(w, buffers, body, writer, "var");
+            w.Open($"if (i + (nuint){vector}<{t}>.Count <= limit)");
+            foreach (var (buffer, _) in used.Where(b => written.Contains(b.Buffer.Name)))
+            {
+                w.Line($"{buffer.Name}.StoreUnsafe(ref {buffer.Name}Base, i);");
+            }
+
+            WriteVectorSums(w, reductions, writer, vector, lanes, masked: false);
+            w.Close();
+            w.Open("else");
+            w.Line("// The last vector reaches past the tensor: store and sum only the lanes inside it.");
+            w.Line($"var inside = {vector}.LessThan({vector}<{lane}>.Indices, {vector}.Create(({lane})(limit - i))).{asElement}();");
+            foreach (var (buffer, _) in used.Where(b => written.Contains(b.Buffer.Name)))
+            {
+                w.Line($"{vector}.ConditionalSelect(inside, {buffer.Name}, {vector}.LoadUnsafe(ref {buffer.Name}Base, i)).StoreUnsafe(ref {buffer.Name}Base, i);");
+            }
+
+            WriteVectorSums(w, reductions, writer, vector, lanes, masked: true);
+            w.Close();
+            w.Close();
+            w.Close();
+        }
+
+        w.Line();
+        w.Open("for (; i < limit; i++)");
+        foreach (var (buffer, _) in used)
+        {
+            w.Line($"{t} {buffer.Name} = Unsafe.Add(ref {buffer.Name}Base, i);");
+        }
+
+        var element = new ExprWriter(ExprMode.Element, model.Element);
+        WriteBody(w, buffers, body, element, t);
+        foreach (var (buffer, _) in used.Where(b => written.Contains(b.Buffer.Name)))
+        {
+            w.Line($"Unsafe.Add(ref {buffer.Name}Base, i) = {buffer.Name};");
+        }
+
+        for (int r = 0; r < reductions.Count; r++)
+        {
+            w.Line($"Unsafe.Add(ref {Sums}, {r * lanes} + (int)(i % {lanes})) += {element.Write(reductions[r].Value)};");
+        }
+
+        w.Close();
+        w.Close();
+    }
+
+    /// <summary>Adds this vector's values to lanes i mod lanes … of each reduction's sums (masked: lanes outside count add 0).</summary>
+    private static void WriteVectorSums(SourceWriter w, IReadOnlyList<Reduction> reductions, ExprWriter writer, string vector, int lanes, bool masked)
+    {
+        for (int r = 0; r < reductions.Count; r++)
+        {
+            string value = writer.Write(reductions[r].Value);
+            if (masked)
+            {
+                value = $"{vector}.ConditionalSelect(inside, {value}, default)";
+            }
+
+            string at = $"(nuint){r * lanes} + (i % {lanes})";
+            w.Line($"({vector}.LoadUnsafe(ref {Sums}, {at}) + {value}).StoreUnsafe(ref {Sums}, {at});");
+        }
+    }
+
+    private static void WriteBody(SourceWriter w, IReadOnlyList<Buffer> buffers, IReadOnlyList<Statement> body, ExprWriter writer, string declare)
+    {
+        var declared = new HashSet<string>(buffers.Select(b => b.Name));
+        foreach (Statement statement in body)
+        {
+            string prefix = declared.Add(statement.Target) ? declare + " " : "";
+            w.Line($"{prefix}{statement.Target} = {writer.Write(statement.Value)};");
+        }
+    }
+}

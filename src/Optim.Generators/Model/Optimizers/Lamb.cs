@@ -1,0 +1,81 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using Optim.Generators.Common;
+using static Optim.Generators.Model.Expr;
+
+namespace Optim.Generators.Model.Optimizers;
+
+/// <summary>
+/// LAMB (You et al. 2019, "Large Batch Optimization for Deep Learning", Algorithm 2 with bias correction), as data:
+/// Adam's direction plus decoupled weight decay, scaled per parameter tensor by the trust ratio ‖θ‖/‖r‖.
+/// </summary>
+internal static class Lamb
+{
+    public static OptimizerDefinition Definition { get; } = new(
+        id: 13,
+        name: "Lamb",
+        ImmutableArray.Create(
+            new Hyperparameter("Lr", Constraint.Positive, 1e-3),
+            new Hyperparameter("Beta1", Constraint.HalfOpenUnit, 0.9),
+            new Hyperparameter("Beta2", Constraint.HalfOpenUnit, 0.999),
+            new Hyperparameter("Eps", Constraint.NonNegative, 1e-6),
+            new Hyperparameter("WeightDecay", Constraint.NonNegative, 0)),
+        Build);
+
+    private static UpdateRule Build(HyperValues h)
+    {
+        double beta1 = h["Beta1"], beta2 = h["Beta2"], weightDecay = h["WeightDecay"];
+        var expAvg = new Buffer("expAvg", "m", "exp_avg m (first moment)");
+        var expAvgSq = new Buffer("expAvgSq", "v", "exp_avg_sq v (second moment)");
+        Expr theta = UpdateRule.Param.Value, g = UpdateRule.Grad.Value;
+
+        var beta1Power = StepAccumulator.Power("beta1Power", "β₁ᵗ", Constant("beta1", "β₁", beta1));
+        var beta2Power = StepAccumulator.Power("beta2Power", "β₂ᵗ", Constant("beta2", "β₂", beta2));
+        var biasCorrection1 = new StepScalar("biasCorrection1", "(1 − β₁ᵗ)", One - beta1Power.Ref, ToKernel: true);
+        var biasCorrection2 = new StepScalar("biasCorrection2", "(1 − β₂ᵗ)", One - beta2Power.Ref, ToKernel: true);
+
+        // r = m̂ / (√v̂ + ε) + λθ, the same expression in both passes (so both see the same bits).
+        Expr direction = (expAvg.Value / biasCorrection1.Ref) / (Sqrt(expAvgSq.Value / biasCorrection2.Ref) + Constant("eps", "ε", h["Eps"]));
+        if (weightDecay != 0)
+        {
+            direction += Constant("weightDecay", "λ", weightDecay) * theta;
+        }
+
+        var first = new List<Statement>
+        {
+            Steps.Assign(expAvg, Steps.Ema(expAvg.Value, g, beta1, "beta1", "β₁")),
+            Steps.Assign(expAvgSq, Steps.Ema(expAvgSq.Value, g * g, beta2, "beta2", "β₂")),
+            new("update", "r", direction),
+        };
+        Expr r = Variable("update", "r");
+        var thetaSquares = new Reduction("paramSquares", "‖θ‖²", theta * theta);
+        var updateSquares = new Reduction("updateSquares", "‖r‖²", r * r);
+
+        // Trust ratio ‖θ‖/‖r‖, taken as 1 when either norm is 0.
+        var paramNorm = new StepScalar("paramNorm", "‖θ‖", Sqrt(thetaSquares.Ref), ToKernel: false);
+        var updateNorm = new StepScalar("updateNorm", "‖r‖", Sqrt(updateSquares.Ref), ToKernel: false);
+        Expr zero = Constant("zero", "0", 0);
+        var trust = new StepScalar("trustRatio", "φ", Select(And(Greater(paramNorm.Ref, zero), Greater(updateNorm.Ref, zero)), paramNorm.Ref / updateNorm.Ref, One), ToKernel: false);
+        var stepSize = new StepScalar("stepSize", "γφ", Lr * trust.Ref, ToKernel: true);
+
+        var second = new List<Statement>
+        {
+            new("update", "r", direction),
+            Steps.Assign(UpdateRule.Param, theta - (stepSize.Ref * r)),
+        };
+
+        return new UpdateRule(
+            "LAMB",
+            "You et al. 2019 (LAMB), Algorithm 2",
+            "",
+            EquatableArray.Of(expAvg, expAvgSq),
+            EquatableArray.Of(beta1Power, beta2Power),
+            EquatableArray.Of(biasCorrection1, biasCorrection2),
+            EquatableArray<Statement>.Empty,
+            "The trust ratio is per parameter tensor; r is recomputed in the second pass rather than stored.",
+            EquatableArray.Of<Phase>(
+                new ElementPass(first.ToEquatableArray(), EquatableArray.Of(thetaSquares, updateSquares)),
+                new TensorScalars(EquatableArray.Of(paramNorm, updateNorm, trust, stepSize)),
+                new ElementPass(second.ToEquatableArray(), EquatableArray<Reduction>.Empty)));
+    }
+}
