@@ -93,6 +93,15 @@ public sealed class OptimizeAttribute : Attribute
     /// <summary>ASGD's step at which averaging starts (default 1e6).</summary>
     public double T0 { get; set; }
 
+    /// <summary>Muon's Newton–Schulz iterations (default 5).</summary>
+    public int NsSteps { get; set; }
+
+    /// <summary>
+    /// Muon: scale the learning rate by 0.2·√max(rows, cols) to match AdamW's update RMS (PyTorch's adjust_lr_fn
+    /// "match_rms_adamw"); false (the default) uses √max(1, rows/cols) ("original").
+    /// </summary>
+    public bool MatchRmsAdamW { get; set; }
+
     /// <summary>
     /// Threads one <c>Step()</c> may use. 0 (the default) is automatic: models of at least
     /// <see cref="AutomaticParallelThreshold"/> parameters split each step across the machine's processors,

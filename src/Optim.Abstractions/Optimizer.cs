@@ -74,4 +74,12 @@ public enum Optimizer
     /// tensor by the trust ratio ‖w‖/‖r‖ (1 when either is 0). Lr (1e-3), Beta1 (0.9), Beta2 (0.999), Eps (1e-6), WeightDecay (0).
     /// </summary>
     Lamb = 13,
+
+    /// <summary>
+    /// PyTorch's <c>torch.optim.Muon</c> (2.9): momentum, then each matrix's update orthogonalized by NsSteps Newton–Schulz
+    /// iterations in the element type, scaled by the shape-adjusted rate. Lr (1e-3), WeightDecay (0.1, decoupled), Momentum
+    /// (0.95), Nesterov (true), Eps (1e-7), NsSteps (5), MatchRmsAdamW (false: PyTorch's adjust_lr_fn "original").
+    /// Every parameter must be a matrix (OPT0030).
+    /// </summary>
+    Muon = 15,
 }

@@ -153,3 +153,16 @@ internal sealed partial class LambDouble
     [Parameter(37)] public partial Span<double> A { get; }
     [Parameter(1000)] public partial Span<double> B { get; }
 }
+
+[Optimize(Muon, Lr = 0.02)]
+internal sealed partial class MuonHidden
+{
+    [Parameter(37, 20)] public partial Span<float> A { get; }
+    [Parameter(9, 70)] public partial Span<float> B { get; }
+}
+
+[Optimize(Muon, Lr = 0.02, Nesterov = false, MatchRmsAdamW = true)]
+internal sealed partial class MuonDouble
+{
+    [Parameter(13, 29)] public partial Span<double> A { get; }
+}

@@ -32,6 +32,8 @@ Train(new AsgdAveraging(), hash);
 Train(new LionDecay(), hash);
 Train(new LambDecay(), hash);
 Train(new LambDouble(), hash);
+Train(new MuonHidden(), hash);
+Train(new MuonDouble(), hash);
 Console.WriteLine("hash: " + Convert.ToHexString(hash.GetHashAndReset()));
 
 // Fixed pseudo-random parameters and gradients (spanning many magnitudes), 64 steps with a changing

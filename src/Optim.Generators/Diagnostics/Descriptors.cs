@@ -86,6 +86,11 @@ internal static class Descriptors
         "Optim could not generate code",
         "Optim could not generate code for '{0}': {1}; please report this with the declaration that caused it");
 
+    public static readonly DiagnosticDescriptor MatrixRequired = Error(
+        "OPT0030",
+        "The optimizer needs matrix parameters",
+        "{0} updates whole matrices, but parameter '{1}' has shape [{2}]; declare it with two dimensions, or move it to a model optimized element-wise (e.g. AdamW)");
+
     public static readonly DiagnosticDescriptor ScheduleArgumentInvalid = Error(
         "OPT0016",
         "Schedule argument is invalid or missing",

@@ -101,6 +101,15 @@ internal static class ModelEmitter
         w.Line(GeneratedCode);
         w.Line($"private readonly global::Optim.Arena<{t}> _optimArena = new({Sections(rule)} * OptimStride);");
         w.Line();
+        foreach (string routine in rule.TensorPhases.OfType<TensorCall>().Select(c => c.Routine).Distinct())
+        {
+            string pairs = string.Join(", ", model.Parameters.Select(p => $"{Rows(p)}, {p.Length / Rows(p)}"));
+            w.Line($"/// <summary>Working space of {routine} for the largest tensor, allocated once with the model.</summary>");
+            w.Line(GeneratedCode);
+            w.Line($"private readonly {t}[] _optimWorkspace = new {t}[global::Optim.MatrixKernels.{routine}WorkspaceLength(new int[] {{ {pairs} }})];");
+            w.Line();
+        }
+
         w.Line(GeneratedCode);
         w.Line("private long _optimStep;");
         w.Line();
@@ -311,6 +320,10 @@ internal static class ModelEmitter
             {
                 lines.AddRange(scalars.Scalars.Select(scalar => $"    {scalar.Symbol} = {math.Write(scalar.Value)}"));
             }
+            else if (phase is TensorCall call)
+            {
+                lines.Add($"    {call.Target.Symbol} ← {call.Math}");
+            }
         }
 
         return lines;
@@ -376,10 +389,12 @@ internal static class ModelEmitter
         {
             List<(string Type, string Name)> arguments = TensorArguments(model, rule);
             w.Line("// Tensor by tensor: the rule needs per-tensor sums (norms) between its passes.");
+            bool matrices = UsesMatrixShape(rule);
             foreach (ParameterSpec p in model.Parameters)
             {
                 string shape = p.Shape.Count == 0 ? "scalar" : string.Join(" × ", p.Shape);
-                w.Line($"OptimStepTensor({p.Offset}, {p.Length}{string.Concat(arguments.Select(a => ", " + a.Name))}); // {p.Name} ({shape})");
+                string dimensions = matrices ? $", {Rows(p)}, {p.Length / Rows(p)}" : "";
+                w.Line($"OptimStepTensor({p.Offset}, {p.Length}{dimensions}{string.Concat(arguments.Select(a => ", " + a.Name))}); // {p.Name} ({shape})");
             }
         }
         else if (model.IsParallel)
@@ -418,8 +433,17 @@ internal static class ModelEmitter
     {
         ElementPass pass => pass.Body.Select(s => s.Value).Concat(pass.Reductions.Select(r => r.Value)),
         TensorScalars scalars => scalars.Scalars.Select(s => s.Value),
+        TensorCall call => call.Arguments.Select(a => a.Value),
         _ => Enumerable.Empty<Expr>(),
     });
+
+    /// <summary>A tensor's rows as a matrix: its first dimension (1 for a scalar).</summary>
+    private static int Rows(ParameterSpec p) => p.Shape.Count == 0 ? 1 : p.Shape[0];
+
+    /// <summary>Whether the per-tensor code needs the tensor as a rows × cols matrix.</summary>
+    private static bool UsesMatrixShape(UpdateRule rule) =>
+        rule.TensorPhases.OfType<TensorCall>().Any()
+        || TensorExpressions(rule).SelectMany(e => e.Nodes()).Any(n => n.Kind == ExprKind.Scalar && (n.Name == UpdateRule.TensorRows.Name || n.Name == UpdateRule.TensorCols.Name));
 
     /// <summary>What Step() hands the per-tensor method: γ, t and the per-step scalars its phases read.</summary>
     private static List<(string Type, string Name)> TensorArguments(ModelSpec model, UpdateRule rule)
@@ -456,19 +480,31 @@ internal static class ModelEmitter
         var step = new ExprWriter(ExprMode.StepDouble, model.Element);
         int maxReductions = rule.TensorPhases.OfType<ElementPass>().Max(p => p.Reductions.Count);
         string parameters = string.Concat(TensorArguments(model, rule).Select(a => $", {a.Type} {a.Name}"));
+        bool matrices = UsesMatrixShape(rule);
 
-        w.Line($"/// <summary>Updates the tensor at <paramref name=\"offset\"/> ({{length}} elements) of every section: one {rule.Title} step.</summary>");
+        w.Line($"/// <summary>Updates the tensor at <paramref name=\"offset\"/> (<paramref name=\"length\"/> elements{(matrices ? ", rows × cols" : "")}) of every section: one {rule.Title} step.</summary>");
         w.Line(GeneratedCode);
-        w.Open($"private void OptimStepTensor(int offset, int length{parameters})");
+        w.Open($"private void OptimStepTensor(int offset, int length{(matrices ? ", int rows, int cols" : "")}{parameters})");
         w.Line($"ref {t} tensor = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref _optimArena.Origin, offset);");
         if (maxReductions > 0)
         {
             w.Line($"global::System.Span<{t}> sums = stackalloc {t}[{maxReductions * lanes}];");
         }
 
-        if (TensorExpressions(rule).SelectMany(e => e.Nodes()).Any(n => n.Kind == ExprKind.Scalar && n.Name == UpdateRule.TensorSize.Name))
+        var shapeNames = new HashSet<string>(TensorExpressions(rule).SelectMany(e => e.Nodes()).Where(n => n.Kind == ExprKind.Scalar).Select(n => n.Name));
+        if (shapeNames.Contains(UpdateRule.TensorSize.Name))
         {
             w.Line($"double {UpdateRule.TensorSize.Name} = length;");
+        }
+
+        if (shapeNames.Contains(UpdateRule.TensorRows.Name))
+        {
+            w.Line($"double {UpdateRule.TensorRows.Name} = rows;");
+        }
+
+        if (shapeNames.Contains(UpdateRule.TensorCols.Name))
+        {
+            w.Line($"double {UpdateRule.TensorCols.Name} = cols;");
         }
 
         int index = 0;
@@ -491,6 +527,13 @@ internal static class ModelEmitter
                 }
 
                 index++;
+            }
+            else if (phase is TensorCall call)
+            {
+                int section = Buffers(rule).ToList().FindIndex(b => b.Name == call.Target.Name);
+                string arguments = string.Concat(call.Arguments.Select(a => $", {a.Name}: {step.Write(a.Value)}"));
+                w.Line($"// {call.Target.Symbol} ← {call.Math}");
+                w.Line($"global::Optim.MatrixKernels.{call.Routine}(_optimArena.Slice({section} * OptimStride + offset, length), rows, cols, _optimWorkspace{arguments});");
             }
             else if (phase is TensorScalars scalars)
             {

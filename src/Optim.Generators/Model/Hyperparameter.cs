@@ -28,6 +28,9 @@ internal enum Constraint
 
     /// <summary>Any finite number.</summary>
     Finite,
+
+    /// <summary>A whole number of at least 1 (an int argument).</summary>
+    Count,
 }
 
 /// <summary>One named argument of <c>[Optimize]</c>: PascalCase of PyTorch's name, its default and its range.</summary>
@@ -56,6 +59,7 @@ internal sealed record Hyperparameter(string Name, Constraint Constraint, double
             Constraint.ClosedUnit when value < 0 || value > 1 => "it must be in [0, 1]",
             Constraint.OpenUnit when value <= 0 || value >= 1 => "it must be in (0, 1)",
             Constraint.AboveOne when value <= 1 => "it must be greater than 1",
+            Constraint.Count when value < 1 || value != System.Math.Floor(value) => "it must be a whole number of at least 1",
             _ => null,
         };
     }

@@ -21,7 +21,8 @@ internal static class OptimizerCatalog
         Rprop.Definition,
         Asgd.Definition,
         Lion.Definition,
-        Lamb.Definition);
+        Lamb.Definition,
+        Muon.Definition);
 
     public static OptimizerDefinition? Find(int id) => All.FirstOrDefault(d => d.Id == id);
 }

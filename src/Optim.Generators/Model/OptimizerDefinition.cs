@@ -36,8 +36,10 @@ internal sealed class OptimizerDefinition
         string name,
         ImmutableArray<Hyperparameter> hyperparameters,
         Func<HyperValues, UpdateRule> build,
-        Func<HyperValues, IEnumerable<ComboError>>? check = null)
+        Func<HyperValues, IEnumerable<ComboError>>? check = null,
+        bool requiresMatrices = false)
     {
+        RequiresMatrices = requiresMatrices;
         Id = id;
         Name = name;
         Hyperparameters = hyperparameters;
@@ -52,6 +54,9 @@ internal sealed class OptimizerDefinition
     public string Name { get; }
 
     public ImmutableArray<Hyperparameter> Hyperparameters { get; }
+
+    /// <summary>Whether every parameter must be a matrix (two dimensions), as Muon's orthogonalization needs.</summary>
+    public bool RequiresMatrices { get; }
 
     public Hyperparameter? Find(string name) => Hyperparameters.FirstOrDefault(h => h.Name == name);
 

@@ -10,7 +10,11 @@ namespace Optim.Generators.Model;
 /// When not empty, the model exposes the buffer: a view <c>{parameter}{View}</c> per parameter and <c>{View}Parameters</c>
 /// for the whole model (ASGD's averaged parameters).
 /// </param>
-internal sealed record Buffer(string Name, string Symbol, string Description, string View = "")
+/// <param name="Transient">
+/// Working space rather than state: a section a per-tensor rule writes and reads within one tensor's update (Muon's
+/// orthogonalized update). It carries nothing from step to step.
+/// </param>
+internal sealed record Buffer(string Name, string Symbol, string Description, string View = "", bool Transient = false)
 {
     public Expr Value => Expr.Variable(Name, Symbol);
 }
@@ -87,6 +91,12 @@ internal sealed record UpdateRule(
     /// <summary>The number of elements of the tensor a per-tensor scalar belongs to (double).</summary>
     public static Expr TensorSize { get; } = Expr.Scalar("numel", "n");
 
+    /// <summary>The tensor's rows: its first dimension (1 for a vector or a scalar; double).</summary>
+    public static Expr TensorRows { get; } = Expr.Scalar("rowCount", "R");
+
+    /// <summary>The tensor's columns: the product of its other dimensions (double).</summary>
+    public static Expr TensorCols { get; } = Expr.Scalar("colCount", "C");
+
     /// <summary>Whether the rule works tensor by tensor rather than as one loop over the arena.</summary>
     public bool IsPerTensor => TensorPhases.Count > 0;
 
@@ -115,3 +125,17 @@ internal sealed record ElementPass(EquatableArray<Statement> Body, EquatableArra
 /// <see cref="UpdateRule.TensorSize"/>; those marked ToKernel are rounded to the element type for later passes.
 /// </summary>
 internal sealed record TensorScalars(EquatableArray<StepScalar> Scalars) : Phase;
+
+/// <summary>
+/// A matrix routine of Optim.Abstractions run on one tensor (as a rows × cols matrix, row-major), in place on
+/// <paramref name="Target"/>: <c>MatrixKernels.{Routine}(span, rows, cols, workspace, arguments…)</c>. The model allocates the
+/// routine's workspace once, from <c>MatrixKernels.{Routine}WorkspaceLength</c> over its tensors' shapes.
+/// </summary>
+/// <param name="Routine">The method of <c>Optim.MatrixKernels</c>.</param>
+/// <param name="Math">What the routine computes, for the doc comment.</param>
+/// <param name="Target">The buffer it transforms.</param>
+/// <param name="Arguments">Named double arguments after the workspace, in order.</param>
+internal sealed record TensorCall(string Routine, string Math, Buffer Target, EquatableArray<CallArgument> Arguments) : Phase;
+
+/// <summary>A named argument of a <see cref="TensorCall"/>.</summary>
+internal sealed record CallArgument(string Name, Expr Value);

@@ -148,6 +148,18 @@ internal static class ModelParser
                 continue;
             }
 
+            if (definition.RequiresMatrices && shape.Value.Length != 2)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(
+                    Descriptors.MatrixRequired,
+                    LocationInfo.From(parameter.ApplicationSyntaxReference?.GetSyntax(cancellationToken)) ?? LocationInfo.From(declaration.Identifier),
+                    definition.Name,
+                    property.Name,
+                    string.Join(", ", shape.Value)));
+                canEmit = false;
+                continue;
+            }
+
             long length = shape.Value.Aggregate(1L, (product, dimension) => product * dimension);
             parameters.Add(new ParameterSpec(
                 property.Name,
@@ -242,6 +254,7 @@ internal static class ModelParser
             {
                 bool flag => flag ? 1 : 0,
                 double number => number,
+                int count => count,
                 _ => null,
             };
             if (value is null)

@@ -23,8 +23,8 @@ public sealed class PaddingTests
     [MemberData(nameof(Optimizers))]
     public void Padding_stays_zero_with_hostile_hyperparameters(string optimizer)
     {
-        // 37 + 3 values: neither a multiple of any vector width nor of a cache line. Hyperparameters the optimizer
-        // does not have only draw OPT0008 warnings.
+        // 111 + 3 values (matrices, which every optimizer accepts): neither a multiple of any vector width nor of a cache
+        // line. Hyperparameters the optimizer does not have only draw OPT0008 warnings.
         string source = $$"""
             using System;
             using Optim;
@@ -32,8 +32,8 @@ public sealed class PaddingTests
             [Optimize({{optimizer}}, Eps = 0, WeightDecay = 0.01, Momentum = 0.9)]
             public sealed partial class Hostile
             {
-                [Parameter(37)] public partial Span<float> W { get; }
-                [Parameter(3)] public partial Span<float> B { get; }
+                [Parameter(37, 3)] public partial Span<float> W { get; }
+                [Parameter(3, 1)] public partial Span<float> B { get; }
             }
             """;
         GeneratorHarness.Run run = GeneratorHarness.Generate(source);

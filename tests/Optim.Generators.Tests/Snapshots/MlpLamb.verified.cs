@@ -160,7 +160,7 @@ namespace Demo
             OptimStepTensor(60, 1, lr, biasCorrection1, biasCorrection2); // B2 (1)
         }
 
-        /// <summary>Updates the tensor at <paramref name="offset"/> ({length} elements) of every section: one LAMB step.</summary>
+        /// <summary>Updates the tensor at <paramref name="offset"/> (<paramref name="length"/> elements) of every section: one LAMB step.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private void OptimStepTensor(int offset, int length, double lr, float biasCorrection1, float biasCorrection2)
         {

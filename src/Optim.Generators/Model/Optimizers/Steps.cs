@@ -59,6 +59,15 @@ internal static class Steps
     public static Expr Ema(Expr x, Expr y, double beta, string name, string symbol) =>
         (Constant(name, symbol, beta) * x) + (Constant("oneMinus" + char.ToUpperInvariant(name[0]) + name.Substring(1), "(1 − " + symbol + ")", 1 - beta) * y);
 
+    /// <summary>
+    /// PyTorch's <c>start.lerp(end, w)</c> for a constant weight, with its two formulas: start + w·(end − start) when
+    /// |w| &lt; 0.5, else end − (end − start)·(1 − w).
+    /// </summary>
+    public static Expr Lerp(Expr start, Expr end, double weight, string name, string symbol) =>
+        System.Math.Abs(weight) < 0.5
+            ? start + (Constant(name, symbol, weight) * (end - start))
+            : end - ((end - start) * Constant("oneMinus" + char.ToUpperInvariant(name[0]) + name.Substring(1), "(1 − " + symbol + ")", 1 - weight));
+
     /// <summary>A per-step bool: true on the first step (t = 1), when PyTorch initialises lazily created state.</summary>
     public static StepScalar FirstStep { get; } = new("isFirstStep", "t = 1", Equal(T, One), ToKernel: true);
 }

@@ -1,0 +1,218 @@
+using System;
+using System.ComponentModel;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Optim;
+
+/// <summary>
+/// Matrix routines that generated optimizers call on one parameter tensor at a time (Muon's orthogonalization).
+/// Products are computed row by row as sums of scaled rows, with every output element accumulating its terms in
+/// ascending order with one multiply and one add each, on every vector width and in the scalar loop: results are
+/// bit-identical whichever path the CPU takes.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class MatrixKernels
+{
+    /// <summary>Rows of the output computed together, so each row of the right operand is read once per block.</summary>
+    private const int RowBlock = 8;
+
+    /// <summary>Columns of the output computed together, so a block of output rows stays in the L1 cache.</summary>
+    private const int ColumnBlock = 512;
+
+    /// <summary>
+    /// Elements of workspace <see cref="NewtonSchulz{T}"/> needs for the largest of the given matrices, given as
+    /// (rows, cols) pairs: for m = min(rows, cols) and k = max(rows, cols), 3·m·k + 2·m².
+    /// </summary>
+    /// <exception cref="ArgumentException">A dimension is not positive, or a pair is incomplete.</exception>
+    /// <exception cref="OverflowException">The workspace would exceed the largest array.</exception>
+    public static int NewtonSchulzWorkspaceLength(ReadOnlySpan<int> rowsAndCols)
+    {
+        if (rowsAndCols.Length % 2 != 0)
+        {
+            throw new ArgumentException("Shapes come as (rows, cols) pairs.", nameof(rowsAndCols));
+        }
+
+        long length = 0;
+        for (int i = 0; i < rowsAndCols.Length; i += 2)
+        {
+            int rows = rowsAndCols[i], cols = rowsAndCols[i + 1];
+            if (rows <= 0 || cols <= 0)
+            {
+                throw new ArgumentException($"Matrix dimensions must be positive: {rows} × {cols}.", nameof(rowsAndCols));
+            }
+
+            long m = Math.Min(rows, cols), k = Math.Max(rows, cols);
+            length = Math.Max(length, checked((3 * m * k) + (2 * m * m)));
+        }
+
+        return checked((int)length);
+    }
+
+    /// <summary>
+    /// torch.optim.Muon's orthogonalization of <paramref name="matrix"/> (rows × cols, row-major), in place and in the
+    /// element type: X ← G / max(‖G‖, ε) (transposed first when rows &gt; cols), then <paramref name="steps"/> times
+    /// A ← X·Xᵀ, B ← b·A + c·(A·A), X ← a·X + B·X, transposed back.
+    /// </summary>
+    /// <param name="matrix">The rows × cols values; replaced by the result.</param>
+    /// <param name="rows">Rows of the matrix.</param>
+    /// <param name="cols">Columns of the matrix.</param>
+    /// <param name="workspace">At least <see cref="NewtonSchulzWorkspaceLength"/> elements for this shape.</param>
+    /// <param name="steps">Newton–Schulz iterations.</param>
+    /// <param name="eps">Lower bound of the norm the matrix is divided by.</param>
+    /// <param name="a">Coefficient of X.</param>
+    /// <param name="b">Coefficient of A.</param>
+    /// <param name="c">Coefficient of A·A.</param>
+    public static void NewtonSchulz<T>(Span<T> matrix, int rows, int cols, Span<T> workspace, double steps, double eps, double a, double b, double c)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (rows <= 0 || cols <= 0 || matrix.Length != rows * cols)
+        {
+            throw new ArgumentException($"A {rows} × {cols} matrix needs {rows * cols} values, not {matrix.Length}.", nameof(matrix));
+        }
+
+        int m = Math.Min(rows, cols), k = Math.Max(rows, cols);
+        if (workspace.Length < (3 * m * k) + (2 * m * m))
+        {
+            throw new ArgumentException($"The workspace holds {workspace.Length} elements; a {rows} × {cols} matrix needs {(3 * m * k) + (2 * m * m)}.", nameof(workspace));
+        }
+
+        Span<T> x = workspace.Slice(0, m * k);                  // m × k, the wide orientation
+        Span<T> xt = workspace.Slice(m * k, m * k);             // k × m
+        Span<T> gram = workspace.Slice(2 * m * k, m * m);       // m × m
+        Span<T> gramUpdate = workspace.Slice((2 * m * k) + (m * m), m * m);
+        Span<T> product = workspace.Slice((2 * m * k) + (2 * m * m), m * k);
+
+        if (rows > cols)
+        {
+            Transpose(matrix, rows, cols, x);
+        }
+        else
+        {
+            matrix.CopyTo(x);
+        }
+
+        // X ← X / max(‖X‖, ε): the norm summed in double, element by element in order.
+        double squares = 0;
+        foreach (T value in x)
+        {
+            double v = double.CreateTruncating(value);
+            squares += v * v;
+        }
+
+        T scale = T.CreateTruncating(Math.Max(Math.Sqrt(squares), eps));
+        for (int i = 0; i < x.Length; i++)
+        {
+            x[i] /= scale;
+        }
+
+        T ta = T.CreateTruncating(a), tb = T.CreateTruncating(b), tc = T.CreateTruncating(c);
+        for (int step = 0; step < steps; step++)
+        {
+            Transpose(x, m, k, xt);
+            Multiply(x, m, k, xt, m, gram);                 // A = X·Xᵀ
+            Multiply(gram, m, m, gram, m, gramUpdate);      // A·A
+            for (int i = 0; i < gram.Length; i++)
+            {
+                gramUpdate[i] = (tb * gram[i]) + (tc * gramUpdate[i]);   // B = b·A + c·A·A
+            }
+
+            Multiply(gramUpdate, m, m, x, k, product);      // B·X
+            for (int i = 0; i < x.Length; i++)
+            {
+                x[i] = (ta * x[i]) + product[i];            // X = a·X + B·X
+            }
+        }
+
+        if (rows > cols)
+        {
+            Transpose(x, m, k, matrix);
+        }
+        else
+        {
+            x.CopyTo(matrix);
+        }
+    }
+
+    /// <summary>destination (cols × rows) ← source (rows × cols)ᵀ.</summary>
+    private static void Transpose<T>(ReadOnlySpan<T> source, int rows, int cols, Span<T> destination)
+        where T : unmanaged
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            for (int c = 0; c < cols; c++)
+            {
+                destination[(c * rows) + r] = source[(r * cols) + c];
+            }
+        }
+    }
+
+    /// <summary>
+    /// result (n × width) ← left (n × inner) · right (inner × width): each output row is the sum over j, ascending, of
+    /// left[i, j] times row j of right.
+    /// </summary>
+    private static void Multiply<T>(ReadOnlySpan<T> left, int n, int inner, ReadOnlySpan<T> right, int width, Span<T> result)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        result.Clear();
+        for (int column = 0; column < width; column += ColumnBlock)
+        {
+            int span = Math.Min(ColumnBlock, width - column);
+            for (int row = 0; row < n; row += RowBlock)
+            {
+                int block = Math.Min(RowBlock, n - row);
+                for (int j = 0; j < inner; j++)
+                {
+                    ReadOnlySpan<T> source = right.Slice((j * width) + column, span);
+                    for (int q = 0; q < block; q++)
+                    {
+                        int i = row + q;
+                        AddScaled(result.Slice((i * width) + column, span), left[(i * inner) + j], source);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>destination[l] ← destination[l] + s·source[l]: one multiply and one add per element on every path.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddScaled<T>(Span<T> destination, T s, ReadOnlySpan<T> source)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ref T d = ref MemoryMarshal.GetReference(destination);
+        ref T x = ref MemoryMarshal.GetReference(source);
+        nuint length = (nuint)destination.Length;
+        nuint i = 0;
+        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
+        {
+            var sv = Vector512.Create(s);
+            for (; i + (nuint)Vector512<T>.Count <= length; i += (nuint)Vector512<T>.Count)
+            {
+                (Vector512.LoadUnsafe(ref d, i) + (sv * Vector512.LoadUnsafe(ref x, i))).StoreUnsafe(ref d, i);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+        {
+            var sv = Vector256.Create(s);
+            for (; i + (nuint)Vector256<T>.Count <= length; i += (nuint)Vector256<T>.Count)
+            {
+                (Vector256.LoadUnsafe(ref d, i) + (sv * Vector256.LoadUnsafe(ref x, i))).StoreUnsafe(ref d, i);
+            }
+        }
+        else if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported)
+        {
+            var sv = Vector128.Create(s);
+            for (; i + (nuint)Vector128<T>.Count <= length; i += (nuint)Vector128<T>.Count)
+            {
+                (Vector128.LoadUnsafe(ref d, i) + (sv * Vector128.LoadUnsafe(ref x, i))).StoreUnsafe(ref d, i);
+            }
+        }
+
+        for (; i < length; i++)
+        {
+            Unsafe.Add(ref d, i) = Unsafe.Add(ref d, i) + (s * Unsafe.Add(ref x, i));
+        }
+    }
+}
