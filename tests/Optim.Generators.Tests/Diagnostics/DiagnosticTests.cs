@@ -59,6 +59,17 @@ public sealed class DiagnosticTests
         // OPT0012: a member whose name Optim generates.
         { "OPT0012", $"[Optimize(Adam)] public partial class M {{ {W} public void [|Step|]() {{ }} }}" },
         { "OPT0012", $"[Optimize(Adam)] public partial class M {{ {W} public int [|WGrad|] => 0; }}" },
+        // OPT0007 for the newer optimizers' ranges and combinations.
+        { "OPT0007", $"[Optimize(Rprop, [|EtaPlus = 1|])] public partial class M {{ {W} }}" },
+        { "OPT0007", $"[Optimize(Rprop, [|EtaMinus = 1|])] public partial class M {{ {W} }}" },
+        { "OPT0007", $"[Optimize(Rprop, [|StepSizeMin = 2|], StepSizeMax = 1)] public partial class M {{ {W} }}" },
+        { "OPT0007", $"[Optimize(RmsProp, [|Alpha = 1.5|])] public partial class M {{ {W} }}" },
+        { "OPT0007", "[Optimize(Muon, [|NsSteps = 0|])] public partial class M { [Parameter(3, 2)] public partial Span<float> W { get; } }" },
+        { "OPT0007", "[Optimize(Muon, [|Momentum = 1|])] public partial class M { [Parameter(3, 2)] public partial Span<float> W { get; } }" },
+        { "OPT0008", $"[Optimize(Lion, [|Eps = 1e-8|])] public partial class M {{ {W} }}" },
+        // OPT0030: Muon orthogonalizes matrices; a vector or a 3-D parameter is pointed at by its [Parameter].
+        { "OPT0030", "[Optimize(Muon)] public partial class M { [Parameter(3, 2)] public partial Span<float> A { get; } [[|Parameter(3)|]] public partial Span<float> B { get; } }" },
+        { "OPT0030", "[Optimize(Muon)] public partial class M { [[|Parameter(2, 3, 4)|]] public partial Span<float> W { get; } }" },
         // OPT0013: an enum value that names no optimizer.
         { "OPT0013", $"[Optimize([|(Optimizer)42|])] public partial class M {{ {W} }}" },
         // OPT0016: invalid or missing schedule arguments; OPT0017 (warning): arguments the schedule ignores.
