@@ -1,6 +1,7 @@
 using System;
 using System.ComponentModel;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace Optim;
@@ -37,6 +38,32 @@ public static class KernelMath
     public static Vector512<T> Sign<T>(Vector512<T> x) =>
         Vector512.ConditionalSelect(Vector512.GreaterThan(x, Vector512<T>.Zero), Vector512<T>.One,
             Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512<T>.Zero), -Vector512<T>.One, x));
+
+    /// <summary>A mask whose first <paramref name="count"/> lanes (0 to the vector's lane count) are all ones, the rest zero.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> LeadingLanes512<T>(int count) =>
+        Vector512.LoadUnsafe(ref MemoryMarshal.GetReference(MaskTable), (nuint)(64 - (count * Unsafe.SizeOf<T>()))).As<byte, T>();
+
+    /// <inheritdoc cref="LeadingLanes512{T}(int)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> LeadingLanes256<T>(int count) =>
+        Vector256.LoadUnsafe(ref MemoryMarshal.GetReference(MaskTable), (nuint)(64 - (count * Unsafe.SizeOf<T>()))).As<byte, T>();
+
+    /// <inheritdoc cref="LeadingLanes512{T}(int)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> LeadingLanes128<T>(int count) =>
+        Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(MaskTable), (nuint)(64 - (count * Unsafe.SizeOf<T>()))).As<byte, T>();
+
+    /// <summary>64 bytes of ones then 64 of zeros: a mask of n leading bytes starts 64 − n bytes in.</summary>
+    private static ReadOnlySpan<byte> MaskTable =>
+    [
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    ];
 
     /// <summary>
     /// The total of the per-lane partial sums a generated pass accumulates (one 64-byte line of lanes: element i goes to

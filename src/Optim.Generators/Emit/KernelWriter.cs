@@ -73,8 +73,6 @@ internal static class KernelWriter
         w.Line("nuint i = start;");
         w.Line("nuint limit = end < count ? end : count;");
         w.Line();
-        string lane = model.Element == ElementType.Float ? "int" : "long";
-        string asElement = model.Element == ElementType.Float ? "AsSingle" : "AsDouble";
         for (int v = 0; v < VectorWidths.Length; v++)
         {
             string vector = VectorWidths[v];
@@ -102,7 +100,7 @@ internal static class KernelWriter
             w.Close();
             w.Open("else");
             w.Line("// The last vector reaches past the tensor: store and sum only the lanes inside it.");
-            w.Line($"var inside = {vector}.LessThan({vector}<{lane}>.Indices, {vector}.Create(({lane})(limit - i))).{asElement}();");
+            w.Line($"var inside = global::Optim.KernelMath.LeadingLanes{vector.Substring(6)}<{t}>((int)(limit - i));");
             foreach (var (buffer, _) in used.Where(b => written.Contains(b.Buffer.Name)))
             {
                 w.Line($"{vector}.ConditionalSelect(inside, {buffer.Name}, {vector}.LoadUnsafe(ref {buffer.Name}Base, i)).StoreUnsafe(ref {buffer.Name}Base, i);");

@@ -192,7 +192,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the tensor: store and sum only the lanes inside it.
-                        var inside = Vector512.LessThan(Vector512<long>.Indices, Vector512.Create((long)(limit - i))).AsDouble();
+                        var inside = global::Optim.KernelMath.LeadingLanes512<double>((int)(limit - i));
                         Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector512.ConditionalSelect(inside, expAvg, Vector512.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
                         Vector512.ConditionalSelect(inside, expAvgSq, Vector512.LoadUnsafe(ref expAvgSqBase, i)).StoreUnsafe(ref expAvgSqBase, i);
@@ -226,7 +226,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the tensor: store and sum only the lanes inside it.
-                        var inside = Vector256.LessThan(Vector256<long>.Indices, Vector256.Create((long)(limit - i))).AsDouble();
+                        var inside = global::Optim.KernelMath.LeadingLanes256<double>((int)(limit - i));
                         Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector256.ConditionalSelect(inside, expAvg, Vector256.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
                         Vector256.ConditionalSelect(inside, expAvgSq, Vector256.LoadUnsafe(ref expAvgSqBase, i)).StoreUnsafe(ref expAvgSqBase, i);
@@ -260,7 +260,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the tensor: store and sum only the lanes inside it.
-                        var inside = Vector128.LessThan(Vector128<long>.Indices, Vector128.Create((long)(limit - i))).AsDouble();
+                        var inside = global::Optim.KernelMath.LeadingLanes128<double>((int)(limit - i));
                         Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector128.ConditionalSelect(inside, expAvg, Vector128.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
                         Vector128.ConditionalSelect(inside, expAvgSq, Vector128.LoadUnsafe(ref expAvgSqBase, i)).StoreUnsafe(ref expAvgSqBase, i);

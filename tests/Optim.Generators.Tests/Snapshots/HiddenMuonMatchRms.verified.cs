@@ -171,7 +171,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the tensor: store and sum only the lanes inside it.
-                        var inside = Vector512.LessThan(Vector512<long>.Indices, Vector512.Create((long)(limit - i))).AsDouble();
+                        var inside = global::Optim.KernelMath.LeadingLanes512<double>((int)(limit - i));
                         Vector512.ConditionalSelect(inside, momentumBuffer, Vector512.LoadUnsafe(ref momentumBufferBase, i)).StoreUnsafe(ref momentumBufferBase, i);
                         Vector512.ConditionalSelect(inside, update, Vector512.LoadUnsafe(ref updateBase, i)).StoreUnsafe(ref updateBase, i);
                     }
@@ -195,7 +195,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the tensor: store and sum only the lanes inside it.
-                        var inside = Vector256.LessThan(Vector256<long>.Indices, Vector256.Create((long)(limit - i))).AsDouble();
+                        var inside = global::Optim.KernelMath.LeadingLanes256<double>((int)(limit - i));
                         Vector256.ConditionalSelect(inside, momentumBuffer, Vector256.LoadUnsafe(ref momentumBufferBase, i)).StoreUnsafe(ref momentumBufferBase, i);
                         Vector256.ConditionalSelect(inside, update, Vector256.LoadUnsafe(ref updateBase, i)).StoreUnsafe(ref updateBase, i);
                     }
@@ -219,7 +219,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the tensor: store and sum only the lanes inside it.
-                        var inside = Vector128.LessThan(Vector128<long>.Indices, Vector128.Create((long)(limit - i))).AsDouble();
+                        var inside = global::Optim.KernelMath.LeadingLanes128<double>((int)(limit - i));
                         Vector128.ConditionalSelect(inside, momentumBuffer, Vector128.LoadUnsafe(ref momentumBufferBase, i)).StoreUnsafe(ref momentumBufferBase, i);
                         Vector128.ConditionalSelect(inside, update, Vector128.LoadUnsafe(ref updateBase, i)).StoreUnsafe(ref updateBase, i);
                     }
@@ -261,7 +261,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the tensor: store and sum only the lanes inside it.
-                        var inside = Vector512.LessThan(Vector512<long>.Indices, Vector512.Create((long)(limit - i))).AsDouble();
+                        var inside = global::Optim.KernelMath.LeadingLanes512<double>((int)(limit - i));
                         Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                     }
                 }
@@ -281,7 +281,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the tensor: store and sum only the lanes inside it.
-                        var inside = Vector256.LessThan(Vector256<long>.Indices, Vector256.Create((long)(limit - i))).AsDouble();
+                        var inside = global::Optim.KernelMath.LeadingLanes256<double>((int)(limit - i));
                         Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                     }
                 }
@@ -301,7 +301,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the tensor: store and sum only the lanes inside it.
-                        var inside = Vector128.LessThan(Vector128<long>.Indices, Vector128.Create((long)(limit - i))).AsDouble();
+                        var inside = global::Optim.KernelMath.LeadingLanes128<double>((int)(limit - i));
                         Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                     }
                 }

@@ -238,7 +238,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the tensor: store and sum only the lanes inside it.
-                        var inside = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create((int)(limit - i))).AsSingle();
+                        var inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
                         Vector512.ConditionalSelect(inside, expAvg, Vector512.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
                         Vector512.ConditionalSelect(inside, expAvgSq, Vector512.LoadUnsafe(ref expAvgSqBase, i)).StoreUnsafe(ref expAvgSqBase, i);
                         (Vector512.LoadUnsafe(ref sums, (nuint)0 + (i % 16)) + Vector512.ConditionalSelect(inside, param * param, default)).StoreUnsafe(ref sums, (nuint)0 + (i % 16));
@@ -275,7 +275,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the tensor: store and sum only the lanes inside it.
-                        var inside = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create((int)(limit - i))).AsSingle();
+                        var inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
                         Vector256.ConditionalSelect(inside, expAvg, Vector256.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
                         Vector256.ConditionalSelect(inside, expAvgSq, Vector256.LoadUnsafe(ref expAvgSqBase, i)).StoreUnsafe(ref expAvgSqBase, i);
                         (Vector256.LoadUnsafe(ref sums, (nuint)0 + (i % 16)) + Vector256.ConditionalSelect(inside, param * param, default)).StoreUnsafe(ref sums, (nuint)0 + (i % 16));
@@ -312,7 +312,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the tensor: store and sum only the lanes inside it.
-                        var inside = Vector128.LessThan(Vector128<int>.Indices, Vector128.Create((int)(limit - i))).AsSingle();
+                        var inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
                         Vector128.ConditionalSelect(inside, expAvg, Vector128.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
                         Vector128.ConditionalSelect(inside, expAvgSq, Vector128.LoadUnsafe(ref expAvgSqBase, i)).StoreUnsafe(ref expAvgSqBase, i);
                         (Vector128.LoadUnsafe(ref sums, (nuint)0 + (i % 16)) + Vector128.ConditionalSelect(inside, param * param, default)).StoreUnsafe(ref sums, (nuint)0 + (i % 16));
@@ -370,7 +370,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the tensor: store and sum only the lanes inside it.
-                        var inside = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create((int)(limit - i))).AsSingle();
+                        var inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
                         Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                     }
                 }
@@ -396,7 +396,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the tensor: store and sum only the lanes inside it.
-                        var inside = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create((int)(limit - i))).AsSingle();
+                        var inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
                         Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                     }
                 }
@@ -422,7 +422,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the tensor: store and sum only the lanes inside it.
-                        var inside = Vector128.LessThan(Vector128<int>.Indices, Vector128.Create((int)(limit - i))).AsSingle();
+                        var inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
                         Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                     }
                 }

@@ -179,7 +179,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the tensor: store and sum only the lanes inside it.
-                        var inside = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create((int)(limit - i))).AsSingle();
+                        var inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
                         Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector512.ConditionalSelect(inside, velocity, Vector512.LoadUnsafe(ref velocityBase, i)).StoreUnsafe(ref velocityBase, i);
                     }
@@ -205,7 +205,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the tensor: store and sum only the lanes inside it.
-                        var inside = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create((int)(limit - i))).AsSingle();
+                        var inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
                         Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector256.ConditionalSelect(inside, velocity, Vector256.LoadUnsafe(ref velocityBase, i)).StoreUnsafe(ref velocityBase, i);
                     }
@@ -231,7 +231,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the tensor: store and sum only the lanes inside it.
-                        var inside = Vector128.LessThan(Vector128<int>.Indices, Vector128.Create((int)(limit - i))).AsSingle();
+                        var inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
                         Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector128.ConditionalSelect(inside, velocity, Vector128.LoadUnsafe(ref velocityBase, i)).StoreUnsafe(ref velocityBase, i);
                     }

@@ -197,7 +197,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the tensor: store and sum only the lanes inside it.
-                        var inside = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create((int)(limit - i))).AsSingle();
+                        var inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
                         Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector512.ConditionalSelect(inside, squareAvg, Vector512.LoadUnsafe(ref squareAvgBase, i)).StoreUnsafe(ref squareAvgBase, i);
                         Vector512.ConditionalSelect(inside, gradAvg, Vector512.LoadUnsafe(ref gradAvgBase, i)).StoreUnsafe(ref gradAvgBase, i);
@@ -234,7 +234,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the tensor: store and sum only the lanes inside it.
-                        var inside = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create((int)(limit - i))).AsSingle();
+                        var inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
                         Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector256.ConditionalSelect(inside, squareAvg, Vector256.LoadUnsafe(ref squareAvgBase, i)).StoreUnsafe(ref squareAvgBase, i);
                         Vector256.ConditionalSelect(inside, gradAvg, Vector256.LoadUnsafe(ref gradAvgBase, i)).StoreUnsafe(ref gradAvgBase, i);
@@ -271,7 +271,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the tensor: store and sum only the lanes inside it.
-                        var inside = Vector128.LessThan(Vector128<int>.Indices, Vector128.Create((int)(limit - i))).AsSingle();
+                        var inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
                         Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector128.ConditionalSelect(inside, squareAvg, Vector128.LoadUnsafe(ref squareAvgBase, i)).StoreUnsafe(ref squareAvgBase, i);
                         Vector128.ConditionalSelect(inside, gradAvg, Vector128.LoadUnsafe(ref gradAvgBase, i)).StoreUnsafe(ref gradAvgBase, i);
