@@ -136,6 +136,159 @@ public static class MatrixKernels
         }
     }
 
+    /// <summary>
+    /// Adafactor's factored second moment (torch.optim.Adafactor): the mean square of each row and of each column of
+    /// <paramref name="values"/> (rows × cols), blended into the running averages with PyTorch's
+    /// <c>lerp(average, mean, weight)</c>: <c>average + weight·(mean − average)</c> when weight &lt; 0.5, else
+    /// <c>mean − (mean − average)·(1 − weight)</c>. Returns the sum of the updated row averages, in double.
+    /// </summary>
+    /// <param name="values">The gradient, rows × cols.</param>
+    /// <param name="rowAverage">Its first <paramref name="rows"/> elements hold the row averages.</param>
+    /// <param name="colAverage">Its first <paramref name="cols"/> elements hold the column averages.</param>
+    /// <param name="scratch">At least <paramref name="cols"/> elements of working space.</param>
+    /// <param name="rows">Rows of the matrix.</param>
+    /// <param name="cols">Columns of the matrix.</param>
+    /// <param name="weight">The blend weight (Adafactor's 1 − β₂ₜ = t^β₂decay).</param>
+    public static double FactoredMeanSquares<T>(ReadOnlySpan<T> values, Span<T> rowAverage, Span<T> colAverage, Span<T> scratch, int rows, int cols, double weight)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (rows <= 0 || cols <= 0 || values.Length < rows * cols || rowAverage.Length < rows || colAverage.Length < cols || scratch.Length < cols)
+        {
+            throw new ArgumentException($"A {rows} × {cols} matrix needs {rows * cols} values, {rows} row and {cols} column averages and {cols} elements of scratch.");
+        }
+
+        T w = T.CreateTruncating(weight);
+        T oneMinusW = T.CreateTruncating(1 - weight);
+        bool small = Math.Abs(weight) < 0.5;
+        T rowCount = T.CreateTruncating(rows), colCount = T.CreateTruncating(cols);
+
+        // Column sums of squares: row by row, each column accumulating in row order (the same on every width).
+        Span<T> colSquares = scratch.Slice(0, cols);
+        colSquares.Clear();
+        Span<T> lanes = stackalloc T[64 / Unsafe.SizeOf<T>()];
+        for (int r = 0; r < rows; r++)
+        {
+            ReadOnlySpan<T> row = values.Slice(r * cols, cols);
+            AddSquares(colSquares, row);
+
+            // The row's sum of squares, lane by lane (element c to lane c mod lanes), then added in a fixed order.
+            lanes.Clear();
+            for (int c = 0; c < cols; c++)
+            {
+                lanes[c % lanes.Length] += row[c] * row[c];
+            }
+
+            T mean = T.CreateTruncating(PairwiseSum(lanes)) / colCount;
+            rowAverage[r] = Lerp(rowAverage[r], mean, w, oneMinusW, small);
+        }
+
+        for (int c = 0; c < cols; c++)
+        {
+            colAverage[c] = Lerp(colAverage[c], colSquares[c] / rowCount, w, oneMinusW, small);
+        }
+
+        double sum = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            sum += double.CreateTruncating(rowAverage[r]);
+        }
+
+        return sum;
+    }
+
+    /// <summary>The outer product: <paramref name="result"/>[r·cols + c] = left[r]·right[c] (Adafactor's row_var @ col_var).</summary>
+    /// <param name="left">Its first <paramref name="rows"/> elements.</param>
+    /// <param name="right">Its first <paramref name="cols"/> elements.</param>
+    /// <param name="result">rows × cols.</param>
+    /// <param name="rows">Rows of the result.</param>
+    /// <param name="cols">Columns of the result.</param>
+    public static void OuterProduct<T>(ReadOnlySpan<T> left, ReadOnlySpan<T> right, Span<T> result, int rows, int cols)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (rows <= 0 || cols <= 0 || left.Length < rows || right.Length < cols || result.Length < rows * cols)
+        {
+            throw new ArgumentException($"A {rows} × {cols} outer product needs {rows} and {cols} factors and {rows * cols} results.");
+        }
+
+        Span<T> row = result.Slice(0, rows * cols);
+        row.Clear();
+        for (int r = 0; r < rows; r++)
+        {
+            AddScaled(result.Slice(r * cols, cols), left[r], right.Slice(0, cols));
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Lerp<T>(T start, T end, T weight, T oneMinusWeight, bool small)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        small ? start + (weight * (end - start)) : end - ((end - start) * oneMinusWeight);
+
+    private static double PairwiseSum<T>(Span<T> lanes)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Span<double> values = stackalloc double[lanes.Length];
+        for (int i = 0; i < lanes.Length; i++)
+        {
+            values[i] = double.CreateTruncating(lanes[i]);
+        }
+
+        for (int width = values.Length; width > 1; width = (width + 1) / 2)
+        {
+            int half = width / 2;
+            for (int i = 0; i < half; i++)
+            {
+                values[i] = values[2 * i] + values[(2 * i) + 1];
+            }
+
+            if (width % 2 == 1)
+            {
+                values[half] = values[width - 1];
+            }
+        }
+
+        return values[0];
+    }
+
+    /// <summary>destination[l] ← destination[l] + source[l]²: one multiply and one add per element on every path.</summary>
+    private static void AddSquares<T>(Span<T> destination, ReadOnlySpan<T> source)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ref T d = ref MemoryMarshal.GetReference(destination);
+        ref T x = ref MemoryMarshal.GetReference(source);
+        nuint length = (nuint)destination.Length;
+        nuint i = 0;
+        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
+        {
+            for (; i + (nuint)Vector512<T>.Count <= length; i += (nuint)Vector512<T>.Count)
+            {
+                var v = Vector512.LoadUnsafe(ref x, i);
+                (Vector512.LoadUnsafe(ref d, i) + (v * v)).StoreUnsafe(ref d, i);
+            }
+        }
+        else if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+        {
+            for (; i + (nuint)Vector256<T>.Count <= length; i += (nuint)Vector256<T>.Count)
+            {
+                var v = Vector256.LoadUnsafe(ref x, i);
+                (Vector256.LoadUnsafe(ref d, i) + (v * v)).StoreUnsafe(ref d, i);
+            }
+        }
+        else if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported)
+        {
+            for (; i + (nuint)Vector128<T>.Count <= length; i += (nuint)Vector128<T>.Count)
+            {
+                var v = Vector128.LoadUnsafe(ref x, i);
+                (Vector128.LoadUnsafe(ref d, i) + (v * v)).StoreUnsafe(ref d, i);
+            }
+        }
+
+        for (; i < length; i++)
+        {
+            T v = Unsafe.Add(ref x, i);
+            Unsafe.Add(ref d, i) = Unsafe.Add(ref d, i) + (v * v);
+        }
+    }
+
     /// <summary>destination (cols × rows) ← source (rows × cols)ᵀ.</summary>
     private static void Transpose<T>(ReadOnlySpan<T> source, int rows, int cols, Span<T> destination)
         where T : unmanaged

@@ -93,6 +93,18 @@ public sealed class OptimizeAttribute : Attribute
     /// <summary>ASGD's step at which averaging starts (default 1e6).</summary>
     public double T0 { get; set; }
 
+    /// <summary>Adafactor's decay rate of β₂: 1 − β₂ₜ = t^Beta2Decay (default −0.8).</summary>
+    public double Beta2Decay { get; set; }
+
+    /// <summary>Adafactor's floor of the second-moment estimate (default: the machine epsilon of the element type).</summary>
+    public double Eps1 { get; set; }
+
+    /// <summary>Adafactor's floor of the parameter RMS in the relative step size (default 1e-3).</summary>
+    public double Eps2 { get; set; }
+
+    /// <summary>Adafactor's update-clipping threshold (default 1.0).</summary>
+    public double D { get; set; }
+
     /// <summary>Muon's Newton–Schulz iterations (default 5).</summary>
     public int NsSteps { get; set; }
 

@@ -76,6 +76,14 @@ public enum Optimizer
     Lamb = 13,
 
     /// <summary>
+    /// PyTorch's <c>torch.optim.Adafactor</c>: relative step size min(Lr, 1/√t) scaled by the parameter RMS (at least Eps2),
+    /// a second moment factored into row and column averages for matrices (a full one for vectors), and update clipping by
+    /// the update's RMS over D. Lr (1e-2), Beta2Decay (−0.8), Eps1 (machine epsilon of the element type), Eps2 (1e-3),
+    /// D (1.0), WeightDecay (0, decoupled), Maximize.
+    /// </summary>
+    Adafactor = 14,
+
+    /// <summary>
     /// PyTorch's <c>torch.optim.Muon</c> (2.9): momentum, then each matrix's update orthogonalized by NsSteps Newton–Schulz
     /// iterations in the element type, scaled by the shape-adjusted rate. Lr (1e-3), WeightDecay (0.1, decoupled), Momentum
     /// (0.95), Nesterov (true), Eps (1e-7), NsSteps (5), MatchRmsAdamW (false: PyTorch's adjust_lr_fn "original").

@@ -66,7 +66,7 @@ public sealed class OptimizerGenerator : IIncrementalGenerator
 
             try
             {
-                UpdateRule rule = OptimizerCatalog.Find(model.Optimizer.Id)!.Build(model.Optimizer);
+                UpdateRule rule = OptimizerCatalog.Find(model.Optimizer.Id)!.Build(model.Optimizer, model.Element);
                 output.AddSource(model.HintName, SourceText.From(ModelEmitter.Emit(model, rule), System.Text.Encoding.UTF8));
             }
             catch (Exception exception)

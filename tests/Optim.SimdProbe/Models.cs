@@ -166,3 +166,18 @@ internal sealed partial class MuonDouble
 {
     [Parameter(13, 29)] public partial Span<double> A { get; }
 }
+
+[Optimize(Adafactor, WeightDecay = 0.01, Maximize = true)]
+internal sealed partial class AdafactorMixed
+{
+    [Parameter(37, 20)] public partial Span<float> A { get; }
+    [Parameter(70)] public partial Span<float> B { get; }
+    [Parameter(1, 33)] public partial Span<float> C { get; }
+}
+
+[Optimize(Adafactor, Beta2Decay = -0.6, D = 2)]
+internal sealed partial class AdafactorDouble
+{
+    [Parameter(13, 29)] public partial Span<double> A { get; }
+    [Parameter(29)] public partial Span<double> B { get; }
+}

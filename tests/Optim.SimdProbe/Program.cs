@@ -34,6 +34,8 @@ Train(new LambDecay(), hash);
 Train(new LambDouble(), hash);
 Train(new MuonHidden(), hash);
 Train(new MuonDouble(), hash);
+Train(new AdafactorMixed(), hash);
+Train(new AdafactorDouble(), hash);
 Console.WriteLine("hash: " + Convert.ToHexString(hash.GetHashAndReset()));
 
 // Fixed pseudo-random parameters and gradients (spanning many magnitudes), 64 steps with a changing

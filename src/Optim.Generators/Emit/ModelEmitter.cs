@@ -101,7 +101,7 @@ internal static class ModelEmitter
         w.Line(GeneratedCode);
         w.Line($"private readonly global::Optim.Arena<{t}> _optimArena = new({Sections(rule)} * OptimStride);");
         w.Line();
-        foreach (string routine in rule.TensorPhases.OfType<TensorCall>().Select(c => c.Routine).Distinct())
+        foreach (string routine in rule.TensorPhases.OfType<TensorCall>().Where(c => c.Workspace).Select(c => c.Routine).Distinct())
         {
             string pairs = string.Join(", ", model.Parameters.Select(p => $"{Rows(p)}, {p.Length / Rows(p)}"));
             w.Line($"/// <summary>Working space of {routine} for the largest tensor, allocated once with the model.</summary>");
@@ -312,17 +312,17 @@ internal static class ModelEmitter
         {
             if (phase is ElementPass pass)
             {
-                lines.Add("    for every element:");
+                lines.Add($"    for every element{For(pass)}:");
                 lines.AddRange(pass.Body.Select(statement => $"        {statement.Symbol} ← {math.Write(statement.Value)}"));
                 lines.AddRange(pass.Reductions.Select(r => $"    {r.Symbol} = Σ {math.Write(r.Value)}"));
             }
             else if (phase is TensorScalars scalars)
             {
-                lines.AddRange(scalars.Scalars.Select(scalar => $"    {scalar.Symbol} = {math.Write(scalar.Value)}"));
+                lines.AddRange(scalars.Scalars.Select(scalar => $"    {scalar.Symbol} = {math.Write(scalar.Value)}{For(scalars)}"));
             }
             else if (phase is TensorCall call)
             {
-                lines.Add($"    {call.Target.Symbol} ← {call.Math}");
+                lines.Add($"    {call.Math}{For(call)}");
             }
         }
 
@@ -394,7 +394,7 @@ internal static class ModelEmitter
             {
                 string shape = p.Shape.Count == 0 ? "scalar" : string.Join(" × ", p.Shape);
                 string dimensions = matrices ? $", {Rows(p)}, {p.Length / Rows(p)}" : "";
-                w.Line($"OptimStepTensor({p.Offset}, {p.Length}{dimensions}{string.Concat(arguments.Select(a => ", " + a.Name))}); // {p.Name} ({shape})");
+                w.Line($"{TensorMethod(rule, p)}({p.Offset}, {p.Length}{dimensions}{string.Concat(arguments.Select(a => ", " + a.Name))}); // {p.Name} ({shape})");
             }
         }
         else if (model.IsParallel)
@@ -418,8 +418,11 @@ internal static class ModelEmitter
         w.Close();
         if (rule.IsPerTensor)
         {
-            w.Line();
-            WriteTensorStep(w, model, rule);
+            foreach (var (method, kind) in TensorMethods(model, rule))
+            {
+                w.Line();
+                WriteTensorStep(w, model, rule, method, kind);
+            }
         }
         else if (model.IsParallel)
         {
@@ -436,6 +439,39 @@ internal static class ModelEmitter
         TensorCall call => call.Arguments.Select(a => a.Value),
         _ => Enumerable.Empty<Expr>(),
     });
+
+    /// <summary>" (matrices only)" or " (vectors only)" for a phase that applies to some tensors.</summary>
+    private static string For(Phase phase) => phase.Where switch
+    {
+        TensorKind.Matrices => " (matrices only)",
+        TensorKind.Vectors => " (vectors only)",
+        _ => "",
+    };
+
+    /// <summary>The per-tensor methods a rule needs: one, or one per kind of tensor when phases apply to some tensors.</summary>
+    private static IEnumerable<(string Method, TensorKind Kind)> TensorMethods(ModelSpec model, UpdateRule rule)
+    {
+        if (rule.TensorPhases.All(p => p.Where == TensorKind.All))
+        {
+            yield return ("OptimStepTensor", TensorKind.All);
+            yield break;
+        }
+
+        if (model.Parameters.Any(p => p.Shape.Count >= 2))
+        {
+            yield return ("OptimStepMatrix", TensorKind.Matrices);
+        }
+
+        if (model.Parameters.Any(p => p.Shape.Count < 2))
+        {
+            yield return ("OptimStepVector", TensorKind.Vectors);
+        }
+    }
+
+    /// <summary>The method that updates <paramref name="p"/>.</summary>
+    private static string TensorMethod(UpdateRule rule, ParameterSpec p) =>
+        rule.TensorPhases.All(phase => phase.Where == TensorKind.All) ? "OptimStepTensor"
+        : p.Shape.Count >= 2 ? "OptimStepMatrix" : "OptimStepVector";
 
     /// <summary>A tensor's rows as a matrix: its first dimension (1 for a scalar).</summary>
     private static int Rows(ParameterSpec p) => p.Shape.Count == 0 ? 1 : p.Shape[0];
@@ -473,7 +509,7 @@ internal static class ModelEmitter
     /// One tensor's update for rules with per-tensor sums: each pass over the tensor's elements, then the per-tensor
     /// scalars computed (in double) from the sums, in the rule's order.
     /// </summary>
-    private static void WriteTensorStep(SourceWriter w, ModelSpec model, UpdateRule rule)
+    private static void WriteTensorStep(SourceWriter w, ModelSpec model, UpdateRule rule, string method, TensorKind kind)
     {
         string t = model.Element.Keyword();
         int lanes = model.Element.PerLine();
@@ -482,9 +518,10 @@ internal static class ModelEmitter
         string parameters = string.Concat(TensorArguments(model, rule).Select(a => $", {a.Type} {a.Name}"));
         bool matrices = UsesMatrixShape(rule);
 
-        w.Line($"/// <summary>Updates the tensor at <paramref name=\"offset\"/> (<paramref name=\"length\"/> elements{(matrices ? ", rows × cols" : "")}) of every section: one {rule.Title} step.</summary>");
+        string which = kind switch { TensorKind.Matrices => "matrix", TensorKind.Vectors => "vector", _ => "tensor" };
+        w.Line($"/// <summary>Updates the {which} at <paramref name=\"offset\"/> (<paramref name=\"length\"/> elements{(matrices ? ", rows × cols" : "")}) of every section: one {rule.Title} step.</summary>");
         w.Line(GeneratedCode);
-        w.Open($"private void OptimStepTensor(int offset, int length{(matrices ? ", int rows, int cols" : "")}{parameters})");
+        w.Open($"private void {method}(int offset, int length{(matrices ? ", int rows, int cols" : "")}{parameters})");
         w.Line($"ref {t} tensor = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref _optimArena.Origin, offset);");
         if (maxReductions > 0)
         {
@@ -507,9 +544,15 @@ internal static class ModelEmitter
             w.Line($"double {UpdateRule.TensorCols.Name} = cols;");
         }
 
-        int index = 0;
+        int index = -1;
         foreach (Phase phase in rule.TensorPhases)
         {
+            index += phase is ElementPass ? 1 : 0;
+            if (phase.Where != TensorKind.All && phase.Where != kind)
+            {
+                continue;
+            }
+
             w.Line();
             if (phase is ElementPass pass)
             {
@@ -525,15 +568,14 @@ internal static class ModelEmitter
                 {
                     w.Line($"double {pass.Reductions[r].Name} = global::Optim.KernelMath.SumLanes(sums.Slice({r * lanes}, {lanes}));");
                 }
-
-                index++;
             }
             else if (phase is TensorCall call)
             {
-                int section = Buffers(rule).ToList().FindIndex(b => b.Name == call.Target.Name);
-                string arguments = string.Concat(call.Arguments.Select(a => $", {a.Name}: {step.Write(a.Value)}"));
-                w.Line($"// {call.Target.Symbol} ← {call.Math}");
-                w.Line($"global::Optim.MatrixKernels.{call.Routine}(_optimArena.Slice({section} * OptimStride + offset, length), rows, cols, _optimWorkspace{arguments});");
+                var sections = Buffers(rule).Select(b => b.Name).ToList();
+                string spans = string.Join(", ", call.Buffers.Select(b => $"_optimArena.Slice({sections.IndexOf(b.Name)} * OptimStride + offset, length)"));
+                string arguments = (call.Workspace ? ", _optimWorkspace" : "") + string.Concat(call.Arguments.Select(a => $", {a.Name}: {step.Write(a.Value)}"));
+                w.Line($"// {call.Math}");
+                w.Line($"{(call.Result.Length > 0 ? $"double {call.Result} = " : "")}global::Optim.MatrixKernels.{call.Routine}({spans}, rows, cols{arguments});");
             }
             else if (phase is TensorScalars scalars)
             {

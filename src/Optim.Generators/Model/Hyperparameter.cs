@@ -31,6 +31,12 @@ internal enum Constraint
 
     /// <summary>A whole number of at least 1 (an int argument).</summary>
     Count,
+
+    /// <summary>0 or less.</summary>
+    NonPositive,
+
+    /// <summary>Finite and at least 1.</summary>
+    AtLeastOne,
 }
 
 /// <summary>One named argument of <c>[Optimize]</c>: PascalCase of PyTorch's name, its default and its range.</summary>
@@ -60,11 +66,14 @@ internal sealed record Hyperparameter(string Name, Constraint Constraint, double
             Constraint.OpenUnit when value <= 0 || value >= 1 => "it must be in (0, 1)",
             Constraint.AboveOne when value <= 1 => "it must be greater than 1",
             Constraint.Count when value < 1 || value != System.Math.Floor(value) => "it must be a whole number of at least 1",
+            Constraint.NonPositive when value > 0 => "it must be 0 or less",
+            Constraint.AtLeastOne when value < 1 => "it must be 1 or greater",
             _ => null,
         };
     }
 
+    /// <summary>A default of NaN stands for "the machine epsilon of the element type" (Adafactor's eps1).</summary>
     public string Format(double value) => IsFlag
         ? (value != 0 ? "true" : "false")
-        : value.ToString("R", CultureInfo.InvariantCulture);
+        : double.IsNaN(value) ? "machine epsilon" : value.ToString("R", CultureInfo.InvariantCulture);
 }

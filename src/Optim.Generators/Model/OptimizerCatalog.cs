@@ -22,6 +22,7 @@ internal static class OptimizerCatalog
         Asgd.Definition,
         Lion.Definition,
         Lamb.Definition,
+        Adafactor.Definition,
         Muon.Definition);
 
     public static OptimizerDefinition? Find(int id) => All.FirstOrDefault(d => d.Id == id);

@@ -10,7 +10,17 @@ internal sealed class HyperValues
 {
     private readonly Dictionary<string, double> _values;
 
-    public HyperValues(IEnumerable<OptimizerSpec.Value> values) => _values = values.ToDictionary(v => v.Name, v => v.Number);
+    public HyperValues(IEnumerable<OptimizerSpec.Value> values, ElementType element = ElementType.Float)
+    {
+        _values = values.ToDictionary(v => v.Name, v => v.Number);
+        Element = element;
+    }
+
+    /// <summary>The model's element type (for defaults that depend on it, like a machine epsilon).</summary>
+    public ElementType Element { get; }
+
+    /// <summary>The machine epsilon of the element type: 2⁻²³ for float, 2⁻⁵² for double.</summary>
+    public double MachineEpsilon => Element == ElementType.Float ? 1.1920928955078125e-07 : 2.220446049250313e-16;
 
     public double this[string name] => _values[name];
 
@@ -62,9 +72,9 @@ internal sealed class OptimizerDefinition
 
     public IEnumerable<ComboError> CheckCombination(HyperValues values) => _check(values);
 
-    public UpdateRule Build(OptimizerSpec spec)
+    public UpdateRule Build(OptimizerSpec spec, ElementType element = ElementType.Float)
     {
-        var values = new HyperValues(spec.Values);
+        var values = new HyperValues(spec.Values, element);
         return _build(values) with { Settings = Describe(values) };
     }
 

@@ -114,8 +114,25 @@ internal sealed record Reduction(string Name, string Symbol, Expr Value)
     public Expr Ref => Expr.Scalar(Name, Symbol);
 }
 
+/// <summary>Which tensors a phase of a per-tensor rule applies to.</summary>
+internal enum TensorKind
+{
+    /// <summary>Every tensor.</summary>
+    All,
+
+    /// <summary>Tensors of two or more dimensions, seen as rows (the first dimension) × columns (the rest).</summary>
+    Matrices,
+
+    /// <summary>Tensors of one dimension, and scalars.</summary>
+    Vectors,
+}
+
 /// <summary>A step of a per-tensor rule.</summary>
-internal abstract record Phase;
+internal abstract record Phase
+{
+    /// <summary>The tensors it applies to.</summary>
+    public TensorKind Where { get; init; } = TensorKind.All;
+}
 
 /// <summary>One loop over the elements of a tensor: the statements, then the sums it accumulates.</summary>
 internal sealed record ElementPass(EquatableArray<Statement> Body, EquatableArray<Reduction> Reductions) : Phase;
@@ -127,15 +144,18 @@ internal sealed record ElementPass(EquatableArray<Statement> Body, EquatableArra
 internal sealed record TensorScalars(EquatableArray<StepScalar> Scalars) : Phase;
 
 /// <summary>
-/// A matrix routine of Optim.Abstractions run on one tensor (as a rows × cols matrix, row-major), in place on
-/// <paramref name="Target"/>: <c>MatrixKernels.{Routine}(span, rows, cols, workspace, arguments…)</c>. The model allocates the
-/// routine's workspace once, from <c>MatrixKernels.{Routine}WorkspaceLength</c> over its tensors' shapes.
+/// A matrix routine of Optim.Abstractions run on one tensor seen as a rows × cols matrix (row-major):
+/// <c>[double Result =] MatrixKernels.{Routine}(spans of Buffers…, rows, cols, [workspace,] arguments…)</c>, each span being
+/// the tensor's part of that section. With <paramref name="Workspace"/>, the model allocates the routine's working space
+/// once, from <c>MatrixKernels.{Routine}WorkspaceLength</c> over its tensors' shapes.
 /// </summary>
 /// <param name="Routine">The method of <c>Optim.MatrixKernels</c>.</param>
 /// <param name="Math">What the routine computes, for the doc comment.</param>
-/// <param name="Target">The buffer it transforms.</param>
-/// <param name="Arguments">Named double arguments after the workspace, in order.</param>
-internal sealed record TensorCall(string Routine, string Math, Buffer Target, EquatableArray<CallArgument> Arguments) : Phase;
+/// <param name="Buffers">The sections it reads or writes, in the routine's order.</param>
+/// <param name="Arguments">Named double arguments after the shape (and workspace), in order.</param>
+/// <param name="Workspace">Whether the routine takes a workspace.</param>
+/// <param name="Result">When not empty, the per-tensor double the routine returns.</param>
+internal sealed record TensorCall(string Routine, string Math, EquatableArray<Buffer> Buffers, EquatableArray<CallArgument> Arguments, bool Workspace = false, string Result = "") : Phase;
 
 /// <summary>A named argument of a <see cref="TensorCall"/>.</summary>
 internal sealed record CallArgument(string Name, Expr Value);

@@ -36,6 +36,7 @@ public sealed class SnapshotTests
         { "MlpAsgd", "Asgd, T0 = 100", Mlp },
         { "MlpLion", "Lion, Lr = 3e-4, WeightDecay = 0.1", Mlp },
         { "MlpLamb", "Lamb, WeightDecay = 0.01", Mlp },
+        { "MlpAdafactor", "Adafactor, WeightDecay = 0.01", Mlp },
         { "HiddenMuon", "Muon, Lr = 0.02", "[Parameter(64, 32)] public partial Span<float> W1 { get; }\n[Parameter(16, 64)] public partial Span<float> W2 { get; }" },
         { "HiddenMuonMatchRms", "Muon, Lr = 0.01, Nesterov = false, WeightDecay = 0, NsSteps = 3, MatchRmsAdamW = true", "[Parameter(8, 4)] public partial Span<double> W { get; }" },
     };

@@ -92,7 +92,7 @@ namespace Demo
 
         /// <summary>The update rule <see cref="Step"/> implements, as in its documentation: Muon (torch.optim.Muon).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public const string UpdateRule = "t ← t + 1\n(1 − γλ) = 1 − γ·λ\nfor every tensor (n elements):\n    for every element:\n        b ← b + (1 − μ)·(g − b)\n        O ← b − (b − g)·(1 − μ)\n    O ← NewtonSchulz5(O): X = O / max(‖O‖, ε), then X ← aX + (bA + cA²)X with A = XXᵀ, (a, b, c) = (3.4445, -4.775, 2.0315)\n    γ̃ = γ·√max(1, R / C)\n    for every element:\n        θ ← θ·(1 − γλ)\n        θ ← θ − γ̃·O";
+        public const string UpdateRule = "t ← t + 1\n(1 − γλ) = 1 − γ·λ\nfor every tensor (n elements):\n    for every element:\n        b ← b + (1 − μ)·(g − b)\n        O ← b − (b − g)·(1 − μ)\n    NewtonSchulz5(O): X = O / max(‖O‖, ε), then X ← aX + (bA + cA²)X with A = XXᵀ, (a, b, c) = (3.4445, -4.775, 2.0315)\n    γ̃ = γ·√max(1, R / C)\n    for every element:\n        θ ← θ·(1 − γλ)\n        θ ← θ − γ̃·O";
 
         /// <summary>
         /// One Muon step over every parameter, using the gradients as they stand:
@@ -103,7 +103,7 @@ namespace Demo
         ///     for every element:
         ///         b ← b + (1 − μ)·(g − b)
         ///         O ← b − (b − g)·(1 − μ)
-        ///     O ← NewtonSchulz5(O): X = O / max(‖O‖, ε), then X ← aX + (bA + cA²)X with A = XXᵀ, (a, b, c) = (3.4445, -4.775, 2.0315)
+        ///     NewtonSchulz5(O): X = O / max(‖O‖, ε), then X ← aX + (bA + cA²)X with A = XXᵀ, (a, b, c) = (3.4445, -4.775, 2.0315)
         ///     γ̃ = γ·√max(1, R / C)
         ///     for every element:
         ///         θ ← θ·(1 − γλ)
@@ -135,7 +135,7 @@ namespace Demo
 
             global::Optim.Generated.Kernel.Pass0(ref tensor, start: 0, end: (nuint)length, stride: OptimStride, count: (nuint)length);
 
-            // O ← NewtonSchulz5(O): X = O / max(‖O‖, ε), then X ← aX + (bA + cA²)X with A = XXᵀ, (a, b, c) = (3.4445, -4.775, 2.0315)
+            // NewtonSchulz5(O): X = O / max(‖O‖, ε), then X ← aX + (bA + cA²)X with A = XXᵀ, (a, b, c) = (3.4445, -4.775, 2.0315)
             global::Optim.MatrixKernels.NewtonSchulz(_optimArena.Slice(3 * OptimStride + offset, length), rows, cols, _optimWorkspace, steps: 5.0, eps: 1E-07, a: 3.4445, b: -4.775, c: 2.0315);
 
             float adjustedLr = (float)(lr * global::System.Math.Sqrt(global::System.Math.Max(1.0, rowCount / colCount)));

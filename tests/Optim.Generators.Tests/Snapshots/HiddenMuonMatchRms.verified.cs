@@ -83,7 +83,7 @@ namespace Demo
 
         /// <summary>The update rule <see cref="Step"/> implements, as in its documentation: Muon (torch.optim.Muon).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public const string UpdateRule = "t ← t + 1\nfor every tensor (n elements):\n    for every element:\n        b ← b + (1 − μ)·(g − b)\n        O ← b\n    O ← NewtonSchulz3(O): X = O / max(‖O‖, ε), then X ← aX + (bA + cA²)X with A = XXᵀ, (a, b, c) = (3.4445, -4.775, 2.0315)\n    γ̃ = 0.2·√max(R, C)·γ\n    for every element:\n        θ ← θ − γ̃·O";
+        public const string UpdateRule = "t ← t + 1\nfor every tensor (n elements):\n    for every element:\n        b ← b + (1 − μ)·(g − b)\n        O ← b\n    NewtonSchulz3(O): X = O / max(‖O‖, ε), then X ← aX + (bA + cA²)X with A = XXᵀ, (a, b, c) = (3.4445, -4.775, 2.0315)\n    γ̃ = 0.2·√max(R, C)·γ\n    for every element:\n        θ ← θ − γ̃·O";
 
         /// <summary>
         /// One Muon step over every parameter, using the gradients as they stand:
@@ -93,7 +93,7 @@ namespace Demo
         ///     for every element:
         ///         b ← b + (1 − μ)·(g − b)
         ///         O ← b
-        ///     O ← NewtonSchulz3(O): X = O / max(‖O‖, ε), then X ← aX + (bA + cA²)X with A = XXᵀ, (a, b, c) = (3.4445, -4.775, 2.0315)
+        ///     NewtonSchulz3(O): X = O / max(‖O‖, ε), then X ← aX + (bA + cA²)X with A = XXᵀ, (a, b, c) = (3.4445, -4.775, 2.0315)
         ///     γ̃ = 0.2·√max(R, C)·γ
         ///     for every element:
         ///         θ ← θ − γ̃·O
@@ -122,7 +122,7 @@ namespace Demo
 
             global::Optim.Generated.Kernel.Pass0(ref tensor, start: 0, end: (nuint)length, stride: OptimStride, count: (nuint)length);
 
-            // O ← NewtonSchulz3(O): X = O / max(‖O‖, ε), then X ← aX + (bA + cA²)X with A = XXᵀ, (a, b, c) = (3.4445, -4.775, 2.0315)
+            // NewtonSchulz3(O): X = O / max(‖O‖, ε), then X ← aX + (bA + cA²)X with A = XXᵀ, (a, b, c) = (3.4445, -4.775, 2.0315)
             global::Optim.MatrixKernels.NewtonSchulz(_optimArena.Slice(3 * OptimStride + offset, length), rows, cols, _optimWorkspace, steps: 3.0, eps: 1E-07, a: 3.4445, b: -4.775, c: 2.0315);
 
             double adjustedLr = (double)(0.2 * global::System.Math.Sqrt(global::System.Math.Max(rowCount, colCount)) * lr);

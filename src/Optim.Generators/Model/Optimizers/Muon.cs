@@ -43,13 +43,14 @@ internal static class Muon
         var orthogonalize = new TensorCall(
             "NewtonSchulz",
             $"NewtonSchulz{h["NsSteps"]}(O): X = O / max(‖O‖, ε), then X ← aX + (bA + cA²)X with A = XXᵀ, (a, b, c) = ({A}, {B}, {C})",
-            update,
+            EquatableArray.Of(update),
             EquatableArray.Of(
                 new CallArgument("steps", Constant("nsSteps", "k", h["NsSteps"])),
                 new CallArgument("eps", Constant("eps", "ε", h["Eps"])),
                 new CallArgument("a", Constant("a", "a", A)),
                 new CallArgument("b", Constant("b", "b", B)),
-                new CallArgument("c", Constant("c", "c", C))));
+                new CallArgument("c", Constant("c", "c", C))),
+            Workspace: true);
 
         // adjust_lr_fn: "original" γ·√max(1, R/C), or "match_rms_adamw" 0.2·√max(R, C)·γ.
         Expr adjusted = h.Flag("MatchRmsAdamW")
