@@ -7,12 +7,16 @@ namespace Optim;
 /// optimizer state and allocation-free <c>Step()</c> / <c>ZeroGrad()</c>.
 /// </summary>
 /// <remarks>
+/// On a <c>[Parameter]</c> property, the attribute puts that parameter in its own group: another optimizer (with that
+/// optimizer's defaults), or the class's optimizer with other hyperparameters (unnamed ones inherit the class's values).
+/// Each group keeps its own fused loop; the model still steps with one <c>Step()</c>, and a group with its own Lr follows
+/// <c>LearningRate</c> in proportion.
 /// Hyperparameters have PyTorch's meaning and PyTorch's names in PascalCase. A hyperparameter left unnamed
 /// takes PyTorch's default for the chosen optimizer. Naming one the optimizer does not use is a warning (OPT0008).
 /// Every value is a compile-time constant, except the learning rate, which the generated
 /// <c>LearningRate</c> property lets you change while training.
 /// </remarks>
-[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+[AttributeUsage(AttributeTargets.Class | AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
 public sealed class OptimizeAttribute : Attribute
 {
     /// <summary>Selects the optimization algorithm.</summary>

@@ -7,6 +7,7 @@ using Microsoft.CodeAnalysis.Text;
 using Optim.Generators.Common;
 using Optim.Generators.Diagnostics;
 using Optim.Generators.Emit;
+using Optim.Generators.Lowering;
 using Optim.Generators.Model;
 using Optim.Generators.Parsing;
 
@@ -66,8 +67,8 @@ public sealed class OptimizerGenerator : IIncrementalGenerator
 
             try
             {
-                UpdateRule rule = OptimizerCatalog.Find(model.Optimizer.Id)!.Build(model.Optimizer, model.Element);
-                output.AddSource(model.HintName, SourceText.From(ModelEmitter.Emit(model, rule), System.Text.Encoding.UTF8));
+                var rules = model.Groups.Select(g => OptimizerCatalog.Find(g.Id)!.Build(g, model.Element)).ToList();
+                output.AddSource(model.HintName, SourceText.From(ModelEmitter.Emit(ModelLayout.Create(model, rules)), System.Text.Encoding.UTF8));
             }
             catch (Exception exception)
             {

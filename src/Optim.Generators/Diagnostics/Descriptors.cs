@@ -89,7 +89,7 @@ internal static class Descriptors
     public static readonly DiagnosticDescriptor MatrixRequired = Error(
         "OPT0030",
         "The optimizer needs matrix parameters",
-        "{0} updates whole matrices, but parameter '{1}' has shape [{2}]; declare it with two dimensions, or move it to a model optimized element-wise (e.g. AdamW)");
+        "{0} updates whole matrices, but parameter '{1}' has shape [{2}]; give it its own optimizer with [Optimize(AdamW)] on the property (a parameter group), or declare it with two dimensions");
 
     public static readonly DiagnosticDescriptor ScheduleArgumentInvalid = Error(
         "OPT0016",

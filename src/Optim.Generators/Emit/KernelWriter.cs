@@ -21,7 +21,7 @@ internal static class KernelWriter
     /// <param name="w">The writer, inside the kernel class.</param>
     /// <param name="model">The model (element type).</param>
     /// <param name="method">The method's name.</param>
-    /// <param name="buffers">The arena's sections in order (θ, g, state), each <c>stride</c> elements after the previous.</param>
+    /// <param name="buffers">The group's buffers (θ, g, state); the method takes a reference to the first element of each it uses.</param>
     /// <param name="body">The element-wise statements.</param>
     /// <param name="reductions">Sums to accumulate into <c>sums</c> (lanes per line per reduction, in order).</param>
     /// <param name="scalars">Per-step or per-tensor scalars the statements read, as (C# type, name).</param>
@@ -46,13 +46,12 @@ internal static class KernelWriter
         }
 
         var written = new HashSet<string>(body.Select(s => s.Target));
-        var read = new HashSet<string>(body.Select(s => s.Value).Concat(reductions.Select(r => r.Value))
-            .SelectMany(e => e.Nodes()).Where(n => n.Kind == ExprKind.Variable).Select(n => n.Name));
-        var used = buffers.Select((b, index) => (Buffer: b, Index: index)).Where(b => read.Contains(b.Buffer.Name) || written.Contains(b.Buffer.Name)).ToList();
+        var used = UsedBuffers(buffers, body, reductions).Select(b => (Buffer: b, Index: 0)).ToList();
         var vectorScalars = scalars.Where(s => s.Type != "bool").Select(s => s.Name);
 
+        string references = string.Join(", ", used.Select(b => $"ref {t} {b.Buffer.Name}Base"));
         string parameters = string.Concat(scalars.Select(s => $", {s.Type} {s.Name}")) + (reductions.Count > 0 ? $", ref {t} {Sums}" : "");
-        w.Open($"internal static void {method}(ref {t} origin, nuint start, nuint end, nuint stride, nuint count{parameters})");
+        w.Open($"internal static void {method}({references}, nuint start, nuint end, nuint count{parameters})");
         foreach (KeyValuePair<string, double> constant in constants)
         {
             w.Line($"const {t} {constant.Key} = {Literals.Element(constant.Value, model.Element)};");
@@ -61,13 +60,6 @@ internal static class KernelWriter
         if (constants.Count > 0)
         {
             w.Line();
-        }
-
-        foreach (var (buffer, index) in used)
-        {
-            w.Line(index == 0
-                ? $"ref {t} {buffer.Name}Base = ref origin;"
-                : $"ref {t} {buffer.Name}Base = ref Unsafe.Add(ref origin, {index} * stride);");
         }
 
         w.Line("nuint i = start;");
@@ -133,6 +125,14 @@ internal static class KernelWriter
 
         w.Close();
         w.Close();
+    }
+
+    /// <summary>The buffers a pass reads or writes, in the group's order: the references its method takes.</summary>
+    public static List<Buffer> UsedBuffers(IReadOnlyList<Buffer> buffers, IReadOnlyList<Statement> body, IReadOnlyList<Reduction> reductions)
+    {
+        var names = new HashSet<string>(body.Select(s => s.Target).Concat(body.Select(s => s.Value).Concat(reductions.Select(r => r.Value))
+            .SelectMany(e => e.Nodes()).Where(n => n.Kind == ExprKind.Variable).Select(n => n.Name)));
+        return buffers.Where(b => names.Contains(b.Name)).ToList();
     }
 
     /// <summary>Adds this vector's values to lanes i mod lanes … of each reduction's sums (masked: lanes outside count add 0).</summary>

@@ -36,6 +36,4 @@ internal static class Literals
 
     public static string Keyword(this ElementType element) => element == ElementType.Float ? "float" : "double";
 
-    /// <summary>Elements per 64-byte cache line (the width of the widest vector).</summary>
-    public static int PerLine(this ElementType element) => element == ElementType.Float ? 16 : 8;
 }

@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+using System.Linq;
 using Optim.Generators.Common;
 using Optim.Generators.Model.Schedules;
 
@@ -8,6 +10,13 @@ internal enum ElementType
 {
     Float,
     Double,
+}
+
+/// <summary>Facts about an element type that layout and emission share.</summary>
+internal static class ElementTypeFacts
+{
+    /// <summary>Elements per 64-byte cache line (the width of the widest vector).</summary>
+    public static int PerLine(this ElementType element) => element == ElementType.Float ? 16 : 8;
 }
 
 /// <summary>The chosen optimizer and the value of every hyperparameter it has (defaults filled in).</summary>
@@ -27,9 +36,10 @@ internal sealed record TypeHeader(string Keyword, string Name);
 /// <param name="Modifiers">The declaration's modifiers, verbatim (the implementation must repeat them).</param>
 /// <param name="Accessibility">Its accessibility keywords, given to the gradient view too.</param>
 /// <param name="Shape">Dimensions, outermost first (empty for a scalar).</param>
-/// <param name="Offset">Offset of its first element in the parameter section.</param>
+/// <param name="Offset">Offset of its first element in the parameter section (parameters sit group by group).</param>
 /// <param name="Length">Number of elements.</param>
-internal sealed record ParameterSpec(string Name, string Modifiers, string Accessibility, EquatableArray<int> Shape, int Offset, int Length);
+/// <param name="Group">Its parameter group: 0 for the class's [Optimize], else the index into <see cref="ModelSpec.PropertyGroups"/> plus 1.</param>
+internal sealed record ParameterSpec(string Name, string Modifiers, string Accessibility, EquatableArray<int> Shape, int Offset, int Length, int Group = 0);
 
 /// <summary>Everything the emitter needs for one model, made only of strings, numbers and equatable arrays.</summary>
 /// <param name="Namespace">Containing namespace, empty for the global namespace.</param>
@@ -41,6 +51,7 @@ internal sealed record ParameterSpec(string Name, string Modifiers, string Acces
 /// <param name="Optimizer">Chosen optimizer and hyperparameters.</param>
 /// <param name="Threads">The attribute's Threads: 0 automatic, 1 single-threaded, n up to n threads.</param>
 /// <param name="Schedule">The compile-time learning-rate schedule, if the model declares one.</param>
+/// <param name="PropertyGroups">Optimizers chosen by [Optimize] on parameter properties, one per distinct choice.</param>
 internal sealed record ModelSpec(
     string Namespace,
     EquatableArray<TypeHeader> ContainingTypes,
@@ -50,8 +61,12 @@ internal sealed record ModelSpec(
     EquatableArray<ParameterSpec> Parameters,
     OptimizerSpec Optimizer,
     int Threads,
-    ScheduleSpec? Schedule)
+    ScheduleSpec? Schedule,
+    EquatableArray<OptimizerSpec> PropertyGroups = default)
 {
+    /// <summary>Every group's optimizer: the class's first, then <see cref="PropertyGroups"/>.</summary>
+    public IReadOnlyList<OptimizerSpec> Groups => new[] { Optimizer }.Concat(PropertyGroups).ToList();
+
     /// <summary>Same as Optim.OptimizeAttribute.AutomaticParallelThreshold (a test keeps them equal).</summary>
     public const int AutomaticParallelThreshold = 1 << 19;
 
@@ -59,5 +74,5 @@ internal sealed record ModelSpec(
     public bool IsParallel => Threads >= 2 || (Threads == 0 && ParameterCount >= AutomaticParallelThreshold);
 
     /// <summary>Total number of trainable values.</summary>
-    public int ParameterCount => Parameters.Count == 0 ? 0 : Parameters[Parameters.Count - 1].Offset + Parameters[Parameters.Count - 1].Length;
+    public int ParameterCount => Parameters.Sum(p => p.Length);
 }

@@ -88,7 +88,11 @@ internal static class ModelParser
         // An invalid schedule is reported and left out, so the rest of the model still generates.
         Model.Schedules.ScheduleSpec? schedule = ScheduleParser.Read(type, diagnostics, cancellationToken);
         UpdateRule rule = definition.Build(optimizer);
+
         int sections = 2 + rule.State.Count;
+        var groups = new List<OptimizerSpec>();
+        var groupRules = new List<UpdateRule>();
+        INamedTypeSymbol? optimizeAttribute = context.SemanticModel.Compilation.GetTypeByMetadataName("Optim.OptimizeAttribute");
 
         // Parameters.
         INamedTypeSymbol? parameterAttribute = context.SemanticModel.Compilation.GetTypeByMetadataName(ParameterAttribute);
@@ -148,12 +152,40 @@ internal static class ModelParser
                 continue;
             }
 
-            if (definition.RequiresMatrices && shape.Value.Length != 2)
+            // A parameter group: [Optimize] on the property overrides the class's choice for this parameter.
+            int group = 0;
+            OptimizerDefinition groupDefinition = definition;
+            AttributeData? own = member.GetAttributes().FirstOrDefault(a => optimizeAttribute is not null && SymbolEqualityComparer.Default.Equals(a.AttributeClass, optimizeAttribute));
+            if (own is not null)
+            {
+                var (spec, ownDefinition) = ReadGroup(own, definition, optimizer, diagnostics, cancellationToken);
+                if (spec is null || ownDefinition is null)
+                {
+                    canEmit = false;
+                    continue;
+                }
+
+                groupDefinition = ownDefinition;
+                if (spec != optimizer)
+                {
+                    int index = groups.IndexOf(spec);
+                    if (index < 0)
+                    {
+                        groups.Add(spec);
+                        groupRules.Add(ownDefinition.Build(spec));
+                        index = groups.Count - 1;
+                    }
+
+                    group = index + 1;
+                }
+            }
+
+            if (groupDefinition.RequiresMatrices && shape.Value.Length != 2)
             {
                 diagnostics.Add(DiagnosticInfo.Create(
                     Descriptors.MatrixRequired,
                     LocationInfo.From(parameter.ApplicationSyntaxReference?.GetSyntax(cancellationToken)) ?? LocationInfo.From(declaration.Identifier),
-                    definition.Name,
+                    groupDefinition.Name,
                     property.Name,
                     string.Join(", ", shape.Value)));
                 canEmit = false;
@@ -166,9 +198,24 @@ internal static class ModelParser
                 string.Join(" ", declaration.Modifiers.Select(m => m.Text)),
                 string.Join(" ", declaration.Modifiers.Where(m => SyntaxFacts.IsAccessibilityModifier(m.Kind())).Select(m => m.Text)),
                 new EquatableArray<int>(shape.Value),
-                (int)Math.Min(offset, int.MaxValue),
-                (int)length));
+                0,
+                (int)length,
+                group));
             offset += length;
+        }
+
+        // Offsets: group by group, declaration order within a group, so each group is one contiguous range.
+        int next = 0;
+        foreach (int g in parameters.Select(p => p.Group).Distinct().OrderBy(g => g).ToList())
+        {
+            for (int i = 0; i < parameters.Count; i++)
+            {
+                if (parameters[i].Group == g)
+                {
+                    parameters[i] = parameters[i] with { Offset = next };
+                    next += parameters[i].Length;
+                }
+            }
         }
 
         if (!anyParameter)
@@ -182,7 +229,15 @@ internal static class ModelParser
             canEmit = false;
         }
 
-        canEmit &= CheckNameConflicts(type, parameters, ViewNames(rule, parameters), syntax, diagnostics, cancellationToken);
+        // With parameter groups, each group's state sections add to the arena: check the whole.
+        long arena = 2 * RoundUp(offset) + new[] { rule }.Concat(groupRules).Select((r, g) => (long)r.State.Count * RoundUp(parameters.Where(p => p.Group == g).Sum(p => (long)p.Length))).Sum();
+        if (groups.Count > 0 && arena > MaxArrayLength - 16)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.TooLarge, LocationInfo.From(syntax.Identifier), $"Model '{type.Name}'", offset.ToString(System.Globalization.CultureInfo.InvariantCulture), maxPerBuffer.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            canEmit = false;
+        }
+
+        canEmit &= CheckNameConflicts(type, parameters, ViewNames(new[] { rule }.Concat(groupRules).ToList(), parameters, groups.Count > 0), syntax, diagnostics, cancellationToken);
         if (!canEmit || element is null)
         {
             return Result(null);
@@ -197,7 +252,8 @@ internal static class ModelParser
             parameters.ToEquatableArray(),
             optimizer,
             threads,
-            schedule));
+            schedule,
+            groups.ToEquatableArray()));
     }
 
     /// <summary>The class and every type containing it must be partial; the class must not be static.</summary>
@@ -235,9 +291,10 @@ internal static class ModelParser
         AttributeData attribute,
         AttributeSyntax? attributeSyntax,
         LocationInfo? attributeLocation,
-        List<DiagnosticInfo> diagnostics)
+        List<DiagnosticInfo> diagnostics,
+        IReadOnlyDictionary<string, double>? baseline = null)
     {
-        var values = definition.Hyperparameters.ToDictionary(h => h.Name, h => h.Default);
+        var values = definition.Hyperparameters.ToDictionary(h => h.Name, h => baseline is not null && baseline.TryGetValue(h.Name, out double inherited) ? inherited : h.Default);
         LocationInfo? ArgumentLocation(string name) => LocationInfo.OfNamedArgument(attributeSyntax, name, attributeLocation);
 
         foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments.Where(n => n.Key != ThreadsArgument))
@@ -398,9 +455,53 @@ internal static class ModelParser
         return ok ? dimensions.ToImmutable() : null;
     }
 
-    /// <summary>The views the optimizer's exposed state adds (ASGD's averages): one per parameter and one for the model.</summary>
-    private static IEnumerable<string> ViewNames(UpdateRule rule, List<ParameterSpec> parameters) =>
-        rule.State.Where(b => b.View.Length > 0).SelectMany(b => parameters.Select(p => p.Name + b.View).Append(b.View + "Parameters"));
+    /// <summary>
+    /// The views exposed state adds (ASGD's averages): one per parameter of the group, and one for the whole model when
+    /// the model has a single group.
+    /// </summary>
+    private static IEnumerable<string> ViewNames(List<UpdateRule> rules, List<ParameterSpec> parameters, bool grouped) =>
+        rules.SelectMany((rule, g) => rule.State.Where(b => b.View.Length > 0).SelectMany(b =>
+        {
+            var names = parameters.Where(p => p.Group == g).Select(p => p.Name + b.View);
+            return grouped ? names : names.Append(b.View + "Parameters");
+        }));
+
+    /// <summary>
+    /// A parameter's own [Optimize]: another optimizer with its defaults, or the class's optimizer with the class's values,
+    /// each overridden by the arguments given. Threads applies to the whole model and is reported if given here.
+    /// </summary>
+    private static (OptimizerSpec? Spec, OptimizerDefinition? Definition) ReadGroup(
+        AttributeData attribute,
+        OptimizerDefinition classDefinition,
+        OptimizerSpec classSpec,
+        List<DiagnosticInfo> diagnostics,
+        CancellationToken cancellationToken)
+    {
+        var syntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
+        LocationInfo? location = LocationInfo.From(syntax);
+        if (attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Value is not int id)
+        {
+            return (null, null);
+        }
+
+        OptimizerDefinition? definition = OptimizerCatalog.Find(id);
+        if (definition is null)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.UnknownOptimizer, LocationInfo.From(syntax?.ArgumentList?.Arguments.FirstOrDefault()) ?? location, $"Optimizer value {id}"));
+            return (null, null);
+        }
+
+        if (attribute.NamedArguments.Any(n => n.Key == ThreadsArgument))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.HyperparameterIgnored, LocationInfo.OfNamedArgument(syntax, ThreadsArgument, location), ThreadsArgument, "a parameter's [Optimize]", "Threads applies to the whole model: set it on the class"));
+        }
+
+        IReadOnlyDictionary<string, double>? baseline = definition.Id == classDefinition.Id ? classSpec.Values.ToDictionary(v => v.Name, v => v.Number) : null;
+        return (ReadHyperparameters(definition, attribute, syntax, location, diagnostics, baseline), definition);
+    }
+
+    /// <summary><paramref name="count"/> rounded up to whole 64-byte lines of floats (a bound for doubles too).</summary>
+    private static long RoundUp(long count) => (count + 15) / 16 * 16;
 
     private static bool CheckNameConflicts(INamedTypeSymbol type, List<ParameterSpec> parameters, IEnumerable<string> views, TypeDeclarationSyntax syntax, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
     {

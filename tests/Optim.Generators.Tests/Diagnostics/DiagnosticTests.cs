@@ -70,6 +70,11 @@ public sealed class DiagnosticTests
         // OPT0030: Muon orthogonalizes matrices; a vector or a 3-D parameter is pointed at by its [Parameter].
         { "OPT0030", "[Optimize(Muon)] public partial class M { [Parameter(3, 2)] public partial Span<float> A { get; } [[|Parameter(3)|]] public partial Span<float> B { get; } }" },
         { "OPT0030", "[Optimize(Muon)] public partial class M { [[|Parameter(2, 3, 4)|]] public partial Span<float> W { get; } }" },
+        // Parameter groups: [Optimize] on a property is checked like the class's, at its own arguments.
+        { "OPT0007", "[Optimize(Adam)] public partial class M { [Parameter(3), Optimize(Sgd, [|Lr = -1|])] public partial Span<float> W { get; } }" },
+        { "OPT0008", "[Optimize(Adam)] public partial class M { [Parameter(3), Optimize(Adam, [|Threads = 2|])] public partial Span<float> W { get; } }" },
+        { "OPT0013", "[Optimize(Adam)] public partial class M { [Parameter(3), Optimize([|(Optimizer)99|])] public partial Span<float> W { get; } }" },
+        { "OPT0030", "[Optimize(Adam)] public partial class M { [[|Parameter(3)|], Optimize(Muon)] public partial Span<float> W { get; } }" },
         // OPT0013: an enum value that names no optimizer.
         { "OPT0013", $"[Optimize([|(Optimizer)42|])] public partial class M {{ {W} }}" },
         // OPT0016: invalid or missing schedule arguments; OPT0017 (warning): arguments the schedule ignores.

@@ -37,6 +37,8 @@ public sealed class SnapshotTests
         { "MlpLion", "Lion, Lr = 3e-4, WeightDecay = 0.1", Mlp },
         { "MlpLamb", "Lamb, WeightDecay = 0.01", Mlp },
         { "MlpAdafactor", "Adafactor, WeightDecay = 0.01", Mlp },
+        { "GroupedMuonAdamW", "Muon, Lr = 0.02", "[Parameter(5, 10)] public partial Span<float> W1 { get; }\n[Parameter(5), Optimize(AdamW, Lr = 1e-3, WeightDecay = 0)] public partial Span<float> B1 { get; }\n[Parameter(1, 5)] public partial Span<float> W2 { get; }\n[Parameter(1), Optimize(AdamW, Lr = 1e-3, WeightDecay = 0)] public partial Span<float> B2 { get; }" },
+        { "GroupedAdamNoDecayOnBiases", "AdamW, WeightDecay = 0.1", "[Parameter(5, 10)] public partial Span<float> W1 { get; }\n[Parameter(5), Optimize(AdamW, WeightDecay = 0)] public partial Span<float> B1 { get; }" },
         { "HiddenMuon", "Muon, Lr = 0.02", "[Parameter(64, 32)] public partial Span<float> W1 { get; }\n[Parameter(16, 64)] public partial Span<float> W2 { get; }" },
         { "HiddenMuonMatchRms", "Muon, Lr = 0.01, Nesterov = false, WeightDecay = 0, NsSteps = 3, MatchRmsAdamW = true", "[Parameter(8, 4)] public partial Span<double> W { get; }" },
     };

@@ -11,20 +11,20 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public const int ParameterCount = 16;
 
-        /// <summary>Elements per arena section: <see cref="ParameterCount"/> rounded up to whole 64-byte lines.</summary>
+        /// <summary>Elements per parameter and gradient section: <see cref="ParameterCount"/> rounded up to whole 64-byte lines.</summary>
         private const int OptimStride = 16;
 
-        // Arena layout (double, 64-byte aligned), one section of OptimStride elements per buffer:
-        //   [0] parameters θ
-        //   [1] gradients g = ∇θ f(θ)
-        //   [2] exp_avg m (first moment)
-        //   [3] exp_avg_sq v (second moment)
+        // Arena layout (double, 64-byte aligned):
+        //   [0, OptimStride) parameters θ
+        //   [OptimStride, 2·OptimStride) gradients g = ∇θ f(θ)
+        //   [32, 48) exp_avg m (first moment)
+        //   [48, 64) exp_avg_sq v (second moment)
         // Parameters sit in declaration order inside each section:
         //   Weights [0, 12)
         //   Bias [12, 16)
-        // Elements past ParameterCount are padding: zero, and they stay zero, so loops need no tail.
+        // Elements past the values of a section are padding: zero, and no loop ever writes them.
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private readonly global::Optim.Arena<double> _optimArena = new(4 * OptimStride);
+        private readonly global::Optim.Arena<double> _optimArena = new(64);
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private long _optimStep;
@@ -99,7 +99,7 @@ namespace Demo
         public const string UpdateRule = "t ← t + 1\nβ₁ᵗ ← β₁ᵗ·β₁   (starts at 1.0)\nβ₂ᵗ ← β₂ᵗ·β₂   (starts at 1.0)\nα = γ·√(1 − β₂ᵗ) / (1 − β₁ᵗ)\nε̂ = ε·√(1 − β₂ᵗ)\nfor every element:\n    m ← β₁·m + (1 − β₁)·g\n    v ← β₂·v + (1 − β₂)·(g·g)\n    d ← √v + ε̂\n    θ ← θ − α·(m / d)";
 
         /// <summary>
-        /// One Adam step over every parameter, using the gradients as they stand:
+        /// One Adam (torch.optim.Adam) step over every parameter, using the gradients as they stand:
         /// <code>
         /// t ← t + 1
         /// β₁ᵗ ← β₁ᵗ·β₁   (starts at 1.0)
@@ -128,7 +128,8 @@ namespace Demo
             double stepSize = (double)(lr * biasCorrection2Sqrt / biasCorrection1);
             double epsHat = (double)(1E-06 * biasCorrection2Sqrt);
 
-            global::Optim.Generated.Kernel.Update(ref _optimArena.Origin, start: 0, end: OptimStride, stride: OptimStride, count: ParameterCount, stepSize, epsHat);
+            ref double origin = ref _optimArena.Origin;
+            global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 48), start: 0, end: 16, count: 16, stepSize, epsHat);
         }
     }
 }
@@ -139,29 +140,24 @@ namespace Optim.Generated
     using System.Runtime.CompilerServices;
     using System.Runtime.Intrinsics;
 
-    /// <summary>The element-wise Adam update of <see cref="global::Demo.DoubleAdam"/>.</summary>
+    /// <summary>The element-wise loops of <see cref="global::Demo.DoubleAdam"/>'s Adam update.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
     file static class Kernel
     {
         /// <summary>
-        /// Updates elements [start, min(end, count)) of every section of the arena at <paramref name="origin"/> (sections
-        /// are <paramref name="stride"/> elements apart): the widest hardware vector first, else single elements. Every
-        /// path performs the same operations in the same order, so results are bit-identical whichever path runs.
-        /// The JIT removes the branches for vector widths the CPU lacks. Elements from <paramref name="count"/> on are
-        /// padding: a last, partial vector is computed whole (sections are padded to whole 64-byte lines) but stored only
-        /// where it covers the model, so padding stays zero whatever the rule computes there.
+        /// Updates elements [start, min(end, count)) of the buffers, each given by a reference to its first element: the
+        /// widest hardware vector first, else single elements. Every path performs the same operations in the same order, so
+        /// results are bit-identical whichever path runs; the JIT removes the branches for vector widths the CPU lacks. A last,
+        /// partial vector is computed whole (sections are padded to whole 64-byte lines) but stored only where it covers the
+        /// values, so padding stays zero whatever the rule computes there.
         /// </summary>
-        internal static void Update(ref double origin, nuint start, nuint end, nuint stride, nuint count, double stepSize, double epsHat)
+        internal static void Update(ref double paramBase, ref double gradBase, ref double expAvgBase, ref double expAvgSqBase, nuint start, nuint end, nuint count, double stepSize, double epsHat)
         {
             const double beta1 = 0.8;
             const double beta2 = 0.99;
             const double oneMinusBeta1 = 0.19999999999999996;
             const double oneMinusBeta2 = 0.010000000000000009;
 
-            ref double paramBase = ref origin;
-            ref double gradBase = ref Unsafe.Add(ref origin, 1 * stride);
-            ref double expAvgBase = ref Unsafe.Add(ref origin, 2 * stride);
-            ref double expAvgSqBase = ref Unsafe.Add(ref origin, 3 * stride);
             nuint i = start;
             nuint limit = end < count ? end : count;
 

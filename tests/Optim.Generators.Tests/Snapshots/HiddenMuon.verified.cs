@@ -11,20 +11,20 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public const int ParameterCount = 3072;
 
-        /// <summary>Elements per arena section: <see cref="ParameterCount"/> rounded up to whole 64-byte lines.</summary>
+        /// <summary>Elements per parameter and gradient section: <see cref="ParameterCount"/> rounded up to whole 64-byte lines.</summary>
         private const int OptimStride = 3072;
 
-        // Arena layout (float, 64-byte aligned), one section of OptimStride elements per buffer:
-        //   [0] parameters θ
-        //   [1] gradients g = ∇θ f(θ)
-        //   [2] momentum_buffer b
-        //   [3] the orthogonalized update O (working space, rewritten for each tensor)
+        // Arena layout (float, 64-byte aligned):
+        //   [0, OptimStride) parameters θ
+        //   [OptimStride, 2·OptimStride) gradients g = ∇θ f(θ)
+        //   [6144, 9216) momentum_buffer b
+        //   [9216, 12288) update O, orthogonalized (working space, rewritten for each tensor)
         // Parameters sit in declaration order inside each section:
         //   W1 [0, 2048)
         //   W2 [2048, 3072)
-        // Elements past ParameterCount are padding: zero, and they stay zero, so loops need no tail.
+        // Elements past the values of a section are padding: zero, and no loop ever writes them.
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private readonly global::Optim.Arena<float> _optimArena = new(4 * OptimStride);
+        private readonly global::Optim.Arena<float> _optimArena = new(12288);
 
         /// <summary>Working space of NewtonSchulz for the largest tensor, allocated once with the model.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -95,7 +95,7 @@ namespace Demo
         public const string UpdateRule = "t ← t + 1\n(1 − γλ) = 1 − γ·λ\nfor every tensor (n elements):\n    for every element:\n        b ← b + (1 − μ)·(g − b)\n        O ← b − (b − g)·(1 − μ)\n    NewtonSchulz5(O): X = O / max(‖O‖, ε), then X ← aX + (bA + cA²)X with A = XXᵀ, (a, b, c) = (3.4445, -4.775, 2.0315)\n    γ̃ = γ·√max(1, R / C)\n    for every element:\n        θ ← θ·(1 − γλ)\n        θ ← θ − γ̃·O";
 
         /// <summary>
-        /// One Muon step over every parameter, using the gradients as they stand:
+        /// One Muon (torch.optim.Muon) step over every parameter, using the gradients as they stand:
         /// <code>
         /// t ← t + 1
         /// (1 − γλ) = 1 − γ·λ
@@ -120,27 +120,27 @@ namespace Demo
             // Per-step scalars: computed once in double precision, as PyTorch does, then rounded to float.
             float decay = (float)(1.0 - lr * 0.1);
 
-            // Tensor by tensor: the rule needs per-tensor sums (norms) between its passes.
-            OptimStepTensor(0, 2048, 64, 32, lr, decay); // W1 (64 × 32)
-            OptimStepTensor(2048, 1024, 16, 64, lr, decay); // W2 (16 × 64)
+            // Tensor by tensor: the rule needs per-tensor sums or matrix routines between its passes.
+            _optimStepTensor(0, 0, 2048, 64, 32, lr, decay); // W1 (64 × 32)
+            _optimStepTensor(2048, 2048, 1024, 16, 64, lr, decay); // W2 (16 × 64)
         }
 
-        /// <summary>Updates the tensor at <paramref name="offset"/> (<paramref name="length"/> elements, rows × cols) of every section: one Muon step.</summary>
+        /// <summary>One Muon step of the tensor at <paramref name="offset"/> of the parameters (<paramref name="local"/> in its group's state), <paramref name="length"/> elements, rows × cols.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private void OptimStepTensor(int offset, int length, int rows, int cols, double lr, float decay)
+        private void _optimStepTensor(int offset, int local, int length, int rows, int cols, double lr, float decay)
         {
-            ref float tensor = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref _optimArena.Origin, offset);
+            ref float origin = ref _optimArena.Origin;
             double rowCount = rows;
             double colCount = cols;
 
-            global::Optim.Generated.Kernel.Pass0(ref tensor, start: 0, end: (nuint)length, stride: OptimStride, count: (nuint)length);
+            global::Optim.Generated.Kernel.Pass0(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 6144 + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 9216 + local), start: 0, end: (nuint)length, count: (nuint)length);
 
             // NewtonSchulz5(O): X = O / max(‖O‖, ε), then X ← aX + (bA + cA²)X with A = XXᵀ, (a, b, c) = (3.4445, -4.775, 2.0315)
-            global::Optim.MatrixKernels.NewtonSchulz(_optimArena.Slice(3 * OptimStride + offset, length), rows, cols, _optimWorkspace, steps: 5.0, eps: 1E-07, a: 3.4445, b: -4.775, c: 2.0315);
+            global::Optim.MatrixKernels.NewtonSchulz(_optimArena.Slice(9216 + local, length), rows, cols, _optimWorkspace, steps: 5.0, eps: 1E-07, a: 3.4445, b: -4.775, c: 2.0315);
 
             float adjustedLr = (float)(lr * global::System.Math.Sqrt(global::System.Math.Max(1.0, rowCount / colCount)));
 
-            global::Optim.Generated.Kernel.Pass1(ref tensor, start: 0, end: (nuint)length, stride: OptimStride, count: (nuint)length, decay, adjustedLr);
+            global::Optim.Generated.Kernel.Pass1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 9216 + local), start: 0, end: (nuint)length, count: (nuint)length, decay, adjustedLr);
         }
     }
 }
@@ -151,18 +151,15 @@ namespace Optim.Generated
     using System.Runtime.CompilerServices;
     using System.Runtime.Intrinsics;
 
-    /// <summary>The element-wise Muon update of <see cref="global::Demo.HiddenMuon"/>.</summary>
+    /// <summary>The element-wise loops of <see cref="global::Demo.HiddenMuon"/>'s Muon update.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
     file static class Kernel
     {
-        /// <summary>Pass 1 over the elements [start, min(end, count)) of one tensor, whose sections start at <paramref name="origin"/>.</summary>
-        internal static void Pass0(ref float origin, nuint start, nuint end, nuint stride, nuint count)
+        /// <summary>Pass 1 over the elements [start, min(end, count)) of one tensor.</summary>
+        internal static void Pass0(ref float gradBase, ref float momentumBufferBase, ref float updateBase, nuint start, nuint end, nuint count)
         {
             const float oneMinusMomentum = 0.05f;
 
-            ref float gradBase = ref Unsafe.Add(ref origin, 1 * stride);
-            ref float momentumBufferBase = ref Unsafe.Add(ref origin, 2 * stride);
-            ref float updateBase = ref Unsafe.Add(ref origin, 3 * stride);
             nuint i = start;
             nuint limit = end < count ? end : count;
 
@@ -251,11 +248,9 @@ namespace Optim.Generated
             }
         }
 
-        /// <summary>Pass 2 over the elements [start, min(end, count)) of one tensor, whose sections start at <paramref name="origin"/>.</summary>
-        internal static void Pass1(ref float origin, nuint start, nuint end, nuint stride, nuint count, float decay, float adjustedLr)
+        /// <summary>Pass 2 over the elements [start, min(end, count)) of one tensor.</summary>
+        internal static void Pass1(ref float paramBase, ref float updateBase, nuint start, nuint end, nuint count, float decay, float adjustedLr)
         {
-            ref float paramBase = ref origin;
-            ref float updateBase = ref Unsafe.Add(ref origin, 3 * stride);
             nuint i = start;
             nuint limit = end < count ? end : count;
 

@@ -11,19 +11,19 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public const int ParameterCount = 32;
 
-        /// <summary>Elements per arena section: <see cref="ParameterCount"/> rounded up to whole 64-byte lines.</summary>
+        /// <summary>Elements per parameter and gradient section: <see cref="ParameterCount"/> rounded up to whole 64-byte lines.</summary>
         private const int OptimStride = 32;
 
-        // Arena layout (double, 64-byte aligned), one section of OptimStride elements per buffer:
-        //   [0] parameters θ
-        //   [1] gradients g = ∇θ f(θ)
-        //   [2] momentum_buffer b
-        //   [3] the orthogonalized update O (working space, rewritten for each tensor)
+        // Arena layout (double, 64-byte aligned):
+        //   [0, OptimStride) parameters θ
+        //   [OptimStride, 2·OptimStride) gradients g = ∇θ f(θ)
+        //   [64, 96) momentum_buffer b
+        //   [96, 128) update O, orthogonalized (working space, rewritten for each tensor)
         // Parameters sit in declaration order inside each section:
         //   W [0, 32)
-        // Elements past ParameterCount are padding: zero, and they stay zero, so loops need no tail.
+        // Elements past the values of a section are padding: zero, and no loop ever writes them.
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private readonly global::Optim.Arena<double> _optimArena = new(4 * OptimStride);
+        private readonly global::Optim.Arena<double> _optimArena = new(128);
 
         /// <summary>Working space of NewtonSchulz for the largest tensor, allocated once with the model.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -86,7 +86,7 @@ namespace Demo
         public const string UpdateRule = "t ← t + 1\nfor every tensor (n elements):\n    for every element:\n        b ← b + (1 − μ)·(g − b)\n        O ← b\n    NewtonSchulz3(O): X = O / max(‖O‖, ε), then X ← aX + (bA + cA²)X with A = XXᵀ, (a, b, c) = (3.4445, -4.775, 2.0315)\n    γ̃ = 0.2·√max(R, C)·γ\n    for every element:\n        θ ← θ − γ̃·O";
 
         /// <summary>
-        /// One Muon step over every parameter, using the gradients as they stand:
+        /// One Muon (torch.optim.Muon) step over every parameter, using the gradients as they stand:
         /// <code>
         /// t ← t + 1
         /// for every tensor (n elements):
@@ -108,26 +108,26 @@ namespace Demo
 
             // Per-step scalars: computed once in double precision, as PyTorch does, then rounded to double.
 
-            // Tensor by tensor: the rule needs per-tensor sums (norms) between its passes.
-            OptimStepTensor(0, 32, 8, 4, lr); // W (8 × 4)
+            // Tensor by tensor: the rule needs per-tensor sums or matrix routines between its passes.
+            _optimStepTensor(0, 0, 32, 8, 4, lr); // W (8 × 4)
         }
 
-        /// <summary>Updates the tensor at <paramref name="offset"/> (<paramref name="length"/> elements, rows × cols) of every section: one Muon step.</summary>
+        /// <summary>One Muon step of the tensor at <paramref name="offset"/> of the parameters (<paramref name="local"/> in its group's state), <paramref name="length"/> elements, rows × cols.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private void OptimStepTensor(int offset, int length, int rows, int cols, double lr)
+        private void _optimStepTensor(int offset, int local, int length, int rows, int cols, double lr)
         {
-            ref double tensor = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref _optimArena.Origin, offset);
+            ref double origin = ref _optimArena.Origin;
             double rowCount = rows;
             double colCount = cols;
 
-            global::Optim.Generated.Kernel.Pass0(ref tensor, start: 0, end: (nuint)length, stride: OptimStride, count: (nuint)length);
+            global::Optim.Generated.Kernel.Pass0(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 64 + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 96 + local), start: 0, end: (nuint)length, count: (nuint)length);
 
             // NewtonSchulz3(O): X = O / max(‖O‖, ε), then X ← aX + (bA + cA²)X with A = XXᵀ, (a, b, c) = (3.4445, -4.775, 2.0315)
-            global::Optim.MatrixKernels.NewtonSchulz(_optimArena.Slice(3 * OptimStride + offset, length), rows, cols, _optimWorkspace, steps: 3.0, eps: 1E-07, a: 3.4445, b: -4.775, c: 2.0315);
+            global::Optim.MatrixKernels.NewtonSchulz(_optimArena.Slice(96 + local, length), rows, cols, _optimWorkspace, steps: 3.0, eps: 1E-07, a: 3.4445, b: -4.775, c: 2.0315);
 
             double adjustedLr = (double)(0.2 * global::System.Math.Sqrt(global::System.Math.Max(rowCount, colCount)) * lr);
 
-            global::Optim.Generated.Kernel.Pass1(ref tensor, start: 0, end: (nuint)length, stride: OptimStride, count: (nuint)length, adjustedLr);
+            global::Optim.Generated.Kernel.Pass1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 96 + local), start: 0, end: (nuint)length, count: (nuint)length, adjustedLr);
         }
     }
 }
@@ -138,18 +138,15 @@ namespace Optim.Generated
     using System.Runtime.CompilerServices;
     using System.Runtime.Intrinsics;
 
-    /// <summary>The element-wise Muon update of <see cref="global::Demo.HiddenMuonMatchRms"/>.</summary>
+    /// <summary>The element-wise loops of <see cref="global::Demo.HiddenMuonMatchRms"/>'s Muon update.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
     file static class Kernel
     {
-        /// <summary>Pass 1 over the elements [start, min(end, count)) of one tensor, whose sections start at <paramref name="origin"/>.</summary>
-        internal static void Pass0(ref double origin, nuint start, nuint end, nuint stride, nuint count)
+        /// <summary>Pass 1 over the elements [start, min(end, count)) of one tensor.</summary>
+        internal static void Pass0(ref double gradBase, ref double momentumBufferBase, ref double updateBase, nuint start, nuint end, nuint count)
         {
             const double oneMinusMomentum = 0.050000000000000044;
 
-            ref double gradBase = ref Unsafe.Add(ref origin, 1 * stride);
-            ref double momentumBufferBase = ref Unsafe.Add(ref origin, 2 * stride);
-            ref double updateBase = ref Unsafe.Add(ref origin, 3 * stride);
             nuint i = start;
             nuint limit = end < count ? end : count;
 
@@ -238,11 +235,9 @@ namespace Optim.Generated
             }
         }
 
-        /// <summary>Pass 2 over the elements [start, min(end, count)) of one tensor, whose sections start at <paramref name="origin"/>.</summary>
-        internal static void Pass1(ref double origin, nuint start, nuint end, nuint stride, nuint count, double adjustedLr)
+        /// <summary>Pass 2 over the elements [start, min(end, count)) of one tensor.</summary>
+        internal static void Pass1(ref double paramBase, ref double updateBase, nuint start, nuint end, nuint count, double adjustedLr)
         {
-            ref double paramBase = ref origin;
-            ref double updateBase = ref Unsafe.Add(ref origin, 3 * stride);
             nuint i = start;
             nuint limit = end < count ? end : count;
 

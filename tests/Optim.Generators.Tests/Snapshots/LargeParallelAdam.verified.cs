@@ -11,19 +11,19 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public const int ParameterCount = 524288;
 
-        /// <summary>Elements per arena section: <see cref="ParameterCount"/> rounded up to whole 64-byte lines.</summary>
+        /// <summary>Elements per parameter and gradient section: <see cref="ParameterCount"/> rounded up to whole 64-byte lines.</summary>
         private const int OptimStride = 524288;
 
-        // Arena layout (float, 64-byte aligned), one section of OptimStride elements per buffer:
-        //   [0] parameters θ
-        //   [1] gradients g = ∇θ f(θ)
-        //   [2] exp_avg m (first moment)
-        //   [3] exp_avg_sq v (second moment)
+        // Arena layout (float, 64-byte aligned):
+        //   [0, OptimStride) parameters θ
+        //   [OptimStride, 2·OptimStride) gradients g = ∇θ f(θ)
+        //   [1048576, 1572864) exp_avg m (first moment)
+        //   [1572864, 2097152) exp_avg_sq v (second moment)
         // Parameters sit in declaration order inside each section:
         //   Embedding [0, 524288)
-        // Elements past ParameterCount are padding: zero, and they stay zero, so loops need no tail.
+        // Elements past the values of a section are padding: zero, and no loop ever writes them.
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private readonly global::Optim.Arena<float> _optimArena = new(4 * OptimStride);
+        private readonly global::Optim.Arena<float> _optimArena = new(2097152);
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private long _optimStep;
@@ -90,7 +90,7 @@ namespace Demo
         public const string UpdateRule = "t ← t + 1\nβ₁ᵗ ← β₁ᵗ·β₁   (starts at 1.0)\nβ₂ᵗ ← β₂ᵗ·β₂   (starts at 1.0)\nα = γ·√(1 − β₂ᵗ) / (1 − β₁ᵗ)\nε̂ = ε·√(1 − β₂ᵗ)\nfor every element:\n    m ← β₁·m + (1 − β₁)·g\n    v ← β₂·v + (1 − β₂)·(g·g)\n    d ← √v + ε̂\n    θ ← θ − α·(m / d)";
 
         /// <summary>
-        /// One Adam step over every parameter, using the gradients as they stand:
+        /// One Adam (torch.optim.Adam) step over every parameter, using the gradients as they stand:
         /// <code>
         /// t ← t + 1
         /// β₁ᵗ ← β₁ᵗ·β₁   (starts at 1.0)
@@ -123,7 +123,7 @@ namespace Demo
             _optimRangeKernel.Arena = _optimArena;
             _optimRangeKernel.stepSize = stepSize;
             _optimRangeKernel.epsHat = epsHat;
-            global::Optim.StepWorkers.Run(_optimRangeKernel, OptimStride, maxThreads: global::Optim.StepWorkers.MaxThreads);
+            global::Optim.StepWorkers.Run(_optimRangeKernel, (nuint)ParameterCount, maxThreads: global::Optim.StepWorkers.MaxThreads);
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -137,7 +137,11 @@ namespace Demo
             public float stepSize;
             public float epsHat;
 
-            public override void Run(nuint start, nuint end) => global::Optim.Generated.Kernel.Update(ref Arena.Origin, start, end, stride: OptimStride, count: ParameterCount, stepSize, epsHat);
+            public override void Run(nuint start, nuint end)
+            {
+                ref float origin = ref Arena.Origin;
+                global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 1048576), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 1572864), start, end, count: ParameterCount, stepSize, epsHat);
+            }
         }
     }
 }
@@ -148,29 +152,24 @@ namespace Optim.Generated
     using System.Runtime.CompilerServices;
     using System.Runtime.Intrinsics;
 
-    /// <summary>The element-wise Adam update of <see cref="global::Demo.LargeParallelAdam"/>.</summary>
+    /// <summary>The element-wise loops of <see cref="global::Demo.LargeParallelAdam"/>'s Adam update.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
     file static class Kernel
     {
         /// <summary>
-        /// Updates elements [start, min(end, count)) of every section of the arena at <paramref name="origin"/> (sections
-        /// are <paramref name="stride"/> elements apart): the widest hardware vector first, else single elements. Every
-        /// path performs the same operations in the same order, so results are bit-identical whichever path runs.
-        /// The JIT removes the branches for vector widths the CPU lacks. Elements from <paramref name="count"/> on are
-        /// padding: a last, partial vector is computed whole (sections are padded to whole 64-byte lines) but stored only
-        /// where it covers the model, so padding stays zero whatever the rule computes there.
+        /// Updates elements [start, min(end, count)) of the buffers, each given by a reference to its first element: the
+        /// widest hardware vector first, else single elements. Every path performs the same operations in the same order, so
+        /// results are bit-identical whichever path runs; the JIT removes the branches for vector widths the CPU lacks. A last,
+        /// partial vector is computed whole (sections are padded to whole 64-byte lines) but stored only where it covers the
+        /// values, so padding stays zero whatever the rule computes there.
         /// </summary>
-        internal static void Update(ref float origin, nuint start, nuint end, nuint stride, nuint count, float stepSize, float epsHat)
+        internal static void Update(ref float paramBase, ref float gradBase, ref float expAvgBase, ref float expAvgSqBase, nuint start, nuint end, nuint count, float stepSize, float epsHat)
         {
             const float beta1 = 0.9f;
             const float beta2 = 0.999f;
             const float oneMinusBeta1 = 0.1f;
             const float oneMinusBeta2 = 0.001f;
 
-            ref float paramBase = ref origin;
-            ref float gradBase = ref Unsafe.Add(ref origin, 1 * stride);
-            ref float expAvgBase = ref Unsafe.Add(ref origin, 2 * stride);
-            ref float expAvgSqBase = ref Unsafe.Add(ref origin, 3 * stride);
             nuint i = start;
             nuint limit = end < count ? end : count;
 

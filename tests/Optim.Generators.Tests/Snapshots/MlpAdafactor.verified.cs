@@ -11,23 +11,23 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public const int ParameterCount = 61;
 
-        /// <summary>Elements per arena section: <see cref="ParameterCount"/> rounded up to whole 64-byte lines.</summary>
+        /// <summary>Elements per parameter and gradient section: <see cref="ParameterCount"/> rounded up to whole 64-byte lines.</summary>
         private const int OptimStride = 64;
 
-        // Arena layout (float, 64-byte aligned), one section of OptimStride elements per buffer:
-        //   [0] parameters θ
-        //   [1] gradients g = ∇θ f(θ)
-        //   [2] row_var R̄ (running mean of g² over each row; a vector's full variance)
-        //   [3] col_var C̄ (running mean of g² over each column)
-        //   [4] var_estimate R̄C̄ᵀ (working space, rewritten for each tensor)
+        // Arena layout (float, 64-byte aligned):
+        //   [0, OptimStride) parameters θ
+        //   [OptimStride, 2·OptimStride) gradients g = ∇θ f(θ)
+        //   [128, 192) row_var R̄ (running mean of g² over each row; a vector's full variance)
+        //   [192, 256) col_var C̄ (running mean of g² over each column)
+        //   [256, 320) var_estimate R̄C̄ᵀ (working space, rewritten for each tensor)
         // Parameters sit in declaration order inside each section:
         //   W1 [0, 50)
         //   B1 [50, 55)
         //   W2 [55, 60)
         //   B2 [60, 61)
-        // Elements past ParameterCount are padding: zero, and they stay zero, so loops need no tail.
+        // Elements past the values of a section are padding: zero, and no loop ever writes them.
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private readonly global::Optim.Arena<float> _optimArena = new(5 * OptimStride);
+        private readonly global::Optim.Arena<float> _optimArena = new(320);
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private long _optimStep;
@@ -110,7 +110,7 @@ namespace Demo
         public const string UpdateRule = "t ← t + 1\n(1 − β₂ₜ) = t^ĉ\nβ₂ₜ = 1 − (1 − β₂ₜ)\n(1 − γλ) = 1 − γ·λ\nfor every tensor (n elements):\n    for every element:\n    ‖θ‖² = Σ θ·θ\n    αₜ = max(ε₂, √‖θ‖² / √n)·min(γ, 1 / √t)\n    R̄ ← lerp(R̄, mean over columns of g², 1 − β₂ₜ), C̄ ← lerp(C̄, mean over rows of g², 1 − β₂ₜ) (matrices only)\n    max(mean(R̄), ε₁) = max(ΣR̄ / R, ε₁) (matrices only)\n    V̂ ← R̄C̄ᵀ (matrices only)\n    for every element (matrices only):\n        U ← 1 / √max(V̂ / max(mean(R̄), ε₁), ε₁²)·g\n    ‖U‖² = Σ U·U\n    for every element (vectors only):\n        R̄ ← (1 − β₂ₜ) < ½ ? R̄ + (1 − β₂ₜ)·(g·g − R̄) : g·g − (g·g − R̄)·β₂ₜ\n        U ← 1 / √max(R̄, ε₁²)·g\n    ‖U‖² = Σ U·U\n    αₜ/max(1, RMS(U)/d) = αₜ / max(1, √‖U‖² / (√n·d))\n    for every element (matrices only):\n        U ← 1 / √max(V̂ / max(mean(R̄), ε₁), ε₁²)·g\n        θ ← θ·(1 − γλ)\n        θ ← θ − αₜ/max(1, RMS(U)/d)·U\n    for every element (vectors only):\n        U ← 1 / √max(R̄, ε₁²)·g\n        θ ← θ·(1 − γλ)\n        θ ← θ − αₜ/max(1, RMS(U)/d)·U";
 
         /// <summary>
-        /// One Adafactor step over every parameter, using the gradients as they stand:
+        /// One Adafactor (torch.optim.Adafactor) step over every parameter, using the gradients as they stand:
         /// <code>
         /// t ← t + 1
         /// (1 − β₂ₜ) = t^ĉ
@@ -155,67 +155,67 @@ namespace Demo
             double rho = global::System.Math.Min(lr, 1.0 / global::System.Math.Sqrt(t));
             float decay = (float)(1.0 - lr * 0.01);
 
-            // Tensor by tensor: the rule needs per-tensor sums (norms) between its passes.
-            OptimStepMatrix(0, 50, 5, 10, blend, keep, smallBlend, rho, decay); // W1 (5 × 10)
-            OptimStepVector(50, 5, 5, 1, blend, keep, smallBlend, rho, decay); // B1 (5)
-            OptimStepMatrix(55, 5, 1, 5, blend, keep, smallBlend, rho, decay); // W2 (1 × 5)
-            OptimStepVector(60, 1, 1, 1, blend, keep, smallBlend, rho, decay); // B2 (1)
+            // Tensor by tensor: the rule needs per-tensor sums or matrix routines between its passes.
+            _optimStepMatrix(0, 0, 50, 5, 10, blend, keep, smallBlend, rho, decay); // W1 (5 × 10)
+            _optimStepVector(50, 50, 5, 5, 1, blend, keep, smallBlend, rho, decay); // B1 (5)
+            _optimStepMatrix(55, 55, 5, 1, 5, blend, keep, smallBlend, rho, decay); // W2 (1 × 5)
+            _optimStepVector(60, 60, 1, 1, 1, blend, keep, smallBlend, rho, decay); // B2 (1)
         }
 
-        /// <summary>Updates the matrix at <paramref name="offset"/> (<paramref name="length"/> elements, rows × cols) of every section: one Adafactor step.</summary>
+        /// <summary>One Adafactor step of the matrix at <paramref name="offset"/> of the parameters (<paramref name="local"/> in its group's state), <paramref name="length"/> elements, rows × cols.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private void OptimStepMatrix(int offset, int length, int rows, int cols, float blend, float keep, bool smallBlend, double rho, float decay)
+        private void _optimStepMatrix(int offset, int local, int length, int rows, int cols, float blend, float keep, bool smallBlend, double rho, float decay)
         {
-            ref float tensor = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref _optimArena.Origin, offset);
+            ref float origin = ref _optimArena.Origin;
             global::System.Span<float> sums = stackalloc float[16];
             double numel = length;
             double rowCount = rows;
 
             sums.Clear();
-            global::Optim.Generated.Kernel.Pass0(ref tensor, start: 0, end: (nuint)length, stride: OptimStride, count: (nuint)length, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(sums));
+            global::Optim.Generated.Kernel.Pass0(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), start: 0, end: (nuint)length, count: (nuint)length, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(sums));
             double paramSquares = global::Optim.KernelMath.SumLanes(sums.Slice(0, 16));
 
             double alpha = global::System.Math.Max(0.001, global::System.Math.Sqrt(paramSquares) / global::System.Math.Sqrt(numel)) * rho;
 
             // R̄ ← lerp(R̄, mean over columns of g², 1 − β₂ₜ), C̄ ← lerp(C̄, mean over rows of g², 1 − β₂ₜ)
-            double rowVarSum = global::Optim.MatrixKernels.FactoredMeanSquares(_optimArena.Slice(1 * OptimStride + offset, length), _optimArena.Slice(2 * OptimStride + offset, length), _optimArena.Slice(3 * OptimStride + offset, length), _optimArena.Slice(4 * OptimStride + offset, length), rows, cols, weight: blend);
+            double rowVarSum = global::Optim.MatrixKernels.FactoredMeanSquares(_optimArena.Slice(OptimStride + offset, length), _optimArena.Slice(128 + local, length), _optimArena.Slice(192 + local, length), _optimArena.Slice(256 + local, length), rows, cols, weight: blend);
 
             float rowMean = (float)global::System.Math.Max(rowVarSum / rowCount, 1.1920928955078125E-07);
 
             // V̂ ← R̄C̄ᵀ
-            global::Optim.MatrixKernels.OuterProduct(_optimArena.Slice(2 * OptimStride + offset, length), _optimArena.Slice(3 * OptimStride + offset, length), _optimArena.Slice(4 * OptimStride + offset, length), rows, cols);
+            global::Optim.MatrixKernels.OuterProduct(_optimArena.Slice(128 + local, length), _optimArena.Slice(192 + local, length), _optimArena.Slice(256 + local, length), rows, cols);
 
             sums.Clear();
-            global::Optim.Generated.Kernel.Pass1(ref tensor, start: 0, end: (nuint)length, stride: OptimStride, count: (nuint)length, rowMean, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(sums));
+            global::Optim.Generated.Kernel.Pass1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 256 + local), start: 0, end: (nuint)length, count: (nuint)length, rowMean, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(sums));
             double updateSquares = global::Optim.KernelMath.SumLanes(sums.Slice(0, 16));
 
             float stepSize = (float)(alpha / global::System.Math.Max(1.0, global::System.Math.Sqrt(updateSquares) / (global::System.Math.Sqrt(numel) * 1.0)));
 
-            global::Optim.Generated.Kernel.Pass3(ref tensor, start: 0, end: (nuint)length, stride: OptimStride, count: (nuint)length, decay, rowMean, stepSize);
+            global::Optim.Generated.Kernel.Pass3(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 256 + local), start: 0, end: (nuint)length, count: (nuint)length, decay, rowMean, stepSize);
         }
 
-        /// <summary>Updates the vector at <paramref name="offset"/> (<paramref name="length"/> elements, rows × cols) of every section: one Adafactor step.</summary>
+        /// <summary>One Adafactor step of the vector at <paramref name="offset"/> of the parameters (<paramref name="local"/> in its group's state), <paramref name="length"/> elements, rows × cols.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private void OptimStepVector(int offset, int length, int rows, int cols, float blend, float keep, bool smallBlend, double rho, float decay)
+        private void _optimStepVector(int offset, int local, int length, int rows, int cols, float blend, float keep, bool smallBlend, double rho, float decay)
         {
-            ref float tensor = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref _optimArena.Origin, offset);
+            ref float origin = ref _optimArena.Origin;
             global::System.Span<float> sums = stackalloc float[16];
             double numel = length;
             double rowCount = rows;
 
             sums.Clear();
-            global::Optim.Generated.Kernel.Pass0(ref tensor, start: 0, end: (nuint)length, stride: OptimStride, count: (nuint)length, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(sums));
+            global::Optim.Generated.Kernel.Pass0(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), start: 0, end: (nuint)length, count: (nuint)length, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(sums));
             double paramSquares = global::Optim.KernelMath.SumLanes(sums.Slice(0, 16));
 
             double alpha = global::System.Math.Max(0.001, global::System.Math.Sqrt(paramSquares) / global::System.Math.Sqrt(numel)) * rho;
 
             sums.Clear();
-            global::Optim.Generated.Kernel.Pass2(ref tensor, start: 0, end: (nuint)length, stride: OptimStride, count: (nuint)length, blend, keep, smallBlend, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(sums));
+            global::Optim.Generated.Kernel.Pass2(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128 + local), start: 0, end: (nuint)length, count: (nuint)length, blend, keep, smallBlend, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(sums));
             double updateSquares = global::Optim.KernelMath.SumLanes(sums.Slice(0, 16));
 
             float stepSize = (float)(alpha / global::System.Math.Max(1.0, global::System.Math.Sqrt(updateSquares) / (global::System.Math.Sqrt(numel) * 1.0)));
 
-            global::Optim.Generated.Kernel.Pass4(ref tensor, start: 0, end: (nuint)length, stride: OptimStride, count: (nuint)length, decay, stepSize);
+            global::Optim.Generated.Kernel.Pass4(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128 + local), start: 0, end: (nuint)length, count: (nuint)length, decay, stepSize);
         }
     }
 }
@@ -226,14 +226,13 @@ namespace Optim.Generated
     using System.Runtime.CompilerServices;
     using System.Runtime.Intrinsics;
 
-    /// <summary>The element-wise Adafactor update of <see cref="global::Demo.MlpAdafactor"/>.</summary>
+    /// <summary>The element-wise loops of <see cref="global::Demo.MlpAdafactor"/>'s Adafactor update.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
     file static class Kernel
     {
-        /// <summary>Pass 1 over the elements [start, min(end, count)) of one tensor, whose sections start at <paramref name="origin"/>. Accumulates Σ ‖θ‖² into &lt;paramref name="sums"/&gt;, lane i mod 16.</summary>
-        internal static void Pass0(ref float origin, nuint start, nuint end, nuint stride, nuint count, ref float sums)
+        /// <summary>Pass 1 over the elements [start, min(end, count)) of one tensor. Accumulates Σ ‖θ‖² into &lt;paramref name="sums"/&gt;, lane i mod 16.</summary>
+        internal static void Pass0(ref float paramBase, nuint start, nuint end, nuint count, ref float sums)
         {
-            ref float paramBase = ref origin;
             nuint i = start;
             nuint limit = end < count ? end : count;
 
@@ -296,14 +295,12 @@ namespace Optim.Generated
             }
         }
 
-        /// <summary>Pass 2 over the elements [start, min(end, count)) of one tensor, whose sections start at <paramref name="origin"/>. Accumulates Σ ‖U‖² into &lt;paramref name="sums"/&gt;, lane i mod 16.</summary>
-        internal static void Pass1(ref float origin, nuint start, nuint end, nuint stride, nuint count, float rowMean, ref float sums)
+        /// <summary>Pass 2 over the elements [start, min(end, count)) of one tensor. Accumulates Σ ‖U‖² into &lt;paramref name="sums"/&gt;, lane i mod 16.</summary>
+        internal static void Pass1(ref float gradBase, ref float varEstimateBase, nuint start, nuint end, nuint count, float rowMean, ref float sums)
         {
             const float eps1Squared = 1.4210855E-14f;
             const float one = 1f;
 
-            ref float gradBase = ref Unsafe.Add(ref origin, 1 * stride);
-            ref float varEstimateBase = ref Unsafe.Add(ref origin, 4 * stride);
             nuint i = start;
             nuint limit = end < count ? end : count;
 
@@ -383,14 +380,12 @@ namespace Optim.Generated
             }
         }
 
-        /// <summary>Pass 3 over the elements [start, min(end, count)) of one tensor, whose sections start at <paramref name="origin"/>. Accumulates Σ ‖U‖² into &lt;paramref name="sums"/&gt;, lane i mod 16.</summary>
-        internal static void Pass2(ref float origin, nuint start, nuint end, nuint stride, nuint count, float blend, float keep, bool smallBlend, ref float sums)
+        /// <summary>Pass 3 over the elements [start, min(end, count)) of one tensor. Accumulates Σ ‖U‖² into &lt;paramref name="sums"/&gt;, lane i mod 16.</summary>
+        internal static void Pass2(ref float gradBase, ref float rowVarBase, nuint start, nuint end, nuint count, float blend, float keep, bool smallBlend, ref float sums)
         {
             const float eps1Squared = 1.4210855E-14f;
             const float one = 1f;
 
-            ref float gradBase = ref Unsafe.Add(ref origin, 1 * stride);
-            ref float rowVarBase = ref Unsafe.Add(ref origin, 2 * stride);
             nuint i = start;
             nuint limit = end < count ? end : count;
 
@@ -484,15 +479,12 @@ namespace Optim.Generated
             }
         }
 
-        /// <summary>Pass 4 over the elements [start, min(end, count)) of one tensor, whose sections start at <paramref name="origin"/>.</summary>
-        internal static void Pass3(ref float origin, nuint start, nuint end, nuint stride, nuint count, float decay, float rowMean, float stepSize)
+        /// <summary>Pass 4 over the elements [start, min(end, count)) of one tensor.</summary>
+        internal static void Pass3(ref float paramBase, ref float gradBase, ref float varEstimateBase, nuint start, nuint end, nuint count, float decay, float rowMean, float stepSize)
         {
             const float eps1Squared = 1.4210855E-14f;
             const float one = 1f;
 
-            ref float paramBase = ref origin;
-            ref float gradBase = ref Unsafe.Add(ref origin, 1 * stride);
-            ref float varEstimateBase = ref Unsafe.Add(ref origin, 4 * stride);
             nuint i = start;
             nuint limit = end < count ? end : count;
 
@@ -590,15 +582,12 @@ namespace Optim.Generated
             }
         }
 
-        /// <summary>Pass 5 over the elements [start, min(end, count)) of one tensor, whose sections start at <paramref name="origin"/>.</summary>
-        internal static void Pass4(ref float origin, nuint start, nuint end, nuint stride, nuint count, float decay, float stepSize)
+        /// <summary>Pass 5 over the elements [start, min(end, count)) of one tensor.</summary>
+        internal static void Pass4(ref float paramBase, ref float gradBase, ref float rowVarBase, nuint start, nuint end, nuint count, float decay, float stepSize)
         {
             const float eps1Squared = 1.4210855E-14f;
             const float one = 1f;
 
-            ref float paramBase = ref origin;
-            ref float gradBase = ref Unsafe.Add(ref origin, 1 * stride);
-            ref float rowVarBase = ref Unsafe.Add(ref origin, 2 * stride);
             nuint i = start;
             nuint limit = end < count ? end : count;
 

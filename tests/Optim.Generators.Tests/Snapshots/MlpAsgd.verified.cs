@@ -11,21 +11,21 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public const int ParameterCount = 61;
 
-        /// <summary>Elements per arena section: <see cref="ParameterCount"/> rounded up to whole 64-byte lines.</summary>
+        /// <summary>Elements per parameter and gradient section: <see cref="ParameterCount"/> rounded up to whole 64-byte lines.</summary>
         private const int OptimStride = 64;
 
-        // Arena layout (float, 64-byte aligned), one section of OptimStride elements per buffer:
-        //   [0] parameters θ
-        //   [1] gradients g = ∇θ f(θ)
-        //   [2] ax ā (averaged parameters)
+        // Arena layout (float, 64-byte aligned):
+        //   [0, OptimStride) parameters θ
+        //   [OptimStride, 2·OptimStride) gradients g = ∇θ f(θ)
+        //   [128, 192) ax ā (averaged parameters)
         // Parameters sit in declaration order inside each section:
         //   W1 [0, 50)
         //   B1 [50, 55)
         //   W2 [55, 60)
         //   B2 [60, 61)
-        // Elements past ParameterCount are padding: zero, and they stay zero, so loops need no tail.
+        // Elements past the values of a section are padding: zero, and no loop ever writes them.
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private readonly global::Optim.Arena<float> _optimArena = new(3 * OptimStride);
+        private readonly global::Optim.Arena<float> _optimArena = new(192);
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private long _optimStep;
@@ -67,23 +67,23 @@ namespace Demo
 
         /// <summary>The optimizer's ax ā (averaged parameters) for <see cref="W1"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public global::System.ReadOnlySpan<float> W1Averaged => _optimArena.Slice(2 * OptimStride + 0, 50);
+        public global::System.ReadOnlySpan<float> W1Averaged => _optimArena.Slice(128, 50);
 
         /// <summary>The optimizer's ax ā (averaged parameters) for <see cref="B1"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public global::System.ReadOnlySpan<float> B1Averaged => _optimArena.Slice(2 * OptimStride + 50, 5);
+        public global::System.ReadOnlySpan<float> B1Averaged => _optimArena.Slice(178, 5);
 
         /// <summary>The optimizer's ax ā (averaged parameters) for <see cref="W2"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public global::System.ReadOnlySpan<float> W2Averaged => _optimArena.Slice(2 * OptimStride + 55, 5);
+        public global::System.ReadOnlySpan<float> W2Averaged => _optimArena.Slice(183, 5);
 
         /// <summary>The optimizer's ax ā (averaged parameters) for <see cref="B2"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public global::System.ReadOnlySpan<float> B2Averaged => _optimArena.Slice(2 * OptimStride + 60, 1);
+        public global::System.ReadOnlySpan<float> B2Averaged => _optimArena.Slice(188, 1);
 
         /// <summary>The optimizer's ax ā (averaged parameters) for every parameter, in the order of <see cref="Parameters"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public global::System.ReadOnlySpan<float> AveragedParameters => _optimArena.Slice(2 * OptimStride, ParameterCount);
+        public global::System.ReadOnlySpan<float> AveragedParameters => _optimArena.Slice(128, ParameterCount);
 
         /// <summary>Every parameter, contiguous, in declaration order.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -128,7 +128,7 @@ namespace Demo
         public const string UpdateRule = "t ← t + 1\nηₜ = γ / (1 + λ·γ·(t − 1))^α\n(1 − ληₜ) = 1 − λ·ηₜ\nμₜ = 1 / max(1, t − 1 − t₀)\nfor every element:\n    θ ← θ·(1 − ληₜ)\n    θ ← θ − ηₜ·g\n    ā ← μₜ = 1 ? θ : ā + μₜ·(θ − ā)";
 
         /// <summary>
-        /// One ASGD step over every parameter, using the gradients as they stand:
+        /// One ASGD (torch.optim.ASGD) step over every parameter, using the gradients as they stand:
         /// <code>
         /// t ← t + 1
         /// ηₜ = γ / (1 + λ·γ·(t − 1))^α
@@ -153,7 +153,8 @@ namespace Demo
             float mu = (float)(1.0 / global::System.Math.Max(1.0, t - 1.0 - 100.0));
             bool muIsOne = mu == 1.0;
 
-            global::Optim.Generated.Kernel.Update(ref _optimArena.Origin, start: 0, end: OptimStride, stride: OptimStride, count: ParameterCount, eta, decay, mu, muIsOne);
+            ref float origin = ref _optimArena.Origin;
+            global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128), start: 0, end: 61, count: 61, eta, decay, mu, muIsOne);
         }
     }
 }
@@ -164,23 +165,19 @@ namespace Optim.Generated
     using System.Runtime.CompilerServices;
     using System.Runtime.Intrinsics;
 
-    /// <summary>The element-wise ASGD update of <see cref="global::Demo.MlpAsgd"/>.</summary>
+    /// <summary>The element-wise loops of <see cref="global::Demo.MlpAsgd"/>'s ASGD update.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
     file static class Kernel
     {
         /// <summary>
-        /// Updates elements [start, min(end, count)) of every section of the arena at <paramref name="origin"/> (sections
-        /// are <paramref name="stride"/> elements apart): the widest hardware vector first, else single elements. Every
-        /// path performs the same operations in the same order, so results are bit-identical whichever path runs.
-        /// The JIT removes the branches for vector widths the CPU lacks. Elements from <paramref name="count"/> on are
-        /// padding: a last, partial vector is computed whole (sections are padded to whole 64-byte lines) but stored only
-        /// where it covers the model, so padding stays zero whatever the rule computes there.
+        /// Updates elements [start, min(end, count)) of the buffers, each given by a reference to its first element: the
+        /// widest hardware vector first, else single elements. Every path performs the same operations in the same order, so
+        /// results are bit-identical whichever path runs; the JIT removes the branches for vector widths the CPU lacks. A last,
+        /// partial vector is computed whole (sections are padded to whole 64-byte lines) but stored only where it covers the
+        /// values, so padding stays zero whatever the rule computes there.
         /// </summary>
-        internal static void Update(ref float origin, nuint start, nuint end, nuint stride, nuint count, float eta, float decay, float mu, bool muIsOne)
+        internal static void Update(ref float paramBase, ref float gradBase, ref float axBase, nuint start, nuint end, nuint count, float eta, float decay, float mu, bool muIsOne)
         {
-            ref float paramBase = ref origin;
-            ref float gradBase = ref Unsafe.Add(ref origin, 1 * stride);
-            ref float axBase = ref Unsafe.Add(ref origin, 2 * stride);
             nuint i = start;
             nuint limit = end < count ? end : count;
 

@@ -11,22 +11,22 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public const int ParameterCount = 61;
 
-        /// <summary>Elements per arena section: <see cref="ParameterCount"/> rounded up to whole 64-byte lines.</summary>
+        /// <summary>Elements per parameter and gradient section: <see cref="ParameterCount"/> rounded up to whole 64-byte lines.</summary>
         private const int OptimStride = 64;
 
-        // Arena layout (float, 64-byte aligned), one section of OptimStride elements per buffer:
-        //   [0] parameters θ
-        //   [1] gradients g = ∇θ f(θ)
-        //   [2] exp_avg m (first moment)
-        //   [3] exp_avg_sq v (second moment)
+        // Arena layout (float, 64-byte aligned):
+        //   [0, OptimStride) parameters θ
+        //   [OptimStride, 2·OptimStride) gradients g = ∇θ f(θ)
+        //   [128, 192) exp_avg m (first moment)
+        //   [192, 256) exp_avg_sq v (second moment)
         // Parameters sit in declaration order inside each section:
         //   W1 [0, 50)
         //   B1 [50, 55)
         //   W2 [55, 60)
         //   B2 [60, 61)
-        // Elements past ParameterCount are padding: zero, and they stay zero, so loops need no tail.
+        // Elements past the values of a section are padding: zero, and no loop ever writes them.
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private readonly global::Optim.Arena<float> _optimArena = new(4 * OptimStride);
+        private readonly global::Optim.Arena<float> _optimArena = new(256);
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private long _optimStep;
@@ -117,7 +117,7 @@ namespace Demo
         public const string UpdateRule = "t ← t + 1\nβ₁ᵗ ← β₁ᵗ·β₁   (starts at 1.0)\nβ₂ᵗ ← β₂ᵗ·β₂   (starts at 1.0)\n(1 − β₁ᵗ) = 1 − β₁ᵗ\n(1 − β₂ᵗ) = 1 − β₂ᵗ\nfor every tensor (n elements):\n    for every element:\n        m ← β₁·m + (1 − β₁)·g\n        v ← β₂·v + (1 − β₂)·(g·g)\n        r ← m / (1 − β₁ᵗ) / (√(v / (1 − β₂ᵗ)) + ε) + λ·θ\n    ‖θ‖² = Σ θ·θ\n    ‖r‖² = Σ r·r\n    ‖θ‖ = √‖θ‖²\n    ‖r‖ = √‖r‖²\n    φ = ‖θ‖ > 0 and ‖r‖ > 0 ? ‖θ‖ / ‖r‖ : 1\n    γφ = γ·φ\n    for every element:\n        r ← m / (1 − β₁ᵗ) / (√(v / (1 − β₂ᵗ)) + ε) + λ·θ\n        θ ← θ − γφ·r";
 
         /// <summary>
-        /// One LAMB step over every parameter, using the gradients as they stand:
+        /// One LAMB (You et al. 2019 (LAMB), Algorithm 2) step over every parameter, using the gradients as they stand:
         /// <code>
         /// t ← t + 1
         /// β₁ᵗ ← β₁ᵗ·β₁   (starts at 1.0)
@@ -153,22 +153,22 @@ namespace Demo
             float biasCorrection1 = (float)(1.0 - beta1Power);
             float biasCorrection2 = (float)(1.0 - beta2Power);
 
-            // Tensor by tensor: the rule needs per-tensor sums (norms) between its passes.
-            OptimStepTensor(0, 50, lr, biasCorrection1, biasCorrection2); // W1 (5 × 10)
-            OptimStepTensor(50, 5, lr, biasCorrection1, biasCorrection2); // B1 (5)
-            OptimStepTensor(55, 5, lr, biasCorrection1, biasCorrection2); // W2 (1 × 5)
-            OptimStepTensor(60, 1, lr, biasCorrection1, biasCorrection2); // B2 (1)
+            // Tensor by tensor: the rule needs per-tensor sums or matrix routines between its passes.
+            _optimStepTensor(0, 0, 50, lr, biasCorrection1, biasCorrection2); // W1 (5 × 10)
+            _optimStepTensor(50, 50, 5, lr, biasCorrection1, biasCorrection2); // B1 (5)
+            _optimStepTensor(55, 55, 5, lr, biasCorrection1, biasCorrection2); // W2 (1 × 5)
+            _optimStepTensor(60, 60, 1, lr, biasCorrection1, biasCorrection2); // B2 (1)
         }
 
-        /// <summary>Updates the tensor at <paramref name="offset"/> (<paramref name="length"/> elements) of every section: one LAMB step.</summary>
+        /// <summary>One LAMB step of the tensor at <paramref name="offset"/> of the parameters (<paramref name="local"/> in its group's state), <paramref name="length"/> elements.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private void OptimStepTensor(int offset, int length, double lr, float biasCorrection1, float biasCorrection2)
+        private void _optimStepTensor(int offset, int local, int length, double lr, float biasCorrection1, float biasCorrection2)
         {
-            ref float tensor = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref _optimArena.Origin, offset);
+            ref float origin = ref _optimArena.Origin;
             global::System.Span<float> sums = stackalloc float[32];
 
             sums.Clear();
-            global::Optim.Generated.Kernel.Pass0(ref tensor, start: 0, end: (nuint)length, stride: OptimStride, count: (nuint)length, biasCorrection1, biasCorrection2, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(sums));
+            global::Optim.Generated.Kernel.Pass0(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128 + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192 + local), start: 0, end: (nuint)length, count: (nuint)length, biasCorrection1, biasCorrection2, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(sums));
             double paramSquares = global::Optim.KernelMath.SumLanes(sums.Slice(0, 16));
             double updateSquares = global::Optim.KernelMath.SumLanes(sums.Slice(16, 16));
 
@@ -177,7 +177,7 @@ namespace Demo
             double trustRatio = paramNorm > 0.0 && updateNorm > 0.0 ? paramNorm / updateNorm : 1.0;
             float stepSize = (float)(lr * trustRatio);
 
-            global::Optim.Generated.Kernel.Pass1(ref tensor, start: 0, end: (nuint)length, stride: OptimStride, count: (nuint)length, biasCorrection1, biasCorrection2, stepSize);
+            global::Optim.Generated.Kernel.Pass1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128 + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192 + local), start: 0, end: (nuint)length, count: (nuint)length, biasCorrection1, biasCorrection2, stepSize);
         }
     }
 }
@@ -188,12 +188,12 @@ namespace Optim.Generated
     using System.Runtime.CompilerServices;
     using System.Runtime.Intrinsics;
 
-    /// <summary>The element-wise LAMB update of <see cref="global::Demo.MlpLamb"/>.</summary>
+    /// <summary>The element-wise loops of <see cref="global::Demo.MlpLamb"/>'s LAMB update.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
     file static class Kernel
     {
-        /// <summary>Pass 1 over the elements [start, min(end, count)) of one tensor, whose sections start at <paramref name="origin"/>. Accumulates Σ ‖θ‖², Σ ‖r‖² into &lt;paramref name="sums"/&gt;, lane i mod 16.</summary>
-        internal static void Pass0(ref float origin, nuint start, nuint end, nuint stride, nuint count, float biasCorrection1, float biasCorrection2, ref float sums)
+        /// <summary>Pass 1 over the elements [start, min(end, count)) of one tensor. Accumulates Σ ‖θ‖², Σ ‖r‖² into &lt;paramref name="sums"/&gt;, lane i mod 16.</summary>
+        internal static void Pass0(ref float paramBase, ref float gradBase, ref float expAvgBase, ref float expAvgSqBase, nuint start, nuint end, nuint count, float biasCorrection1, float biasCorrection2, ref float sums)
         {
             const float beta1 = 0.9f;
             const float beta2 = 0.999f;
@@ -202,10 +202,6 @@ namespace Optim.Generated
             const float oneMinusBeta2 = 0.001f;
             const float weightDecay = 0.01f;
 
-            ref float paramBase = ref origin;
-            ref float gradBase = ref Unsafe.Add(ref origin, 1 * stride);
-            ref float expAvgBase = ref Unsafe.Add(ref origin, 2 * stride);
-            ref float expAvgSqBase = ref Unsafe.Add(ref origin, 3 * stride);
             nuint i = start;
             nuint limit = end < count ? end : count;
 
@@ -337,15 +333,12 @@ namespace Optim.Generated
             }
         }
 
-        /// <summary>Pass 2 over the elements [start, min(end, count)) of one tensor, whose sections start at <paramref name="origin"/>.</summary>
-        internal static void Pass1(ref float origin, nuint start, nuint end, nuint stride, nuint count, float biasCorrection1, float biasCorrection2, float stepSize)
+        /// <summary>Pass 2 over the elements [start, min(end, count)) of one tensor.</summary>
+        internal static void Pass1(ref float paramBase, ref float expAvgBase, ref float expAvgSqBase, nuint start, nuint end, nuint count, float biasCorrection1, float biasCorrection2, float stepSize)
         {
             const float eps = 1E-06f;
             const float weightDecay = 0.01f;
 
-            ref float paramBase = ref origin;
-            ref float expAvgBase = ref Unsafe.Add(ref origin, 2 * stride);
-            ref float expAvgSqBase = ref Unsafe.Add(ref origin, 3 * stride);
             nuint i = start;
             nuint limit = end < count ? end : count;
 

@@ -11,21 +11,21 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public const int ParameterCount = 61;
 
-        /// <summary>Elements per arena section: <see cref="ParameterCount"/> rounded up to whole 64-byte lines.</summary>
+        /// <summary>Elements per parameter and gradient section: <see cref="ParameterCount"/> rounded up to whole 64-byte lines.</summary>
         private const int OptimStride = 64;
 
-        // Arena layout (float, 64-byte aligned), one section of OptimStride elements per buffer:
-        //   [0] parameters θ
-        //   [1] gradients g = ∇θ f(θ)
-        //   [2] velocity v (average of g)
+        // Arena layout (float, 64-byte aligned):
+        //   [0, OptimStride) parameters θ
+        //   [OptimStride, 2·OptimStride) gradients g = ∇θ f(θ)
+        //   [128, 192) velocity v (average of g)
         // Parameters sit in declaration order inside each section:
         //   W1 [0, 50)
         //   B1 [50, 55)
         //   W2 [55, 60)
         //   B2 [60, 61)
-        // Elements past ParameterCount are padding: zero, and they stay zero, so loops need no tail.
+        // Elements past the values of a section are padding: zero, and no loop ever writes them.
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private readonly global::Optim.Arena<float> _optimArena = new(3 * OptimStride);
+        private readonly global::Optim.Arena<float> _optimArena = new(192);
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private long _optimStep;
@@ -108,7 +108,7 @@ namespace Demo
         public const string UpdateRule = "t ← t + 1\nfor every element:\n    v ← β·v + (1 − β)·g\n    θ ← θ − γ·v";
 
         /// <summary>
-        /// One Momentum step over every parameter, using the gradients as they stand:
+        /// One Momentum (heavy-ball momentum, v starting at 0) step over every parameter, using the gradients as they stand:
         /// <code>
         /// t ← t + 1
         /// for every element:
@@ -125,7 +125,8 @@ namespace Demo
             // Per-step scalars: computed once in double precision, as PyTorch does, then rounded to float.
             float gamma = (float)lr;
 
-            global::Optim.Generated.Kernel.Update(ref _optimArena.Origin, start: 0, end: OptimStride, stride: OptimStride, count: ParameterCount, gamma);
+            ref float origin = ref _optimArena.Origin;
+            global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128), start: 0, end: 61, count: 61, gamma);
         }
     }
 }
@@ -136,26 +137,22 @@ namespace Optim.Generated
     using System.Runtime.CompilerServices;
     using System.Runtime.Intrinsics;
 
-    /// <summary>The element-wise Momentum update of <see cref="global::Demo.MlpMomentum"/>.</summary>
+    /// <summary>The element-wise loops of <see cref="global::Demo.MlpMomentum"/>'s Momentum update.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
     file static class Kernel
     {
         /// <summary>
-        /// Updates elements [start, min(end, count)) of every section of the arena at <paramref name="origin"/> (sections
-        /// are <paramref name="stride"/> elements apart): the widest hardware vector first, else single elements. Every
-        /// path performs the same operations in the same order, so results are bit-identical whichever path runs.
-        /// The JIT removes the branches for vector widths the CPU lacks. Elements from <paramref name="count"/> on are
-        /// padding: a last, partial vector is computed whole (sections are padded to whole 64-byte lines) but stored only
-        /// where it covers the model, so padding stays zero whatever the rule computes there.
+        /// Updates elements [start, min(end, count)) of the buffers, each given by a reference to its first element: the
+        /// widest hardware vector first, else single elements. Every path performs the same operations in the same order, so
+        /// results are bit-identical whichever path runs; the JIT removes the branches for vector widths the CPU lacks. A last,
+        /// partial vector is computed whole (sections are padded to whole 64-byte lines) but stored only where it covers the
+        /// values, so padding stays zero whatever the rule computes there.
         /// </summary>
-        internal static void Update(ref float origin, nuint start, nuint end, nuint stride, nuint count, float gamma)
+        internal static void Update(ref float paramBase, ref float gradBase, ref float velocityBase, nuint start, nuint end, nuint count, float gamma)
         {
             const float beta = 0.5f;
             const float oneMinusBeta = 0.5f;
 
-            ref float paramBase = ref origin;
-            ref float gradBase = ref Unsafe.Add(ref origin, 1 * stride);
-            ref float velocityBase = ref Unsafe.Add(ref origin, 2 * stride);
             nuint i = start;
             nuint limit = end < count ? end : count;
 

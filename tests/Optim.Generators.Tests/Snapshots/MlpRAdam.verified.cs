@@ -11,22 +11,22 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public const int ParameterCount = 61;
 
-        /// <summary>Elements per arena section: <see cref="ParameterCount"/> rounded up to whole 64-byte lines.</summary>
+        /// <summary>Elements per parameter and gradient section: <see cref="ParameterCount"/> rounded up to whole 64-byte lines.</summary>
         private const int OptimStride = 64;
 
-        // Arena layout (float, 64-byte aligned), one section of OptimStride elements per buffer:
-        //   [0] parameters θ
-        //   [1] gradients g = ∇θ f(θ)
-        //   [2] exp_avg m (first moment)
-        //   [3] exp_avg_sq v (second moment)
+        // Arena layout (float, 64-byte aligned):
+        //   [0, OptimStride) parameters θ
+        //   [OptimStride, 2·OptimStride) gradients g = ∇θ f(θ)
+        //   [128, 192) exp_avg m (first moment)
+        //   [192, 256) exp_avg_sq v (second moment)
         // Parameters sit in declaration order inside each section:
         //   W1 [0, 50)
         //   B1 [50, 55)
         //   W2 [55, 60)
         //   B2 [60, 61)
-        // Elements past ParameterCount are padding: zero, and they stay zero, so loops need no tail.
+        // Elements past the values of a section are padding: zero, and no loop ever writes them.
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private readonly global::Optim.Arena<float> _optimArena = new(4 * OptimStride);
+        private readonly global::Optim.Arena<float> _optimArena = new(256);
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private long _optimStep;
@@ -117,7 +117,7 @@ namespace Demo
         public const string UpdateRule = "t ← t + 1\nβ₁ᵗ ← β₁ᵗ·β₁   (starts at 1.0)\nβ₂ᵗ ← β₂ᵗ·β₂   (starts at 1.0)\nρₜ > 5 = (ρ∞ − 2·t·β₂ᵗ / (1 − β₂ᵗ)) > 5\nαₜ = γ·√(((ρ∞ − 2·t·β₂ᵗ / (1 − β₂ᵗ)) − 4)·((ρ∞ − 2·t·β₂ᵗ / (1 − β₂ᵗ)) − 2)·ρ∞ / ((ρ∞ − 4)·(ρ∞ − 2)·(ρ∞ − 2·t·β₂ᵗ / (1 − β₂ᵗ))))·√(1 − β₂ᵗ) / (1 − β₁ᵗ)\nγ̂ₜ = γ / (1 − β₁ᵗ)\nfor every element:\n    m ← β₁·m + (1 − β₁)·g\n    v ← β₂·v + (1 − β₂)·(g·g)\n    θ ← ρₜ > 5 ? θ − αₜ·(m / (√v + ε)) : θ − γ̂ₜ·m";
 
         /// <summary>
-        /// One RAdam step over every parameter, using the gradients as they stand:
+        /// One RAdam (torch.optim.RAdam) step over every parameter, using the gradients as they stand:
         /// <code>
         /// t ← t + 1
         /// β₁ᵗ ← β₁ᵗ·β₁   (starts at 1.0)
@@ -149,7 +149,8 @@ namespace Demo
             float adaptiveStep = (float)(lr * rect * global::System.Math.Sqrt(biasCorrection2) / biasCorrection1);
             float plainStep = (float)(lr / biasCorrection1);
 
-            global::Optim.Generated.Kernel.Update(ref _optimArena.Origin, start: 0, end: OptimStride, stride: OptimStride, count: ParameterCount, rectified, adaptiveStep, plainStep);
+            ref float origin = ref _optimArena.Origin;
+            global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192), start: 0, end: 61, count: 61, rectified, adaptiveStep, plainStep);
         }
     }
 }
@@ -160,19 +161,18 @@ namespace Optim.Generated
     using System.Runtime.CompilerServices;
     using System.Runtime.Intrinsics;
 
-    /// <summary>The element-wise RAdam update of <see cref="global::Demo.MlpRAdam"/>.</summary>
+    /// <summary>The element-wise loops of <see cref="global::Demo.MlpRAdam"/>'s RAdam update.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
     file static class Kernel
     {
         /// <summary>
-        /// Updates elements [start, min(end, count)) of every section of the arena at <paramref name="origin"/> (sections
-        /// are <paramref name="stride"/> elements apart): the widest hardware vector first, else single elements. Every
-        /// path performs the same operations in the same order, so results are bit-identical whichever path runs.
-        /// The JIT removes the branches for vector widths the CPU lacks. Elements from <paramref name="count"/> on are
-        /// padding: a last, partial vector is computed whole (sections are padded to whole 64-byte lines) but stored only
-        /// where it covers the model, so padding stays zero whatever the rule computes there.
+        /// Updates elements [start, min(end, count)) of the buffers, each given by a reference to its first element: the
+        /// widest hardware vector first, else single elements. Every path performs the same operations in the same order, so
+        /// results are bit-identical whichever path runs; the JIT removes the branches for vector widths the CPU lacks. A last,
+        /// partial vector is computed whole (sections are padded to whole 64-byte lines) but stored only where it covers the
+        /// values, so padding stays zero whatever the rule computes there.
         /// </summary>
-        internal static void Update(ref float origin, nuint start, nuint end, nuint stride, nuint count, bool rectified, float adaptiveStep, float plainStep)
+        internal static void Update(ref float paramBase, ref float gradBase, ref float expAvgBase, ref float expAvgSqBase, nuint start, nuint end, nuint count, bool rectified, float adaptiveStep, float plainStep)
         {
             const float beta1 = 0.9f;
             const float beta2 = 0.999f;
@@ -180,10 +180,6 @@ namespace Optim.Generated
             const float oneMinusBeta1 = 0.1f;
             const float oneMinusBeta2 = 0.001f;
 
-            ref float paramBase = ref origin;
-            ref float gradBase = ref Unsafe.Add(ref origin, 1 * stride);
-            ref float expAvgBase = ref Unsafe.Add(ref origin, 2 * stride);
-            ref float expAvgSqBase = ref Unsafe.Add(ref origin, 3 * stride);
             nuint i = start;
             nuint limit = end < count ? end : count;
 

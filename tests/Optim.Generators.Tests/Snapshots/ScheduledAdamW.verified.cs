@@ -11,19 +11,19 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public const int ParameterCount = 8;
 
-        /// <summary>Elements per arena section: <see cref="ParameterCount"/> rounded up to whole 64-byte lines.</summary>
+        /// <summary>Elements per parameter and gradient section: <see cref="ParameterCount"/> rounded up to whole 64-byte lines.</summary>
         private const int OptimStride = 16;
 
-        // Arena layout (float, 64-byte aligned), one section of OptimStride elements per buffer:
-        //   [0] parameters θ
-        //   [1] gradients g = ∇θ f(θ)
-        //   [2] exp_avg m (first moment)
-        //   [3] exp_avg_sq v (second moment)
+        // Arena layout (float, 64-byte aligned):
+        //   [0, OptimStride) parameters θ
+        //   [OptimStride, 2·OptimStride) gradients g = ∇θ f(θ)
+        //   [32, 48) exp_avg m (first moment)
+        //   [48, 64) exp_avg_sq v (second moment)
         // Parameters sit in declaration order inside each section:
         //   W [0, 8)
-        // Elements past ParameterCount are padding: zero, and they stay zero, so loops need no tail.
+        // Elements past the values of a section are padding: zero, and no loop ever writes them.
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private readonly global::Optim.Arena<float> _optimArena = new(4 * OptimStride);
+        private readonly global::Optim.Arena<float> _optimArena = new(64);
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private long _optimStep;
@@ -92,7 +92,7 @@ namespace Demo
         public const string UpdateRule = "t ← t + 1\nβ₁ᵗ ← β₁ᵗ·β₁   (starts at 1.0)\nβ₂ᵗ ← β₂ᵗ·β₂   (starts at 1.0)\nα = γ·√(1 − β₂ᵗ) / (1 − β₁ᵗ)\nε̂ = ε·√(1 − β₂ᵗ)\n(1 − γλ) = 1 − γ·λ\nfor every element:\n    θ ← θ·(1 − γλ)\n    m ← β₁·m + (1 − β₁)·g\n    v ← β₂·v + (1 − β₂)·(g·g)\n    d ← √v + ε̂\n    θ ← θ − α·(m / d)";
 
         /// <summary>
-        /// One AdamW step over every parameter, using the gradients as they stand:
+        /// One AdamW (torch.optim.AdamW) step over every parameter, using the gradients as they stand:
         /// <code>
         /// t ← t + 1
         /// β₁ᵗ ← β₁ᵗ·β₁   (starts at 1.0)
@@ -124,7 +124,8 @@ namespace Demo
             float epsHat = (float)(1E-08 * biasCorrection2Sqrt);
             float decay = (float)(1.0 - lr * 0.01);
 
-            global::Optim.Generated.Kernel.Update(ref _optimArena.Origin, start: 0, end: OptimStride, stride: OptimStride, count: ParameterCount, stepSize, epsHat, decay);
+            ref float origin = ref _optimArena.Origin;
+            global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 48), start: 0, end: 8, count: 8, stepSize, epsHat, decay);
         }
     }
 }
@@ -135,29 +136,24 @@ namespace Optim.Generated
     using System.Runtime.CompilerServices;
     using System.Runtime.Intrinsics;
 
-    /// <summary>The element-wise AdamW update of <see cref="global::Demo.Scheduled"/>.</summary>
+    /// <summary>The element-wise loops of <see cref="global::Demo.Scheduled"/>'s AdamW update.</summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
     file static class Kernel
     {
         /// <summary>
-        /// Updates elements [start, min(end, count)) of every section of the arena at <paramref name="origin"/> (sections
-        /// are <paramref name="stride"/> elements apart): the widest hardware vector first, else single elements. Every
-        /// path performs the same operations in the same order, so results are bit-identical whichever path runs.
-        /// The JIT removes the branches for vector widths the CPU lacks. Elements from <paramref name="count"/> on are
-        /// padding: a last, partial vector is computed whole (sections are padded to whole 64-byte lines) but stored only
-        /// where it covers the model, so padding stays zero whatever the rule computes there.
+        /// Updates elements [start, min(end, count)) of the buffers, each given by a reference to its first element: the
+        /// widest hardware vector first, else single elements. Every path performs the same operations in the same order, so
+        /// results are bit-identical whichever path runs; the JIT removes the branches for vector widths the CPU lacks. A last,
+        /// partial vector is computed whole (sections are padded to whole 64-byte lines) but stored only where it covers the
+        /// values, so padding stays zero whatever the rule computes there.
         /// </summary>
-        internal static void Update(ref float origin, nuint start, nuint end, nuint stride, nuint count, float stepSize, float epsHat, float decay)
+        internal static void Update(ref float paramBase, ref float gradBase, ref float expAvgBase, ref float expAvgSqBase, nuint start, nuint end, nuint count, float stepSize, float epsHat, float decay)
         {
             const float beta1 = 0.9f;
             const float beta2 = 0.999f;
             const float oneMinusBeta1 = 0.1f;
             const float oneMinusBeta2 = 0.001f;
 
-            ref float paramBase = ref origin;
-            ref float gradBase = ref Unsafe.Add(ref origin, 1 * stride);
-            ref float expAvgBase = ref Unsafe.Add(ref origin, 2 * stride);
-            ref float expAvgSqBase = ref Unsafe.Add(ref origin, 3 * stride);
             nuint i = start;
             nuint limit = end < count ? end : count;
 

@@ -32,7 +32,7 @@ internal static class Muon
     {
         double momentum = h["Momentum"], weightDecay = h["WeightDecay"];
         var buffer = new Buffer("momentumBuffer", "b", "momentum_buffer b");
-        var update = new Buffer("update", "O", "the orthogonalized update O (working space, rewritten for each tensor)", Transient: true);
+        var update = new Buffer("update", "O", "update O, orthogonalized (working space, rewritten for each tensor)", Transient: true);
         Expr g = UpdateRule.Grad.Value, theta = UpdateRule.Param.Value;
         var scalars = new List<StepScalar>();
 

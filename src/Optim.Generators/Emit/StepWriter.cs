@@ -1,0 +1,455 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using Optim.Generators.Common;
+using Optim.Generators.Lowering;
+using Optim.Generators.Model;
+
+namespace Optim.Generators.Emit;
+
+/// <summary>
+/// Writes <c>Step()</c>: the step count and learning rate, then for each parameter group its per-step scalars and either
+/// one fused loop over the group (element-wise rules) or one call per tensor (rules with per-tensor phases).
+/// </summary>
+internal static class StepWriter
+{
+    private const string Unsafe = "global::System.Runtime.CompilerServices.Unsafe";
+
+    public static void Write(SourceWriter w, ModelLayout layout)
+    {
+        ModelSpec model = layout.Model;
+        List<string> lines = MathLines(layout);
+        string title = Title(layout);
+        w.Line($"/// <summary>The update rule <see cref=\"Step\"/> implements, as in its documentation: {title}.</summary>");
+        w.Line(ModelEmitter.GeneratedCode);
+        w.Line($"public const string UpdateRule = \"{string.Join("\\n", lines)}\";");
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line($"/// One {title} step over every parameter, using the gradients as they stand:");
+        w.Line("/// <code>");
+        foreach (string line in lines)
+        {
+            w.Line("/// " + ModelEmitter.Xml(line));
+        }
+
+        w.Line("/// </code>");
+        foreach (GroupLayout group in layout.Groups.Where(g => g.Rule.Note.Length > 0))
+        {
+            w.Line($"/// {ModelEmitter.Xml(group.Rule.Note)}");
+        }
+
+        w.Line("/// </summary>");
+        w.Line(ModelEmitter.GeneratedCode);
+        w.Open("public void Step()");
+        bool usesStep = model.Schedule is not null || layout.Groups.Any(g => UsesStepCount(g.Rule));
+        w.Line(usesStep ? "long t = ++_optimStep;" : "_optimStep++;");
+        string rate = model.Schedule is null ? "_optimLearningRate" : "OptimScheduledLr(t - 1)";
+        if (!layout.HasGroups)
+        {
+            w.Line($"double lr = {rate};");
+            w.Line();
+            WriteGroup(w, layout, layout.Groups[0]);
+        }
+        else
+        {
+            w.Line($"double rate = {rate};");
+            foreach (GroupLayout group in layout.Groups)
+            {
+                w.Line();
+                w.Line($"// Group {group.Index}: {group.Rule.Title} for {string.Join(", ", group.Parameters.Select(p => p.Name))}.");
+                w.Open();
+                w.Line(group.LrScale == 1 ? "double lr = rate;" : $"double lr = rate * {Literals.Double(group.LrScale)}; // its Lr over the class's");
+                WriteGroup(w, layout, group);
+                w.Close();
+            }
+        }
+
+        w.Close();
+        foreach (GroupLayout group in layout.Groups)
+        {
+            if (group.Rule.IsPerTensor)
+            {
+                foreach (var (method, kind) in TensorMethods(group))
+                {
+                    w.Line();
+                    WriteTensorStep(w, layout, group, method, kind);
+                }
+            }
+            else if (IsParallel(layout))
+            {
+                w.Line();
+                WriteRangeKernel(w, layout, group);
+            }
+        }
+    }
+
+    /// <summary>Whether Step() splits its loop across threads (single-group, element-wise models only).</summary>
+    public static bool IsParallel(ModelLayout layout) => layout.Model.IsParallel && !layout.HasGroups && !layout.Groups[0].Rule.IsPerTensor;
+
+    /// <summary>The field that carries an accumulator of a group between steps.</summary>
+    public static string FieldName(GroupLayout group, StepAccumulator accumulator) =>
+        "_optim" + group.Suffix + char.ToUpperInvariant(accumulator.Name[0]) + accumulator.Name.Substring(1);
+
+    /// <summary>A group's scalars, then its loop or its per-tensor calls.</summary>
+    private static void WriteGroup(SourceWriter w, ModelLayout layout, GroupLayout group)
+    {
+        ModelSpec model = layout.Model;
+        UpdateRule rule = group.Rule;
+        string t = model.Element.Keyword();
+        var step = new ExprWriter(ExprMode.StepDouble, model.Element);
+        w.Line($"// Per-step scalars: computed once in double precision, as PyTorch does, then rounded to {t}.");
+        foreach (StepAccumulator accumulator in rule.Accumulators)
+        {
+            string field = FieldName(group, accumulator);
+            var advance = new ExprWriter(ExprMode.StepDouble, model.Element, renames: new Dictionary<string, string> { [accumulator.Name] = field });
+            w.Line($"double {accumulator.Name} = {field} = {advance.Write(accumulator.Update)};");
+        }
+
+        foreach (StepScalar scalar in rule.Scalars)
+        {
+            w.Line(Declaration(scalar, t, step));
+        }
+
+        w.Line();
+        var kernelScalars = rule.Scalars.Where(s => s.ToKernel).ToList();
+        if (rule.IsPerTensor)
+        {
+            List<(string Type, string Name)> arguments = TensorArguments(model, rule);
+            w.Line("// Tensor by tensor: the rule needs per-tensor sums or matrix routines between its passes.");
+            bool matrices = UsesMatrixShape(rule);
+            foreach (ParameterSpec p in group.Parameters)
+            {
+                string shape = p.Shape.Count == 0 ? "scalar" : string.Join(" × ", p.Shape);
+                string dimensions = matrices ? $", {Rows(p)}, {p.Length / Rows(p)}" : "";
+                w.Line($"{TensorMethod(group, p)}({p.Offset}, {p.Offset - group.Start}, {p.Length}{dimensions}{string.Concat(arguments.Select(a => ", " + a.Name))}); // {p.Name} ({shape})");
+            }
+        }
+        else if (IsParallel(layout))
+        {
+            string threads = model.Threads >= 2 ? model.Threads.ToString(CultureInfo.InvariantCulture) : "global::Optim.StepWorkers.MaxThreads";
+            w.Line("// Large model: the loop is split across threads, each taking whole 64-byte lines of every section.");
+            w.Line("_optimRangeKernel.Arena = _optimArena;");
+            foreach (StepScalar scalar in kernelScalars)
+            {
+                w.Line($"_optimRangeKernel.{scalar.Name} = {scalar.Name};");
+            }
+
+            w.Line($"global::Optim.StepWorkers.Run(_optimRangeKernel, (nuint)ParameterCount, maxThreads: {threads});");
+        }
+        else
+        {
+            string args = string.Concat(kernelScalars.Select(s => ", " + s.Name));
+            List<Buffer> used = KernelWriter.UsedBuffers(Buffers(rule), rule.Body.ToList(), new List<Reduction>());
+            w.Line($"ref {t} origin = ref _optimArena.Origin;");
+            w.Line($"global::Optim.Generated.{ModelEmitter.KernelName}.Update{group.Suffix}({References(layout, group, used, group.Start.ToString(CultureInfo.InvariantCulture), "0")}, start: 0, end: {group.Count}, count: {group.Count}{args});");
+        }
+    }
+
+    /// <summary>A per-step or per-tensor scalar's declaration: bool, the element type, or a double intermediate.</summary>
+    private static string Declaration(StepScalar scalar, string t, ExprWriter step) =>
+        scalar.Value.IsCondition ? $"bool {scalar.Name} = {step.Write(scalar.Value)};"
+        : scalar.ToKernel ? $"{t} {scalar.Name} = ({t}){step.WriteAtom(scalar.Value)};"
+        : $"double {scalar.Name} = {step.Write(scalar.Value)};";
+
+    /// <summary>
+    /// References to the first element of each buffer for the tensor (or group) at parameter offset <paramref name="offset"/>
+    /// and group-local offset <paramref name="local"/> (C# expressions).
+    /// </summary>
+    private static string References(ModelLayout layout, GroupLayout group, IEnumerable<Buffer> buffers, string offset, string local) =>
+        string.Join(", ", buffers.Select(b => "ref " + At(b.Name == UpdateRule.Param.Name ? offset
+            : b.Name == UpdateRule.Grad.Name ? Sum("OptimStride", offset)
+            : Sum(group.SectionOffset(b).ToString(CultureInfo.InvariantCulture), local))));
+
+    private static string Sum(string a, string b) => b == "0" ? a : a == "0" ? b : a + " + " + b;
+
+    private static string At(string offset) => offset == "0" ? "origin" : $"{Unsafe}.Add(ref origin, {offset})";
+
+    /// <summary>θ, g and the rule's state, in order.</summary>
+    public static List<Buffer> Buffers(UpdateRule rule) => new[] { UpdateRule.Param, UpdateRule.Grad }.Concat(rule.State).ToList();
+
+    private static bool UsesStepCount(UpdateRule rule) =>
+        rule.Scalars.Select(s => s.Value).Concat(rule.Accumulators.Select(a => a.Update)).Concat(TensorExpressions(rule))
+            .SelectMany(e => e.Nodes()).Any(n => n.Kind is ExprKind.StepCount or ExprKind.FirstStepSelect);
+
+    /// <summary>The object StepWorkers runs on each thread's slice; created with the model, updated every step.</summary>
+    private static void WriteRangeKernel(SourceWriter w, ModelLayout layout, GroupLayout group)
+    {
+        string t = layout.Model.Element.Keyword();
+        var kernelScalars = group.Rule.Scalars.Where(s => s.ToKernel).ToList();
+        List<Buffer> used = KernelWriter.UsedBuffers(Buffers(group.Rule), group.Rule.Body.ToList(), new List<Reduction>());
+        w.Line(ModelEmitter.GeneratedCode);
+        w.Line("private readonly OptimRangeKernel _optimRangeKernel = new();");
+        w.Line();
+        w.Line("/// <summary>This step's arena and scalars, for the threads that share the loop.</summary>");
+        w.Line(ModelEmitter.GeneratedCode);
+        w.Open("private sealed class OptimRangeKernel : global::Optim.RangeKernel");
+        w.Line($"public global::Optim.Arena<{t}> Arena;");
+        foreach (StepScalar scalar in kernelScalars)
+        {
+            w.Line($"public {KernelType(scalar, layout.Model)} {scalar.Name};");
+        }
+
+        w.Line();
+        string args = string.Concat(kernelScalars.Select(s => ", " + s.Name));
+        w.Open("public override void Run(nuint start, nuint end)");
+        w.Line($"ref {t} origin = ref Arena.Origin;");
+        w.Line($"global::Optim.Generated.{ModelEmitter.KernelName}.Update({References(layout, group, used, "0", "0")}, start, end, count: ParameterCount{args});");
+        w.Close();
+        w.Close();
+    }
+
+    /// <summary>The C# type of a scalar passed to the element loop: the element type, or bool for a per-step condition.</summary>
+    public static string KernelType(StepScalar scalar, ModelSpec model) => scalar.Value.IsCondition ? "bool" : model.Element.Keyword();
+
+    /// <summary>The per-step and per-tensor scalars a pass reads, in declaration order, as (C# type, name).</summary>
+    public static List<(string Type, string Name)> PassScalars(ModelSpec model, UpdateRule rule, ElementPass pass)
+    {
+        var read = new HashSet<string>(pass.Body.Select(s => s.Value).Concat(pass.Reductions.Select(r => r.Value))
+            .SelectMany(e => e.Nodes()).Where(n => n.Kind == ExprKind.Scalar).Select(n => n.Name));
+        return rule.Scalars.Concat(rule.TensorPhases.OfType<TensorScalars>().SelectMany(p => p.Scalars))
+            .Where(s => s.ToKernel && read.Contains(s.Name))
+            .Select(s => (KernelType(s, model), s.Name))
+            .ToList();
+    }
+
+    /// <summary>Every expression of a per-tensor rule's phases.</summary>
+    private static IEnumerable<Expr> TensorExpressions(UpdateRule rule) => rule.TensorPhases.SelectMany(phase => phase switch
+    {
+        ElementPass pass => pass.Body.Select(s => s.Value).Concat(pass.Reductions.Select(r => r.Value)),
+        TensorScalars scalars => scalars.Scalars.Select(s => s.Value),
+        TensorCall call => call.Arguments.Select(a => a.Value),
+        _ => Enumerable.Empty<Expr>(),
+    });
+
+    /// <summary>" (matrices only)" or " (vectors only)" for a phase that applies to some tensors.</summary>
+    private static string For(Phase phase) => phase.Where switch
+    {
+        TensorKind.Matrices => " (matrices only)",
+        TensorKind.Vectors => " (vectors only)",
+        _ => "",
+    };
+
+    /// <summary>The per-tensor methods a group needs: one, or one per kind of tensor when phases apply to some tensors.</summary>
+    private static IEnumerable<(string Method, TensorKind Kind)> TensorMethods(GroupLayout group)
+    {
+        if (group.Rule.TensorPhases.All(p => p.Where == TensorKind.All))
+        {
+            yield return ("_optimStepTensor" + group.Suffix, TensorKind.All);
+            yield break;
+        }
+
+        if (group.Parameters.Any(p => p.Shape.Count >= 2))
+        {
+            yield return ("_optimStepMatrix" + group.Suffix, TensorKind.Matrices);
+        }
+
+        if (group.Parameters.Any(p => p.Shape.Count < 2))
+        {
+            yield return ("_optimStepVector" + group.Suffix, TensorKind.Vectors);
+        }
+    }
+
+    /// <summary>The method that updates <paramref name="p"/>.</summary>
+    private static string TensorMethod(GroupLayout group, ParameterSpec p) =>
+        (group.Rule.TensorPhases.All(phase => phase.Where == TensorKind.All) ? "_optimStepTensor"
+        : p.Shape.Count >= 2 ? "_optimStepMatrix" : "_optimStepVector") + group.Suffix;
+
+    /// <summary>A tensor's rows as a matrix: its first dimension (1 for a scalar).</summary>
+    public static int Rows(ParameterSpec p) => p.Shape.Count == 0 ? 1 : p.Shape[0];
+
+    /// <summary>Whether the per-tensor code needs the tensor as a rows × cols matrix.</summary>
+    private static bool UsesMatrixShape(UpdateRule rule) =>
+        rule.TensorPhases.OfType<TensorCall>().Any()
+        || TensorExpressions(rule).SelectMany(e => e.Nodes()).Any(n => n.Kind == ExprKind.Scalar && (n.Name == UpdateRule.TensorRows.Name || n.Name == UpdateRule.TensorCols.Name));
+
+    /// <summary>What Step() hands the per-tensor method: γ, t and the per-step scalars its phases read.</summary>
+    private static List<(string Type, string Name)> TensorArguments(ModelSpec model, UpdateRule rule)
+    {
+        var nodes = TensorExpressions(rule).SelectMany(e => e.Nodes()).ToList();
+        var arguments = new List<(string Type, string Name)>();
+        if (nodes.Any(n => n.Kind == ExprKind.LearningRate))
+        {
+            arguments.Add(("double", "lr"));
+        }
+
+        if (nodes.Any(n => n.Kind is ExprKind.StepCount or ExprKind.FirstStepSelect))
+        {
+            arguments.Add(("long", "t"));
+        }
+
+        var read = new HashSet<string>(nodes.Where(n => n.Kind == ExprKind.Scalar).Select(n => n.Name));
+        foreach (StepScalar scalar in rule.Scalars.Where(s => read.Contains(s.Name)))
+        {
+            arguments.Add((scalar.ToKernel ? KernelType(scalar, model) : "double", scalar.Name));
+        }
+
+        return arguments;
+    }
+
+    /// <summary>
+    /// One tensor's update for rules with per-tensor phases: each pass over the tensor's elements, the per-tensor scalars
+    /// computed (in double) from the sums, and the matrix routines, in the rule's order.
+    /// </summary>
+    private static void WriteTensorStep(SourceWriter w, ModelLayout layout, GroupLayout group, string method, TensorKind kind)
+    {
+        ModelSpec model = layout.Model;
+        UpdateRule rule = group.Rule;
+        string t = model.Element.Keyword();
+        int lanes = model.Element.PerLine();
+        var step = new ExprWriter(ExprMode.StepDouble, model.Element);
+        int maxReductions = rule.TensorPhases.OfType<ElementPass>().Max(p => p.Reductions.Count);
+        string parameters = string.Concat(TensorArguments(model, rule).Select(a => $", {a.Type} {a.Name}"));
+        bool matrices = UsesMatrixShape(rule);
+        List<Buffer> buffers = Buffers(rule);
+
+        string which = kind switch { TensorKind.Matrices => "matrix", TensorKind.Vectors => "vector", _ => "tensor" };
+        w.Line($"/// <summary>One {rule.Title} step of the {which} at <paramref name=\"offset\"/> of the parameters (<paramref name=\"local\"/> in its group's state), <paramref name=\"length\"/> elements{(matrices ? ", rows × cols" : "")}.</summary>");
+        w.Line(ModelEmitter.GeneratedCode);
+        w.Open($"private void {method}(int offset, int local, int length{(matrices ? ", int rows, int cols" : "")}{parameters})");
+        w.Line($"ref {t} origin = ref _optimArena.Origin;");
+        if (maxReductions > 0)
+        {
+            w.Line($"global::System.Span<{t}> sums = stackalloc {t}[{maxReductions * lanes}];");
+        }
+
+        var shapeNames = new HashSet<string>(TensorExpressions(rule).SelectMany(e => e.Nodes()).Where(n => n.Kind == ExprKind.Scalar).Select(n => n.Name));
+        foreach (var (scalar, source) in new[] { (UpdateRule.TensorSize, "length"), (UpdateRule.TensorRows, "rows"), (UpdateRule.TensorCols, "cols") })
+        {
+            if (shapeNames.Contains(scalar.Name))
+            {
+                w.Line($"double {scalar.Name} = {source};");
+            }
+        }
+
+        int index = -1;
+        foreach (Phase phase in rule.TensorPhases)
+        {
+            index += phase is ElementPass ? 1 : 0;
+            if (phase.Where != TensorKind.All && phase.Where != kind)
+            {
+                continue;
+            }
+
+            w.Line();
+            if (phase is ElementPass pass)
+            {
+                string args = string.Concat(PassScalars(model, rule, pass).Select(a => ", " + a.Name));
+                if (pass.Reductions.Count > 0)
+                {
+                    w.Line("sums.Clear();");
+                    args += ", ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(sums)";
+                }
+
+                List<Buffer> used = KernelWriter.UsedBuffers(buffers, pass.Body.ToList(), pass.Reductions.ToList());
+                w.Line($"global::Optim.Generated.{ModelEmitter.KernelName}.Pass{index}{group.Suffix}({References(layout, group, used, "offset", "local")}, start: 0, end: (nuint)length, count: (nuint)length{args});");
+                for (int r = 0; r < pass.Reductions.Count; r++)
+                {
+                    w.Line($"double {pass.Reductions[r].Name} = global::Optim.KernelMath.SumLanes(sums.Slice({r * lanes}, {lanes}));");
+                }
+            }
+            else if (phase is TensorCall call)
+            {
+                string spans = string.Join(", ", call.Buffers.Select(b => $"_optimArena.Slice({Span(group, b)}, length)"));
+                string arguments = (call.Workspace ? ", _optimWorkspace" : "") + string.Concat(call.Arguments.Select(a => $", {a.Name}: {step.Write(a.Value)}"));
+                w.Line($"// {call.Math}");
+                w.Line($"{(call.Result.Length > 0 ? $"double {call.Result} = " : "")}global::Optim.MatrixKernels.{call.Routine}({spans}, rows, cols{arguments});");
+            }
+            else if (phase is TensorScalars scalars)
+            {
+                foreach (StepScalar scalar in scalars.Scalars)
+                {
+                    w.Line(Declaration(scalar, t, step));
+                }
+            }
+        }
+
+        w.Close();
+    }
+
+    /// <summary>Where the tensor's part of <paramref name="buffer"/> starts in the arena (a C# expression).</summary>
+    private static string Span(GroupLayout group, Buffer buffer) =>
+        buffer.Name == UpdateRule.Param.Name ? "offset"
+        : buffer.Name == UpdateRule.Grad.Name ? "OptimStride + offset"
+        : $"{group.SectionOffset(buffer)} + local";
+
+    private static string Title(ModelLayout layout) => string.Join(" + ", layout.Groups.Select(g => $"{g.Rule.Title} ({g.Rule.Reference})"));
+
+    /// <summary>The update rule in PyTorch's math notation, one line per formula; a block per group when there are several.</summary>
+    private static List<string> MathLines(ModelLayout layout)
+    {
+        var lines = new List<string> { "t ← t + 1" };
+        foreach (GroupLayout group in layout.Groups)
+        {
+            string indent = "";
+            if (layout.HasGroups)
+            {
+                string scale = group.LrScale == 1 ? "" : $", γ = {Literals.Double(group.LrScale)}·LearningRate";
+                lines.Add($"group {group.Index}: {group.Rule.Title} for {string.Join(", ", group.Parameters.Select(p => p.Name))}{scale}");
+                indent = "    ";
+            }
+
+            lines.AddRange(RuleLines(layout.Model, group.Rule).Select(line => indent + line));
+        }
+
+        return lines;
+    }
+
+    private static IEnumerable<string> RuleLines(ModelSpec model, UpdateRule rule)
+    {
+        var intermediates = rule.Scalars.Where(s => !s.ToKernel).ToDictionary(s => s.Name);
+        var math = new ExprWriter(ExprMode.Math, model.Element, intermediates: intermediates);
+        foreach (StepAccumulator accumulator in rule.Accumulators)
+        {
+            yield return $"{accumulator.Symbol} ← {math.Write(accumulator.Update)}   (starts at {Literals.Double(accumulator.Initial)})";
+        }
+
+        foreach (StepScalar scalar in rule.Scalars.Where(s => s.ToKernel))
+        {
+            string formula = math.Write(scalar.Value);
+            if (formula != scalar.Symbol)
+            {
+                yield return $"{scalar.Symbol} = {formula}";
+            }
+        }
+
+        if (!rule.IsPerTensor)
+        {
+            yield return "for every element:";
+            foreach (Statement statement in rule.Body)
+            {
+                yield return $"    {statement.Symbol} ← {math.Write(statement.Value)}";
+            }
+
+            yield break;
+        }
+
+        yield return "for every tensor (n elements):";
+        foreach (Phase phase in rule.TensorPhases)
+        {
+            if (phase is ElementPass pass)
+            {
+                yield return $"    for every element{For(pass)}:";
+                foreach (Statement statement in pass.Body)
+                {
+                    yield return $"        {statement.Symbol} ← {math.Write(statement.Value)}";
+                }
+
+                foreach (Reduction reduction in pass.Reductions)
+                {
+                    yield return $"    {reduction.Symbol} = Σ {math.Write(reduction.Value)}";
+                }
+            }
+            else if (phase is TensorScalars scalars)
+            {
+                foreach (StepScalar scalar in scalars.Scalars)
+                {
+                    yield return $"    {scalar.Symbol} = {math.Write(scalar.Value)}{For(scalars)}";
+                }
+            }
+            else if (phase is TensorCall call)
+            {
+                yield return $"    {call.Math}{For(call)}";
+            }
+        }
+    }
+}
