@@ -80,6 +80,151 @@ internal sealed partial class AdamMlp : IMlp
     [Parameter(1)] public partial Span<float> B2 { get; }
 }
 
+// Every other optimizer Optim offers, on the same network, schedule and data (the train command's comparison table).
+
+/// <summary>The MLP trained with RMSprop.</summary>
+[Optimize(RmsProp, Lr = 3e-3)]
+[LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
+internal sealed partial class RmsPropMlp : IMlp
+{
+    [Parameter(IMlp.Hidden, IMlp.Inputs)] public partial Span<float> W1 { get; }
+    [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
+    [Parameter(1, IMlp.Hidden)] public partial Span<float> W2 { get; }
+    [Parameter(1)] public partial Span<float> B2 { get; }
+}
+
+/// <summary>The MLP trained with Adagrad.</summary>
+[Optimize(Adagrad, Lr = 5e-2)]
+[LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
+internal sealed partial class AdagradMlp : IMlp
+{
+    [Parameter(IMlp.Hidden, IMlp.Inputs)] public partial Span<float> W1 { get; }
+    [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
+    [Parameter(1, IMlp.Hidden)] public partial Span<float> W2 { get; }
+    [Parameter(1)] public partial Span<float> B2 { get; }
+}
+
+/// <summary>The MLP trained with Adadelta.</summary>
+[Optimize(Adadelta, Lr = 1.0)]
+[LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
+internal sealed partial class AdadeltaMlp : IMlp
+{
+    [Parameter(IMlp.Hidden, IMlp.Inputs)] public partial Span<float> W1 { get; }
+    [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
+    [Parameter(1, IMlp.Hidden)] public partial Span<float> W2 { get; }
+    [Parameter(1)] public partial Span<float> B2 { get; }
+}
+
+/// <summary>The MLP trained with Adamax.</summary>
+[Optimize(Adamax, Lr = 2e-2)]
+[LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
+internal sealed partial class AdamaxMlp : IMlp
+{
+    [Parameter(IMlp.Hidden, IMlp.Inputs)] public partial Span<float> W1 { get; }
+    [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
+    [Parameter(1, IMlp.Hidden)] public partial Span<float> W2 { get; }
+    [Parameter(1)] public partial Span<float> B2 { get; }
+}
+
+/// <summary>The MLP trained with NAdam.</summary>
+[Optimize(NAdam, Lr = 1e-2)]
+[LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
+internal sealed partial class NAdamMlp : IMlp
+{
+    [Parameter(IMlp.Hidden, IMlp.Inputs)] public partial Span<float> W1 { get; }
+    [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
+    [Parameter(1, IMlp.Hidden)] public partial Span<float> W2 { get; }
+    [Parameter(1)] public partial Span<float> B2 { get; }
+}
+
+/// <summary>The MLP trained with RAdam.</summary>
+[Optimize(RAdam, Lr = 1e-2)]
+[LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
+internal sealed partial class RAdamMlp : IMlp
+{
+    [Parameter(IMlp.Hidden, IMlp.Inputs)] public partial Span<float> W1 { get; }
+    [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
+    [Parameter(1, IMlp.Hidden)] public partial Span<float> W2 { get; }
+    [Parameter(1)] public partial Span<float> B2 { get; }
+}
+
+/// <summary>The MLP trained with Rprop.</summary>
+[Optimize(Rprop, Lr = 1e-3)]
+[LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
+internal sealed partial class RpropMlp : IMlp
+{
+    [Parameter(IMlp.Hidden, IMlp.Inputs)] public partial Span<float> W1 { get; }
+    [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
+    [Parameter(1, IMlp.Hidden)] public partial Span<float> W2 { get; }
+    [Parameter(1)] public partial Span<float> B2 { get; }
+}
+
+/// <summary>The MLP trained with ASGD.</summary>
+[Optimize(Asgd, Lr = 0.1)]
+[LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
+internal sealed partial class AsgdMlp : IMlp
+{
+    [Parameter(IMlp.Hidden, IMlp.Inputs)] public partial Span<float> W1 { get; }
+    [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
+    [Parameter(1, IMlp.Hidden)] public partial Span<float> W2 { get; }
+    [Parameter(1)] public partial Span<float> B2 { get; }
+}
+
+/// <summary>The MLP trained with Lion.</summary>
+[Optimize(Lion, Lr = 1e-3)]
+[LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
+internal sealed partial class LionMlp : IMlp
+{
+    [Parameter(IMlp.Hidden, IMlp.Inputs)] public partial Span<float> W1 { get; }
+    [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
+    [Parameter(1, IMlp.Hidden)] public partial Span<float> W2 { get; }
+    [Parameter(1)] public partial Span<float> B2 { get; }
+}
+
+/// <summary>The MLP trained with LAMB.</summary>
+[Optimize(Lamb, Lr = 1e-2)]
+[LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
+internal sealed partial class LambMlp : IMlp
+{
+    [Parameter(IMlp.Hidden, IMlp.Inputs)] public partial Span<float> W1 { get; }
+    [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
+    [Parameter(1, IMlp.Hidden)] public partial Span<float> W2 { get; }
+    [Parameter(1)] public partial Span<float> B2 { get; }
+}
+
+/// <summary>The MLP trained with Adafactor.</summary>
+[Optimize(Adafactor, Lr = 1e-2)]
+[LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
+internal sealed partial class AdafactorMlp : IMlp
+{
+    [Parameter(IMlp.Hidden, IMlp.Inputs)] public partial Span<float> W1 { get; }
+    [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
+    [Parameter(1, IMlp.Hidden)] public partial Span<float> W2 { get; }
+    [Parameter(1)] public partial Span<float> B2 { get; }
+}
+
+/// <summary>The MLP trained with AdamW.</summary>
+[Optimize(AdamW, Lr = 1e-2)]
+[LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
+internal sealed partial class AdamWMlp : IMlp
+{
+    [Parameter(IMlp.Hidden, IMlp.Inputs)] public partial Span<float> W1 { get; }
+    [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
+    [Parameter(1, IMlp.Hidden)] public partial Span<float> W2 { get; }
+    [Parameter(1)] public partial Span<float> B2 { get; }
+}
+
+/// <summary>The MLP with Muon for its weight matrices and AdamW for its biases (Muon only takes matrices): parameter groups.</summary>
+[Optimize(Muon, Lr = 0.02)]
+[LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
+internal sealed partial class MuonMlp : IMlp
+{
+    [Parameter(IMlp.Hidden, IMlp.Inputs)] public partial Span<float> W1 { get; }
+    [Parameter(IMlp.Hidden), Optimize(AdamW, Lr = 1e-2)] public partial Span<float> B1 { get; }
+    [Parameter(1, IMlp.Hidden)] public partial Span<float> W2 { get; }
+    [Parameter(1), Optimize(AdamW, Lr = 1e-2)] public partial Span<float> B2 { get; }
+}
+
 /// <summary>Weight initialisation. Generated models start at zero, which a ReLU network cannot learn from.</summary>
 internal static class MlpInit
 {

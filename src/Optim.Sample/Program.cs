@@ -24,7 +24,7 @@ static int Usage(TextWriter writer, int exitCode)
     writer.WriteLine("Usage: Optim.Sample [command] [argument]");
     writer.WriteLine();
     writer.WriteLine("Commands:");
-    writer.WriteLine("  train   Train a 10 -> 5 -> 1 MLP with SGD, Momentum and Adam and compare them (default).");
+    writer.WriteLine("  train   Train a 10 -> 5 -> 1 MLP with every optimizer and compare them (default).");
     writer.WriteLine("  race [folder]  Race every optimizer down six test surfaces; writes race.html and race.svg");
     writer.WriteLine("                 to the folder (default ./race-output).");
     writer.WriteLine("  help    Show this message.");

@@ -11,7 +11,7 @@ internal static class Report
     /// <summary>Describes the data set and the network before training starts.</summary>
     public static void Setup(Dataset data, int parameterCount, int batchSize, int epochs)
     {
-        Console.WriteLine("Optim sample: a 10 -> 5 -> 1 MLP (Linear, ReLU, Linear; MSE loss) trained three ways.");
+        Console.WriteLine("Optim sample: a 10 -> 5 -> 1 MLP (Linear, ReLU, Linear; MSE loss) trained with every optimizer.");
         Console.WriteLine(Invariant($"Data:     {data.Count} samples of {IMlp.Inputs} features in [-1, 1]"));
         Console.WriteLine(Invariant($"          {Dataset.Formula}"));
         Console.WriteLine(Invariant($"          target variance {data.TargetVariance:F5} (the MSE of always predicting the mean)"));
@@ -51,14 +51,14 @@ internal static class Report
     public static void Summary(ReadOnlySpan<ITrainingRun> runs, double targetVariance)
     {
         Console.WriteLine();
-        Console.WriteLine("optimizer    final MSE   % of variance   steps       steps/s   bytes allocated");
-        Console.WriteLine("---------    ---------   -------------   -----   -----------   ---------------");
+        Console.WriteLine("optimizer     final MSE   % of variance   steps       steps/s   bytes allocated");
+        Console.WriteLine("----------    ---------   -------------   -----   -----------   ---------------");
         foreach (ITrainingRun run in runs)
         {
             double mse = run.Evaluate();
             double stepsPerSecond = run.Steps / run.TrainingTime.TotalSeconds;
             Console.WriteLine(Invariant(
-                $"{run.Name,-9}    {mse,9:F5}   {Percent(mse, targetVariance),12:F2}%   {run.Steps,5}   {stepsPerSecond,11:N0}   {run.AllocatedBytes,15:N0}"));
+                $"{run.Name,-10}    {mse,9:F5}   {Percent(mse, targetVariance),12:F2}%   {run.Steps,5}   {stepsPerSecond,11:N0}   {run.AllocatedBytes,15:N0}"));
         }
 
         Console.WriteLine();

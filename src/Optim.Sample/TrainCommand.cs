@@ -4,7 +4,7 @@ namespace Optim.Sample;
 
 /// <summary>
 /// The <c>train</c> command: trains the same MLP, from the same initial weights and on the same mini-batches,
-/// with SGD, Momentum and Adam, then compares them.
+/// with every optimizer Optim offers (progress shown for SGD, Momentum and Adam), then compares them.
 /// </summary>
 internal static class TrainCommand
 {
@@ -33,15 +33,32 @@ internal static class TrainCommand
         Report.Setup(data, AdamMlp.ParameterCount, BatchSize, Epochs);
 
         ITrainingRun adam = Start("Adam", new AdamMlp(), data);
-        ITrainingRun[] runs =
+        ITrainingRun[] headline =
         [
             Start("SGD", new SgdMlp(), data),
             Start("Momentum", new MomentumMlp(), data),
             adam,
         ];
+        ITrainingRun[] runs =
+        [
+            .. headline,
+            Start("AdamW", new AdamWMlp(), data),
+            Start("RMSprop", new RmsPropMlp(), data),
+            Start("Adagrad", new AdagradMlp(), data),
+            Start("Adadelta", new AdadeltaMlp(), data),
+            Start("Adamax", new AdamaxMlp(), data),
+            Start("NAdam", new NAdamMlp(), data),
+            Start("RAdam", new RAdamMlp(), data),
+            Start("Rprop", new RpropMlp(), data),
+            Start("ASGD", new AsgdMlp(), data),
+            Start("Lion", new LionMlp(), data),
+            Start("LAMB", new LambMlp(), data),
+            Start("Adafactor", new AdafactorMlp(), data),
+            Start("Muon+AdamW", new MuonMlp(), data),
+        ];
 
-        Report.ProgressHeader(runs);
-        Report.ProgressRow(0, runs, data.TargetVariance);
+        Report.ProgressHeader(headline);
+        Report.ProgressRow(0, headline, data.TargetVariance);
         for (int epoch = 1; epoch <= Epochs; epoch++)
         {
             foreach (ITrainingRun run in runs)
@@ -51,7 +68,7 @@ internal static class TrainCommand
 
             if (epoch % ReportEvery == 0)
             {
-                Report.ProgressRow(epoch, runs, data.TargetVariance);
+                Report.ProgressRow(epoch, headline, data.TargetVariance);
             }
         }
 

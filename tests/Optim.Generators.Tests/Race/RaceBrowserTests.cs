@@ -50,7 +50,7 @@ public sealed class RaceBrowserTests
         int Attribute(string name) => int.Parse(Regex.Match(root, $"data-{name}=\"(\\d+)\"").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         int expected = Attribute("frames") * Attribute("racers");
         Assert.Equal(12, Attribute("frames")); // six surfaces, tuned and default races
-        Assert.Equal(6, Attribute("racers"));
+        Assert.Equal(18, Attribute("racers")); // every optimizer Optim offers, SGD and Adam in two variants each
         Assert.Equal(expected, Attribute("paths"));
         Assert.Equal(expected, Attribute("drawn-paths"));
         Assert.Equal(expected, Attribute("chart-lines"));
