@@ -14,7 +14,7 @@ public sealed class Scheduler
     /// <summary>Starts <paramref name="schedule"/> from the model's current learning rate.</summary>
     public Scheduler(IOptimizable model, LrSchedule schedule)
     {
-        _model = model ?? throw new ArgumentNullException(nameof(model));
+        _model = RateSettable(model);
         _schedule = schedule ?? throw new ArgumentNullException(nameof(schedule));
         BaseLr = model.LearningRate;
         Apply();
@@ -36,10 +36,32 @@ public sealed class Scheduler
         Apply();
     }
 
+    /// <exception cref="InvalidOperationException">The schedule gives a non-finite rate for the next step.</exception>
     private void Apply()
     {
-        double lr = _schedule.LrAt(BaseLr, LastEpoch);
-        _model.LearningRate = Math.Max(lr, 0); // rounding may leave a cosine a hair below zero
+        // Rounding may leave a cosine a hair below zero. A non-finite rate (e.g. ExponentialLR with γ &gt; 1 after
+        // enough steps) is never handed to the model: the compiled form throws the same exception from Step().
+        double lr = LrFormulas.EnsureFinite(Math.Max(_schedule.LrAt(BaseLr, LastEpoch), 0), _schedule.GetType().Name, LastEpoch);
+        _model.LearningRate = lr;
+    }
+
+    /// <summary>
+    /// The model, if its learning rate can be set: a model with a compile-time [LrSchedule] is rejected here rather
+    /// than on the first step that would set it.
+    /// </summary>
+    internal static IOptimizable RateSettable(IOptimizable model, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(model))] string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(model, name);
+        try
+        {
+            model.LearningRate = model.LearningRate;
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new ArgumentException($"{model.GetType().Name}'s learning rate cannot be set ({e.Message}); a scheduler needs a model without [LrSchedule].", name, e);
+        }
+
+        return model;
     }
 }
 
@@ -68,7 +90,7 @@ public sealed class ReduceLROnPlateau
     /// <param name="eps">Reductions smaller than this are skipped.</param>
     public ReduceLROnPlateau(IOptimizable model, bool maximize = false, double factor = 0.1, int patience = 10, double threshold = 1e-4, bool relativeThreshold = true, int cooldown = 0, double minLr = 0, double eps = 1e-8)
     {
-        _model = model ?? throw new ArgumentNullException(nameof(model));
+        _model = Scheduler.RateSettable(model);
         if (!(factor > 0 && factor < 1))
         {
             throw new ArgumentOutOfRangeException(nameof(factor), factor, "factor must be in (0, 1).");
@@ -76,11 +98,9 @@ public sealed class ReduceLROnPlateau
 
         ArgumentOutOfRangeException.ThrowIfNegative(patience);
         ArgumentOutOfRangeException.ThrowIfNegative(cooldown);
-        if (!(threshold >= 0) || !(minLr >= 0) || !(eps >= 0))
-        {
-            throw new ArgumentOutOfRangeException(nameof(threshold), "threshold, minLr and eps must be 0 or greater.");
-        }
-
+        NonNegativeFinite(threshold, nameof(threshold));
+        NonNegativeFinite(minLr, nameof(minLr));
+        NonNegativeFinite(eps, nameof(eps));
         (_maximize, _factor, _patience, _threshold, _relative, _cooldown, _minLr, _eps) = (maximize, factor, patience, threshold, relativeThreshold, cooldown, minLr, eps);
         _best = maximize ? double.NegativeInfinity : double.PositiveInfinity;
     }
@@ -118,6 +138,14 @@ public sealed class ReduceLROnPlateau
 
             _cooldownLeft = _cooldown;
             _badEpochs = 0;
+        }
+    }
+
+    private static void NonNegativeFinite(double value, string name)
+    {
+        if (!(value >= 0 && value <= double.MaxValue))
+        {
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must be a finite number, 0 or greater.");
         }
     }
 
