@@ -100,7 +100,7 @@ internal static class ModelEmitter
 
         w.Line("// Elements past ParameterCount are padding: zero, and they stay zero, so loops need no tail.");
         w.Line(GeneratedCode);
-        w.Line($"private readonly global::Optim.Arena<{t}> _optimArena = new({Sections(rule)} * OptimStride);");
+        w.Line($"private readonly global::Optim.Arena<{t}> _optimArena = new({Sections(rule)} * OptimStride, \"{DisplayName(model)}\");");
         w.Line();
         w.Line(GeneratedCode);
         w.Line("private long _optimStep;");
@@ -295,11 +295,19 @@ internal static class ModelEmitter
         w.Line("/// </summary>");
         w.Line(GeneratedCode);
         w.Open("public void Step()");
+        WriteConcurrencyCheckEnter(w, model);
         bool usesStep = rule.Scalars.Select(s => s.Value).Concat(rule.Accumulators.Select(a => a.Update))
             .Any(e => Uses(e, ExprKind.StepCount) || Uses(e, ExprKind.FirstStepSelect));
-        usesStep |= model.Schedule is not null;
+        if (model.Schedule is not null)
+        {
+            WriteScheduledRate(w, model);
+        }
+
         w.Line(usesStep ? "long t = ++_optimStep;" : "_optimStep++;");
-        w.Line(model.Schedule is null ? "double lr = _optimLearningRate;" : "double lr = OptimScheduledLr(t - 1);");
+        if (model.Schedule is null)
+        {
+            w.Line("double lr = _optimLearningRate;");
+        }
         w.Line();
         w.Line($"// Per-step scalars: computed once in double precision, as PyTorch does, then rounded to {t}.");
         foreach (StepAccumulator accumulator in rule.Accumulators)
@@ -335,13 +343,70 @@ internal static class ModelEmitter
             w.Line($"global::Optim.Generated.{KernelName}.Update(ref _optimArena.Origin, start: 0, end: OptimStride, stride: OptimStride{args});");
         }
 
+        WriteConcurrencyCheckExit(w);
         w.Close();
+        WriteConcurrencyCheckField(w);
         if (model.IsParallel)
         {
             w.Line();
             WriteRangeKernel(w, model, kernelScalars);
         }
     }
+
+    /// <summary>
+    /// The scheduled rate of this step, computed before anything changes: a non-finite one throws (the same
+    /// exception as the runtime Scheduler's) and leaves the model as it was.
+    /// </summary>
+    private static void WriteScheduledRate(SourceWriter w, ModelSpec model)
+    {
+        string name = ScheduleCatalog.Find(model.Schedule!.Kind)!.Name;
+        w.Line($"double lr = global::Optim.Schedules.LrFormulas.EnsureFinite(OptimScheduledLr(_optimStep), \"{name}\", _optimStep);");
+    }
+
+    /// <summary>The symbol test under which Step() checks that it is not running on two threads at once.</summary>
+    private const string ConcurrencyCheckCondition = "#if DEBUG || OPTIM_CHECK_CONCURRENT_USE";
+
+    /// <summary>
+    /// Opens Step()'s concurrent-use check: compiled in the user's Debug builds (or with OPTIM_CHECK_CONCURRENT_USE),
+    /// one Interlocked.Exchange on entry and a volatile write in a finally on exit; no lock, no allocation.
+    /// </summary>
+    private static void WriteConcurrencyCheckEnter(SourceWriter w, ModelSpec model)
+    {
+        w.Line(ConcurrencyCheckCondition);
+        w.Line($"global::Optim.ConcurrentStepCheck.Enter(ref _optimStepping, \"{DisplayName(model)}\");");
+        w.Line("try");
+        w.Line("{");
+        w.Line("#endif");
+    }
+
+    /// <summary>Closes what <see cref="WriteConcurrencyCheckEnter"/> opened.</summary>
+    private static void WriteConcurrencyCheckExit(SourceWriter w)
+    {
+        w.Line(ConcurrencyCheckCondition);
+        w.Line("}");
+        w.Line("finally");
+        w.Line("{");
+        w.Line("    global::Optim.ConcurrentStepCheck.Exit(ref _optimStepping);");
+        w.Line("}");
+        w.Line("#endif");
+    }
+
+    /// <summary>The flag of the concurrent-use check (declared only where the check is compiled).</summary>
+    private static void WriteConcurrencyCheckField(SourceWriter w)
+    {
+        w.Line();
+        w.Line(ConcurrencyCheckCondition);
+        w.Line("/// <summary>1 while a thread is inside <see cref=\"Step\"/> (Debug builds, or OPTIM_CHECK_CONCURRENT_USE): a second thread there throws.</summary>");
+        w.Line(GeneratedCode);
+        w.Line("private int _optimStepping;");
+        w.Line("#endif");
+    }
+
+    /// <summary>The model's type as C# names it, for messages: Namespace.Outer.Model.</summary>
+    private static string DisplayName(ModelSpec model) =>
+        string.Join(".", new[] { model.Namespace }.Where(n => n.Length > 0)
+            .Concat(model.ContainingTypes.Select(c => c.Name))
+            .Append(model.Type.Name));
 
     /// <summary>The object StepWorkers runs on each thread's slice; created with the model, updated every step.</summary>
     private static void WriteRangeKernel(SourceWriter w, ModelSpec model, List<StepScalar> kernelScalars)

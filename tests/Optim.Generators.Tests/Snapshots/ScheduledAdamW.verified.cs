@@ -23,7 +23,7 @@ namespace Demo
         //   W [0, 8)
         // Elements past ParameterCount are padding: zero, and they stay zero, so loops need no tail.
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private readonly global::Optim.Arena<float> _optimArena = new(4 * OptimStride);
+        private readonly global::Optim.Arena<float> _optimArena = new(4 * OptimStride, "Demo.Scheduled");
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private long _optimStep;
@@ -112,8 +112,13 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void Step()
         {
-            long t = ++_optimStep;
-            double lr = OptimScheduledLr(t - 1);
+            #if DEBUG || OPTIM_CHECK_CONCURRENT_USE
+            global::Optim.ConcurrentStepCheck.Enter(ref _optimStepping, "Demo.Scheduled");
+            try
+            {
+            #endif
+            double lr = global::Optim.Schedules.LrFormulas.EnsureFinite(OptimScheduledLr(_optimStep), "MultiStepLR", _optimStep);
+            _optimStep++;
 
             // Per-step scalars: computed once in double precision, as PyTorch does, then rounded to float.
             double beta1Power = _optimBeta1Power = _optimBeta1Power * 0.9;
@@ -125,7 +130,20 @@ namespace Demo
             float decay = (float)(1.0 - lr * 0.01);
 
             global::Optim.Generated.Kernel.Update(ref _optimArena.Origin, start: 0, end: OptimStride, stride: OptimStride, stepSize, epsHat, decay);
+            #if DEBUG || OPTIM_CHECK_CONCURRENT_USE
+            }
+            finally
+            {
+                global::Optim.ConcurrentStepCheck.Exit(ref _optimStepping);
+            }
+            #endif
         }
+
+        #if DEBUG || OPTIM_CHECK_CONCURRENT_USE
+        /// <summary>1 while a thread is inside <see cref="Step"/> (Debug builds, or OPTIM_CHECK_CONCURRENT_USE): a second thread there throws.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private int _optimStepping;
+        #endif
     }
 }
 
