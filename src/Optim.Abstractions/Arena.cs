@@ -75,9 +75,10 @@ public readonly struct Arena<T>
     {
         long bytes = ((long)length + slack) * Unsafe.SizeOf<T>();
         string who = owner is null ? $"An Optim arena of {typeof(T).Name}" : $"Model {owner}";
-        return new InsufficientMemoryException(
-            $"{who} could not allocate its arena: {bytes:N0} bytes ({bytes / (1024.0 * 1024 * 1024):F2} GiB; {length:N0} {typeof(T).Name} elements "
-            + "for parameters, gradients and optimizer state, plus alignment) are not available to this process.",
+        return new InsufficientMemoryException(string.Create(
+            System.Globalization.CultureInfo.InvariantCulture,
+            $"{who} could not allocate its arena: {bytes:N0} bytes ({bytes / (1024.0 * 1024 * 1024):F2} GiB; {length:N0} {typeof(T).Name} elements for ")
+            + "parameters, gradients and optimizer state, plus alignment) are not available to this process.",
             inner);
     }
 

@@ -131,8 +131,9 @@ public static class LrFormulas
 
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
     private static void ThrowNotFinite(double lr, string schedule, long epoch) =>
-        throw new InvalidOperationException(
-            $"{schedule} gives a non-finite learning rate ({lr}) for step {epoch + 1}; the step was not taken. "
+        throw new InvalidOperationException(string.Create(
+            System.Globalization.CultureInfo.InvariantCulture,
+            $"{schedule} gives a non-finite learning rate ({lr}) for step {epoch + 1}; the step was not taken. ")
             + "A schedule that grows the rate (e.g. ExponentialLR with Gamma > 1) overflows after enough steps.");
 
     /// <summary>CyclicLR's modes.</summary>

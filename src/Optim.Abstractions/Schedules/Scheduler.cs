@@ -17,7 +17,7 @@ public sealed class Scheduler
         _model = RateSettable(model);
         _schedule = schedule ?? throw new ArgumentNullException(nameof(schedule));
         BaseLr = model.LearningRate;
-        Apply();
+        Apply(0);
     }
 
     /// <summary>The model's learning rate when the scheduler was created (PyTorch's <c>initial_lr</c>).</summary>
@@ -30,19 +30,21 @@ public sealed class Scheduler
     public double LearningRate => _model.LearningRate;
 
     /// <summary>Advances the schedule by one step and sets the model's learning rate.</summary>
+    /// <exception cref="InvalidOperationException">
+    /// The schedule gives an infinite or NaN rate for the next step (e.g. ExponentialLR with γ &gt; 1 after enough
+    /// steps); the scheduler and the model are left as they were.
+    /// </exception>
     public void Step()
     {
+        Apply(LastEpoch + 1);
         LastEpoch++;
-        Apply();
     }
 
-    /// <exception cref="InvalidOperationException">The schedule gives a non-finite rate for the next step.</exception>
-    private void Apply()
+    private void Apply(long epoch)
     {
-        // Rounding may leave a cosine a hair below zero. A non-finite rate (e.g. ExponentialLR with γ &gt; 1 after
-        // enough steps) is never handed to the model: the compiled form throws the same exception from Step().
-        double lr = LrFormulas.EnsureFinite(Math.Max(_schedule.LrAt(BaseLr, LastEpoch), 0), _schedule.GetType().Name, LastEpoch);
-        _model.LearningRate = lr;
+        // Rounding may leave a cosine a hair below zero. A non-finite rate is never handed to the model: the
+        // compiled form (a model with [LrSchedule]) throws the same exception from Step().
+        _model.LearningRate = LrFormulas.EnsureFinite(Math.Max(_schedule.LrAt(BaseLr, epoch), 0), _schedule.GetType().Name, epoch);
     }
 
     /// <summary>
