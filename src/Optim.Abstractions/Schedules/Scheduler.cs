@@ -12,6 +12,10 @@ public sealed class Scheduler
     private readonly LrSchedule _schedule;
 
     /// <summary>Starts <paramref name="schedule"/> from the model's current learning rate.</summary>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="model"/>'s learning rate cannot be set (it follows a compile-time [LrSchedule]).
+    /// </exception>
+    /// <exception cref="InvalidOperationException">The schedule's first rate is infinite or NaN.</exception>
     public Scheduler(IOptimizable model, LrSchedule schedule)
     {
         _model = RateSettable(model);
@@ -85,11 +89,15 @@ public sealed class ReduceLROnPlateau
     /// <param name="maximize">False: the metric should go down (PyTorch mode 'min'); true: up ('max').</param>
     /// <param name="factor">Reduction factor, in (0, 1).</param>
     /// <param name="patience">Steps without improvement tolerated before reducing.</param>
-    /// <param name="threshold">Minimum change counted as an improvement.</param>
+    /// <param name="threshold">Minimum change counted as an improvement (finite, 0 or greater).</param>
     /// <param name="relativeThreshold">True: threshold is relative (PyTorch 'rel'); false: absolute ('abs').</param>
     /// <param name="cooldown">Steps to wait after a reduction before counting again.</param>
-    /// <param name="minLr">Lower bound of the learning rate.</param>
-    /// <param name="eps">Reductions smaller than this are skipped.</param>
+    /// <param name="minLr">Lower bound of the learning rate (finite, 0 or greater).</param>
+    /// <param name="eps">Reductions smaller than this are skipped (finite, 0 or greater).</param>
+    /// <exception cref="ArgumentException">
+    /// An argument is out of range (the exception names it), or <paramref name="model"/>'s learning rate cannot be set
+    /// (it follows a compile-time [LrSchedule]).
+    /// </exception>
     public ReduceLROnPlateau(IOptimizable model, bool maximize = false, double factor = 0.1, int patience = 10, double threshold = 1e-4, bool relativeThreshold = true, int cooldown = 0, double minLr = 0, double eps = 1e-8)
     {
         _model = Scheduler.RateSettable(model);
