@@ -308,6 +308,7 @@ internal static class ModelEmitter
         {
             w.Line("double lr = _optimLearningRate;");
         }
+
         w.Line();
         w.Line($"// Per-step scalars: computed once in double precision, as PyTorch does, then rounded to {t}.");
         foreach (StepAccumulator accumulator in rule.Accumulators)
