@@ -21,7 +21,24 @@ public readonly struct Arena<T>
 
     /// <summary>Allocates a zeroed arena of <paramref name="length"/> elements on the pinned object heap.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="length"/> is negative or too large.</exception>
+    /// <exception cref="InsufficientMemoryException">
+    /// (An <see cref="OutOfMemoryException"/>.) The memory is not available; the message says how much was asked for.
+    /// </exception>
     public Arena(int length)
+        : this(length, null)
+    {
+    }
+
+    /// <summary>
+    /// Allocates a zeroed arena of <paramref name="length"/> elements on the pinned object heap for the model named
+    /// <paramref name="owner"/> (generated models pass their type's name, so that a failed allocation names them).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="length"/> is negative or too large.</exception>
+    /// <exception cref="InsufficientMemoryException">
+    /// (An <see cref="OutOfMemoryException"/>.) The memory is not available. The message names <paramref name="owner"/> and the bytes asked for; the runtime's
+    /// own exception is the inner exception.
+    /// </exception>
+    public Arena(int length, string? owner)
     {
         int slack = Alignment / Unsafe.SizeOf<T>();
         if (length < 0 || length > Array.MaxLength - slack)
@@ -29,7 +46,15 @@ public readonly struct Arena<T>
             throw new ArgumentOutOfRangeException(nameof(length), length, "An arena holds between 0 and Array.MaxLength elements.");
         }
 
-        _array = GC.AllocateArray<T>(length + slack, pinned: true);
+        try
+        {
+            _array = GC.AllocateArray<T>(length + slack, pinned: true);
+        }
+        catch (OutOfMemoryException e)
+        {
+            throw OutOfMemory(length, slack, owner, e);
+        }
+
         _origin = OriginOf(_array);
         Length = length;
     }
@@ -45,6 +70,17 @@ public readonly struct Arena<T>
 
     /// <summary>A view of <paramref name="length"/> elements starting at <paramref name="start"/>.</summary>
     public Span<T> Slice(int start, int length) => new(_array, _origin + start, length);
+
+    private static InsufficientMemoryException OutOfMemory(int length, int slack, string? owner, OutOfMemoryException inner)
+    {
+        long bytes = ((long)length + slack) * Unsafe.SizeOf<T>();
+        string who = owner is null ? $"An Optim arena of {typeof(T).Name}" : $"Model {owner}";
+        return new InsufficientMemoryException(string.Create(
+            System.Globalization.CultureInfo.InvariantCulture,
+            $"{who} could not allocate its arena: {bytes:N0} bytes ({bytes / (1024.0 * 1024 * 1024):F2} GiB; {length:N0} {typeof(T).Name} elements for ")
+            + "parameters, gradients and optimizer state, plus alignment) are not available to this process.",
+            inner);
+    }
 
     private static unsafe int OriginOf(T[] array)
     {

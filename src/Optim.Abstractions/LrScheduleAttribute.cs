@@ -41,7 +41,9 @@ public enum ScheduleKind
 /// count in closed form (the same formulas as the runtime <c>Optim.Schedules</c> classes), with no scheduler
 /// object and no virtual call. Arguments have PyTorch's meaning; <c>WarmupSteps</c> prepends a linear warm-up
 /// (PyTorch's <c>SequentialLR([LinearLR(WarmupStartFactor, 1, WarmupSteps), schedule], [WarmupSteps])</c>).
-/// The model's <c>LearningRate</c> then reports the scheduled rate and cannot be set.
+/// The model's <c>LearningRate</c> then reports the scheduled rate and cannot be set. If the schedule's rate for a
+/// step is infinite or NaN (e.g. ExponentialLR with Gamma &gt; 1 after enough steps), that <c>Step()</c> throws
+/// <see cref="InvalidOperationException"/> before changing the model, as the runtime scheduler does.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
 public sealed class LrScheduleAttribute : Attribute

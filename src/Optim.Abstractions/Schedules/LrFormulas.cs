@@ -33,10 +33,15 @@ public static class LrFormulas
     public static double CosineAnnealingLR(double baseLr, int tMax, double etaMin, long epoch) =>
         etaMin + ((baseLr - etaMin) * (1 + Math.Cos(Math.PI * epoch / tMax)) / 2);
 
-    /// <summary>CosineAnnealingWarmRestarts: cosine annealing restarted after T_0, T_0·T_mult, ... steps.</summary>
+    /// <summary>
+    /// CosineAnnealingWarmRestarts: cosine annealing restarted after T_0, T_0·T_mult, ... steps. The cycle is found
+    /// with exact integer arithmetic (PyTorch's <c>T_cur += 1; if T_cur &gt;= T_i: T_cur -= T_i; T_i *= T_mult</c>
+    /// in closed form); a logarithm would put some restarts one step late (log 243 / log 3 &lt; 5 in floating point).
+    /// </summary>
     public static double CosineAnnealingWarmRestarts(double baseLr, int t0, int tMult, double etaMin, long epoch)
     {
-        double tCur, tI;
+        long tCur;
+        double tI;
         if (tMult == 1)
         {
             tCur = epoch % t0;
@@ -44,10 +49,27 @@ public static class LrFormulas
         }
         else
         {
-            int n = (int)Math.Floor(Math.Log(((double)epoch / t0 * (tMult - 1)) + 1, tMult));
-            double cycleStart = t0 * (Math.Pow(tMult, n) - 1) / (tMult - 1);
-            tCur = epoch - cycleStart;
-            tI = t0 * Math.Pow(tMult, n);
+            // Cycles of t0, t0·tMult, t0·tMult², ... steps: at most 63 of them fit in a long.
+            long start = 0, length = t0;
+            while (true)
+            {
+                if (epoch - start < length)
+                {
+                    tI = length;
+                    break;
+                }
+
+                start += length;
+                if (length > long.MaxValue / tMult)
+                {
+                    tI = (double)length * tMult; // this cycle outlasts any long epoch
+                    break;
+                }
+
+                length *= tMult;
+            }
+
+            tCur = epoch - start;
         }
 
         return etaMin + ((baseLr - etaMin) * (1 + Math.Cos(Math.PI * tCur / tI)) / 2);
@@ -81,6 +103,38 @@ public static class LrFormulas
             ? Anneal(initialLr, maxLr, epoch / warmEnd, cosine)
             : Anneal(maxLr, minLr, (epoch - warmEnd) / (end - warmEnd), cosine);
     }
+
+    /// <summary>
+    /// False when OneCycleLR's warm-up phase would be zero steps long (<c>pctStart·totalSteps = 1</c>, computed as
+    /// <see cref="OneCycleLR"/> does), which would divide by zero. The generator applies the same test at compile time.
+    /// </summary>
+    public static bool OneCycleWarmupHasLength(double pctStart, int totalSteps) => (pctStart * totalSteps) - 1 != 0;
+
+    /// <summary>
+    /// Returns <paramref name="lr"/> if it is finite; otherwise throws, so that no schedule hands an infinite or NaN
+    /// rate to <c>Step()</c>. The runtime <see cref="Scheduler"/> and the <c>Step()</c> of a model with
+    /// <see cref="LrScheduleAttribute"/> both call it (before changing anything), with the same message.
+    /// </summary>
+    /// <param name="lr">The scheduled rate.</param>
+    /// <param name="schedule">The schedule's name, for the message.</param>
+    /// <param name="epoch">Scheduler steps taken: the rate is for optimizer step <paramref name="epoch"/> + 1.</param>
+    /// <exception cref="InvalidOperationException"><paramref name="lr"/> is infinite or NaN.</exception>
+    public static double EnsureFinite(double lr, string schedule, long epoch)
+    {
+        if (!double.IsFinite(lr))
+        {
+            ThrowNotFinite(lr, schedule, epoch);
+        }
+
+        return lr;
+    }
+
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void ThrowNotFinite(double lr, string schedule, long epoch) =>
+        throw new InvalidOperationException(string.Create(
+            System.Globalization.CultureInfo.InvariantCulture,
+            $"{schedule} gives a non-finite learning rate ({lr}) for step {epoch + 1}; the step was not taken. ")
+            + "A schedule that grows the rate (e.g. ExponentialLR with Gamma > 1) overflows after enough steps.");
 
     /// <summary>CyclicLR's modes.</summary>
     public enum CyclicMode

@@ -12,12 +12,16 @@ public sealed class Scheduler
     private readonly LrSchedule _schedule;
 
     /// <summary>Starts <paramref name="schedule"/> from the model's current learning rate.</summary>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="model"/>'s learning rate cannot be set (it follows a compile-time [LrSchedule]).
+    /// </exception>
+    /// <exception cref="InvalidOperationException">The schedule's first rate is infinite or NaN.</exception>
     public Scheduler(IOptimizable model, LrSchedule schedule)
     {
-        _model = model ?? throw new ArgumentNullException(nameof(model));
+        _model = RateSettable(model);
         _schedule = schedule ?? throw new ArgumentNullException(nameof(schedule));
         BaseLr = model.LearningRate;
-        Apply();
+        Apply(0);
     }
 
     /// <summary>The model's learning rate when the scheduler was created (PyTorch's <c>initial_lr</c>).</summary>
@@ -30,16 +34,40 @@ public sealed class Scheduler
     public double LearningRate => _model.LearningRate;
 
     /// <summary>Advances the schedule by one step and sets the model's learning rate.</summary>
+    /// <exception cref="InvalidOperationException">
+    /// The schedule gives an infinite or NaN rate for the next step (e.g. ExponentialLR with γ &gt; 1 after enough
+    /// steps); the scheduler and the model are left as they were.
+    /// </exception>
     public void Step()
     {
+        Apply(LastEpoch + 1);
         LastEpoch++;
-        Apply();
     }
 
-    private void Apply()
+    private void Apply(long epoch)
     {
-        double lr = _schedule.LrAt(BaseLr, LastEpoch);
-        _model.LearningRate = Math.Max(lr, 0); // rounding may leave a cosine a hair below zero
+        // Rounding may leave a cosine a hair below zero. A non-finite rate is never handed to the model: the
+        // compiled form (a model with [LrSchedule]) throws the same exception from Step().
+        _model.LearningRate = LrFormulas.EnsureFinite(Math.Max(_schedule.LrAt(BaseLr, epoch), 0), _schedule.GetType().Name, epoch);
+    }
+
+    /// <summary>
+    /// The model, if its learning rate can be set: a model with a compile-time [LrSchedule] is rejected here rather
+    /// than on the first step that would set it.
+    /// </summary>
+    internal static IOptimizable RateSettable(IOptimizable model, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(model))] string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(model, name);
+        try
+        {
+            model.LearningRate = model.LearningRate;
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new ArgumentException($"{model.GetType().Name}'s learning rate cannot be set ({e.Message}); a scheduler needs a model without [LrSchedule].", name, e);
+        }
+
+        return model;
     }
 }
 
@@ -61,14 +89,18 @@ public sealed class ReduceLROnPlateau
     /// <param name="maximize">False: the metric should go down (PyTorch mode 'min'); true: up ('max').</param>
     /// <param name="factor">Reduction factor, in (0, 1).</param>
     /// <param name="patience">Steps without improvement tolerated before reducing.</param>
-    /// <param name="threshold">Minimum change counted as an improvement.</param>
+    /// <param name="threshold">Minimum change counted as an improvement (finite, 0 or greater).</param>
     /// <param name="relativeThreshold">True: threshold is relative (PyTorch 'rel'); false: absolute ('abs').</param>
     /// <param name="cooldown">Steps to wait after a reduction before counting again.</param>
-    /// <param name="minLr">Lower bound of the learning rate.</param>
-    /// <param name="eps">Reductions smaller than this are skipped.</param>
+    /// <param name="minLr">Lower bound of the learning rate (finite, 0 or greater).</param>
+    /// <param name="eps">Reductions smaller than this are skipped (finite, 0 or greater).</param>
+    /// <exception cref="ArgumentException">
+    /// An argument is out of range (the exception names it), or <paramref name="model"/>'s learning rate cannot be set
+    /// (it follows a compile-time [LrSchedule]).
+    /// </exception>
     public ReduceLROnPlateau(IOptimizable model, bool maximize = false, double factor = 0.1, int patience = 10, double threshold = 1e-4, bool relativeThreshold = true, int cooldown = 0, double minLr = 0, double eps = 1e-8)
     {
-        _model = model ?? throw new ArgumentNullException(nameof(model));
+        _model = Scheduler.RateSettable(model);
         if (!(factor > 0 && factor < 1))
         {
             throw new ArgumentOutOfRangeException(nameof(factor), factor, "factor must be in (0, 1).");
@@ -76,11 +108,9 @@ public sealed class ReduceLROnPlateau
 
         ArgumentOutOfRangeException.ThrowIfNegative(patience);
         ArgumentOutOfRangeException.ThrowIfNegative(cooldown);
-        if (!(threshold >= 0) || !(minLr >= 0) || !(eps >= 0))
-        {
-            throw new ArgumentOutOfRangeException(nameof(threshold), "threshold, minLr and eps must be 0 or greater.");
-        }
-
+        NonNegativeFinite(threshold, nameof(threshold));
+        NonNegativeFinite(minLr, nameof(minLr));
+        NonNegativeFinite(eps, nameof(eps));
         (_maximize, _factor, _patience, _threshold, _relative, _cooldown, _minLr, _eps) = (maximize, factor, patience, threshold, relativeThreshold, cooldown, minLr, eps);
         _best = maximize ? double.NegativeInfinity : double.PositiveInfinity;
     }
@@ -118,6 +148,14 @@ public sealed class ReduceLROnPlateau
 
             _cooldownLeft = _cooldown;
             _badEpochs = 0;
+        }
+    }
+
+    private static void NonNegativeFinite(double value, string name)
+    {
+        if (!(value >= 0 && value <= double.MaxValue))
+        {
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must be a finite number, 0 or greater.");
         }
     }
 

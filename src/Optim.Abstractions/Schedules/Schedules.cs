@@ -122,17 +122,40 @@ public sealed class PolynomialLR(int totalIters = 5, double power = 1) : LrSched
 }
 
 /// <summary>PyTorch's OneCycleLR (two phases, no momentum cycling): ignores the optimizer's initial rate.</summary>
-public sealed class OneCycleLR(double maxLr, int totalSteps, double pctStart = 0.3, bool cosine = true, double divFactor = 25, double finalDivFactor = 1e4) : LrSchedule
+/// <remarks>
+/// The warm-up phase ends at step <c>pctStart·totalSteps − 1</c>: <c>pctStart·totalSteps = 1</c> would make it zero
+/// steps long (a division by zero; PyTorch raises), so it is rejected, naming <c>pctStart</c>.
+/// </remarks>
+public sealed class OneCycleLR : LrSchedule
 {
-    private readonly double _maxLr = Finite(maxLr, nameof(maxLr), 0, double.MaxValue, minExclusive: true);
-    private readonly int _total = Positive(totalSteps, nameof(totalSteps));
-    private readonly double _pct = Finite(pctStart, nameof(pctStart), 0, 1, minExclusive: true);
-    private readonly double _div = Finite(divFactor, nameof(divFactor), 0, double.MaxValue, minExclusive: true);
-    private readonly double _finalDiv = Finite(finalDivFactor, nameof(finalDivFactor), 0, double.MaxValue, minExclusive: true);
+    private readonly double _maxLr, _pct, _div, _finalDiv;
+    private readonly int _total;
+    private readonly bool _cosine;
+
+    /// <param name="maxLr">The peak rate.</param>
+    /// <param name="totalSteps">Steps in the cycle.</param>
+    /// <param name="pctStart">Fraction of the cycle spent rising, in (0, 1]; <c>pctStart·totalSteps</c> must not be 1.</param>
+    /// <param name="cosine">True: cosine annealing; false: linear.</param>
+    /// <param name="divFactor">The cycle starts at <c>maxLr / divFactor</c>.</param>
+    /// <param name="finalDivFactor">The cycle ends at <c>maxLr / divFactor / finalDivFactor</c>.</param>
+    public OneCycleLR(double maxLr, int totalSteps, double pctStart = 0.3, bool cosine = true, double divFactor = 25, double finalDivFactor = 1e4)
+    {
+        _maxLr = Finite(maxLr, nameof(maxLr), 0, double.MaxValue, minExclusive: true);
+        _total = Positive(totalSteps, nameof(totalSteps));
+        _pct = Finite(pctStart, nameof(pctStart), 0, 1, minExclusive: true);
+        if (!LrFormulas.OneCycleWarmupHasLength(pctStart, totalSteps))
+        {
+            throw new ArgumentOutOfRangeException(nameof(pctStart), pctStart, $"pctStart·totalSteps must not be 1 (pctStart = {pctStart}, totalSteps = {totalSteps}): the warm-up phase would be zero steps long.");
+        }
+
+        _cosine = cosine;
+        _div = Finite(divFactor, nameof(divFactor), 0, double.MaxValue, minExclusive: true);
+        _finalDiv = Finite(finalDivFactor, nameof(finalDivFactor), 0, double.MaxValue, minExclusive: true);
+    }
 
     /// <inheritdoc />
     public override double LrAt(double baseLr, long epoch) =>
-        LrFormulas.OneCycleLR(_maxLr, _total, _pct, cosine, _div, _finalDiv, epoch);
+        LrFormulas.OneCycleLR(_maxLr, _total, _pct, _cosine, _div, _finalDiv, epoch);
 }
 
 /// <summary>PyTorch's CyclicLR: triangular cycles between <c>baseLr</c> and <c>maxLr</c>; ignores the optimizer's initial rate.</summary>
@@ -154,7 +177,7 @@ public sealed class CyclicLR : LrSchedule
         _maxLr = Finite(maxLr, nameof(maxLr), _baseLr, double.MaxValue);
         _up = Positive(stepSizeUp, nameof(stepSizeUp));
         _down = Positive(stepSizeDown ?? stepSizeUp, nameof(stepSizeDown));
-        _mode = mode;
+        _mode = Enum.IsDefined(mode) ? mode : throw new ArgumentOutOfRangeException(nameof(mode), mode, "mode must be a member of CyclicMode.");
         _gamma = Finite(gamma, nameof(gamma), 0, 1, minExclusive: true);
     }
 
@@ -187,9 +210,14 @@ public sealed class SequentialLR : LrSchedule
     {
         ArgumentNullException.ThrowIfNull(schedules);
         ArgumentNullException.ThrowIfNull(milestones);
-        if (schedules.Length == 0 || schedules.Any(s => s is null) || milestones.Length != schedules.Length - 1)
+        if (schedules.Length == 0 || schedules.Any(s => s is null))
         {
-            throw new ArgumentException("SequentialLR needs at least one schedule and exactly one milestone fewer than schedules.", nameof(milestones));
+            throw new ArgumentException("SequentialLR needs at least one schedule, and no null one.", nameof(schedules));
+        }
+
+        if (milestones.Length != schedules.Length - 1)
+        {
+            throw new ArgumentException("SequentialLR needs exactly one milestone fewer than schedules.", nameof(milestones));
         }
 
         _ = new MultiStepLR(milestones); // validates the milestones

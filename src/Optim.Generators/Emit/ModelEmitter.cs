@@ -105,7 +105,7 @@ internal static class ModelEmitter
 
         w.Line("// Elements past the values of a section are padding: zero, and no loop ever writes them.");
         w.Line(GeneratedCode);
-        w.Line($"private readonly global::Optim.Arena<{t}> _optimArena = new({layout.ArenaLength});");
+        w.Line($"private readonly global::Optim.Arena<{t}> _optimArena = new({layout.ArenaLength}, \"{DisplayName(model)}\");");
         w.Line();
         foreach (string routine in layout.Groups.SelectMany(g => g.Rule.TensorPhases.OfType<TensorCall>()).Where(c => c.Workspace).Select(c => c.Routine).Distinct())
         {
@@ -351,6 +351,12 @@ internal static class ModelEmitter
         w.Close();
         w.Close();
     }
+
+    /// <summary>The model's type as C# names it, for messages: Namespace.Outer.Model.</summary>
+    public static string DisplayName(ModelSpec model) =>
+        string.Join(".", new[] { model.Namespace }.Where(n => n.Length > 0)
+            .Concat(model.ContainingTypes.Select(c => c.Name))
+            .Append(model.Type.Name));
 
     /// <summary>The model's name for a cref: namespace and containing types, generic arity in braces.</summary>
     private static string Cref(ModelSpec model)

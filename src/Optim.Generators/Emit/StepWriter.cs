@@ -41,18 +41,29 @@ internal static class StepWriter
         w.Line("/// </summary>");
         w.Line(ModelEmitter.GeneratedCode);
         w.Open("public void Step()");
-        bool usesStep = model.Schedule is not null || layout.Groups.Any(g => UsesStepCount(g.Rule));
+        WriteConcurrencyCheckEnter(w, model);
+        string rate = layout.HasGroups ? "rate" : "lr";
+        if (model.Schedule is not null)
+        {
+            // The scheduled rate first: a non-finite one throws before anything changes.
+            string name = Model.Schedules.ScheduleCatalog.Find(model.Schedule.Kind)!.Name;
+            w.Line($"double {rate} = global::Optim.Schedules.LrFormulas.EnsureFinite(OptimScheduledLr(_optimStep), \"{name}\", _optimStep);");
+        }
+
+        bool usesStep = layout.Groups.Any(g => UsesStepCount(g.Rule));
         w.Line(usesStep ? "long t = ++_optimStep;" : "_optimStep++;");
-        string rate = model.Schedule is null ? "_optimLearningRate" : "OptimScheduledLr(t - 1)";
+        if (model.Schedule is null)
+        {
+            w.Line($"double {rate} = _optimLearningRate;");
+        }
+
         if (!layout.HasGroups)
         {
-            w.Line($"double lr = {rate};");
             w.Line();
             WriteGroup(w, layout, layout.Groups[0]);
         }
         else
         {
-            w.Line($"double rate = {rate};");
             foreach (GroupLayout group in layout.Groups)
             {
                 w.Line();
@@ -64,7 +75,9 @@ internal static class StepWriter
             }
         }
 
+        WriteConcurrencyCheckExit(w);
         w.Close();
+        WriteConcurrencyCheckField(w);
         foreach (GroupLayout group in layout.Groups)
         {
             if (group.Rule.IsPerTensor)
@@ -81,6 +94,45 @@ internal static class StepWriter
                 WriteRangeKernel(w, layout, group);
             }
         }
+    }
+
+    /// <summary>The symbol test under which Step() checks that it is not running on two threads at once.</summary>
+    private const string ConcurrencyCheckCondition = "#if DEBUG || OPTIM_CHECK_CONCURRENT_USE";
+
+    /// <summary>
+    /// Opens Step()'s concurrent-use check: compiled in the user's Debug builds (or with OPTIM_CHECK_CONCURRENT_USE),
+    /// one Interlocked.Exchange on entry and a volatile write in a finally on exit; no lock, no allocation.
+    /// </summary>
+    private static void WriteConcurrencyCheckEnter(SourceWriter w, ModelSpec model)
+    {
+        w.Line(ConcurrencyCheckCondition);
+        w.Line($"global::Optim.ConcurrentStepCheck.Enter(ref _optimStepping, \"{ModelEmitter.DisplayName(model)}\");");
+        w.Line("try");
+        w.Line("{");
+        w.Line("#endif");
+    }
+
+    /// <summary>Closes what <see cref="WriteConcurrencyCheckEnter"/> opened.</summary>
+    private static void WriteConcurrencyCheckExit(SourceWriter w)
+    {
+        w.Line(ConcurrencyCheckCondition);
+        w.Line("}");
+        w.Line("finally");
+        w.Line("{");
+        w.Line("    global::Optim.ConcurrentStepCheck.Exit(ref _optimStepping);");
+        w.Line("}");
+        w.Line("#endif");
+    }
+
+    /// <summary>The flag of the concurrent-use check (declared only where the check is compiled).</summary>
+    private static void WriteConcurrencyCheckField(SourceWriter w)
+    {
+        w.Line();
+        w.Line(ConcurrencyCheckCondition);
+        w.Line("/// <summary>1 while a thread is inside <see cref=\"Step\"/> (Debug builds, or OPTIM_CHECK_CONCURRENT_USE): a second thread there throws.</summary>");
+        w.Line(ModelEmitter.GeneratedCode);
+        w.Line("private int _optimStepping;");
+        w.Line("#endif");
     }
 
     /// <summary>Whether Step() splits its loop across threads (single-group, element-wise models only).</summary>

@@ -145,6 +145,14 @@ internal static class ScheduleParser
             Invalid(definition.Name, "MaxLr", "it must be at least BaseLr", ArgumentLocation("MaxLr"));
         }
 
+        // The same test as the runtime OneCycleLR (LrFormulas.OneCycleWarmupHasLength): a warm-up of zero steps divides by zero.
+        if (definition.Name == "OneCycleLR" && ok && (values["PctStart"] * values["TotalSteps"]) - 1 == 0)
+        {
+            string pct = values["PctStart"].ToString("R", CultureInfo.InvariantCulture);
+            string total = values["TotalSteps"].ToString(CultureInfo.InvariantCulture);
+            Invalid(definition.Name, $"PctStart = {pct}", $"PctStart·TotalSteps = {pct}·{total} = 1 would make the warm-up phase zero steps long", ArgumentLocation("PctStart"));
+        }
+
         return ok
             ? new ScheduleSpec(
                 kind,

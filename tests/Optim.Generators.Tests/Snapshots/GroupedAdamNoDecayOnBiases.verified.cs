@@ -26,7 +26,7 @@ namespace Demo
         //   B1 [50, 55), group 1
         // Elements past the values of a section are padding: zero, and no loop ever writes them.
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private readonly global::Optim.Arena<float> _optimArena = new(288);
+        private readonly global::Optim.Arena<float> _optimArena = new(288, "Demo.GroupedAdamNoDecayOnBiases");
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private long _optimStep;
@@ -142,6 +142,11 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void Step()
         {
+            #if DEBUG || OPTIM_CHECK_CONCURRENT_USE
+            global::Optim.ConcurrentStepCheck.Enter(ref _optimStepping, "Demo.GroupedAdamNoDecayOnBiases");
+            try
+            {
+            #endif
             _optimStep++;
             double rate = _optimLearningRate;
 
@@ -175,7 +180,20 @@ namespace Demo
                 ref float origin = ref _optimArena.Origin;
                 global::Optim.Generated.Kernel.UpdateGroup1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 50), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + 50), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 256), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 272), start: 0, end: 5, count: 5, stepSize, epsHat);
             }
+            #if DEBUG || OPTIM_CHECK_CONCURRENT_USE
+            }
+            finally
+            {
+                global::Optim.ConcurrentStepCheck.Exit(ref _optimStepping);
+            }
+            #endif
         }
+
+        #if DEBUG || OPTIM_CHECK_CONCURRENT_USE
+        /// <summary>1 while a thread is inside <see cref="Step"/> (Debug builds, or OPTIM_CHECK_CONCURRENT_USE): a second thread there throws.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private int _optimStepping;
+        #endif
     }
 }
 

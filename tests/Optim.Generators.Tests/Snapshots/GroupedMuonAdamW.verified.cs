@@ -28,7 +28,7 @@ namespace Demo
         //   B2 [60, 61), group 1
         // Elements past the values of a section are padding: zero, and no loop ever writes them.
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private readonly global::Optim.Arena<float> _optimArena = new(288);
+        private readonly global::Optim.Arena<float> _optimArena = new(288, "Demo.GroupedMuonAdamW");
 
         /// <summary>Working space of NewtonSchulz for the largest tensor, allocated once with the model.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -155,6 +155,11 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void Step()
         {
+            #if DEBUG || OPTIM_CHECK_CONCURRENT_USE
+            global::Optim.ConcurrentStepCheck.Enter(ref _optimStepping, "Demo.GroupedMuonAdamW");
+            try
+            {
+            #endif
             _optimStep++;
             double rate = _optimLearningRate;
 
@@ -183,7 +188,20 @@ namespace Demo
                 ref float origin = ref _optimArena.Origin;
                 global::Optim.Generated.Kernel.UpdateGroup1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 55), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + 55), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 256), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 272), start: 0, end: 6, count: 6, stepSize, epsHat);
             }
+            #if DEBUG || OPTIM_CHECK_CONCURRENT_USE
+            }
+            finally
+            {
+                global::Optim.ConcurrentStepCheck.Exit(ref _optimStepping);
+            }
+            #endif
         }
+
+        #if DEBUG || OPTIM_CHECK_CONCURRENT_USE
+        /// <summary>1 while a thread is inside <see cref="Step"/> (Debug builds, or OPTIM_CHECK_CONCURRENT_USE): a second thread there throws.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private int _optimStepping;
+        #endif
 
         /// <summary>One Muon step of the tensor at <paramref name="offset"/> of the parameters (<paramref name="local"/> in its group's state), <paramref name="length"/> elements, rows × cols.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]

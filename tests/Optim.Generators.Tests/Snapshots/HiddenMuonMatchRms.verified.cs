@@ -23,7 +23,7 @@ namespace Demo
         //   W [0, 32)
         // Elements past the values of a section are padding: zero, and no loop ever writes them.
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private readonly global::Optim.Arena<double> _optimArena = new(128);
+        private readonly global::Optim.Arena<double> _optimArena = new(128, "Demo.HiddenMuonMatchRms");
 
         /// <summary>Working space of NewtonSchulz for the largest tensor, allocated once with the model.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -103,6 +103,11 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void Step()
         {
+            #if DEBUG || OPTIM_CHECK_CONCURRENT_USE
+            global::Optim.ConcurrentStepCheck.Enter(ref _optimStepping, "Demo.HiddenMuonMatchRms");
+            try
+            {
+            #endif
             _optimStep++;
             double lr = _optimLearningRate;
 
@@ -110,7 +115,20 @@ namespace Demo
 
             // Tensor by tensor: the rule needs per-tensor sums or matrix routines between its passes.
             _optimStepTensor(0, 0, 32, 8, 4, lr); // W (8 × 4)
+            #if DEBUG || OPTIM_CHECK_CONCURRENT_USE
+            }
+            finally
+            {
+                global::Optim.ConcurrentStepCheck.Exit(ref _optimStepping);
+            }
+            #endif
         }
+
+        #if DEBUG || OPTIM_CHECK_CONCURRENT_USE
+        /// <summary>1 while a thread is inside <see cref="Step"/> (Debug builds, or OPTIM_CHECK_CONCURRENT_USE): a second thread there throws.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private int _optimStepping;
+        #endif
 
         /// <summary>One Muon step of the tensor at <paramref name="offset"/> of the parameters (<paramref name="local"/> in its group's state), <paramref name="length"/> elements, rows × cols.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]

@@ -23,7 +23,7 @@ namespace Demo
         //   Embedding [0, 524288)
         // Elements past the values of a section are padding: zero, and no loop ever writes them.
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private readonly global::Optim.Arena<float> _optimArena = new(2097152);
+        private readonly global::Optim.Arena<float> _optimArena = new(2097152, "Demo.LargeParallelAdam");
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private long _optimStep;
@@ -108,6 +108,11 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void Step()
         {
+            #if DEBUG || OPTIM_CHECK_CONCURRENT_USE
+            global::Optim.ConcurrentStepCheck.Enter(ref _optimStepping, "Demo.LargeParallelAdam");
+            try
+            {
+            #endif
             _optimStep++;
             double lr = _optimLearningRate;
 
@@ -124,7 +129,20 @@ namespace Demo
             _optimRangeKernel.stepSize = stepSize;
             _optimRangeKernel.epsHat = epsHat;
             global::Optim.StepWorkers.Run(_optimRangeKernel, (nuint)ParameterCount, maxThreads: global::Optim.StepWorkers.MaxThreads);
+            #if DEBUG || OPTIM_CHECK_CONCURRENT_USE
+            }
+            finally
+            {
+                global::Optim.ConcurrentStepCheck.Exit(ref _optimStepping);
+            }
+            #endif
         }
+
+        #if DEBUG || OPTIM_CHECK_CONCURRENT_USE
+        /// <summary>1 while a thread is inside <see cref="Step"/> (Debug builds, or OPTIM_CHECK_CONCURRENT_USE): a second thread there throws.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private int _optimStepping;
+        #endif
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private readonly OptimRangeKernel _optimRangeKernel = new();

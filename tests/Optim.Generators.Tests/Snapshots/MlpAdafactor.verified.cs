@@ -27,7 +27,7 @@ namespace Demo
         //   B2 [60, 61)
         // Elements past the values of a section are padding: zero, and no loop ever writes them.
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private readonly global::Optim.Arena<float> _optimArena = new(320);
+        private readonly global::Optim.Arena<float> _optimArena = new(320, "Demo.MlpAdafactor");
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private long _optimStep;
@@ -145,6 +145,11 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void Step()
         {
+            #if DEBUG || OPTIM_CHECK_CONCURRENT_USE
+            global::Optim.ConcurrentStepCheck.Enter(ref _optimStepping, "Demo.MlpAdafactor");
+            try
+            {
+            #endif
             long t = ++_optimStep;
             double lr = _optimLearningRate;
 
@@ -160,7 +165,20 @@ namespace Demo
             _optimStepVector(50, 50, 5, 5, 1, blend, keep, smallBlend, rho, decay); // B1 (5)
             _optimStepMatrix(55, 55, 5, 1, 5, blend, keep, smallBlend, rho, decay); // W2 (1 × 5)
             _optimStepVector(60, 60, 1, 1, 1, blend, keep, smallBlend, rho, decay); // B2 (1)
+            #if DEBUG || OPTIM_CHECK_CONCURRENT_USE
+            }
+            finally
+            {
+                global::Optim.ConcurrentStepCheck.Exit(ref _optimStepping);
+            }
+            #endif
         }
+
+        #if DEBUG || OPTIM_CHECK_CONCURRENT_USE
+        /// <summary>1 while a thread is inside <see cref="Step"/> (Debug builds, or OPTIM_CHECK_CONCURRENT_USE): a second thread there throws.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private int _optimStepping;
+        #endif
 
         /// <summary>One Adafactor step of the matrix at <paramref name="offset"/> of the parameters (<paramref name="local"/> in its group's state), <paramref name="length"/> elements, rows × cols.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]

@@ -25,7 +25,7 @@ namespace Demo
         //   B2 [60, 61)
         // Elements past the values of a section are padding: zero, and no loop ever writes them.
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private readonly global::Optim.Arena<float> _optimArena = new(192);
+        private readonly global::Optim.Arena<float> _optimArena = new(192, "Demo.MlpMomentum");
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private long _optimStep;
@@ -119,6 +119,11 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void Step()
         {
+            #if DEBUG || OPTIM_CHECK_CONCURRENT_USE
+            global::Optim.ConcurrentStepCheck.Enter(ref _optimStepping, "Demo.MlpMomentum");
+            try
+            {
+            #endif
             _optimStep++;
             double lr = _optimLearningRate;
 
@@ -127,7 +132,20 @@ namespace Demo
 
             ref float origin = ref _optimArena.Origin;
             global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128), start: 0, end: 61, count: 61, gamma);
+            #if DEBUG || OPTIM_CHECK_CONCURRENT_USE
+            }
+            finally
+            {
+                global::Optim.ConcurrentStepCheck.Exit(ref _optimStepping);
+            }
+            #endif
         }
+
+        #if DEBUG || OPTIM_CHECK_CONCURRENT_USE
+        /// <summary>1 while a thread is inside <see cref="Step"/> (Debug builds, or OPTIM_CHECK_CONCURRENT_USE): a second thread there throws.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private int _optimStepping;
+        #endif
     }
 }
 

@@ -24,7 +24,7 @@ partial class Outer
             //   Bias [0, 1)
             // Elements past the values of a section are padding: zero, and no loop ever writes them.
             [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-            private readonly global::Optim.Arena<float> _optimArena = new(48);
+            private readonly global::Optim.Arena<float> _optimArena = new(48, "Outer.Inner<TTag>.Model<T>");
 
             [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
             private long _optimStep;
@@ -94,6 +94,11 @@ partial class Outer
             [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
             public void Step()
             {
+                #if DEBUG || OPTIM_CHECK_CONCURRENT_USE
+                global::Optim.ConcurrentStepCheck.Enter(ref _optimStepping, "Outer.Inner<TTag>.Model<T>");
+                try
+                {
+                #endif
                 _optimStep++;
                 double lr = _optimLearningRate;
 
@@ -102,7 +107,20 @@ partial class Outer
 
                 ref float origin = ref _optimArena.Origin;
                 global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 32), start: 0, end: 1, count: 1, gamma);
+                #if DEBUG || OPTIM_CHECK_CONCURRENT_USE
+                }
+                finally
+                {
+                    global::Optim.ConcurrentStepCheck.Exit(ref _optimStepping);
+                }
+                #endif
             }
+
+            #if DEBUG || OPTIM_CHECK_CONCURRENT_USE
+            /// <summary>1 while a thread is inside <see cref="Step"/> (Debug builds, or OPTIM_CHECK_CONCURRENT_USE): a second thread there throws.</summary>
+            [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+            private int _optimStepping;
+            #endif
         }
     }
 }

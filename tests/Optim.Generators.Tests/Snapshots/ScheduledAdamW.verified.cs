@@ -23,7 +23,7 @@ namespace Demo
         //   W [0, 8)
         // Elements past the values of a section are padding: zero, and no loop ever writes them.
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private readonly global::Optim.Arena<float> _optimArena = new(64);
+        private readonly global::Optim.Arena<float> _optimArena = new(64, "Demo.Scheduled");
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private long _optimStep;
@@ -112,8 +112,13 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void Step()
         {
-            long t = ++_optimStep;
-            double lr = OptimScheduledLr(t - 1);
+            #if DEBUG || OPTIM_CHECK_CONCURRENT_USE
+            global::Optim.ConcurrentStepCheck.Enter(ref _optimStepping, "Demo.Scheduled");
+            try
+            {
+            #endif
+            double lr = global::Optim.Schedules.LrFormulas.EnsureFinite(OptimScheduledLr(_optimStep), "MultiStepLR", _optimStep);
+            _optimStep++;
 
             // Per-step scalars: computed once in double precision, as PyTorch does, then rounded to float.
             double beta1Power = _optimBeta1Power = _optimBeta1Power * 0.9;
@@ -126,7 +131,20 @@ namespace Demo
 
             ref float origin = ref _optimArena.Origin;
             global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 48), start: 0, end: 8, count: 8, stepSize, epsHat, decay);
+            #if DEBUG || OPTIM_CHECK_CONCURRENT_USE
+            }
+            finally
+            {
+                global::Optim.ConcurrentStepCheck.Exit(ref _optimStepping);
+            }
+            #endif
         }
+
+        #if DEBUG || OPTIM_CHECK_CONCURRENT_USE
+        /// <summary>1 while a thread is inside <see cref="Step"/> (Debug builds, or OPTIM_CHECK_CONCURRENT_USE): a second thread there throws.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private int _optimStepping;
+        #endif
     }
 }
 
