@@ -75,6 +75,18 @@ internal static class KernelWriter
             }
 
             var writer = new ExprWriter(ExprMode.Vector, model.Element, vector);
+
+            // Sums stay in registers: K vectors per reduction cover one 64-byte line of lanes (K = 1, 2, 4 for 512, 256,
+            // 128 bits), vector k taking the elements whose line offset falls in its lanes.
+            int accumulators = 1 << v;
+            for (int r = 0; r < reductions.Count; r++)
+            {
+                for (int k = 0; k < accumulators; k++)
+                {
+                    w.Line($"var sum{r}_{k} = {vector}<{t}>.Zero;");
+                }
+            }
+
             w.Open($"for (; i < limit; i += (nuint){vector}<{t}>.Count)");
             foreach (var (buffer, _) in used)
             {
@@ -88,7 +100,7 @@ internal static class KernelWriter
                 w.Line($"{buffer.Name}.StoreUnsafe(ref {buffer.Name}Base, i);");
             }
 
-            WriteVectorSums(w, reductions, writer, vector, lanes, masked: false);
+            WriteVectorSums(w, reductions, writer, vector, t, accumulators, masked: false);
             w.Close();
             w.Open("else");
             w.Line("// The last vector reaches past the tensor: store and sum only the lanes inside it.");
@@ -98,9 +110,17 @@ internal static class KernelWriter
                 w.Line($"{vector}.ConditionalSelect(inside, {buffer.Name}, {vector}.LoadUnsafe(ref {buffer.Name}Base, i)).StoreUnsafe(ref {buffer.Name}Base, i);");
             }
 
-            WriteVectorSums(w, reductions, writer, vector, lanes, masked: true);
+            WriteVectorSums(w, reductions, writer, vector, t, accumulators, masked: true);
             w.Close();
             w.Close();
+            for (int r = 0; r < reductions.Count; r++)
+            {
+                for (int k = 0; k < accumulators; k++)
+                {
+                    w.Line($"sum{r}_{k}.StoreUnsafe(ref {Sums}, (nuint)({r * lanes} + ({k} * {vector}<{t}>.Count)));");
+                }
+            }
+
             w.Close();
         }
 
@@ -135,8 +155,8 @@ internal static class KernelWriter
         return buffers.Where(b => names.Contains(b.Name)).ToList();
     }
 
-    /// <summary>Adds this vector's values to lanes i mod lanes … of each reduction's sums (masked: lanes outside count add 0).</summary>
-    private static void WriteVectorSums(SourceWriter w, IReadOnlyList<Reduction> reductions, ExprWriter writer, string vector, int lanes, bool masked)
+    /// <summary>Adds this vector's values to its accumulator of each reduction (masked: lanes outside count add 0).</summary>
+    private static void WriteVectorSums(SourceWriter w, IReadOnlyList<Reduction> reductions, ExprWriter writer, string vector, string t, int accumulators, bool masked)
     {
         for (int r = 0; r < reductions.Count; r++)
         {
@@ -146,8 +166,19 @@ internal static class KernelWriter
                 value = $"{vector}.ConditionalSelect(inside, {value}, default)";
             }
 
-            string at = $"(nuint){r * lanes} + (i % {lanes})";
-            w.Line($"({vector}.LoadUnsafe(ref {Sums}, {at}) + {value}).StoreUnsafe(ref {Sums}, {at});");
+            if (accumulators == 1)
+            {
+                w.Line($"sum{r}_0 += {value};");
+                continue;
+            }
+
+            w.Open($"switch ((int)((i / (nuint){vector}<{t}>.Count) & {accumulators - 1}))");
+            for (int k = 0; k < accumulators; k++)
+            {
+                w.Line($"{(k == accumulators - 1 ? "default" : $"case {k}")}: sum{r}_{k} += {value}; break;");
+            }
+
+            w.Close();
         }
     }
 

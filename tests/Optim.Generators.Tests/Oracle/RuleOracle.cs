@@ -260,10 +260,12 @@ internal sealed class RuleOracle
         float[] m = _state[0], v = _state[1];
         _power1 *= H("Beta1");
         _power2 *= H("Beta2");
-        float bc1 = F(1.0 - _power1), bc2 = F(1.0 - _power2);
+        double bc1 = 1.0 - _power1, bc2Sqrt = Math.Sqrt(1.0 - _power2);
+        float scale = F(bc2Sqrt / bc1), epsHat = F(H("Eps") * bc2Sqrt);
+        float[] update = _state[2];
         float Direction(int i)
         {
-            float r = m[i] / bc1 / (MathF.Sqrt(v[i] / bc2) + F(H("Eps")));
+            float r = scale * (m[i] / (MathF.Sqrt(v[i]) + epsHat));
             return H("WeightDecay") != 0 ? r + (F(H("WeightDecay")) * p[i]) : r;
         }
 
@@ -276,7 +278,7 @@ internal sealed class RuleOracle
             {
                 m[i] = (F(H("Beta1")) * m[i]) + (F(1 - H("Beta1")) * grad[i]);
                 v[i] = (F(H("Beta2")) * v[i]) + (F(1 - H("Beta2")) * (grad[i] * grad[i]));
-                float r = Direction(i);
+                float r = update[i] = Direction(i);
                 thetaLanes[(i - start) % 16] += p[i] * p[i];
                 updateLanes[(i - start) % 16] += r * r;
             }
@@ -286,7 +288,7 @@ internal sealed class RuleOracle
             float stepSize = F(lr * trust);
             for (int i = start; i < start + length; i++)
             {
-                p[i] = p[i] - (stepSize * Direction(i));
+                p[i] = p[i] - (stepSize * update[i]);
             }
         }
     }

@@ -256,54 +256,88 @@ namespace Optim.Generated
 
             if (Vector512.IsHardwareAccelerated)
             {
+                var sum0_0 = Vector512<float>.Zero;
                 for (; i < limit; i += (nuint)Vector512<float>.Count)
                 {
                     var param = Vector512.LoadUnsafe(ref paramBase, i);
                     if (i + (nuint)Vector512<float>.Count <= limit)
                     {
-                        (Vector512.LoadUnsafe(ref sums, (nuint)0 + (i % 16)) + param * param).StoreUnsafe(ref sums, (nuint)0 + (i % 16));
+                        sum0_0 += param * param;
                     }
                     else
                     {
                         // The last vector reaches past the tensor: store and sum only the lanes inside it.
                         var inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
-                        (Vector512.LoadUnsafe(ref sums, (nuint)0 + (i % 16)) + Vector512.ConditionalSelect(inside, param * param, default)).StoreUnsafe(ref sums, (nuint)0 + (i % 16));
+                        sum0_0 += Vector512.ConditionalSelect(inside, param * param, default);
                     }
                 }
+                sum0_0.StoreUnsafe(ref sums, (nuint)(0 + (0 * Vector512<float>.Count)));
             }
             else if (Vector256.IsHardwareAccelerated)
             {
+                var sum0_0 = Vector256<float>.Zero;
+                var sum0_1 = Vector256<float>.Zero;
                 for (; i < limit; i += (nuint)Vector256<float>.Count)
                 {
                     var param = Vector256.LoadUnsafe(ref paramBase, i);
                     if (i + (nuint)Vector256<float>.Count <= limit)
                     {
-                        (Vector256.LoadUnsafe(ref sums, (nuint)0 + (i % 16)) + param * param).StoreUnsafe(ref sums, (nuint)0 + (i % 16));
+                        switch ((int)((i / (nuint)Vector256<float>.Count) & 1))
+                        {
+                            case 0: sum0_0 += param * param; break;
+                            default: sum0_1 += param * param; break;
+                        }
                     }
                     else
                     {
                         // The last vector reaches past the tensor: store and sum only the lanes inside it.
                         var inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
-                        (Vector256.LoadUnsafe(ref sums, (nuint)0 + (i % 16)) + Vector256.ConditionalSelect(inside, param * param, default)).StoreUnsafe(ref sums, (nuint)0 + (i % 16));
+                        switch ((int)((i / (nuint)Vector256<float>.Count) & 1))
+                        {
+                            case 0: sum0_0 += Vector256.ConditionalSelect(inside, param * param, default); break;
+                            default: sum0_1 += Vector256.ConditionalSelect(inside, param * param, default); break;
+                        }
                     }
                 }
+                sum0_0.StoreUnsafe(ref sums, (nuint)(0 + (0 * Vector256<float>.Count)));
+                sum0_1.StoreUnsafe(ref sums, (nuint)(0 + (1 * Vector256<float>.Count)));
             }
             else if (Vector128.IsHardwareAccelerated)
             {
+                var sum0_0 = Vector128<float>.Zero;
+                var sum0_1 = Vector128<float>.Zero;
+                var sum0_2 = Vector128<float>.Zero;
+                var sum0_3 = Vector128<float>.Zero;
                 for (; i < limit; i += (nuint)Vector128<float>.Count)
                 {
                     var param = Vector128.LoadUnsafe(ref paramBase, i);
                     if (i + (nuint)Vector128<float>.Count <= limit)
                     {
-                        (Vector128.LoadUnsafe(ref sums, (nuint)0 + (i % 16)) + param * param).StoreUnsafe(ref sums, (nuint)0 + (i % 16));
+                        switch ((int)((i / (nuint)Vector128<float>.Count) & 3))
+                        {
+                            case 0: sum0_0 += param * param; break;
+                            case 1: sum0_1 += param * param; break;
+                            case 2: sum0_2 += param * param; break;
+                            default: sum0_3 += param * param; break;
+                        }
                     }
                     else
                     {
                         // The last vector reaches past the tensor: store and sum only the lanes inside it.
                         var inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
-                        (Vector128.LoadUnsafe(ref sums, (nuint)0 + (i % 16)) + Vector128.ConditionalSelect(inside, param * param, default)).StoreUnsafe(ref sums, (nuint)0 + (i % 16));
+                        switch ((int)((i / (nuint)Vector128<float>.Count) & 3))
+                        {
+                            case 0: sum0_0 += Vector128.ConditionalSelect(inside, param * param, default); break;
+                            case 1: sum0_1 += Vector128.ConditionalSelect(inside, param * param, default); break;
+                            case 2: sum0_2 += Vector128.ConditionalSelect(inside, param * param, default); break;
+                            default: sum0_3 += Vector128.ConditionalSelect(inside, param * param, default); break;
+                        }
                     }
                 }
+                sum0_0.StoreUnsafe(ref sums, (nuint)(0 + (0 * Vector128<float>.Count)));
+                sum0_1.StoreUnsafe(ref sums, (nuint)(0 + (1 * Vector128<float>.Count)));
+                sum0_2.StoreUnsafe(ref sums, (nuint)(0 + (2 * Vector128<float>.Count)));
+                sum0_3.StoreUnsafe(ref sums, (nuint)(0 + (3 * Vector128<float>.Count)));
             }
 
             for (; i < limit; i++)
@@ -327,6 +361,7 @@ namespace Optim.Generated
                 var eps1SquaredVec = Vector512.Create(eps1Squared);
                 var oneVec = Vector512.Create(one);
                 var rowMeanVec = Vector512.Create(rowMean);
+                var sum0_0 = Vector512<float>.Zero;
                 for (; i < limit; i += (nuint)Vector512<float>.Count)
                 {
                     var grad = Vector512.LoadUnsafe(ref gradBase, i);
@@ -334,21 +369,24 @@ namespace Optim.Generated
                     var update = oneVec / Vector512.Sqrt(Vector512.Max(varEstimate / rowMeanVec, eps1SquaredVec)) * grad;
                     if (i + (nuint)Vector512<float>.Count <= limit)
                     {
-                        (Vector512.LoadUnsafe(ref sums, (nuint)0 + (i % 16)) + update * update).StoreUnsafe(ref sums, (nuint)0 + (i % 16));
+                        sum0_0 += update * update;
                     }
                     else
                     {
                         // The last vector reaches past the tensor: store and sum only the lanes inside it.
                         var inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
-                        (Vector512.LoadUnsafe(ref sums, (nuint)0 + (i % 16)) + Vector512.ConditionalSelect(inside, update * update, default)).StoreUnsafe(ref sums, (nuint)0 + (i % 16));
+                        sum0_0 += Vector512.ConditionalSelect(inside, update * update, default);
                     }
                 }
+                sum0_0.StoreUnsafe(ref sums, (nuint)(0 + (0 * Vector512<float>.Count)));
             }
             else if (Vector256.IsHardwareAccelerated)
             {
                 var eps1SquaredVec = Vector256.Create(eps1Squared);
                 var oneVec = Vector256.Create(one);
                 var rowMeanVec = Vector256.Create(rowMean);
+                var sum0_0 = Vector256<float>.Zero;
+                var sum0_1 = Vector256<float>.Zero;
                 for (; i < limit; i += (nuint)Vector256<float>.Count)
                 {
                     var grad = Vector256.LoadUnsafe(ref gradBase, i);
@@ -356,21 +394,35 @@ namespace Optim.Generated
                     var update = oneVec / Vector256.Sqrt(Vector256.Max(varEstimate / rowMeanVec, eps1SquaredVec)) * grad;
                     if (i + (nuint)Vector256<float>.Count <= limit)
                     {
-                        (Vector256.LoadUnsafe(ref sums, (nuint)0 + (i % 16)) + update * update).StoreUnsafe(ref sums, (nuint)0 + (i % 16));
+                        switch ((int)((i / (nuint)Vector256<float>.Count) & 1))
+                        {
+                            case 0: sum0_0 += update * update; break;
+                            default: sum0_1 += update * update; break;
+                        }
                     }
                     else
                     {
                         // The last vector reaches past the tensor: store and sum only the lanes inside it.
                         var inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
-                        (Vector256.LoadUnsafe(ref sums, (nuint)0 + (i % 16)) + Vector256.ConditionalSelect(inside, update * update, default)).StoreUnsafe(ref sums, (nuint)0 + (i % 16));
+                        switch ((int)((i / (nuint)Vector256<float>.Count) & 1))
+                        {
+                            case 0: sum0_0 += Vector256.ConditionalSelect(inside, update * update, default); break;
+                            default: sum0_1 += Vector256.ConditionalSelect(inside, update * update, default); break;
+                        }
                     }
                 }
+                sum0_0.StoreUnsafe(ref sums, (nuint)(0 + (0 * Vector256<float>.Count)));
+                sum0_1.StoreUnsafe(ref sums, (nuint)(0 + (1 * Vector256<float>.Count)));
             }
             else if (Vector128.IsHardwareAccelerated)
             {
                 var eps1SquaredVec = Vector128.Create(eps1Squared);
                 var oneVec = Vector128.Create(one);
                 var rowMeanVec = Vector128.Create(rowMean);
+                var sum0_0 = Vector128<float>.Zero;
+                var sum0_1 = Vector128<float>.Zero;
+                var sum0_2 = Vector128<float>.Zero;
+                var sum0_3 = Vector128<float>.Zero;
                 for (; i < limit; i += (nuint)Vector128<float>.Count)
                 {
                     var grad = Vector128.LoadUnsafe(ref gradBase, i);
@@ -378,15 +430,31 @@ namespace Optim.Generated
                     var update = oneVec / Vector128.Sqrt(Vector128.Max(varEstimate / rowMeanVec, eps1SquaredVec)) * grad;
                     if (i + (nuint)Vector128<float>.Count <= limit)
                     {
-                        (Vector128.LoadUnsafe(ref sums, (nuint)0 + (i % 16)) + update * update).StoreUnsafe(ref sums, (nuint)0 + (i % 16));
+                        switch ((int)((i / (nuint)Vector128<float>.Count) & 3))
+                        {
+                            case 0: sum0_0 += update * update; break;
+                            case 1: sum0_1 += update * update; break;
+                            case 2: sum0_2 += update * update; break;
+                            default: sum0_3 += update * update; break;
+                        }
                     }
                     else
                     {
                         // The last vector reaches past the tensor: store and sum only the lanes inside it.
                         var inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
-                        (Vector128.LoadUnsafe(ref sums, (nuint)0 + (i % 16)) + Vector128.ConditionalSelect(inside, update * update, default)).StoreUnsafe(ref sums, (nuint)0 + (i % 16));
+                        switch ((int)((i / (nuint)Vector128<float>.Count) & 3))
+                        {
+                            case 0: sum0_0 += Vector128.ConditionalSelect(inside, update * update, default); break;
+                            case 1: sum0_1 += Vector128.ConditionalSelect(inside, update * update, default); break;
+                            case 2: sum0_2 += Vector128.ConditionalSelect(inside, update * update, default); break;
+                            default: sum0_3 += Vector128.ConditionalSelect(inside, update * update, default); break;
+                        }
                     }
                 }
+                sum0_0.StoreUnsafe(ref sums, (nuint)(0 + (0 * Vector128<float>.Count)));
+                sum0_1.StoreUnsafe(ref sums, (nuint)(0 + (1 * Vector128<float>.Count)));
+                sum0_2.StoreUnsafe(ref sums, (nuint)(0 + (2 * Vector128<float>.Count)));
+                sum0_3.StoreUnsafe(ref sums, (nuint)(0 + (3 * Vector128<float>.Count)));
             }
 
             for (; i < limit; i++)
@@ -413,6 +481,7 @@ namespace Optim.Generated
                 var oneVec = Vector512.Create(one);
                 var blendVec = Vector512.Create(blend);
                 var keepVec = Vector512.Create(keep);
+                var sum0_0 = Vector512<float>.Zero;
                 for (; i < limit; i += (nuint)Vector512<float>.Count)
                 {
                     var grad = Vector512.LoadUnsafe(ref gradBase, i);
@@ -422,16 +491,17 @@ namespace Optim.Generated
                     if (i + (nuint)Vector512<float>.Count <= limit)
                     {
                         rowVar.StoreUnsafe(ref rowVarBase, i);
-                        (Vector512.LoadUnsafe(ref sums, (nuint)0 + (i % 16)) + update * update).StoreUnsafe(ref sums, (nuint)0 + (i % 16));
+                        sum0_0 += update * update;
                     }
                     else
                     {
                         // The last vector reaches past the tensor: store and sum only the lanes inside it.
                         var inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
                         Vector512.ConditionalSelect(inside, rowVar, Vector512.LoadUnsafe(ref rowVarBase, i)).StoreUnsafe(ref rowVarBase, i);
-                        (Vector512.LoadUnsafe(ref sums, (nuint)0 + (i % 16)) + Vector512.ConditionalSelect(inside, update * update, default)).StoreUnsafe(ref sums, (nuint)0 + (i % 16));
+                        sum0_0 += Vector512.ConditionalSelect(inside, update * update, default);
                     }
                 }
+                sum0_0.StoreUnsafe(ref sums, (nuint)(0 + (0 * Vector512<float>.Count)));
             }
             else if (Vector256.IsHardwareAccelerated)
             {
@@ -439,6 +509,8 @@ namespace Optim.Generated
                 var oneVec = Vector256.Create(one);
                 var blendVec = Vector256.Create(blend);
                 var keepVec = Vector256.Create(keep);
+                var sum0_0 = Vector256<float>.Zero;
+                var sum0_1 = Vector256<float>.Zero;
                 for (; i < limit; i += (nuint)Vector256<float>.Count)
                 {
                     var grad = Vector256.LoadUnsafe(ref gradBase, i);
@@ -448,16 +520,26 @@ namespace Optim.Generated
                     if (i + (nuint)Vector256<float>.Count <= limit)
                     {
                         rowVar.StoreUnsafe(ref rowVarBase, i);
-                        (Vector256.LoadUnsafe(ref sums, (nuint)0 + (i % 16)) + update * update).StoreUnsafe(ref sums, (nuint)0 + (i % 16));
+                        switch ((int)((i / (nuint)Vector256<float>.Count) & 1))
+                        {
+                            case 0: sum0_0 += update * update; break;
+                            default: sum0_1 += update * update; break;
+                        }
                     }
                     else
                     {
                         // The last vector reaches past the tensor: store and sum only the lanes inside it.
                         var inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
                         Vector256.ConditionalSelect(inside, rowVar, Vector256.LoadUnsafe(ref rowVarBase, i)).StoreUnsafe(ref rowVarBase, i);
-                        (Vector256.LoadUnsafe(ref sums, (nuint)0 + (i % 16)) + Vector256.ConditionalSelect(inside, update * update, default)).StoreUnsafe(ref sums, (nuint)0 + (i % 16));
+                        switch ((int)((i / (nuint)Vector256<float>.Count) & 1))
+                        {
+                            case 0: sum0_0 += Vector256.ConditionalSelect(inside, update * update, default); break;
+                            default: sum0_1 += Vector256.ConditionalSelect(inside, update * update, default); break;
+                        }
                     }
                 }
+                sum0_0.StoreUnsafe(ref sums, (nuint)(0 + (0 * Vector256<float>.Count)));
+                sum0_1.StoreUnsafe(ref sums, (nuint)(0 + (1 * Vector256<float>.Count)));
             }
             else if (Vector128.IsHardwareAccelerated)
             {
@@ -465,6 +547,10 @@ namespace Optim.Generated
                 var oneVec = Vector128.Create(one);
                 var blendVec = Vector128.Create(blend);
                 var keepVec = Vector128.Create(keep);
+                var sum0_0 = Vector128<float>.Zero;
+                var sum0_1 = Vector128<float>.Zero;
+                var sum0_2 = Vector128<float>.Zero;
+                var sum0_3 = Vector128<float>.Zero;
                 for (; i < limit; i += (nuint)Vector128<float>.Count)
                 {
                     var grad = Vector128.LoadUnsafe(ref gradBase, i);
@@ -474,16 +560,32 @@ namespace Optim.Generated
                     if (i + (nuint)Vector128<float>.Count <= limit)
                     {
                         rowVar.StoreUnsafe(ref rowVarBase, i);
-                        (Vector128.LoadUnsafe(ref sums, (nuint)0 + (i % 16)) + update * update).StoreUnsafe(ref sums, (nuint)0 + (i % 16));
+                        switch ((int)((i / (nuint)Vector128<float>.Count) & 3))
+                        {
+                            case 0: sum0_0 += update * update; break;
+                            case 1: sum0_1 += update * update; break;
+                            case 2: sum0_2 += update * update; break;
+                            default: sum0_3 += update * update; break;
+                        }
                     }
                     else
                     {
                         // The last vector reaches past the tensor: store and sum only the lanes inside it.
                         var inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
                         Vector128.ConditionalSelect(inside, rowVar, Vector128.LoadUnsafe(ref rowVarBase, i)).StoreUnsafe(ref rowVarBase, i);
-                        (Vector128.LoadUnsafe(ref sums, (nuint)0 + (i % 16)) + Vector128.ConditionalSelect(inside, update * update, default)).StoreUnsafe(ref sums, (nuint)0 + (i % 16));
+                        switch ((int)((i / (nuint)Vector128<float>.Count) & 3))
+                        {
+                            case 0: sum0_0 += Vector128.ConditionalSelect(inside, update * update, default); break;
+                            case 1: sum0_1 += Vector128.ConditionalSelect(inside, update * update, default); break;
+                            case 2: sum0_2 += Vector128.ConditionalSelect(inside, update * update, default); break;
+                            default: sum0_3 += Vector128.ConditionalSelect(inside, update * update, default); break;
+                        }
                     }
                 }
+                sum0_0.StoreUnsafe(ref sums, (nuint)(0 + (0 * Vector128<float>.Count)));
+                sum0_1.StoreUnsafe(ref sums, (nuint)(0 + (1 * Vector128<float>.Count)));
+                sum0_2.StoreUnsafe(ref sums, (nuint)(0 + (2 * Vector128<float>.Count)));
+                sum0_3.StoreUnsafe(ref sums, (nuint)(0 + (3 * Vector128<float>.Count)));
             }
 
             for (; i < limit; i++)

@@ -19,6 +19,7 @@ namespace Demo
         //   [OptimStride, 2·OptimStride) gradients g = ∇θ f(θ)
         //   [128, 192) exp_avg m (first moment)
         //   [192, 256) exp_avg_sq v (second moment)
+        //   [256, 320) update r (working space, rewritten for each tensor)
         // Parameters sit in declaration order inside each section:
         //   W1 [0, 50)
         //   B1 [50, 55)
@@ -26,7 +27,7 @@ namespace Demo
         //   B2 [60, 61)
         // Elements past the values of a section are padding: zero, and no loop ever writes them.
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private readonly global::Optim.Arena<float> _optimArena = new(256, "Demo.MlpLamb");
+        private readonly global::Optim.Arena<float> _optimArena = new(320, "Demo.MlpLamb");
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private long _optimStep;
@@ -114,7 +115,7 @@ namespace Demo
 
         /// <summary>The update rule <see cref="Step"/> implements, as in its documentation: LAMB (You et al. 2019 (LAMB), Algorithm 2).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public const string UpdateRule = "t ← t + 1\nβ₁ᵗ ← β₁ᵗ·β₁   (starts at 1.0)\nβ₂ᵗ ← β₂ᵗ·β₂   (starts at 1.0)\n(1 − β₁ᵗ) = 1 − β₁ᵗ\n(1 − β₂ᵗ) = 1 − β₂ᵗ\nfor every tensor (n elements):\n    for every element:\n        m ← β₁·m + (1 − β₁)·g\n        v ← β₂·v + (1 − β₂)·(g·g)\n        r ← m / (1 − β₁ᵗ) / (√(v / (1 − β₂ᵗ)) + ε) + λ·θ\n    ‖θ‖² = Σ θ·θ\n    ‖r‖² = Σ r·r\n    ‖θ‖ = √‖θ‖²\n    ‖r‖ = √‖r‖²\n    φ = ‖θ‖ > 0 and ‖r‖ > 0 ? ‖θ‖ / ‖r‖ : 1\n    γφ = γ·φ\n    for every element:\n        r ← m / (1 − β₁ᵗ) / (√(v / (1 − β₂ᵗ)) + ε) + λ·θ\n        θ ← θ − γφ·r";
+        public const string UpdateRule = "t ← t + 1\nβ₁ᵗ ← β₁ᵗ·β₁   (starts at 1.0)\nβ₂ᵗ ← β₂ᵗ·β₂   (starts at 1.0)\na = √(1 − β₂ᵗ) / (1 − β₁ᵗ)\nε̂ = ε·√(1 − β₂ᵗ)\nfor every tensor (n elements):\n    for every element:\n        m ← β₁·m + (1 − β₁)·g\n        v ← β₂·v + (1 − β₂)·(g·g)\n        r ← a·(m / (√v + ε̂)) + λ·θ\n    ‖θ‖² = Σ θ·θ\n    ‖r‖² = Σ r·r\n    ‖θ‖ = √‖θ‖²\n    ‖r‖ = √‖r‖²\n    φ = ‖θ‖ > 0 and ‖r‖ > 0 ? ‖θ‖ / ‖r‖ : 1\n    γφ = γ·φ\n    for every element:\n        θ ← θ − γφ·r";
 
         /// <summary>
         /// One LAMB (You et al. 2019 (LAMB), Algorithm 2) step over every parameter, using the gradients as they stand:
@@ -122,13 +123,13 @@ namespace Demo
         /// t ← t + 1
         /// β₁ᵗ ← β₁ᵗ·β₁   (starts at 1.0)
         /// β₂ᵗ ← β₂ᵗ·β₂   (starts at 1.0)
-        /// (1 − β₁ᵗ) = 1 − β₁ᵗ
-        /// (1 − β₂ᵗ) = 1 − β₂ᵗ
+        /// a = √(1 − β₂ᵗ) / (1 − β₁ᵗ)
+        /// ε̂ = ε·√(1 − β₂ᵗ)
         /// for every tensor (n elements):
         ///     for every element:
         ///         m ← β₁·m + (1 − β₁)·g
         ///         v ← β₂·v + (1 − β₂)·(g·g)
-        ///         r ← m / (1 − β₁ᵗ) / (√(v / (1 − β₂ᵗ)) + ε) + λ·θ
+        ///         r ← a·(m / (√v + ε̂)) + λ·θ
         ///     ‖θ‖² = Σ θ·θ
         ///     ‖r‖² = Σ r·r
         ///     ‖θ‖ = √‖θ‖²
@@ -136,10 +137,9 @@ namespace Demo
         ///     φ = ‖θ‖ &gt; 0 and ‖r‖ &gt; 0 ? ‖θ‖ / ‖r‖ : 1
         ///     γφ = γ·φ
         ///     for every element:
-        ///         r ← m / (1 − β₁ᵗ) / (√(v / (1 − β₂ᵗ)) + ε) + λ·θ
         ///         θ ← θ − γφ·r
         /// </code>
-        /// The trust ratio is per parameter tensor; r is recomputed in the second pass rather than stored.
+        /// The trust ratio is per parameter tensor; m̂/(√v̂ + ε) is computed with one division per element, as Adam's.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void Step()
@@ -155,14 +155,16 @@ namespace Demo
             // Per-step scalars: computed once in double precision, as PyTorch does, then rounded to float.
             double beta1Power = _optimBeta1Power = _optimBeta1Power * 0.9;
             double beta2Power = _optimBeta2Power = _optimBeta2Power * 0.999;
-            float biasCorrection1 = (float)(1.0 - beta1Power);
-            float biasCorrection2 = (float)(1.0 - beta2Power);
+            double biasCorrection1 = 1.0 - beta1Power;
+            double biasCorrection2Sqrt = global::System.Math.Sqrt(1.0 - beta2Power);
+            float directionScale = (float)(biasCorrection2Sqrt / biasCorrection1);
+            float epsHat = (float)(1E-06 * biasCorrection2Sqrt);
 
             // Tensor by tensor: the rule needs per-tensor sums or matrix routines between its passes.
-            _optimStepTensor(0, 0, 50, lr, biasCorrection1, biasCorrection2); // W1 (5 × 10)
-            _optimStepTensor(50, 50, 5, lr, biasCorrection1, biasCorrection2); // B1 (5)
-            _optimStepTensor(55, 55, 5, lr, biasCorrection1, biasCorrection2); // W2 (1 × 5)
-            _optimStepTensor(60, 60, 1, lr, biasCorrection1, biasCorrection2); // B2 (1)
+            _optimStepTensor(0, 0, 50, lr, directionScale, epsHat); // W1 (5 × 10)
+            _optimStepTensor(50, 50, 5, lr, directionScale, epsHat); // B1 (5)
+            _optimStepTensor(55, 55, 5, lr, directionScale, epsHat); // W2 (1 × 5)
+            _optimStepTensor(60, 60, 1, lr, directionScale, epsHat); // B2 (1)
             #if DEBUG || OPTIM_CHECK_CONCURRENT_USE
             }
             finally
@@ -180,13 +182,13 @@ namespace Demo
 
         /// <summary>One LAMB step of the tensor at <paramref name="offset"/> of the parameters (<paramref name="local"/> in its group's state), <paramref name="length"/> elements.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private void _optimStepTensor(int offset, int local, int length, double lr, float biasCorrection1, float biasCorrection2)
+        private void _optimStepTensor(int offset, int local, int length, double lr, float directionScale, float epsHat)
         {
             ref float origin = ref _optimArena.Origin;
             global::System.Span<float> sums = stackalloc float[32];
 
             sums.Clear();
-            global::Optim.Generated.Kernel.Pass0(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128 + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192 + local), start: 0, end: (nuint)length, count: (nuint)length, biasCorrection1, biasCorrection2, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(sums));
+            global::Optim.Generated.Kernel.Pass0(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128 + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192 + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 256 + local), start: 0, end: (nuint)length, count: (nuint)length, directionScale, epsHat, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(sums));
             double paramSquares = global::Optim.KernelMath.SumLanes(sums.Slice(0, 16));
             double updateSquares = global::Optim.KernelMath.SumLanes(sums.Slice(16, 16));
 
@@ -195,7 +197,7 @@ namespace Demo
             double trustRatio = paramNorm > 0.0 && updateNorm > 0.0 ? paramNorm / updateNorm : 1.0;
             float stepSize = (float)(lr * trustRatio);
 
-            global::Optim.Generated.Kernel.Pass1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128 + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192 + local), start: 0, end: (nuint)length, count: (nuint)length, biasCorrection1, biasCorrection2, stepSize);
+            global::Optim.Generated.Kernel.Pass1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 256 + local), start: 0, end: (nuint)length, count: (nuint)length, stepSize);
         }
     }
 }
@@ -211,11 +213,10 @@ namespace Optim.Generated
     file static class Kernel
     {
         /// <summary>Pass 1 over the elements [start, min(end, count)) of one tensor. Accumulates Σ ‖θ‖², Σ ‖r‖² into &lt;paramref name="sums"/&gt;, lane i mod 16.</summary>
-        internal static void Pass0(ref float paramBase, ref float gradBase, ref float expAvgBase, ref float expAvgSqBase, nuint start, nuint end, nuint count, float biasCorrection1, float biasCorrection2, ref float sums)
+        internal static void Pass0(ref float paramBase, ref float gradBase, ref float expAvgBase, ref float expAvgSqBase, ref float updateBase, nuint start, nuint end, nuint count, float directionScale, float epsHat, ref float sums)
         {
             const float beta1 = 0.9f;
             const float beta2 = 0.999f;
-            const float eps = 1E-06f;
             const float oneMinusBeta1 = 0.1f;
             const float oneMinusBeta2 = 0.001f;
             const float weightDecay = 0.01f;
@@ -227,27 +228,30 @@ namespace Optim.Generated
             {
                 var beta1Vec = Vector512.Create(beta1);
                 var beta2Vec = Vector512.Create(beta2);
-                var epsVec = Vector512.Create(eps);
                 var oneMinusBeta1Vec = Vector512.Create(oneMinusBeta1);
                 var oneMinusBeta2Vec = Vector512.Create(oneMinusBeta2);
                 var weightDecayVec = Vector512.Create(weightDecay);
-                var biasCorrection1Vec = Vector512.Create(biasCorrection1);
-                var biasCorrection2Vec = Vector512.Create(biasCorrection2);
+                var directionScaleVec = Vector512.Create(directionScale);
+                var epsHatVec = Vector512.Create(epsHat);
+                var sum0_0 = Vector512<float>.Zero;
+                var sum1_0 = Vector512<float>.Zero;
                 for (; i < limit; i += (nuint)Vector512<float>.Count)
                 {
                     var param = Vector512.LoadUnsafe(ref paramBase, i);
                     var grad = Vector512.LoadUnsafe(ref gradBase, i);
                     var expAvg = Vector512.LoadUnsafe(ref expAvgBase, i);
                     var expAvgSq = Vector512.LoadUnsafe(ref expAvgSqBase, i);
+                    var update = Vector512.LoadUnsafe(ref updateBase, i);
                     expAvg = beta1Vec * expAvg + oneMinusBeta1Vec * grad;
                     expAvgSq = beta2Vec * expAvgSq + oneMinusBeta2Vec * (grad * grad);
-                    var update = expAvg / biasCorrection1Vec / (Vector512.Sqrt(expAvgSq / biasCorrection2Vec) + epsVec) + weightDecayVec * param;
+                    update = directionScaleVec * (expAvg / (Vector512.Sqrt(expAvgSq) + epsHatVec)) + weightDecayVec * param;
                     if (i + (nuint)Vector512<float>.Count <= limit)
                     {
                         expAvg.StoreUnsafe(ref expAvgBase, i);
                         expAvgSq.StoreUnsafe(ref expAvgSqBase, i);
-                        (Vector512.LoadUnsafe(ref sums, (nuint)0 + (i % 16)) + param * param).StoreUnsafe(ref sums, (nuint)0 + (i % 16));
-                        (Vector512.LoadUnsafe(ref sums, (nuint)16 + (i % 16)) + update * update).StoreUnsafe(ref sums, (nuint)16 + (i % 16));
+                        update.StoreUnsafe(ref updateBase, i);
+                        sum0_0 += param * param;
+                        sum1_0 += update * update;
                     }
                     else
                     {
@@ -255,36 +259,52 @@ namespace Optim.Generated
                         var inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
                         Vector512.ConditionalSelect(inside, expAvg, Vector512.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
                         Vector512.ConditionalSelect(inside, expAvgSq, Vector512.LoadUnsafe(ref expAvgSqBase, i)).StoreUnsafe(ref expAvgSqBase, i);
-                        (Vector512.LoadUnsafe(ref sums, (nuint)0 + (i % 16)) + Vector512.ConditionalSelect(inside, param * param, default)).StoreUnsafe(ref sums, (nuint)0 + (i % 16));
-                        (Vector512.LoadUnsafe(ref sums, (nuint)16 + (i % 16)) + Vector512.ConditionalSelect(inside, update * update, default)).StoreUnsafe(ref sums, (nuint)16 + (i % 16));
+                        Vector512.ConditionalSelect(inside, update, Vector512.LoadUnsafe(ref updateBase, i)).StoreUnsafe(ref updateBase, i);
+                        sum0_0 += Vector512.ConditionalSelect(inside, param * param, default);
+                        sum1_0 += Vector512.ConditionalSelect(inside, update * update, default);
                     }
                 }
+                sum0_0.StoreUnsafe(ref sums, (nuint)(0 + (0 * Vector512<float>.Count)));
+                sum1_0.StoreUnsafe(ref sums, (nuint)(16 + (0 * Vector512<float>.Count)));
             }
             else if (Vector256.IsHardwareAccelerated)
             {
                 var beta1Vec = Vector256.Create(beta1);
                 var beta2Vec = Vector256.Create(beta2);
-                var epsVec = Vector256.Create(eps);
                 var oneMinusBeta1Vec = Vector256.Create(oneMinusBeta1);
                 var oneMinusBeta2Vec = Vector256.Create(oneMinusBeta2);
                 var weightDecayVec = Vector256.Create(weightDecay);
-                var biasCorrection1Vec = Vector256.Create(biasCorrection1);
-                var biasCorrection2Vec = Vector256.Create(biasCorrection2);
+                var directionScaleVec = Vector256.Create(directionScale);
+                var epsHatVec = Vector256.Create(epsHat);
+                var sum0_0 = Vector256<float>.Zero;
+                var sum0_1 = Vector256<float>.Zero;
+                var sum1_0 = Vector256<float>.Zero;
+                var sum1_1 = Vector256<float>.Zero;
                 for (; i < limit; i += (nuint)Vector256<float>.Count)
                 {
                     var param = Vector256.LoadUnsafe(ref paramBase, i);
                     var grad = Vector256.LoadUnsafe(ref gradBase, i);
                     var expAvg = Vector256.LoadUnsafe(ref expAvgBase, i);
                     var expAvgSq = Vector256.LoadUnsafe(ref expAvgSqBase, i);
+                    var update = Vector256.LoadUnsafe(ref updateBase, i);
                     expAvg = beta1Vec * expAvg + oneMinusBeta1Vec * grad;
                     expAvgSq = beta2Vec * expAvgSq + oneMinusBeta2Vec * (grad * grad);
-                    var update = expAvg / biasCorrection1Vec / (Vector256.Sqrt(expAvgSq / biasCorrection2Vec) + epsVec) + weightDecayVec * param;
+                    update = directionScaleVec * (expAvg / (Vector256.Sqrt(expAvgSq) + epsHatVec)) + weightDecayVec * param;
                     if (i + (nuint)Vector256<float>.Count <= limit)
                     {
                         expAvg.StoreUnsafe(ref expAvgBase, i);
                         expAvgSq.StoreUnsafe(ref expAvgSqBase, i);
-                        (Vector256.LoadUnsafe(ref sums, (nuint)0 + (i % 16)) + param * param).StoreUnsafe(ref sums, (nuint)0 + (i % 16));
-                        (Vector256.LoadUnsafe(ref sums, (nuint)16 + (i % 16)) + update * update).StoreUnsafe(ref sums, (nuint)16 + (i % 16));
+                        update.StoreUnsafe(ref updateBase, i);
+                        switch ((int)((i / (nuint)Vector256<float>.Count) & 1))
+                        {
+                            case 0: sum0_0 += param * param; break;
+                            default: sum0_1 += param * param; break;
+                        }
+                        switch ((int)((i / (nuint)Vector256<float>.Count) & 1))
+                        {
+                            case 0: sum1_0 += update * update; break;
+                            default: sum1_1 += update * update; break;
+                        }
                     }
                     else
                     {
@@ -292,36 +312,70 @@ namespace Optim.Generated
                         var inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
                         Vector256.ConditionalSelect(inside, expAvg, Vector256.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
                         Vector256.ConditionalSelect(inside, expAvgSq, Vector256.LoadUnsafe(ref expAvgSqBase, i)).StoreUnsafe(ref expAvgSqBase, i);
-                        (Vector256.LoadUnsafe(ref sums, (nuint)0 + (i % 16)) + Vector256.ConditionalSelect(inside, param * param, default)).StoreUnsafe(ref sums, (nuint)0 + (i % 16));
-                        (Vector256.LoadUnsafe(ref sums, (nuint)16 + (i % 16)) + Vector256.ConditionalSelect(inside, update * update, default)).StoreUnsafe(ref sums, (nuint)16 + (i % 16));
+                        Vector256.ConditionalSelect(inside, update, Vector256.LoadUnsafe(ref updateBase, i)).StoreUnsafe(ref updateBase, i);
+                        switch ((int)((i / (nuint)Vector256<float>.Count) & 1))
+                        {
+                            case 0: sum0_0 += Vector256.ConditionalSelect(inside, param * param, default); break;
+                            default: sum0_1 += Vector256.ConditionalSelect(inside, param * param, default); break;
+                        }
+                        switch ((int)((i / (nuint)Vector256<float>.Count) & 1))
+                        {
+                            case 0: sum1_0 += Vector256.ConditionalSelect(inside, update * update, default); break;
+                            default: sum1_1 += Vector256.ConditionalSelect(inside, update * update, default); break;
+                        }
                     }
                 }
+                sum0_0.StoreUnsafe(ref sums, (nuint)(0 + (0 * Vector256<float>.Count)));
+                sum0_1.StoreUnsafe(ref sums, (nuint)(0 + (1 * Vector256<float>.Count)));
+                sum1_0.StoreUnsafe(ref sums, (nuint)(16 + (0 * Vector256<float>.Count)));
+                sum1_1.StoreUnsafe(ref sums, (nuint)(16 + (1 * Vector256<float>.Count)));
             }
             else if (Vector128.IsHardwareAccelerated)
             {
                 var beta1Vec = Vector128.Create(beta1);
                 var beta2Vec = Vector128.Create(beta2);
-                var epsVec = Vector128.Create(eps);
                 var oneMinusBeta1Vec = Vector128.Create(oneMinusBeta1);
                 var oneMinusBeta2Vec = Vector128.Create(oneMinusBeta2);
                 var weightDecayVec = Vector128.Create(weightDecay);
-                var biasCorrection1Vec = Vector128.Create(biasCorrection1);
-                var biasCorrection2Vec = Vector128.Create(biasCorrection2);
+                var directionScaleVec = Vector128.Create(directionScale);
+                var epsHatVec = Vector128.Create(epsHat);
+                var sum0_0 = Vector128<float>.Zero;
+                var sum0_1 = Vector128<float>.Zero;
+                var sum0_2 = Vector128<float>.Zero;
+                var sum0_3 = Vector128<float>.Zero;
+                var sum1_0 = Vector128<float>.Zero;
+                var sum1_1 = Vector128<float>.Zero;
+                var sum1_2 = Vector128<float>.Zero;
+                var sum1_3 = Vector128<float>.Zero;
                 for (; i < limit; i += (nuint)Vector128<float>.Count)
                 {
                     var param = Vector128.LoadUnsafe(ref paramBase, i);
                     var grad = Vector128.LoadUnsafe(ref gradBase, i);
                     var expAvg = Vector128.LoadUnsafe(ref expAvgBase, i);
                     var expAvgSq = Vector128.LoadUnsafe(ref expAvgSqBase, i);
+                    var update = Vector128.LoadUnsafe(ref updateBase, i);
                     expAvg = beta1Vec * expAvg + oneMinusBeta1Vec * grad;
                     expAvgSq = beta2Vec * expAvgSq + oneMinusBeta2Vec * (grad * grad);
-                    var update = expAvg / biasCorrection1Vec / (Vector128.Sqrt(expAvgSq / biasCorrection2Vec) + epsVec) + weightDecayVec * param;
+                    update = directionScaleVec * (expAvg / (Vector128.Sqrt(expAvgSq) + epsHatVec)) + weightDecayVec * param;
                     if (i + (nuint)Vector128<float>.Count <= limit)
                     {
                         expAvg.StoreUnsafe(ref expAvgBase, i);
                         expAvgSq.StoreUnsafe(ref expAvgSqBase, i);
-                        (Vector128.LoadUnsafe(ref sums, (nuint)0 + (i % 16)) + param * param).StoreUnsafe(ref sums, (nuint)0 + (i % 16));
-                        (Vector128.LoadUnsafe(ref sums, (nuint)16 + (i % 16)) + update * update).StoreUnsafe(ref sums, (nuint)16 + (i % 16));
+                        update.StoreUnsafe(ref updateBase, i);
+                        switch ((int)((i / (nuint)Vector128<float>.Count) & 3))
+                        {
+                            case 0: sum0_0 += param * param; break;
+                            case 1: sum0_1 += param * param; break;
+                            case 2: sum0_2 += param * param; break;
+                            default: sum0_3 += param * param; break;
+                        }
+                        switch ((int)((i / (nuint)Vector128<float>.Count) & 3))
+                        {
+                            case 0: sum1_0 += update * update; break;
+                            case 1: sum1_1 += update * update; break;
+                            case 2: sum1_2 += update * update; break;
+                            default: sum1_3 += update * update; break;
+                        }
                     }
                     else
                     {
@@ -329,10 +383,31 @@ namespace Optim.Generated
                         var inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
                         Vector128.ConditionalSelect(inside, expAvg, Vector128.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
                         Vector128.ConditionalSelect(inside, expAvgSq, Vector128.LoadUnsafe(ref expAvgSqBase, i)).StoreUnsafe(ref expAvgSqBase, i);
-                        (Vector128.LoadUnsafe(ref sums, (nuint)0 + (i % 16)) + Vector128.ConditionalSelect(inside, param * param, default)).StoreUnsafe(ref sums, (nuint)0 + (i % 16));
-                        (Vector128.LoadUnsafe(ref sums, (nuint)16 + (i % 16)) + Vector128.ConditionalSelect(inside, update * update, default)).StoreUnsafe(ref sums, (nuint)16 + (i % 16));
+                        Vector128.ConditionalSelect(inside, update, Vector128.LoadUnsafe(ref updateBase, i)).StoreUnsafe(ref updateBase, i);
+                        switch ((int)((i / (nuint)Vector128<float>.Count) & 3))
+                        {
+                            case 0: sum0_0 += Vector128.ConditionalSelect(inside, param * param, default); break;
+                            case 1: sum0_1 += Vector128.ConditionalSelect(inside, param * param, default); break;
+                            case 2: sum0_2 += Vector128.ConditionalSelect(inside, param * param, default); break;
+                            default: sum0_3 += Vector128.ConditionalSelect(inside, param * param, default); break;
+                        }
+                        switch ((int)((i / (nuint)Vector128<float>.Count) & 3))
+                        {
+                            case 0: sum1_0 += Vector128.ConditionalSelect(inside, update * update, default); break;
+                            case 1: sum1_1 += Vector128.ConditionalSelect(inside, update * update, default); break;
+                            case 2: sum1_2 += Vector128.ConditionalSelect(inside, update * update, default); break;
+                            default: sum1_3 += Vector128.ConditionalSelect(inside, update * update, default); break;
+                        }
                     }
                 }
+                sum0_0.StoreUnsafe(ref sums, (nuint)(0 + (0 * Vector128<float>.Count)));
+                sum0_1.StoreUnsafe(ref sums, (nuint)(0 + (1 * Vector128<float>.Count)));
+                sum0_2.StoreUnsafe(ref sums, (nuint)(0 + (2 * Vector128<float>.Count)));
+                sum0_3.StoreUnsafe(ref sums, (nuint)(0 + (3 * Vector128<float>.Count)));
+                sum1_0.StoreUnsafe(ref sums, (nuint)(16 + (0 * Vector128<float>.Count)));
+                sum1_1.StoreUnsafe(ref sums, (nuint)(16 + (1 * Vector128<float>.Count)));
+                sum1_2.StoreUnsafe(ref sums, (nuint)(16 + (2 * Vector128<float>.Count)));
+                sum1_3.StoreUnsafe(ref sums, (nuint)(16 + (3 * Vector128<float>.Count)));
             }
 
             for (; i < limit; i++)
@@ -341,38 +416,31 @@ namespace Optim.Generated
                 float grad = Unsafe.Add(ref gradBase, i);
                 float expAvg = Unsafe.Add(ref expAvgBase, i);
                 float expAvgSq = Unsafe.Add(ref expAvgSqBase, i);
+                float update = Unsafe.Add(ref updateBase, i);
                 expAvg = beta1 * expAvg + oneMinusBeta1 * grad;
                 expAvgSq = beta2 * expAvgSq + oneMinusBeta2 * (grad * grad);
-                float update = expAvg / biasCorrection1 / (MathF.Sqrt(expAvgSq / biasCorrection2) + eps) + weightDecay * param;
+                update = directionScale * (expAvg / (MathF.Sqrt(expAvgSq) + epsHat)) + weightDecay * param;
                 Unsafe.Add(ref expAvgBase, i) = expAvg;
                 Unsafe.Add(ref expAvgSqBase, i) = expAvgSq;
+                Unsafe.Add(ref updateBase, i) = update;
                 Unsafe.Add(ref sums, 0 + (int)(i % 16)) += param * param;
                 Unsafe.Add(ref sums, 16 + (int)(i % 16)) += update * update;
             }
         }
 
         /// <summary>Pass 2 over the elements [start, min(end, count)) of one tensor.</summary>
-        internal static void Pass1(ref float paramBase, ref float expAvgBase, ref float expAvgSqBase, nuint start, nuint end, nuint count, float biasCorrection1, float biasCorrection2, float stepSize)
+        internal static void Pass1(ref float paramBase, ref float updateBase, nuint start, nuint end, nuint count, float stepSize)
         {
-            const float eps = 1E-06f;
-            const float weightDecay = 0.01f;
-
             nuint i = start;
             nuint limit = end < count ? end : count;
 
             if (Vector512.IsHardwareAccelerated)
             {
-                var epsVec = Vector512.Create(eps);
-                var weightDecayVec = Vector512.Create(weightDecay);
-                var biasCorrection1Vec = Vector512.Create(biasCorrection1);
-                var biasCorrection2Vec = Vector512.Create(biasCorrection2);
                 var stepSizeVec = Vector512.Create(stepSize);
                 for (; i < limit; i += (nuint)Vector512<float>.Count)
                 {
                     var param = Vector512.LoadUnsafe(ref paramBase, i);
-                    var expAvg = Vector512.LoadUnsafe(ref expAvgBase, i);
-                    var expAvgSq = Vector512.LoadUnsafe(ref expAvgSqBase, i);
-                    var update = expAvg / biasCorrection1Vec / (Vector512.Sqrt(expAvgSq / biasCorrection2Vec) + epsVec) + weightDecayVec * param;
+                    var update = Vector512.LoadUnsafe(ref updateBase, i);
                     param = param - stepSizeVec * update;
                     if (i + (nuint)Vector512<float>.Count <= limit)
                     {
@@ -388,17 +456,11 @@ namespace Optim.Generated
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                var epsVec = Vector256.Create(eps);
-                var weightDecayVec = Vector256.Create(weightDecay);
-                var biasCorrection1Vec = Vector256.Create(biasCorrection1);
-                var biasCorrection2Vec = Vector256.Create(biasCorrection2);
                 var stepSizeVec = Vector256.Create(stepSize);
                 for (; i < limit; i += (nuint)Vector256<float>.Count)
                 {
                     var param = Vector256.LoadUnsafe(ref paramBase, i);
-                    var expAvg = Vector256.LoadUnsafe(ref expAvgBase, i);
-                    var expAvgSq = Vector256.LoadUnsafe(ref expAvgSqBase, i);
-                    var update = expAvg / biasCorrection1Vec / (Vector256.Sqrt(expAvgSq / biasCorrection2Vec) + epsVec) + weightDecayVec * param;
+                    var update = Vector256.LoadUnsafe(ref updateBase, i);
                     param = param - stepSizeVec * update;
                     if (i + (nuint)Vector256<float>.Count <= limit)
                     {
@@ -414,17 +476,11 @@ namespace Optim.Generated
             }
             else if (Vector128.IsHardwareAccelerated)
             {
-                var epsVec = Vector128.Create(eps);
-                var weightDecayVec = Vector128.Create(weightDecay);
-                var biasCorrection1Vec = Vector128.Create(biasCorrection1);
-                var biasCorrection2Vec = Vector128.Create(biasCorrection2);
                 var stepSizeVec = Vector128.Create(stepSize);
                 for (; i < limit; i += (nuint)Vector128<float>.Count)
                 {
                     var param = Vector128.LoadUnsafe(ref paramBase, i);
-                    var expAvg = Vector128.LoadUnsafe(ref expAvgBase, i);
-                    var expAvgSq = Vector128.LoadUnsafe(ref expAvgSqBase, i);
-                    var update = expAvg / biasCorrection1Vec / (Vector128.Sqrt(expAvgSq / biasCorrection2Vec) + epsVec) + weightDecayVec * param;
+                    var update = Vector128.LoadUnsafe(ref updateBase, i);
                     param = param - stepSizeVec * update;
                     if (i + (nuint)Vector128<float>.Count <= limit)
                     {
@@ -442,9 +498,7 @@ namespace Optim.Generated
             for (; i < limit; i++)
             {
                 float param = Unsafe.Add(ref paramBase, i);
-                float expAvg = Unsafe.Add(ref expAvgBase, i);
-                float expAvgSq = Unsafe.Add(ref expAvgSqBase, i);
-                float update = expAvg / biasCorrection1 / (MathF.Sqrt(expAvgSq / biasCorrection2) + eps) + weightDecay * param;
+                float update = Unsafe.Add(ref updateBase, i);
                 param = param - stepSize * update;
                 Unsafe.Add(ref paramBase, i) = param;
             }

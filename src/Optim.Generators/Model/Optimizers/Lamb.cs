@@ -31,11 +31,15 @@ internal static class Lamb
 
         var beta1Power = StepAccumulator.Power("beta1Power", "β₁ᵗ", Constant("beta1", "β₁", beta1));
         var beta2Power = StepAccumulator.Power("beta2Power", "β₂ᵗ", Constant("beta2", "β₂", beta2));
-        var biasCorrection1 = new StepScalar("biasCorrection1", "(1 − β₁ᵗ)", One - beta1Power.Ref, ToKernel: true);
-        var biasCorrection2 = new StepScalar("biasCorrection2", "(1 − β₂ᵗ)", One - beta2Power.Ref, ToKernel: true);
+        var update = new Buffer("update", "r", "update r (working space, rewritten for each tensor)", Transient: true);
+        var biasCorrection1 = new StepScalar("biasCorrection1", "(1 − β₁ᵗ)", One - beta1Power.Ref, ToKernel: false);
+        var biasCorrection2Sqrt = new StepScalar("biasCorrection2Sqrt", "√(1 − β₂ᵗ)", Sqrt(One - beta2Power.Ref), ToKernel: false);
 
-        // r = m̂ / (√v̂ + ε) + λθ, the same expression in both passes (so both see the same bits).
-        Expr direction = (expAvg.Value / biasCorrection1.Ref) / (Sqrt(expAvgSq.Value / biasCorrection2.Ref) + Constant("eps", "ε", h["Eps"]));
+        // r = m̂ / (√v̂ + ε) + λθ, computed as Adam does with one division: a·m / (√v + ε̂), a = √(1 − β₂ᵗ)/(1 − β₁ᵗ),
+        // ε̂ = ε·√(1 − β₂ᵗ); written to a working section so the second pass reads it instead of recomputing it.
+        var directionScale = new StepScalar("directionScale", "a", biasCorrection2Sqrt.Ref / biasCorrection1.Ref, ToKernel: true);
+        var epsHat = new StepScalar("epsHat", "ε̂", Constant("eps", "ε", h["Eps"]) * biasCorrection2Sqrt.Ref, ToKernel: true);
+        Expr direction = directionScale.Ref * (expAvg.Value / (Sqrt(expAvgSq.Value) + epsHat.Ref));
         if (weightDecay != 0)
         {
             direction += Constant("weightDecay", "λ", weightDecay) * theta;
@@ -45,9 +49,9 @@ internal static class Lamb
         {
             Steps.Assign(expAvg, Steps.Ema(expAvg.Value, g, beta1, "beta1", "β₁")),
             Steps.Assign(expAvgSq, Steps.Ema(expAvgSq.Value, g * g, beta2, "beta2", "β₂")),
-            new("update", "r", direction),
+            Steps.Assign(update, direction),
         };
-        Expr r = Variable("update", "r");
+        Expr r = update.Value;
         var thetaSquares = new Reduction("paramSquares", "‖θ‖²", theta * theta);
         var updateSquares = new Reduction("updateSquares", "‖r‖²", r * r);
 
@@ -58,21 +62,17 @@ internal static class Lamb
         var trust = new StepScalar("trustRatio", "φ", Select(And(Greater(paramNorm.Ref, zero), Greater(updateNorm.Ref, zero)), paramNorm.Ref / updateNorm.Ref, One), ToKernel: false);
         var stepSize = new StepScalar("stepSize", "γφ", Lr * trust.Ref, ToKernel: true);
 
-        var second = new List<Statement>
-        {
-            new("update", "r", direction),
-            Steps.Assign(UpdateRule.Param, theta - (stepSize.Ref * r)),
-        };
+        var second = new List<Statement> { Steps.Assign(UpdateRule.Param, theta - (stepSize.Ref * r)) };
 
         return new UpdateRule(
             "LAMB",
             "You et al. 2019 (LAMB), Algorithm 2",
             "",
-            EquatableArray.Of(expAvg, expAvgSq),
+            EquatableArray.Of(expAvg, expAvgSq, update),
             EquatableArray.Of(beta1Power, beta2Power),
-            EquatableArray.Of(biasCorrection1, biasCorrection2),
+            EquatableArray.Of(biasCorrection1, biasCorrection2Sqrt, directionScale, epsHat),
             EquatableArray<Statement>.Empty,
-            "The trust ratio is per parameter tensor; r is recomputed in the second pass rather than stored.",
+            "The trust ratio is per parameter tensor; m̂/(√v̂ + ε) is computed with one division per element, as Adam's.",
             EquatableArray.Of<Phase>(
                 new ElementPass(first.ToEquatableArray(), EquatableArray.Of(thetaSquares, updateSquares)),
                 new TensorScalars(EquatableArray.Of(paramNorm, updateNorm, trust, stepSize)),
