@@ -103,7 +103,7 @@ internal static class KernelWriter
             WriteVectorSums(w, reductions, writer, vector, t, accumulators, masked: false);
             w.Close();
             w.Open("else");
-            w.Line("// The last vector reaches past the tensor: store and sum only the lanes inside it.");
+            w.Line(reductions.Count > 0 ? "// The last vector reaches past the values: store and sum only the lanes inside them." : "// The last vector reaches past the values: store only the lanes inside them.");
             w.Line($"var inside = global::Optim.KernelMath.LeadingLanes{vector.Substring(6)}<{t}>((int)(limit - i));");
             foreach (var (buffer, _) in used.Where(b => written.Contains(b.Buffer.Name)))
             {

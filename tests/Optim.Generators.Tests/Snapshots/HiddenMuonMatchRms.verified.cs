@@ -185,7 +185,7 @@ namespace Optim.Generated
                     }
                     else
                     {
-                        // The last vector reaches past the tensor: store and sum only the lanes inside it.
+                        // The last vector reaches past the values: store only the lanes inside them.
                         var inside = global::Optim.KernelMath.LeadingLanes512<double>((int)(limit - i));
                         Vector512.ConditionalSelect(inside, momentumBuffer, Vector512.LoadUnsafe(ref momentumBufferBase, i)).StoreUnsafe(ref momentumBufferBase, i);
                         Vector512.ConditionalSelect(inside, update, Vector512.LoadUnsafe(ref updateBase, i)).StoreUnsafe(ref updateBase, i);
@@ -209,7 +209,7 @@ namespace Optim.Generated
                     }
                     else
                     {
-                        // The last vector reaches past the tensor: store and sum only the lanes inside it.
+                        // The last vector reaches past the values: store only the lanes inside them.
                         var inside = global::Optim.KernelMath.LeadingLanes256<double>((int)(limit - i));
                         Vector256.ConditionalSelect(inside, momentumBuffer, Vector256.LoadUnsafe(ref momentumBufferBase, i)).StoreUnsafe(ref momentumBufferBase, i);
                         Vector256.ConditionalSelect(inside, update, Vector256.LoadUnsafe(ref updateBase, i)).StoreUnsafe(ref updateBase, i);
@@ -233,7 +233,7 @@ namespace Optim.Generated
                     }
                     else
                     {
-                        // The last vector reaches past the tensor: store and sum only the lanes inside it.
+                        // The last vector reaches past the values: store only the lanes inside them.
                         var inside = global::Optim.KernelMath.LeadingLanes128<double>((int)(limit - i));
                         Vector128.ConditionalSelect(inside, momentumBuffer, Vector128.LoadUnsafe(ref momentumBufferBase, i)).StoreUnsafe(ref momentumBufferBase, i);
                         Vector128.ConditionalSelect(inside, update, Vector128.LoadUnsafe(ref updateBase, i)).StoreUnsafe(ref updateBase, i);
@@ -273,7 +273,7 @@ namespace Optim.Generated
                     }
                     else
                     {
-                        // The last vector reaches past the tensor: store and sum only the lanes inside it.
+                        // The last vector reaches past the values: store only the lanes inside them.
                         var inside = global::Optim.KernelMath.LeadingLanes512<double>((int)(limit - i));
                         Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                     }
@@ -293,7 +293,7 @@ namespace Optim.Generated
                     }
                     else
                     {
-                        // The last vector reaches past the tensor: store and sum only the lanes inside it.
+                        // The last vector reaches past the values: store only the lanes inside them.
                         var inside = global::Optim.KernelMath.LeadingLanes256<double>((int)(limit - i));
                         Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                     }
@@ -313,7 +313,7 @@ namespace Optim.Generated
                     }
                     else
                     {
-                        // The last vector reaches past the tensor: store and sum only the lanes inside it.
+                        // The last vector reaches past the values: store only the lanes inside them.
                         var inside = global::Optim.KernelMath.LeadingLanes128<double>((int)(limit - i));
                         Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                     }

@@ -266,7 +266,7 @@ namespace Optim.Generated
                     }
                     else
                     {
-                        // The last vector reaches past the tensor: store and sum only the lanes inside it.
+                        // The last vector reaches past the values: store and sum only the lanes inside them.
                         var inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
                         sum0_0 += Vector512.ConditionalSelect(inside, param * param, default);
                     }
@@ -290,7 +290,7 @@ namespace Optim.Generated
                     }
                     else
                     {
-                        // The last vector reaches past the tensor: store and sum only the lanes inside it.
+                        // The last vector reaches past the values: store and sum only the lanes inside them.
                         var inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
                         switch ((int)((i / (nuint)Vector256<float>.Count) & 1))
                         {
@@ -323,7 +323,7 @@ namespace Optim.Generated
                     }
                     else
                     {
-                        // The last vector reaches past the tensor: store and sum only the lanes inside it.
+                        // The last vector reaches past the values: store and sum only the lanes inside them.
                         var inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
                         switch ((int)((i / (nuint)Vector128<float>.Count) & 3))
                         {
@@ -373,7 +373,7 @@ namespace Optim.Generated
                     }
                     else
                     {
-                        // The last vector reaches past the tensor: store and sum only the lanes inside it.
+                        // The last vector reaches past the values: store and sum only the lanes inside them.
                         var inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
                         sum0_0 += Vector512.ConditionalSelect(inside, update * update, default);
                     }
@@ -402,7 +402,7 @@ namespace Optim.Generated
                     }
                     else
                     {
-                        // The last vector reaches past the tensor: store and sum only the lanes inside it.
+                        // The last vector reaches past the values: store and sum only the lanes inside them.
                         var inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
                         switch ((int)((i / (nuint)Vector256<float>.Count) & 1))
                         {
@@ -440,7 +440,7 @@ namespace Optim.Generated
                     }
                     else
                     {
-                        // The last vector reaches past the tensor: store and sum only the lanes inside it.
+                        // The last vector reaches past the values: store and sum only the lanes inside them.
                         var inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
                         switch ((int)((i / (nuint)Vector128<float>.Count) & 3))
                         {
@@ -495,7 +495,7 @@ namespace Optim.Generated
                     }
                     else
                     {
-                        // The last vector reaches past the tensor: store and sum only the lanes inside it.
+                        // The last vector reaches past the values: store and sum only the lanes inside them.
                         var inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
                         Vector512.ConditionalSelect(inside, rowVar, Vector512.LoadUnsafe(ref rowVarBase, i)).StoreUnsafe(ref rowVarBase, i);
                         sum0_0 += Vector512.ConditionalSelect(inside, update * update, default);
@@ -528,7 +528,7 @@ namespace Optim.Generated
                     }
                     else
                     {
-                        // The last vector reaches past the tensor: store and sum only the lanes inside it.
+                        // The last vector reaches past the values: store and sum only the lanes inside them.
                         var inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
                         Vector256.ConditionalSelect(inside, rowVar, Vector256.LoadUnsafe(ref rowVarBase, i)).StoreUnsafe(ref rowVarBase, i);
                         switch ((int)((i / (nuint)Vector256<float>.Count) & 1))
@@ -570,7 +570,7 @@ namespace Optim.Generated
                     }
                     else
                     {
-                        // The last vector reaches past the tensor: store and sum only the lanes inside it.
+                        // The last vector reaches past the values: store and sum only the lanes inside them.
                         var inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
                         Vector128.ConditionalSelect(inside, rowVar, Vector128.LoadUnsafe(ref rowVarBase, i)).StoreUnsafe(ref rowVarBase, i);
                         switch ((int)((i / (nuint)Vector128<float>.Count) & 3))
@@ -629,7 +629,7 @@ namespace Optim.Generated
                     }
                     else
                     {
-                        // The last vector reaches past the tensor: store and sum only the lanes inside it.
+                        // The last vector reaches past the values: store only the lanes inside them.
                         var inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
                         Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                     }
@@ -656,7 +656,7 @@ namespace Optim.Generated
                     }
                     else
                     {
-                        // The last vector reaches past the tensor: store and sum only the lanes inside it.
+                        // The last vector reaches past the values: store only the lanes inside them.
                         var inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
                         Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                     }
@@ -683,7 +683,7 @@ namespace Optim.Generated
                     }
                     else
                     {
-                        // The last vector reaches past the tensor: store and sum only the lanes inside it.
+                        // The last vector reaches past the values: store only the lanes inside them.
                         var inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
                         Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                     }
@@ -731,7 +731,7 @@ namespace Optim.Generated
                     }
                     else
                     {
-                        // The last vector reaches past the tensor: store and sum only the lanes inside it.
+                        // The last vector reaches past the values: store only the lanes inside them.
                         var inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
                         Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                     }
@@ -757,7 +757,7 @@ namespace Optim.Generated
                     }
                     else
                     {
-                        // The last vector reaches past the tensor: store and sum only the lanes inside it.
+                        // The last vector reaches past the values: store only the lanes inside them.
                         var inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
                         Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                     }
@@ -783,7 +783,7 @@ namespace Optim.Generated
                     }
                     else
                     {
-                        // The last vector reaches past the tensor: store and sum only the lanes inside it.
+                        // The last vector reaches past the values: store only the lanes inside them.
                         var inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
                         Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                     }

@@ -233,7 +233,7 @@ namespace Optim.Generated
                     }
                     else
                     {
-                        // The last vector reaches past the tensor: store and sum only the lanes inside it.
+                        // The last vector reaches past the values: store only the lanes inside them.
                         var inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
                         Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector512.ConditionalSelect(inside, expAvg, Vector512.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
@@ -273,7 +273,7 @@ namespace Optim.Generated
                     }
                     else
                     {
-                        // The last vector reaches past the tensor: store and sum only the lanes inside it.
+                        // The last vector reaches past the values: store only the lanes inside them.
                         var inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
                         Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector256.ConditionalSelect(inside, expAvg, Vector256.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
@@ -313,7 +313,7 @@ namespace Optim.Generated
                     }
                     else
                     {
-                        // The last vector reaches past the tensor: store and sum only the lanes inside it.
+                        // The last vector reaches past the values: store only the lanes inside them.
                         var inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
                         Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector128.ConditionalSelect(inside, expAvg, Vector128.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);

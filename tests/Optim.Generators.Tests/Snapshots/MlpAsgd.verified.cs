@@ -219,7 +219,7 @@ namespace Optim.Generated
                     }
                     else
                     {
-                        // The last vector reaches past the tensor: store and sum only the lanes inside it.
+                        // The last vector reaches past the values: store only the lanes inside them.
                         var inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
                         Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector512.ConditionalSelect(inside, ax, Vector512.LoadUnsafe(ref axBase, i)).StoreUnsafe(ref axBase, i);
@@ -246,7 +246,7 @@ namespace Optim.Generated
                     }
                     else
                     {
-                        // The last vector reaches past the tensor: store and sum only the lanes inside it.
+                        // The last vector reaches past the values: store only the lanes inside them.
                         var inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
                         Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector256.ConditionalSelect(inside, ax, Vector256.LoadUnsafe(ref axBase, i)).StoreUnsafe(ref axBase, i);
@@ -273,7 +273,7 @@ namespace Optim.Generated
                     }
                     else
                     {
-                        // The last vector reaches past the tensor: store and sum only the lanes inside it.
+                        // The last vector reaches past the values: store only the lanes inside them.
                         var inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
                         Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector128.ConditionalSelect(inside, ax, Vector128.LoadUnsafe(ref axBase, i)).StoreUnsafe(ref axBase, i);

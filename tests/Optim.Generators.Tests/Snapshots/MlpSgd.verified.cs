@@ -183,7 +183,7 @@ namespace Optim.Generated
                     }
                     else
                     {
-                        // The last vector reaches past the tensor: store and sum only the lanes inside it.
+                        // The last vector reaches past the values: store only the lanes inside them.
                         var inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
                         Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                     }
@@ -203,7 +203,7 @@ namespace Optim.Generated
                     }
                     else
                     {
-                        // The last vector reaches past the tensor: store and sum only the lanes inside it.
+                        // The last vector reaches past the values: store only the lanes inside them.
                         var inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
                         Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                     }
@@ -223,7 +223,7 @@ namespace Optim.Generated
                     }
                     else
                     {
-                        // The last vector reaches past the tensor: store and sum only the lanes inside it.
+                        // The last vector reaches past the values: store only the lanes inside them.
                         var inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
                         Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                     }
