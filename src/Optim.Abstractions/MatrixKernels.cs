@@ -172,11 +172,7 @@ public static class MatrixKernels
             AddSquares(colSquares, row);
 
             // The row's sum of squares, lane by lane (element c to lane c mod lanes), then added in a fixed order.
-            lanes.Clear();
-            for (int c = 0; c < cols; c++)
-            {
-                lanes[c % lanes.Length] += row[c] * row[c];
-            }
+            SquaresByLane(row, lanes);
 
             T mean = T.CreateTruncating(PairwiseSum(lanes)) / colCount;
             rowAverage[r] = Lerp(rowAverage[r], mean, w, oneMinusW, small);
@@ -215,6 +211,45 @@ public static class MatrixKernels
         for (int r = 0; r < rows; r++)
         {
             AddScaled(result.Slice(r * cols, cols), left[r], right.Slice(0, cols));
+        }
+    }
+
+    /// <summary>
+    /// lanes[j] ← Σ over c ≡ j (mod lanes) of row[c]², in increasing c: one 64-byte line of lanes, kept in 128-bit vectors
+    /// (one per 16 bytes of the line) whatever the CPU's widest vector, so every machine adds the same terms in the same order.
+    /// </summary>
+    private static void SquaresByLane<T>(ReadOnlySpan<T> row, Span<T> lanes)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        lanes.Clear();
+        int perLine = lanes.Length, c = 0;
+        if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported)
+        {
+            int width = Vector128<T>.Count;
+            ref T source = ref MemoryMarshal.GetReference(row);
+            Vector128<T> a0 = Vector128<T>.Zero, a1 = a0, a2 = a0, a3 = a0;
+            for (; c + perLine <= row.Length; c += perLine)
+            {
+                Vector128<T> x0 = Vector128.LoadUnsafe(ref source, (nuint)c);
+                Vector128<T> x1 = Vector128.LoadUnsafe(ref source, (nuint)(c + width));
+                Vector128<T> x2 = Vector128.LoadUnsafe(ref source, (nuint)(c + (2 * width)));
+                Vector128<T> x3 = Vector128.LoadUnsafe(ref source, (nuint)(c + (3 * width)));
+                a0 += x0 * x0;
+                a1 += x1 * x1;
+                a2 += x2 * x2;
+                a3 += x3 * x3;
+            }
+
+            ref T destination = ref MemoryMarshal.GetReference(lanes);
+            a0.StoreUnsafe(ref destination, 0);
+            a1.StoreUnsafe(ref destination, (nuint)width);
+            a2.StoreUnsafe(ref destination, (nuint)(2 * width));
+            a3.StoreUnsafe(ref destination, (nuint)(3 * width));
+        }
+
+        for (; c < row.Length; c++)
+        {
+            lanes[c % perLine] += row[c] * row[c];
         }
     }
 

@@ -51,6 +51,7 @@ internal static class Report
     public static void Summary(ReadOnlySpan<ITrainingRun> runs, double targetVariance)
     {
         Console.WriteLine();
+        Console.WriteLine("Bytes allocated: on the training thread from epoch 2 on (epoch 1 also pays for JIT compilation).");
         Console.WriteLine("optimizer     final MSE   % of variance   steps       steps/s   bytes allocated");
         Console.WriteLine("----------    ---------   -------------   -----   -----------   ---------------");
         foreach (ITrainingRun run in runs)

@@ -19,7 +19,7 @@ internal sealed class RuleOracle
     private readonly int[][] _shapes;
     private readonly float[][] _state;
     private long _t;
-    private double _power1 = 1, _power2 = 1, _muProduct = 1;
+    private double _power1 = 1, _power2 = 1, _muProduct = 1, _decayPower = 1;
 
     public RuleOracle(string optimizer, IReadOnlyDictionary<string, double> hyperparameters, int[][] shapes)
     {
@@ -150,10 +150,12 @@ internal sealed class RuleOracle
     {
         float[] m = _state[0], v = _state[1];
         double b1 = H("Beta1"), psi = H("MomentumDecay");
-        _muProduct = _muProduct * (b1 * (1.0 - (0.5 * Math.Pow(0.96, _t * psi))));
+        double decayStep = Math.Pow(0.96, psi);
+        _decayPower *= decayStep;
+        _muProduct = _muProduct * (b1 * (1.0 - (0.5 * _decayPower)));
         _power2 *= H("Beta2");
-        double mu = b1 * (1.0 - (0.5 * Math.Pow(0.96, _t * psi)));
-        double muNext = b1 * (1.0 - (0.5 * Math.Pow(0.96, (_t + 1.0) * psi)));
+        double mu = b1 * (1.0 - (0.5 * _decayPower));
+        double muNext = b1 * (1.0 - (0.5 * (_decayPower * decayStep)));
         float bc2 = F(1.0 - _power2);
         float gradStep = F(lr * (1.0 - mu) / (1.0 - _muProduct));
         float avgStep = F(lr * muNext / (1.0 - (_muProduct * muNext)));

@@ -34,6 +34,10 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private double _optimLearningRate = 0.002;
 
+        /// <summary>0.96^(tψ) after the last step, carried from step to step.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private double _optimDecayPower = 1.0;
+
         /// <summary>Πμ after the last step, carried from step to step.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private double _optimMuProduct = 1.0;
@@ -114,17 +118,18 @@ namespace Demo
 
         /// <summary>The update rule <see cref="Step"/> implements, as in its documentation: NAdam (torch.optim.NAdam).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public const string UpdateRule = "t ← t + 1\nΠμ ← Πμ·(β₁·(1 − ½·0.96^(t·ψ)))   (starts at 1.0)\nβ₂ᵗ ← β₂ᵗ·β₂   (starts at 1.0)\n(1 − β₂ᵗ) = 1 − β₂ᵗ\nc₁ = γ·(1 − (β₁·(1 − ½·0.96^(t·ψ)))) / (1 − Πμ)\nc₂ = γ·(β₁·(1 − ½·0.96^((t + 1)·ψ))) / (1 − Πμ·(β₁·(1 − ½·0.96^((t + 1)·ψ))))\n(1 − γλ) = 1 − γ·λ\nfor every element:\n    θ ← θ·(1 − γλ)\n    m ← β₁·m + (1 − β₁)·g\n    v ← β₂·v + (1 − β₂)·(g·g)\n    d ← √(v / (1 − β₂ᵗ)) + ε\n    θ ← θ − c₁·(g / d)\n    θ ← θ − c₂·(m / d)";
+        public const string UpdateRule = "t ← t + 1\n0.96^(tψ) ← 0.96^(tψ)·0.96^ψ   (starts at 1.0)\nΠμ ← Πμ·(β₁·(1 − ½·0.96^(tψ)))   (starts at 1.0)\nβ₂ᵗ ← β₂ᵗ·β₂   (starts at 1.0)\n(1 − β₂ᵗ) = 1 − β₂ᵗ\nc₁ = γ·(1 − (β₁·(1 − ½·0.96^(tψ)))) / (1 − Πμ)\nc₂ = γ·(β₁·(1 − ½·(0.96^(tψ)·0.96^ψ))) / (1 − Πμ·(β₁·(1 − ½·(0.96^(tψ)·0.96^ψ))))\n(1 − γλ) = 1 − γ·λ\nfor every element:\n    θ ← θ·(1 − γλ)\n    m ← β₁·m + (1 − β₁)·g\n    v ← β₂·v + (1 − β₂)·(g·g)\n    d ← √(v / (1 − β₂ᵗ)) + ε\n    θ ← θ − c₁·(g / d)\n    θ ← θ − c₂·(m / d)";
 
         /// <summary>
         /// One NAdam (torch.optim.NAdam) step over every parameter, using the gradients as they stand:
         /// <code>
         /// t ← t + 1
-        /// Πμ ← Πμ·(β₁·(1 − ½·0.96^(t·ψ)))   (starts at 1.0)
+        /// 0.96^(tψ) ← 0.96^(tψ)·0.96^ψ   (starts at 1.0)
+        /// Πμ ← Πμ·(β₁·(1 − ½·0.96^(tψ)))   (starts at 1.0)
         /// β₂ᵗ ← β₂ᵗ·β₂   (starts at 1.0)
         /// (1 − β₂ᵗ) = 1 − β₂ᵗ
-        /// c₁ = γ·(1 − (β₁·(1 − ½·0.96^(t·ψ)))) / (1 − Πμ)
-        /// c₂ = γ·(β₁·(1 − ½·0.96^((t + 1)·ψ))) / (1 − Πμ·(β₁·(1 − ½·0.96^((t + 1)·ψ))))
+        /// c₁ = γ·(1 − (β₁·(1 − ½·0.96^(tψ)))) / (1 − Πμ)
+        /// c₂ = γ·(β₁·(1 − ½·(0.96^(tψ)·0.96^ψ))) / (1 − Πμ·(β₁·(1 − ½·(0.96^(tψ)·0.96^ψ))))
         /// (1 − γλ) = 1 − γ·λ
         /// for every element:
         ///     θ ← θ·(1 − γλ)
@@ -144,14 +149,15 @@ namespace Demo
             try
             {
             #endif
-            long t = ++_optimStep;
+            _optimStep++;
             double lr = _optimLearningRate;
 
             // Per-step scalars: computed once in double precision, as PyTorch does, then rounded to float.
-            double muProduct = _optimMuProduct = _optimMuProduct * (0.9 * (1.0 - 0.5 * global::System.Math.Pow(0.96, t * 0.004)));
+            double decayPower = _optimDecayPower = _optimDecayPower * 0.9998367253526753;
+            double muProduct = _optimMuProduct = _optimMuProduct * (0.9 * (1.0 - 0.5 * decayPower));
             double beta2Power = _optimBeta2Power = _optimBeta2Power * 0.999;
-            double mu = 0.9 * (1.0 - 0.5 * global::System.Math.Pow(0.96, t * 0.004));
-            double muNext = 0.9 * (1.0 - 0.5 * global::System.Math.Pow(0.96, (t + 1.0) * 0.004));
+            double mu = 0.9 * (1.0 - 0.5 * decayPower);
+            double muNext = 0.9 * (1.0 - 0.5 * (decayPower * 0.9998367253526753));
             float biasCorrection2 = (float)(1.0 - beta2Power);
             float gradStep = (float)(lr * (1.0 - mu) / (1.0 - muProduct));
             float avgStep = (float)(lr * muNext / (1.0 - muProduct * muNext));

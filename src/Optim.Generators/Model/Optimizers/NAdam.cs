@@ -31,13 +31,14 @@ internal static class NAdam
         var body = new List<Statement>();
         var scalars = new List<StepScalar>();
 
-        // μₜ = β₁·(1 − ½·0.96^(t·ψ)); PyTorch keeps the running product Πμ (mu_product) as state.
+        // μₜ = β₁·(1 − ½·0.96^(t·ψ)); PyTorch keeps the running product Πμ (mu_product) as state. 0.96^(t·ψ) is a running
+        // power of 0.96^ψ (one multiply a step instead of two Math.Pow calls).
         Expr b1 = Constant("beta1", "β₁", beta1);
         Expr half = Constant("half", "½", 0.5);
-        Expr decayBase = Constant("decayBase", "0.96", 0.96);
-        Expr momentumDecay = Constant("momentumDecay", "ψ", psi);
-        var mu = new StepScalar("mu", "μₜ", b1 * (One - (half * Pow(decayBase, T * momentumDecay))), ToKernel: false);
-        var muNext = new StepScalar("muNext", "μₜ₊₁", b1 * (One - (half * Pow(decayBase, (T + One) * momentumDecay))), ToKernel: false);
+        Expr decayStep = Constant("decayStep", "0.96^ψ", System.Math.Pow(0.96, psi));
+        var decayPower = StepAccumulator.Power("decayPower", "0.96^(tψ)", decayStep);
+        var mu = new StepScalar("mu", "μₜ", b1 * (One - (half * decayPower.Ref)), ToKernel: false);
+        var muNext = new StepScalar("muNext", "μₜ₊₁", b1 * (One - (half * (decayPower.Ref * decayStep))), ToKernel: false);
         var muProduct = new StepAccumulator("muProduct", "Πμ", 1.0, Scalar("muProduct", "Πμ") * mu.Value);
         var beta2Power = StepAccumulator.Power("beta2Power", "β₂ᵗ", Constant("beta2", "β₂", beta2));
         var biasCorrection2 = new StepScalar("biasCorrection2", "(1 − β₂ᵗ)", One - beta2Power.Ref, ToKernel: true);
@@ -64,7 +65,7 @@ internal static class NAdam
             "torch.optim.NAdam",
             "",
             EquatableArray.Of(expAvg, expAvgSq),
-            EquatableArray.Of(muProduct, beta2Power),
+            EquatableArray.Of(decayPower, muProduct, beta2Power),
             scalars.ToEquatableArray(),
             body.ToEquatableArray(),
             "c₁ = γ·(1 − μₜ) / (1 − Πμ), c₂ = γ·μₜ₊₁ / (1 − Πμ·μₜ₊₁), Πμ including μₜ.");
