@@ -86,6 +86,36 @@ internal static class Descriptors
         "Optim could not generate code",
         "Optim could not generate code for '{0}': {1}; please report this with the declaration that caused it");
 
+    public static readonly DiagnosticDescriptor ModelMustBeClass = Error(
+        "OPT0031",
+        "A model must be a class",
+        "'{0}' is a {1}; an Optim model must be a class (a struct would copy its arena by value); declare it as a partial class");
+
+    public static readonly DiagnosticDescriptor FileLocalModel = Error(
+        "OPT0032",
+        "A model cannot be file-local",
+        "'{0}' is a file-local type; Optim generates the rest of {1} in another file, which a 'file' type cannot span; remove 'file' (make it internal)");
+
+    public static readonly DiagnosticDescriptor ParameterImplemented = Error(
+        "OPT0033",
+        "A parameter property's implementation is generated",
+        "Optim generates the implementation of parameter property '{0}' (a view of the model's arena); remove this implementing declaration");
+
+    public static readonly DiagnosticDescriptor InheritedMemberConflict = Error(
+        "OPT0034",
+        "An inherited member conflicts with a generated member",
+        "'{0}' inherits '{1}.{2}', which Optim generates in every model; rename it in '{1}', or do not derive the model from it");
+
+    public static readonly DiagnosticDescriptor ModelDerivesFromModel = Error(
+        "OPT0035",
+        "A model cannot derive from another model",
+        "'{0}' derives from the model '{1}'; a model owns one arena and one Step(), so derive from a plain class, or compose the models");
+
+    public static readonly DiagnosticDescriptor ReservedNamespace = Error(
+        "OPT0036",
+        "The namespace is reserved for generated code",
+        "'{0}' is in namespace '{1}', which Optim reserves for its generated loops; move the model to another namespace");
+
     public static readonly DiagnosticDescriptor MatrixRequired = Error(
         "OPT0030",
         "The optimizer needs matrix parameters",

@@ -356,7 +356,7 @@ internal static class ModelEmitter
     public static string DisplayName(ModelSpec model) =>
         string.Join(".", new[] { model.Namespace }.Where(n => n.Length > 0)
             .Concat(model.ContainingTypes.Select(c => c.Name))
-            .Append(model.Type.Name));
+            .Append(model.Type.Name)).Replace("@", "");
 
     /// <summary>The model's name for a cref: namespace and containing types, generic arity in braces.</summary>
     private static string Cref(ModelSpec model)

@@ -122,7 +122,7 @@ internal static class ModelParser
                 continue;
             }
 
-            bool valid = CheckDeclaration(property, declaration, diagnostics);
+            bool valid = CheckDeclaration(property, declaration, diagnostics) & CheckNoImplementation(type, property, diagnostics, cancellationToken);
             ElementType? propertyElement = ElementOf(property, declaration, diagnostics);
             if (propertyElement is null)
             {
@@ -194,7 +194,7 @@ internal static class ModelParser
 
             long length = shape.Value.Aggregate(1L, (product, dimension) => product * dimension);
             parameters.Add(new ParameterSpec(
-                property.Name,
+                Identifier(property.Name),
                 string.Join(" ", declaration.Modifiers.Select(m => m.Text)),
                 string.Join(" ", declaration.Modifiers.Where(m => SyntaxFacts.IsAccessibilityModifier(m.Kind())).Select(m => m.Text)),
                 new EquatableArray<int>(shape.Value),
@@ -259,7 +259,43 @@ internal static class ModelParser
     /// <summary>The class and every type containing it must be partial; the class must not be static.</summary>
     private static bool CheckType(INamedTypeSymbol type, TypeDeclarationSyntax syntax, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
     {
+        // A struct (copied by value, arena and all), an interface or an enum cannot hold a model; the compiler also
+        // rejects [Optimize] there (CS0592), and nothing is generated on top of that.
+        if (type.TypeKind != TypeKind.Class)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.ModelMustBeClass, LocationInfo.From(syntax.Identifier), type.Name, type.TypeKind.ToString().ToLowerInvariant()));
+            return false;
+        }
+
+        // A file-local type exists in one file only, so no generated file can add the other half (CS9249 otherwise).
+        for (INamedTypeSymbol? t = type; t is not null; t = t.ContainingType)
+        {
+            if (t.IsFileLocal)
+            {
+                var declaration = t.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<TypeDeclarationSyntax>().FirstOrDefault();
+                diagnostics.Add(DiagnosticInfo.Create(Descriptors.FileLocalModel, LocationInfo.From(declaration?.Identifier ?? syntax.Identifier), t.Name, SymbolEqualityComparer.Default.Equals(t, type) ? "the model" : $"the model '{type.Name}' it contains"));
+                return false;
+            }
+        }
+
         bool ok = true;
+        string ns = Namespace(type);
+        if (ns == "Optim.Generated" || ns.StartsWith("Optim.Generated.", StringComparison.Ordinal))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.ReservedNamespace, LocationInfo.From(syntax.Identifier), type.Name, ns));
+            ok = false;
+        }
+
+        for (INamedTypeSymbol? baseType = type.BaseType; baseType is not null && baseType.SpecialType != SpecialType.System_Object; baseType = baseType.BaseType)
+        {
+            if (baseType.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "Optim.OptimizeAttribute"))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Descriptors.ModelDerivesFromModel, LocationInfo.From(syntax.BaseList?.Types.FirstOrDefault()) ?? LocationInfo.From(syntax.Identifier), type.Name, baseType.Name));
+                ok = false;
+                break;
+            }
+        }
+
         if (!syntax.Modifiers.Any(SyntaxKind.PartialKeyword))
         {
             diagnostics.Add(DiagnosticInfo.Create(Descriptors.TypeMustBePartial, LocationInfo.From(syntax.Identifier), type.Name, "this model"));
@@ -374,13 +410,38 @@ internal static class ModelParser
             && accessors[0].IsKind(SyntaxKind.GetAccessorDeclaration)
             && accessors[0].Body is null
             && accessors[0].ExpressionBody is null;
-        if (property.IsStatic || !getOnly || declaration.ExpressionBody is not null || declaration.Initializer is not null)
+        if (property.IsStatic || !getOnly || declaration.ExpressionBody is not null || declaration.Initializer is not null || declaration.ExplicitInterfaceSpecifier is not null)
         {
             diagnostics.Add(DiagnosticInfo.Create(Descriptors.ParameterShape, LocationInfo.From(declaration.Identifier), property.Name));
             ok = false;
         }
 
         return ok;
+    }
+
+    /// <summary>The generator writes a parameter property's implementation: one the user wrote as well is reported.</summary>
+    private static bool CheckNoImplementation(INamedTypeSymbol type, IPropertySymbol property, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    {
+        foreach (SyntaxReference reference in type.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax(cancellationToken) is not TypeDeclarationSyntax part)
+            {
+                continue;
+            }
+
+            foreach (PropertyDeclarationSyntax implementation in part.Members.OfType<PropertyDeclarationSyntax>())
+            {
+                bool hasBody = implementation.ExpressionBody is not null
+                    || implementation.AccessorList?.Accessors.Any(a => a.Body is not null || a.ExpressionBody is not null) == true;
+                if (hasBody && implementation.Identifier.ValueText == property.Name && implementation.Modifiers.Any(SyntaxKind.PartialKeyword))
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(Descriptors.ParameterImplemented, LocationInfo.From(implementation.Identifier), property.Name));
+                    return false;
+                }
+            }
+        }
+
+        return true;
     }
 
     /// <summary>float for Span&lt;float&gt;, double for Span&lt;double&gt;, otherwise a diagnostic and null.</summary>
@@ -510,12 +571,25 @@ internal static class ModelParser
         foreach (string name in GeneratedMembers.Concat(parameters.Select(p => p.Name + "Grad")).Concat(views).Concat(reserved).Distinct())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            ISymbol? existing = type.GetMembers(name).FirstOrDefault(m => !m.IsImplicitlyDeclared);
+            ISymbol? existing = type.GetMembers(name.Replace("@", "")).FirstOrDefault(m => !m.IsImplicitlyDeclared);
             if (existing is not null)
             {
                 LocationInfo? location = LocationInfo.From(existing.Locations.FirstOrDefault(l => l.IsInSource)) ?? LocationInfo.From(syntax.Identifier);
                 diagnostics.Add(DiagnosticInfo.Create(Descriptors.MemberNameConflict, location, type.Name, name));
                 ok = false;
+                continue;
+            }
+
+            // An inherited member of that name would be hidden or, abstract, left unimplemented (CS0114, CS0534).
+            for (INamedTypeSymbol? baseType = type.BaseType; baseType is not null && baseType.SpecialType != SpecialType.System_Object; baseType = baseType.BaseType)
+            {
+                ISymbol? inherited = baseType.GetMembers(name.Replace("@", "")).FirstOrDefault(m => !m.IsImplicitlyDeclared && m.DeclaredAccessibility != Accessibility.Private);
+                if (inherited is not null)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(Descriptors.InheritedMemberConflict, LocationInfo.From(syntax.BaseList?.Types.FirstOrDefault()) ?? LocationInfo.From(syntax.Identifier), type.Name, baseType.Name, inherited.Name));
+                    ok = false;
+                    break;
+                }
             }
         }
 
@@ -547,20 +621,45 @@ internal static class ModelParser
             _ => "class",
         };
         string name = type.TypeParameters.Length == 0
-            ? type.Name
-            : $"{type.Name}<{string.Join(", ", type.TypeParameters.Select(p => p.Name))}>";
+            ? Identifier(type.Name)
+            : $"{Identifier(type.Name)}<{string.Join(", ", type.TypeParameters.Select(p => Identifier(p.Name)))}>";
         return new TypeHeader(keyword, name);
     }
 
+    /// <summary>A name as C# code must spell it: keywords and contextual keywords escaped with '@' (class @class, @int).</summary>
+    private static string Identifier(string name) =>
+        SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None || SyntaxFacts.GetContextualKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
+
+    /// <summary>
+    /// The generated file's name: the readable Namespace.Outer.Model (generic arity as `N), then a hash of the type's full
+    /// metadata name. Hint names must be unique ignoring case, so two models whose names differ only in case, a nested type
+    /// and a namespace of the same spelling, or M`1 beside M_1, would otherwise collide (CS8785, and every model of the
+    /// project lost); the hash keeps each file apart.
+    /// </summary>
     private static string HintName(INamedTypeSymbol type)
     {
         var parts = new List<string>();
         for (INamedTypeSymbol? t = type; t is not null; t = t.ContainingType)
         {
-            parts.Insert(0, t.Arity == 0 ? t.Name : $"{t.Name}_{t.Arity}");
+            parts.Insert(0, t.Arity == 0 ? t.Name : $"{t.Name}`{t.Arity}");
         }
 
-        string ns = Namespace(type);
-        return (ns.Length > 0 ? ns + "." : "") + string.Join(".", parts) + ".g.cs";
+        string ns = Namespace(type).Replace("@", "");
+        string readable = (ns.Length > 0 ? ns + "." : "") + string.Join(".", parts);
+        string identity = type.ContainingNamespace is { IsGlobalNamespace: false } ? type.ContainingNamespace.ToDisplayString() + "/" : "/";
+        identity += string.Join("+", parts);
+        return $"{readable}.{Fnv1a(identity):x8}.g.cs";
+    }
+
+    /// <summary>FNV-1a over the UTF-16 code units: stable across runs and machines (string.GetHashCode is not).</summary>
+    private static uint Fnv1a(string text)
+    {
+        uint hash = 2166136261;
+        foreach (char c in text)
+        {
+            hash = unchecked((hash ^ c) * 16777619);
+        }
+
+        return hash;
     }
 }

@@ -75,6 +75,20 @@ public sealed class DiagnosticTests
         { "OPT0008", "[Optimize(Adam)] public partial class M { [Parameter(3), Optimize(Adam, [|Threads = 2|])] public partial Span<float> W { get; } }" },
         { "OPT0013", "[Optimize(Adam)] public partial class M { [Parameter(3), Optimize([|(Optimizer)99|])] public partial Span<float> W { get; } }" },
         { "OPT0030", "[Optimize(Adam)] public partial class M { [[|Parameter(3)|], Optimize(Muon)] public partial Span<float> W { get; } }" },
+        // OPT0031: not a class; OPT0032: file-local, the model or a type containing it.
+        { "OPT0031", $"[Optimize(Adam)] public partial struct [|M|] {{ {W} }}" },
+        { "OPT0031", $"[Optimize(Adam)] public partial record struct [|M|] {{ {W} }}" },
+        { "OPT0031", $"[Optimize(Adam)] public partial interface [|M|] {{ {W} }}" },
+        { "OPT0032", $"[Optimize(Adam)] file partial class [|M|] {{ {W} }}" },
+        { "OPT0032", $"file partial class [|Outer|] {{ [Optimize(Adam)] public partial class M {{ {W} }} }}" },
+        // OPT0033: a hand-written implementation of a parameter property; OPT0011 for an explicit interface implementation.
+        { "OPT0033", "[Optimize(Adam)] public partial class M { [Parameter(3)] public partial Span<float> W { get; } public partial Span<float> [|W|] => default; }" },
+        { "OPT0011", "public interface I { Span<float> W { get; } } [Optimize(Adam)] public partial class M : I { [Parameter(3)] partial Span<float> I.[|W|] { get; } }" },
+        // OPT0034: an inherited member with a generated name; OPT0035: a model derived from a model; OPT0036: reserved namespace.
+        { "OPT0034", $"public abstract class Base {{ public abstract void Step(); }} [Optimize(Adam)] public partial class M : [|Base|] {{ {W} }}" },
+        { "OPT0034", $"public class Base {{ public int Parameters => 0; }} [Optimize(Adam)] public partial class M : [|Base|] {{ {W} }}" },
+        { "OPT0035", $"[Optimize(Adam)] public partial class Base {{ {W} }} [Optimize(Sgd)] public partial class M : [|Base|] {{ [Parameter(2)] public partial Span<float> V {{ get; }} }}" },
+        { "OPT0036", $"namespace Optim.Generated {{ [Optimize(Adam)] public partial class [|Kernel|] {{ {W} }} }}" },
         // OPT0013: an enum value that names no optimizer.
         { "OPT0013", $"[Optimize([|(Optimizer)42|])] public partial class M {{ {W} }}" },
         // OPT0016: invalid or missing schedule arguments; OPT0017 (warning): arguments the schedule ignores.
