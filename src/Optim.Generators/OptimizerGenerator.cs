@@ -76,11 +76,14 @@ public sealed class OptimizerGenerator : IIncrementalGenerator
             }
         });
 
-        context.RegisterSourceOutput(diagnostics, static (output, list) =>
+        // Diagnostics are reported at locations in the compilation's own syntax trees (System.Text.Json's split: the model
+        // keeps only a path and spans), so #pragma warning disable and .editorconfig severities apply to them. Only this
+        // cheap step sees the compilation; code emission stays cached.
+        context.RegisterSourceOutput(diagnostics.Combine(context.CompilationProvider), static (output, pair) =>
         {
-            foreach (DiagnosticInfo diagnostic in list)
+            foreach (DiagnosticInfo diagnostic in pair.Left)
             {
-                output.ReportDiagnostic(diagnostic.ToDiagnostic());
+                output.ReportDiagnostic(diagnostic.ToDiagnostic(pair.Right));
             }
         });
     }

@@ -98,6 +98,43 @@ public sealed class ConsumerTests(PackagedOptim package, ITestOutputHelper outpu
         }
     }
 
+    [Fact]
+    public void OPT_warnings_are_suppressed_by_pragma_and_by_editorconfig_like_any_compiler_warning()
+    {
+        // A model with a hyperparameter its optimizer ignores (OPT0008, a warning) in a project that treats warnings as
+        // errors: the build fails as is, and succeeds once the warning is suppressed in either of the usual ways.
+        var consumer = ConsumerProject.Create(package, "suppression", "net10.0", StrictProperties);
+        string model = """
+            using System;
+            using Optim;
+            using static Optim.Optimizer;
+
+            namespace Suppression;
+
+            BEFORE[Optimize(Sgd, Lr = 0.1, Beta1 = 0.5)]
+            internal sealed partial class Ignored
+            {
+                [Parameter(3)] public partial Span<float> W { get; }
+            }
+            AFTER
+            """;
+        string file = Path.Combine(consumer.Directory, "Ignored.cs");
+
+        File.WriteAllText(file, model.Replace("BEFORE", "", StringComparison.Ordinal).Replace("AFTER", "", StringComparison.Ordinal));
+        ProcessResult plain = consumer.Dotnet("build", consumer.ProjectFile, "-c", "Release");
+        Assert.NotEqual(0, plain.ExitCode);
+        Assert.Contains(plain.Diagnostics("error"), d => d.Code == "OPT0008");
+
+        File.WriteAllText(file, model.Replace("BEFORE", "#pragma warning disable OPT0008\n", StringComparison.Ordinal).Replace("AFTER", "#pragma warning restore OPT0008", StringComparison.Ordinal));
+        ProcessResult pragma = consumer.Dotnet("build", consumer.ProjectFile, "-c", "Release");
+        Assert.True(pragma.ExitCode == 0, pragma.ToString());
+
+        File.WriteAllText(file, model.Replace("BEFORE", "", StringComparison.Ordinal).Replace("AFTER", "", StringComparison.Ordinal));
+        File.WriteAllText(Path.Combine(consumer.Directory, ".editorconfig"), "root = true\n\n[*.cs]\ndotnet_diagnostic.OPT0008.severity = none\n");
+        ProcessResult editorconfig = consumer.Dotnet("build", consumer.ProjectFile, "-c", "Release");
+        Assert.True(editorconfig.ExitCode == 0, editorconfig.ToString());
+    }
+
     /// <summary>The consumer printed a falling loss and exited 0 (loss below 1e-4).</summary>
     internal static void AssertTrains(ProcessResult run)
     {

@@ -8,7 +8,15 @@ namespace Optim.Generators.Diagnostics;
 /// <summary>Where a diagnostic points: a file path and spans, with no reference to a syntax tree.</summary>
 internal sealed record LocationInfo(string FilePath, TextSpan Span, LinePositionSpan LineSpan)
 {
-    public Location ToLocation() => Location.Create(FilePath, Span, LineSpan);
+    /// <summary>
+    /// The location in <paramref name="compilation"/>'s syntax tree of that path, so that #pragma warning disable and
+    /// .editorconfig severities apply to the diagnostic; a path-only location if the tree is not there (any more).
+    /// </summary>
+    public Location ToLocation(Compilation? compilation)
+    {
+        SyntaxTree? tree = compilation?.SyntaxTrees.FirstOrDefault(t => t.FilePath == FilePath);
+        return tree is not null && Span.End <= tree.Length ? Location.Create(tree, Span) : Location.Create(FilePath, Span, LineSpan);
+    }
 
     public static LocationInfo? From(SyntaxNode? node) => From(node?.GetLocation());
 
@@ -30,5 +38,6 @@ internal sealed record DiagnosticInfo(DiagnosticDescriptor Descriptor, LocationI
     public static DiagnosticInfo Create(DiagnosticDescriptor descriptor, LocationInfo? location, params string[] arguments) =>
         new(descriptor, location, EquatableArray.Of(arguments));
 
-    public Diagnostic ToDiagnostic() => Diagnostic.Create(Descriptor, Location?.ToLocation(), messageArgs: System.Linq.Enumerable.ToArray(Arguments));
+    public Diagnostic ToDiagnostic(Compilation? compilation = null) =>
+        Diagnostic.Create(Descriptor, Location?.ToLocation(compilation), messageArgs: System.Linq.Enumerable.ToArray(Arguments));
 }
