@@ -71,7 +71,7 @@ internal static class KernelWriter
             w.Open($"{(v == 0 ? "if" : "else if")} ({vector}.IsHardwareAccelerated)");
             foreach (string name in constants.Keys.Concat(vectorScalars))
             {
-                w.Line($"var {name}{ExprWriter.VectorSuffix} = {vector}.Create({name});");
+                w.Line($"{vector}<{t}> {name}{ExprWriter.VectorSuffix} = {vector}.Create({name});");
             }
 
             var writer = new ExprWriter(ExprMode.Vector, model.Element, vector);
@@ -83,17 +83,17 @@ internal static class KernelWriter
             {
                 for (int k = 0; k < accumulators; k++)
                 {
-                    w.Line($"var sum{r}_{k} = {vector}<{t}>.Zero;");
+                    w.Line($"{vector}<{t}> sum{r}_{k} = {vector}<{t}>.Zero;");
                 }
             }
 
             w.Open($"for (; i < limit; i += (nuint){vector}<{t}>.Count)");
             foreach (var (buffer, _) in used)
             {
-                w.Line($"var {buffer.Name} = {vector}.LoadUnsafe(ref {buffer.Name}Base, i);");
+                w.Line($"{vector}<{t}> {buffer.Name} = {vector}.LoadUnsafe(ref {buffer.Name}Base, i);");
             }
 
-            WriteBody(w, buffers, body, writer, "var");
+            WriteBody(w, buffers, body, writer, $"{vector}<{t}>");
             w.Open($"if (i + (nuint){vector}<{t}>.Count <= limit)");
             foreach (var (buffer, _) in used.Where(b => written.Contains(b.Buffer.Name)))
             {
@@ -104,7 +104,7 @@ internal static class KernelWriter
             w.Close();
             w.Open("else");
             w.Line(reductions.Count > 0 ? "// The last vector reaches past the values: store and sum only the lanes inside them." : "// The last vector reaches past the values: store only the lanes inside them.");
-            w.Line($"var inside = global::Optim.KernelMath.LeadingLanes{vector.Substring(6)}<{t}>((int)(limit - i));");
+            w.Line($"{vector}<{t}> inside = global::Optim.KernelMath.LeadingLanes{vector.Substring(6)}<{t}>((int)(limit - i));");
             foreach (var (buffer, _) in used.Where(b => written.Contains(b.Buffer.Name)))
             {
                 w.Line($"{vector}.ConditionalSelect(inside, {buffer.Name}, {vector}.LoadUnsafe(ref {buffer.Name}Base, i)).StoreUnsafe(ref {buffer.Name}Base, i);");

@@ -181,21 +181,21 @@ namespace Optim.Generated
 
             if (Vector512.IsHardwareAccelerated)
             {
-                var beta1Vec = Vector512.Create(beta1);
-                var beta2Vec = Vector512.Create(beta2);
-                var oneMinusBeta1Vec = Vector512.Create(oneMinusBeta1);
-                var oneMinusBeta2Vec = Vector512.Create(oneMinusBeta2);
-                var stepSizeVec = Vector512.Create(stepSize);
-                var epsHatVec = Vector512.Create(epsHat);
+                Vector512<double> beta1Vec = Vector512.Create(beta1);
+                Vector512<double> beta2Vec = Vector512.Create(beta2);
+                Vector512<double> oneMinusBeta1Vec = Vector512.Create(oneMinusBeta1);
+                Vector512<double> oneMinusBeta2Vec = Vector512.Create(oneMinusBeta2);
+                Vector512<double> stepSizeVec = Vector512.Create(stepSize);
+                Vector512<double> epsHatVec = Vector512.Create(epsHat);
                 for (; i < limit; i += (nuint)Vector512<double>.Count)
                 {
-                    var param = Vector512.LoadUnsafe(ref paramBase, i);
-                    var grad = Vector512.LoadUnsafe(ref gradBase, i);
-                    var expAvg = Vector512.LoadUnsafe(ref expAvgBase, i);
-                    var expAvgSq = Vector512.LoadUnsafe(ref expAvgSqBase, i);
+                    Vector512<double> param = Vector512.LoadUnsafe(ref paramBase, i);
+                    Vector512<double> grad = Vector512.LoadUnsafe(ref gradBase, i);
+                    Vector512<double> expAvg = Vector512.LoadUnsafe(ref expAvgBase, i);
+                    Vector512<double> expAvgSq = Vector512.LoadUnsafe(ref expAvgSqBase, i);
                     expAvg = beta1Vec * expAvg + oneMinusBeta1Vec * grad;
                     expAvgSq = beta2Vec * expAvgSq + oneMinusBeta2Vec * (grad * grad);
-                    var denom = Vector512.Sqrt(expAvgSq) + epsHatVec;
+                    Vector512<double> denom = Vector512.Sqrt(expAvgSq) + epsHatVec;
                     param = param - stepSizeVec * (expAvg / denom);
                     if (i + (nuint)Vector512<double>.Count <= limit)
                     {
@@ -206,7 +206,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes512<double>((int)(limit - i));
+                        Vector512<double> inside = global::Optim.KernelMath.LeadingLanes512<double>((int)(limit - i));
                         Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector512.ConditionalSelect(inside, expAvg, Vector512.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
                         Vector512.ConditionalSelect(inside, expAvgSq, Vector512.LoadUnsafe(ref expAvgSqBase, i)).StoreUnsafe(ref expAvgSqBase, i);
@@ -215,21 +215,21 @@ namespace Optim.Generated
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                var beta1Vec = Vector256.Create(beta1);
-                var beta2Vec = Vector256.Create(beta2);
-                var oneMinusBeta1Vec = Vector256.Create(oneMinusBeta1);
-                var oneMinusBeta2Vec = Vector256.Create(oneMinusBeta2);
-                var stepSizeVec = Vector256.Create(stepSize);
-                var epsHatVec = Vector256.Create(epsHat);
+                Vector256<double> beta1Vec = Vector256.Create(beta1);
+                Vector256<double> beta2Vec = Vector256.Create(beta2);
+                Vector256<double> oneMinusBeta1Vec = Vector256.Create(oneMinusBeta1);
+                Vector256<double> oneMinusBeta2Vec = Vector256.Create(oneMinusBeta2);
+                Vector256<double> stepSizeVec = Vector256.Create(stepSize);
+                Vector256<double> epsHatVec = Vector256.Create(epsHat);
                 for (; i < limit; i += (nuint)Vector256<double>.Count)
                 {
-                    var param = Vector256.LoadUnsafe(ref paramBase, i);
-                    var grad = Vector256.LoadUnsafe(ref gradBase, i);
-                    var expAvg = Vector256.LoadUnsafe(ref expAvgBase, i);
-                    var expAvgSq = Vector256.LoadUnsafe(ref expAvgSqBase, i);
+                    Vector256<double> param = Vector256.LoadUnsafe(ref paramBase, i);
+                    Vector256<double> grad = Vector256.LoadUnsafe(ref gradBase, i);
+                    Vector256<double> expAvg = Vector256.LoadUnsafe(ref expAvgBase, i);
+                    Vector256<double> expAvgSq = Vector256.LoadUnsafe(ref expAvgSqBase, i);
                     expAvg = beta1Vec * expAvg + oneMinusBeta1Vec * grad;
                     expAvgSq = beta2Vec * expAvgSq + oneMinusBeta2Vec * (grad * grad);
-                    var denom = Vector256.Sqrt(expAvgSq) + epsHatVec;
+                    Vector256<double> denom = Vector256.Sqrt(expAvgSq) + epsHatVec;
                     param = param - stepSizeVec * (expAvg / denom);
                     if (i + (nuint)Vector256<double>.Count <= limit)
                     {
@@ -240,7 +240,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes256<double>((int)(limit - i));
+                        Vector256<double> inside = global::Optim.KernelMath.LeadingLanes256<double>((int)(limit - i));
                         Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector256.ConditionalSelect(inside, expAvg, Vector256.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
                         Vector256.ConditionalSelect(inside, expAvgSq, Vector256.LoadUnsafe(ref expAvgSqBase, i)).StoreUnsafe(ref expAvgSqBase, i);
@@ -249,21 +249,21 @@ namespace Optim.Generated
             }
             else if (Vector128.IsHardwareAccelerated)
             {
-                var beta1Vec = Vector128.Create(beta1);
-                var beta2Vec = Vector128.Create(beta2);
-                var oneMinusBeta1Vec = Vector128.Create(oneMinusBeta1);
-                var oneMinusBeta2Vec = Vector128.Create(oneMinusBeta2);
-                var stepSizeVec = Vector128.Create(stepSize);
-                var epsHatVec = Vector128.Create(epsHat);
+                Vector128<double> beta1Vec = Vector128.Create(beta1);
+                Vector128<double> beta2Vec = Vector128.Create(beta2);
+                Vector128<double> oneMinusBeta1Vec = Vector128.Create(oneMinusBeta1);
+                Vector128<double> oneMinusBeta2Vec = Vector128.Create(oneMinusBeta2);
+                Vector128<double> stepSizeVec = Vector128.Create(stepSize);
+                Vector128<double> epsHatVec = Vector128.Create(epsHat);
                 for (; i < limit; i += (nuint)Vector128<double>.Count)
                 {
-                    var param = Vector128.LoadUnsafe(ref paramBase, i);
-                    var grad = Vector128.LoadUnsafe(ref gradBase, i);
-                    var expAvg = Vector128.LoadUnsafe(ref expAvgBase, i);
-                    var expAvgSq = Vector128.LoadUnsafe(ref expAvgSqBase, i);
+                    Vector128<double> param = Vector128.LoadUnsafe(ref paramBase, i);
+                    Vector128<double> grad = Vector128.LoadUnsafe(ref gradBase, i);
+                    Vector128<double> expAvg = Vector128.LoadUnsafe(ref expAvgBase, i);
+                    Vector128<double> expAvgSq = Vector128.LoadUnsafe(ref expAvgSqBase, i);
                     expAvg = beta1Vec * expAvg + oneMinusBeta1Vec * grad;
                     expAvgSq = beta2Vec * expAvgSq + oneMinusBeta2Vec * (grad * grad);
-                    var denom = Vector128.Sqrt(expAvgSq) + epsHatVec;
+                    Vector128<double> denom = Vector128.Sqrt(expAvgSq) + epsHatVec;
                     param = param - stepSizeVec * (expAvg / denom);
                     if (i + (nuint)Vector128<double>.Count <= limit)
                     {
@@ -274,7 +274,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes128<double>((int)(limit - i));
+                        Vector128<double> inside = global::Optim.KernelMath.LeadingLanes128<double>((int)(limit - i));
                         Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector128.ConditionalSelect(inside, expAvg, Vector128.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
                         Vector128.ConditionalSelect(inside, expAvgSq, Vector128.LoadUnsafe(ref expAvgSqBase, i)).StoreUnsafe(ref expAvgSqBase, i);

@@ -243,12 +243,12 @@ namespace Optim.Generated
 
             if (Vector512.IsHardwareAccelerated)
             {
-                var oneMinusMomentumVec = Vector512.Create(oneMinusMomentum);
+                Vector512<float> oneMinusMomentumVec = Vector512.Create(oneMinusMomentum);
                 for (; i < limit; i += (nuint)Vector512<float>.Count)
                 {
-                    var grad = Vector512.LoadUnsafe(ref gradBase, i);
-                    var momentumBuffer = Vector512.LoadUnsafe(ref momentumBufferBase, i);
-                    var update = Vector512.LoadUnsafe(ref updateBase, i);
+                    Vector512<float> grad = Vector512.LoadUnsafe(ref gradBase, i);
+                    Vector512<float> momentumBuffer = Vector512.LoadUnsafe(ref momentumBufferBase, i);
+                    Vector512<float> update = Vector512.LoadUnsafe(ref updateBase, i);
                     momentumBuffer = momentumBuffer + oneMinusMomentumVec * (grad - momentumBuffer);
                     update = momentumBuffer - (momentumBuffer - grad) * oneMinusMomentumVec;
                     if (i + (nuint)Vector512<float>.Count <= limit)
@@ -259,7 +259,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
+                        Vector512<float> inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
                         Vector512.ConditionalSelect(inside, momentumBuffer, Vector512.LoadUnsafe(ref momentumBufferBase, i)).StoreUnsafe(ref momentumBufferBase, i);
                         Vector512.ConditionalSelect(inside, update, Vector512.LoadUnsafe(ref updateBase, i)).StoreUnsafe(ref updateBase, i);
                     }
@@ -267,12 +267,12 @@ namespace Optim.Generated
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                var oneMinusMomentumVec = Vector256.Create(oneMinusMomentum);
+                Vector256<float> oneMinusMomentumVec = Vector256.Create(oneMinusMomentum);
                 for (; i < limit; i += (nuint)Vector256<float>.Count)
                 {
-                    var grad = Vector256.LoadUnsafe(ref gradBase, i);
-                    var momentumBuffer = Vector256.LoadUnsafe(ref momentumBufferBase, i);
-                    var update = Vector256.LoadUnsafe(ref updateBase, i);
+                    Vector256<float> grad = Vector256.LoadUnsafe(ref gradBase, i);
+                    Vector256<float> momentumBuffer = Vector256.LoadUnsafe(ref momentumBufferBase, i);
+                    Vector256<float> update = Vector256.LoadUnsafe(ref updateBase, i);
                     momentumBuffer = momentumBuffer + oneMinusMomentumVec * (grad - momentumBuffer);
                     update = momentumBuffer - (momentumBuffer - grad) * oneMinusMomentumVec;
                     if (i + (nuint)Vector256<float>.Count <= limit)
@@ -283,7 +283,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
+                        Vector256<float> inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
                         Vector256.ConditionalSelect(inside, momentumBuffer, Vector256.LoadUnsafe(ref momentumBufferBase, i)).StoreUnsafe(ref momentumBufferBase, i);
                         Vector256.ConditionalSelect(inside, update, Vector256.LoadUnsafe(ref updateBase, i)).StoreUnsafe(ref updateBase, i);
                     }
@@ -291,12 +291,12 @@ namespace Optim.Generated
             }
             else if (Vector128.IsHardwareAccelerated)
             {
-                var oneMinusMomentumVec = Vector128.Create(oneMinusMomentum);
+                Vector128<float> oneMinusMomentumVec = Vector128.Create(oneMinusMomentum);
                 for (; i < limit; i += (nuint)Vector128<float>.Count)
                 {
-                    var grad = Vector128.LoadUnsafe(ref gradBase, i);
-                    var momentumBuffer = Vector128.LoadUnsafe(ref momentumBufferBase, i);
-                    var update = Vector128.LoadUnsafe(ref updateBase, i);
+                    Vector128<float> grad = Vector128.LoadUnsafe(ref gradBase, i);
+                    Vector128<float> momentumBuffer = Vector128.LoadUnsafe(ref momentumBufferBase, i);
+                    Vector128<float> update = Vector128.LoadUnsafe(ref updateBase, i);
                     momentumBuffer = momentumBuffer + oneMinusMomentumVec * (grad - momentumBuffer);
                     update = momentumBuffer - (momentumBuffer - grad) * oneMinusMomentumVec;
                     if (i + (nuint)Vector128<float>.Count <= limit)
@@ -307,7 +307,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
+                        Vector128<float> inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
                         Vector128.ConditionalSelect(inside, momentumBuffer, Vector128.LoadUnsafe(ref momentumBufferBase, i)).StoreUnsafe(ref momentumBufferBase, i);
                         Vector128.ConditionalSelect(inside, update, Vector128.LoadUnsafe(ref updateBase, i)).StoreUnsafe(ref updateBase, i);
                     }
@@ -334,12 +334,12 @@ namespace Optim.Generated
 
             if (Vector512.IsHardwareAccelerated)
             {
-                var decayVec = Vector512.Create(decay);
-                var adjustedLrVec = Vector512.Create(adjustedLr);
+                Vector512<float> decayVec = Vector512.Create(decay);
+                Vector512<float> adjustedLrVec = Vector512.Create(adjustedLr);
                 for (; i < limit; i += (nuint)Vector512<float>.Count)
                 {
-                    var param = Vector512.LoadUnsafe(ref paramBase, i);
-                    var update = Vector512.LoadUnsafe(ref updateBase, i);
+                    Vector512<float> param = Vector512.LoadUnsafe(ref paramBase, i);
+                    Vector512<float> update = Vector512.LoadUnsafe(ref updateBase, i);
                     param = param * decayVec;
                     param = param - adjustedLrVec * update;
                     if (i + (nuint)Vector512<float>.Count <= limit)
@@ -349,19 +349,19 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
+                        Vector512<float> inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
                         Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                     }
                 }
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                var decayVec = Vector256.Create(decay);
-                var adjustedLrVec = Vector256.Create(adjustedLr);
+                Vector256<float> decayVec = Vector256.Create(decay);
+                Vector256<float> adjustedLrVec = Vector256.Create(adjustedLr);
                 for (; i < limit; i += (nuint)Vector256<float>.Count)
                 {
-                    var param = Vector256.LoadUnsafe(ref paramBase, i);
-                    var update = Vector256.LoadUnsafe(ref updateBase, i);
+                    Vector256<float> param = Vector256.LoadUnsafe(ref paramBase, i);
+                    Vector256<float> update = Vector256.LoadUnsafe(ref updateBase, i);
                     param = param * decayVec;
                     param = param - adjustedLrVec * update;
                     if (i + (nuint)Vector256<float>.Count <= limit)
@@ -371,19 +371,19 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
+                        Vector256<float> inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
                         Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                     }
                 }
             }
             else if (Vector128.IsHardwareAccelerated)
             {
-                var decayVec = Vector128.Create(decay);
-                var adjustedLrVec = Vector128.Create(adjustedLr);
+                Vector128<float> decayVec = Vector128.Create(decay);
+                Vector128<float> adjustedLrVec = Vector128.Create(adjustedLr);
                 for (; i < limit; i += (nuint)Vector128<float>.Count)
                 {
-                    var param = Vector128.LoadUnsafe(ref paramBase, i);
-                    var update = Vector128.LoadUnsafe(ref updateBase, i);
+                    Vector128<float> param = Vector128.LoadUnsafe(ref paramBase, i);
+                    Vector128<float> update = Vector128.LoadUnsafe(ref updateBase, i);
                     param = param * decayVec;
                     param = param - adjustedLrVec * update;
                     if (i + (nuint)Vector128<float>.Count <= limit)
@@ -393,7 +393,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
+                        Vector128<float> inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
                         Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                     }
                 }
@@ -428,21 +428,21 @@ namespace Optim.Generated
 
             if (Vector512.IsHardwareAccelerated)
             {
-                var beta1Vec = Vector512.Create(beta1);
-                var beta2Vec = Vector512.Create(beta2);
-                var oneMinusBeta1Vec = Vector512.Create(oneMinusBeta1);
-                var oneMinusBeta2Vec = Vector512.Create(oneMinusBeta2);
-                var stepSizeVec = Vector512.Create(stepSize);
-                var epsHatVec = Vector512.Create(epsHat);
+                Vector512<float> beta1Vec = Vector512.Create(beta1);
+                Vector512<float> beta2Vec = Vector512.Create(beta2);
+                Vector512<float> oneMinusBeta1Vec = Vector512.Create(oneMinusBeta1);
+                Vector512<float> oneMinusBeta2Vec = Vector512.Create(oneMinusBeta2);
+                Vector512<float> stepSizeVec = Vector512.Create(stepSize);
+                Vector512<float> epsHatVec = Vector512.Create(epsHat);
                 for (; i < limit; i += (nuint)Vector512<float>.Count)
                 {
-                    var param = Vector512.LoadUnsafe(ref paramBase, i);
-                    var grad = Vector512.LoadUnsafe(ref gradBase, i);
-                    var expAvg = Vector512.LoadUnsafe(ref expAvgBase, i);
-                    var expAvgSq = Vector512.LoadUnsafe(ref expAvgSqBase, i);
+                    Vector512<float> param = Vector512.LoadUnsafe(ref paramBase, i);
+                    Vector512<float> grad = Vector512.LoadUnsafe(ref gradBase, i);
+                    Vector512<float> expAvg = Vector512.LoadUnsafe(ref expAvgBase, i);
+                    Vector512<float> expAvgSq = Vector512.LoadUnsafe(ref expAvgSqBase, i);
                     expAvg = beta1Vec * expAvg + oneMinusBeta1Vec * grad;
                     expAvgSq = beta2Vec * expAvgSq + oneMinusBeta2Vec * (grad * grad);
-                    var denom = Vector512.Sqrt(expAvgSq) + epsHatVec;
+                    Vector512<float> denom = Vector512.Sqrt(expAvgSq) + epsHatVec;
                     param = param - stepSizeVec * (expAvg / denom);
                     if (i + (nuint)Vector512<float>.Count <= limit)
                     {
@@ -453,7 +453,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
+                        Vector512<float> inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
                         Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector512.ConditionalSelect(inside, expAvg, Vector512.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
                         Vector512.ConditionalSelect(inside, expAvgSq, Vector512.LoadUnsafe(ref expAvgSqBase, i)).StoreUnsafe(ref expAvgSqBase, i);
@@ -462,21 +462,21 @@ namespace Optim.Generated
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                var beta1Vec = Vector256.Create(beta1);
-                var beta2Vec = Vector256.Create(beta2);
-                var oneMinusBeta1Vec = Vector256.Create(oneMinusBeta1);
-                var oneMinusBeta2Vec = Vector256.Create(oneMinusBeta2);
-                var stepSizeVec = Vector256.Create(stepSize);
-                var epsHatVec = Vector256.Create(epsHat);
+                Vector256<float> beta1Vec = Vector256.Create(beta1);
+                Vector256<float> beta2Vec = Vector256.Create(beta2);
+                Vector256<float> oneMinusBeta1Vec = Vector256.Create(oneMinusBeta1);
+                Vector256<float> oneMinusBeta2Vec = Vector256.Create(oneMinusBeta2);
+                Vector256<float> stepSizeVec = Vector256.Create(stepSize);
+                Vector256<float> epsHatVec = Vector256.Create(epsHat);
                 for (; i < limit; i += (nuint)Vector256<float>.Count)
                 {
-                    var param = Vector256.LoadUnsafe(ref paramBase, i);
-                    var grad = Vector256.LoadUnsafe(ref gradBase, i);
-                    var expAvg = Vector256.LoadUnsafe(ref expAvgBase, i);
-                    var expAvgSq = Vector256.LoadUnsafe(ref expAvgSqBase, i);
+                    Vector256<float> param = Vector256.LoadUnsafe(ref paramBase, i);
+                    Vector256<float> grad = Vector256.LoadUnsafe(ref gradBase, i);
+                    Vector256<float> expAvg = Vector256.LoadUnsafe(ref expAvgBase, i);
+                    Vector256<float> expAvgSq = Vector256.LoadUnsafe(ref expAvgSqBase, i);
                     expAvg = beta1Vec * expAvg + oneMinusBeta1Vec * grad;
                     expAvgSq = beta2Vec * expAvgSq + oneMinusBeta2Vec * (grad * grad);
-                    var denom = Vector256.Sqrt(expAvgSq) + epsHatVec;
+                    Vector256<float> denom = Vector256.Sqrt(expAvgSq) + epsHatVec;
                     param = param - stepSizeVec * (expAvg / denom);
                     if (i + (nuint)Vector256<float>.Count <= limit)
                     {
@@ -487,7 +487,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
+                        Vector256<float> inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
                         Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector256.ConditionalSelect(inside, expAvg, Vector256.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
                         Vector256.ConditionalSelect(inside, expAvgSq, Vector256.LoadUnsafe(ref expAvgSqBase, i)).StoreUnsafe(ref expAvgSqBase, i);
@@ -496,21 +496,21 @@ namespace Optim.Generated
             }
             else if (Vector128.IsHardwareAccelerated)
             {
-                var beta1Vec = Vector128.Create(beta1);
-                var beta2Vec = Vector128.Create(beta2);
-                var oneMinusBeta1Vec = Vector128.Create(oneMinusBeta1);
-                var oneMinusBeta2Vec = Vector128.Create(oneMinusBeta2);
-                var stepSizeVec = Vector128.Create(stepSize);
-                var epsHatVec = Vector128.Create(epsHat);
+                Vector128<float> beta1Vec = Vector128.Create(beta1);
+                Vector128<float> beta2Vec = Vector128.Create(beta2);
+                Vector128<float> oneMinusBeta1Vec = Vector128.Create(oneMinusBeta1);
+                Vector128<float> oneMinusBeta2Vec = Vector128.Create(oneMinusBeta2);
+                Vector128<float> stepSizeVec = Vector128.Create(stepSize);
+                Vector128<float> epsHatVec = Vector128.Create(epsHat);
                 for (; i < limit; i += (nuint)Vector128<float>.Count)
                 {
-                    var param = Vector128.LoadUnsafe(ref paramBase, i);
-                    var grad = Vector128.LoadUnsafe(ref gradBase, i);
-                    var expAvg = Vector128.LoadUnsafe(ref expAvgBase, i);
-                    var expAvgSq = Vector128.LoadUnsafe(ref expAvgSqBase, i);
+                    Vector128<float> param = Vector128.LoadUnsafe(ref paramBase, i);
+                    Vector128<float> grad = Vector128.LoadUnsafe(ref gradBase, i);
+                    Vector128<float> expAvg = Vector128.LoadUnsafe(ref expAvgBase, i);
+                    Vector128<float> expAvgSq = Vector128.LoadUnsafe(ref expAvgSqBase, i);
                     expAvg = beta1Vec * expAvg + oneMinusBeta1Vec * grad;
                     expAvgSq = beta2Vec * expAvgSq + oneMinusBeta2Vec * (grad * grad);
-                    var denom = Vector128.Sqrt(expAvgSq) + epsHatVec;
+                    Vector128<float> denom = Vector128.Sqrt(expAvgSq) + epsHatVec;
                     param = param - stepSizeVec * (expAvg / denom);
                     if (i + (nuint)Vector128<float>.Count <= limit)
                     {
@@ -521,7 +521,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
+                        Vector128<float> inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
                         Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector128.ConditionalSelect(inside, expAvg, Vector128.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
                         Vector128.ConditionalSelect(inside, expAvgSq, Vector128.LoadUnsafe(ref expAvgSqBase, i)).StoreUnsafe(ref expAvgSqBase, i);

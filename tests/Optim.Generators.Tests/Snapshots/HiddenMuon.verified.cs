@@ -183,12 +183,12 @@ namespace Optim.Generated
 
             if (Vector512.IsHardwareAccelerated)
             {
-                var oneMinusMomentumVec = Vector512.Create(oneMinusMomentum);
+                Vector512<float> oneMinusMomentumVec = Vector512.Create(oneMinusMomentum);
                 for (; i < limit; i += (nuint)Vector512<float>.Count)
                 {
-                    var grad = Vector512.LoadUnsafe(ref gradBase, i);
-                    var momentumBuffer = Vector512.LoadUnsafe(ref momentumBufferBase, i);
-                    var update = Vector512.LoadUnsafe(ref updateBase, i);
+                    Vector512<float> grad = Vector512.LoadUnsafe(ref gradBase, i);
+                    Vector512<float> momentumBuffer = Vector512.LoadUnsafe(ref momentumBufferBase, i);
+                    Vector512<float> update = Vector512.LoadUnsafe(ref updateBase, i);
                     momentumBuffer = momentumBuffer + oneMinusMomentumVec * (grad - momentumBuffer);
                     update = momentumBuffer - (momentumBuffer - grad) * oneMinusMomentumVec;
                     if (i + (nuint)Vector512<float>.Count <= limit)
@@ -199,7 +199,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
+                        Vector512<float> inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
                         Vector512.ConditionalSelect(inside, momentumBuffer, Vector512.LoadUnsafe(ref momentumBufferBase, i)).StoreUnsafe(ref momentumBufferBase, i);
                         Vector512.ConditionalSelect(inside, update, Vector512.LoadUnsafe(ref updateBase, i)).StoreUnsafe(ref updateBase, i);
                     }
@@ -207,12 +207,12 @@ namespace Optim.Generated
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                var oneMinusMomentumVec = Vector256.Create(oneMinusMomentum);
+                Vector256<float> oneMinusMomentumVec = Vector256.Create(oneMinusMomentum);
                 for (; i < limit; i += (nuint)Vector256<float>.Count)
                 {
-                    var grad = Vector256.LoadUnsafe(ref gradBase, i);
-                    var momentumBuffer = Vector256.LoadUnsafe(ref momentumBufferBase, i);
-                    var update = Vector256.LoadUnsafe(ref updateBase, i);
+                    Vector256<float> grad = Vector256.LoadUnsafe(ref gradBase, i);
+                    Vector256<float> momentumBuffer = Vector256.LoadUnsafe(ref momentumBufferBase, i);
+                    Vector256<float> update = Vector256.LoadUnsafe(ref updateBase, i);
                     momentumBuffer = momentumBuffer + oneMinusMomentumVec * (grad - momentumBuffer);
                     update = momentumBuffer - (momentumBuffer - grad) * oneMinusMomentumVec;
                     if (i + (nuint)Vector256<float>.Count <= limit)
@@ -223,7 +223,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
+                        Vector256<float> inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
                         Vector256.ConditionalSelect(inside, momentumBuffer, Vector256.LoadUnsafe(ref momentumBufferBase, i)).StoreUnsafe(ref momentumBufferBase, i);
                         Vector256.ConditionalSelect(inside, update, Vector256.LoadUnsafe(ref updateBase, i)).StoreUnsafe(ref updateBase, i);
                     }
@@ -231,12 +231,12 @@ namespace Optim.Generated
             }
             else if (Vector128.IsHardwareAccelerated)
             {
-                var oneMinusMomentumVec = Vector128.Create(oneMinusMomentum);
+                Vector128<float> oneMinusMomentumVec = Vector128.Create(oneMinusMomentum);
                 for (; i < limit; i += (nuint)Vector128<float>.Count)
                 {
-                    var grad = Vector128.LoadUnsafe(ref gradBase, i);
-                    var momentumBuffer = Vector128.LoadUnsafe(ref momentumBufferBase, i);
-                    var update = Vector128.LoadUnsafe(ref updateBase, i);
+                    Vector128<float> grad = Vector128.LoadUnsafe(ref gradBase, i);
+                    Vector128<float> momentumBuffer = Vector128.LoadUnsafe(ref momentumBufferBase, i);
+                    Vector128<float> update = Vector128.LoadUnsafe(ref updateBase, i);
                     momentumBuffer = momentumBuffer + oneMinusMomentumVec * (grad - momentumBuffer);
                     update = momentumBuffer - (momentumBuffer - grad) * oneMinusMomentumVec;
                     if (i + (nuint)Vector128<float>.Count <= limit)
@@ -247,7 +247,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
+                        Vector128<float> inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
                         Vector128.ConditionalSelect(inside, momentumBuffer, Vector128.LoadUnsafe(ref momentumBufferBase, i)).StoreUnsafe(ref momentumBufferBase, i);
                         Vector128.ConditionalSelect(inside, update, Vector128.LoadUnsafe(ref updateBase, i)).StoreUnsafe(ref updateBase, i);
                     }
@@ -274,12 +274,12 @@ namespace Optim.Generated
 
             if (Vector512.IsHardwareAccelerated)
             {
-                var decayVec = Vector512.Create(decay);
-                var adjustedLrVec = Vector512.Create(adjustedLr);
+                Vector512<float> decayVec = Vector512.Create(decay);
+                Vector512<float> adjustedLrVec = Vector512.Create(adjustedLr);
                 for (; i < limit; i += (nuint)Vector512<float>.Count)
                 {
-                    var param = Vector512.LoadUnsafe(ref paramBase, i);
-                    var update = Vector512.LoadUnsafe(ref updateBase, i);
+                    Vector512<float> param = Vector512.LoadUnsafe(ref paramBase, i);
+                    Vector512<float> update = Vector512.LoadUnsafe(ref updateBase, i);
                     param = param * decayVec;
                     param = param - adjustedLrVec * update;
                     if (i + (nuint)Vector512<float>.Count <= limit)
@@ -289,19 +289,19 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
+                        Vector512<float> inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
                         Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                     }
                 }
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                var decayVec = Vector256.Create(decay);
-                var adjustedLrVec = Vector256.Create(adjustedLr);
+                Vector256<float> decayVec = Vector256.Create(decay);
+                Vector256<float> adjustedLrVec = Vector256.Create(adjustedLr);
                 for (; i < limit; i += (nuint)Vector256<float>.Count)
                 {
-                    var param = Vector256.LoadUnsafe(ref paramBase, i);
-                    var update = Vector256.LoadUnsafe(ref updateBase, i);
+                    Vector256<float> param = Vector256.LoadUnsafe(ref paramBase, i);
+                    Vector256<float> update = Vector256.LoadUnsafe(ref updateBase, i);
                     param = param * decayVec;
                     param = param - adjustedLrVec * update;
                     if (i + (nuint)Vector256<float>.Count <= limit)
@@ -311,19 +311,19 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
+                        Vector256<float> inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
                         Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                     }
                 }
             }
             else if (Vector128.IsHardwareAccelerated)
             {
-                var decayVec = Vector128.Create(decay);
-                var adjustedLrVec = Vector128.Create(adjustedLr);
+                Vector128<float> decayVec = Vector128.Create(decay);
+                Vector128<float> adjustedLrVec = Vector128.Create(adjustedLr);
                 for (; i < limit; i += (nuint)Vector128<float>.Count)
                 {
-                    var param = Vector128.LoadUnsafe(ref paramBase, i);
-                    var update = Vector128.LoadUnsafe(ref updateBase, i);
+                    Vector128<float> param = Vector128.LoadUnsafe(ref paramBase, i);
+                    Vector128<float> update = Vector128.LoadUnsafe(ref updateBase, i);
                     param = param * decayVec;
                     param = param - adjustedLrVec * update;
                     if (i + (nuint)Vector128<float>.Count <= limit)
@@ -333,7 +333,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
+                        Vector128<float> inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
                         Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                     }
                 }

@@ -170,12 +170,12 @@ namespace Optim.Generated
 
             if (Vector512.IsHardwareAccelerated)
             {
-                var oneMinusMomentumVec = Vector512.Create(oneMinusMomentum);
+                Vector512<double> oneMinusMomentumVec = Vector512.Create(oneMinusMomentum);
                 for (; i < limit; i += (nuint)Vector512<double>.Count)
                 {
-                    var grad = Vector512.LoadUnsafe(ref gradBase, i);
-                    var momentumBuffer = Vector512.LoadUnsafe(ref momentumBufferBase, i);
-                    var update = Vector512.LoadUnsafe(ref updateBase, i);
+                    Vector512<double> grad = Vector512.LoadUnsafe(ref gradBase, i);
+                    Vector512<double> momentumBuffer = Vector512.LoadUnsafe(ref momentumBufferBase, i);
+                    Vector512<double> update = Vector512.LoadUnsafe(ref updateBase, i);
                     momentumBuffer = momentumBuffer + oneMinusMomentumVec * (grad - momentumBuffer);
                     update = momentumBuffer;
                     if (i + (nuint)Vector512<double>.Count <= limit)
@@ -186,7 +186,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes512<double>((int)(limit - i));
+                        Vector512<double> inside = global::Optim.KernelMath.LeadingLanes512<double>((int)(limit - i));
                         Vector512.ConditionalSelect(inside, momentumBuffer, Vector512.LoadUnsafe(ref momentumBufferBase, i)).StoreUnsafe(ref momentumBufferBase, i);
                         Vector512.ConditionalSelect(inside, update, Vector512.LoadUnsafe(ref updateBase, i)).StoreUnsafe(ref updateBase, i);
                     }
@@ -194,12 +194,12 @@ namespace Optim.Generated
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                var oneMinusMomentumVec = Vector256.Create(oneMinusMomentum);
+                Vector256<double> oneMinusMomentumVec = Vector256.Create(oneMinusMomentum);
                 for (; i < limit; i += (nuint)Vector256<double>.Count)
                 {
-                    var grad = Vector256.LoadUnsafe(ref gradBase, i);
-                    var momentumBuffer = Vector256.LoadUnsafe(ref momentumBufferBase, i);
-                    var update = Vector256.LoadUnsafe(ref updateBase, i);
+                    Vector256<double> grad = Vector256.LoadUnsafe(ref gradBase, i);
+                    Vector256<double> momentumBuffer = Vector256.LoadUnsafe(ref momentumBufferBase, i);
+                    Vector256<double> update = Vector256.LoadUnsafe(ref updateBase, i);
                     momentumBuffer = momentumBuffer + oneMinusMomentumVec * (grad - momentumBuffer);
                     update = momentumBuffer;
                     if (i + (nuint)Vector256<double>.Count <= limit)
@@ -210,7 +210,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes256<double>((int)(limit - i));
+                        Vector256<double> inside = global::Optim.KernelMath.LeadingLanes256<double>((int)(limit - i));
                         Vector256.ConditionalSelect(inside, momentumBuffer, Vector256.LoadUnsafe(ref momentumBufferBase, i)).StoreUnsafe(ref momentumBufferBase, i);
                         Vector256.ConditionalSelect(inside, update, Vector256.LoadUnsafe(ref updateBase, i)).StoreUnsafe(ref updateBase, i);
                     }
@@ -218,12 +218,12 @@ namespace Optim.Generated
             }
             else if (Vector128.IsHardwareAccelerated)
             {
-                var oneMinusMomentumVec = Vector128.Create(oneMinusMomentum);
+                Vector128<double> oneMinusMomentumVec = Vector128.Create(oneMinusMomentum);
                 for (; i < limit; i += (nuint)Vector128<double>.Count)
                 {
-                    var grad = Vector128.LoadUnsafe(ref gradBase, i);
-                    var momentumBuffer = Vector128.LoadUnsafe(ref momentumBufferBase, i);
-                    var update = Vector128.LoadUnsafe(ref updateBase, i);
+                    Vector128<double> grad = Vector128.LoadUnsafe(ref gradBase, i);
+                    Vector128<double> momentumBuffer = Vector128.LoadUnsafe(ref momentumBufferBase, i);
+                    Vector128<double> update = Vector128.LoadUnsafe(ref updateBase, i);
                     momentumBuffer = momentumBuffer + oneMinusMomentumVec * (grad - momentumBuffer);
                     update = momentumBuffer;
                     if (i + (nuint)Vector128<double>.Count <= limit)
@@ -234,7 +234,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes128<double>((int)(limit - i));
+                        Vector128<double> inside = global::Optim.KernelMath.LeadingLanes128<double>((int)(limit - i));
                         Vector128.ConditionalSelect(inside, momentumBuffer, Vector128.LoadUnsafe(ref momentumBufferBase, i)).StoreUnsafe(ref momentumBufferBase, i);
                         Vector128.ConditionalSelect(inside, update, Vector128.LoadUnsafe(ref updateBase, i)).StoreUnsafe(ref updateBase, i);
                     }
@@ -261,11 +261,11 @@ namespace Optim.Generated
 
             if (Vector512.IsHardwareAccelerated)
             {
-                var adjustedLrVec = Vector512.Create(adjustedLr);
+                Vector512<double> adjustedLrVec = Vector512.Create(adjustedLr);
                 for (; i < limit; i += (nuint)Vector512<double>.Count)
                 {
-                    var param = Vector512.LoadUnsafe(ref paramBase, i);
-                    var update = Vector512.LoadUnsafe(ref updateBase, i);
+                    Vector512<double> param = Vector512.LoadUnsafe(ref paramBase, i);
+                    Vector512<double> update = Vector512.LoadUnsafe(ref updateBase, i);
                     param = param - adjustedLrVec * update;
                     if (i + (nuint)Vector512<double>.Count <= limit)
                     {
@@ -274,18 +274,18 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes512<double>((int)(limit - i));
+                        Vector512<double> inside = global::Optim.KernelMath.LeadingLanes512<double>((int)(limit - i));
                         Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                     }
                 }
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                var adjustedLrVec = Vector256.Create(adjustedLr);
+                Vector256<double> adjustedLrVec = Vector256.Create(adjustedLr);
                 for (; i < limit; i += (nuint)Vector256<double>.Count)
                 {
-                    var param = Vector256.LoadUnsafe(ref paramBase, i);
-                    var update = Vector256.LoadUnsafe(ref updateBase, i);
+                    Vector256<double> param = Vector256.LoadUnsafe(ref paramBase, i);
+                    Vector256<double> update = Vector256.LoadUnsafe(ref updateBase, i);
                     param = param - adjustedLrVec * update;
                     if (i + (nuint)Vector256<double>.Count <= limit)
                     {
@@ -294,18 +294,18 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes256<double>((int)(limit - i));
+                        Vector256<double> inside = global::Optim.KernelMath.LeadingLanes256<double>((int)(limit - i));
                         Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                     }
                 }
             }
             else if (Vector128.IsHardwareAccelerated)
             {
-                var adjustedLrVec = Vector128.Create(adjustedLr);
+                Vector128<double> adjustedLrVec = Vector128.Create(adjustedLr);
                 for (; i < limit; i += (nuint)Vector128<double>.Count)
                 {
-                    var param = Vector128.LoadUnsafe(ref paramBase, i);
-                    var update = Vector128.LoadUnsafe(ref updateBase, i);
+                    Vector128<double> param = Vector128.LoadUnsafe(ref paramBase, i);
+                    Vector128<double> update = Vector128.LoadUnsafe(ref updateBase, i);
                     param = param - adjustedLrVec * update;
                     if (i + (nuint)Vector128<double>.Count <= limit)
                     {
@@ -314,7 +314,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes128<double>((int)(limit - i));
+                        Vector128<double> inside = global::Optim.KernelMath.LeadingLanes128<double>((int)(limit - i));
                         Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                     }
                 }

@@ -182,20 +182,20 @@ namespace Optim.Generated
 
             if (Vector512.IsHardwareAccelerated)
             {
-                var epsVec = Vector512.Create(eps);
-                var oneMinusRhoVec = Vector512.Create(oneMinusRho);
-                var rhoVec = Vector512.Create(rho);
-                var weightDecayVec = Vector512.Create(weightDecay);
-                var gammaVec = Vector512.Create(gamma);
+                Vector512<float> epsVec = Vector512.Create(eps);
+                Vector512<float> oneMinusRhoVec = Vector512.Create(oneMinusRho);
+                Vector512<float> rhoVec = Vector512.Create(rho);
+                Vector512<float> weightDecayVec = Vector512.Create(weightDecay);
+                Vector512<float> gammaVec = Vector512.Create(gamma);
                 for (; i < limit; i += (nuint)Vector512<float>.Count)
                 {
-                    var param = Vector512.LoadUnsafe(ref paramBase, i);
-                    var grad = Vector512.LoadUnsafe(ref gradBase, i);
-                    var squareAvg = Vector512.LoadUnsafe(ref squareAvgBase, i);
-                    var accDelta = Vector512.LoadUnsafe(ref accDeltaBase, i);
-                    var g = grad + weightDecayVec * param;
+                    Vector512<float> param = Vector512.LoadUnsafe(ref paramBase, i);
+                    Vector512<float> grad = Vector512.LoadUnsafe(ref gradBase, i);
+                    Vector512<float> squareAvg = Vector512.LoadUnsafe(ref squareAvgBase, i);
+                    Vector512<float> accDelta = Vector512.LoadUnsafe(ref accDeltaBase, i);
+                    Vector512<float> g = grad + weightDecayVec * param;
                     squareAvg = rhoVec * squareAvg + oneMinusRhoVec * (g * g);
-                    var delta = Vector512.Sqrt(accDelta + epsVec) / Vector512.Sqrt(squareAvg + epsVec) * g;
+                    Vector512<float> delta = Vector512.Sqrt(accDelta + epsVec) / Vector512.Sqrt(squareAvg + epsVec) * g;
                     accDelta = rhoVec * accDelta + oneMinusRhoVec * (delta * delta);
                     param = param - gammaVec * delta;
                     if (i + (nuint)Vector512<float>.Count <= limit)
@@ -207,7 +207,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
+                        Vector512<float> inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
                         Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector512.ConditionalSelect(inside, squareAvg, Vector512.LoadUnsafe(ref squareAvgBase, i)).StoreUnsafe(ref squareAvgBase, i);
                         Vector512.ConditionalSelect(inside, accDelta, Vector512.LoadUnsafe(ref accDeltaBase, i)).StoreUnsafe(ref accDeltaBase, i);
@@ -216,20 +216,20 @@ namespace Optim.Generated
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                var epsVec = Vector256.Create(eps);
-                var oneMinusRhoVec = Vector256.Create(oneMinusRho);
-                var rhoVec = Vector256.Create(rho);
-                var weightDecayVec = Vector256.Create(weightDecay);
-                var gammaVec = Vector256.Create(gamma);
+                Vector256<float> epsVec = Vector256.Create(eps);
+                Vector256<float> oneMinusRhoVec = Vector256.Create(oneMinusRho);
+                Vector256<float> rhoVec = Vector256.Create(rho);
+                Vector256<float> weightDecayVec = Vector256.Create(weightDecay);
+                Vector256<float> gammaVec = Vector256.Create(gamma);
                 for (; i < limit; i += (nuint)Vector256<float>.Count)
                 {
-                    var param = Vector256.LoadUnsafe(ref paramBase, i);
-                    var grad = Vector256.LoadUnsafe(ref gradBase, i);
-                    var squareAvg = Vector256.LoadUnsafe(ref squareAvgBase, i);
-                    var accDelta = Vector256.LoadUnsafe(ref accDeltaBase, i);
-                    var g = grad + weightDecayVec * param;
+                    Vector256<float> param = Vector256.LoadUnsafe(ref paramBase, i);
+                    Vector256<float> grad = Vector256.LoadUnsafe(ref gradBase, i);
+                    Vector256<float> squareAvg = Vector256.LoadUnsafe(ref squareAvgBase, i);
+                    Vector256<float> accDelta = Vector256.LoadUnsafe(ref accDeltaBase, i);
+                    Vector256<float> g = grad + weightDecayVec * param;
                     squareAvg = rhoVec * squareAvg + oneMinusRhoVec * (g * g);
-                    var delta = Vector256.Sqrt(accDelta + epsVec) / Vector256.Sqrt(squareAvg + epsVec) * g;
+                    Vector256<float> delta = Vector256.Sqrt(accDelta + epsVec) / Vector256.Sqrt(squareAvg + epsVec) * g;
                     accDelta = rhoVec * accDelta + oneMinusRhoVec * (delta * delta);
                     param = param - gammaVec * delta;
                     if (i + (nuint)Vector256<float>.Count <= limit)
@@ -241,7 +241,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
+                        Vector256<float> inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
                         Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector256.ConditionalSelect(inside, squareAvg, Vector256.LoadUnsafe(ref squareAvgBase, i)).StoreUnsafe(ref squareAvgBase, i);
                         Vector256.ConditionalSelect(inside, accDelta, Vector256.LoadUnsafe(ref accDeltaBase, i)).StoreUnsafe(ref accDeltaBase, i);
@@ -250,20 +250,20 @@ namespace Optim.Generated
             }
             else if (Vector128.IsHardwareAccelerated)
             {
-                var epsVec = Vector128.Create(eps);
-                var oneMinusRhoVec = Vector128.Create(oneMinusRho);
-                var rhoVec = Vector128.Create(rho);
-                var weightDecayVec = Vector128.Create(weightDecay);
-                var gammaVec = Vector128.Create(gamma);
+                Vector128<float> epsVec = Vector128.Create(eps);
+                Vector128<float> oneMinusRhoVec = Vector128.Create(oneMinusRho);
+                Vector128<float> rhoVec = Vector128.Create(rho);
+                Vector128<float> weightDecayVec = Vector128.Create(weightDecay);
+                Vector128<float> gammaVec = Vector128.Create(gamma);
                 for (; i < limit; i += (nuint)Vector128<float>.Count)
                 {
-                    var param = Vector128.LoadUnsafe(ref paramBase, i);
-                    var grad = Vector128.LoadUnsafe(ref gradBase, i);
-                    var squareAvg = Vector128.LoadUnsafe(ref squareAvgBase, i);
-                    var accDelta = Vector128.LoadUnsafe(ref accDeltaBase, i);
-                    var g = grad + weightDecayVec * param;
+                    Vector128<float> param = Vector128.LoadUnsafe(ref paramBase, i);
+                    Vector128<float> grad = Vector128.LoadUnsafe(ref gradBase, i);
+                    Vector128<float> squareAvg = Vector128.LoadUnsafe(ref squareAvgBase, i);
+                    Vector128<float> accDelta = Vector128.LoadUnsafe(ref accDeltaBase, i);
+                    Vector128<float> g = grad + weightDecayVec * param;
                     squareAvg = rhoVec * squareAvg + oneMinusRhoVec * (g * g);
-                    var delta = Vector128.Sqrt(accDelta + epsVec) / Vector128.Sqrt(squareAvg + epsVec) * g;
+                    Vector128<float> delta = Vector128.Sqrt(accDelta + epsVec) / Vector128.Sqrt(squareAvg + epsVec) * g;
                     accDelta = rhoVec * accDelta + oneMinusRhoVec * (delta * delta);
                     param = param - gammaVec * delta;
                     if (i + (nuint)Vector128<float>.Count <= limit)
@@ -275,7 +275,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
+                        Vector128<float> inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
                         Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector128.ConditionalSelect(inside, squareAvg, Vector128.LoadUnsafe(ref squareAvgBase, i)).StoreUnsafe(ref squareAvgBase, i);
                         Vector128.ConditionalSelect(inside, accDelta, Vector128.LoadUnsafe(ref accDeltaBase, i)).StoreUnsafe(ref accDeltaBase, i);

@@ -256,10 +256,10 @@ namespace Optim.Generated
 
             if (Vector512.IsHardwareAccelerated)
             {
-                var sum0_0 = Vector512<float>.Zero;
+                Vector512<float> sum0_0 = Vector512<float>.Zero;
                 for (; i < limit; i += (nuint)Vector512<float>.Count)
                 {
-                    var param = Vector512.LoadUnsafe(ref paramBase, i);
+                    Vector512<float> param = Vector512.LoadUnsafe(ref paramBase, i);
                     if (i + (nuint)Vector512<float>.Count <= limit)
                     {
                         sum0_0 += param * param;
@@ -267,7 +267,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store and sum only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
+                        Vector512<float> inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
                         sum0_0 += Vector512.ConditionalSelect(inside, param * param, default);
                     }
                 }
@@ -275,11 +275,11 @@ namespace Optim.Generated
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                var sum0_0 = Vector256<float>.Zero;
-                var sum0_1 = Vector256<float>.Zero;
+                Vector256<float> sum0_0 = Vector256<float>.Zero;
+                Vector256<float> sum0_1 = Vector256<float>.Zero;
                 for (; i < limit; i += (nuint)Vector256<float>.Count)
                 {
-                    var param = Vector256.LoadUnsafe(ref paramBase, i);
+                    Vector256<float> param = Vector256.LoadUnsafe(ref paramBase, i);
                     if (i + (nuint)Vector256<float>.Count <= limit)
                     {
                         switch ((int)((i / (nuint)Vector256<float>.Count) & 1))
@@ -291,7 +291,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store and sum only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
+                        Vector256<float> inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
                         switch ((int)((i / (nuint)Vector256<float>.Count) & 1))
                         {
                             case 0: sum0_0 += Vector256.ConditionalSelect(inside, param * param, default); break;
@@ -304,13 +304,13 @@ namespace Optim.Generated
             }
             else if (Vector128.IsHardwareAccelerated)
             {
-                var sum0_0 = Vector128<float>.Zero;
-                var sum0_1 = Vector128<float>.Zero;
-                var sum0_2 = Vector128<float>.Zero;
-                var sum0_3 = Vector128<float>.Zero;
+                Vector128<float> sum0_0 = Vector128<float>.Zero;
+                Vector128<float> sum0_1 = Vector128<float>.Zero;
+                Vector128<float> sum0_2 = Vector128<float>.Zero;
+                Vector128<float> sum0_3 = Vector128<float>.Zero;
                 for (; i < limit; i += (nuint)Vector128<float>.Count)
                 {
-                    var param = Vector128.LoadUnsafe(ref paramBase, i);
+                    Vector128<float> param = Vector128.LoadUnsafe(ref paramBase, i);
                     if (i + (nuint)Vector128<float>.Count <= limit)
                     {
                         switch ((int)((i / (nuint)Vector128<float>.Count) & 3))
@@ -324,7 +324,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store and sum only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
+                        Vector128<float> inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
                         switch ((int)((i / (nuint)Vector128<float>.Count) & 3))
                         {
                             case 0: sum0_0 += Vector128.ConditionalSelect(inside, param * param, default); break;
@@ -358,15 +358,15 @@ namespace Optim.Generated
 
             if (Vector512.IsHardwareAccelerated)
             {
-                var eps1SquaredVec = Vector512.Create(eps1Squared);
-                var oneVec = Vector512.Create(one);
-                var rowMeanVec = Vector512.Create(rowMean);
-                var sum0_0 = Vector512<float>.Zero;
+                Vector512<float> eps1SquaredVec = Vector512.Create(eps1Squared);
+                Vector512<float> oneVec = Vector512.Create(one);
+                Vector512<float> rowMeanVec = Vector512.Create(rowMean);
+                Vector512<float> sum0_0 = Vector512<float>.Zero;
                 for (; i < limit; i += (nuint)Vector512<float>.Count)
                 {
-                    var grad = Vector512.LoadUnsafe(ref gradBase, i);
-                    var varEstimate = Vector512.LoadUnsafe(ref varEstimateBase, i);
-                    var update = oneVec / Vector512.Sqrt(Vector512.Max(varEstimate / rowMeanVec, eps1SquaredVec)) * grad;
+                    Vector512<float> grad = Vector512.LoadUnsafe(ref gradBase, i);
+                    Vector512<float> varEstimate = Vector512.LoadUnsafe(ref varEstimateBase, i);
+                    Vector512<float> update = oneVec / Vector512.Sqrt(Vector512.Max(varEstimate / rowMeanVec, eps1SquaredVec)) * grad;
                     if (i + (nuint)Vector512<float>.Count <= limit)
                     {
                         sum0_0 += update * update;
@@ -374,7 +374,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store and sum only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
+                        Vector512<float> inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
                         sum0_0 += Vector512.ConditionalSelect(inside, update * update, default);
                     }
                 }
@@ -382,16 +382,16 @@ namespace Optim.Generated
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                var eps1SquaredVec = Vector256.Create(eps1Squared);
-                var oneVec = Vector256.Create(one);
-                var rowMeanVec = Vector256.Create(rowMean);
-                var sum0_0 = Vector256<float>.Zero;
-                var sum0_1 = Vector256<float>.Zero;
+                Vector256<float> eps1SquaredVec = Vector256.Create(eps1Squared);
+                Vector256<float> oneVec = Vector256.Create(one);
+                Vector256<float> rowMeanVec = Vector256.Create(rowMean);
+                Vector256<float> sum0_0 = Vector256<float>.Zero;
+                Vector256<float> sum0_1 = Vector256<float>.Zero;
                 for (; i < limit; i += (nuint)Vector256<float>.Count)
                 {
-                    var grad = Vector256.LoadUnsafe(ref gradBase, i);
-                    var varEstimate = Vector256.LoadUnsafe(ref varEstimateBase, i);
-                    var update = oneVec / Vector256.Sqrt(Vector256.Max(varEstimate / rowMeanVec, eps1SquaredVec)) * grad;
+                    Vector256<float> grad = Vector256.LoadUnsafe(ref gradBase, i);
+                    Vector256<float> varEstimate = Vector256.LoadUnsafe(ref varEstimateBase, i);
+                    Vector256<float> update = oneVec / Vector256.Sqrt(Vector256.Max(varEstimate / rowMeanVec, eps1SquaredVec)) * grad;
                     if (i + (nuint)Vector256<float>.Count <= limit)
                     {
                         switch ((int)((i / (nuint)Vector256<float>.Count) & 1))
@@ -403,7 +403,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store and sum only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
+                        Vector256<float> inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
                         switch ((int)((i / (nuint)Vector256<float>.Count) & 1))
                         {
                             case 0: sum0_0 += Vector256.ConditionalSelect(inside, update * update, default); break;
@@ -416,18 +416,18 @@ namespace Optim.Generated
             }
             else if (Vector128.IsHardwareAccelerated)
             {
-                var eps1SquaredVec = Vector128.Create(eps1Squared);
-                var oneVec = Vector128.Create(one);
-                var rowMeanVec = Vector128.Create(rowMean);
-                var sum0_0 = Vector128<float>.Zero;
-                var sum0_1 = Vector128<float>.Zero;
-                var sum0_2 = Vector128<float>.Zero;
-                var sum0_3 = Vector128<float>.Zero;
+                Vector128<float> eps1SquaredVec = Vector128.Create(eps1Squared);
+                Vector128<float> oneVec = Vector128.Create(one);
+                Vector128<float> rowMeanVec = Vector128.Create(rowMean);
+                Vector128<float> sum0_0 = Vector128<float>.Zero;
+                Vector128<float> sum0_1 = Vector128<float>.Zero;
+                Vector128<float> sum0_2 = Vector128<float>.Zero;
+                Vector128<float> sum0_3 = Vector128<float>.Zero;
                 for (; i < limit; i += (nuint)Vector128<float>.Count)
                 {
-                    var grad = Vector128.LoadUnsafe(ref gradBase, i);
-                    var varEstimate = Vector128.LoadUnsafe(ref varEstimateBase, i);
-                    var update = oneVec / Vector128.Sqrt(Vector128.Max(varEstimate / rowMeanVec, eps1SquaredVec)) * grad;
+                    Vector128<float> grad = Vector128.LoadUnsafe(ref gradBase, i);
+                    Vector128<float> varEstimate = Vector128.LoadUnsafe(ref varEstimateBase, i);
+                    Vector128<float> update = oneVec / Vector128.Sqrt(Vector128.Max(varEstimate / rowMeanVec, eps1SquaredVec)) * grad;
                     if (i + (nuint)Vector128<float>.Count <= limit)
                     {
                         switch ((int)((i / (nuint)Vector128<float>.Count) & 3))
@@ -441,7 +441,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store and sum only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
+                        Vector128<float> inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
                         switch ((int)((i / (nuint)Vector128<float>.Count) & 3))
                         {
                             case 0: sum0_0 += Vector128.ConditionalSelect(inside, update * update, default); break;
@@ -477,17 +477,17 @@ namespace Optim.Generated
 
             if (Vector512.IsHardwareAccelerated)
             {
-                var eps1SquaredVec = Vector512.Create(eps1Squared);
-                var oneVec = Vector512.Create(one);
-                var blendVec = Vector512.Create(blend);
-                var keepVec = Vector512.Create(keep);
-                var sum0_0 = Vector512<float>.Zero;
+                Vector512<float> eps1SquaredVec = Vector512.Create(eps1Squared);
+                Vector512<float> oneVec = Vector512.Create(one);
+                Vector512<float> blendVec = Vector512.Create(blend);
+                Vector512<float> keepVec = Vector512.Create(keep);
+                Vector512<float> sum0_0 = Vector512<float>.Zero;
                 for (; i < limit; i += (nuint)Vector512<float>.Count)
                 {
-                    var grad = Vector512.LoadUnsafe(ref gradBase, i);
-                    var rowVar = Vector512.LoadUnsafe(ref rowVarBase, i);
+                    Vector512<float> grad = Vector512.LoadUnsafe(ref gradBase, i);
+                    Vector512<float> rowVar = Vector512.LoadUnsafe(ref rowVarBase, i);
                     rowVar = smallBlend ? rowVar + blendVec * (grad * grad - rowVar) : grad * grad - (grad * grad - rowVar) * keepVec;
-                    var update = oneVec / Vector512.Sqrt(Vector512.Max(rowVar, eps1SquaredVec)) * grad;
+                    Vector512<float> update = oneVec / Vector512.Sqrt(Vector512.Max(rowVar, eps1SquaredVec)) * grad;
                     if (i + (nuint)Vector512<float>.Count <= limit)
                     {
                         rowVar.StoreUnsafe(ref rowVarBase, i);
@@ -496,7 +496,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store and sum only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
+                        Vector512<float> inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
                         Vector512.ConditionalSelect(inside, rowVar, Vector512.LoadUnsafe(ref rowVarBase, i)).StoreUnsafe(ref rowVarBase, i);
                         sum0_0 += Vector512.ConditionalSelect(inside, update * update, default);
                     }
@@ -505,18 +505,18 @@ namespace Optim.Generated
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                var eps1SquaredVec = Vector256.Create(eps1Squared);
-                var oneVec = Vector256.Create(one);
-                var blendVec = Vector256.Create(blend);
-                var keepVec = Vector256.Create(keep);
-                var sum0_0 = Vector256<float>.Zero;
-                var sum0_1 = Vector256<float>.Zero;
+                Vector256<float> eps1SquaredVec = Vector256.Create(eps1Squared);
+                Vector256<float> oneVec = Vector256.Create(one);
+                Vector256<float> blendVec = Vector256.Create(blend);
+                Vector256<float> keepVec = Vector256.Create(keep);
+                Vector256<float> sum0_0 = Vector256<float>.Zero;
+                Vector256<float> sum0_1 = Vector256<float>.Zero;
                 for (; i < limit; i += (nuint)Vector256<float>.Count)
                 {
-                    var grad = Vector256.LoadUnsafe(ref gradBase, i);
-                    var rowVar = Vector256.LoadUnsafe(ref rowVarBase, i);
+                    Vector256<float> grad = Vector256.LoadUnsafe(ref gradBase, i);
+                    Vector256<float> rowVar = Vector256.LoadUnsafe(ref rowVarBase, i);
                     rowVar = smallBlend ? rowVar + blendVec * (grad * grad - rowVar) : grad * grad - (grad * grad - rowVar) * keepVec;
-                    var update = oneVec / Vector256.Sqrt(Vector256.Max(rowVar, eps1SquaredVec)) * grad;
+                    Vector256<float> update = oneVec / Vector256.Sqrt(Vector256.Max(rowVar, eps1SquaredVec)) * grad;
                     if (i + (nuint)Vector256<float>.Count <= limit)
                     {
                         rowVar.StoreUnsafe(ref rowVarBase, i);
@@ -529,7 +529,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store and sum only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
+                        Vector256<float> inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
                         Vector256.ConditionalSelect(inside, rowVar, Vector256.LoadUnsafe(ref rowVarBase, i)).StoreUnsafe(ref rowVarBase, i);
                         switch ((int)((i / (nuint)Vector256<float>.Count) & 1))
                         {
@@ -543,20 +543,20 @@ namespace Optim.Generated
             }
             else if (Vector128.IsHardwareAccelerated)
             {
-                var eps1SquaredVec = Vector128.Create(eps1Squared);
-                var oneVec = Vector128.Create(one);
-                var blendVec = Vector128.Create(blend);
-                var keepVec = Vector128.Create(keep);
-                var sum0_0 = Vector128<float>.Zero;
-                var sum0_1 = Vector128<float>.Zero;
-                var sum0_2 = Vector128<float>.Zero;
-                var sum0_3 = Vector128<float>.Zero;
+                Vector128<float> eps1SquaredVec = Vector128.Create(eps1Squared);
+                Vector128<float> oneVec = Vector128.Create(one);
+                Vector128<float> blendVec = Vector128.Create(blend);
+                Vector128<float> keepVec = Vector128.Create(keep);
+                Vector128<float> sum0_0 = Vector128<float>.Zero;
+                Vector128<float> sum0_1 = Vector128<float>.Zero;
+                Vector128<float> sum0_2 = Vector128<float>.Zero;
+                Vector128<float> sum0_3 = Vector128<float>.Zero;
                 for (; i < limit; i += (nuint)Vector128<float>.Count)
                 {
-                    var grad = Vector128.LoadUnsafe(ref gradBase, i);
-                    var rowVar = Vector128.LoadUnsafe(ref rowVarBase, i);
+                    Vector128<float> grad = Vector128.LoadUnsafe(ref gradBase, i);
+                    Vector128<float> rowVar = Vector128.LoadUnsafe(ref rowVarBase, i);
                     rowVar = smallBlend ? rowVar + blendVec * (grad * grad - rowVar) : grad * grad - (grad * grad - rowVar) * keepVec;
-                    var update = oneVec / Vector128.Sqrt(Vector128.Max(rowVar, eps1SquaredVec)) * grad;
+                    Vector128<float> update = oneVec / Vector128.Sqrt(Vector128.Max(rowVar, eps1SquaredVec)) * grad;
                     if (i + (nuint)Vector128<float>.Count <= limit)
                     {
                         rowVar.StoreUnsafe(ref rowVarBase, i);
@@ -571,7 +571,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store and sum only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
+                        Vector128<float> inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
                         Vector128.ConditionalSelect(inside, rowVar, Vector128.LoadUnsafe(ref rowVarBase, i)).StoreUnsafe(ref rowVarBase, i);
                         switch ((int)((i / (nuint)Vector128<float>.Count) & 3))
                         {
@@ -610,17 +610,17 @@ namespace Optim.Generated
 
             if (Vector512.IsHardwareAccelerated)
             {
-                var eps1SquaredVec = Vector512.Create(eps1Squared);
-                var oneVec = Vector512.Create(one);
-                var decayVec = Vector512.Create(decay);
-                var rowMeanVec = Vector512.Create(rowMean);
-                var stepSizeVec = Vector512.Create(stepSize);
+                Vector512<float> eps1SquaredVec = Vector512.Create(eps1Squared);
+                Vector512<float> oneVec = Vector512.Create(one);
+                Vector512<float> decayVec = Vector512.Create(decay);
+                Vector512<float> rowMeanVec = Vector512.Create(rowMean);
+                Vector512<float> stepSizeVec = Vector512.Create(stepSize);
                 for (; i < limit; i += (nuint)Vector512<float>.Count)
                 {
-                    var param = Vector512.LoadUnsafe(ref paramBase, i);
-                    var grad = Vector512.LoadUnsafe(ref gradBase, i);
-                    var varEstimate = Vector512.LoadUnsafe(ref varEstimateBase, i);
-                    var update = oneVec / Vector512.Sqrt(Vector512.Max(varEstimate / rowMeanVec, eps1SquaredVec)) * grad;
+                    Vector512<float> param = Vector512.LoadUnsafe(ref paramBase, i);
+                    Vector512<float> grad = Vector512.LoadUnsafe(ref gradBase, i);
+                    Vector512<float> varEstimate = Vector512.LoadUnsafe(ref varEstimateBase, i);
+                    Vector512<float> update = oneVec / Vector512.Sqrt(Vector512.Max(varEstimate / rowMeanVec, eps1SquaredVec)) * grad;
                     param = param * decayVec;
                     param = param - stepSizeVec * update;
                     if (i + (nuint)Vector512<float>.Count <= limit)
@@ -630,24 +630,24 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
+                        Vector512<float> inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
                         Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                     }
                 }
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                var eps1SquaredVec = Vector256.Create(eps1Squared);
-                var oneVec = Vector256.Create(one);
-                var decayVec = Vector256.Create(decay);
-                var rowMeanVec = Vector256.Create(rowMean);
-                var stepSizeVec = Vector256.Create(stepSize);
+                Vector256<float> eps1SquaredVec = Vector256.Create(eps1Squared);
+                Vector256<float> oneVec = Vector256.Create(one);
+                Vector256<float> decayVec = Vector256.Create(decay);
+                Vector256<float> rowMeanVec = Vector256.Create(rowMean);
+                Vector256<float> stepSizeVec = Vector256.Create(stepSize);
                 for (; i < limit; i += (nuint)Vector256<float>.Count)
                 {
-                    var param = Vector256.LoadUnsafe(ref paramBase, i);
-                    var grad = Vector256.LoadUnsafe(ref gradBase, i);
-                    var varEstimate = Vector256.LoadUnsafe(ref varEstimateBase, i);
-                    var update = oneVec / Vector256.Sqrt(Vector256.Max(varEstimate / rowMeanVec, eps1SquaredVec)) * grad;
+                    Vector256<float> param = Vector256.LoadUnsafe(ref paramBase, i);
+                    Vector256<float> grad = Vector256.LoadUnsafe(ref gradBase, i);
+                    Vector256<float> varEstimate = Vector256.LoadUnsafe(ref varEstimateBase, i);
+                    Vector256<float> update = oneVec / Vector256.Sqrt(Vector256.Max(varEstimate / rowMeanVec, eps1SquaredVec)) * grad;
                     param = param * decayVec;
                     param = param - stepSizeVec * update;
                     if (i + (nuint)Vector256<float>.Count <= limit)
@@ -657,24 +657,24 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
+                        Vector256<float> inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
                         Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                     }
                 }
             }
             else if (Vector128.IsHardwareAccelerated)
             {
-                var eps1SquaredVec = Vector128.Create(eps1Squared);
-                var oneVec = Vector128.Create(one);
-                var decayVec = Vector128.Create(decay);
-                var rowMeanVec = Vector128.Create(rowMean);
-                var stepSizeVec = Vector128.Create(stepSize);
+                Vector128<float> eps1SquaredVec = Vector128.Create(eps1Squared);
+                Vector128<float> oneVec = Vector128.Create(one);
+                Vector128<float> decayVec = Vector128.Create(decay);
+                Vector128<float> rowMeanVec = Vector128.Create(rowMean);
+                Vector128<float> stepSizeVec = Vector128.Create(stepSize);
                 for (; i < limit; i += (nuint)Vector128<float>.Count)
                 {
-                    var param = Vector128.LoadUnsafe(ref paramBase, i);
-                    var grad = Vector128.LoadUnsafe(ref gradBase, i);
-                    var varEstimate = Vector128.LoadUnsafe(ref varEstimateBase, i);
-                    var update = oneVec / Vector128.Sqrt(Vector128.Max(varEstimate / rowMeanVec, eps1SquaredVec)) * grad;
+                    Vector128<float> param = Vector128.LoadUnsafe(ref paramBase, i);
+                    Vector128<float> grad = Vector128.LoadUnsafe(ref gradBase, i);
+                    Vector128<float> varEstimate = Vector128.LoadUnsafe(ref varEstimateBase, i);
+                    Vector128<float> update = oneVec / Vector128.Sqrt(Vector128.Max(varEstimate / rowMeanVec, eps1SquaredVec)) * grad;
                     param = param * decayVec;
                     param = param - stepSizeVec * update;
                     if (i + (nuint)Vector128<float>.Count <= limit)
@@ -684,7 +684,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
+                        Vector128<float> inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
                         Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                     }
                 }
@@ -713,16 +713,16 @@ namespace Optim.Generated
 
             if (Vector512.IsHardwareAccelerated)
             {
-                var eps1SquaredVec = Vector512.Create(eps1Squared);
-                var oneVec = Vector512.Create(one);
-                var decayVec = Vector512.Create(decay);
-                var stepSizeVec = Vector512.Create(stepSize);
+                Vector512<float> eps1SquaredVec = Vector512.Create(eps1Squared);
+                Vector512<float> oneVec = Vector512.Create(one);
+                Vector512<float> decayVec = Vector512.Create(decay);
+                Vector512<float> stepSizeVec = Vector512.Create(stepSize);
                 for (; i < limit; i += (nuint)Vector512<float>.Count)
                 {
-                    var param = Vector512.LoadUnsafe(ref paramBase, i);
-                    var grad = Vector512.LoadUnsafe(ref gradBase, i);
-                    var rowVar = Vector512.LoadUnsafe(ref rowVarBase, i);
-                    var update = oneVec / Vector512.Sqrt(Vector512.Max(rowVar, eps1SquaredVec)) * grad;
+                    Vector512<float> param = Vector512.LoadUnsafe(ref paramBase, i);
+                    Vector512<float> grad = Vector512.LoadUnsafe(ref gradBase, i);
+                    Vector512<float> rowVar = Vector512.LoadUnsafe(ref rowVarBase, i);
+                    Vector512<float> update = oneVec / Vector512.Sqrt(Vector512.Max(rowVar, eps1SquaredVec)) * grad;
                     param = param * decayVec;
                     param = param - stepSizeVec * update;
                     if (i + (nuint)Vector512<float>.Count <= limit)
@@ -732,23 +732,23 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
+                        Vector512<float> inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
                         Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                     }
                 }
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                var eps1SquaredVec = Vector256.Create(eps1Squared);
-                var oneVec = Vector256.Create(one);
-                var decayVec = Vector256.Create(decay);
-                var stepSizeVec = Vector256.Create(stepSize);
+                Vector256<float> eps1SquaredVec = Vector256.Create(eps1Squared);
+                Vector256<float> oneVec = Vector256.Create(one);
+                Vector256<float> decayVec = Vector256.Create(decay);
+                Vector256<float> stepSizeVec = Vector256.Create(stepSize);
                 for (; i < limit; i += (nuint)Vector256<float>.Count)
                 {
-                    var param = Vector256.LoadUnsafe(ref paramBase, i);
-                    var grad = Vector256.LoadUnsafe(ref gradBase, i);
-                    var rowVar = Vector256.LoadUnsafe(ref rowVarBase, i);
-                    var update = oneVec / Vector256.Sqrt(Vector256.Max(rowVar, eps1SquaredVec)) * grad;
+                    Vector256<float> param = Vector256.LoadUnsafe(ref paramBase, i);
+                    Vector256<float> grad = Vector256.LoadUnsafe(ref gradBase, i);
+                    Vector256<float> rowVar = Vector256.LoadUnsafe(ref rowVarBase, i);
+                    Vector256<float> update = oneVec / Vector256.Sqrt(Vector256.Max(rowVar, eps1SquaredVec)) * grad;
                     param = param * decayVec;
                     param = param - stepSizeVec * update;
                     if (i + (nuint)Vector256<float>.Count <= limit)
@@ -758,23 +758,23 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
+                        Vector256<float> inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
                         Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                     }
                 }
             }
             else if (Vector128.IsHardwareAccelerated)
             {
-                var eps1SquaredVec = Vector128.Create(eps1Squared);
-                var oneVec = Vector128.Create(one);
-                var decayVec = Vector128.Create(decay);
-                var stepSizeVec = Vector128.Create(stepSize);
+                Vector128<float> eps1SquaredVec = Vector128.Create(eps1Squared);
+                Vector128<float> oneVec = Vector128.Create(one);
+                Vector128<float> decayVec = Vector128.Create(decay);
+                Vector128<float> stepSizeVec = Vector128.Create(stepSize);
                 for (; i < limit; i += (nuint)Vector128<float>.Count)
                 {
-                    var param = Vector128.LoadUnsafe(ref paramBase, i);
-                    var grad = Vector128.LoadUnsafe(ref gradBase, i);
-                    var rowVar = Vector128.LoadUnsafe(ref rowVarBase, i);
-                    var update = oneVec / Vector128.Sqrt(Vector128.Max(rowVar, eps1SquaredVec)) * grad;
+                    Vector128<float> param = Vector128.LoadUnsafe(ref paramBase, i);
+                    Vector128<float> grad = Vector128.LoadUnsafe(ref gradBase, i);
+                    Vector128<float> rowVar = Vector128.LoadUnsafe(ref rowVarBase, i);
+                    Vector128<float> update = oneVec / Vector128.Sqrt(Vector128.Max(rowVar, eps1SquaredVec)) * grad;
                     param = param * decayVec;
                     param = param - stepSizeVec * update;
                     if (i + (nuint)Vector128<float>.Count <= limit)
@@ -784,7 +784,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
+                        Vector128<float> inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
                         Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                     }
                 }

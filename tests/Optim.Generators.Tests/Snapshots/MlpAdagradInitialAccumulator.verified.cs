@@ -179,16 +179,16 @@ namespace Optim.Generated
 
             if (Vector512.IsHardwareAccelerated)
             {
-                var epsVec = Vector512.Create(eps);
-                var initialAccumulatorVec = Vector512.Create(initialAccumulator);
-                var clrVec = Vector512.Create(clr);
+                Vector512<float> epsVec = Vector512.Create(eps);
+                Vector512<float> initialAccumulatorVec = Vector512.Create(initialAccumulator);
+                Vector512<float> clrVec = Vector512.Create(clr);
                 for (; i < limit; i += (nuint)Vector512<float>.Count)
                 {
-                    var param = Vector512.LoadUnsafe(ref paramBase, i);
-                    var grad = Vector512.LoadUnsafe(ref gradBase, i);
-                    var stateSum = Vector512.LoadUnsafe(ref stateSumBase, i);
+                    Vector512<float> param = Vector512.LoadUnsafe(ref paramBase, i);
+                    Vector512<float> grad = Vector512.LoadUnsafe(ref gradBase, i);
+                    Vector512<float> stateSum = Vector512.LoadUnsafe(ref stateSumBase, i);
                     stateSum = (isFirstStep ? initialAccumulatorVec : stateSum) + grad * grad;
-                    var std = Vector512.Sqrt(stateSum) + epsVec;
+                    Vector512<float> std = Vector512.Sqrt(stateSum) + epsVec;
                     param = param - clrVec * (grad / std);
                     if (i + (nuint)Vector512<float>.Count <= limit)
                     {
@@ -198,7 +198,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
+                        Vector512<float> inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
                         Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector512.ConditionalSelect(inside, stateSum, Vector512.LoadUnsafe(ref stateSumBase, i)).StoreUnsafe(ref stateSumBase, i);
                     }
@@ -206,16 +206,16 @@ namespace Optim.Generated
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                var epsVec = Vector256.Create(eps);
-                var initialAccumulatorVec = Vector256.Create(initialAccumulator);
-                var clrVec = Vector256.Create(clr);
+                Vector256<float> epsVec = Vector256.Create(eps);
+                Vector256<float> initialAccumulatorVec = Vector256.Create(initialAccumulator);
+                Vector256<float> clrVec = Vector256.Create(clr);
                 for (; i < limit; i += (nuint)Vector256<float>.Count)
                 {
-                    var param = Vector256.LoadUnsafe(ref paramBase, i);
-                    var grad = Vector256.LoadUnsafe(ref gradBase, i);
-                    var stateSum = Vector256.LoadUnsafe(ref stateSumBase, i);
+                    Vector256<float> param = Vector256.LoadUnsafe(ref paramBase, i);
+                    Vector256<float> grad = Vector256.LoadUnsafe(ref gradBase, i);
+                    Vector256<float> stateSum = Vector256.LoadUnsafe(ref stateSumBase, i);
                     stateSum = (isFirstStep ? initialAccumulatorVec : stateSum) + grad * grad;
-                    var std = Vector256.Sqrt(stateSum) + epsVec;
+                    Vector256<float> std = Vector256.Sqrt(stateSum) + epsVec;
                     param = param - clrVec * (grad / std);
                     if (i + (nuint)Vector256<float>.Count <= limit)
                     {
@@ -225,7 +225,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
+                        Vector256<float> inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
                         Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector256.ConditionalSelect(inside, stateSum, Vector256.LoadUnsafe(ref stateSumBase, i)).StoreUnsafe(ref stateSumBase, i);
                     }
@@ -233,16 +233,16 @@ namespace Optim.Generated
             }
             else if (Vector128.IsHardwareAccelerated)
             {
-                var epsVec = Vector128.Create(eps);
-                var initialAccumulatorVec = Vector128.Create(initialAccumulator);
-                var clrVec = Vector128.Create(clr);
+                Vector128<float> epsVec = Vector128.Create(eps);
+                Vector128<float> initialAccumulatorVec = Vector128.Create(initialAccumulator);
+                Vector128<float> clrVec = Vector128.Create(clr);
                 for (; i < limit; i += (nuint)Vector128<float>.Count)
                 {
-                    var param = Vector128.LoadUnsafe(ref paramBase, i);
-                    var grad = Vector128.LoadUnsafe(ref gradBase, i);
-                    var stateSum = Vector128.LoadUnsafe(ref stateSumBase, i);
+                    Vector128<float> param = Vector128.LoadUnsafe(ref paramBase, i);
+                    Vector128<float> grad = Vector128.LoadUnsafe(ref gradBase, i);
+                    Vector128<float> stateSum = Vector128.LoadUnsafe(ref stateSumBase, i);
                     stateSum = (isFirstStep ? initialAccumulatorVec : stateSum) + grad * grad;
-                    var std = Vector128.Sqrt(stateSum) + epsVec;
+                    Vector128<float> std = Vector128.Sqrt(stateSum) + epsVec;
                     param = param - clrVec * (grad / std);
                     if (i + (nuint)Vector128<float>.Count <= limit)
                     {
@@ -252,7 +252,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
+                        Vector128<float> inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
                         Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector128.ConditionalSelect(inside, stateSum, Vector128.LoadUnsafe(ref stateSumBase, i)).StoreUnsafe(ref stateSumBase, i);
                     }

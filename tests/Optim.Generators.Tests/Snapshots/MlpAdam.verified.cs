@@ -199,21 +199,21 @@ namespace Optim.Generated
 
             if (Vector512.IsHardwareAccelerated)
             {
-                var beta1Vec = Vector512.Create(beta1);
-                var beta2Vec = Vector512.Create(beta2);
-                var oneMinusBeta1Vec = Vector512.Create(oneMinusBeta1);
-                var oneMinusBeta2Vec = Vector512.Create(oneMinusBeta2);
-                var stepSizeVec = Vector512.Create(stepSize);
-                var epsHatVec = Vector512.Create(epsHat);
+                Vector512<float> beta1Vec = Vector512.Create(beta1);
+                Vector512<float> beta2Vec = Vector512.Create(beta2);
+                Vector512<float> oneMinusBeta1Vec = Vector512.Create(oneMinusBeta1);
+                Vector512<float> oneMinusBeta2Vec = Vector512.Create(oneMinusBeta2);
+                Vector512<float> stepSizeVec = Vector512.Create(stepSize);
+                Vector512<float> epsHatVec = Vector512.Create(epsHat);
                 for (; i < limit; i += (nuint)Vector512<float>.Count)
                 {
-                    var param = Vector512.LoadUnsafe(ref paramBase, i);
-                    var grad = Vector512.LoadUnsafe(ref gradBase, i);
-                    var expAvg = Vector512.LoadUnsafe(ref expAvgBase, i);
-                    var expAvgSq = Vector512.LoadUnsafe(ref expAvgSqBase, i);
+                    Vector512<float> param = Vector512.LoadUnsafe(ref paramBase, i);
+                    Vector512<float> grad = Vector512.LoadUnsafe(ref gradBase, i);
+                    Vector512<float> expAvg = Vector512.LoadUnsafe(ref expAvgBase, i);
+                    Vector512<float> expAvgSq = Vector512.LoadUnsafe(ref expAvgSqBase, i);
                     expAvg = beta1Vec * expAvg + oneMinusBeta1Vec * grad;
                     expAvgSq = beta2Vec * expAvgSq + oneMinusBeta2Vec * (grad * grad);
-                    var denom = Vector512.Sqrt(expAvgSq) + epsHatVec;
+                    Vector512<float> denom = Vector512.Sqrt(expAvgSq) + epsHatVec;
                     param = param - stepSizeVec * (expAvg / denom);
                     if (i + (nuint)Vector512<float>.Count <= limit)
                     {
@@ -224,7 +224,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
+                        Vector512<float> inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
                         Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector512.ConditionalSelect(inside, expAvg, Vector512.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
                         Vector512.ConditionalSelect(inside, expAvgSq, Vector512.LoadUnsafe(ref expAvgSqBase, i)).StoreUnsafe(ref expAvgSqBase, i);
@@ -233,21 +233,21 @@ namespace Optim.Generated
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                var beta1Vec = Vector256.Create(beta1);
-                var beta2Vec = Vector256.Create(beta2);
-                var oneMinusBeta1Vec = Vector256.Create(oneMinusBeta1);
-                var oneMinusBeta2Vec = Vector256.Create(oneMinusBeta2);
-                var stepSizeVec = Vector256.Create(stepSize);
-                var epsHatVec = Vector256.Create(epsHat);
+                Vector256<float> beta1Vec = Vector256.Create(beta1);
+                Vector256<float> beta2Vec = Vector256.Create(beta2);
+                Vector256<float> oneMinusBeta1Vec = Vector256.Create(oneMinusBeta1);
+                Vector256<float> oneMinusBeta2Vec = Vector256.Create(oneMinusBeta2);
+                Vector256<float> stepSizeVec = Vector256.Create(stepSize);
+                Vector256<float> epsHatVec = Vector256.Create(epsHat);
                 for (; i < limit; i += (nuint)Vector256<float>.Count)
                 {
-                    var param = Vector256.LoadUnsafe(ref paramBase, i);
-                    var grad = Vector256.LoadUnsafe(ref gradBase, i);
-                    var expAvg = Vector256.LoadUnsafe(ref expAvgBase, i);
-                    var expAvgSq = Vector256.LoadUnsafe(ref expAvgSqBase, i);
+                    Vector256<float> param = Vector256.LoadUnsafe(ref paramBase, i);
+                    Vector256<float> grad = Vector256.LoadUnsafe(ref gradBase, i);
+                    Vector256<float> expAvg = Vector256.LoadUnsafe(ref expAvgBase, i);
+                    Vector256<float> expAvgSq = Vector256.LoadUnsafe(ref expAvgSqBase, i);
                     expAvg = beta1Vec * expAvg + oneMinusBeta1Vec * grad;
                     expAvgSq = beta2Vec * expAvgSq + oneMinusBeta2Vec * (grad * grad);
-                    var denom = Vector256.Sqrt(expAvgSq) + epsHatVec;
+                    Vector256<float> denom = Vector256.Sqrt(expAvgSq) + epsHatVec;
                     param = param - stepSizeVec * (expAvg / denom);
                     if (i + (nuint)Vector256<float>.Count <= limit)
                     {
@@ -258,7 +258,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
+                        Vector256<float> inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
                         Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector256.ConditionalSelect(inside, expAvg, Vector256.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
                         Vector256.ConditionalSelect(inside, expAvgSq, Vector256.LoadUnsafe(ref expAvgSqBase, i)).StoreUnsafe(ref expAvgSqBase, i);
@@ -267,21 +267,21 @@ namespace Optim.Generated
             }
             else if (Vector128.IsHardwareAccelerated)
             {
-                var beta1Vec = Vector128.Create(beta1);
-                var beta2Vec = Vector128.Create(beta2);
-                var oneMinusBeta1Vec = Vector128.Create(oneMinusBeta1);
-                var oneMinusBeta2Vec = Vector128.Create(oneMinusBeta2);
-                var stepSizeVec = Vector128.Create(stepSize);
-                var epsHatVec = Vector128.Create(epsHat);
+                Vector128<float> beta1Vec = Vector128.Create(beta1);
+                Vector128<float> beta2Vec = Vector128.Create(beta2);
+                Vector128<float> oneMinusBeta1Vec = Vector128.Create(oneMinusBeta1);
+                Vector128<float> oneMinusBeta2Vec = Vector128.Create(oneMinusBeta2);
+                Vector128<float> stepSizeVec = Vector128.Create(stepSize);
+                Vector128<float> epsHatVec = Vector128.Create(epsHat);
                 for (; i < limit; i += (nuint)Vector128<float>.Count)
                 {
-                    var param = Vector128.LoadUnsafe(ref paramBase, i);
-                    var grad = Vector128.LoadUnsafe(ref gradBase, i);
-                    var expAvg = Vector128.LoadUnsafe(ref expAvgBase, i);
-                    var expAvgSq = Vector128.LoadUnsafe(ref expAvgSqBase, i);
+                    Vector128<float> param = Vector128.LoadUnsafe(ref paramBase, i);
+                    Vector128<float> grad = Vector128.LoadUnsafe(ref gradBase, i);
+                    Vector128<float> expAvg = Vector128.LoadUnsafe(ref expAvgBase, i);
+                    Vector128<float> expAvgSq = Vector128.LoadUnsafe(ref expAvgSqBase, i);
                     expAvg = beta1Vec * expAvg + oneMinusBeta1Vec * grad;
                     expAvgSq = beta2Vec * expAvgSq + oneMinusBeta2Vec * (grad * grad);
-                    var denom = Vector128.Sqrt(expAvgSq) + epsHatVec;
+                    Vector128<float> denom = Vector128.Sqrt(expAvgSq) + epsHatVec;
                     param = param - stepSizeVec * (expAvg / denom);
                     if (i + (nuint)Vector128<float>.Count <= limit)
                     {
@@ -292,7 +292,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
+                        Vector128<float> inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
                         Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector128.ConditionalSelect(inside, expAvg, Vector128.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
                         Vector128.ConditionalSelect(inside, expAvgSq, Vector128.LoadUnsafe(ref expAvgSqBase, i)).StoreUnsafe(ref expAvgSqBase, i);

@@ -201,14 +201,14 @@ namespace Optim.Generated
 
             if (Vector512.IsHardwareAccelerated)
             {
-                var etaVec = Vector512.Create(eta);
-                var decayVec = Vector512.Create(decay);
-                var muVec = Vector512.Create(mu);
+                Vector512<float> etaVec = Vector512.Create(eta);
+                Vector512<float> decayVec = Vector512.Create(decay);
+                Vector512<float> muVec = Vector512.Create(mu);
                 for (; i < limit; i += (nuint)Vector512<float>.Count)
                 {
-                    var param = Vector512.LoadUnsafe(ref paramBase, i);
-                    var grad = Vector512.LoadUnsafe(ref gradBase, i);
-                    var ax = Vector512.LoadUnsafe(ref axBase, i);
+                    Vector512<float> param = Vector512.LoadUnsafe(ref paramBase, i);
+                    Vector512<float> grad = Vector512.LoadUnsafe(ref gradBase, i);
+                    Vector512<float> ax = Vector512.LoadUnsafe(ref axBase, i);
                     param = param * decayVec;
                     param = param - etaVec * grad;
                     ax = muIsOne ? param : ax + muVec * (param - ax);
@@ -220,7 +220,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
+                        Vector512<float> inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
                         Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector512.ConditionalSelect(inside, ax, Vector512.LoadUnsafe(ref axBase, i)).StoreUnsafe(ref axBase, i);
                     }
@@ -228,14 +228,14 @@ namespace Optim.Generated
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                var etaVec = Vector256.Create(eta);
-                var decayVec = Vector256.Create(decay);
-                var muVec = Vector256.Create(mu);
+                Vector256<float> etaVec = Vector256.Create(eta);
+                Vector256<float> decayVec = Vector256.Create(decay);
+                Vector256<float> muVec = Vector256.Create(mu);
                 for (; i < limit; i += (nuint)Vector256<float>.Count)
                 {
-                    var param = Vector256.LoadUnsafe(ref paramBase, i);
-                    var grad = Vector256.LoadUnsafe(ref gradBase, i);
-                    var ax = Vector256.LoadUnsafe(ref axBase, i);
+                    Vector256<float> param = Vector256.LoadUnsafe(ref paramBase, i);
+                    Vector256<float> grad = Vector256.LoadUnsafe(ref gradBase, i);
+                    Vector256<float> ax = Vector256.LoadUnsafe(ref axBase, i);
                     param = param * decayVec;
                     param = param - etaVec * grad;
                     ax = muIsOne ? param : ax + muVec * (param - ax);
@@ -247,7 +247,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
+                        Vector256<float> inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
                         Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector256.ConditionalSelect(inside, ax, Vector256.LoadUnsafe(ref axBase, i)).StoreUnsafe(ref axBase, i);
                     }
@@ -255,14 +255,14 @@ namespace Optim.Generated
             }
             else if (Vector128.IsHardwareAccelerated)
             {
-                var etaVec = Vector128.Create(eta);
-                var decayVec = Vector128.Create(decay);
-                var muVec = Vector128.Create(mu);
+                Vector128<float> etaVec = Vector128.Create(eta);
+                Vector128<float> decayVec = Vector128.Create(decay);
+                Vector128<float> muVec = Vector128.Create(mu);
                 for (; i < limit; i += (nuint)Vector128<float>.Count)
                 {
-                    var param = Vector128.LoadUnsafe(ref paramBase, i);
-                    var grad = Vector128.LoadUnsafe(ref gradBase, i);
-                    var ax = Vector128.LoadUnsafe(ref axBase, i);
+                    Vector128<float> param = Vector128.LoadUnsafe(ref paramBase, i);
+                    Vector128<float> grad = Vector128.LoadUnsafe(ref gradBase, i);
+                    Vector128<float> ax = Vector128.LoadUnsafe(ref axBase, i);
                     param = param * decayVec;
                     param = param - etaVec * grad;
                     ax = muIsOne ? param : ax + muVec * (param - ax);
@@ -274,7 +274,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
+                        Vector128<float> inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
                         Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector128.ConditionalSelect(inside, ax, Vector128.LoadUnsafe(ref axBase, i)).StoreUnsafe(ref axBase, i);
                     }

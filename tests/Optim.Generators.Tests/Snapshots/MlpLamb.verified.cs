@@ -226,22 +226,22 @@ namespace Optim.Generated
 
             if (Vector512.IsHardwareAccelerated)
             {
-                var beta1Vec = Vector512.Create(beta1);
-                var beta2Vec = Vector512.Create(beta2);
-                var oneMinusBeta1Vec = Vector512.Create(oneMinusBeta1);
-                var oneMinusBeta2Vec = Vector512.Create(oneMinusBeta2);
-                var weightDecayVec = Vector512.Create(weightDecay);
-                var directionScaleVec = Vector512.Create(directionScale);
-                var epsHatVec = Vector512.Create(epsHat);
-                var sum0_0 = Vector512<float>.Zero;
-                var sum1_0 = Vector512<float>.Zero;
+                Vector512<float> beta1Vec = Vector512.Create(beta1);
+                Vector512<float> beta2Vec = Vector512.Create(beta2);
+                Vector512<float> oneMinusBeta1Vec = Vector512.Create(oneMinusBeta1);
+                Vector512<float> oneMinusBeta2Vec = Vector512.Create(oneMinusBeta2);
+                Vector512<float> weightDecayVec = Vector512.Create(weightDecay);
+                Vector512<float> directionScaleVec = Vector512.Create(directionScale);
+                Vector512<float> epsHatVec = Vector512.Create(epsHat);
+                Vector512<float> sum0_0 = Vector512<float>.Zero;
+                Vector512<float> sum1_0 = Vector512<float>.Zero;
                 for (; i < limit; i += (nuint)Vector512<float>.Count)
                 {
-                    var param = Vector512.LoadUnsafe(ref paramBase, i);
-                    var grad = Vector512.LoadUnsafe(ref gradBase, i);
-                    var expAvg = Vector512.LoadUnsafe(ref expAvgBase, i);
-                    var expAvgSq = Vector512.LoadUnsafe(ref expAvgSqBase, i);
-                    var update = Vector512.LoadUnsafe(ref updateBase, i);
+                    Vector512<float> param = Vector512.LoadUnsafe(ref paramBase, i);
+                    Vector512<float> grad = Vector512.LoadUnsafe(ref gradBase, i);
+                    Vector512<float> expAvg = Vector512.LoadUnsafe(ref expAvgBase, i);
+                    Vector512<float> expAvgSq = Vector512.LoadUnsafe(ref expAvgSqBase, i);
+                    Vector512<float> update = Vector512.LoadUnsafe(ref updateBase, i);
                     expAvg = beta1Vec * expAvg + oneMinusBeta1Vec * grad;
                     expAvgSq = beta2Vec * expAvgSq + oneMinusBeta2Vec * (grad * grad);
                     update = directionScaleVec * (expAvg / (Vector512.Sqrt(expAvgSq) + epsHatVec)) + weightDecayVec * param;
@@ -256,7 +256,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store and sum only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
+                        Vector512<float> inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
                         Vector512.ConditionalSelect(inside, expAvg, Vector512.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
                         Vector512.ConditionalSelect(inside, expAvgSq, Vector512.LoadUnsafe(ref expAvgSqBase, i)).StoreUnsafe(ref expAvgSqBase, i);
                         Vector512.ConditionalSelect(inside, update, Vector512.LoadUnsafe(ref updateBase, i)).StoreUnsafe(ref updateBase, i);
@@ -269,24 +269,24 @@ namespace Optim.Generated
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                var beta1Vec = Vector256.Create(beta1);
-                var beta2Vec = Vector256.Create(beta2);
-                var oneMinusBeta1Vec = Vector256.Create(oneMinusBeta1);
-                var oneMinusBeta2Vec = Vector256.Create(oneMinusBeta2);
-                var weightDecayVec = Vector256.Create(weightDecay);
-                var directionScaleVec = Vector256.Create(directionScale);
-                var epsHatVec = Vector256.Create(epsHat);
-                var sum0_0 = Vector256<float>.Zero;
-                var sum0_1 = Vector256<float>.Zero;
-                var sum1_0 = Vector256<float>.Zero;
-                var sum1_1 = Vector256<float>.Zero;
+                Vector256<float> beta1Vec = Vector256.Create(beta1);
+                Vector256<float> beta2Vec = Vector256.Create(beta2);
+                Vector256<float> oneMinusBeta1Vec = Vector256.Create(oneMinusBeta1);
+                Vector256<float> oneMinusBeta2Vec = Vector256.Create(oneMinusBeta2);
+                Vector256<float> weightDecayVec = Vector256.Create(weightDecay);
+                Vector256<float> directionScaleVec = Vector256.Create(directionScale);
+                Vector256<float> epsHatVec = Vector256.Create(epsHat);
+                Vector256<float> sum0_0 = Vector256<float>.Zero;
+                Vector256<float> sum0_1 = Vector256<float>.Zero;
+                Vector256<float> sum1_0 = Vector256<float>.Zero;
+                Vector256<float> sum1_1 = Vector256<float>.Zero;
                 for (; i < limit; i += (nuint)Vector256<float>.Count)
                 {
-                    var param = Vector256.LoadUnsafe(ref paramBase, i);
-                    var grad = Vector256.LoadUnsafe(ref gradBase, i);
-                    var expAvg = Vector256.LoadUnsafe(ref expAvgBase, i);
-                    var expAvgSq = Vector256.LoadUnsafe(ref expAvgSqBase, i);
-                    var update = Vector256.LoadUnsafe(ref updateBase, i);
+                    Vector256<float> param = Vector256.LoadUnsafe(ref paramBase, i);
+                    Vector256<float> grad = Vector256.LoadUnsafe(ref gradBase, i);
+                    Vector256<float> expAvg = Vector256.LoadUnsafe(ref expAvgBase, i);
+                    Vector256<float> expAvgSq = Vector256.LoadUnsafe(ref expAvgSqBase, i);
+                    Vector256<float> update = Vector256.LoadUnsafe(ref updateBase, i);
                     expAvg = beta1Vec * expAvg + oneMinusBeta1Vec * grad;
                     expAvgSq = beta2Vec * expAvgSq + oneMinusBeta2Vec * (grad * grad);
                     update = directionScaleVec * (expAvg / (Vector256.Sqrt(expAvgSq) + epsHatVec)) + weightDecayVec * param;
@@ -309,7 +309,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store and sum only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
+                        Vector256<float> inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
                         Vector256.ConditionalSelect(inside, expAvg, Vector256.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
                         Vector256.ConditionalSelect(inside, expAvgSq, Vector256.LoadUnsafe(ref expAvgSqBase, i)).StoreUnsafe(ref expAvgSqBase, i);
                         Vector256.ConditionalSelect(inside, update, Vector256.LoadUnsafe(ref updateBase, i)).StoreUnsafe(ref updateBase, i);
@@ -332,28 +332,28 @@ namespace Optim.Generated
             }
             else if (Vector128.IsHardwareAccelerated)
             {
-                var beta1Vec = Vector128.Create(beta1);
-                var beta2Vec = Vector128.Create(beta2);
-                var oneMinusBeta1Vec = Vector128.Create(oneMinusBeta1);
-                var oneMinusBeta2Vec = Vector128.Create(oneMinusBeta2);
-                var weightDecayVec = Vector128.Create(weightDecay);
-                var directionScaleVec = Vector128.Create(directionScale);
-                var epsHatVec = Vector128.Create(epsHat);
-                var sum0_0 = Vector128<float>.Zero;
-                var sum0_1 = Vector128<float>.Zero;
-                var sum0_2 = Vector128<float>.Zero;
-                var sum0_3 = Vector128<float>.Zero;
-                var sum1_0 = Vector128<float>.Zero;
-                var sum1_1 = Vector128<float>.Zero;
-                var sum1_2 = Vector128<float>.Zero;
-                var sum1_3 = Vector128<float>.Zero;
+                Vector128<float> beta1Vec = Vector128.Create(beta1);
+                Vector128<float> beta2Vec = Vector128.Create(beta2);
+                Vector128<float> oneMinusBeta1Vec = Vector128.Create(oneMinusBeta1);
+                Vector128<float> oneMinusBeta2Vec = Vector128.Create(oneMinusBeta2);
+                Vector128<float> weightDecayVec = Vector128.Create(weightDecay);
+                Vector128<float> directionScaleVec = Vector128.Create(directionScale);
+                Vector128<float> epsHatVec = Vector128.Create(epsHat);
+                Vector128<float> sum0_0 = Vector128<float>.Zero;
+                Vector128<float> sum0_1 = Vector128<float>.Zero;
+                Vector128<float> sum0_2 = Vector128<float>.Zero;
+                Vector128<float> sum0_3 = Vector128<float>.Zero;
+                Vector128<float> sum1_0 = Vector128<float>.Zero;
+                Vector128<float> sum1_1 = Vector128<float>.Zero;
+                Vector128<float> sum1_2 = Vector128<float>.Zero;
+                Vector128<float> sum1_3 = Vector128<float>.Zero;
                 for (; i < limit; i += (nuint)Vector128<float>.Count)
                 {
-                    var param = Vector128.LoadUnsafe(ref paramBase, i);
-                    var grad = Vector128.LoadUnsafe(ref gradBase, i);
-                    var expAvg = Vector128.LoadUnsafe(ref expAvgBase, i);
-                    var expAvgSq = Vector128.LoadUnsafe(ref expAvgSqBase, i);
-                    var update = Vector128.LoadUnsafe(ref updateBase, i);
+                    Vector128<float> param = Vector128.LoadUnsafe(ref paramBase, i);
+                    Vector128<float> grad = Vector128.LoadUnsafe(ref gradBase, i);
+                    Vector128<float> expAvg = Vector128.LoadUnsafe(ref expAvgBase, i);
+                    Vector128<float> expAvgSq = Vector128.LoadUnsafe(ref expAvgSqBase, i);
+                    Vector128<float> update = Vector128.LoadUnsafe(ref updateBase, i);
                     expAvg = beta1Vec * expAvg + oneMinusBeta1Vec * grad;
                     expAvgSq = beta2Vec * expAvgSq + oneMinusBeta2Vec * (grad * grad);
                     update = directionScaleVec * (expAvg / (Vector128.Sqrt(expAvgSq) + epsHatVec)) + weightDecayVec * param;
@@ -380,7 +380,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store and sum only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
+                        Vector128<float> inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
                         Vector128.ConditionalSelect(inside, expAvg, Vector128.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
                         Vector128.ConditionalSelect(inside, expAvgSq, Vector128.LoadUnsafe(ref expAvgSqBase, i)).StoreUnsafe(ref expAvgSqBase, i);
                         Vector128.ConditionalSelect(inside, update, Vector128.LoadUnsafe(ref updateBase, i)).StoreUnsafe(ref updateBase, i);
@@ -436,11 +436,11 @@ namespace Optim.Generated
 
             if (Vector512.IsHardwareAccelerated)
             {
-                var stepSizeVec = Vector512.Create(stepSize);
+                Vector512<float> stepSizeVec = Vector512.Create(stepSize);
                 for (; i < limit; i += (nuint)Vector512<float>.Count)
                 {
-                    var param = Vector512.LoadUnsafe(ref paramBase, i);
-                    var update = Vector512.LoadUnsafe(ref updateBase, i);
+                    Vector512<float> param = Vector512.LoadUnsafe(ref paramBase, i);
+                    Vector512<float> update = Vector512.LoadUnsafe(ref updateBase, i);
                     param = param - stepSizeVec * update;
                     if (i + (nuint)Vector512<float>.Count <= limit)
                     {
@@ -449,18 +449,18 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
+                        Vector512<float> inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
                         Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                     }
                 }
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                var stepSizeVec = Vector256.Create(stepSize);
+                Vector256<float> stepSizeVec = Vector256.Create(stepSize);
                 for (; i < limit; i += (nuint)Vector256<float>.Count)
                 {
-                    var param = Vector256.LoadUnsafe(ref paramBase, i);
-                    var update = Vector256.LoadUnsafe(ref updateBase, i);
+                    Vector256<float> param = Vector256.LoadUnsafe(ref paramBase, i);
+                    Vector256<float> update = Vector256.LoadUnsafe(ref updateBase, i);
                     param = param - stepSizeVec * update;
                     if (i + (nuint)Vector256<float>.Count <= limit)
                     {
@@ -469,18 +469,18 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
+                        Vector256<float> inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
                         Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                     }
                 }
             }
             else if (Vector128.IsHardwareAccelerated)
             {
-                var stepSizeVec = Vector128.Create(stepSize);
+                Vector128<float> stepSizeVec = Vector128.Create(stepSize);
                 for (; i < limit; i += (nuint)Vector128<float>.Count)
                 {
-                    var param = Vector128.LoadUnsafe(ref paramBase, i);
-                    var update = Vector128.LoadUnsafe(ref updateBase, i);
+                    Vector128<float> param = Vector128.LoadUnsafe(ref paramBase, i);
+                    Vector128<float> update = Vector128.LoadUnsafe(ref updateBase, i);
                     param = param - stepSizeVec * update;
                     if (i + (nuint)Vector128<float>.Count <= limit)
                     {
@@ -489,7 +489,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
+                        Vector128<float> inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
                         Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                     }
                 }

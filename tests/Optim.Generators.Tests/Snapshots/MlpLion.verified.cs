@@ -182,19 +182,19 @@ namespace Optim.Generated
 
             if (Vector512.IsHardwareAccelerated)
             {
-                var beta1Vec = Vector512.Create(beta1);
-                var beta2Vec = Vector512.Create(beta2);
-                var oneMinusBeta1Vec = Vector512.Create(oneMinusBeta1);
-                var oneMinusBeta2Vec = Vector512.Create(oneMinusBeta2);
-                var gammaVec = Vector512.Create(gamma);
-                var decayVec = Vector512.Create(decay);
+                Vector512<float> beta1Vec = Vector512.Create(beta1);
+                Vector512<float> beta2Vec = Vector512.Create(beta2);
+                Vector512<float> oneMinusBeta1Vec = Vector512.Create(oneMinusBeta1);
+                Vector512<float> oneMinusBeta2Vec = Vector512.Create(oneMinusBeta2);
+                Vector512<float> gammaVec = Vector512.Create(gamma);
+                Vector512<float> decayVec = Vector512.Create(decay);
                 for (; i < limit; i += (nuint)Vector512<float>.Count)
                 {
-                    var param = Vector512.LoadUnsafe(ref paramBase, i);
-                    var grad = Vector512.LoadUnsafe(ref gradBase, i);
-                    var expAvg = Vector512.LoadUnsafe(ref expAvgBase, i);
+                    Vector512<float> param = Vector512.LoadUnsafe(ref paramBase, i);
+                    Vector512<float> grad = Vector512.LoadUnsafe(ref gradBase, i);
+                    Vector512<float> expAvg = Vector512.LoadUnsafe(ref expAvgBase, i);
                     param = param * decayVec;
-                    var update = beta1Vec * expAvg + oneMinusBeta1Vec * grad;
+                    Vector512<float> update = beta1Vec * expAvg + oneMinusBeta1Vec * grad;
                     param = param - gammaVec * global::Optim.KernelMath.Sign(update);
                     expAvg = beta2Vec * expAvg + oneMinusBeta2Vec * grad;
                     if (i + (nuint)Vector512<float>.Count <= limit)
@@ -205,7 +205,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
+                        Vector512<float> inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
                         Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector512.ConditionalSelect(inside, expAvg, Vector512.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
                     }
@@ -213,19 +213,19 @@ namespace Optim.Generated
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                var beta1Vec = Vector256.Create(beta1);
-                var beta2Vec = Vector256.Create(beta2);
-                var oneMinusBeta1Vec = Vector256.Create(oneMinusBeta1);
-                var oneMinusBeta2Vec = Vector256.Create(oneMinusBeta2);
-                var gammaVec = Vector256.Create(gamma);
-                var decayVec = Vector256.Create(decay);
+                Vector256<float> beta1Vec = Vector256.Create(beta1);
+                Vector256<float> beta2Vec = Vector256.Create(beta2);
+                Vector256<float> oneMinusBeta1Vec = Vector256.Create(oneMinusBeta1);
+                Vector256<float> oneMinusBeta2Vec = Vector256.Create(oneMinusBeta2);
+                Vector256<float> gammaVec = Vector256.Create(gamma);
+                Vector256<float> decayVec = Vector256.Create(decay);
                 for (; i < limit; i += (nuint)Vector256<float>.Count)
                 {
-                    var param = Vector256.LoadUnsafe(ref paramBase, i);
-                    var grad = Vector256.LoadUnsafe(ref gradBase, i);
-                    var expAvg = Vector256.LoadUnsafe(ref expAvgBase, i);
+                    Vector256<float> param = Vector256.LoadUnsafe(ref paramBase, i);
+                    Vector256<float> grad = Vector256.LoadUnsafe(ref gradBase, i);
+                    Vector256<float> expAvg = Vector256.LoadUnsafe(ref expAvgBase, i);
                     param = param * decayVec;
-                    var update = beta1Vec * expAvg + oneMinusBeta1Vec * grad;
+                    Vector256<float> update = beta1Vec * expAvg + oneMinusBeta1Vec * grad;
                     param = param - gammaVec * global::Optim.KernelMath.Sign(update);
                     expAvg = beta2Vec * expAvg + oneMinusBeta2Vec * grad;
                     if (i + (nuint)Vector256<float>.Count <= limit)
@@ -236,7 +236,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
+                        Vector256<float> inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
                         Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector256.ConditionalSelect(inside, expAvg, Vector256.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
                     }
@@ -244,19 +244,19 @@ namespace Optim.Generated
             }
             else if (Vector128.IsHardwareAccelerated)
             {
-                var beta1Vec = Vector128.Create(beta1);
-                var beta2Vec = Vector128.Create(beta2);
-                var oneMinusBeta1Vec = Vector128.Create(oneMinusBeta1);
-                var oneMinusBeta2Vec = Vector128.Create(oneMinusBeta2);
-                var gammaVec = Vector128.Create(gamma);
-                var decayVec = Vector128.Create(decay);
+                Vector128<float> beta1Vec = Vector128.Create(beta1);
+                Vector128<float> beta2Vec = Vector128.Create(beta2);
+                Vector128<float> oneMinusBeta1Vec = Vector128.Create(oneMinusBeta1);
+                Vector128<float> oneMinusBeta2Vec = Vector128.Create(oneMinusBeta2);
+                Vector128<float> gammaVec = Vector128.Create(gamma);
+                Vector128<float> decayVec = Vector128.Create(decay);
                 for (; i < limit; i += (nuint)Vector128<float>.Count)
                 {
-                    var param = Vector128.LoadUnsafe(ref paramBase, i);
-                    var grad = Vector128.LoadUnsafe(ref gradBase, i);
-                    var expAvg = Vector128.LoadUnsafe(ref expAvgBase, i);
+                    Vector128<float> param = Vector128.LoadUnsafe(ref paramBase, i);
+                    Vector128<float> grad = Vector128.LoadUnsafe(ref gradBase, i);
+                    Vector128<float> expAvg = Vector128.LoadUnsafe(ref expAvgBase, i);
                     param = param * decayVec;
-                    var update = beta1Vec * expAvg + oneMinusBeta1Vec * grad;
+                    Vector128<float> update = beta1Vec * expAvg + oneMinusBeta1Vec * grad;
                     param = param - gammaVec * global::Optim.KernelMath.Sign(update);
                     expAvg = beta2Vec * expAvg + oneMinusBeta2Vec * grad;
                     if (i + (nuint)Vector128<float>.Count <= limit)
@@ -267,7 +267,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
+                        Vector128<float> inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
                         Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector128.ConditionalSelect(inside, expAvg, Vector128.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
                     }

@@ -203,19 +203,19 @@ namespace Optim.Generated
 
             if (Vector512.IsHardwareAccelerated)
             {
-                var beta1Vec = Vector512.Create(beta1);
-                var beta2Vec = Vector512.Create(beta2);
-                var epsVec = Vector512.Create(eps);
-                var oneMinusBeta1Vec = Vector512.Create(oneMinusBeta1);
-                var oneMinusBeta2Vec = Vector512.Create(oneMinusBeta2);
-                var adaptiveStepVec = Vector512.Create(adaptiveStep);
-                var plainStepVec = Vector512.Create(plainStep);
+                Vector512<float> beta1Vec = Vector512.Create(beta1);
+                Vector512<float> beta2Vec = Vector512.Create(beta2);
+                Vector512<float> epsVec = Vector512.Create(eps);
+                Vector512<float> oneMinusBeta1Vec = Vector512.Create(oneMinusBeta1);
+                Vector512<float> oneMinusBeta2Vec = Vector512.Create(oneMinusBeta2);
+                Vector512<float> adaptiveStepVec = Vector512.Create(adaptiveStep);
+                Vector512<float> plainStepVec = Vector512.Create(plainStep);
                 for (; i < limit; i += (nuint)Vector512<float>.Count)
                 {
-                    var param = Vector512.LoadUnsafe(ref paramBase, i);
-                    var grad = Vector512.LoadUnsafe(ref gradBase, i);
-                    var expAvg = Vector512.LoadUnsafe(ref expAvgBase, i);
-                    var expAvgSq = Vector512.LoadUnsafe(ref expAvgSqBase, i);
+                    Vector512<float> param = Vector512.LoadUnsafe(ref paramBase, i);
+                    Vector512<float> grad = Vector512.LoadUnsafe(ref gradBase, i);
+                    Vector512<float> expAvg = Vector512.LoadUnsafe(ref expAvgBase, i);
+                    Vector512<float> expAvgSq = Vector512.LoadUnsafe(ref expAvgSqBase, i);
                     expAvg = beta1Vec * expAvg + oneMinusBeta1Vec * grad;
                     expAvgSq = beta2Vec * expAvgSq + oneMinusBeta2Vec * (grad * grad);
                     param = rectified ? param - adaptiveStepVec * (expAvg / (Vector512.Sqrt(expAvgSq) + epsVec)) : param - plainStepVec * expAvg;
@@ -228,7 +228,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
+                        Vector512<float> inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
                         Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector512.ConditionalSelect(inside, expAvg, Vector512.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
                         Vector512.ConditionalSelect(inside, expAvgSq, Vector512.LoadUnsafe(ref expAvgSqBase, i)).StoreUnsafe(ref expAvgSqBase, i);
@@ -237,19 +237,19 @@ namespace Optim.Generated
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                var beta1Vec = Vector256.Create(beta1);
-                var beta2Vec = Vector256.Create(beta2);
-                var epsVec = Vector256.Create(eps);
-                var oneMinusBeta1Vec = Vector256.Create(oneMinusBeta1);
-                var oneMinusBeta2Vec = Vector256.Create(oneMinusBeta2);
-                var adaptiveStepVec = Vector256.Create(adaptiveStep);
-                var plainStepVec = Vector256.Create(plainStep);
+                Vector256<float> beta1Vec = Vector256.Create(beta1);
+                Vector256<float> beta2Vec = Vector256.Create(beta2);
+                Vector256<float> epsVec = Vector256.Create(eps);
+                Vector256<float> oneMinusBeta1Vec = Vector256.Create(oneMinusBeta1);
+                Vector256<float> oneMinusBeta2Vec = Vector256.Create(oneMinusBeta2);
+                Vector256<float> adaptiveStepVec = Vector256.Create(adaptiveStep);
+                Vector256<float> plainStepVec = Vector256.Create(plainStep);
                 for (; i < limit; i += (nuint)Vector256<float>.Count)
                 {
-                    var param = Vector256.LoadUnsafe(ref paramBase, i);
-                    var grad = Vector256.LoadUnsafe(ref gradBase, i);
-                    var expAvg = Vector256.LoadUnsafe(ref expAvgBase, i);
-                    var expAvgSq = Vector256.LoadUnsafe(ref expAvgSqBase, i);
+                    Vector256<float> param = Vector256.LoadUnsafe(ref paramBase, i);
+                    Vector256<float> grad = Vector256.LoadUnsafe(ref gradBase, i);
+                    Vector256<float> expAvg = Vector256.LoadUnsafe(ref expAvgBase, i);
+                    Vector256<float> expAvgSq = Vector256.LoadUnsafe(ref expAvgSqBase, i);
                     expAvg = beta1Vec * expAvg + oneMinusBeta1Vec * grad;
                     expAvgSq = beta2Vec * expAvgSq + oneMinusBeta2Vec * (grad * grad);
                     param = rectified ? param - adaptiveStepVec * (expAvg / (Vector256.Sqrt(expAvgSq) + epsVec)) : param - plainStepVec * expAvg;
@@ -262,7 +262,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
+                        Vector256<float> inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
                         Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector256.ConditionalSelect(inside, expAvg, Vector256.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
                         Vector256.ConditionalSelect(inside, expAvgSq, Vector256.LoadUnsafe(ref expAvgSqBase, i)).StoreUnsafe(ref expAvgSqBase, i);
@@ -271,19 +271,19 @@ namespace Optim.Generated
             }
             else if (Vector128.IsHardwareAccelerated)
             {
-                var beta1Vec = Vector128.Create(beta1);
-                var beta2Vec = Vector128.Create(beta2);
-                var epsVec = Vector128.Create(eps);
-                var oneMinusBeta1Vec = Vector128.Create(oneMinusBeta1);
-                var oneMinusBeta2Vec = Vector128.Create(oneMinusBeta2);
-                var adaptiveStepVec = Vector128.Create(adaptiveStep);
-                var plainStepVec = Vector128.Create(plainStep);
+                Vector128<float> beta1Vec = Vector128.Create(beta1);
+                Vector128<float> beta2Vec = Vector128.Create(beta2);
+                Vector128<float> epsVec = Vector128.Create(eps);
+                Vector128<float> oneMinusBeta1Vec = Vector128.Create(oneMinusBeta1);
+                Vector128<float> oneMinusBeta2Vec = Vector128.Create(oneMinusBeta2);
+                Vector128<float> adaptiveStepVec = Vector128.Create(adaptiveStep);
+                Vector128<float> plainStepVec = Vector128.Create(plainStep);
                 for (; i < limit; i += (nuint)Vector128<float>.Count)
                 {
-                    var param = Vector128.LoadUnsafe(ref paramBase, i);
-                    var grad = Vector128.LoadUnsafe(ref gradBase, i);
-                    var expAvg = Vector128.LoadUnsafe(ref expAvgBase, i);
-                    var expAvgSq = Vector128.LoadUnsafe(ref expAvgSqBase, i);
+                    Vector128<float> param = Vector128.LoadUnsafe(ref paramBase, i);
+                    Vector128<float> grad = Vector128.LoadUnsafe(ref gradBase, i);
+                    Vector128<float> expAvg = Vector128.LoadUnsafe(ref expAvgBase, i);
+                    Vector128<float> expAvgSq = Vector128.LoadUnsafe(ref expAvgSqBase, i);
                     expAvg = beta1Vec * expAvg + oneMinusBeta1Vec * grad;
                     expAvgSq = beta2Vec * expAvgSq + oneMinusBeta2Vec * (grad * grad);
                     param = rectified ? param - adaptiveStepVec * (expAvg / (Vector128.Sqrt(expAvgSq) + epsVec)) : param - plainStepVec * expAvg;
@@ -296,7 +296,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
+                        Vector128<float> inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
                         Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector128.ConditionalSelect(inside, expAvg, Vector128.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
                         Vector128.ConditionalSelect(inside, expAvgSq, Vector128.LoadUnsafe(ref expAvgSqBase, i)).StoreUnsafe(ref expAvgSqBase, i);

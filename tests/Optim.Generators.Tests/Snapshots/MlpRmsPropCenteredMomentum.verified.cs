@@ -183,21 +183,21 @@ namespace Optim.Generated
 
             if (Vector512.IsHardwareAccelerated)
             {
-                var alphaVec = Vector512.Create(alpha);
-                var epsVec = Vector512.Create(eps);
-                var momentumVec = Vector512.Create(momentum);
-                var oneMinusAlphaVec = Vector512.Create(oneMinusAlpha);
-                var gammaVec = Vector512.Create(gamma);
+                Vector512<float> alphaVec = Vector512.Create(alpha);
+                Vector512<float> epsVec = Vector512.Create(eps);
+                Vector512<float> momentumVec = Vector512.Create(momentum);
+                Vector512<float> oneMinusAlphaVec = Vector512.Create(oneMinusAlpha);
+                Vector512<float> gammaVec = Vector512.Create(gamma);
                 for (; i < limit; i += (nuint)Vector512<float>.Count)
                 {
-                    var param = Vector512.LoadUnsafe(ref paramBase, i);
-                    var grad = Vector512.LoadUnsafe(ref gradBase, i);
-                    var squareAvg = Vector512.LoadUnsafe(ref squareAvgBase, i);
-                    var gradAvg = Vector512.LoadUnsafe(ref gradAvgBase, i);
-                    var momentumBuffer = Vector512.LoadUnsafe(ref momentumBufferBase, i);
+                    Vector512<float> param = Vector512.LoadUnsafe(ref paramBase, i);
+                    Vector512<float> grad = Vector512.LoadUnsafe(ref gradBase, i);
+                    Vector512<float> squareAvg = Vector512.LoadUnsafe(ref squareAvgBase, i);
+                    Vector512<float> gradAvg = Vector512.LoadUnsafe(ref gradAvgBase, i);
+                    Vector512<float> momentumBuffer = Vector512.LoadUnsafe(ref momentumBufferBase, i);
                     squareAvg = alphaVec * squareAvg + oneMinusAlphaVec * (grad * grad);
                     gradAvg = gradAvg + oneMinusAlphaVec * (grad - gradAvg);
-                    var avg = Vector512.Sqrt(squareAvg - gradAvg * gradAvg) + epsVec;
+                    Vector512<float> avg = Vector512.Sqrt(squareAvg - gradAvg * gradAvg) + epsVec;
                     momentumBuffer = momentumVec * momentumBuffer + grad / avg;
                     param = param - gammaVec * momentumBuffer;
                     if (i + (nuint)Vector512<float>.Count <= limit)
@@ -210,7 +210,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
+                        Vector512<float> inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
                         Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector512.ConditionalSelect(inside, squareAvg, Vector512.LoadUnsafe(ref squareAvgBase, i)).StoreUnsafe(ref squareAvgBase, i);
                         Vector512.ConditionalSelect(inside, gradAvg, Vector512.LoadUnsafe(ref gradAvgBase, i)).StoreUnsafe(ref gradAvgBase, i);
@@ -220,21 +220,21 @@ namespace Optim.Generated
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                var alphaVec = Vector256.Create(alpha);
-                var epsVec = Vector256.Create(eps);
-                var momentumVec = Vector256.Create(momentum);
-                var oneMinusAlphaVec = Vector256.Create(oneMinusAlpha);
-                var gammaVec = Vector256.Create(gamma);
+                Vector256<float> alphaVec = Vector256.Create(alpha);
+                Vector256<float> epsVec = Vector256.Create(eps);
+                Vector256<float> momentumVec = Vector256.Create(momentum);
+                Vector256<float> oneMinusAlphaVec = Vector256.Create(oneMinusAlpha);
+                Vector256<float> gammaVec = Vector256.Create(gamma);
                 for (; i < limit; i += (nuint)Vector256<float>.Count)
                 {
-                    var param = Vector256.LoadUnsafe(ref paramBase, i);
-                    var grad = Vector256.LoadUnsafe(ref gradBase, i);
-                    var squareAvg = Vector256.LoadUnsafe(ref squareAvgBase, i);
-                    var gradAvg = Vector256.LoadUnsafe(ref gradAvgBase, i);
-                    var momentumBuffer = Vector256.LoadUnsafe(ref momentumBufferBase, i);
+                    Vector256<float> param = Vector256.LoadUnsafe(ref paramBase, i);
+                    Vector256<float> grad = Vector256.LoadUnsafe(ref gradBase, i);
+                    Vector256<float> squareAvg = Vector256.LoadUnsafe(ref squareAvgBase, i);
+                    Vector256<float> gradAvg = Vector256.LoadUnsafe(ref gradAvgBase, i);
+                    Vector256<float> momentumBuffer = Vector256.LoadUnsafe(ref momentumBufferBase, i);
                     squareAvg = alphaVec * squareAvg + oneMinusAlphaVec * (grad * grad);
                     gradAvg = gradAvg + oneMinusAlphaVec * (grad - gradAvg);
-                    var avg = Vector256.Sqrt(squareAvg - gradAvg * gradAvg) + epsVec;
+                    Vector256<float> avg = Vector256.Sqrt(squareAvg - gradAvg * gradAvg) + epsVec;
                     momentumBuffer = momentumVec * momentumBuffer + grad / avg;
                     param = param - gammaVec * momentumBuffer;
                     if (i + (nuint)Vector256<float>.Count <= limit)
@@ -247,7 +247,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
+                        Vector256<float> inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
                         Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector256.ConditionalSelect(inside, squareAvg, Vector256.LoadUnsafe(ref squareAvgBase, i)).StoreUnsafe(ref squareAvgBase, i);
                         Vector256.ConditionalSelect(inside, gradAvg, Vector256.LoadUnsafe(ref gradAvgBase, i)).StoreUnsafe(ref gradAvgBase, i);
@@ -257,21 +257,21 @@ namespace Optim.Generated
             }
             else if (Vector128.IsHardwareAccelerated)
             {
-                var alphaVec = Vector128.Create(alpha);
-                var epsVec = Vector128.Create(eps);
-                var momentumVec = Vector128.Create(momentum);
-                var oneMinusAlphaVec = Vector128.Create(oneMinusAlpha);
-                var gammaVec = Vector128.Create(gamma);
+                Vector128<float> alphaVec = Vector128.Create(alpha);
+                Vector128<float> epsVec = Vector128.Create(eps);
+                Vector128<float> momentumVec = Vector128.Create(momentum);
+                Vector128<float> oneMinusAlphaVec = Vector128.Create(oneMinusAlpha);
+                Vector128<float> gammaVec = Vector128.Create(gamma);
                 for (; i < limit; i += (nuint)Vector128<float>.Count)
                 {
-                    var param = Vector128.LoadUnsafe(ref paramBase, i);
-                    var grad = Vector128.LoadUnsafe(ref gradBase, i);
-                    var squareAvg = Vector128.LoadUnsafe(ref squareAvgBase, i);
-                    var gradAvg = Vector128.LoadUnsafe(ref gradAvgBase, i);
-                    var momentumBuffer = Vector128.LoadUnsafe(ref momentumBufferBase, i);
+                    Vector128<float> param = Vector128.LoadUnsafe(ref paramBase, i);
+                    Vector128<float> grad = Vector128.LoadUnsafe(ref gradBase, i);
+                    Vector128<float> squareAvg = Vector128.LoadUnsafe(ref squareAvgBase, i);
+                    Vector128<float> gradAvg = Vector128.LoadUnsafe(ref gradAvgBase, i);
+                    Vector128<float> momentumBuffer = Vector128.LoadUnsafe(ref momentumBufferBase, i);
                     squareAvg = alphaVec * squareAvg + oneMinusAlphaVec * (grad * grad);
                     gradAvg = gradAvg + oneMinusAlphaVec * (grad - gradAvg);
-                    var avg = Vector128.Sqrt(squareAvg - gradAvg * gradAvg) + epsVec;
+                    Vector128<float> avg = Vector128.Sqrt(squareAvg - gradAvg * gradAvg) + epsVec;
                     momentumBuffer = momentumVec * momentumBuffer + grad / avg;
                     param = param - gammaVec * momentumBuffer;
                     if (i + (nuint)Vector128<float>.Count <= limit)
@@ -284,7 +284,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
+                        Vector128<float> inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
                         Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector128.ConditionalSelect(inside, squareAvg, Vector128.LoadUnsafe(ref squareAvgBase, i)).StoreUnsafe(ref squareAvgBase, i);
                         Vector128.ConditionalSelect(inside, gradAvg, Vector128.LoadUnsafe(ref gradAvgBase, i)).StoreUnsafe(ref gradAvgBase, i);

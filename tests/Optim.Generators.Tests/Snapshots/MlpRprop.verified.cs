@@ -186,23 +186,23 @@ namespace Optim.Generated
 
             if (Vector512.IsHardwareAccelerated)
             {
-                var etaMinusVec = Vector512.Create(etaMinus);
-                var etaPlusVec = Vector512.Create(etaPlus);
-                var oneVec = Vector512.Create(one);
-                var stepSizeMaxVec = Vector512.Create(stepSizeMax);
-                var stepSizeMinVec = Vector512.Create(stepSizeMin);
-                var zeroVec = Vector512.Create(zero);
-                var gammaVec = Vector512.Create(gamma);
+                Vector512<float> etaMinusVec = Vector512.Create(etaMinus);
+                Vector512<float> etaPlusVec = Vector512.Create(etaPlus);
+                Vector512<float> oneVec = Vector512.Create(one);
+                Vector512<float> stepSizeMaxVec = Vector512.Create(stepSizeMax);
+                Vector512<float> stepSizeMinVec = Vector512.Create(stepSizeMin);
+                Vector512<float> zeroVec = Vector512.Create(zero);
+                Vector512<float> gammaVec = Vector512.Create(gamma);
                 for (; i < limit; i += (nuint)Vector512<float>.Count)
                 {
-                    var param = Vector512.LoadUnsafe(ref paramBase, i);
-                    var grad = Vector512.LoadUnsafe(ref gradBase, i);
-                    var prev = Vector512.LoadUnsafe(ref prevBase, i);
-                    var stepSize = Vector512.LoadUnsafe(ref stepSizeBase, i);
-                    var g = -grad;
-                    var product = g * prev;
+                    Vector512<float> param = Vector512.LoadUnsafe(ref paramBase, i);
+                    Vector512<float> grad = Vector512.LoadUnsafe(ref gradBase, i);
+                    Vector512<float> prev = Vector512.LoadUnsafe(ref prevBase, i);
+                    Vector512<float> stepSize = Vector512.LoadUnsafe(ref stepSizeBase, i);
+                    Vector512<float> g = -grad;
+                    Vector512<float> product = g * prev;
                     stepSize = Vector512.Min(Vector512.Max((isFirstStep ? gammaVec : stepSize) * (Vector512.ConditionalSelect(Vector512.GreaterThan(product, zeroVec), etaPlusVec, Vector512.ConditionalSelect(Vector512.LessThan(product, zeroVec), etaMinusVec, oneVec))), stepSizeMinVec), stepSizeMaxVec);
-                    var kept = Vector512.ConditionalSelect(Vector512.LessThan(product, zeroVec), zeroVec, g);
+                    Vector512<float> kept = Vector512.ConditionalSelect(Vector512.LessThan(product, zeroVec), zeroVec, g);
                     param = param - global::Optim.KernelMath.Sign(kept) * stepSize;
                     prev = kept;
                     if (i + (nuint)Vector512<float>.Count <= limit)
@@ -214,7 +214,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
+                        Vector512<float> inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
                         Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector512.ConditionalSelect(inside, prev, Vector512.LoadUnsafe(ref prevBase, i)).StoreUnsafe(ref prevBase, i);
                         Vector512.ConditionalSelect(inside, stepSize, Vector512.LoadUnsafe(ref stepSizeBase, i)).StoreUnsafe(ref stepSizeBase, i);
@@ -223,23 +223,23 @@ namespace Optim.Generated
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                var etaMinusVec = Vector256.Create(etaMinus);
-                var etaPlusVec = Vector256.Create(etaPlus);
-                var oneVec = Vector256.Create(one);
-                var stepSizeMaxVec = Vector256.Create(stepSizeMax);
-                var stepSizeMinVec = Vector256.Create(stepSizeMin);
-                var zeroVec = Vector256.Create(zero);
-                var gammaVec = Vector256.Create(gamma);
+                Vector256<float> etaMinusVec = Vector256.Create(etaMinus);
+                Vector256<float> etaPlusVec = Vector256.Create(etaPlus);
+                Vector256<float> oneVec = Vector256.Create(one);
+                Vector256<float> stepSizeMaxVec = Vector256.Create(stepSizeMax);
+                Vector256<float> stepSizeMinVec = Vector256.Create(stepSizeMin);
+                Vector256<float> zeroVec = Vector256.Create(zero);
+                Vector256<float> gammaVec = Vector256.Create(gamma);
                 for (; i < limit; i += (nuint)Vector256<float>.Count)
                 {
-                    var param = Vector256.LoadUnsafe(ref paramBase, i);
-                    var grad = Vector256.LoadUnsafe(ref gradBase, i);
-                    var prev = Vector256.LoadUnsafe(ref prevBase, i);
-                    var stepSize = Vector256.LoadUnsafe(ref stepSizeBase, i);
-                    var g = -grad;
-                    var product = g * prev;
+                    Vector256<float> param = Vector256.LoadUnsafe(ref paramBase, i);
+                    Vector256<float> grad = Vector256.LoadUnsafe(ref gradBase, i);
+                    Vector256<float> prev = Vector256.LoadUnsafe(ref prevBase, i);
+                    Vector256<float> stepSize = Vector256.LoadUnsafe(ref stepSizeBase, i);
+                    Vector256<float> g = -grad;
+                    Vector256<float> product = g * prev;
                     stepSize = Vector256.Min(Vector256.Max((isFirstStep ? gammaVec : stepSize) * (Vector256.ConditionalSelect(Vector256.GreaterThan(product, zeroVec), etaPlusVec, Vector256.ConditionalSelect(Vector256.LessThan(product, zeroVec), etaMinusVec, oneVec))), stepSizeMinVec), stepSizeMaxVec);
-                    var kept = Vector256.ConditionalSelect(Vector256.LessThan(product, zeroVec), zeroVec, g);
+                    Vector256<float> kept = Vector256.ConditionalSelect(Vector256.LessThan(product, zeroVec), zeroVec, g);
                     param = param - global::Optim.KernelMath.Sign(kept) * stepSize;
                     prev = kept;
                     if (i + (nuint)Vector256<float>.Count <= limit)
@@ -251,7 +251,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
+                        Vector256<float> inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
                         Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector256.ConditionalSelect(inside, prev, Vector256.LoadUnsafe(ref prevBase, i)).StoreUnsafe(ref prevBase, i);
                         Vector256.ConditionalSelect(inside, stepSize, Vector256.LoadUnsafe(ref stepSizeBase, i)).StoreUnsafe(ref stepSizeBase, i);
@@ -260,23 +260,23 @@ namespace Optim.Generated
             }
             else if (Vector128.IsHardwareAccelerated)
             {
-                var etaMinusVec = Vector128.Create(etaMinus);
-                var etaPlusVec = Vector128.Create(etaPlus);
-                var oneVec = Vector128.Create(one);
-                var stepSizeMaxVec = Vector128.Create(stepSizeMax);
-                var stepSizeMinVec = Vector128.Create(stepSizeMin);
-                var zeroVec = Vector128.Create(zero);
-                var gammaVec = Vector128.Create(gamma);
+                Vector128<float> etaMinusVec = Vector128.Create(etaMinus);
+                Vector128<float> etaPlusVec = Vector128.Create(etaPlus);
+                Vector128<float> oneVec = Vector128.Create(one);
+                Vector128<float> stepSizeMaxVec = Vector128.Create(stepSizeMax);
+                Vector128<float> stepSizeMinVec = Vector128.Create(stepSizeMin);
+                Vector128<float> zeroVec = Vector128.Create(zero);
+                Vector128<float> gammaVec = Vector128.Create(gamma);
                 for (; i < limit; i += (nuint)Vector128<float>.Count)
                 {
-                    var param = Vector128.LoadUnsafe(ref paramBase, i);
-                    var grad = Vector128.LoadUnsafe(ref gradBase, i);
-                    var prev = Vector128.LoadUnsafe(ref prevBase, i);
-                    var stepSize = Vector128.LoadUnsafe(ref stepSizeBase, i);
-                    var g = -grad;
-                    var product = g * prev;
+                    Vector128<float> param = Vector128.LoadUnsafe(ref paramBase, i);
+                    Vector128<float> grad = Vector128.LoadUnsafe(ref gradBase, i);
+                    Vector128<float> prev = Vector128.LoadUnsafe(ref prevBase, i);
+                    Vector128<float> stepSize = Vector128.LoadUnsafe(ref stepSizeBase, i);
+                    Vector128<float> g = -grad;
+                    Vector128<float> product = g * prev;
                     stepSize = Vector128.Min(Vector128.Max((isFirstStep ? gammaVec : stepSize) * (Vector128.ConditionalSelect(Vector128.GreaterThan(product, zeroVec), etaPlusVec, Vector128.ConditionalSelect(Vector128.LessThan(product, zeroVec), etaMinusVec, oneVec))), stepSizeMinVec), stepSizeMaxVec);
-                    var kept = Vector128.ConditionalSelect(Vector128.LessThan(product, zeroVec), zeroVec, g);
+                    Vector128<float> kept = Vector128.ConditionalSelect(Vector128.LessThan(product, zeroVec), zeroVec, g);
                     param = param - global::Optim.KernelMath.Sign(kept) * stepSize;
                     prev = kept;
                     if (i + (nuint)Vector128<float>.Count <= limit)
@@ -288,7 +288,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
+                        Vector128<float> inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
                         Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector128.ConditionalSelect(inside, prev, Vector128.LoadUnsafe(ref prevBase, i)).StoreUnsafe(ref prevBase, i);
                         Vector128.ConditionalSelect(inside, stepSize, Vector128.LoadUnsafe(ref stepSizeBase, i)).StoreUnsafe(ref stepSizeBase, i);

@@ -180,16 +180,16 @@ namespace Optim.Generated
 
             if (Vector512.IsHardwareAccelerated)
             {
-                var momentumVec = Vector512.Create(momentum);
-                var weightDecayVec = Vector512.Create(weightDecay);
-                var gammaVec = Vector512.Create(gamma);
-                var bufferScaleVec = Vector512.Create(bufferScale);
+                Vector512<float> momentumVec = Vector512.Create(momentum);
+                Vector512<float> weightDecayVec = Vector512.Create(weightDecay);
+                Vector512<float> gammaVec = Vector512.Create(gamma);
+                Vector512<float> bufferScaleVec = Vector512.Create(bufferScale);
                 for (; i < limit; i += (nuint)Vector512<float>.Count)
                 {
-                    var param = Vector512.LoadUnsafe(ref paramBase, i);
-                    var grad = Vector512.LoadUnsafe(ref gradBase, i);
-                    var momentumBuffer = Vector512.LoadUnsafe(ref momentumBufferBase, i);
-                    var g = grad + weightDecayVec * param;
+                    Vector512<float> param = Vector512.LoadUnsafe(ref paramBase, i);
+                    Vector512<float> grad = Vector512.LoadUnsafe(ref gradBase, i);
+                    Vector512<float> momentumBuffer = Vector512.LoadUnsafe(ref momentumBufferBase, i);
+                    Vector512<float> g = grad + weightDecayVec * param;
                     momentumBuffer = bufferScaleVec * momentumBuffer + g;
                     g = g + momentumVec * momentumBuffer;
                     param = param - gammaVec * g;
@@ -201,7 +201,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
+                        Vector512<float> inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
                         Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector512.ConditionalSelect(inside, momentumBuffer, Vector512.LoadUnsafe(ref momentumBufferBase, i)).StoreUnsafe(ref momentumBufferBase, i);
                     }
@@ -209,16 +209,16 @@ namespace Optim.Generated
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                var momentumVec = Vector256.Create(momentum);
-                var weightDecayVec = Vector256.Create(weightDecay);
-                var gammaVec = Vector256.Create(gamma);
-                var bufferScaleVec = Vector256.Create(bufferScale);
+                Vector256<float> momentumVec = Vector256.Create(momentum);
+                Vector256<float> weightDecayVec = Vector256.Create(weightDecay);
+                Vector256<float> gammaVec = Vector256.Create(gamma);
+                Vector256<float> bufferScaleVec = Vector256.Create(bufferScale);
                 for (; i < limit; i += (nuint)Vector256<float>.Count)
                 {
-                    var param = Vector256.LoadUnsafe(ref paramBase, i);
-                    var grad = Vector256.LoadUnsafe(ref gradBase, i);
-                    var momentumBuffer = Vector256.LoadUnsafe(ref momentumBufferBase, i);
-                    var g = grad + weightDecayVec * param;
+                    Vector256<float> param = Vector256.LoadUnsafe(ref paramBase, i);
+                    Vector256<float> grad = Vector256.LoadUnsafe(ref gradBase, i);
+                    Vector256<float> momentumBuffer = Vector256.LoadUnsafe(ref momentumBufferBase, i);
+                    Vector256<float> g = grad + weightDecayVec * param;
                     momentumBuffer = bufferScaleVec * momentumBuffer + g;
                     g = g + momentumVec * momentumBuffer;
                     param = param - gammaVec * g;
@@ -230,7 +230,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
+                        Vector256<float> inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
                         Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector256.ConditionalSelect(inside, momentumBuffer, Vector256.LoadUnsafe(ref momentumBufferBase, i)).StoreUnsafe(ref momentumBufferBase, i);
                     }
@@ -238,16 +238,16 @@ namespace Optim.Generated
             }
             else if (Vector128.IsHardwareAccelerated)
             {
-                var momentumVec = Vector128.Create(momentum);
-                var weightDecayVec = Vector128.Create(weightDecay);
-                var gammaVec = Vector128.Create(gamma);
-                var bufferScaleVec = Vector128.Create(bufferScale);
+                Vector128<float> momentumVec = Vector128.Create(momentum);
+                Vector128<float> weightDecayVec = Vector128.Create(weightDecay);
+                Vector128<float> gammaVec = Vector128.Create(gamma);
+                Vector128<float> bufferScaleVec = Vector128.Create(bufferScale);
                 for (; i < limit; i += (nuint)Vector128<float>.Count)
                 {
-                    var param = Vector128.LoadUnsafe(ref paramBase, i);
-                    var grad = Vector128.LoadUnsafe(ref gradBase, i);
-                    var momentumBuffer = Vector128.LoadUnsafe(ref momentumBufferBase, i);
-                    var g = grad + weightDecayVec * param;
+                    Vector128<float> param = Vector128.LoadUnsafe(ref paramBase, i);
+                    Vector128<float> grad = Vector128.LoadUnsafe(ref gradBase, i);
+                    Vector128<float> momentumBuffer = Vector128.LoadUnsafe(ref momentumBufferBase, i);
+                    Vector128<float> g = grad + weightDecayVec * param;
                     momentumBuffer = bufferScaleVec * momentumBuffer + g;
                     g = g + momentumVec * momentumBuffer;
                     param = param - gammaVec * g;
@@ -259,7 +259,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
+                        Vector128<float> inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
                         Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector128.ConditionalSelect(inside, momentumBuffer, Vector128.LoadUnsafe(ref momentumBufferBase, i)).StoreUnsafe(ref momentumBufferBase, i);
                     }

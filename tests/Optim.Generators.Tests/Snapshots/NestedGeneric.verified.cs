@@ -152,14 +152,14 @@ namespace Optim.Generated
 
             if (Vector512.IsHardwareAccelerated)
             {
-                var betaVec = Vector512.Create(beta);
-                var oneMinusBetaVec = Vector512.Create(oneMinusBeta);
-                var gammaVec = Vector512.Create(gamma);
+                Vector512<float> betaVec = Vector512.Create(beta);
+                Vector512<float> oneMinusBetaVec = Vector512.Create(oneMinusBeta);
+                Vector512<float> gammaVec = Vector512.Create(gamma);
                 for (; i < limit; i += (nuint)Vector512<float>.Count)
                 {
-                    var param = Vector512.LoadUnsafe(ref paramBase, i);
-                    var grad = Vector512.LoadUnsafe(ref gradBase, i);
-                    var velocity = Vector512.LoadUnsafe(ref velocityBase, i);
+                    Vector512<float> param = Vector512.LoadUnsafe(ref paramBase, i);
+                    Vector512<float> grad = Vector512.LoadUnsafe(ref gradBase, i);
+                    Vector512<float> velocity = Vector512.LoadUnsafe(ref velocityBase, i);
                     velocity = betaVec * velocity + oneMinusBetaVec * grad;
                     param = param - gammaVec * velocity;
                     if (i + (nuint)Vector512<float>.Count <= limit)
@@ -170,7 +170,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
+                        Vector512<float> inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
                         Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector512.ConditionalSelect(inside, velocity, Vector512.LoadUnsafe(ref velocityBase, i)).StoreUnsafe(ref velocityBase, i);
                     }
@@ -178,14 +178,14 @@ namespace Optim.Generated
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                var betaVec = Vector256.Create(beta);
-                var oneMinusBetaVec = Vector256.Create(oneMinusBeta);
-                var gammaVec = Vector256.Create(gamma);
+                Vector256<float> betaVec = Vector256.Create(beta);
+                Vector256<float> oneMinusBetaVec = Vector256.Create(oneMinusBeta);
+                Vector256<float> gammaVec = Vector256.Create(gamma);
                 for (; i < limit; i += (nuint)Vector256<float>.Count)
                 {
-                    var param = Vector256.LoadUnsafe(ref paramBase, i);
-                    var grad = Vector256.LoadUnsafe(ref gradBase, i);
-                    var velocity = Vector256.LoadUnsafe(ref velocityBase, i);
+                    Vector256<float> param = Vector256.LoadUnsafe(ref paramBase, i);
+                    Vector256<float> grad = Vector256.LoadUnsafe(ref gradBase, i);
+                    Vector256<float> velocity = Vector256.LoadUnsafe(ref velocityBase, i);
                     velocity = betaVec * velocity + oneMinusBetaVec * grad;
                     param = param - gammaVec * velocity;
                     if (i + (nuint)Vector256<float>.Count <= limit)
@@ -196,7 +196,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
+                        Vector256<float> inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
                         Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector256.ConditionalSelect(inside, velocity, Vector256.LoadUnsafe(ref velocityBase, i)).StoreUnsafe(ref velocityBase, i);
                     }
@@ -204,14 +204,14 @@ namespace Optim.Generated
             }
             else if (Vector128.IsHardwareAccelerated)
             {
-                var betaVec = Vector128.Create(beta);
-                var oneMinusBetaVec = Vector128.Create(oneMinusBeta);
-                var gammaVec = Vector128.Create(gamma);
+                Vector128<float> betaVec = Vector128.Create(beta);
+                Vector128<float> oneMinusBetaVec = Vector128.Create(oneMinusBeta);
+                Vector128<float> gammaVec = Vector128.Create(gamma);
                 for (; i < limit; i += (nuint)Vector128<float>.Count)
                 {
-                    var param = Vector128.LoadUnsafe(ref paramBase, i);
-                    var grad = Vector128.LoadUnsafe(ref gradBase, i);
-                    var velocity = Vector128.LoadUnsafe(ref velocityBase, i);
+                    Vector128<float> param = Vector128.LoadUnsafe(ref paramBase, i);
+                    Vector128<float> grad = Vector128.LoadUnsafe(ref gradBase, i);
+                    Vector128<float> velocity = Vector128.LoadUnsafe(ref velocityBase, i);
                     velocity = betaVec * velocity + oneMinusBetaVec * grad;
                     param = param - gammaVec * velocity;
                     if (i + (nuint)Vector128<float>.Count <= limit)
@@ -222,7 +222,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        var inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
+                        Vector128<float> inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
                         Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
                         Vector128.ConditionalSelect(inside, velocity, Vector128.LoadUnsafe(ref velocityBase, i)).StoreUnsafe(ref velocityBase, i);
                     }
