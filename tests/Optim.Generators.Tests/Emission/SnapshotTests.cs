@@ -138,11 +138,32 @@ public sealed class SnapshotTests
     }
 
     [Fact]
-    public void Generated_code_is_identical_across_runs()
+    public void Generated_code_does_not_depend_on_file_order_other_files_or_culture()
     {
-        string source = "using System; using Optim; using static Optim.Optimizer; [Optimize(Adam)] public partial class M { " + Mlp + " }";
-        string first = GeneratorHarness.Generate(source).Sources.Single().Text;
-        string second = GeneratorHarness.Generate(source).Sources.Single().Text;
-        Assert.Equal(first, second);
+        // Two compilations that differ in everything that must not matter: the order of the files, an unrelated file
+        // with other models before it, and the current culture (decimal commas). Each model's file is byte-identical.
+        string[] models =
+        {
+            "using System; using Optim; using static Optim.Optimizer; [Optimize(Adam, Lr = 1.5e-3)] public partial class M { " + Mlp + " }",
+            "using System; using Optim; using static Optim.Optimizer; [Optimize(Lion, Lr = 0.25, WeightDecay = 0.1)] public partial class L { [Parameter(7, 3)] public partial Span<double> W { get; } }",
+        };
+        string other = "using System; using Optim; using static Optim.Optimizer; namespace X { [Optimize(Sgd)] public partial class Z { [Parameter(2)] public partial Span<float> V { get; } } }";
+
+        var first = GeneratorHarness.Generate(models).Sources.ToDictionary(s => s.HintName, s => s.Text);
+        System.Globalization.CultureInfo culture = System.Globalization.CultureInfo.CurrentCulture;
+        try
+        {
+            System.Globalization.CultureInfo.CurrentCulture = new System.Globalization.CultureInfo("de-DE");
+            var second = GeneratorHarness.Generate(new[] { other, models[1], models[0] }).Sources.ToDictionary(s => s.HintName, s => s.Text);
+            foreach (var (hint, text) in first)
+            {
+                Assert.True(second.ContainsKey(hint), $"{hint} missing from the second run");
+                Assert.Equal(text, second[hint]);
+            }
+        }
+        finally
+        {
+            System.Globalization.CultureInfo.CurrentCulture = culture;
+        }
     }
 }

@@ -40,6 +40,10 @@ internal static class GeneratorHarness
             parseOptions: options ?? ParseOptions,
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
+    /// <summary>Whether an output step's value, (sources, diagnostics), holds generated code (the diagnostics output holds none).</summary>
+    private static bool ProducesSource(object? value) =>
+        value is System.Runtime.CompilerServices.ITuple { Length: 2 } produced && produced[0] is System.Collections.IEnumerable sources && sources.GetEnumerator().MoveNext();
+
     /// <summary>Runs the generator once over <paramref name="sources"/>.</summary>
     public static Run Generate(params string[] sources) => Generate(sources, null);
 
@@ -47,7 +51,29 @@ internal static class GeneratorHarness
     {
         CSharpCompilation compilation = Compilation(sources, options);
         GeneratorDriver driver = Driver(options).RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out ImmutableArray<Diagnostic> _);
-        return new Run(driver.GetRunResult(), output);
+        GeneratorDriverRunResult result = driver.GetRunResult();
+        AssertRerunIsCached(driver, compilation);
+        return new Run(result, output);
+    }
+
+    /// <summary>
+    /// Every test's generator run is repeated on a clone of the compilation (NetEscapades' AssertRunsEqual): nothing may
+    /// be produced again. The code outputs and every tracked step are Cached or Unchanged; the diagnostics output reads
+    /// the compilation (for real source locations), so it may re-run, reporting the same.
+    /// </summary>
+    private static void AssertRerunIsCached(GeneratorDriver driver, CSharpCompilation compilation)
+    {
+        GeneratorRunResult second = driver.RunGenerators(compilation.Clone()).GetRunResult().Results.Single();
+        string[] ours = { OptimizerGenerator.TrackingNames.Parse, OptimizerGenerator.TrackingNames.Language, OptimizerGenerator.TrackingNames.Model, OptimizerGenerator.TrackingNames.Diagnostics };
+        var steps = second.TrackedSteps.Where(s => ours.Contains(s.Key)).SelectMany(s => s.Value.SelectMany(step => step.Outputs).Select(o => (Step: s.Key, o.Value, o.Reason)))
+            .Concat(second.TrackedOutputSteps.SelectMany(s => s.Value.SelectMany(step => step.Outputs).Where(o => ProducesSource(o.Value)).Select(o => (Step: s.Key, o.Value, o.Reason))));
+        foreach (var (step, value, reason) in steps)
+        {
+            if (reason is not (IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged))
+            {
+                throw new InvalidOperationException($"Re-running the generator on an identical compilation produced a {reason} output of step {step} ({value}): the pipeline is not cacheable.");
+            }
+        }
     }
 
     /// <summary>One generator run: what it produced and the compilation that includes its output.</summary>
