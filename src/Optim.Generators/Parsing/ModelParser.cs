@@ -112,6 +112,14 @@ internal static class ModelParser
             }
 
             anyParameter = true;
+
+            // Two members of one name are the compiler's error (CS0102); generating for both would only add more.
+            if (parameters.Any(p => p.Name.Replace("@", "") == property.Name))
+            {
+                canEmit = false;
+                continue;
+            }
+
             var declaration = property.DeclaringSyntaxReferences
                 .Select(r => r.GetSyntax(cancellationToken))
                 .OfType<PropertyDeclarationSyntax>()
@@ -280,6 +288,13 @@ internal static class ModelParser
 
         bool ok = true;
         string ns = Namespace(type);
+
+        // Half-typed code: a namespace or type whose name is missing is the compiler's error; nothing to generate.
+        if (ns.Split('.').Where(part => part.Length > 0 || ns.Length > 0).Concat(new[] { type.Name }).Any(part => !SyntaxFacts.IsValidIdentifier(part.TrimStart('@')))
+            || syntax.Ancestors().OfType<BaseNamespaceDeclarationSyntax>().Any(n => n.Name.IsMissing || n.Name.ContainsDiagnostics || n.OpenBraceToken().IsMissing))
+        {
+            return false;
+        }
         if (ns == "Optim.Generated" || ns.StartsWith("Optim.Generated.", StringComparison.Ordinal))
         {
             diagnostics.Add(DiagnosticInfo.Create(Descriptors.ReservedNamespace, LocationInfo.From(syntax.Identifier), type.Name, ns));
@@ -560,6 +575,10 @@ internal static class ModelParser
         IReadOnlyDictionary<string, double>? baseline = definition.Id == classDefinition.Id ? classSpec.Values.ToDictionary(v => v.Name, v => v.Number) : null;
         return (ReadHyperparameters(definition, attribute, syntax, location, diagnostics, baseline), definition);
     }
+
+    /// <summary>The opening brace of a block-scoped namespace (a file-scoped one has none, so it is never missing).</summary>
+    private static SyntaxToken OpenBraceToken(this BaseNamespaceDeclarationSyntax declaration) =>
+        declaration is NamespaceDeclarationSyntax block ? block.OpenBraceToken : SyntaxFactory.Token(SyntaxKind.OpenBraceToken);
 
     /// <summary><paramref name="count"/> rounded up to whole 64-byte lines of floats (a bound for doubles too).</summary>
     private static long RoundUp(long count) => (count + 15) / 16 * 16;

@@ -6,7 +6,10 @@ using Xunit;
 
 namespace Optim.Generators.Tests.Diagnostics;
 
-/// <summary>Broken and half-typed code never makes the generator throw (no AD0001 / CS8785).</summary>
+/// <summary>
+/// Broken and half-typed code never makes the generator throw (no AD0001 / CS8785, no OPT0015) and never leaves an error or
+/// a warning inside a generated file.
+/// </summary>
 public sealed class RobustnessTests
 {
     private const string Valid = """
@@ -63,6 +66,16 @@ public sealed class RobustnessTests
         Assert.Null(run.Generator.Exception);
         Assert.DoesNotContain(run.GeneratorDiagnostics, d => d.Id == "OPT0015");
         Assert.DoesNotContain(run.Output.GetDiagnostics(), d => d.Id is "CS8785" or "AD0001");
+        Assert.Empty(InGeneratedFiles(run));
+    }
+
+    /// <summary>Errors and warnings located inside generated files: whatever the user wrote, there must be none.</summary>
+    private static System.Collections.Generic.List<Microsoft.CodeAnalysis.Diagnostic> InGeneratedFiles(GeneratorHarness.Run run)
+    {
+        var generated = run.Generator.GeneratedSources.Select(s => s.SyntaxTree).ToHashSet();
+        return run.Output.GetDiagnostics()
+            .Where(d => d.Severity >= Microsoft.CodeAnalysis.DiagnosticSeverity.Warning && d.Location.SourceTree is { } tree && generated.Contains(tree))
+            .ToList();
     }
 
     [Fact]
@@ -80,7 +93,7 @@ public sealed class RobustnessTests
             source =>
             {
                 GeneratorHarness.Run run = GeneratorHarness.Generate(source);
-                return run.Generator.Exception is null && run.GeneratorDiagnostics.All(d => d.Id != "OPT0015");
+                return run.Generator.Exception is null && run.GeneratorDiagnostics.All(d => d.Id != "OPT0015") && InGeneratedFiles(run).Count == 0;
             },
             iter: 300,
             threads: 1);
