@@ -32,15 +32,27 @@ public static class StepWorkers
     /// <summary>Threads a step may use on this machine: one per processor.</summary>
     public static int MaxThreads => Environment.ProcessorCount;
 
+    private static long _slicesRun;
+
+    /// <summary>
+    /// Slices run so far by every split step (the caller's share included): a step split n ways adds n. For tests and
+    /// diagnostics; one interlocked increment per slice, nothing per element.
+    /// </summary>
+    public static long SlicesRun => Interlocked.Read(ref _slicesRun);
+
     /// <summary>
     /// Runs <paramref name="kernel"/> over [0, <paramref name="length"/>), split between up to
     /// <paramref name="maxThreads"/> threads (the caller's included) with at least <see cref="MinimumSlice"/>
     /// elements each. Returns when every slice is done.
     /// </summary>
+    /// <remarks>
+    /// An explicit <paramref name="maxThreads"/> is honoured even above the processor count (the threads then share the
+    /// processors); the automatic setting passes <see cref="MaxThreads"/>.
+    /// </remarks>
     public static void Run(RangeKernel kernel, nuint length, int maxThreads)
     {
         ArgumentNullException.ThrowIfNull(kernel);
-        int threads = (int)Math.Min((ulong)Math.Min(maxThreads, MaxThreads), Math.Max(1, length / MinimumSlice));
+        int threads = (int)Math.Min((ulong)Math.Max(1, maxThreads), Math.Max(1, length / MinimumSlice));
         if (threads <= 1 || !Monitor.TryEnter(Gate))
         {
             kernel.Run(0, length);
@@ -49,14 +61,25 @@ public static class StepWorkers
 
         try
         {
-            Worker[] workers = _workers ??= StartWorkers(MaxThreads - 1);
-            nuint slice = (length / (nuint)threads + Alignment - 1) / Alignment * Alignment;
+            // The pool grows (once) to the largest split asked for; steps after that allocate nothing.
+            if (_workers is null || _workers.Length < threads - 1)
+            {
+                _workers = StartWorkers(Math.Max(threads, MaxThreads) - 1, _workers);
+            }
+
+            Worker[] workers = _workers;
+            Interlocked.Add(ref _slicesRun, threads);
+            // Ceiling division twice: threads·slice ≥ length, so the last slice reaches the end (a floor here once dropped
+            // the tail when length/threads was already a multiple of the alignment). Every slice but the last is whole
+            // vectors; threads ≤ length / MinimumSlice keeps every start below length.
+            nuint perThread = (length + (nuint)threads - 1) / (nuint)threads;
+            nuint slice = (perThread + Alignment - 1) / Alignment * Alignment;
             CountdownEvent done = Worker.Done;
             done.Reset(threads - 1);
             for (int w = 1; w < threads; w++)
             {
                 nuint start = (nuint)w * slice;
-                workers[w - 1].Post(kernel, start, Math.Min(start + slice, length));
+                workers[w - 1].Post(kernel, start, w == threads - 1 ? length : Math.Min(start + slice, length));
             }
 
             kernel.Run(0, Math.Min(slice, length));
@@ -68,12 +91,12 @@ public static class StepWorkers
         }
     }
 
-    private static Worker[] StartWorkers(int count)
+    private static Worker[] StartWorkers(int count, Worker[]? existing)
     {
         var workers = new Worker[count];
         for (int w = 0; w < count; w++)
         {
-            workers[w] = new Worker(w);
+            workers[w] = existing is not null && w < existing.Length ? existing[w] : new Worker(w);
         }
 
         return workers;

@@ -6,6 +6,7 @@ using Xunit;
 namespace Optim.Generators.Tests.Runtime;
 
 /// <summary>Step() and ZeroGrad() allocate nothing.</summary>
+[Collection(StepWorkersGroup.Name)]
 public sealed class AllocationTests
 {
     /// <summary>Every reference case: every optimizer and every hyperparameter variant the reference file exercises.</summary>

@@ -33,28 +33,49 @@ public sealed partial class SerialSgd
 }
 
 /// <summary>A Step() split across threads gives exactly the single-threaded result.</summary>
+[Collection(StepWorkersGroup.Name)]
 public sealed class ParallelStepTests
 {
     [Fact]
-    public void Parallel_adam_is_bit_identical_to_single_threaded() => AssertSame(new ParallelAdam(), new SerialAdam());
+    public void Parallel_adam_is_bit_identical_to_single_threaded() => AssertSame(new ParallelAdam(), new SerialAdam(), slices: 2);
 
     [Fact]
-    public void Parallel_double_sgd_is_bit_identical_to_single_threaded() => AssertSame(new ParallelSgd(), new SerialSgd());
+    public void Parallel_double_sgd_is_bit_identical_to_single_threaded() => AssertSame(new ParallelSgd(), new SerialSgd(), slices: 4);
 
+    /// <summary>
+    /// What Threads does, observed on a compiled model: how many slices one Step() is really split into (0: not split).
+    /// Threads = 0 splits a large model across the machine's processors (one slice each, at least MinimumSlice
+    /// elements each) and leaves a small one alone; 1 never splits; n ≥ 2 splits n ways when there is enough work.
+    /// </summary>
     [Theory]
-    [InlineData(OptimizeAttribute.AutomaticParallelThreshold, 0, true)]
-    [InlineData(OptimizeAttribute.AutomaticParallelThreshold - 1, 0, false)]
-    [InlineData(OptimizeAttribute.AutomaticParallelThreshold * 2, 1, false)]
-    [InlineData(100, 2, true)]
-    public void Threads_decides_whether_step_is_split(int size, int threads, bool parallel)
+    [InlineData(OptimizeAttribute.AutomaticParallelThreshold, 0)]
+    [InlineData(OptimizeAttribute.AutomaticParallelThreshold - 1, 0)]
+    [InlineData(OptimizeAttribute.AutomaticParallelThreshold * 2, 1)]
+    [InlineData(StepWorkers.MinimumSlice * 3, 2)]
+    [InlineData(StepWorkers.MinimumSlice * 3, 3)]
+    [InlineData(StepWorkers.MinimumSlice * 2 - 1, 2)]
+    [InlineData(100, 2)]
+    public void Threads_decides_how_a_step_is_split(int size, int threads)
     {
-        string source = $"using System; using Optim; using static Optim.Optimizer; [Optimize(Adam, Threads = {threads})] public partial class M {{ [Parameter({size})] public partial Span<float> W {{ get; }} }}";
+        string source = $"using System; using Optim; using static Optim.Optimizer; [Optimize(Sgd, Lr = 0.5, Threads = {threads})] public partial class M {{ [Parameter({size})] public partial Span<float> W {{ get; }} }}";
+        IOptimizable model = InMemoryModels.Create(source, "M");
+        var typed = (IOptimizable<float>)model;
+        typed.Gradients.Fill(1f);
 
-        GeneratorHarness.Run run = GeneratorHarness.Generate(source);
+        long before = StepWorkers.SlicesRun;
+        model.Step();
+        long slices = StepWorkers.SlicesRun - before;
 
-        Assert.Empty(run.GeneratorDiagnostics);
-        Assert.Empty(run.CompileDiagnostics);
-        Assert.Equal(parallel, run.Sources[0].Text.Contains("StepWorkers.Run", StringComparison.Ordinal));
+        int wanted = threads switch
+        {
+            0 => size >= OptimizeAttribute.AutomaticParallelThreshold ? StepWorkers.MaxThreads : 1,
+            _ => threads,
+        };
+        int expected = Math.Min(wanted, Math.Max(1, size / StepWorkers.MinimumSlice));
+        Assert.Equal(expected > 1 ? expected : 0, slices);
+
+        // Every element stepped exactly once, the split ones included: θ = 0 − 0.5·1.
+        Assert.True(typed.Parameters.IndexOfAnyExcept(-0.5f) < 0, "an element was skipped or stepped twice");
     }
 
     [Fact]
@@ -69,9 +90,15 @@ public sealed class ParallelStepTests
         Assert.Equal(source.Spans[0], diagnostic.Location.SourceSpan);
     }
 
-    private static void AssertSame<T>(IOptimizable<T> parallel, IOptimizable<T> serial)
+    /// <summary>
+    /// Five steps of each model: every parallel step really is split into <paramref name="slices"/> slices (whatever the
+    /// machine's processor count: an explicit Threads is honoured, DOTNET_PROCESSOR_COUNT=1 included) and the results are
+    /// bit-identical to the single-threaded model's.
+    /// </summary>
+    private static void AssertSame<T>(IOptimizable<T> parallel, IOptimizable<T> serial, int slices)
         where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
+        long slicesBefore = StepWorkers.SlicesRun;
         var random = new Random(5);
         for (int i = 0; i < parallel.ParameterCount; i++)
         {
@@ -91,8 +118,20 @@ public sealed class ParallelStepTests
             serial.Step();
         }
 
+        Assert.Equal(5L * slices, StepWorkers.SlicesRun - slicesBefore);
+        int firstDifference = System.Runtime.InteropServices.MemoryMarshal.AsBytes(parallel.Parameters)
+            .CommonPrefixLength(System.Runtime.InteropServices.MemoryMarshal.AsBytes(serial.Parameters)) / System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
         Assert.True(
-            System.Runtime.InteropServices.MemoryMarshal.AsBytes(parallel.Parameters).SequenceEqual(System.Runtime.InteropServices.MemoryMarshal.AsBytes(serial.Parameters)),
-            "parallel and single-threaded results differ");
+            firstDifference == parallel.ParameterCount,
+            firstDifference < parallel.ParameterCount
+                ? $"element {firstDifference} of {parallel.ParameterCount}: parallel {parallel.Parameters[firstDifference]}, serial {serial.Parameters[firstDifference]}"
+                : "identical");
     }
+}
+
+/// <summary>Tests that split steps across the shared worker pool run one at a time, so each sees its own slices.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class StepWorkersGroup
+{
+    public const string Name = "StepWorkers";
 }
