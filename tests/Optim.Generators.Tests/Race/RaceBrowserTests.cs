@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Collections.Generic;
 using System.Linq;
 using System.Text.RegularExpressions;
 using Optim.Generators.Tests.Infrastructure;
@@ -60,7 +61,29 @@ public sealed class RaceBrowserTests
         File.Delete(screenshot);
         var shot = Processes.Run(chromium!, [.. BrowserFlags, "--user-data-dir=" + profile, "--window-size=1280,1250", "--screenshot=" + screenshot, new Uri(page).AbsoluteUri], timeoutSeconds: 120);
         Assert.True(shot.ExitCode == 0, "chromium screenshot failed: " + shot.Error);
-        Assert.True(new FileInfo(screenshot).Length > 20_000, "screenshot is empty");
+        AssertScreenshotShowsTheRace(Png.Read(screenshot), html);
         Directory.Delete(folder, recursive: true);
+    }
+
+    /// <summary>
+    /// What the screenshot must show: the full window, mostly not blank (contour maps and charts), and every racer's
+    /// colour (from the page's own data) drawn in solid pixels somewhere, so a page that renders blank or without its
+    /// paths fails.
+    /// </summary>
+    private static void AssertScreenshotShowsTheRace(Png png, string html)
+    {
+        Assert.Equal((1280, 1250), (png.Width, png.Height));
+        var counts = png.Pixels.GroupBy(p => p).ToDictionary(g => g.Key, g => g.Count());
+        int white = counts.GetValueOrDefault(0xFFFFFF);
+        Assert.True(white < png.Pixels.Length * 0.9, $"{white} of {png.Pixels.Length} pixels are white");
+        Assert.True(counts.Count > 1000, $"only {counts.Count} distinct colours: contours and curves are missing");
+
+        string[] colours = Regex.Matches(html, "\"color\":\"#([0-9A-Fa-f]{6})\"").Select(m => m.Groups[1].Value).Distinct().ToArray();
+        Assert.True(colours.Length >= 8, $"the page names {colours.Length} racer colours");
+        foreach (string colour in colours)
+        {
+            int pixels = counts.GetValueOrDefault(int.Parse(colour, System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture));
+            Assert.True(pixels >= 100, $"racer colour #{colour} covers {pixels} pixels of the screenshot");
+        }
     }
 }
