@@ -90,4 +90,11 @@ public enum Optimizer
     /// Every parameter must be a matrix (OPT0030).
     /// </summary>
     Muon = 15,
+
+    /// <summary>
+    /// Your own rule: the class's one <c>[UpdateRule]</c> static method, written for one element in plain C#, compiled by
+    /// the generator into the same fused, vectorised <c>Step()</c> the built-in optimizers get. The generated step gives,
+    /// bit for bit, what calling the method once per element gives. Lr (1e-3) is the rate passed as its <c>lr</c>.
+    /// </summary>
+    Custom = 16,
 }

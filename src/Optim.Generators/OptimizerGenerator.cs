@@ -67,7 +67,7 @@ public sealed class OptimizerGenerator : IIncrementalGenerator
 
             try
             {
-                var rules = model.Groups.Select(g => OptimizerCatalog.Find(g.Id)!.Build(g, model.Element)).ToList();
+                var rules = model.Groups.Select(model.RuleFor).ToList();
                 output.AddSource(model.HintName, SourceText.From(ModelEmitter.Emit(ModelLayout.Create(model, rules)), System.Text.Encoding.UTF8));
             }
             catch (Exception exception)

@@ -135,6 +135,45 @@ internal static class Descriptors
         isEnabledByDefault: true,
         helpLinkUri: HelpLink("OPT0017"));
 
+    public static readonly DiagnosticDescriptor UpdateRuleMissing = Error(
+        "OPT0040",
+        "Optimizer.Custom needs an [UpdateRule] method",
+        "'{0}' uses Optimizer.Custom but declares no [UpdateRule] method; add one, e.g. [UpdateRule] public static void Sgd(ref float param, float grad, float lr) => param -= lr * grad;");
+
+    public static readonly DiagnosticDescriptor UpdateRuleDuplicate = Error(
+        "OPT0041",
+        "A model has one [UpdateRule] method",
+        "[UpdateRule] method '{0}' is a second rule for '{2}' (the first is '{1}'); a model has exactly one");
+
+    public static readonly DiagnosticDescriptor UpdateRuleSignature = Error(
+        "OPT0042",
+        "The [UpdateRule] method's declaration is not supported",
+        "[UpdateRule] method '{0}': {1}");
+
+    public static readonly DiagnosticDescriptor UpdateRuleUnsupported = Error(
+        "OPT0043",
+        "An [UpdateRule] method uses a construct the generator cannot compile",
+        "{0} is not supported in an [UpdateRule] method: {1}");
+
+    public static readonly DiagnosticDescriptor UpdateRuleNoVectorForm = Error(
+        "OPT0044",
+        "A function without an exactly-rounded vector form is applied to element values",
+        "'{0}' has no exactly-rounded vector form, so it cannot run on element values; it is allowed in sub-expressions that depend only on constants, lr and step (computed once per step)");
+
+    public static readonly DiagnosticDescriptor UpdateRuleMixedPrecision = Error(
+        "OPT0045",
+        "An [UpdateRule] method computes element values in another precision",
+        "'{0}' computes element values as {1} in a {2} rule; element arithmetic stays in {2} (write float constants with the f suffix, use MathF for float, or cast the per-step value to {2})");
+
+    public static readonly DiagnosticDescriptor UpdateRuleIgnored = new(
+        "OPT0046",
+        "The [UpdateRule] method is not used",
+        "[UpdateRule] method '{0}' is not used: '{1}' uses Optimizer.{2}; choose Optimizer.Custom to use it",
+        Category,
+        DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        helpLinkUri: HelpLink("OPT0046"));
+
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink(id));
 

@@ -67,10 +67,10 @@ internal sealed class ExprWriter
         ExprKind.Select or ExprKind.FirstStepSelect => 0,
         ExprKind.Or => 1,
         ExprKind.And => 2,
-        ExprKind.GreaterThan or ExprKind.LessThan or ExprKind.Equal => 3,
+        ExprKind.GreaterThan or ExprKind.LessThan or ExprKind.Equal or ExprKind.GreaterOrEqual or ExprKind.LessOrEqual or ExprKind.NotEqual => 3,
         ExprKind.Add or ExprKind.Subtract => 4,
         ExprKind.Multiply or ExprKind.Divide => 5,
-        ExprKind.Negate => 6,
+        ExprKind.Negate or ExprKind.Not => 6,
         _ => Atom,
     };
 
@@ -135,14 +135,28 @@ internal sealed class ExprWriter
                 return _mode == ExprMode.Math ? $"|{Write(e.Left!)}|" : Call("Abs", e.Left!);
             case ExprKind.Sign:
                 return _mode == ExprMode.Math ? $"sign({Write(e.Left!)})" : $"global::Optim.KernelMath.Sign({Write(e.Left!)})";
+            case ExprKind.IntegerSign:
+                return _mode == ExprMode.Math ? $"sign({Write(e.Left!)})" : $"global::Optim.CustomRuleMath.Sign({Write(e.Left!)})";
+            case ExprKind.FusedMultiplyAdd:
+                return _mode == ExprMode.Math
+                    ? $"fma({Write(e.Left!)}, {Write(e.Right!)}, {Write(e.Condition!)})"
+                    : $"global::Optim.CustomRuleMath.FusedMultiplyAdd({Write(e.Left!)}, {Write(e.Right!)}, {Write(e.Condition!)})";
+            case ExprKind.Code:
+            case ExprKind.CodeCondition:
+                // Verbatim per-step C#, fully parenthesized by the custom-rule parser.
+                return _mode == ExprMode.Math ? e.Symbol : e.Name;
             case ExprKind.Select:
                 return WriteSelect(e);
             case ExprKind.GreaterThan:
             case ExprKind.LessThan:
             case ExprKind.Equal:
+            case ExprKind.GreaterOrEqual:
+            case ExprKind.LessOrEqual:
+            case ExprKind.NotEqual:
             case ExprKind.And:
             case ExprKind.Or:
-                return WriteCondition(e, precedence);
+            case ExprKind.Not:
+                return WriteCondition(e, ref precedence);
             case ExprKind.Power:
                 if (_mode == ExprMode.Math)
                 {
@@ -179,17 +193,45 @@ internal sealed class ExprWriter
     }
 
     /// <summary>A comparison or a combination of them: a bool in scalar code, a mask of all-ones lanes in vector code.</summary>
-    private string WriteCondition(Expr e, int precedence)
+    private string WriteCondition(Expr e, ref int precedence)
     {
-        if (_mode == ExprMode.Vector)
+        if (_mode == ExprMode.Vector && e.IsElementWise)
         {
             return e.Kind switch
             {
                 ExprKind.GreaterThan => $"{_vector}.GreaterThan({Write(e.Left!)}, {Write(e.Right!)})",
                 ExprKind.LessThan => $"{_vector}.LessThan({Write(e.Left!)}, {Write(e.Right!)})",
                 ExprKind.Equal => $"{_vector}.Equals({Write(e.Left!)}, {Write(e.Right!)})",
-                ExprKind.And => $"({Write(e.Left!)} & {Write(e.Right!)})",
-                _ => $"({Write(e.Left!)} | {Write(e.Right!)})",
+                ExprKind.GreaterOrEqual => $"{_vector}.GreaterThanOrEqual({Write(e.Left!)}, {Write(e.Right!)})",
+                ExprKind.LessOrEqual => $"{_vector}.LessThanOrEqual({Write(e.Left!)}, {Write(e.Right!)})",
+                ExprKind.NotEqual => $"~{_vector}.Equals({Write(e.Left!)}, {Write(e.Right!)})",
+                ExprKind.Not => $"~{Mask(e.Left!)}",
+                ExprKind.And => $"({Mask(e.Left!)} & {Mask(e.Right!)})",
+                _ => $"({Mask(e.Left!)} | {Mask(e.Right!)})",
+            };
+        }
+
+        if (_mode == ExprMode.Vector)
+        {
+            // A per-step condition inside a vector loop: a plain bool on the scalars themselves.
+            return new ExprWriter(ExprMode.Element, _element).Write(e);
+        }
+
+        if (e.Kind == ExprKind.Not)
+        {
+            return "!" + Operand(e.Left!, Precedence(ExprKind.Not), parenthesizeEqual: true);
+        }
+
+        if (_mode == ExprMode.Element && e.Kind is not (ExprKind.And or ExprKind.Or) && e.Left == e.Right)
+        {
+            // A value compared with itself (x != x tests for NaN): the same answer, without the compiler's CS1718 warning.
+            string nan = $"{_element.Keyword()}.IsNaN({Write(e.Left!)})";
+            precedence = e.Kind is ExprKind.NotEqual or ExprKind.GreaterThan or ExprKind.LessThan ? Atom : Precedence(ExprKind.Not);
+            return e.Kind switch
+            {
+                ExprKind.NotEqual => nan,
+                ExprKind.GreaterThan or ExprKind.LessThan => "false",
+                _ => "!" + nan,
             };
         }
 
@@ -197,6 +239,12 @@ internal sealed class ExprWriter
         {
             (ExprKind.GreaterThan, _) => " > ",
             (ExprKind.LessThan, _) => " < ",
+            (ExprKind.GreaterOrEqual, true) => " ≥ ",
+            (ExprKind.GreaterOrEqual, false) => " >= ",
+            (ExprKind.LessOrEqual, true) => " ≤ ",
+            (ExprKind.LessOrEqual, false) => " <= ",
+            (ExprKind.NotEqual, true) => " ≠ ",
+            (ExprKind.NotEqual, false) => " != ",
             (ExprKind.Equal, true) => " = ",
             (ExprKind.Equal, false) => " == ",
             (ExprKind.And, true) => " and ",
@@ -207,6 +255,15 @@ internal sealed class ExprWriter
 
         return Operand(e.Left!, precedence, parenthesizeEqual: false) + op + Operand(e.Right!, precedence, parenthesizeEqual: true);
     }
+
+    /// <summary>
+    /// An operand of an element-wise And/Or/Not in a vector loop: a mask; a per-step condition there (a bool) becomes
+    /// all-ones or all-zeros lanes.
+    /// </summary>
+    private string Mask(Expr condition) =>
+        condition.IsElementWise
+            ? Write(condition)
+            : $"({new ExprWriter(ExprMode.Element, _element).Write(condition)} ? {_vector}<{_element.Keyword()}>.AllBitsSet : {_vector}<{_element.Keyword()}>.Zero)";
 
     private string Binary(Expr e, int precedence)
     {

@@ -149,7 +149,9 @@ internal static class StepWriter
         UpdateRule rule = group.Rule;
         string t = model.Element.Keyword();
         var step = new ExprWriter(ExprMode.StepDouble, model.Element);
-        w.Line($"// Per-step scalars: computed once in double precision, as PyTorch does, then rounded to {t}.");
+        w.Line(rule.Scalars.Any(s => s.Value.Kind is ExprKind.Code or ExprKind.CodeCondition)
+            ? "// Per-step values of the [UpdateRule] method: its sub-expressions of constants, lr and step, computed once per step as it writes them."
+            : $"// Per-step scalars: computed once in double precision, as PyTorch does, then rounded to {t}.");
         foreach (StepAccumulator accumulator in rule.Accumulators)
         {
             string field = FieldName(group, accumulator);
@@ -221,7 +223,7 @@ internal static class StepWriter
 
     private static bool UsesStepCount(UpdateRule rule) =>
         rule.Scalars.Select(s => s.Value).Concat(rule.Accumulators.Select(a => a.Update)).Concat(TensorExpressions(rule))
-            .SelectMany(e => e.Nodes()).Any(n => n.Kind is ExprKind.StepCount or ExprKind.FirstStepSelect);
+            .Any(e => e.ReadsStepCount);
 
     /// <summary>The object StepWorkers runs on each thread's slice; created with the model, updated every step.</summary>
     private static void WriteRangeKernel(SourceWriter w, ModelLayout layout, GroupLayout group)

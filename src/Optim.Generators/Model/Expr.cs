@@ -41,6 +41,30 @@ internal enum ExprKind
     And,
     Or,
 
+    /// <summary>More comparisons and negation, for custom rules (<c>&gt;=</c>, <c>&lt;=</c>, <c>!=</c>, <c>!</c>).</summary>
+    GreaterOrEqual,
+    LessOrEqual,
+    NotEqual,
+    Not,
+
+    /// <summary>
+    /// <c>MathF.Sign(x)</c> as the element type (custom rules): 1, −1, +0 for ±0, NaN for NaN (where the scalar throws).
+    /// </summary>
+    IntegerSign,
+
+    /// <summary><c>FusedMultiplyAdd(Left, Right, Condition)</c>: Left·Right + Condition rounded once (custom rules).</summary>
+    FusedMultiplyAdd,
+
+    /// <summary>
+    /// A per-step value of a custom rule, as verbatim C# (<see cref="Expr.Name"/>) that reads constants, <c>lr</c> (the
+    /// step's rate, a double) and <c>t</c> (the step count, a long) and computes in the precision the user wrote;
+    /// <see cref="Expr.Value"/> is 1 when it reads <c>t</c>. <see cref="Expr.Symbol"/> is the user's source text.
+    /// </summary>
+    Code,
+
+    /// <summary>A per-step condition of a custom rule, as verbatim C# (see <see cref="Code"/>).</summary>
+    CodeCondition,
+
     /// <summary><c>Left ^ Right</c> (per-step expressions only).</summary>
     Power,
 
@@ -99,7 +123,12 @@ internal sealed record Expr(ExprKind Kind, string Name = "", string Symbol = "",
     public static Expr Or(Expr a, Expr b) => new(ExprKind.Or, Left: a, Right: b);
 
     /// <summary>Whether this is a condition (a comparison or a combination of them) rather than a number.</summary>
-    public bool IsCondition => Kind is ExprKind.GreaterThan or ExprKind.LessThan or ExprKind.Equal or ExprKind.And or ExprKind.Or;
+    public bool IsCondition => Kind is ExprKind.GreaterThan or ExprKind.LessThan or ExprKind.Equal or ExprKind.And or ExprKind.Or
+        or ExprKind.GreaterOrEqual or ExprKind.LessOrEqual or ExprKind.NotEqual or ExprKind.Not or ExprKind.CodeCondition;
+
+    /// <summary>Whether the value reads the step count t.</summary>
+    public bool ReadsStepCount => System.Linq.Enumerable.Any(Nodes(), n => n.Kind is ExprKind.StepCount or ExprKind.FirstStepSelect
+        || (n.Kind is ExprKind.Code or ExprKind.CodeCondition && n.Value != 0));
 
     /// <summary>Whether the value differs from element to element (it reads a buffer or a temporary of the body).</summary>
     public bool IsElementWise => Kind == ExprKind.Variable

@@ -52,6 +52,7 @@ internal sealed record ParameterSpec(string Name, string Modifiers, string Acces
 /// <param name="Threads">The attribute's Threads: 0 automatic, 1 single-threaded, n up to n threads.</param>
 /// <param name="Schedule">The compile-time learning-rate schedule, if the model declares one.</param>
 /// <param name="PropertyGroups">Optimizers chosen by [Optimize] on parameter properties, one per distinct choice.</param>
+/// <param name="CustomRule">The rule compiled from the class's [UpdateRule] method, when a group uses Optimizer.Custom.</param>
 internal sealed record ModelSpec(
     string Namespace,
     EquatableArray<TypeHeader> ContainingTypes,
@@ -62,8 +63,12 @@ internal sealed record ModelSpec(
     OptimizerSpec Optimizer,
     int Threads,
     ScheduleSpec? Schedule,
-    EquatableArray<OptimizerSpec> PropertyGroups = default)
+    EquatableArray<OptimizerSpec> PropertyGroups = default,
+    UpdateRule? CustomRule = null)
 {
+    /// <summary>The update rule of one of the model's groups.</summary>
+    public UpdateRule RuleFor(OptimizerSpec group) => OptimizerCatalog.Find(group.Id)!.Build(group, Element, group.Id == Optimizers.Custom.Id ? CustomRule : null);
+
     /// <summary>Every group's optimizer: the class's first, then <see cref="PropertyGroups"/>.</summary>
     public IReadOnlyList<OptimizerSpec> Groups => new[] { Optimizer }.Concat(PropertyGroups).ToList();
 

@@ -23,7 +23,8 @@ internal static class OptimizerCatalog
         Lion.Definition,
         Lamb.Definition,
         Adafactor.Definition,
-        Muon.Definition);
+        Muon.Definition,
+        Custom.Definition);
 
     public static OptimizerDefinition? Find(int id) => All.FirstOrDefault(d => d.Id == id);
 }

@@ -72,10 +72,11 @@ internal sealed class OptimizerDefinition
 
     public IEnumerable<ComboError> CheckCombination(HyperValues values) => _check(values);
 
-    public UpdateRule Build(OptimizerSpec spec, ElementType element = ElementType.Float)
+    /// <summary>The rule for these hyperparameters; a custom optimizer passes the rule its [UpdateRule] method compiled to.</summary>
+    public UpdateRule Build(OptimizerSpec spec, ElementType element = ElementType.Float, UpdateRule? custom = null)
     {
         var values = new HyperValues(spec.Values, element);
-        return _build(values) with { Settings = Describe(values) };
+        return (custom ?? _build(values)) with { Settings = Describe(values) };
     }
 
     /// <summary>"Lr = 0.001, Beta1 = 0.9, ..." in declaration order.</summary>

@@ -10,6 +10,7 @@ using Optim.Generators.Common;
 using Optim.Generators.Diagnostics;
 using Optim.Generators.Emit;
 using Optim.Generators.Model;
+using Optim.Generators.Model.Optimizers;
 
 namespace Optim.Generators.Parsing;
 
@@ -87,7 +88,14 @@ internal static class ModelParser
         int threads = ReadThreads(attribute, attributeSyntax, attributeLocation, diagnostics);
         // An invalid schedule is reported and left out, so the rest of the model still generates.
         Model.Schedules.ScheduleSpec? schedule = ScheduleParser.Read(type, diagnostics, cancellationToken);
-        UpdateRule rule = definition.Build(optimizer);
+
+        // A custom rule is compiled from the [UpdateRule] method once the element type is known (after the parameters);
+        // until then a rule without state stands in, and a failed one stops emission.
+        bool usesCustom = definition.Id == Custom.Id;
+        UpdateRule Placeholder(OptimizerDefinition d, OptimizerSpec spec) => d.Id == Custom.Id
+            ? new UpdateRule("Custom", "", "", EquatableArray<Model.Buffer>.Empty, EquatableArray<StepAccumulator>.Empty, EquatableArray<StepScalar>.Empty, EquatableArray<Statement>.Empty)
+            : d.Build(spec);
+        UpdateRule rule = Placeholder(definition, optimizer);
 
         int sections = 2 + rule.State.Count;
         var groups = new List<OptimizerSpec>();
@@ -180,7 +188,8 @@ internal static class ModelParser
                     if (index < 0)
                     {
                         groups.Add(spec);
-                        groupRules.Add(ownDefinition.Build(spec));
+                        groupRules.Add(Placeholder(ownDefinition, spec));
+                        usesCustom |= ownDefinition.Id == Custom.Id;
                         index = groups.Count - 1;
                     }
 
@@ -226,6 +235,32 @@ internal static class ModelParser
             }
         }
 
+        UpdateRule? customRule = null;
+        if (usesCustom)
+        {
+            customRule = UpdateRuleParser.Parse(type, syntax, context.SemanticModel.Compilation, element, diagnostics, cancellationToken);
+            if (customRule is null)
+            {
+                canEmit = false;
+            }
+            else
+            {
+                // The real state sections count towards the arena's size.
+                rule = definition.Id == Custom.Id ? customRule : rule;
+                for (int g = 0; g < groups.Count; g++)
+                {
+                    groupRules[g] = groups[g].Id == Custom.Id ? customRule : groupRules[g];
+                }
+            }
+        }
+        else
+        {
+            foreach (IMethodSymbol unused in UpdateRuleParser.Find(type))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Descriptors.UpdateRuleIgnored, LocationInfo.From(unused.Locations.FirstOrDefault()), unused.Name, type.Name, definition.Name));
+            }
+        }
+
         if (!anyParameter)
         {
             diagnostics.Add(DiagnosticInfo.Create(Descriptors.NoParameters, LocationInfo.From(syntax.Identifier), type.Name));
@@ -261,7 +296,8 @@ internal static class ModelParser
             optimizer,
             threads,
             schedule,
-            groups.ToEquatableArray()));
+            groups.ToEquatableArray(),
+            customRule));
     }
 
     /// <summary>The class and every type containing it must be partial; the class must not be static.</summary>

@@ -132,8 +132,33 @@ public sealed class CorpusTests
         foreach (string optimizer in Enum.GetNames<Optimizer>())
         {
             string shape = optimizer == "Muon" ? "4, 3" : "5";
-            yield return Valid($"[Optimize({optimizer})] public partial class M {{ [Parameter({shape})] public partial Span<double> W {{ get; }} [Parameter(2, 2)] public partial Span<double> V {{ get; }} }}");
+            string rule = optimizer == "Custom" ? "[UpdateRule] static void R(ref double p, double g, double lr) => p -= lr * g;" : "";
+            yield return Valid($"[Optimize({optimizer})] public partial class M {{ [Parameter({shape})] public partial Span<double> W {{ get; }} [Parameter(2, 2)] public partial Span<double> V {{ get; }} {rule} }}");
         }
+
+        // Custom rules: each misuse is its own diagnostic; odd but valid rules compile.
+        const string Rule = "[UpdateRule] public static void R(ref float p, float g, float lr) => p -= lr * g;";
+        yield return Expect("OPT0040", $"[Optimize(Custom)] public partial class M {{ {W} }}");
+        yield return Expect("OPT0041", $"[Optimize(Custom)] public partial class M {{ {W} {Rule} [UpdateRule] static void S(ref float p, float g) {{ }} }}");
+        yield return Expect("OPT0042", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] void R(ref float p, float g) {{ }} }}");
+        yield return Expect("OPT0042", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(float p, float g) {{ }} }}");
+        yield return Expect("OPT0042", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref double p, double g) {{ }} }}");
+        yield return Expect("OPT0042", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static int R(ref float p, float g) => 0; }}");
+        yield return Expect("OPT0042", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R<T>(ref float p, float g) {{ }} }}");
+        yield return Expect("OPT0042", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g, out float o) {{ o = 0; }} }}");
+        yield return Expect("OPT0042", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g, string s) {{ }} }}");
+        yield return Expect("OPT0043", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g) {{ for (int i = 0; i < 3; i++) p -= g; }} }}");
+        yield return Expect("OPT0043", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g) {{ System.Console.WriteLine(p); }} }}");
+        yield return Expect("OPT0043", $"[Optimize(Custom)] public partial class M {{ {W} static float s; [UpdateRule] static void R(ref float p, float g) {{ s = g; }} }}");
+        yield return Expect("OPT0043", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g) {{ if (g > 0) throw new InvalidOperationException(); }} }}");
+        yield return Expect("OPT0044", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g) => p = MathF.Exp(g); }}");
+        yield return Expect("OPT0045", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g) => p -= 0.5 * g; }}");
+        yield return Expect("OPT0046", $"[Optimize(Adam)] public partial class M {{ {W} {Rule} }}");
+        yield return Expect("OPT0042", new[] { $"[Optimize(Custom)] public partial class M {{ {W} }}", $"public partial class M {{ {Rule} }}" });
+        yield return Valid($"[Optimize(Adam)] public partial class M {{ [Parameter(3)] public partial Span<float> A {{ get; }} [Parameter(3), Optimize(Custom, Lr = 0.5)] public partial Span<float> B {{ get; }} {Rule} }}");
+        yield return Valid($"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g, ref float @int, long step) {{ if (step > 2) {{ @int += g; }} p -= @int; }} }}");
+        yield return Valid($"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g) {{ }} }}");
+        yield return Valid($"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float i, float limit, ref float count, ref float inside) {{ float start = i + limit; count = start * inside; i = count; }} }}");
 
         yield return Valid("[Optimize(Muon)] public partial class M { [Parameter(4, 3)] public partial Span<float> W { get; } [Parameter(4), Optimize(AdamW)] public partial Span<float> B { get; } }");
         yield return Valid("[Optimize(Adam)] public partial class M { [Parameter(3), Optimize(Lamb)] public partial Span<float> A { get; } [Parameter(3), Optimize(Adafactor)] public partial Span<float> B { get; } [Parameter(3), Optimize(Sgd)] public partial Span<float> C { get; } }");

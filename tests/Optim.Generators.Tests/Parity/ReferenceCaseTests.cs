@@ -26,9 +26,10 @@ public sealed class ReferenceCaseTests
     [Fact]
     public void Every_optimizer_Optim_offers_has_reference_cases()
     {
-        // Every enum member reproduces some optimizer of the file; one without a case would go untested.
+        // Every enum member reproduces some optimizer of the file; one without a case would go untested. Custom's
+        // reference is the user's own method, which the custom-rule oracle tests compare against.
         var tested = ReferenceCase.OfOfferedOptimizers.Select(c => c.EnumMember).ToHashSet();
-        string[] untested = Enum.GetNames<Optimizer>().Where(name => !tested.Contains(name)).ToArray();
+        string[] untested = Enum.GetNames<Optimizer>().Where(name => !tested.Contains(name) && name != nameof(Optimizer.Custom)).ToArray();
         Assert.True(untested.Length == 0, "optimizers without a reference case: " + string.Join(", ", untested));
     }
 

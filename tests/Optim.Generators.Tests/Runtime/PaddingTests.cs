@@ -19,6 +19,9 @@ public sealed class PaddingTests
 {
     public static TheoryData<string> Optimizers => new(Enum.GetNames<Optimizer>());
 
+    /// <summary>A custom rule that makes NaN from zeros (0/0) and writes every buffer it has.</summary>
+    private const string HostileRule = "[UpdateRule] public static void Nan(ref float param, float grad, ref float s, float lr) { s = s / s + grad; param -= lr * s / grad; }";
+
     [Theory]
     [MemberData(nameof(Optimizers))]
     public void Padding_stays_zero_with_hostile_hyperparameters(string optimizer)
@@ -34,6 +37,7 @@ public sealed class PaddingTests
             {
                 [Parameter(37, 3)] public partial Span<float> W { get; }
                 [Parameter(3, 1)] public partial Span<float> B { get; }
+            {{(optimizer == nameof(Optimizer.Custom) ? HostileRule : "")}}
             }
             """;
         GeneratorHarness.Run run = GeneratorHarness.Generate(source);

@@ -1,0 +1,854 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text.RegularExpressions;
+using Buffer = Optim.Generators.Model.Buffer;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+using Optim.Generators.Common;
+using Optim.Generators.Diagnostics;
+using Optim.Generators.Emit;
+using Optim.Generators.Model;
+
+namespace Optim.Generators.Parsing;
+
+/// <summary>
+/// Translates the body of an [UpdateRule] method into an <see cref="UpdateRule"/>, preserving its semantics exactly:
+/// <list type="bullet">
+/// <item>A value that depends only on constants, <c>lr</c> and <c>step</c> is <em>uniform</em>: it is printed back as C#
+/// of the same types (every implicit conversion made explicit) and computed once per step, so <c>MathF.Pow(b1, step)</c>
+/// gives the very float the method computes.</item>
+/// <item>Element values become the expression tree the kernels print for every vector width and the scalar tail: only
+/// operations with an exactly-rounded vector form are allowed there (+ − × ÷, Sqrt, Abs, Min, Max, Sign, Clamp, FMA,
+/// comparisons and selects), all in the element type.</item>
+/// <item>Every assignment makes a new single-assignment temporary; <c>if</c>/<c>else</c> and <c>?:</c> compute both sides
+/// and select; the ref parameters are written back once, at the end.</item>
+/// </list>
+/// Anything else is one diagnostic at that construct; the translator never throws on user code.
+/// </summary>
+internal sealed class UpdateRuleTranslator
+{
+    /// <summary>Longest per-step C# expression accepted (a guard against exponential growth of inlined uniform locals).</summary>
+    private const int MaxCodeLength = 20_000;
+
+    private readonly UpdateRuleParser.Signature _signature;
+    private readonly List<DiagnosticInfo> _diagnostics;
+    private readonly CancellationToken _cancellationToken;
+    private readonly SpecialType _t;
+    private readonly List<Statement> _body = new();
+    private readonly List<StepScalar> _scalars = new();
+    private readonly Dictionary<string, Expr> _hoisted = new();
+    private readonly Dictionary<long, Expr> _constants = new();
+    private readonly Dictionary<ISymbol, Buffer> _buffers = new(SymbolEqualityComparer.Default);
+    private Dictionary<ISymbol, Val> _env = new(SymbolEqualityComparer.Default);
+    private readonly Dictionary<ISymbol, int> _versions = new(SymbolEqualityComparer.Default);
+    private int _temporaries;
+    private bool _failed;
+
+    public UpdateRuleTranslator(UpdateRuleParser.Signature signature, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    {
+        _signature = signature;
+        _diagnostics = diagnostics;
+        _cancellationToken = cancellationToken;
+        _t = signature.Element == ElementType.Float ? SpecialType.System_Single : SpecialType.System_Double;
+    }
+
+    private string T => _signature.Element.Keyword();
+
+    /// <summary>A value during translation: element-wise (an expression tree) or uniform (per-step C#).</summary>
+    private sealed class Val
+    {
+        public SpecialType Type { get; set; }
+
+        /// <summary>The element-wise value, or null for a uniform one.</summary>
+        public Expr? Element { get; set; }
+
+        /// <summary>A uniform value's C# text, fully parenthesized.</summary>
+        public string Code { get; set; } = "";
+
+        /// <summary>Whether the uniform code reads the step count.</summary>
+        public bool ReadsStep { get; set; }
+
+        /// <summary>A compile-time constant's value.</summary>
+        public object? Constant { get; set; }
+
+        /// <summary>The user's source text (for the math in comments).</summary>
+        public string Source { get; set; } = "";
+
+        /// <summary>An int element value held as T in the kernels (MathF.Sign's −1, 0, 1, exactly representable).</summary>
+        public bool IsSign { get; set; }
+
+        public bool IsUniform => Element is null;
+    }
+
+    public UpdateRule? Translate(IMethodBodyOperation method, string title)
+    {
+        var param = new Buffer(UpdateRule.Param.Name, _signature.Param.Name, "parameters");
+        var grad = new Buffer(UpdateRule.Grad.Name, _signature.Grad.Name, "gradients");
+        _buffers[_signature.Param] = param;
+        _buffers[_signature.Grad] = grad;
+        var state = new List<Buffer>();
+        foreach (IParameterSymbol p in _signature.State)
+        {
+            var buffer = new Buffer("state_" + p.Name, p.Name, $"state '{p.Name}' of the [UpdateRule] method (zero at the start)");
+            state.Add(buffer);
+            _buffers[p] = buffer;
+        }
+
+        foreach (KeyValuePair<ISymbol, Buffer> pair in _buffers)
+        {
+            _env[pair.Key] = new Val { Type = _t, Element = pair.Value.Value, Source = pair.Key.Name };
+        }
+
+        if (_signature.Lr is not null)
+        {
+            _env[_signature.Lr] = new Val { Type = _t, Code = $"(({T})lr)", Source = _signature.Lr.Name };
+        }
+
+        if (_signature.Step is not null)
+        {
+            _env[_signature.Step] = new Val { Type = SpecialType.System_Int64, Code = "t", ReadsStep = true, Source = _signature.Step.Name };
+        }
+
+        IBlockOperation? block = method.BlockBody ?? method.ExpressionBody;
+        if (block is null)
+        {
+            return null;
+        }
+
+        Statements(block.Operations, topLevel: true);
+        if (_failed)
+        {
+            return null;
+        }
+
+        // Write back every ref parameter whose value changed.
+        foreach (IParameterSymbol p in new[] { _signature.Param }.Concat(_signature.State))
+        {
+            Val final = _env[p];
+            Buffer buffer = _buffers[p];
+            Expr value = ToElement(final, p.Locations.FirstOrDefault()) ?? buffer.Value;
+            if (value != buffer.Value)
+            {
+                _body.Add(new Statement(buffer.Name, buffer.Symbol, value));
+            }
+        }
+
+        if (_failed)
+        {
+            return null;
+        }
+
+        if (_body.Count == 0)
+        {
+            // A rule that changes nothing still gets a (trivial) loop, so every model has the same shape.
+            _body.Add(new Statement("unchanged", param.Symbol, param.Value));
+        }
+
+        return new UpdateRule(
+            "Custom",
+            $"the [UpdateRule] method {title}",
+            "",
+            state.ToEquatableArray(),
+            EquatableArray<StepAccumulator>.Empty,
+            _scalars.ToEquatableArray(),
+            _body.ToEquatableArray(),
+            $"Compiled from the [UpdateRule] method {title}: bit for bit what calling it once per element gives.");
+    }
+
+    // ---- Statements -------------------------------------------------------------------------------------------------
+
+    private void Statements(IEnumerable<IOperation> operations, bool topLevel)
+    {
+        var list = operations.ToList();
+        for (int i = 0; i < list.Count; i++)
+        {
+            _cancellationToken.ThrowIfCancellationRequested();
+            IOperation operation = list[i];
+            if (operation is IReturnOperation { ReturnedValue: null } ret && (ret.IsImplicit || (topLevel && i == list.Count - 1)))
+            {
+                continue;
+            }
+
+            Statement(operation);
+        }
+    }
+
+    private void Statement(IOperation operation)
+    {
+        switch (operation)
+        {
+            case IBlockOperation block:
+                Statements(block.Operations, topLevel: false);
+                return;
+            case IEmptyOperation:
+                return;
+            case IVariableDeclarationGroupOperation group:
+                foreach (IVariableDeclarationOperation declaration in group.Declarations)
+                {
+                    foreach (IVariableDeclaratorOperation declarator in declaration.Declarators)
+                    {
+                        if (declarator.Symbol.IsRef)
+                        {
+                            Unsupported(declarator.Syntax, "a ref local", "use a plain local");
+                            continue;
+                        }
+
+                        IVariableInitializerOperation? initializer = declarator.Initializer ?? declaration.Initializer;
+                        if (initializer is not null)
+                        {
+                            Assign(declarator.Symbol, Value(initializer.Value), declarator.Syntax);
+                        }
+                    }
+                }
+
+                return;
+            case IExpressionStatementOperation { Operation: var expression }:
+                ExpressionStatement(expression);
+                return;
+            case IConditionalOperation conditional:
+                If(conditional);
+                return;
+            default:
+                Unsupported(operation.Syntax, Describe(operation), "an update rule is straight-line code: assignments, if/else and ?:");
+                return;
+        }
+    }
+
+    private void ExpressionStatement(IOperation expression)
+    {
+        switch (expression)
+        {
+            case ISimpleAssignmentOperation { IsRef: false } assignment when Target(assignment.Target) is { } target:
+                Assign(target, Value(assignment.Value), assignment.Syntax);
+                return;
+            case ICompoundAssignmentOperation compound when Target(compound.Target) is { } target:
+            {
+                Val? current = _env.TryGetValue(target, out Val? known) ? known : null;
+                Val? operand = Value(compound.Value);
+                Val? result = current is null || operand is null ? null : Binary(compound.OperatorKind, current, operand, Promote(current.Type, operand.Type), compound.Syntax);
+                Assign(target, result, compound.Syntax);
+                return;
+            }
+
+            case IIncrementOrDecrementOperation step when Target(step.Target) is { } target:
+            {
+                Val? current = _env.TryGetValue(target, out Val? known) ? known : null;
+                Val one = Constant(TypeOf(step.Target.Type), 1, "1");
+                Val? result = current is null ? null : Binary(step.Kind == OperationKind.Increment ? BinaryOperatorKind.Add : BinaryOperatorKind.Subtract, current, one, TypeOf(step.Target.Type), step.Syntax);
+                Assign(target, result, step.Syntax);
+                return;
+            }
+
+            case ISimpleAssignmentOperation or ICompoundAssignmentOperation or IIncrementOrDecrementOperation:
+                // Target() reported what is wrong with the target.
+                return;
+            default:
+                Unsupported(expression.Syntax, Describe(expression), "a statement of an update rule assigns a local or a parameter");
+                return;
+        }
+    }
+
+    /// <summary>The local or parameter an assignment writes, or null after reporting a field, an element, …</summary>
+    private ISymbol? Target(IOperation target)
+    {
+        switch (target)
+        {
+            case ILocalReferenceOperation local:
+                return local.Local;
+            case IParameterReferenceOperation parameter:
+                return parameter.Parameter;
+            case IFieldReferenceOperation field:
+                Unsupported(target.Syntax, $"writing the field '{field.Field.Name}'", "an update rule may only write its locals and its ref parameters");
+                return null;
+            default:
+                Unsupported(target.Syntax, Describe(target), "an update rule may only write its locals and its ref parameters");
+                return null;
+        }
+    }
+
+    private void Assign(ISymbol target, Val? value, SyntaxNode syntax)
+    {
+        if (value is null)
+        {
+            return;
+        }
+
+        SpecialType type = TypeOf(target switch { ILocalSymbol l => l.Type, IParameterSymbol p => p.Type, _ => null });
+        if (value.Type != type && !(value.Constant is not null && IsNumeric(type)))
+        {
+            value = Convert(value, type, syntax);
+            if (value is null)
+            {
+                return;
+            }
+        }
+
+        if (value.IsUniform || value.Type == SpecialType.System_Boolean)
+        {
+            // Uniform values stay C# text; element conditions stay trees (they read only single-assignment values).
+            _env[target] = value;
+            return;
+        }
+
+        // An element value: a new temporary, so later reads see exactly this value whatever is assigned next.
+        string name = $"v{_temporaries++}_{target.Name.TrimStart('@')}";
+        _versions[target] = _versions.TryGetValue(target, out int version) ? version + 1 : 1;
+        string symbol = target.Name.TrimStart('@') + Subscript(_versions[target]);
+        _body.Add(new Statement(name, symbol, value.Element!));
+        _env[target] = new Val { Type = value.Type, Element = Expr.Variable(name, symbol), Source = symbol, IsSign = value.IsSign };
+    }
+
+    /// <summary>
+    /// if/else: both branches run on copies of the variables, then every variable either changed becomes
+    /// <c>condition ? then : else</c> (a vector select for an element condition, a per-step choice otherwise).
+    /// </summary>
+    private void If(IConditionalOperation conditional)
+    {
+        Val? condition = Value(conditional.Condition);
+        Dictionary<ISymbol, Val> before = _env;
+        _env = new Dictionary<ISymbol, Val>(before, SymbolEqualityComparer.Default);
+        Statement(conditional.WhenTrue);
+        Dictionary<ISymbol, Val> whenTrue = _env;
+        _env = new Dictionary<ISymbol, Val>(before, SymbolEqualityComparer.Default);
+        if (conditional.WhenFalse is not null)
+        {
+            Statement(conditional.WhenFalse);
+        }
+
+        Dictionary<ISymbol, Val> whenFalse = _env;
+        _env = before;
+        if (condition is null)
+        {
+            return;
+        }
+
+        foreach (ISymbol symbol in before.Keys.ToList())
+        {
+            Val a = whenTrue[symbol], b = whenFalse[symbol];
+            if (!ReferenceEquals(a, before[symbol]) || !ReferenceEquals(b, before[symbol]))
+            {
+                Assign(symbol, Select(condition, a, b, conditional.Syntax), conditional.Syntax);
+            }
+        }
+    }
+
+    // ---- Expressions ------------------------------------------------------------------------------------------------
+
+    private Val? Value(IOperation operation)
+    {
+        _cancellationToken.ThrowIfCancellationRequested();
+        string source = Source(operation.Syntax);
+        if (operation.ConstantValue.HasValue && TypeOf(operation.Type) is var constantType && (IsNumeric(constantType) || constantType == SpecialType.System_Boolean))
+        {
+            return Constant(constantType, operation.ConstantValue.Value, source);
+        }
+
+        switch (operation)
+        {
+            case ILocalReferenceOperation local:
+                return _env.TryGetValue(local.Local, out Val? value) ? value : null;
+            case IParameterReferenceOperation parameter:
+                return _env.TryGetValue(parameter.Parameter, out Val? argument) ? argument : null;
+            case IFieldReferenceOperation field:
+                Unsupported(operation.Syntax, $"reading the field '{field.Field.Name}'", "only const fields, whose values are fixed at compile time, may be read");
+                return null;
+            case IConversionOperation conversion:
+            {
+                Val? operand = Value(conversion.Operand);
+                return operand is null ? null : Convert(operand, TypeOf(conversion.Type), operation.Syntax, conversion.OperatorMethod is not null);
+            }
+
+            case IBinaryOperation binary:
+            {
+                if (binary.OperatorMethod is not null)
+                {
+                    Unsupported(operation.Syntax, $"the user-defined operator '{binary.OperatorMethod.Name}'", "only the built-in operators of float, double, int, long and bool");
+                    return null;
+                }
+
+                Val? left = Value(binary.LeftOperand), right = Value(binary.RightOperand);
+                return left is null || right is null ? null : Binary(binary.OperatorKind, left, right, TypeOf(binary.Type), operation.Syntax);
+            }
+
+            case IUnaryOperation unary:
+            {
+                Val? operand = Value(unary.Operand);
+                return operand is null ? null : Unary(unary, operand);
+            }
+
+            case IConditionalOperation { WhenFalse: not null, IsRef: false } conditional:
+            {
+                Val? condition = Value(conditional.Condition), a = Value(conditional.WhenTrue), b = Value(conditional.WhenFalse);
+                return condition is null || a is null || b is null ? null : Select(condition, a, b, operation.Syntax);
+            }
+
+            case IInvocationOperation invocation:
+                return Call(invocation);
+            default:
+                Unsupported(operation.Syntax, Describe(operation), "see the supported subset in README's \"Write your own optimizer\"");
+                return null;
+        }
+    }
+
+    private static Val Constant(SpecialType type, object? value, string source)
+    {
+        string code = type switch
+        {
+            SpecialType.System_Single => Literals.Float(System.Convert.ToSingle(value, CultureInfo.InvariantCulture)),
+            SpecialType.System_Double => Literals.Double(System.Convert.ToDouble(value, CultureInfo.InvariantCulture)),
+            SpecialType.System_Int64 => System.Convert.ToInt64(value, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture) + "L",
+            SpecialType.System_Boolean => (bool)value! ? "true" : "false",
+            _ => System.Convert.ToInt32(value, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture),
+        };
+        return new Val { Type = type, Code = code.StartsWith("-", StringComparison.Ordinal) || code.Contains("Infinity") || code.Contains("NaN") ? Special(type, value, code) : code, Constant = value, Source = source };
+    }
+
+    /// <summary>Negative literals in parentheses; infinities and NaN spelled as their type's constants.</summary>
+    private static string Special(SpecialType type, object? value, string code)
+    {
+        double number = System.Convert.ToDouble(value, CultureInfo.InvariantCulture);
+        string owner = type == SpecialType.System_Single ? "float" : "double";
+        return double.IsNaN(number) ? $"{owner}.NaN"
+            : double.IsPositiveInfinity(number) ? $"{owner}.PositiveInfinity"
+            : double.IsNegativeInfinity(number) ? $"{owner}.NegativeInfinity"
+            : "(" + code + ")";
+    }
+
+    private Val? Convert(Val operand, SpecialType type, SyntaxNode syntax, bool userDefined = false)
+    {
+        if (userDefined || !(IsNumeric(type) || type == SpecialType.System_Boolean))
+        {
+            Unsupported(syntax, "this conversion", "only conversions between float, double, int and long");
+            return null;
+        }
+
+        if (operand.Type == type)
+        {
+            return operand;
+        }
+
+        if (operand.IsUniform)
+        {
+            return Uniform(type, $"(({Keyword(type)}){operand.Code})", operand.ReadsStep, Source(syntax));
+        }
+
+        // Element values stay in the element type; the one exception is MathF.Sign's int, converted back exactly.
+        if (operand.IsSign && type == _t)
+        {
+            return new Val { Type = _t, Element = operand.Element, Source = operand.Source };
+        }
+
+        Report(Descriptors.UpdateRuleMixedPrecision, syntax, Source(syntax), Keyword(type), T);
+        return null;
+    }
+
+    private Val? Binary(BinaryOperatorKind kind, Val left, Val right, SpecialType resultType, SyntaxNode syntax)
+    {
+        string? op = kind switch
+        {
+            BinaryOperatorKind.Add => "+",
+            BinaryOperatorKind.Subtract => "-",
+            BinaryOperatorKind.Multiply => "*",
+            BinaryOperatorKind.Divide => "/",
+            BinaryOperatorKind.Remainder => "%",
+            BinaryOperatorKind.Equals => "==",
+            BinaryOperatorKind.NotEquals => "!=",
+            BinaryOperatorKind.LessThan => "<",
+            BinaryOperatorKind.LessThanOrEqual => "<=",
+            BinaryOperatorKind.GreaterThan => ">",
+            BinaryOperatorKind.GreaterThanOrEqual => ">=",
+            BinaryOperatorKind.ConditionalAnd => "&&",
+            BinaryOperatorKind.ConditionalOr => "||",
+            _ => null,
+        };
+        if (op is null)
+        {
+            Unsupported(syntax, $"the operator {kind}", "use + - * /, comparisons, && and ||");
+            return null;
+        }
+
+        // An int or long constant beside an element value is converted to T by C# (exactly, at compile time).
+        if (!left.IsUniform && right.Constant is not null && right.Type is SpecialType.System_Int32 or SpecialType.System_Int64)
+        {
+            right = Constant(_t, right.Constant, right.Source);
+        }
+
+        if (!right.IsUniform && left.Constant is not null && left.Type is SpecialType.System_Int32 or SpecialType.System_Int64)
+        {
+            left = Constant(_t, left.Constant, left.Source);
+        }
+
+        if (left.IsUniform && right.IsUniform)
+        {
+            return Uniform(resultType, $"({left.Code} {op} {right.Code})", left.ReadsStep || right.ReadsStep, Source(syntax));
+        }
+
+        bool logical = kind is BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr;
+        SpecialType operandType = logical ? SpecialType.System_Boolean : _t;
+        if (!logical && (left.Type != _t || right.Type != _t))
+        {
+            // E.g. param * 0.5 in a float rule: C# computes it in double, which has no vector form here.
+            Report(Descriptors.UpdateRuleMixedPrecision, syntax, Source(syntax), Keyword(left.Type == _t ? right.Type : left.Type), T);
+            return null;
+        }
+
+        if (kind == BinaryOperatorKind.Remainder)
+        {
+            Report(Descriptors.UpdateRuleNoVectorForm, syntax, "%");
+            return null;
+        }
+
+        Expr? a = logical ? ToCondition(left, syntax) : ToElement(left, syntax), b = logical ? ToCondition(right, syntax) : ToElement(right, syntax);
+        if (a is null || b is null || operandType == SpecialType.None)
+        {
+            return null;
+        }
+
+        Expr result = kind switch
+        {
+            BinaryOperatorKind.Add => a + b,
+            BinaryOperatorKind.Subtract => a - b,
+            BinaryOperatorKind.Multiply => a * b,
+            BinaryOperatorKind.Divide => a / b,
+            BinaryOperatorKind.Equals => Expr.Equal(a, b),
+            BinaryOperatorKind.NotEquals => new Expr(ExprKind.NotEqual, Left: a, Right: b),
+            BinaryOperatorKind.LessThan => Expr.Less(a, b),
+            BinaryOperatorKind.LessThanOrEqual => new Expr(ExprKind.LessOrEqual, Left: a, Right: b),
+            BinaryOperatorKind.GreaterThan => Expr.Greater(a, b),
+            BinaryOperatorKind.GreaterThanOrEqual => new Expr(ExprKind.GreaterOrEqual, Left: a, Right: b),
+            BinaryOperatorKind.ConditionalAnd => Expr.And(a, b),
+            _ => Expr.Or(a, b),
+        };
+        return new Val { Type = resultType, Element = result, Source = Source(syntax) };
+    }
+
+    private Val? Unary(IUnaryOperation unary, Val operand)
+    {
+        string? op = unary.OperatorKind switch
+        {
+            UnaryOperatorKind.Minus => "-",
+            UnaryOperatorKind.Plus => "+",
+            UnaryOperatorKind.Not => "!",
+            _ => null,
+        };
+        if (op is null || unary.OperatorMethod is not null)
+        {
+            Unsupported(unary.Syntax, $"the operator {unary.OperatorKind}", "use unary - or !");
+            return null;
+        }
+
+        if (operand.IsUniform)
+        {
+            return Uniform(TypeOf(unary.Type), $"({op}{operand.Code})", operand.ReadsStep, Source(unary.Syntax));
+        }
+
+        if (unary.OperatorKind == UnaryOperatorKind.Plus)
+        {
+            return operand;
+        }
+
+        if (unary.OperatorKind == UnaryOperatorKind.Not)
+        {
+            Expr? condition = ToCondition(operand, unary.Syntax);
+            return condition is null ? null : new Val { Type = SpecialType.System_Boolean, Element = new Expr(ExprKind.Not, Left: condition), Source = Source(unary.Syntax) };
+        }
+
+        Expr? value = ToElement(operand, unary.Syntax);
+        return value is null ? null : new Val { Type = _t, Element = -value, Source = Source(unary.Syntax) };
+    }
+
+    private Val? Select(Val condition, Val a, Val b, SyntaxNode syntax)
+    {
+        if (a.Type != b.Type)
+        {
+            Report(Descriptors.UpdateRuleMixedPrecision, syntax, Source(syntax), Keyword(a.Type == _t ? b.Type : a.Type), T);
+            return null;
+        }
+
+        if (condition.IsUniform && a.IsUniform && b.IsUniform)
+        {
+            return Uniform(a.Type, $"({condition.Code} ? {a.Code} : {b.Code})", condition.ReadsStep || a.ReadsStep || b.ReadsStep, Source(syntax));
+        }
+
+        Expr? test = ToCondition(condition, syntax);
+        Expr? whenTrue = a.Type == SpecialType.System_Boolean ? ToCondition(a, syntax) : ToElement(a, syntax);
+        Expr? whenFalse = b.Type == SpecialType.System_Boolean ? ToCondition(b, syntax) : ToElement(b, syntax);
+        if (test is null || whenTrue is null || whenFalse is null)
+        {
+            return null;
+        }
+
+        if (a.Type == SpecialType.System_Boolean)
+        {
+            // A bool chosen by a condition: (c && a) || (!c && b), which a mask expresses.
+            Expr chosen = Expr.Or(Expr.And(test, whenTrue), Expr.And(new Expr(ExprKind.Not, Left: test), whenFalse));
+            return new Val { Type = SpecialType.System_Boolean, Element = chosen, Source = Source(syntax) };
+        }
+
+        return new Val { Type = a.Type, Element = Expr.Select(test, whenTrue, whenFalse), Source = Source(syntax) };
+    }
+
+    private Val? Call(IInvocationOperation invocation)
+    {
+        IMethodSymbol method = invocation.TargetMethod;
+        string owner = method.ContainingType?.ToDisplayString() ?? "";
+        if (owner is not ("System.Math" or "System.MathF"))
+        {
+            Unsupported(invocation.Syntax, $"calling '{method.Name}'", "an update rule may call only System.Math and System.MathF functions");
+            return null;
+        }
+
+        var arguments = new List<Val>();
+        foreach (IArgumentOperation argument in invocation.Arguments)
+        {
+            if (argument.Parameter?.RefKind is not (null or RefKind.None))
+            {
+                Unsupported(argument.Syntax, $"a ref or out argument of '{method.Name}'", "pass values only");
+                return null;
+            }
+
+            Val? value = Value(argument.Value);
+            if (value is null)
+            {
+                return null;
+            }
+
+            arguments.Add(value);
+        }
+
+        string source = Source(invocation.Syntax);
+        SpecialType type = TypeOf(method.ReturnType);
+        if (arguments.All(a => a.IsUniform))
+        {
+            if (!IsNumeric(type))
+            {
+                Unsupported(invocation.Syntax, $"'{owner}.{method.Name}' returning {method.ReturnType.ToDisplayString()}", "per-step values are float, double, int, long or bool");
+                return null;
+            }
+
+            return Uniform(type, $"global::{owner}.{method.Name}({string.Join(", ", arguments.Select(a => a.Code))})", arguments.Any(a => a.ReadsStep), source);
+        }
+
+        bool elementTyped = arguments.All(a => a.Type == _t);
+        if (!elementTyped && method.Name is "Sqrt" or "Abs" or "Max" or "Min" or "Sign" or "Clamp" or "FusedMultiplyAdd")
+        {
+            // Math.Sqrt(float) converts to double first: say which overload computes in T.
+            Report(Descriptors.UpdateRuleMixedPrecision, invocation.Syntax, source, Keyword(arguments.First(a => a.Type != _t).Type), T);
+            return null;
+        }
+
+        var e = new List<Expr>();
+        foreach (Val argument in arguments)
+        {
+            Expr? element = ToElement(argument, invocation.Syntax);
+            if (element is null)
+            {
+                return null;
+            }
+
+            e.Add(element);
+        }
+
+        Expr? result = (method.Name, e.Count) switch
+        {
+            ("Sqrt", 1) => Expr.Sqrt(e[0]),
+            ("Abs", 1) => Expr.Abs(e[0]),
+            ("Max", 2) => Expr.Max(e[0], e[1]),
+            ("Min", 2) => Expr.Min(e[0], e[1]),
+            ("Sign", 1) => new Expr(ExprKind.IntegerSign, Left: e[0]),
+
+            // Math.Clamp's own order of tests: value < min ? min : value > max ? max : value.
+            ("Clamp", 3) => Expr.Select(Expr.Less(e[0], e[1]), e[1], Expr.Select(Expr.Greater(e[0], e[2]), e[2], e[0])),
+            ("FusedMultiplyAdd", 3) => new Expr(ExprKind.FusedMultiplyAdd, Left: e[0], Right: e[1], Condition: e[2]),
+            _ => null,
+        };
+        if (result is null)
+        {
+            Report(Descriptors.UpdateRuleNoVectorForm, invocation.Syntax, $"{owner}.{method.Name}");
+            return null;
+        }
+
+        if (method.Name == "Clamp" && arguments[1].Constant is { } min && arguments[2].Constant is { } max
+            && System.Convert.ToDouble(min, CultureInfo.InvariantCulture) > System.Convert.ToDouble(max, CultureInfo.InvariantCulture))
+        {
+            Unsupported(invocation.Syntax, "Clamp with min > max", "Math.Clamp throws for these bounds on every element");
+            return null;
+        }
+
+        return new Val { Type = method.Name == "Sign" ? SpecialType.System_Int32 : _t, Element = result, Source = source, IsSign = method.Name == "Sign" };
+    }
+
+    private Val? Uniform(SpecialType type, string code, bool readsStep, string source)
+    {
+        if (code.Length > MaxCodeLength)
+        {
+            Unsupported(null, "a per-step expression this long", "assign fewer repeated per-step locals");
+            return null;
+        }
+
+        return new Val { Type = type, Code = code, ReadsStep = readsStep, Source = source };
+    }
+
+    // ---- Element expressions ----------------------------------------------------------------------------------------
+
+    /// <summary>A value of the element type as a kernel expression: constants inline, per-step values hoisted.</summary>
+    private Expr? ToElement(Val value, SyntaxNode? syntax) => ToElement(value, syntax?.GetLocation());
+
+    private Expr? ToElement(Val value, Location? location)
+    {
+        if (!value.IsUniform)
+        {
+            return value.Element;
+        }
+
+        if (value.Type != _t)
+        {
+            if (value.Constant is not null && IsNumeric(value.Type))
+            {
+                // An int or long constant where C# converts it to T without a cast node (a compound assignment's operand).
+                value = Constant(_t, value.Constant, value.Source);
+            }
+            else
+            {
+                _diagnostics.Add(DiagnosticInfo.Create(Descriptors.UpdateRuleMixedPrecision, LocationInfo.From(location), value.Source, Keyword(value.Type), T));
+                _failed = true;
+                return null;
+            }
+        }
+
+        if (value.Constant is not null)
+        {
+            double number = System.Convert.ToDouble(value.Constant, CultureInfo.InvariantCulture);
+            long bits = BitConverter.DoubleToInt64Bits(number);
+            if (!_constants.TryGetValue(bits, out Expr? constant))
+            {
+                constant = Expr.Constant("k" + _constants.Count, Atom(value.Source), number);
+                _constants[bits] = constant;
+            }
+
+            return constant;
+        }
+
+        return Hoist(value, ExprKind.Code);
+    }
+
+    private Expr? ToCondition(Val value, SyntaxNode syntax)
+    {
+        if (value.Type != SpecialType.System_Boolean)
+        {
+            return null;
+        }
+
+        return value.IsUniform ? Hoist(value, ExprKind.CodeCondition) : value.Element;
+    }
+
+    /// <summary>A per-step value computed once in Step() (its C# as written) and passed to the kernel.</summary>
+    private Expr Hoist(Val value, ExprKind kind)
+    {
+        if (!_hoisted.TryGetValue(value.Code, out Expr? reference))
+        {
+            string name = "h" + _hoisted.Count;
+            var code = new Expr(kind, value.Code, Atom(value.Source), value.ReadsStep ? 1 : 0);
+            _scalars.Add(new StepScalar(name, Atom(value.Source), code, ToKernel: true));
+            reference = Expr.Scalar(name, Atom(value.Source));
+            _hoisted[value.Code] = reference;
+        }
+
+        return reference;
+    }
+
+    // ---- Helpers ----------------------------------------------------------------------------------------------------
+
+    /// <summary>The type C# computes a binary operation in (double over float over long over int).</summary>
+    private static SpecialType Promote(SpecialType a, SpecialType b) =>
+        a == SpecialType.System_Double || b == SpecialType.System_Double ? SpecialType.System_Double
+        : a == SpecialType.System_Single || b == SpecialType.System_Single ? SpecialType.System_Single
+        : a == SpecialType.System_Int64 || b == SpecialType.System_Int64 ? SpecialType.System_Int64
+        : a == SpecialType.System_Boolean ? a
+        : SpecialType.System_Int32;
+
+    private static SpecialType TypeOf(ITypeSymbol? type) => type?.SpecialType ?? SpecialType.None;
+
+    private static bool IsNumeric(SpecialType type) =>
+        type is SpecialType.System_Single or SpecialType.System_Double or SpecialType.System_Int32 or SpecialType.System_Int64;
+
+    private static string Keyword(SpecialType type) => type switch
+    {
+        SpecialType.System_Single => "float",
+        SpecialType.System_Double => "double",
+        SpecialType.System_Int32 => "int",
+        SpecialType.System_Int64 => "long",
+        SpecialType.System_Boolean => "bool",
+        _ => type.ToString(),
+    };
+
+    /// <summary>The version of a variable in the math of the doc comment: m₁, m₂, …</summary>
+    private static string Subscript(int version) =>
+        string.Concat(version.ToString(CultureInfo.InvariantCulture).Select(d => (char)('₀' + (d - '0'))));
+
+    /// <summary>A symbol that reads as one operand in the math: source text with operators is parenthesized.</summary>
+    private static string Atom(string text)
+    {
+        Match name = Regex.Match(text, @"^[\w.@]+");
+        if (name.Length == text.Length)
+        {
+            return text;
+        }
+
+        // A call is an atom when the parenthesis after its name is the one that closes the text.
+        if (name.Success && text[name.Length] == '(' && text.EndsWith(")", StringComparison.Ordinal))
+        {
+            int depth = 0;
+            for (int i = name.Length; i < text.Length; i++)
+            {
+                depth += text[i] == '(' ? 1 : text[i] == ')' ? -1 : 0;
+                if (depth == 0)
+                {
+                    return i == text.Length - 1 ? text : "(" + text + ")";
+                }
+            }
+        }
+
+        return "(" + text + ")";
+    }
+
+    private static string Source(SyntaxNode? syntax) => syntax is null ? "" : Normalize(syntax.ToString());
+
+    private static string Normalize(string text) => Regex.Replace(text, @"\s+", " ").Trim();
+
+    private void Unsupported(SyntaxNode? syntax, string what, string hint)
+    {
+        Report(Descriptors.UpdateRuleUnsupported, syntax, what, hint);
+    }
+
+    private void Report(DiagnosticDescriptor descriptor, SyntaxNode? syntax, params string[] arguments)
+    {
+        _diagnostics.Add(DiagnosticInfo.Create(descriptor, LocationInfo.From(syntax), arguments));
+        _failed = true;
+    }
+
+    /// <summary>What an unsupported operation is, in words.</summary>
+    private static string Describe(IOperation operation) => operation switch
+    {
+        ILoopOperation => "a loop",
+        ISwitchOperation or ISwitchExpressionOperation => "a switch",
+        ITryOperation => "try/catch/finally",
+        IThrowOperation => "throw",
+        IReturnOperation => "a return before the end",
+        IBranchOperation => "a jump (break, continue, goto)",
+        ILocalFunctionOperation or IAnonymousFunctionOperation => "a local function or lambda",
+        IUsingOperation or IUsingDeclarationOperation => "using",
+        ILockOperation => "lock",
+        IArrayElementReferenceOperation or IArrayCreationOperation => "an array",
+        IObjectCreationOperation => "creating an object",
+        IPropertyReferenceOperation property => $"the property '{property.Property.Name}'",
+        IFieldReferenceOperation field => $"the field '{field.Field.Name}'",
+        ISimpleAssignmentOperation or ICompoundAssignmentOperation => "an assignment inside an expression",
+        IInvocationOperation invocation => $"calling '{invocation.TargetMethod.Name}'",
+        IDeclarationExpressionOperation => "an out variable",
+        _ => operation.Syntax is null ? operation.Kind.ToString() : $"'{Normalize(operation.Syntax.ToString())}'",
+    };
+}
