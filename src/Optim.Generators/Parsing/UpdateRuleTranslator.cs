@@ -77,8 +77,14 @@ internal sealed class UpdateRuleTranslator
         /// <summary>The user's source text (for the math in comments).</summary>
         public string Source { get; set; } = "";
 
-        /// <summary>An int element value held as T in the kernels (MathF.Sign's −1, 0, 1, exactly representable).</summary>
+        /// <summary>
+        /// An int element value held as T in the kernels because T represents every value it can take exactly: MathF.Sign's
+        /// −1, 0, 1, or a choice between such values and small int constants (<c>c ? 1 : 2</c>).
+        /// </summary>
         public bool IsSign { get; set; }
+
+        /// <summary>Whether this int is a constant or value T holds exactly (|v| ≤ 2²⁴).</summary>
+        public bool IsExactInT => IsSign || (Constant is int or long && Math.Abs(System.Convert.ToDouble(Constant, CultureInfo.InvariantCulture)) <= 16777216);
 
         public bool IsUniform => Element is null;
     }
@@ -574,8 +580,8 @@ internal sealed class UpdateRuleTranslator
         }
 
         Expr? test = ToCondition(condition, syntax);
-        Expr? whenTrue = a.Type == SpecialType.System_Boolean ? ToCondition(a, syntax) : ToElement(a, syntax);
-        Expr? whenFalse = b.Type == SpecialType.System_Boolean ? ToCondition(b, syntax) : ToElement(b, syntax);
+        Expr? whenTrue = a.Type == SpecialType.System_Boolean ? ToCondition(a, syntax) : a.IsSign ? a.Element : ToElement(a, syntax);
+        Expr? whenFalse = b.Type == SpecialType.System_Boolean ? ToCondition(b, syntax) : b.IsSign ? b.Element : ToElement(b, syntax);
         if (test is null || whenTrue is null || whenFalse is null)
         {
             return null;
@@ -588,7 +594,8 @@ internal sealed class UpdateRuleTranslator
             return new Val { Type = SpecialType.System_Boolean, Element = chosen, Source = Source(syntax) };
         }
 
-        return new Val { Type = a.Type, Element = Expr.Select(test, whenTrue, whenFalse), Source = Source(syntax) };
+        bool exact = a.Type is SpecialType.System_Int32 or SpecialType.System_Int64 && a.IsExactInT && b.IsExactInT;
+        return new Val { Type = a.Type, Element = Expr.Select(test, whenTrue, whenFalse), Source = Source(syntax), IsSign = exact };
     }
 
     private Val? Call(IInvocationOperation invocation)

@@ -72,6 +72,27 @@ public sealed class CustomRuleTests
         }
         """;
 
+    /// <summary>
+    /// Signed zeros and NaN, where vector and scalar functions most easily disagree: Clamp's own order of tests (−0 stays
+    /// −0 inside [0, 1]), Max/Min of ±0, x != x, and 1/x to make the sign of a zero visible.
+    /// </summary>
+    public const string SignedZerosAndNaN = """
+        [UpdateRule]
+        public static void Edges(ref T param, T grad, ref T s)
+        {
+            T negativeZero = grad * -1;
+            T nan = (grad - grad) / (grad - grad);
+            T clamped = 1 / Math.Clamp(negativeZero, 0, 1) < 0 ? 1F : 0F;
+            T maximum = 1 / MathT.Max(negativeZero, 0) < 0 ? 2F : 0F;
+            T minimum = 1 / MathT.Min(0, negativeZero) < 0 ? 4F : 0F;
+            T notANumber = nan != nan ? 8F : 0F;
+            T sign = 1 / (T)MathT.Sign(negativeZero) > 0 ? 16F : 0F;
+            T nanMaximum = MathT.Max(nan, param) == MathT.Max(nan, param) ? 32F : 0F;
+            s = clamped + maximum + minimum + notANumber + sign + nanMaximum;
+            param = param * 0.5F + s;
+        }
+        """;
+
     /// <summary>A model around a rule, in float or double (T, MathT and the F suffix rewritten).</summary>
     public static string Model(string name, string rule, string element, int size, double lr = 0.01) =>
         $$"""
@@ -100,6 +121,7 @@ public sealed class CustomRuleTests
     [InlineData(nameof(NaiveAdam))]
     [InlineData(nameof(Lion))]
     [InlineData(nameof(KitchenSink))]
+    [InlineData(nameof(SignedZerosAndNaN))]
     public void Generated_step_equals_the_method_called_per_element(string rule)
     {
         string text = (string)typeof(CustomRuleTests).GetField(rule)!.GetValue(null)!;
