@@ -102,7 +102,37 @@ public sealed class DiagnosticTests
         { "OPT0017", $"[Optimize(Adam)] [LrSchedule(ScheduleKind.ExponentialLR, Gamma = 0.9, [|TMax = 5|])] public partial class M {{ {W} }}" },
         // OPT0014: static model.
         { "OPT0014", $"[Optimize(Adam)] public static partial class [|M|] {{ {W} }}" },
+        // OPT0040-0046: custom rules. One diagnostic per rejected construct, at that construct.
+        { "OPT0040", $"[Optimize(Custom)] public partial class [|M|] {{ {W} }}" },
+        { "OPT0041", $"[Optimize(Custom)] public partial class M {{ {W} {Sgd} [UpdateRule] static void [|Other|](ref float p, float g) {{ }} }}" },
+        { "OPT0042", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] public void [|R|](ref float p, float g) {{ }} }}" },
+        { "OPT0042", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static [|int|] R(ref float p, float g) => 0; }}" },
+        { "OPT0042", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R[|<T>|](ref float p, float g) {{ }} }}" },
+        { "OPT0042", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R([|float p|], float g) {{ }} }}" },
+        { "OPT0042", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, [|ref float g|]) {{ }} }}" },
+        { "OPT0042", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g, [|out float o|]) {{ o = 0; }} }}" },
+        { "OPT0042", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g, float lr, [|int step|]) {{ }} }}" },
+        { "OPT0042", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R([|ref double p|], double g) {{ }} }}" },
+        { "OPT0043", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g) {{ [|for (int i = 0; i < 3; i++) p -= g;|] }} }}" },
+        { "OPT0043", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g) {{ [|while (p > 1) p /= 2;|] }} }}" },
+        { "OPT0043", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g) => p = [|Helper(g)|]; static float Helper(float x) => x; }}" },
+        { "OPT0043", $"[Optimize(Custom)] public partial class M {{ {W} static float s; [UpdateRule] static void R(ref float p, float g) {{ [|s|] = g; }} }}" },
+        { "OPT0043", $"[Optimize(Custom)] public partial class M {{ {W} static float s = 1; [UpdateRule] static void R(ref float p, float g) {{ p -= [|s|] * g; }} }}" },
+        { "OPT0043", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g) {{ ref float [|q = ref p|]; }} }}" },
+        { "OPT0043", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g) {{ if (g > 0) {{ [|throw new InvalidOperationException();|] }} }} }}" },
+        { "OPT0043", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g) {{ [|try {{ p -= g; }} finally {{ }}|] }} }}" },
+        { "OPT0043", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g) {{ if (g > 0) {{ [|return;|] }} p -= g; }} }}" },
+        { "OPT0043", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g) {{ float x = 0; p = [|x = g|]; }} }}" },
+        { "OPT0043", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g) {{ float[] a = [|new float[2]|]; }} }}" },
+        { "OPT0044", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g) => p -= [|MathF.Exp(g)|]; }}" },
+        { "OPT0044", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g, long step) => p = [|MathF.Pow(p, step)|]; }}" },
+        { "OPT0044", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g) => p = [|p % 2|]; }}" },
+        { "OPT0045", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g) => p -= 0.5 * [|g|]; }}" },
+        { "OPT0045", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g) => p = (float)Math.Sqrt([|g|]); }}" },
+        { "OPT0046", $"[Optimize(Adam)] public partial class M {{ {W} [UpdateRule] static void [|R|](ref float p, float g) {{ }} }}" },
     };
+
+    private const string Sgd = "[UpdateRule] public static void Sgd(ref float p, float g, float lr) => p -= lr * g;";
 
     [Theory]
     [MemberData(nameof(Misuses))]
@@ -117,7 +147,7 @@ public sealed class DiagnosticTests
         var expected = source.Spans.Select(span => $"{id} {span}").ToList();
         Assert.Equal(expected, reported);
         Diagnostic diagnostic = run.GeneratorDiagnostics.Single();
-        Assert.Equal(id is "OPT0008" or "OPT0017" ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.Equal(id is "OPT0008" or "OPT0017" or "OPT0046" ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error, diagnostic.Severity);
         Assert.EndsWith($"/docs/diagnostics/{id}.md", diagnostic.Descriptor.HelpLinkUri, System.StringComparison.Ordinal);
         Assert.True(System.IO.File.Exists(System.IO.Path.Combine(Repository.Root, "docs", "diagnostics", id + ".md")), $"docs/diagnostics/{id}.md is missing");
     }
