@@ -7,6 +7,7 @@ string command = args.Length > 0 ? args[0] : "train";
 return command switch
 {
     "train" when args.Length <= 1 => TrainCommand.Run(),
+    "custom" when args.Length <= 1 => Optim.Sample.CustomRules.CustomCommand.Run(),
     "race" when args.Length <= 2 => Optim.Sample.Race.RaceCommand.Run(args.Length == 2 ? args[1] : null),
     "help" or "--help" or "-h" => Usage(Console.Out, exitCode: 0),
     _ => UnknownCommand(args),
@@ -25,6 +26,8 @@ static int Usage(TextWriter writer, int exitCode)
     writer.WriteLine();
     writer.WriteLine("Commands:");
     writer.WriteLine("  train   Train a 10 -> 5 -> 1 MLP with every optimizer and compare them (default).");
+    writer.WriteLine("  custom  Train it with optimizers written in C# ([UpdateRule]: SimpleSGD, a naive Adam, Lion)");
+    writer.WriteLine("          beside the built-in ones they reproduce.");
     writer.WriteLine("  race [folder]  Race every optimizer down six test surfaces; writes race.html and race.svg");
     writer.WriteLine("                 to the folder (default ./race-output).");
     writer.WriteLine("  help    Show this message.");

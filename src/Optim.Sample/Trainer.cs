@@ -29,6 +29,9 @@ internal interface ITrainingRun
 
     /// <summary>Mean squared error of the current model over the whole data set.</summary>
     double Evaluate();
+
+    /// <summary>The model's parameters as they stand.</summary>
+    ReadOnlySpan<float> Parameters { get; }
 }
 
 /// <summary>
@@ -77,6 +80,8 @@ internal sealed class MlpTrainer<TModel> : ITrainingRun
     public TimeSpan TrainingTime { get; private set; }
 
     public long AllocatedBytes { get; private set; }
+
+    public ReadOnlySpan<float> Parameters => _model.Parameters;
 
     private int _epochs;
 

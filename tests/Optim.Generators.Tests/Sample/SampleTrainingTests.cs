@@ -34,6 +34,25 @@ public sealed class SampleTrainingTests
     }
 
     [Fact]
+    public void Custom_command_trains_with_rules_written_in_csharp()
+    {
+        var (exit, output, error) = Processes.Run("dotnet", ["exec", Processes.BuiltAssembly("src/Optim.Sample", "Optim.Sample.dll"), "custom"]);
+
+        Assert.True(exit == 0, $"custom command failed ({exit}): {error}\n{output}");
+        Assert.Contains(@"OK: Adam (C#) reached", output, StringComparison.Ordinal);
+        foreach (string optimizer in new[] { "SimpleSGD", @"Adam \(C#\)", @"Lion \(C#\)" })
+        {
+            Match row = Regex.Match(output, $@"^{optimizer}\s+([\d.]+)\s+([\d.]+)%\s+(\d+)\s+[\d,]+\s+([\d,]+)\s*$", RegexOptions.Multiline);
+            Assert.True(row.Success, $"no summary row for {optimizer}:\n{output}");
+            Assert.True(double.Parse(row.Groups[2].Value, CultureInfo.InvariantCulture) < 12, $"{optimizer} did not train:\n{output}");
+            Assert.Equal("0", row.Groups[4].Value);
+        }
+
+        // The seed's SimpleSGD is exactly the built-in SGD's rule: the same parameters bit for bit after 1920 steps.
+        Assert.Matches(@"SimpleSGD\s+vs SGD\s+: largest \|Δθ\| = 0\r?$", output.Split('\n').First(line => line.Contains("SimpleSGD  vs", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public void Unknown_command_prints_usage_and_exits_2()
     {
         var (exit, _, error) = Processes.Run("dotnet", ["exec", Processes.BuiltAssembly("src/Optim.Sample", "Optim.Sample.dll"), "fly"]);
