@@ -181,3 +181,63 @@ internal sealed partial class AdafactorDouble
     [Parameter(13, 29)] public partial Span<double> A { get; }
     [Parameter(29)] public partial Span<double> B { get; }
 }
+
+// Custom [UpdateRule] rules: the probe also runs each method per element beside the generated Step() (Program.cs).
+
+[Optimize(Custom, Lr = 1e-3)]
+internal sealed partial class CustomAdam
+{
+    [Parameter(37, 20)] public partial Span<float> A { get; }
+    [Parameter(7)] public partial Span<float> B { get; }
+
+    [UpdateRule]
+    public static void Adam(ref float param, float grad, ref float m, ref float v, float lr, long step)
+    {
+        const float beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f;
+        m = beta1 * m + (1 - beta1) * grad;
+        v = beta2 * v + (1 - beta2) * grad * grad;
+        float mHat = m / (1 - MathF.Pow(beta1, step));
+        float vHat = v / (1 - MathF.Pow(beta2, step));
+        param -= lr * mHat / (MathF.Sqrt(vHat) + eps);
+    }
+}
+
+[Optimize(Custom, Lr = 1e-2)]
+internal sealed partial class CustomSelects
+{
+    [Parameter(1001)] public partial Span<double> A { get; }
+
+    [UpdateRule]
+    public static void Rule(ref double param, double grad, ref double s, double lr, long step)
+    {
+        double clipped = Math.Clamp(grad, -0.5, 0.5);
+        if (clipped >= 0 && !double.IsNaN(s) || step == 1)
+        {
+            s = Math.Max(s, Math.Abs(clipped));
+        }
+        else
+        {
+            s = Math.FusedMultiplyAdd(s, 0.5, clipped * -1);
+        }
+
+        param -= (step < 3 ? lr * 0.5 : lr) * Math.Sign(grad) / (Math.Sqrt(Math.Abs(s)) + 1e-3) + Math.Min(s, 0);
+    }
+}
+
+[Optimize(Custom, Lr = 1e-2)]
+internal sealed partial class CustomEdges
+{
+    [Parameter(77)] public partial Span<float> A { get; }
+
+    [UpdateRule]
+    public static void Edges(ref float param, float grad, ref float s)
+    {
+        float negativeZero = grad * -1;
+        float nan = (grad - grad) / (grad - grad);
+        float clamped = 1 / Math.Clamp(negativeZero, 0, 1) < 0 ? 1f : 0f;
+        float maximum = 1 / MathF.Max(negativeZero, 0) < 0 ? 2f : 0f;
+        float notANumber = float.IsNaN(nan) ? 8f : 0f;
+        s = clamped + maximum + notANumber;
+        param = param * 0.5f + s;
+    }
+}

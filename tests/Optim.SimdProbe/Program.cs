@@ -36,7 +36,52 @@ Train(new MuonHidden(), hash);
 Train(new MuonDouble(), hash);
 Train(new AdafactorMixed(), hash);
 Train(new AdafactorDouble(), hash);
+Train(new CustomAdam(), hash);
+Train(new CustomSelects(), hash);
+Train(new CustomEdges(), hash);
 Console.WriteLine("hash: " + Convert.ToHexString(hash.GetHashAndReset()));
+
+// The custom rules' contract at this vector width: Step() against the method called once per element.
+int mismatches = CompareWithMethod<float>(new CustomAdam(), 2, (ref float p, float g, Span<float> s, float lr, long t) => CustomAdam.Adam(ref p, g, ref s[0], ref s[1], lr, t))
+    + CompareWithMethod<double>(new CustomSelects(), 1, (ref double p, double g, Span<double> s, double lr, long t) => CustomSelects.Rule(ref p, g, ref s[0], lr, t))
+    + CompareWithMethod<float>(new CustomEdges(), 1, (ref float p, float g, Span<float> s, float lr, long t) => CustomEdges.Edges(ref p, g, ref s[0]));
+Console.WriteLine($"custom-rule mismatches: {mismatches}");
+
+// Steps the model and the method side by side (with some zero gradients); counts parameters whose bits differ.
+static int CompareWithMethod<T>(IOptimizable<T> model, int states, ElementRule<T> rule)
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    var random = new Random(99);
+    Fill(model.Parameters, random);
+    T[] p = model.Parameters.ToArray();
+    T[][] state = new T[p.Length][];
+    for (int i = 0; i < p.Length; i++)
+    {
+        state[i] = new T[states];
+    }
+
+    int mismatches = 0;
+    for (long step = 1; step <= 40; step++)
+    {
+        Fill(model.Gradients, random);
+        model.Gradients[(int)(step % model.ParameterCount)] = T.Zero;
+        T[] g = model.Gradients.ToArray();
+        model.Step();
+        T lr = T.CreateChecked(model.LearningRate);
+        for (int i = 0; i < p.Length; i++)
+        {
+            rule(ref p[i], g[i], state[i], lr, step);
+        }
+
+        for (int i = 0; i < p.Length; i++)
+        {
+            bool same = MemoryMarshal.AsBytes(new ReadOnlySpan<T>(in p[i])).SequenceEqual(MemoryMarshal.AsBytes(new ReadOnlySpan<T>(in model.Parameters[i])));
+            mismatches += same || (T.IsNaN(p[i]) && T.IsNaN(model.Parameters[i])) ? 0 : 1;
+        }
+    }
+
+    return mismatches;
+}
 
 // Fixed pseudo-random parameters and gradients (spanning many magnitudes), 64 steps with a changing
 // learning rate; then every parameter's bits go into the hash.
@@ -66,3 +111,6 @@ static void Fill<T>(Span<T> values, Random random)
         values[i] = T.CreateTruncating((random.NextDouble() * 2 - 1) * magnitude);
     }
 }
+
+/// <summary>One call of an [UpdateRule] method, its state buffers passed as a span.</summary>
+internal delegate void ElementRule<T>(ref T param, T grad, Span<T> state, T lr, long step);

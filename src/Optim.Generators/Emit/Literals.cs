@@ -10,6 +10,11 @@ internal static class Literals
 
     public static string Double(double value)
     {
+        if (double.IsNaN(value) || double.IsInfinity(value))
+        {
+            return NonFinite("double", value);
+        }
+
         string text = value.ToString("R", CultureInfo.InvariantCulture);
         if (double.Parse(text, CultureInfo.InvariantCulture) != value)
         {
@@ -21,6 +26,11 @@ internal static class Literals
 
     public static string Float(float value)
     {
+        if (float.IsNaN(value) || float.IsInfinity(value))
+        {
+            return NonFinite("float", value);
+        }
+
         string text = value.ToString("R", CultureInfo.InvariantCulture);
         if (float.Parse(text, CultureInfo.InvariantCulture) != value)
         {
@@ -29,6 +39,10 @@ internal static class Literals
 
         return text + "f";
     }
+
+    /// <summary>NaN and the infinities by name (a custom rule's constants may fold to them, e.g. 1f / 0f).</summary>
+    private static string NonFinite(string type, double value) =>
+        double.IsNaN(value) ? type + ".NaN" : value > 0 ? type + ".PositiveInfinity" : type + ".NegativeInfinity";
 
     /// <summary>The constant <paramref name="value"/> rounded once to the element type.</summary>
     public static string Element(double value, ElementType element) =>

@@ -159,9 +159,21 @@ internal static class StepWriter
             w.Line($"double {accumulator.Name} = {field} = {advance.Write(accumulator.Update)};");
         }
 
+        bool custom = rule.Scalars.Any(s => s.Value.Kind is ExprKind.Code or ExprKind.CodeCondition);
+        if (custom)
+        {
+            // The method's own per-step C#, which may compare a value with itself (x != x, lr >= lr) as it does.
+            w.Line("#pragma warning disable CS1718");
+        }
+
         foreach (StepScalar scalar in rule.Scalars)
         {
             w.Line(Declaration(scalar, t, step));
+        }
+
+        if (custom)
+        {
+            w.Line("#pragma warning restore CS1718");
         }
 
         w.Line();

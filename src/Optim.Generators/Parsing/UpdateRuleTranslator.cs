@@ -602,6 +602,11 @@ internal sealed class UpdateRuleTranslator
     {
         IMethodSymbol method = invocation.TargetMethod;
         string owner = method.ContainingType?.ToDisplayString() ?? "";
+        if (owner is "float" or "double" && method.Name is "IsNaN" or "IsFinite" or "IsInfinity" && invocation.Arguments.Length == 1)
+        {
+            return Classify(invocation, method.Name);
+        }
+
         if (owner is not ("System.Math" or "System.MathF"))
         {
             Unsupported(invocation.Syntax, $"calling '{method.Name}'", "an update rule may call only System.Math and System.MathF functions");
@@ -686,6 +691,35 @@ internal sealed class UpdateRuleTranslator
         }
 
         return new Val { Type = method.Name == "Sign" ? SpecialType.System_Int32 : _t, Element = result, Source = source, IsSign = method.Name == "Sign" };
+    }
+
+    /// <summary>
+    /// <c>T.IsNaN(x)</c>, <c>T.IsFinite(x)</c>, <c>T.IsInfinity(x)</c> as the comparisons they are equivalent to:
+    /// x ≠ x, |x| ≤ MaxValue and |x| = ∞.
+    /// </summary>
+    private Val? Classify(IInvocationOperation invocation, string name)
+    {
+        Val? x = Value(invocation.Arguments[0].Value);
+        if (x is null)
+        {
+            return null;
+        }
+
+        string owner = x.Type == SpecialType.System_Single ? "float" : "double";
+        if (x.IsUniform)
+        {
+            return Uniform(SpecialType.System_Boolean, $"{owner}.{name}({x.Code})", x.ReadsStep, Source(invocation.Syntax));
+        }
+
+        Expr value = x.Element!;
+        double max = x.Type == SpecialType.System_Single ? float.MaxValue : double.MaxValue;
+        Expr test = name switch
+        {
+            "IsNaN" => new Expr(ExprKind.NotEqual, Left: value, Right: value),
+            "IsFinite" => new Expr(ExprKind.LessOrEqual, Left: Expr.Abs(value), Right: ToElement(Constant(x.Type, max, owner + ".MaxValue"), invocation.Syntax)!),
+            _ => Expr.Equal(Expr.Abs(value), ToElement(Constant(x.Type, double.PositiveInfinity, owner + ".PositiveInfinity"), invocation.Syntax)!),
+        };
+        return new Val { Type = SpecialType.System_Boolean, Element = test, Source = Source(invocation.Syntax) };
     }
 
     private Val? Uniform(SpecialType type, string code, bool readsStep, string source)

@@ -45,7 +45,10 @@ public sealed class SimdWidthTests(ITestOutputHelper output)
 
         foreach (var (setting, run) in runs)
         {
-            output.WriteLine($"{setting,-36} V512={run.V512} V256={run.V256} V128={run.V128} hash {run.Hash}");
+            output.WriteLine($"{setting,-36} V512={run.V512} V256={run.V256} V128={run.V128} hash {run.Hash} custom-rule mismatches {run.CustomRuleMismatches}");
+
+            // The custom rules' contract at every width: Step() equals the [UpdateRule] method called per element.
+            Assert.True(run.CustomRuleMismatches == 0, $"{setting}: {run.CustomRuleMismatches} parameters differ from the [UpdateRule] method called per element");
         }
 
         // On AVX-512 hardware the default run takes the Vector512 path (or the forced run above did).
@@ -70,7 +73,7 @@ public sealed class SimdWidthTests(ITestOutputHelper output)
         }
     }
 
-    private sealed record Probe(string Widths, bool Avx512F, string Hash)
+    private sealed record Probe(string Widths, bool Avx512F, string Hash, int CustomRuleMismatches)
     {
         public bool V512 => Widths.Contains("V512=True", StringComparison.Ordinal);
 
@@ -95,7 +98,8 @@ public sealed class SimdWidthTests(ITestOutputHelper output)
         string widths = lines.Single(l => l.StartsWith("widths:", StringComparison.Ordinal));
         string isa = lines.Single(l => l.StartsWith("isa:", StringComparison.Ordinal));
         string hash = lines.Single(l => l.StartsWith("hash:", StringComparison.Ordinal))["hash:".Length..].Trim();
-        return new Probe(widths, isa.Contains("avx512f=True", StringComparison.Ordinal), hash);
+        string mismatches = lines.Single(l => l.StartsWith("custom-rule mismatches:", StringComparison.Ordinal))["custom-rule mismatches:".Length..].Trim();
+        return new Probe(widths, isa.Contains("avx512f=True", StringComparison.Ordinal), hash, int.Parse(mismatches, System.Globalization.CultureInfo.InvariantCulture));
     }
 
     /// <summary>Whether the CPU itself has AVX-512F (Linux: /proc/cpuinfo), whatever the runtime is told; null elsewhere.</summary>

@@ -106,8 +106,10 @@ namespace Demo
             double lr = _optimLearningRate;
 
             // Per-step values of the [UpdateRule] method: its sub-expressions of constants, lr and step, computed once per step as it writes them.
+            #pragma warning disable CS1718
             double h0 = (double)(1.0 - (((double)lr) * 0.01));
             double h1 = (double)((double)lr);
+            #pragma warning restore CS1718
 
             ref double origin = ref _optimArena.Origin;
             global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 112), start: 0, end: 50, count: 50, h0, h1);

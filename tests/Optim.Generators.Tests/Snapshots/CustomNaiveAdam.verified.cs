@@ -136,9 +136,11 @@ namespace Demo
             double lr = _optimLearningRate;
 
             // Per-step values of the [UpdateRule] method: its sub-expressions of constants, lr and step, computed once per step as it writes them.
+            #pragma warning disable CS1718
             float h0 = (float)(1f - global::System.MathF.Pow(0.9f, ((float)t)));
             float h1 = (float)(1f - global::System.MathF.Pow(0.999f, ((float)t)));
             float h2 = (float)((float)lr);
+            #pragma warning restore CS1718
 
             ref float origin = ref _optimArena.Origin;
             global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192), start: 0, end: 61, count: 61, h0, h1, h2);
