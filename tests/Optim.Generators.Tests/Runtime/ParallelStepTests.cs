@@ -32,12 +32,41 @@ public sealed partial class SerialSgd
     [Parameter(400_003)] public partial Span<double> W { get; }
 }
 
+[Optimize(Custom, Lr = 1e-3, Threads = 3)]
+public sealed partial class ParallelCustom
+{
+    [Parameter(300_017)] public partial Span<float> W { get; }
+
+    [UpdateRule]
+    public static void Rule(ref float param, float grad, ref float m, float lr, long step)
+    {
+        m = step == 1 ? grad : 0.9f * m + 0.1f * grad;
+        param -= m > 0 ? lr * MathF.Sqrt(m) : lr * m / (1 - MathF.Pow(0.5f, step));
+    }
+}
+
+[Optimize(Custom, Lr = 1e-3, Threads = 1)]
+public sealed partial class SerialCustom
+{
+    [Parameter(300_017)] public partial Span<float> W { get; }
+
+    [UpdateRule]
+    public static void Rule(ref float param, float grad, ref float m, float lr, long step)
+    {
+        m = step == 1 ? grad : 0.9f * m + 0.1f * grad;
+        param -= m > 0 ? lr * MathF.Sqrt(m) : lr * m / (1 - MathF.Pow(0.5f, step));
+    }
+}
+
 /// <summary>A Step() split across threads gives exactly the single-threaded result.</summary>
 [Collection(StepWorkersGroup.Name)]
 public sealed class ParallelStepTests
 {
     [Fact]
     public void Parallel_adam_is_bit_identical_to_single_threaded() => AssertSame(new ParallelAdam(), new SerialAdam(), slices: 2);
+
+    [Fact]
+    public void Parallel_custom_rule_is_bit_identical_to_single_threaded() => AssertSame(new ParallelCustom(), new SerialCustom(), slices: 3);
 
     [Fact]
     public void Parallel_double_sgd_is_bit_identical_to_single_threaded() => AssertSame(new ParallelSgd(), new SerialSgd(), slices: 4);
