@@ -7,7 +7,7 @@ using System.Text;
 using CsCheck;
 using Xunit;
 
-namespace Optim.Generators.Tests.Custom;
+namespace Optim.Generators.Tests.CustomRules;
 
 /// <summary>
 /// Random [UpdateRule] methods drawn from a small grammar over the supported constructs (locals, compound assignment,

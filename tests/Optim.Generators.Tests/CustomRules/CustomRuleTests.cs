@@ -3,7 +3,7 @@ using System.Linq;
 using System.Runtime.Loader;
 using Xunit;
 
-namespace Optim.Generators.Tests.Custom;
+namespace Optim.Generators.Tests.CustomRules;
 
 /// <summary>Hand-written custom rules, float and double, every tail length: generated Step() equals the method per element.</summary>
 public sealed class CustomRuleTests

@@ -8,7 +8,7 @@ using Microsoft.CodeAnalysis;
 using Optim.Generators.Tests.Infrastructure;
 using Xunit;
 
-namespace Optim.Generators.Tests.Custom;
+namespace Optim.Generators.Tests.CustomRules;
 
 /// <summary>
 /// The contract of a custom rule, checked directly: the generated Step() against the user's [UpdateRule] method itself,
