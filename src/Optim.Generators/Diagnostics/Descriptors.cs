@@ -163,7 +163,7 @@ internal static class Descriptors
     public static readonly DiagnosticDescriptor UpdateRuleMixedPrecision = Error(
         "OPT0045",
         "An [UpdateRule] method computes element values in another precision",
-        "'{0}' computes element values as {1} in a {2} rule; element arithmetic stays in {2} (write float constants with the f suffix, use MathF for float, or cast the per-step value to {2})");
+        "'{0}' computes element values as {1} in a {2} rule, which has no exact vector form (integer arithmetic on element values, float inside a double rule, or a float condition choosing double values); compute element values in {2}, or in double in a float rule");
 
     public static readonly DiagnosticDescriptor UpdateRuleIgnored = new(
         "OPT0046",

@@ -31,6 +31,12 @@ internal sealed class ExprWriter
     private readonly IReadOnlyDictionary<string, StepScalar> _intermediates;
     private readonly IReadOnlyDictionary<string, string> _renames;
 
+    /// <summary>Inside a double island of a float rule: the writer of the float code around it.</summary>
+    private readonly ExprWriter? _outer;
+
+    /// <summary>Which half of each vector an island writer computes (vector mode): lower or upper.</summary>
+    private readonly bool _upper;
+
     /// <param name="mode">What to print.</param>
     /// <param name="element">The element type of element-wise code.</param>
     /// <param name="vector">Vector type name ("Vector256") in vector mode.</param>
@@ -48,6 +54,14 @@ internal sealed class ExprWriter
         _vector = vector;
         _intermediates = intermediates ?? new Dictionary<string, StepScalar>();
         _renames = renames ?? new Dictionary<string, string>();
+    }
+
+    /// <summary>A writer for a double island inside <paramref name="outer"/>'s float code (one half of a vector, or a scalar).</summary>
+    private ExprWriter(ExprWriter outer, bool upper)
+        : this(outer._mode, ElementType.Double, outer._vector, outer._intermediates, outer._renames)
+    {
+        _outer = outer;
+        _upper = upper;
     }
 
     /// <summary>Suffix of the broadcast copy of a constant or scalar inside a vector loop.</summary>
@@ -103,6 +117,9 @@ internal sealed class ExprWriter
                 return _mode switch
                 {
                     ExprMode.Math => e.Symbol,
+
+                    // A double per-step value in an island is broadcast where it is used (the loop's broadcasts are float).
+                    ExprMode.Vector when _outer is not null => $"{_vector}.Create({e.Name})",
                     ExprMode.Vector => e.Name + VectorSuffix,
                     _ => _renames.TryGetValue(e.Name, out string? renamed) ? renamed : e.Name,
                 };
@@ -141,6 +158,18 @@ internal sealed class ExprWriter
                 return _mode == ExprMode.Math
                     ? $"fma({Write(e.Left!)}, {Write(e.Right!)}, {Write(e.Condition!)})"
                     : $"global::Optim.CustomRuleMath.FusedMultiplyAdd({Write(e.Left!)}, {Write(e.Right!)}, {Write(e.Condition!)})";
+            case ExprKind.Narrow:
+                return WriteNarrow(e);
+            case ExprKind.Widen:
+                return WriteWiden(e);
+            case ExprKind.WideConstant:
+                return _mode switch
+                {
+                    ExprMode.Math => e.Symbol,
+                    ExprMode.Vector => $"{_vector}.Create({Literals.Double(e.Value)})",
+                    _ => Literals.Double(e.Value),
+                };
+            case ExprKind.WideCode:
             case ExprKind.Code:
             case ExprKind.CodeCondition:
                 // Verbatim per-step C#, fully parenthesized by the custom-rule parser.
@@ -173,6 +202,29 @@ internal sealed class ExprWriter
             default:
                 return "?";
         }
+    }
+
+    /// <summary>
+    /// <c>(float)E</c> of a double island E: in vector code the island runs on each half of the vectors, widened, and the
+    /// two double results narrow back into one float vector; in scalar code it is the cast.
+    /// </summary>
+    private string WriteNarrow(Expr e) => _mode switch
+    {
+        ExprMode.Math => Write(e.Left!),
+        ExprMode.Vector => $"{_vector}.Narrow({new ExprWriter(this, upper: false).Write(e.Left!)}, {new ExprWriter(this, upper: true).Write(e.Left!)})",
+        _ => $"(float)({new ExprWriter(this, upper: false).Write(e.Left!)})",
+    };
+
+    /// <summary><c>(double)x</c> of a float value inside an island: the vector half this writer computes, widened.</summary>
+    private string WriteWiden(Expr e)
+    {
+        ExprWriter floats = _outer ?? this;
+        return _mode switch
+        {
+            ExprMode.Math => Write(e.Left!),
+            ExprMode.Vector => $"{_vector}.Widen{(_upper ? "Upper" : "Lower")}({floats.Write(e.Left!)})",
+            _ => $"(double){floats.WriteAtom(e.Left!)}",
+        };
     }
 
     /// <summary>

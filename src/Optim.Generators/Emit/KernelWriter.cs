@@ -47,7 +47,9 @@ internal static class KernelWriter
 
         var written = new HashSet<string>(body.Select(s => s.Target));
         var used = UsedBuffers(buffers, body, reductions).Select(b => (Buffer: b, Index: 0)).ToList();
-        var vectorScalars = scalars.Where(s => s.Type != "bool").Select(s => s.Name);
+        // Broadcasts of the element type only: bool scalars are tests, and a float rule's double scalars are broadcast
+        // where a double island uses them.
+        var vectorScalars = scalars.Where(s => s.Type == t).Select(s => s.Name);
 
         string references = string.Join(", ", used.Select(b => $"ref {t} {b.Buffer.Name}Base"));
         string parameters = string.Concat(scalars.Select(s => $", {s.Type} {s.Name}")) + (reductions.Count > 0 ? $", ref {t} {Sums}" : "");

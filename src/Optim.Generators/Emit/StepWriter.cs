@@ -149,7 +149,7 @@ internal static class StepWriter
         UpdateRule rule = group.Rule;
         string t = model.Element.Keyword();
         var step = new ExprWriter(ExprMode.StepDouble, model.Element);
-        w.Line(rule.Scalars.Any(s => s.Value.Kind is ExprKind.Code or ExprKind.CodeCondition)
+        w.Line(rule.Scalars.Any(s => s.Value.Kind is ExprKind.Code or ExprKind.CodeCondition or ExprKind.WideCode)
             ? "// Per-step values of the [UpdateRule] method: its sub-expressions of constants, lr and step, computed once per step as it writes them."
             : $"// Per-step scalars: computed once in double precision, as PyTorch does, then rounded to {t}.");
         foreach (StepAccumulator accumulator in rule.Accumulators)
@@ -159,7 +159,7 @@ internal static class StepWriter
             w.Line($"double {accumulator.Name} = {field} = {advance.Write(accumulator.Update)};");
         }
 
-        bool custom = rule.Scalars.Any(s => s.Value.Kind is ExprKind.Code or ExprKind.CodeCondition);
+        bool custom = rule.Scalars.Any(s => s.Value.Kind is ExprKind.Code or ExprKind.CodeCondition or ExprKind.WideCode);
         if (custom)
         {
             // The method's own per-step C#, which may compare a value with itself (x != x, lr >= lr) as it does.
@@ -214,6 +214,7 @@ internal static class StepWriter
     /// <summary>A per-step or per-tensor scalar's declaration: bool, the element type, or a double intermediate.</summary>
     private static string Declaration(StepScalar scalar, string t, ExprWriter step) =>
         scalar.Value.IsCondition ? $"bool {scalar.Name} = {step.Write(scalar.Value)};"
+        : scalar.Value.Kind == ExprKind.WideCode ? $"double {scalar.Name} = {step.Write(scalar.Value)};"
         : scalar.ToKernel ? $"{t} {scalar.Name} = ({t}){step.WriteAtom(scalar.Value)};"
         : $"double {scalar.Name} = {step.Write(scalar.Value)};";
 
@@ -265,7 +266,8 @@ internal static class StepWriter
     }
 
     /// <summary>The C# type of a scalar passed to the element loop: the element type, or bool for a per-step condition.</summary>
-    public static string KernelType(StepScalar scalar, ModelSpec model) => scalar.Value.IsCondition ? "bool" : model.Element.Keyword();
+    public static string KernelType(StepScalar scalar, ModelSpec model) =>
+        scalar.Value.IsCondition ? "bool" : scalar.Value.Kind == ExprKind.WideCode ? "double" : model.Element.Keyword();
 
     /// <summary>The per-step and per-tensor scalars a pass reads, in declaration order, as (C# type, name).</summary>
     public static List<(string Type, string Name)> PassScalars(ModelSpec model, UpdateRule rule, ElementPass pass)

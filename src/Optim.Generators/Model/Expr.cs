@@ -65,6 +65,21 @@ internal enum ExprKind
     /// <summary>A per-step condition of a custom rule, as verbatim C# (see <see cref="Code"/>).</summary>
     CodeCondition,
 
+    /// <summary>
+    /// <c>(double)Left</c> of a float element value: starts a double "island" of a float custom rule, in which the
+    /// vector code runs on both halves of each vector widened to double (exact: float → double → float round-trips).
+    /// </summary>
+    Widen,
+
+    /// <summary><c>(float)Left</c> of a double island: the vector code narrows the two halves back.</summary>
+    Narrow,
+
+    /// <summary>A double constant inside an island (<see cref="Expr.Value"/>), printed inline, never rounded to float.</summary>
+    WideConstant,
+
+    /// <summary>A per-step value of a custom rule that stays double inside an island (verbatim C#, as <see cref="Code"/>).</summary>
+    WideCode,
+
     /// <summary><c>Left ^ Right</c> (per-step expressions only).</summary>
     Power,
 
@@ -128,7 +143,7 @@ internal sealed record Expr(ExprKind Kind, string Name = "", string Symbol = "",
 
     /// <summary>Whether the value reads the step count t.</summary>
     public bool ReadsStepCount => System.Linq.Enumerable.Any(Nodes(), n => n.Kind is ExprKind.StepCount or ExprKind.FirstStepSelect
-        || (n.Kind is ExprKind.Code or ExprKind.CodeCondition && n.Value != 0));
+        || (n.Kind is ExprKind.Code or ExprKind.CodeCondition or ExprKind.WideCode && n.Value != 0));
 
     /// <summary>Whether the value differs from element to element (it reads a buffer or a temporary of the body).</summary>
     public bool IsElementWise => Kind == ExprKind.Variable

@@ -80,6 +80,13 @@ internal static class UpdateRuleParser
         }
 
         SemanticModel semanticModel = compilation.GetSemanticModel(syntax.SyntaxTree);
+
+        // A method the compiler rejects is the compiler's to report: nothing is generated and nothing is added.
+        if (semanticModel.GetDiagnostics(syntax.Span, cancellationToken).Any(d => d.Severity == DiagnosticSeverity.Error))
+        {
+            return null;
+        }
+
         if (semanticModel.GetOperation(syntax, cancellationToken) is not IMethodBodyOperation body)
         {
             return null;

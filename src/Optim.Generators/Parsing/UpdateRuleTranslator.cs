@@ -86,6 +86,9 @@ internal sealed class UpdateRuleTranslator
         /// <summary>Whether this int is a constant or value T holds exactly (|v| ≤ 2²⁴).</summary>
         public bool IsExactInT => IsSign || (Constant is int or long && Math.Abs(System.Convert.ToDouble(Constant, CultureInfo.InvariantCulture)) <= 16777216);
 
+        /// <summary>The element value is computed in a double island of a float rule (its tree is double-typed).</summary>
+        public bool Wide { get; set; }
+
         public bool IsUniform => Element is null;
     }
 
@@ -292,7 +295,7 @@ internal sealed class UpdateRuleTranslator
             }
         }
 
-        if (value.IsUniform || value.Type == SpecialType.System_Boolean)
+        if (value.IsUniform || value.Type == SpecialType.System_Boolean || value.Wide)
         {
             // Uniform values stay C# text; element conditions stay trees (they read only single-assignment values).
             _env[target] = value;
@@ -441,10 +444,21 @@ internal sealed class UpdateRuleTranslator
             return Uniform(type, $"(({Keyword(type)}){operand.Code})", operand.ReadsStep, Source(syntax));
         }
 
-        // Element values stay in the element type; the one exception is MathF.Sign's int, converted back exactly.
-        if (operand.IsSign && type == _t)
+        // MathF.Sign's int (or a choice of small ints), held exactly in T: converted back as is.
+        if (operand.IsSign && !operand.Wide && type == _t)
         {
             return new Val { Type = _t, Element = operand.Element, Source = operand.Source };
+        }
+
+        // A float rule's double islands: widen a float element (exact), narrow a double one back (rounds once, as the cast).
+        if (_t == SpecialType.System_Single && type == SpecialType.System_Double && (operand.Type == _t || (operand.IsSign && operand.Wide)))
+        {
+            return new Val { Type = type, Element = operand.Wide ? operand.Element : new Expr(ExprKind.Widen, Left: operand.Element), Source = Source(syntax), Wide = true };
+        }
+
+        if (_t == SpecialType.System_Single && type == _t && operand.Wide && (operand.Type == SpecialType.System_Double || operand.IsSign))
+        {
+            return new Val { Type = _t, Element = new Expr(ExprKind.Narrow, Left: operand.Element), Source = Source(syntax) };
         }
 
         Report(Descriptors.UpdateRuleMixedPrecision, syntax, Source(syntax), Keyword(type), T);
@@ -494,6 +508,31 @@ internal sealed class UpdateRuleTranslator
 
         bool logical = kind is BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr;
         SpecialType operandType = logical ? SpecialType.System_Boolean : _t;
+        if (logical && (left.Wide || right.Wide) && !(IsWideOrUniform(left) && IsWideOrUniform(right)))
+        {
+            Report(Descriptors.UpdateRuleMixedPrecision, syntax, Source(syntax), "double and float conditions combined", T);
+            return null;
+        }
+
+        if (!logical && CanWiden(left) && CanWiden(right) && (left.Type == SpecialType.System_Double || right.Type == SpecialType.System_Double))
+        {
+            if (kind == BinaryOperatorKind.Remainder)
+            {
+                Report(Descriptors.UpdateRuleNoVectorForm, syntax, "%");
+                return null;
+            }
+
+            // A double island of a float rule: both sides in double, as C# computes them.
+            Expr? x = Wide(left, syntax), y = Wide(right, syntax);
+            return x is null || y is null ? null : new Val { Type = resultType, Element = Combine(kind, x, y), Source = Source(syntax), Wide = true };
+        }
+
+        if (logical && left.Wide && right.Wide)
+        {
+            Expr? x = ToCondition(left, syntax), y = ToCondition(right, syntax);
+            return x is null || y is null ? null : new Val { Type = SpecialType.System_Boolean, Element = Combine(kind, x, y), Source = Source(syntax), Wide = true };
+        }
+
         if (!logical && (left.Type != _t || right.Type != _t))
         {
             // E.g. param * 0.5 in a float rule: C# computes it in double, which has no vector form here.
@@ -513,22 +552,65 @@ internal sealed class UpdateRuleTranslator
             return null;
         }
 
-        Expr result = kind switch
-        {
-            BinaryOperatorKind.Add => a + b,
-            BinaryOperatorKind.Subtract => a - b,
-            BinaryOperatorKind.Multiply => a * b,
-            BinaryOperatorKind.Divide => a / b,
-            BinaryOperatorKind.Equals => Expr.Equal(a, b),
-            BinaryOperatorKind.NotEquals => new Expr(ExprKind.NotEqual, Left: a, Right: b),
-            BinaryOperatorKind.LessThan => Expr.Less(a, b),
-            BinaryOperatorKind.LessThanOrEqual => new Expr(ExprKind.LessOrEqual, Left: a, Right: b),
-            BinaryOperatorKind.GreaterThan => Expr.Greater(a, b),
-            BinaryOperatorKind.GreaterThanOrEqual => new Expr(ExprKind.GreaterOrEqual, Left: a, Right: b),
-            BinaryOperatorKind.ConditionalAnd => Expr.And(a, b),
-            _ => Expr.Or(a, b),
-        };
+        Expr result = Combine(kind, a, b);
         return new Val { Type = resultType, Element = result, Source = Source(syntax) };
+    }
+
+    private static Expr Combine(BinaryOperatorKind kind, Expr a, Expr b) => kind switch
+    {
+        BinaryOperatorKind.Add => a + b,
+        BinaryOperatorKind.Subtract => a - b,
+        BinaryOperatorKind.Multiply => a * b,
+        BinaryOperatorKind.Divide => a / b,
+        BinaryOperatorKind.Equals => Expr.Equal(a, b),
+        BinaryOperatorKind.NotEquals => new Expr(ExprKind.NotEqual, Left: a, Right: b),
+        BinaryOperatorKind.LessThan => Expr.Less(a, b),
+        BinaryOperatorKind.LessThanOrEqual => new Expr(ExprKind.LessOrEqual, Left: a, Right: b),
+        BinaryOperatorKind.GreaterThan => Expr.Greater(a, b),
+        BinaryOperatorKind.GreaterThanOrEqual => new Expr(ExprKind.GreaterOrEqual, Left: a, Right: b),
+        BinaryOperatorKind.ConditionalAnd => Expr.And(a, b),
+        _ => Expr.Or(a, b),
+    };
+
+    // ---- Double islands (a float rule computing some element values in double, as C# does) ------------------------
+
+    /// <summary>Whether a value can take part in a double island: a float rule's float or double element value, or a uniform number.</summary>
+    private bool CanWiden(Val v) =>
+        _t == SpecialType.System_Single && !(v.IsSign && !v.Wide)
+        && (v.IsUniform ? v.Type is SpecialType.System_Single or SpecialType.System_Double or SpecialType.System_Int32 or SpecialType.System_Int64
+            : v.Type is SpecialType.System_Single or SpecialType.System_Double || (v.IsSign && v.Wide));
+
+    private static bool IsWideOrUniform(Val v) => v.IsUniform || v.Wide;
+
+    /// <summary>The value as a double island expression: float elements widened, per-step values kept in double.</summary>
+    private Expr? Wide(Val v, SyntaxNode syntax)
+    {
+        if (v.IsUniform)
+        {
+            if (v.Constant is not null)
+            {
+                double number = System.Convert.ToDouble(v.Constant, CultureInfo.InvariantCulture);
+                return new Expr(ExprKind.WideConstant, Symbol: Atom(v.Source), Value: number);
+            }
+
+            string code = v.Type == SpecialType.System_Double ? v.Code : $"((double){v.Code})";
+            if (!_hoisted.TryGetValue("wide:" + code, out Expr? reference))
+            {
+                string name = "h" + _hoisted.Count;
+                _scalars.Add(new StepScalar(name, Atom(v.Source), new Expr(ExprKind.WideCode, code, Atom(v.Source), v.ReadsStep ? 1 : 0), ToKernel: true));
+                reference = Expr.Scalar(name, Atom(v.Source));
+                _hoisted["wide:" + code] = reference;
+            }
+
+            return reference;
+        }
+
+        if (v.Wide)
+        {
+            return v.Element;
+        }
+
+        return v.Type == _t ? new Expr(ExprKind.Widen, Left: v.Element) : null;
     }
 
     private Val? Unary(IUnaryOperation unary, Val operand)
@@ -559,7 +641,12 @@ internal sealed class UpdateRuleTranslator
         if (unary.OperatorKind == UnaryOperatorKind.Not)
         {
             Expr? condition = ToCondition(operand, unary.Syntax);
-            return condition is null ? null : new Val { Type = SpecialType.System_Boolean, Element = new Expr(ExprKind.Not, Left: condition), Source = Source(unary.Syntax) };
+            return condition is null ? null : new Val { Type = SpecialType.System_Boolean, Element = new Expr(ExprKind.Not, Left: condition), Source = Source(unary.Syntax), Wide = operand.Wide };
+        }
+
+        if (operand.Wide)
+        {
+            return new Val { Type = operand.Type, Element = -operand.Element!, Source = Source(unary.Syntax), Wide = true, IsSign = operand.IsSign };
         }
 
         Expr? value = ToElement(operand, unary.Syntax);
@@ -579,6 +666,11 @@ internal sealed class UpdateRuleTranslator
             return Uniform(a.Type, $"({condition.Code} ? {a.Code} : {b.Code})", condition.ReadsStep || a.ReadsStep || b.ReadsStep, Source(syntax));
         }
 
+        if ((condition.Wide || a.Wide || b.Wide) && a.Type != SpecialType.System_Boolean)
+        {
+            return WideSelect(condition, a, b, syntax);
+        }
+
         Expr? test = ToCondition(condition, syntax);
         Expr? whenTrue = a.Type == SpecialType.System_Boolean ? ToCondition(a, syntax) : a.IsSign ? a.Element : ToElement(a, syntax);
         Expr? whenFalse = b.Type == SpecialType.System_Boolean ? ToCondition(b, syntax) : b.IsSign ? b.Element : ToElement(b, syntax);
@@ -596,6 +688,30 @@ internal sealed class UpdateRuleTranslator
 
         bool exact = a.Type is SpecialType.System_Int32 or SpecialType.System_Int64 && a.IsExactInT && b.IsExactInT;
         return new Val { Type = a.Type, Element = Expr.Select(test, whenTrue, whenFalse), Source = Source(syntax), IsSign = exact };
+    }
+
+    /// <summary>
+    /// A select touching a double island: chosen in double (a float value widens exactly), then narrowed back when the
+    /// result is float. A float condition cannot steer double lanes, so that mix is reported.
+    /// </summary>
+    private Val? WideSelect(Val condition, Val a, Val b, SyntaxNode syntax)
+    {
+        if (!IsWideOrUniform(condition) || !CanWiden(a) || !CanWiden(b))
+        {
+            Report(Descriptors.UpdateRuleMixedPrecision, syntax, Source(syntax), "a float condition choosing double values", T);
+            return null;
+        }
+
+        Expr? test = ToCondition(condition, syntax), x = Wide(a, syntax), y = Wide(b, syntax);
+        if (test is null || x is null || y is null)
+        {
+            return null;
+        }
+
+        Expr chosen = Expr.Select(test, x, y);
+        return a.Type == SpecialType.System_Double
+            ? new Val { Type = a.Type, Element = chosen, Source = Source(syntax), Wide = true }
+            : new Val { Type = a.Type, Element = new Expr(ExprKind.Narrow, Left: chosen), Source = Source(syntax) };
     }
 
     private Val? Call(IInvocationOperation invocation)
@@ -645,7 +761,8 @@ internal sealed class UpdateRuleTranslator
         }
 
         bool elementTyped = arguments.All(a => a.Type == _t);
-        if (!elementTyped && method.Name is "Sqrt" or "Abs" or "Max" or "Min" or "Sign" or "Clamp" or "FusedMultiplyAdd")
+        bool wide = _t == SpecialType.System_Single && method.Parameters.All(p => p.Type.SpecialType == SpecialType.System_Double) && arguments.All(CanWiden);
+        if (!elementTyped && !wide && method.Name is "Sqrt" or "Abs" or "Max" or "Min" or "Sign" or "Clamp" or "FusedMultiplyAdd")
         {
             // Math.Sqrt(float) converts to double first: say which overload computes in T.
             Report(Descriptors.UpdateRuleMixedPrecision, invocation.Syntax, source, Keyword(arguments.First(a => a.Type != _t).Type), T);
@@ -655,7 +772,7 @@ internal sealed class UpdateRuleTranslator
         var e = new List<Expr>();
         foreach (Val argument in arguments)
         {
-            Expr? element = ToElement(argument, invocation.Syntax);
+            Expr? element = wide ? Wide(argument, invocation.Syntax) : ToElement(argument, invocation.Syntax);
             if (element is null)
             {
                 return null;
@@ -690,7 +807,7 @@ internal sealed class UpdateRuleTranslator
             return null;
         }
 
-        return new Val { Type = method.Name == "Sign" ? SpecialType.System_Int32 : _t, Element = result, Source = source, IsSign = method.Name == "Sign" };
+        return new Val { Type = method.Name == "Sign" ? SpecialType.System_Int32 : wide ? SpecialType.System_Double : _t, Element = result, Source = source, IsSign = method.Name == "Sign", Wide = wide };
     }
 
     /// <summary>
@@ -713,13 +830,14 @@ internal sealed class UpdateRuleTranslator
 
         Expr value = x.Element!;
         double max = x.Type == SpecialType.System_Single ? float.MaxValue : double.MaxValue;
+        Expr? Limit(double number, string text) => x.Wide ? Wide(Constant(x.Type, number, text), invocation.Syntax) : ToElement(Constant(x.Type, number, text), invocation.Syntax);
         Expr test = name switch
         {
             "IsNaN" => new Expr(ExprKind.NotEqual, Left: value, Right: value),
-            "IsFinite" => new Expr(ExprKind.LessOrEqual, Left: Expr.Abs(value), Right: ToElement(Constant(x.Type, max, owner + ".MaxValue"), invocation.Syntax)!),
-            _ => Expr.Equal(Expr.Abs(value), ToElement(Constant(x.Type, double.PositiveInfinity, owner + ".PositiveInfinity"), invocation.Syntax)!),
+            "IsFinite" => new Expr(ExprKind.LessOrEqual, Left: Expr.Abs(value), Right: Limit(max, owner + ".MaxValue")!),
+            _ => Expr.Equal(Expr.Abs(value), Limit(double.PositiveInfinity, owner + ".PositiveInfinity")!),
         };
-        return new Val { Type = SpecialType.System_Boolean, Element = test, Source = Source(invocation.Syntax) };
+        return new Val { Type = SpecialType.System_Boolean, Element = test, Source = Source(invocation.Syntax), Wide = x.Wide };
     }
 
     private Val? Uniform(SpecialType type, string code, bool readsStep, string source)

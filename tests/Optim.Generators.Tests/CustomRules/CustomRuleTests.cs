@@ -93,6 +93,24 @@ public sealed class CustomRuleTests
         }
         """;
 
+    /// <summary>
+    /// Element values computed in double inside a float rule, as C# does for <c>param * 0.5</c> or <c>(double)grad</c>:
+    /// the vector code widens both halves of each vector, computes in double and narrows back.
+    /// </summary>
+    public const string DoubleIslands = """
+        [UpdateRule]
+        public static void Islands(ref T param, T grad, ref T s, T lr, long step)
+        {
+            double wide = (double)grad * 0.1 + Math.Sqrt(Math.Abs((double)param)) / step;
+            s = (T)(wide > 0.01 ? wide : -wide * 3.0);
+            param -= lr * (T)Math.Max(wide, (double)s) + (T)(param * 0.5);
+            if ((double)grad * grad > 1e-3)
+            {
+                param = (T)((double)param * 0.999);
+            }
+        }
+        """;
+
     /// <summary>A model around a rule, in float or double (T, MathT and the F suffix rewritten).</summary>
     public static string Model(string name, string rule, string element, int size, double lr = 0.01) =>
         $$"""
@@ -122,6 +140,7 @@ public sealed class CustomRuleTests
     [InlineData(nameof(Lion))]
     [InlineData(nameof(KitchenSink))]
     [InlineData(nameof(SignedZerosAndNaN))]
+    [InlineData(nameof(DoubleIslands))]
     public void Generated_step_equals_the_method_called_per_element(string rule)
     {
         string text = (string)typeof(CustomRuleTests).GetField(rule)!.GetValue(null)!;

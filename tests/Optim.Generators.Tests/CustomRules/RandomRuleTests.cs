@@ -180,8 +180,10 @@ public sealed class RandomRuleTests
                 return Leaf();
             }
 
-            return _random.Next(12) switch
+            return _random.Next(14) switch
             {
+                12 => $"(T)((double){Expression(depth - 1)} {Pick("*", "/", "+")} {Pick("0.1", "3.0", "(double)step", "Math.Sqrt(2.0)")})".Replace("(double)step", HasStep ? "(double)step" : "7.0"),
+                13 => $"(T)Math.{Pick("Sqrt(Math.Abs(", "Abs((", "Max(0.25, (")}{Expression(depth - 1)} * 0.5))",
                 0 or 1 or 2 => $"({Expression(depth - 1)} {Pick("+", "-", "*", "/")} {Expression(depth - 1)})",
                 3 => $"-{Leaf()}",
                 4 => $"MathT.Sqrt(MathT.Abs({Expression(depth - 1)}))",

@@ -152,7 +152,8 @@ public sealed class CorpusTests
         yield return Expect("OPT0043", $"[Optimize(Custom)] public partial class M {{ {W} static float s; [UpdateRule] static void R(ref float p, float g) {{ s = g; }} }}");
         yield return Expect("OPT0043", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g) {{ if (g > 0) throw new InvalidOperationException(); }} }}");
         yield return Expect("OPT0044", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g) => p = MathF.Exp(g); }}");
-        yield return Expect("OPT0045", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g) => p -= 0.5 * g; }}");
+        yield return Expect("OPT0045", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g) => p -= MathF.Sign(g) * 2; }}");
+        yield return Valid($"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g, long step) => p = (float)(0.5 * g / step + Math.Sqrt(Math.Abs(g))); }}");
         yield return Expect("OPT0046", $"[Optimize(Adam)] public partial class M {{ {W} {Rule} }}");
         yield return Expect("OPT0042", new[] { $"[Optimize(Custom)] public partial class M {{ {W} }}", $"public partial class M {{ {Rule} }}" });
         yield return Valid($"[Optimize(Adam)] public partial class M {{ [Parameter(3)] public partial Span<float> A {{ get; }} [Parameter(3), Optimize(Custom, Lr = 0.5)] public partial Span<float> B {{ get; }} {Rule} }}");

@@ -127,8 +127,9 @@ public sealed class DiagnosticTests
         { "OPT0044", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g) => p -= [|MathF.Exp(g)|]; }}" },
         { "OPT0044", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g, long step) => p = [|MathF.Pow(p, step)|]; }}" },
         { "OPT0044", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g) => p = [|p % 2|]; }}" },
-        { "OPT0045", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g) => p -= 0.5 * [|g|]; }}" },
-        { "OPT0045", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g) => p = (float)Math.Sqrt([|g|]); }}" },
+        { "OPT0045", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g) => p -= [|MathF.Sign(g) * 2|]; }}" },
+        { "OPT0045", "[Optimize(Custom)] public partial class M { [Parameter(3)] public partial Span<double> W { get; } [UpdateRule] static void R(ref double p, double g) => p = [|(float)g|]; }" },
+        { "OPT0045", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g) => p = (float)([|g > 0 ? (double)g : 1.0|]); }}" },
         { "OPT0046", $"[Optimize(Adam)] public partial class M {{ {W} [UpdateRule] static void [|R|](ref float p, float g) {{ }} }}" },
     };
 

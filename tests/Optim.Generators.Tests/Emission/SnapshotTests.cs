@@ -37,6 +37,7 @@ public sealed class SnapshotTests
         { "MlpLion", "Lion, Lr = 3e-4, WeightDecay = 0.1", Mlp },
         { "CustomSimpleSgd", "Custom, Lr = 0.01", Mlp + "\n" + CustomRules.CustomRuleTests.For(CustomRules.CustomRuleTests.SimpleSgd, "float") },
         { "CustomNaiveAdam", "Custom, Lr = 1e-3", Mlp + "\n" + CustomRules.CustomRuleTests.For(CustomRules.CustomRuleTests.NaiveAdam, "float") },
+        { "CustomDoubleIslands", "Custom, Lr = 1e-2", "[Parameter(37)] public partial Span<float> W { get; }\n" + CustomRules.CustomRuleTests.For(CustomRules.CustomRuleTests.DoubleIslands, "float") },
         { "CustomLionDouble", "Custom, Lr = 1e-4", "[Parameter(5, 10)] public partial Span<double> W { get; }\n" + CustomRules.CustomRuleTests.For(CustomRules.CustomRuleTests.Lion, "double") },
         { "MlpLamb", "Lamb, WeightDecay = 0.01", Mlp },
         { "MlpAdafactor", "Adafactor, WeightDecay = 0.01", Mlp },
