@@ -50,6 +50,8 @@ internal static class ModelEmitter
         WriteTrainingState(w, layout);
         WriteZeroGrad(w);
         StepWriter.Write(w, layout);
+        w.Line();
+        CheckpointEmitter.Write(w, layout);
         w.Close();
 
         for (int i = 0; i < model.ContainingTypes.Count; i++)

@@ -148,6 +148,95 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private int _optimStepping;
         #endif
+
+        /// <summary>What a checkpoint of this model holds, and the layout hash that must match to load one.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private static readonly global::Optim.Training.CheckpointLayout OptimCheckpointLayout = new(
+            "Demo.CustomSimpleSgd",
+            "Custom",
+            "float; W1[5,10] group 0; B1[5] group 0; W2[1,5] group 0; B2[1] group 0; group 0: Custom state  products ",
+            new global::Optim.Training.CheckpointSection[]
+            {
+                new("W1", 50),
+                new("B1", 5),
+                new("W2", 5),
+                new("B2", 1),
+            },
+            new global::Optim.Training.CheckpointScalar[]
+            {
+                new("step", global::Optim.Training.CheckpointScalarKind.WholeNumber),
+                new("learningRate", global::Optim.Training.CheckpointScalarKind.RealNumber),
+            });
+
+        /// <summary>
+        /// Writes everything <see cref="Step"/> depends on to <paramref name="stream"/> (format: docs/checkpoints.md): the
+        /// parameters, the optimizer state, the step count, the learning rate and the running products. Resuming from it
+        /// continues training bit for bit as if it had never stopped.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public void SaveCheckpoint(global::System.IO.Stream stream)
+        {
+            using global::Optim.Training.CheckpointWriter<float> writer = new(stream, OptimCheckpointLayout);
+            OptimWriteCheckpoint(writer);
+        }
+
+        /// <summary>
+        /// Saves a checkpoint to <paramref name="path"/> atomically: written to a temporary file in the same folder, flushed to
+        /// the disk and renamed over the target, so a crash mid-save leaves the previous checkpoint intact.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public void SaveCheckpoint(string path)
+        {
+            using global::Optim.Training.CheckpointWriter<float> writer = new(path, OptimCheckpointLayout);
+            OptimWriteCheckpoint(writer);
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private void OptimWriteCheckpoint(global::Optim.Training.CheckpointWriter<float> writer)
+        {
+            writer.WriteSection("W1", _optimArena.Slice(0, 50));
+            writer.WriteSection("B1", _optimArena.Slice(50, 5));
+            writer.WriteSection("W2", _optimArena.Slice(55, 5));
+            writer.WriteSection("B2", _optimArena.Slice(60, 1));
+            writer.WriteScalar("step", _optimStep);
+            writer.WriteScalar("learningRate", _optimLearningRate);
+            writer.Commit();
+        }
+
+        /// <summary>
+        /// Restores a checkpoint written by <see cref="SaveCheckpoint(global::System.IO.Stream)"/>. The whole checkpoint is read and
+        /// checked (format, checksum, model, element type, optimizer, layout, values) before anything is copied: on any error
+        /// the model is left exactly as it was.
+        /// </summary>
+        /// <exception cref="global::System.IO.InvalidDataException">The checkpoint is truncated, corrupted or not a checkpoint.</exception>
+        /// <exception cref="global::System.ArgumentException">The checkpoint is of another model, optimizer or layout.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public void LoadCheckpoint(global::System.IO.Stream stream) => OptimLoadCheckpoint(global::Optim.Training.CheckpointReader.Read<float>(stream, OptimCheckpointLayout));
+
+        /// <summary>Restores the checkpoint at <paramref name="path"/>; see <see cref="LoadCheckpoint(global::System.IO.Stream)"/>.</summary>
+        /// <exception cref="global::System.IO.InvalidDataException">The checkpoint is truncated, corrupted or not a checkpoint.</exception>
+        /// <exception cref="global::System.ArgumentException">The checkpoint is of another model, optimizer or layout.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public void LoadCheckpoint(string path) => OptimLoadCheckpoint(global::Optim.Training.CheckpointReader.Read<float>(path, OptimCheckpointLayout));
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private void OptimLoadCheckpoint(global::Optim.Training.CheckpointContents<float> checkpoint)
+        {
+            // Scalars first, checked, so nothing is copied from a checkpoint that cannot be resumed.
+            long step = checkpoint.GetInt64("step");
+            double learningRate = checkpoint.GetDouble("learningRate");
+            if (step < 0 || !(learningRate >= 0.0 && learningRate <= double.MaxValue))
+            {
+                throw new global::System.IO.InvalidDataException($"The checkpoint's step count ({step}) or learning rate ({learningRate}) is invalid.");
+            }
+
+            checkpoint.CopySectionTo("W1", _optimArena.Slice(0, 50));
+            checkpoint.CopySectionTo("B1", _optimArena.Slice(50, 5));
+            checkpoint.CopySectionTo("W2", _optimArena.Slice(55, 5));
+            checkpoint.CopySectionTo("B2", _optimArena.Slice(60, 1));
+            _optimStep = step;
+            _optimLearningRate = learningRate;
+        }
     }
 }
 

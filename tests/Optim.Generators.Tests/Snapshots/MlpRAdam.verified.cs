@@ -170,6 +170,125 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private int _optimStepping;
         #endif
+
+        /// <summary>What a checkpoint of this model holds, and the layout hash that must match to load one.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private static readonly global::Optim.Training.CheckpointLayout OptimCheckpointLayout = new(
+            "Demo.MlpRAdam",
+            "RAdam",
+            "float; W1[5,10] group 0; B1[5] group 0; W2[1,5] group 0; B2[1] group 0; group 0: RAdam state expAvg,expAvgSq products beta1Power,beta2Power",
+            new global::Optim.Training.CheckpointSection[]
+            {
+                new("W1", 50),
+                new("B1", 5),
+                new("W2", 5),
+                new("B2", 1),
+                new("W1.expAvg", 50),
+                new("B1.expAvg", 5),
+                new("W2.expAvg", 5),
+                new("B2.expAvg", 1),
+                new("W1.expAvgSq", 50),
+                new("B1.expAvgSq", 5),
+                new("W2.expAvgSq", 5),
+                new("B2.expAvgSq", 1),
+            },
+            new global::Optim.Training.CheckpointScalar[]
+            {
+                new("step", global::Optim.Training.CheckpointScalarKind.WholeNumber),
+                new("learningRate", global::Optim.Training.CheckpointScalarKind.RealNumber),
+                new("Beta1Power", global::Optim.Training.CheckpointScalarKind.RealNumber),
+                new("Beta2Power", global::Optim.Training.CheckpointScalarKind.RealNumber),
+            });
+
+        /// <summary>
+        /// Writes everything <see cref="Step"/> depends on to <paramref name="stream"/> (format: docs/checkpoints.md): the
+        /// parameters, the optimizer state, the step count, the learning rate and the running products. Resuming from it
+        /// continues training bit for bit as if it had never stopped.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public void SaveCheckpoint(global::System.IO.Stream stream)
+        {
+            using global::Optim.Training.CheckpointWriter<float> writer = new(stream, OptimCheckpointLayout);
+            OptimWriteCheckpoint(writer);
+        }
+
+        /// <summary>
+        /// Saves a checkpoint to <paramref name="path"/> atomically: written to a temporary file in the same folder, flushed to
+        /// the disk and renamed over the target, so a crash mid-save leaves the previous checkpoint intact.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public void SaveCheckpoint(string path)
+        {
+            using global::Optim.Training.CheckpointWriter<float> writer = new(path, OptimCheckpointLayout);
+            OptimWriteCheckpoint(writer);
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private void OptimWriteCheckpoint(global::Optim.Training.CheckpointWriter<float> writer)
+        {
+            writer.WriteSection("W1", _optimArena.Slice(0, 50));
+            writer.WriteSection("B1", _optimArena.Slice(50, 5));
+            writer.WriteSection("W2", _optimArena.Slice(55, 5));
+            writer.WriteSection("B2", _optimArena.Slice(60, 1));
+            writer.WriteSection("W1.expAvg", _optimArena.Slice(128, 50));
+            writer.WriteSection("B1.expAvg", _optimArena.Slice(178, 5));
+            writer.WriteSection("W2.expAvg", _optimArena.Slice(183, 5));
+            writer.WriteSection("B2.expAvg", _optimArena.Slice(188, 1));
+            writer.WriteSection("W1.expAvgSq", _optimArena.Slice(192, 50));
+            writer.WriteSection("B1.expAvgSq", _optimArena.Slice(242, 5));
+            writer.WriteSection("W2.expAvgSq", _optimArena.Slice(247, 5));
+            writer.WriteSection("B2.expAvgSq", _optimArena.Slice(252, 1));
+            writer.WriteScalar("step", _optimStep);
+            writer.WriteScalar("learningRate", _optimLearningRate);
+            writer.WriteScalar("Beta1Power", _optimBeta1Power);
+            writer.WriteScalar("Beta2Power", _optimBeta2Power);
+            writer.Commit();
+        }
+
+        /// <summary>
+        /// Restores a checkpoint written by <see cref="SaveCheckpoint(global::System.IO.Stream)"/>. The whole checkpoint is read and
+        /// checked (format, checksum, model, element type, optimizer, layout, values) before anything is copied: on any error
+        /// the model is left exactly as it was.
+        /// </summary>
+        /// <exception cref="global::System.IO.InvalidDataException">The checkpoint is truncated, corrupted or not a checkpoint.</exception>
+        /// <exception cref="global::System.ArgumentException">The checkpoint is of another model, optimizer or layout.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public void LoadCheckpoint(global::System.IO.Stream stream) => OptimLoadCheckpoint(global::Optim.Training.CheckpointReader.Read<float>(stream, OptimCheckpointLayout));
+
+        /// <summary>Restores the checkpoint at <paramref name="path"/>; see <see cref="LoadCheckpoint(global::System.IO.Stream)"/>.</summary>
+        /// <exception cref="global::System.IO.InvalidDataException">The checkpoint is truncated, corrupted or not a checkpoint.</exception>
+        /// <exception cref="global::System.ArgumentException">The checkpoint is of another model, optimizer or layout.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public void LoadCheckpoint(string path) => OptimLoadCheckpoint(global::Optim.Training.CheckpointReader.Read<float>(path, OptimCheckpointLayout));
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private void OptimLoadCheckpoint(global::Optim.Training.CheckpointContents<float> checkpoint)
+        {
+            // Scalars first, checked, so nothing is copied from a checkpoint that cannot be resumed.
+            long step = checkpoint.GetInt64("step");
+            double learningRate = checkpoint.GetDouble("learningRate");
+            if (step < 0 || !(learningRate >= 0.0 && learningRate <= double.MaxValue))
+            {
+                throw new global::System.IO.InvalidDataException($"The checkpoint's step count ({step}) or learning rate ({learningRate}) is invalid.");
+            }
+
+            checkpoint.CopySectionTo("W1", _optimArena.Slice(0, 50));
+            checkpoint.CopySectionTo("B1", _optimArena.Slice(50, 5));
+            checkpoint.CopySectionTo("W2", _optimArena.Slice(55, 5));
+            checkpoint.CopySectionTo("B2", _optimArena.Slice(60, 1));
+            checkpoint.CopySectionTo("W1.expAvg", _optimArena.Slice(128, 50));
+            checkpoint.CopySectionTo("B1.expAvg", _optimArena.Slice(178, 5));
+            checkpoint.CopySectionTo("W2.expAvg", _optimArena.Slice(183, 5));
+            checkpoint.CopySectionTo("B2.expAvg", _optimArena.Slice(188, 1));
+            checkpoint.CopySectionTo("W1.expAvgSq", _optimArena.Slice(192, 50));
+            checkpoint.CopySectionTo("B1.expAvgSq", _optimArena.Slice(242, 5));
+            checkpoint.CopySectionTo("W2.expAvgSq", _optimArena.Slice(247, 5));
+            checkpoint.CopySectionTo("B2.expAvgSq", _optimArena.Slice(252, 1));
+            _optimStep = step;
+            _optimLearningRate = learningRate;
+            _optimBeta1Power = checkpoint.GetDouble("Beta1Power");
+            _optimBeta2Power = checkpoint.GetDouble("Beta2Power");
+        }
     }
 }
 
