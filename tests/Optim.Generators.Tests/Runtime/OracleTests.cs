@@ -106,7 +106,9 @@ public sealed class OracleTests
                 }
                 else if (o.WeightDecay != 0)
                 {
-                    g += o.WeightDecay * p[i];
+                    // The L2 term joins the gradient in float32, as in any float32 run (PyTorch's grad.add(param, alpha=λ)):
+                    // where it nearly cancels the gradient, that rounding is the input of the update, not the formula's error.
+                    g = (float)g + ((float)o.WeightDecay * (float)p[i]);
                 }
 
                 m[i] = (o.Beta1 * m[i]) + ((1 - o.Beta1) * g);
