@@ -17,8 +17,6 @@ internal sealed class BinaryInput
 {
     private const int ChunkBytes = 1 << 16;
 
-    private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
     private readonly Stream _stream;
     private readonly string _file;
     private readonly bool _checksummed;
@@ -105,7 +103,7 @@ internal sealed class BinaryInput
         ReadExactly(bytes, what);
         try
         {
-            return s_strictUtf8.GetString(bytes);
+            return StrictUtf8.Encoding.GetString(bytes);
         }
         catch (DecoderFallbackException e)
         {

@@ -1,5 +1,4 @@
 using System;
-using System.Text;
 
 namespace Optim.Training;
 
@@ -17,9 +16,6 @@ internal static class CheckpointFormat
 
     /// <summary>Element type code of <see cref="double"/> values.</summary>
     public const byte Double = 1;
-
-    /// <summary>UTF-8 that throws on unpaired surrogates instead of replacing them, so names round-trip exactly.</summary>
-    public static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>The eight bytes every checkpoint starts with.</summary>
     public static ReadOnlySpan<byte> Magic => "OPTIMCKP"u8;
