@@ -44,7 +44,7 @@ public static class CheckpointReader
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(layout);
-        CheckpointFormat.ElementCode<T>();
+        byte element = CheckpointFormat.ElementCode<T>();
         var input = new BinaryInput(stream, "checkpoint", checksummed: true);
 
         Span<byte> magic = stackalloc byte[CheckpointFormat.Magic.Length];
@@ -67,14 +67,14 @@ public static class CheckpointReader
         uint version = input.ReadUInt32("the format version");
         return version switch
         {
-            1 => ReadVersion1<T>(input, layout),
+            1 => ReadVersion1<T>(input, layout, element),
             _ => throw new InvalidDataException(Invariant(
                 $"The checkpoint has format version {version}, which this version of Optim cannot read (it reads version {CheckpointFormat.CurrentVersion}).")),
         };
     }
 
     /// <summary>Reads the rest of a version-1 checkpoint, after its magic number and version.</summary>
-    private static CheckpointContents<T> ReadVersion1<T>(BinaryInput input, CheckpointLayout layout)
+    private static CheckpointContents<T> ReadVersion1<T>(BinaryInput input, CheckpointLayout layout, byte expectedElement)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         string model = input.ReadString(MaxName, "the model type name");
@@ -90,7 +90,7 @@ public static class CheckpointReader
         // Values are kept only while everything read so far fits the layout, which bounds the memory by the layout's
         // size; a checkpoint that does not fit is still read to its end, so that corruption is told from a mismatch.
         bool keep = string.Equals(model, layout.ModelType, StringComparison.Ordinal)
-            && element == CheckpointFormat.ElementCode<T>()
+            && element == expectedElement
             && string.Equals(optimizer, layout.Optimizer, StringComparison.Ordinal)
             && hash == layout.Hash;
         int elementSize = CheckpointFormat.ElementSize(element);
@@ -147,7 +147,7 @@ public static class CheckpointReader
 
         input.RequireEnd("the checksum");
 
-        string? mismatch = Mismatch(layout, model, element, CheckpointFormat.ElementCode<T>(), optimizer, hash, sections, scalars);
+        string? mismatch = Mismatch(layout, model, element, expectedElement, optimizer, hash, sections, scalars);
         if (mismatch is not null)
         {
             throw new ArgumentException(mismatch, nameof(layout));

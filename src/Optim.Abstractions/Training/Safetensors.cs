@@ -93,12 +93,15 @@ public static class Safetensors
             throw new ArgumentException(mismatch, nameof(expected));
         }
 
+        // Every tensor in the file is now an expected one, so the expected specs size the buffers; the regions tile the
+        // data, so reading them in offset order reads the data section front to back.
+        var specsByName = specs.ToDictionary(s => s.Name, StringComparer.Ordinal);
         var values = new Dictionary<string, Array>(StringComparer.Ordinal);
         foreach (FileTensor tensor in tensors.OrderBy(t => t.Begin).ThenBy(t => t.End))
         {
+            TensorSpec spec = specsByName[tensor.Name];
             string what = $"the data of tensor '{tensor.Name}'";
-            int count = (int)((tensor.End - tensor.Begin) / (ulong)(tensor.DType == "F32" ? sizeof(float) : sizeof(double)));
-            values[tensor.Name] = tensor.DType == "F32" ? ReadValues<float>(input, count, what) : ReadValues<double>(input, count, what);
+            values[tensor.Name] = spec.DType == TensorDType.F32 ? ReadValues<float>(input, spec.ElementCount, what) : ReadValues<double>(input, spec.ElementCount, what);
         }
 
         input.RequireEnd("the last tensor's data");
