@@ -100,14 +100,14 @@ public static class CheckpointReader
         keep &= sectionCount == layout.Sections.Count;
         var sections = new List<CheckpointSection>();
         var values = new T[layout.Sections.Count][];
-        for (int i = 0; i < sectionCount; i++)
+        for (uint i = 0; i < sectionCount; i++)
         {
             string name = input.ReadString(MaxName, Invariant($"the name of section {i + 1}"));
             uint count = input.ReadUInt32($"the value count of section '{name}'");
             long bytes = count * (long)elementSize;
             string what = $"the values of section '{name}'";
             input.Require(bytes, what);
-            keep = keep && count <= int.MaxValue && layout.Sections[i] == new CheckpointSection(name, (int)count);
+            keep = keep && count <= int.MaxValue && layout.Sections[(int)i] == new CheckpointSection(name, (int)count);
             if (keep)
             {
                 values[i] = new T[count];
@@ -125,7 +125,7 @@ public static class CheckpointReader
         input.Require(scalarCount * 13L, Invariant($"a table of {scalarCount} scalars"));
         var scalars = new List<CheckpointScalar>();
         var bits = new List<ulong>();
-        for (int i = 0; i < scalarCount; i++)
+        for (uint i = 0; i < scalarCount; i++)
         {
             string name = input.ReadString(MaxName, Invariant($"the name of scalar {i + 1}"));
             byte kind = input.ReadByte($"the kind of scalar '{name}'");
