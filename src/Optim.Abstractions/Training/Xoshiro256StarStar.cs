@@ -8,6 +8,9 @@ namespace Optim.Training;
 /// </summary>
 internal struct Xoshiro256StarStar
 {
+    // SplitMix64's increment: 2⁶⁴ divided by the golden ratio, odd.
+    private const ulong Golden = 0x9E3779B97F4A7C15;
+
     private ulong _s0;
     private ulong _s1;
     private ulong _s2;
@@ -21,8 +24,6 @@ internal struct Xoshiro256StarStar
         _s2 = Mix(seed += Golden);
         _s3 = Mix(seed + Golden);
     }
-
-    private const ulong Golden = 0x9E3779B97F4A7C15;
 
     /// <summary>SplitMix64's output function: a bijection of 64-bit integers that scatters every input bit.</summary>
     public static ulong Mix(ulong z)
