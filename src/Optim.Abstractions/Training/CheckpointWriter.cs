@@ -84,7 +84,7 @@ public sealed class CheckpointWriter<T> : IDisposable
             throw new ArgumentException(Invariant($"Section '{name}' has {values.Length} values; the layout says {section.Length}."), nameof(values));
         }
 
-        _output.WriteString(CheckpointFormat.StrictUtf8.GetBytes(name));
+        _output.WriteString(StrictUtf8.Encoding.GetBytes(name));
         _output.WriteUInt32((uint)values.Length);
         _output.WriteValues(values);
         _next++;
@@ -182,7 +182,7 @@ public sealed class CheckpointWriter<T> : IDisposable
             throw new ArgumentException($"Scalar '{name}' is {CheckpointFormat.Describe(scalar.Kind)} in the layout, not {CheckpointFormat.Describe(kind)}.", nameof(name));
         }
 
-        _output.WriteString(CheckpointFormat.StrictUtf8.GetBytes(name));
+        _output.WriteString(StrictUtf8.Encoding.GetBytes(name));
         _output.WriteByte((byte)kind);
         _output.WriteUInt64(bits);
         _next++;
