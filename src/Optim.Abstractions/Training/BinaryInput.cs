@@ -17,11 +17,6 @@ internal sealed class BinaryInput
 {
     private const int ChunkBytes = 1 << 16;
 
-<<<<<<< HEAD
-    private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
-=======
->>>>>>> training-runtime
     private readonly Stream _stream;
     private readonly string _file;
     private readonly bool _checksummed;
@@ -108,11 +103,7 @@ internal sealed class BinaryInput
         ReadExactly(bytes, what);
         try
         {
-<<<<<<< HEAD
-            return s_strictUtf8.GetString(bytes);
-=======
             return StrictUtf8.Encoding.GetString(bytes);
->>>>>>> training-runtime
         }
         catch (DecoderFallbackException e)
         {

@@ -1,8 +1,4 @@
 using System;
-<<<<<<< HEAD
-using System.Text;
-=======
->>>>>>> training-runtime
 
 namespace Optim.Training;
 
@@ -21,12 +17,6 @@ internal static class CheckpointFormat
     /// <summary>Element type code of <see cref="double"/> values.</summary>
     public const byte Double = 1;
 
-<<<<<<< HEAD
-    /// <summary>UTF-8 that throws on unpaired surrogates instead of replacing them, so names round-trip exactly.</summary>
-    public static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
-=======
->>>>>>> training-runtime
     /// <summary>The eight bytes every checkpoint starts with.</summary>
     public static ReadOnlySpan<byte> Magic => "OPTIMCKP"u8;
 

@@ -1,10 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Collections.ObjectModel;
-<<<<<<< HEAD
-using System.Text;
-=======
->>>>>>> training-runtime
 
 namespace Optim.Training;
 
@@ -129,20 +125,7 @@ public sealed class CheckpointLayout
             throw new ArgumentException("A name must not be empty.", parameter);
         }
 
-<<<<<<< HEAD
-        byte[] utf8;
-        try
-        {
-            utf8 = CheckpointFormat.StrictUtf8.GetBytes(text);
-        }
-        catch (EncoderFallbackException e)
-        {
-            throw new ArgumentException($"'{text}' contains an unpaired surrogate and has no UTF-8 form.", parameter, e);
-        }
-
-=======
         byte[] utf8 = StrictUtf8.GetBytes(text, parameter);
->>>>>>> training-runtime
         if (!allowEmpty && utf8.Length > CheckpointFormat.MaxNameBytes)
         {
             throw new ArgumentException($"A name is at most {CheckpointFormat.MaxNameBytes} UTF-8 bytes long; '{text[..40]}…' is {utf8.Length}.", parameter);

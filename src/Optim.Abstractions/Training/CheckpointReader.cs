@@ -44,11 +44,7 @@ public static class CheckpointReader
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(layout);
-<<<<<<< HEAD
-        CheckpointFormat.ElementCode<T>();
-=======
         byte element = CheckpointFormat.ElementCode<T>();
->>>>>>> training-runtime
         var input = new BinaryInput(stream, "checkpoint", checksummed: true);
 
         Span<byte> magic = stackalloc byte[CheckpointFormat.Magic.Length];
@@ -71,22 +67,14 @@ public static class CheckpointReader
         uint version = input.ReadUInt32("the format version");
         return version switch
         {
-<<<<<<< HEAD
-            1 => ReadVersion1<T>(input, layout),
-=======
             1 => ReadVersion1<T>(input, layout, element),
->>>>>>> training-runtime
             _ => throw new InvalidDataException(Invariant(
                 $"The checkpoint has format version {version}, which this version of Optim cannot read (it reads version {CheckpointFormat.CurrentVersion}).")),
         };
     }
 
     /// <summary>Reads the rest of a version-1 checkpoint, after its magic number and version.</summary>
-<<<<<<< HEAD
-    private static CheckpointContents<T> ReadVersion1<T>(BinaryInput input, CheckpointLayout layout)
-=======
     private static CheckpointContents<T> ReadVersion1<T>(BinaryInput input, CheckpointLayout layout, byte expectedElement)
->>>>>>> training-runtime
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         string model = input.ReadString(MaxName, "the model type name");
@@ -102,11 +90,7 @@ public static class CheckpointReader
         // Values are kept only while everything read so far fits the layout, which bounds the memory by the layout's
         // size; a checkpoint that does not fit is still read to its end, so that corruption is told from a mismatch.
         bool keep = string.Equals(model, layout.ModelType, StringComparison.Ordinal)
-<<<<<<< HEAD
-            && element == CheckpointFormat.ElementCode<T>()
-=======
             && element == expectedElement
->>>>>>> training-runtime
             && string.Equals(optimizer, layout.Optimizer, StringComparison.Ordinal)
             && hash == layout.Hash;
         int elementSize = CheckpointFormat.ElementSize(element);
@@ -116,22 +100,14 @@ public static class CheckpointReader
         keep &= sectionCount == layout.Sections.Count;
         var sections = new List<CheckpointSection>();
         var values = new T[layout.Sections.Count][];
-<<<<<<< HEAD
-        for (int i = 0; i < sectionCount; i++)
-=======
         for (uint i = 0; i < sectionCount; i++)
->>>>>>> training-runtime
         {
             string name = input.ReadString(MaxName, Invariant($"the name of section {i + 1}"));
             uint count = input.ReadUInt32($"the value count of section '{name}'");
             long bytes = count * (long)elementSize;
             string what = $"the values of section '{name}'";
             input.Require(bytes, what);
-<<<<<<< HEAD
-            keep = keep && count <= int.MaxValue && layout.Sections[i] == new CheckpointSection(name, (int)count);
-=======
             keep = keep && count <= int.MaxValue && layout.Sections[(int)i] == new CheckpointSection(name, (int)count);
->>>>>>> training-runtime
             if (keep)
             {
                 values[i] = new T[count];
@@ -149,11 +125,7 @@ public static class CheckpointReader
         input.Require(scalarCount * 13L, Invariant($"a table of {scalarCount} scalars"));
         var scalars = new List<CheckpointScalar>();
         var bits = new List<ulong>();
-<<<<<<< HEAD
-        for (int i = 0; i < scalarCount; i++)
-=======
         for (uint i = 0; i < scalarCount; i++)
->>>>>>> training-runtime
         {
             string name = input.ReadString(MaxName, Invariant($"the name of scalar {i + 1}"));
             byte kind = input.ReadByte($"the kind of scalar '{name}'");
@@ -175,11 +147,7 @@ public static class CheckpointReader
 
         input.RequireEnd("the checksum");
 
-<<<<<<< HEAD
-        string? mismatch = Mismatch(layout, model, element, CheckpointFormat.ElementCode<T>(), optimizer, hash, sections, scalars);
-=======
         string? mismatch = Mismatch(layout, model, element, expectedElement, optimizer, hash, sections, scalars);
->>>>>>> training-runtime
         if (mismatch is not null)
         {
             throw new ArgumentException(mismatch, nameof(layout));
