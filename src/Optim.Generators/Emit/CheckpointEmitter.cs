@@ -138,12 +138,68 @@ internal static class CheckpointEmitter
         w.Close();
     }
 
+    /// <summary>
+    /// <c>SaveSafetensors</c>/<c>LoadSafetensors</c>: the parameters alone (no optimizer state), one tensor per property with
+    /// its declared shape, in the .safetensors format PyTorch and the Python tools read and write.
+    /// </summary>
+    public static void WriteSafetensors(SourceWriter w, ModelLayout layout)
+    {
+        ModelSpec model = layout.Model;
+        string t = model.Element.Keyword();
+        string dtype = model.Element == ElementType.Float ? "F32" : "F64";
+        w.Line("/// <summary>The tensors of a .safetensors file of this model: each parameter by name, dtype and shape.</summary>");
+        w.Line(ModelEmitter.GeneratedCode);
+        w.Line($"private static readonly {Training}.TensorSpec[] OptimTensors =");
+        w.Line("[");
+        foreach (ParameterSpec p in model.Parameters)
+        {
+            string shape = string.Concat(p.Shape.Select(d => ", " + d.ToString(CultureInfo.InvariantCulture)));
+            w.Line($"    new(\"{p.Name.TrimStart('@')}\", {Training}.TensorDType.{dtype}{shape}),");
+        }
+
+        w.Line("];");
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Writes the parameters (not the optimizer state) to <paramref name=\"path\"/> as a .safetensors file, one tensor per");
+        w.Line("/// parameter named by its property, atomically (a temporary file renamed over the target).");
+        w.Line("/// </summary>");
+        w.Line(ModelEmitter.GeneratedCode);
+        w.Open("public void SaveSafetensors(string path)");
+        w.Line($"using {Training}.SafetensorsWriter writer = new(path, OptimTensors);");
+        foreach (ParameterSpec p in model.Parameters)
+        {
+            w.Line($"writer.Write<{t}>(\"{p.Name.TrimStart('@')}\", {Slice(p)});");
+        }
+
+        w.Line("writer.Commit();");
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Reads the parameters from a .safetensors file (e.g. exported from PyTorch): every tensor must be there with its");
+        w.Line("/// name, dtype and shape, and the file well-formed, before any value is copied; otherwise the model is left as it was.");
+        w.Line("/// </summary>");
+        w.Line("/// <exception cref=\"global::System.IO.InvalidDataException\">The file is not a well-formed .safetensors file.</exception>");
+        w.Line("/// <exception cref=\"global::System.ArgumentException\">A tensor is missing, extra, or of another shape or dtype.</exception>");
+        w.Line(ModelEmitter.GeneratedCode);
+        w.Open("public void LoadSafetensors(string path)");
+        w.Line($"{Training}.SafetensorsContents contents = {Training}.Safetensors.Read(path, OptimTensors);");
+        foreach (ParameterSpec p in model.Parameters)
+        {
+            w.Line($"contents.CopyTo<{t}>(\"{p.Name.TrimStart('@')}\", {Slice(p)});");
+        }
+
+        w.Close();
+    }
+
+    private static string Slice(ParameterSpec p) =>
+        $"_optimArena.Slice({p.Offset.ToString(CultureInfo.InvariantCulture)}, {p.Length.ToString(CultureInfo.InvariantCulture)})";
+
     /// <summary>Each parameter, then each parameter's slice of each of its group's state buffers (working space excluded).</summary>
     private static List<(string Name, string Span, int Length)> Sections(ModelLayout layout)
     {
         // The arena's slices rather than the properties, which the user may have marked [Obsolete].
         var sections = layout.Model.Parameters
-            .Select(p => (p.Name.TrimStart('@'), $"_optimArena.Slice({p.Offset.ToString(CultureInfo.InvariantCulture)}, {p.Length.ToString(CultureInfo.InvariantCulture)})", p.Length))
+            .Select(p => (p.Name.TrimStart('@'), Slice(p), p.Length))
             .ToList();
         foreach (GroupLayout group in layout.Groups)
         {

@@ -52,6 +52,8 @@ internal static class ModelEmitter
         StepWriter.Write(w, layout);
         w.Line();
         CheckpointEmitter.Write(w, layout);
+        w.Line();
+        CheckpointEmitter.WriteSafetensors(w, layout);
         w.Close();
 
         for (int i = 0; i < model.ContainingTypes.Count; i++)

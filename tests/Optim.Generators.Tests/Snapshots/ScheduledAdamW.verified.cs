@@ -233,6 +233,38 @@ namespace Demo
             _optimBeta1Power = checkpoint.GetDouble("Beta1Power");
             _optimBeta2Power = checkpoint.GetDouble("Beta2Power");
         }
+
+        /// <summary>The tensors of a .safetensors file of this model: each parameter by name, dtype and shape.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private static readonly global::Optim.Training.TensorSpec[] OptimTensors =
+        [
+            new("W", global::Optim.Training.TensorDType.F32, 8),
+        ];
+
+        /// <summary>
+        /// Writes the parameters (not the optimizer state) to <paramref name="path"/> as a .safetensors file, one tensor per
+        /// parameter named by its property, atomically (a temporary file renamed over the target).
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public void SaveSafetensors(string path)
+        {
+            using global::Optim.Training.SafetensorsWriter writer = new(path, OptimTensors);
+            writer.Write<float>("W", _optimArena.Slice(0, 8));
+            writer.Commit();
+        }
+
+        /// <summary>
+        /// Reads the parameters from a .safetensors file (e.g. exported from PyTorch): every tensor must be there with its
+        /// name, dtype and shape, and the file well-formed, before any value is copied; otherwise the model is left as it was.
+        /// </summary>
+        /// <exception cref="global::System.IO.InvalidDataException">The file is not a well-formed .safetensors file.</exception>
+        /// <exception cref="global::System.ArgumentException">A tensor is missing, extra, or of another shape or dtype.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public void LoadSafetensors(string path)
+        {
+            global::Optim.Training.SafetensorsContents contents = global::Optim.Training.Safetensors.Read(path, OptimTensors);
+            contents.CopyTo<float>("W", _optimArena.Slice(0, 8));
+        }
     }
 }
 
