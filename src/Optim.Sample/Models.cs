@@ -40,10 +40,16 @@ internal interface IMlp
 
     /// <summary>Gradient of the loss with respect to <see cref="B2"/>.</summary>
     Span<float> B2Grad { get; }
+
+    /// <summary>
+    /// The generated initialisation: He-uniform weights (<c>Init = KaimingUniform</c>: U(−√(6 / fan_in), √(6 / fan_in)))
+    /// and zero biases. Seeds derive from the seed and the parameter's name, so every model starts from the same point.
+    /// </summary>
+    void Initialize(int seed);
 }
 
-// The same network three times; only the [Optimize] line differs. Optim generates storage, gradients,
-// optimizer state, Step() and ZeroGrad() for each at compile time. Each follows the same learning-rate schedule,
+// The same network for every optimizer; only the [Optimize] line differs. Optim generates storage, gradients,
+// optimizer state, Initialize(seed), Step() and ZeroGrad() for each at compile time. Each follows the same learning-rate schedule,
 // compiled into its Step(): a linear warm-up from a tenth of the rate, then cosine annealing to zero by the
 // last step (PyTorch's SequentialLR of LinearLR and CosineAnnealingLR).
 
@@ -52,9 +58,9 @@ internal interface IMlp
 [LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
 internal sealed partial class SgdMlp : IMlp
 {
-    [Parameter(IMlp.Hidden, IMlp.Inputs)] public partial Span<float> W1 { get; }
+    [Parameter(IMlp.Hidden, IMlp.Inputs, Init = Initialization.KaimingUniform)] public partial Span<float> W1 { get; }
     [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
-    [Parameter(1, IMlp.Hidden)] public partial Span<float> W2 { get; }
+    [Parameter(1, IMlp.Hidden, Init = Initialization.KaimingUniform)] public partial Span<float> W2 { get; }
     [Parameter(1)] public partial Span<float> B2 { get; }
 }
 
@@ -63,9 +69,9 @@ internal sealed partial class SgdMlp : IMlp
 [LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
 internal sealed partial class MomentumMlp : IMlp
 {
-    [Parameter(IMlp.Hidden, IMlp.Inputs)] public partial Span<float> W1 { get; }
+    [Parameter(IMlp.Hidden, IMlp.Inputs, Init = Initialization.KaimingUniform)] public partial Span<float> W1 { get; }
     [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
-    [Parameter(1, IMlp.Hidden)] public partial Span<float> W2 { get; }
+    [Parameter(1, IMlp.Hidden, Init = Initialization.KaimingUniform)] public partial Span<float> W2 { get; }
     [Parameter(1)] public partial Span<float> B2 { get; }
 }
 
@@ -74,9 +80,9 @@ internal sealed partial class MomentumMlp : IMlp
 [LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
 internal sealed partial class AdamMlp : IMlp
 {
-    [Parameter(IMlp.Hidden, IMlp.Inputs)] public partial Span<float> W1 { get; }
+    [Parameter(IMlp.Hidden, IMlp.Inputs, Init = Initialization.KaimingUniform)] public partial Span<float> W1 { get; }
     [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
-    [Parameter(1, IMlp.Hidden)] public partial Span<float> W2 { get; }
+    [Parameter(1, IMlp.Hidden, Init = Initialization.KaimingUniform)] public partial Span<float> W2 { get; }
     [Parameter(1)] public partial Span<float> B2 { get; }
 }
 
@@ -87,9 +93,9 @@ internal sealed partial class AdamMlp : IMlp
 [LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
 internal sealed partial class RmsPropMlp : IMlp
 {
-    [Parameter(IMlp.Hidden, IMlp.Inputs)] public partial Span<float> W1 { get; }
+    [Parameter(IMlp.Hidden, IMlp.Inputs, Init = Initialization.KaimingUniform)] public partial Span<float> W1 { get; }
     [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
-    [Parameter(1, IMlp.Hidden)] public partial Span<float> W2 { get; }
+    [Parameter(1, IMlp.Hidden, Init = Initialization.KaimingUniform)] public partial Span<float> W2 { get; }
     [Parameter(1)] public partial Span<float> B2 { get; }
 }
 
@@ -98,9 +104,9 @@ internal sealed partial class RmsPropMlp : IMlp
 [LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
 internal sealed partial class AdagradMlp : IMlp
 {
-    [Parameter(IMlp.Hidden, IMlp.Inputs)] public partial Span<float> W1 { get; }
+    [Parameter(IMlp.Hidden, IMlp.Inputs, Init = Initialization.KaimingUniform)] public partial Span<float> W1 { get; }
     [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
-    [Parameter(1, IMlp.Hidden)] public partial Span<float> W2 { get; }
+    [Parameter(1, IMlp.Hidden, Init = Initialization.KaimingUniform)] public partial Span<float> W2 { get; }
     [Parameter(1)] public partial Span<float> B2 { get; }
 }
 
@@ -109,9 +115,9 @@ internal sealed partial class AdagradMlp : IMlp
 [LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
 internal sealed partial class AdadeltaMlp : IMlp
 {
-    [Parameter(IMlp.Hidden, IMlp.Inputs)] public partial Span<float> W1 { get; }
+    [Parameter(IMlp.Hidden, IMlp.Inputs, Init = Initialization.KaimingUniform)] public partial Span<float> W1 { get; }
     [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
-    [Parameter(1, IMlp.Hidden)] public partial Span<float> W2 { get; }
+    [Parameter(1, IMlp.Hidden, Init = Initialization.KaimingUniform)] public partial Span<float> W2 { get; }
     [Parameter(1)] public partial Span<float> B2 { get; }
 }
 
@@ -120,9 +126,9 @@ internal sealed partial class AdadeltaMlp : IMlp
 [LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
 internal sealed partial class AdamaxMlp : IMlp
 {
-    [Parameter(IMlp.Hidden, IMlp.Inputs)] public partial Span<float> W1 { get; }
+    [Parameter(IMlp.Hidden, IMlp.Inputs, Init = Initialization.KaimingUniform)] public partial Span<float> W1 { get; }
     [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
-    [Parameter(1, IMlp.Hidden)] public partial Span<float> W2 { get; }
+    [Parameter(1, IMlp.Hidden, Init = Initialization.KaimingUniform)] public partial Span<float> W2 { get; }
     [Parameter(1)] public partial Span<float> B2 { get; }
 }
 
@@ -131,9 +137,9 @@ internal sealed partial class AdamaxMlp : IMlp
 [LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
 internal sealed partial class NAdamMlp : IMlp
 {
-    [Parameter(IMlp.Hidden, IMlp.Inputs)] public partial Span<float> W1 { get; }
+    [Parameter(IMlp.Hidden, IMlp.Inputs, Init = Initialization.KaimingUniform)] public partial Span<float> W1 { get; }
     [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
-    [Parameter(1, IMlp.Hidden)] public partial Span<float> W2 { get; }
+    [Parameter(1, IMlp.Hidden, Init = Initialization.KaimingUniform)] public partial Span<float> W2 { get; }
     [Parameter(1)] public partial Span<float> B2 { get; }
 }
 
@@ -142,9 +148,9 @@ internal sealed partial class NAdamMlp : IMlp
 [LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
 internal sealed partial class RAdamMlp : IMlp
 {
-    [Parameter(IMlp.Hidden, IMlp.Inputs)] public partial Span<float> W1 { get; }
+    [Parameter(IMlp.Hidden, IMlp.Inputs, Init = Initialization.KaimingUniform)] public partial Span<float> W1 { get; }
     [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
-    [Parameter(1, IMlp.Hidden)] public partial Span<float> W2 { get; }
+    [Parameter(1, IMlp.Hidden, Init = Initialization.KaimingUniform)] public partial Span<float> W2 { get; }
     [Parameter(1)] public partial Span<float> B2 { get; }
 }
 
@@ -153,9 +159,9 @@ internal sealed partial class RAdamMlp : IMlp
 [LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
 internal sealed partial class RpropMlp : IMlp
 {
-    [Parameter(IMlp.Hidden, IMlp.Inputs)] public partial Span<float> W1 { get; }
+    [Parameter(IMlp.Hidden, IMlp.Inputs, Init = Initialization.KaimingUniform)] public partial Span<float> W1 { get; }
     [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
-    [Parameter(1, IMlp.Hidden)] public partial Span<float> W2 { get; }
+    [Parameter(1, IMlp.Hidden, Init = Initialization.KaimingUniform)] public partial Span<float> W2 { get; }
     [Parameter(1)] public partial Span<float> B2 { get; }
 }
 
@@ -164,9 +170,9 @@ internal sealed partial class RpropMlp : IMlp
 [LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
 internal sealed partial class AsgdMlp : IMlp
 {
-    [Parameter(IMlp.Hidden, IMlp.Inputs)] public partial Span<float> W1 { get; }
+    [Parameter(IMlp.Hidden, IMlp.Inputs, Init = Initialization.KaimingUniform)] public partial Span<float> W1 { get; }
     [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
-    [Parameter(1, IMlp.Hidden)] public partial Span<float> W2 { get; }
+    [Parameter(1, IMlp.Hidden, Init = Initialization.KaimingUniform)] public partial Span<float> W2 { get; }
     [Parameter(1)] public partial Span<float> B2 { get; }
 }
 
@@ -175,9 +181,9 @@ internal sealed partial class AsgdMlp : IMlp
 [LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
 internal sealed partial class LionMlp : IMlp
 {
-    [Parameter(IMlp.Hidden, IMlp.Inputs)] public partial Span<float> W1 { get; }
+    [Parameter(IMlp.Hidden, IMlp.Inputs, Init = Initialization.KaimingUniform)] public partial Span<float> W1 { get; }
     [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
-    [Parameter(1, IMlp.Hidden)] public partial Span<float> W2 { get; }
+    [Parameter(1, IMlp.Hidden, Init = Initialization.KaimingUniform)] public partial Span<float> W2 { get; }
     [Parameter(1)] public partial Span<float> B2 { get; }
 }
 
@@ -186,9 +192,9 @@ internal sealed partial class LionMlp : IMlp
 [LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
 internal sealed partial class LambMlp : IMlp
 {
-    [Parameter(IMlp.Hidden, IMlp.Inputs)] public partial Span<float> W1 { get; }
+    [Parameter(IMlp.Hidden, IMlp.Inputs, Init = Initialization.KaimingUniform)] public partial Span<float> W1 { get; }
     [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
-    [Parameter(1, IMlp.Hidden)] public partial Span<float> W2 { get; }
+    [Parameter(1, IMlp.Hidden, Init = Initialization.KaimingUniform)] public partial Span<float> W2 { get; }
     [Parameter(1)] public partial Span<float> B2 { get; }
 }
 
@@ -197,9 +203,9 @@ internal sealed partial class LambMlp : IMlp
 [LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
 internal sealed partial class AdafactorMlp : IMlp
 {
-    [Parameter(IMlp.Hidden, IMlp.Inputs)] public partial Span<float> W1 { get; }
+    [Parameter(IMlp.Hidden, IMlp.Inputs, Init = Initialization.KaimingUniform)] public partial Span<float> W1 { get; }
     [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
-    [Parameter(1, IMlp.Hidden)] public partial Span<float> W2 { get; }
+    [Parameter(1, IMlp.Hidden, Init = Initialization.KaimingUniform)] public partial Span<float> W2 { get; }
     [Parameter(1)] public partial Span<float> B2 { get; }
 }
 
@@ -208,9 +214,9 @@ internal sealed partial class AdafactorMlp : IMlp
 [LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
 internal sealed partial class AdamWMlp : IMlp
 {
-    [Parameter(IMlp.Hidden, IMlp.Inputs)] public partial Span<float> W1 { get; }
+    [Parameter(IMlp.Hidden, IMlp.Inputs, Init = Initialization.KaimingUniform)] public partial Span<float> W1 { get; }
     [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
-    [Parameter(1, IMlp.Hidden)] public partial Span<float> W2 { get; }
+    [Parameter(1, IMlp.Hidden, Init = Initialization.KaimingUniform)] public partial Span<float> W2 { get; }
     [Parameter(1)] public partial Span<float> B2 { get; }
 }
 
@@ -219,34 +225,8 @@ internal sealed partial class AdamWMlp : IMlp
 [LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
 internal sealed partial class MuonMlp : IMlp
 {
-    [Parameter(IMlp.Hidden, IMlp.Inputs)] public partial Span<float> W1 { get; }
+    [Parameter(IMlp.Hidden, IMlp.Inputs, Init = Initialization.KaimingUniform)] public partial Span<float> W1 { get; }
     [Parameter(IMlp.Hidden), Optimize(AdamW, Lr = 1e-2)] public partial Span<float> B1 { get; }
-    [Parameter(1, IMlp.Hidden)] public partial Span<float> W2 { get; }
+    [Parameter(1, IMlp.Hidden, Init = Initialization.KaimingUniform)] public partial Span<float> W2 { get; }
     [Parameter(1), Optimize(AdamW, Lr = 1e-2)] public partial Span<float> B2 { get; }
-}
-
-/// <summary>Weight initialisation. Generated models start at zero, which a ReLU network cannot learn from.</summary>
-internal static class MlpInit
-{
-    /// <summary>
-    /// Kaiming/He-uniform weights, <c>U(−√(6 / fan_in), +√(6 / fan_in))</c>, and zero biases. The same
-    /// <paramref name="seed"/> gives the same weights, so every optimizer starts from the same point.
-    /// </summary>
-    public static void HeUniform(IMlp model, int seed)
-    {
-        var random = new Random(seed);
-        Fill(model.W1, random, fanIn: IMlp.Inputs);
-        Fill(model.W2, random, fanIn: IMlp.Hidden);
-        model.B1.Clear();
-        model.B2.Clear();
-    }
-
-    private static void Fill(Span<float> weights, Random random, int fanIn)
-    {
-        double bound = Math.Sqrt(6.0 / fanIn);
-        foreach (ref float weight in weights)
-        {
-            weight = (float)((2.0 * random.NextDouble() - 1.0) * bound);
-        }
-    }
 }

@@ -241,3 +241,12 @@ internal sealed partial class CustomEdges
         param = param * 0.5f + s;
     }
 }
+
+// Initialize(seed) draws in scalar double code: its values must not depend on the vector width either.
+[Optimize(Sgd, Lr = 0.1)]
+internal sealed partial class Initialised
+{
+    [Parameter(37, 11, Init = Initialization.KaimingNormal)] public partial Span<float> A { get; }
+    [Parameter(1000, Init = Initialization.Normal, Mean = 1, Std = 3)] public partial Span<float> B { get; }
+    [Parameter(9, 5, Init = Initialization.XavierUniform)] public partial Span<float> C { get; }
+}

@@ -39,6 +39,9 @@ Train(new AdafactorDouble(), hash);
 Train(new CustomAdam(), hash);
 Train(new CustomSelects(), hash);
 Train(new CustomEdges(), hash);
+var initialised = new Initialised();
+initialised.Initialize(42);
+hash.AppendData(MemoryMarshal.AsBytes(initialised.Parameters));
 Console.WriteLine("hash: " + Convert.ToHexString(hash.GetHashAndReset()));
 
 // The custom rules' contract at this vector width: Step() against the method called once per element.

@@ -174,6 +174,25 @@ internal static class Descriptors
         isEnabledByDefault: true,
         helpLinkUri: HelpLink("OPT0046"));
 
+    public static readonly DiagnosticDescriptor ViewNameConflict = Error(
+        "OPT0037",
+        "A parameter's view takes the name of a generated member",
+        "Parameter '{0}' would get a view named '{1}', which is the name of a member Optim generates; rename the parameter");
+
+    public static readonly DiagnosticDescriptor InitInvalid = Error(
+        "OPT0050",
+        "A parameter's initialisation is invalid",
+        "{0} = {1} is invalid for parameter '{2}': {3}");
+
+    public static readonly DiagnosticDescriptor InitArgumentIgnored = new(
+        "OPT0051",
+        "An initialisation argument is ignored",
+        "{0} is ignored for parameter '{1}': {2}",
+        Category,
+        DiagnosticSeverity.Warning,
+        isEnabledByDefault: true,
+        helpLinkUri: HelpLink("OPT0051"));
+
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink(id));
 

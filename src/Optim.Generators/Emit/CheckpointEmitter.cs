@@ -191,7 +191,7 @@ internal static class CheckpointEmitter
         w.Close();
     }
 
-    private static string Slice(ParameterSpec p) =>
+    public static string Slice(ParameterSpec p) =>
         $"_optimArena.Slice({p.Offset.ToString(CultureInfo.InvariantCulture)}, {p.Length.ToString(CultureInfo.InvariantCulture)})";
 
     /// <summary>Each parameter, then each parameter's slice of each of its group's state buffers (working space excluded).</summary>

@@ -49,6 +49,7 @@ internal static class ModelEmitter
         WriteViews(w, layout);
         WriteTrainingState(w, layout);
         WriteZeroGrad(w);
+        WriteInitialize(w, layout);
         StepWriter.Write(w, layout);
         w.Line();
         CheckpointEmitter.Write(w, layout);
@@ -295,6 +296,64 @@ internal static class ModelEmitter
         w.Line("/// <summary>Sets every gradient to zero (one memset over the gradient section).</summary>");
         w.Line(GeneratedCode);
         w.Line("public void ZeroGrad() => _optimArena.Slice(OptimStride, OptimStride).Clear();");
+        w.Line();
+    }
+
+    /// <summary>
+    /// Initialize(seed): each parameter filled by its [Parameter(Init = …)] scheme from a seed derived from the model's seed
+    /// and the parameter's name, so adding a parameter changes no other parameter's values.
+    /// </summary>
+    private static void WriteInitialize(SourceWriter w, ModelLayout layout)
+    {
+        ModelSpec model = layout.Model;
+        string t = model.Element.Keyword();
+        w.Line("/// <summary>");
+        w.Line("/// Fills every parameter as its <c>[Parameter(Init = …)]</c> asks, from <paramref name=\"seed\"/>: the same seed gives the");
+        w.Line("/// same values, bit for bit, on every machine and vector width. Each parameter draws from its own generator, seeded");
+        w.Line("/// from <paramref name=\"seed\"/> and its name. Gradients, optimizer state, step count and learning rate are left as");
+        w.Line("/// they are.");
+        w.Line("/// <code>");
+        foreach (ParameterSpec p in model.Parameters)
+        {
+            w.Line($"/// {Xml(p.Name.TrimStart('@'))} ~ {Xml(p.Init?.Math ?? "0")}{(p.Init is { TakesShape: true } ? $"  (shape {string.Join(" × ", p.Shape)})" : "")}");
+        }
+
+        w.Line("/// </code>");
+        w.Line("/// </summary>");
+        w.Line("/// <param name=\"seed\">Any value; the run's seed.</param>");
+        w.Line(GeneratedCode);
+        w.Open("public void Initialize(int seed)");
+        if (model.Parameters.Any(p => p.Init is { Scheme: not "Ones" }))
+        {
+            w.Line("ulong _optimSeed = unchecked((ulong)seed);");
+        }
+
+        foreach (ParameterSpec p in model.Parameters)
+        {
+            string span = CheckpointEmitter.Slice(p); // not the property: it may be [Obsolete], or named seed
+            switch (p.Init)
+            {
+                case null:
+                    w.Line($"{span}.Clear();");
+                    break;
+                case { Scheme: "Ones" }:
+                    w.Line($"{span}.Fill({Literals.Element(1, model.Element)});");
+                    break;
+                case InitSpec init:
+                    var arguments = new List<string> { span };
+                    if (init.TakesShape)
+                    {
+                        arguments.Add("[" + string.Join(", ", p.Shape.Select(Number)) + "]");
+                    }
+
+                    arguments.Add($"global::Optim.Training.Initializers.DeriveSeed(_optimSeed, \"{p.Name.TrimStart('@')}\")");
+                    arguments.AddRange(init.Arguments);
+                    w.Line($"global::Optim.Training.Initializers.{init.Scheme}<{t}>({string.Join(", ", arguments)});");
+                    break;
+            }
+        }
+
+        w.Close();
         w.Line();
     }
 

@@ -39,7 +39,18 @@ internal sealed record TypeHeader(string Keyword, string Name);
 /// <param name="Offset">Offset of its first element in the parameter section (parameters sit group by group).</param>
 /// <param name="Length">Number of elements.</param>
 /// <param name="Group">Its parameter group: 0 for the class's [Optimize], else the index into <see cref="ModelSpec.PropertyGroups"/> plus 1.</param>
-internal sealed record ParameterSpec(string Name, string Modifiers, string Accessibility, EquatableArray<int> Shape, int Offset, int Length, int Group = 0);
+/// <param name="Init">How Initialize(seed) fills it; null for zeros.</param>
+internal sealed record ParameterSpec(string Name, string Modifiers, string Accessibility, EquatableArray<int> Shape, int Offset, int Length, int Group = 0, InitSpec? Init = null);
+
+/// <summary>
+/// A parameter's [Parameter(Init = …)]: the member of Optim.Initialization and the arguments its initializer takes,
+/// already validated.
+/// </summary>
+/// <param name="Scheme">The Optim.Initialization member's name ("Uniform", "KaimingNormal", …).</param>
+/// <param name="Arguments">Its arguments after the span, shape and seed, as C# literals (e.g. "-0.5", "1.0").</param>
+/// <param name="TakesShape">Whether the initializer takes the shape (the fan-based schemes).</param>
+/// <param name="Math">The distribution, for the doc comment (e.g. "U(−0.5, 0.5)").</param>
+internal sealed record InitSpec(string Scheme, EquatableArray<string> Arguments, bool TakesShape, string Math);
 
 /// <summary>Everything the emitter needs for one model, made only of strings, numbers and equatable arrays.</summary>
 /// <param name="Namespace">Containing namespace, empty for the global namespace.</param>

@@ -31,7 +31,7 @@ internal static class ModelParser
     private static readonly string[] GeneratedMembers =
     {
         "ParameterCount", "Parameters", "Gradients", "LearningRate", "StepCount", "Step", "ZeroGrad", "UpdateRule", "OptimStride", "OptimRangeKernel", "OptimScheduledLr", "OptimStepTensor", "OptimStepMatrix", "OptimStepVector",
-        "SaveCheckpoint", "LoadCheckpoint", "OptimCheckpointLayout", "OptimWriteCheckpoint", "OptimLoadCheckpoint", "SaveSafetensors", "LoadSafetensors", "OptimTensors",
+        "SaveCheckpoint", "LoadCheckpoint", "OptimCheckpointLayout", "OptimWriteCheckpoint", "OptimLoadCheckpoint", "SaveSafetensors", "LoadSafetensors", "OptimTensors", "Initialize",
     };
 
     /// <summary>Prefix of the generator's private fields (arena, step, learning rate, accumulators).</summary>
@@ -210,6 +210,13 @@ internal static class ModelParser
                 continue;
             }
 
+            var (init, initOk) = InitParser.Read(property.Name, parameter, shape.Value, diagnostics, cancellationToken);
+            if (!initOk)
+            {
+                canEmit = false;
+                continue;
+            }
+
             long length = shape.Value.Aggregate(1L, (product, dimension) => product * dimension);
             parameters.Add(new ParameterSpec(
                 Identifier(property.Name),
@@ -218,7 +225,8 @@ internal static class ModelParser
                 new EquatableArray<int>(shape.Value),
                 0,
                 (int)length,
-                group));
+                group,
+                init));
             offset += length;
         }
 
@@ -623,6 +631,19 @@ internal static class ModelParser
     private static bool CheckNameConflicts(INamedTypeSymbol type, List<ParameterSpec> parameters, IEnumerable<string> views, TypeDeclarationSyntax syntax, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
     {
         bool ok = true;
+
+        // A parameter's own views (WGrad, WAx) must not take a name the generator gives to a member of its own.
+        foreach (ParameterSpec parameter in parameters)
+        {
+            foreach (string view in views.Append(parameter.Name + "Grad").Where(v => v.StartsWith(parameter.Name, StringComparison.Ordinal) && GeneratedMembers.Contains(v.Replace("@", ""))))
+            {
+                ISymbol? property = type.GetMembers(parameter.Name.Replace("@", "")).FirstOrDefault();
+                LocationInfo? location = LocationInfo.From(property?.Locations.FirstOrDefault(l => l.IsInSource)) ?? LocationInfo.From(syntax.Identifier);
+                diagnostics.Add(DiagnosticInfo.Create(Descriptors.ViewNameConflict, location, parameter.Name.Replace("@", ""), view.Replace("@", "")));
+                ok = false;
+            }
+        }
+
         var reserved = type.GetMembers().Select(m => m.Name).Where(n => n.StartsWith(ReservedPrefix, StringComparison.Ordinal));
         foreach (string name in GeneratedMembers.Concat(parameters.Select(p => p.Name + "Grad")).Concat(views).Concat(reserved).Distinct())
         {

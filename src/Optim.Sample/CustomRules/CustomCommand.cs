@@ -69,7 +69,7 @@ internal static class CustomCommand
     private static MlpTrainer<TModel> Start<TModel>(string name, TModel model, Dataset data)
         where TModel : IOptimizable<float>, IMlp
     {
-        MlpInit.HeUniform(model, InitSeed);
+        model.Initialize(InitSeed);
         return new MlpTrainer<TModel>(name, model, data, BatchSize, ShuffleSeed);
     }
 }

@@ -12,9 +12,9 @@ namespace Optim.Sample.CustomRules;
 [LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
 internal sealed partial class SimpleSgdMlp : IMlp
 {
-    [Parameter(IMlp.Hidden, IMlp.Inputs)] public partial Span<float> W1 { get; }
+    [Parameter(IMlp.Hidden, IMlp.Inputs, Init = Initialization.KaimingUniform)] public partial Span<float> W1 { get; }
     [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
-    [Parameter(1, IMlp.Hidden)] public partial Span<float> W2 { get; }
+    [Parameter(1, IMlp.Hidden, Init = Initialization.KaimingUniform)] public partial Span<float> W2 { get; }
     [Parameter(1)] public partial Span<float> B2 { get; }
 
     [UpdateRule]
@@ -26,9 +26,9 @@ internal sealed partial class SimpleSgdMlp : IMlp
 [LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
 internal sealed partial class NaiveAdamMlp : IMlp
 {
-    [Parameter(IMlp.Hidden, IMlp.Inputs)] public partial Span<float> W1 { get; }
+    [Parameter(IMlp.Hidden, IMlp.Inputs, Init = Initialization.KaimingUniform)] public partial Span<float> W1 { get; }
     [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
-    [Parameter(1, IMlp.Hidden)] public partial Span<float> W2 { get; }
+    [Parameter(1, IMlp.Hidden, Init = Initialization.KaimingUniform)] public partial Span<float> W2 { get; }
     [Parameter(1)] public partial Span<float> B2 { get; }
 
     [UpdateRule]
@@ -48,9 +48,9 @@ internal sealed partial class NaiveAdamMlp : IMlp
 [LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
 internal sealed partial class CustomLionMlp : IMlp
 {
-    [Parameter(IMlp.Hidden, IMlp.Inputs)] public partial Span<float> W1 { get; }
+    [Parameter(IMlp.Hidden, IMlp.Inputs, Init = Initialization.KaimingUniform)] public partial Span<float> W1 { get; }
     [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
-    [Parameter(1, IMlp.Hidden)] public partial Span<float> W2 { get; }
+    [Parameter(1, IMlp.Hidden, Init = Initialization.KaimingUniform)] public partial Span<float> W2 { get; }
     [Parameter(1)] public partial Span<float> B2 { get; }
 
     [UpdateRule]

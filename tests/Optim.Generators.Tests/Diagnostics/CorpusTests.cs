@@ -104,6 +104,10 @@ public sealed class CorpusTests
         yield return Valid("[Optimize(Adam)] public partial class M { [Parameter(3)] public virtual partial Span<float> W { get; } }");
         yield return Valid("[Optimize(Adam)] public partial class M { [Parameter(3)] public new partial Span<float> W { get; } }");
         yield return Valid("[Optimize(Adam)] public partial class M { [Parameter(3)][Obsolete] public partial Span<float> W { get; } }");
+        yield return Valid("[Optimize(Adam)] public partial class M { [Parameter(3, 2, Init = Initialization.XavierUniform)][Obsolete] public partial Span<float> W { get; } }");
+        yield return Valid("[Optimize(Adam)] public partial class M { [Parameter(3, Init = Initialization.Normal, Std = 0.1)] public partial Span<double> seed { get; } [Parameter(2, Init = Initialization.Ones)] public partial Span<double> root { get; } }");
+        yield return Valid("[Optimize(Adam)] public partial class M { [Parameter(4, Init = Initialization.LinearDefault, FanIn = 7)] public partial Span<float> @int { get; } [Parameter(1, 1, 1, 1, Init = Initialization.KaimingNormal)] public partial Span<float> X { get; } }");
+        yield return Expect("OPT0037", "[Optimize(Sgd)] public partial class M { [Parameter(3)] public partial Span<float> Zero { get; } }");
         yield return Valid("[Optimize(Adam)] public partial class M { /// <summary>Weights.</summary>\n [Parameter(3)] public partial Span<float> W { get; } }");
         yield return Valid("#nullable disable\n[Optimize(Adam)] public partial class M { [Parameter(3)] public partial Span<float> W { get; } }");
 

@@ -131,6 +131,24 @@ public sealed class DiagnosticTests
         { "OPT0045", "[Optimize(Custom)] public partial class M { [Parameter(3)] public partial Span<double> W { get; } [UpdateRule] static void R(ref double p, double g) => p = [|(float)g|]; }" },
         { "OPT0045", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g) => p = (float)([|g > 0 ? (double)g : 1.0|]); }}" },
         { "OPT0046", $"[Optimize(Adam)] public partial class M {{ {W} [UpdateRule] static void [|R|](ref float p, float g) {{ }} }}" },
+        // OPT0037: a parameter whose gradient view is a generated member's name.
+        { "OPT0037", "[Optimize(Sgd)] public partial class M { [Parameter(3)] public partial Span<float> [|Zero|] { get; } }" },
+        // OPT0050-0051: initialisation.
+        { "OPT0050", "[Optimize(Sgd)] public partial class M { [Parameter(3, [|Init = Initialization.KaimingUniform|])] public partial Span<float> W { get; } }" },
+        { "OPT0050", "[Optimize(Sgd)] public partial class M { [Parameter(3, [|Init = Initialization.XavierNormal|])] public partial Span<float> W { get; } }" },
+        { "OPT0050", "[Optimize(Sgd)] public partial class M { [Parameter(3, [|Init = Initialization.LinearDefault|])] public partial Span<float> W { get; } }" },
+        { "OPT0050", "[Optimize(Sgd)] public partial class M { [Parameter(3, 4, Init = Initialization.LinearDefault, [|FanIn = -1|])] public partial Span<float> W { get; } }" },
+        { "OPT0050", "[Optimize(Sgd)] public partial class M { [Parameter(3, Init = Initialization.Uniform, [|Low = 2|], High = 1)] public partial Span<float> W { get; } }" },
+        { "OPT0050", "[Optimize(Sgd)] public partial class M { [Parameter(3, Init = Initialization.Uniform, [|Low = double.NaN|])] public partial Span<float> W { get; } }" },
+        { "OPT0050", "[Optimize(Sgd)] public partial class M { [Parameter(3, Init = Initialization.Uniform, Low = -1, [|High = double.PositiveInfinity|])] public partial Span<float> W { get; } }" },
+        { "OPT0050", "[Optimize(Sgd)] public partial class M { [Parameter(3, Init = Initialization.Uniform, Low = -1e308, [|High = 1e308|])] public partial Span<float> W { get; } }" },
+        { "OPT0050", "[Optimize(Sgd)] public partial class M { [Parameter(3, Init = Initialization.Normal, [|Std = -1|])] public partial Span<float> W { get; } }" },
+        { "OPT0050", "[Optimize(Sgd)] public partial class M { [Parameter(3, 3, Init = Initialization.XavierUniform, [|Gain = -2|])] public partial Span<float> W { get; } }" },
+        { "OPT0050", "[Optimize(Sgd)] public partial class M { [Parameter(3, 3, Init = Initialization.KaimingNormal, [|NegativeSlope = double.NaN|])] public partial Span<float> W { get; } }" },
+        { "OPT0050", "[Optimize(Sgd)] public partial class M { [Parameter(3, [|Init = (Initialization)42|])] public partial Span<float> W { get; } }" },
+        { "OPT0051", "[Optimize(Sgd)] public partial class M { [Parameter(3, Init = Initialization.Uniform, [|Std = 2|])] public partial Span<float> W { get; } }" },
+        { "OPT0051", "[Optimize(Sgd)] public partial class M { [Parameter(3, [|Low = -1|])] public partial Span<float> W { get; } }" },
+        { "OPT0051", "[Optimize(Sgd)] public partial class M { [Parameter(3, 3, Init = Initialization.KaimingUniform, [|Gain = 2|])] public partial Span<float> W { get; } }" },
     };
 
     private const string Sgd = "[UpdateRule] public static void Sgd(ref float p, float g, float lr) => p -= lr * g;";
@@ -148,7 +166,7 @@ public sealed class DiagnosticTests
         var expected = source.Spans.Select(span => $"{id} {span}").ToList();
         Assert.Equal(expected, reported);
         Diagnostic diagnostic = run.GeneratorDiagnostics.Single();
-        Assert.Equal(id is "OPT0008" or "OPT0017" or "OPT0046" ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.Equal(id is "OPT0008" or "OPT0017" or "OPT0046" or "OPT0051" ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error, diagnostic.Severity);
         Assert.EndsWith($"/docs/diagnostics/{id}.md", diagnostic.Descriptor.HelpLinkUri, System.StringComparison.Ordinal);
         Assert.True(System.IO.File.Exists(System.IO.Path.Combine(Repository.Root, "docs", "diagnostics", id + ".md")), $"docs/diagnostics/{id}.md is missing");
     }

@@ -76,6 +76,22 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void ZeroGrad() => _optimArena.Slice(OptimStride, OptimStride).Clear();
 
+        /// <summary>
+        /// Fills every parameter as its <c>[Parameter(Init = …)]</c> asks, from <paramref name="seed"/>: the same seed gives the
+        /// same values, bit for bit, on every machine and vector width. Each parameter draws from its own generator, seeded
+        /// from <paramref name="seed"/> and its name. Gradients, optimizer state, step count and learning rate are left as
+        /// they are.
+        /// <code>
+        /// W ~ 0
+        /// </code>
+        /// </summary>
+        /// <param name="seed">Any value; the run's seed.</param>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public void Initialize(int seed)
+        {
+            _optimArena.Slice(0, 37).Clear();
+        }
+
         /// <summary>The update rule <see cref="Step"/> implements, as in its documentation: Custom (the [UpdateRule] method CustomDoubleIslands.Islands).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public const string UpdateRule = "t ← t + 1\nfor every element:\n    s₁ ← grad·0.1 + √|param| / step > 0.01 ? grad·0.1 + √|param| / step : −(grad·0.1 + √|param| / step)·3.0\n    param₁ ← param − (lr·max(grad·0.1 + √|param| / step, s₁) + param·0.5)\n    param₂ ← param₁·0.999\n    param₃ ← grad·grad > (1e-3) ? param₂ : param₁\n    param ← param₃\n    s ← s₁";

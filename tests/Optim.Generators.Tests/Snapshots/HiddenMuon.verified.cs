@@ -90,6 +90,24 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void ZeroGrad() => _optimArena.Slice(OptimStride, OptimStride).Clear();
 
+        /// <summary>
+        /// Fills every parameter as its <c>[Parameter(Init = …)]</c> asks, from <paramref name="seed"/>: the same seed gives the
+        /// same values, bit for bit, on every machine and vector width. Each parameter draws from its own generator, seeded
+        /// from <paramref name="seed"/> and its name. Gradients, optimizer state, step count and learning rate are left as
+        /// they are.
+        /// <code>
+        /// W1 ~ 0
+        /// W2 ~ 0
+        /// </code>
+        /// </summary>
+        /// <param name="seed">Any value; the run's seed.</param>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public void Initialize(int seed)
+        {
+            _optimArena.Slice(0, 2048).Clear();
+            _optimArena.Slice(2048, 1024).Clear();
+        }
+
         /// <summary>The update rule <see cref="Step"/> implements, as in its documentation: Muon (torch.optim.Muon).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public const string UpdateRule = "t ← t + 1\n(1 − γλ) = 1 − γ·λ\nfor every tensor (n elements):\n    for every element:\n        b ← b + (1 − μ)·(g − b)\n        O ← b − (b − g)·(1 − μ)\n    NewtonSchulz5(O): X = O / max(‖O‖, ε), then X ← aX + (bA + cA²)X with A = XXᵀ, (a, b, c) = (3.4445, -4.775, 2.0315)\n    γ̃ = γ·√max(1, R / C)\n    for every element:\n        θ ← θ·(1 − γλ)\n        θ ← θ − γ̃·O";

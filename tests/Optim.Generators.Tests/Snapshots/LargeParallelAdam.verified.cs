@@ -85,6 +85,22 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void ZeroGrad() => _optimArena.Slice(OptimStride, OptimStride).Clear();
 
+        /// <summary>
+        /// Fills every parameter as its <c>[Parameter(Init = …)]</c> asks, from <paramref name="seed"/>: the same seed gives the
+        /// same values, bit for bit, on every machine and vector width. Each parameter draws from its own generator, seeded
+        /// from <paramref name="seed"/> and its name. Gradients, optimizer state, step count and learning rate are left as
+        /// they are.
+        /// <code>
+        /// Embedding ~ 0
+        /// </code>
+        /// </summary>
+        /// <param name="seed">Any value; the run's seed.</param>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public void Initialize(int seed)
+        {
+            _optimArena.Slice(0, 524288).Clear();
+        }
+
         /// <summary>The update rule <see cref="Step"/> implements, as in its documentation: Adam (torch.optim.Adam).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public const string UpdateRule = "t ← t + 1\nβ₁ᵗ ← β₁ᵗ·β₁   (starts at 1.0)\nβ₂ᵗ ← β₂ᵗ·β₂   (starts at 1.0)\nα = γ·√(1 − β₂ᵗ) / (1 − β₁ᵗ)\nε̂ = ε·√(1 − β₂ᵗ)\nfor every element:\n    m ← β₁·m + (1 − β₁)·g\n    v ← β₂·v + (1 − β₂)·(g·g)\n    d ← √v + ε̂\n    θ ← θ − α·(m / d)";

@@ -105,6 +105,28 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void ZeroGrad() => _optimArena.Slice(OptimStride, OptimStride).Clear();
 
+        /// <summary>
+        /// Fills every parameter as its <c>[Parameter(Init = …)]</c> asks, from <paramref name="seed"/>: the same seed gives the
+        /// same values, bit for bit, on every machine and vector width. Each parameter draws from its own generator, seeded
+        /// from <paramref name="seed"/> and its name. Gradients, optimizer state, step count and learning rate are left as
+        /// they are.
+        /// <code>
+        /// W1 ~ 0
+        /// B1 ~ 0
+        /// W2 ~ 0
+        /// B2 ~ 0
+        /// </code>
+        /// </summary>
+        /// <param name="seed">Any value; the run's seed.</param>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public void Initialize(int seed)
+        {
+            _optimArena.Slice(0, 50).Clear();
+            _optimArena.Slice(50, 5).Clear();
+            _optimArena.Slice(55, 5).Clear();
+            _optimArena.Slice(60, 1).Clear();
+        }
+
         /// <summary>The update rule <see cref="Step"/> implements, as in its documentation: Adafactor (torch.optim.Adafactor).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public const string UpdateRule = "t ← t + 1\n(1 − β₂ₜ) = t^ĉ\nβ₂ₜ = 1 − (1 − β₂ₜ)\n(1 − γλ) = 1 − γ·λ\nfor every tensor (n elements):\n    for every element:\n    ‖θ‖² = Σ θ·θ\n    αₜ = max(ε₂, √‖θ‖² / √n)·min(γ, 1 / √t)\n    R̄ ← lerp(R̄, mean over columns of g², 1 − β₂ₜ), C̄ ← lerp(C̄, mean over rows of g², 1 − β₂ₜ) (matrices only)\n    max(mean(R̄), ε₁) = max(ΣR̄ / R, ε₁) (matrices only)\n    V̂ ← R̄C̄ᵀ (matrices only)\n    for every element (matrices only):\n        U ← 1 / √max(V̂ / max(mean(R̄), ε₁), ε₁²)·g\n    ‖U‖² = Σ U·U\n    for every element (vectors only):\n        R̄ ← (1 − β₂ₜ) < ½ ? R̄ + (1 − β₂ₜ)·(g·g − R̄) : g·g − (g·g − R̄)·β₂ₜ\n        U ← 1 / √max(R̄, ε₁²)·g\n    ‖U‖² = Σ U·U\n    αₜ/max(1, RMS(U)/d) = αₜ / max(1, √‖U‖² / (√n·d))\n    for every element (matrices only):\n        U ← 1 / √max(V̂ / max(mean(R̄), ε₁), ε₁²)·g\n        θ ← θ·(1 − γλ)\n        θ ← θ − αₜ/max(1, RMS(U)/d)·U\n    for every element (vectors only):\n        U ← 1 / √max(R̄, ε₁²)·g\n        θ ← θ·(1 − γλ)\n        θ ← θ − αₜ/max(1, RMS(U)/d)·U";

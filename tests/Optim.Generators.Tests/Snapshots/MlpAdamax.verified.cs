@@ -108,6 +108,28 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void ZeroGrad() => _optimArena.Slice(OptimStride, OptimStride).Clear();
 
+        /// <summary>
+        /// Fills every parameter as its <c>[Parameter(Init = …)]</c> asks, from <paramref name="seed"/>: the same seed gives the
+        /// same values, bit for bit, on every machine and vector width. Each parameter draws from its own generator, seeded
+        /// from <paramref name="seed"/> and its name. Gradients, optimizer state, step count and learning rate are left as
+        /// they are.
+        /// <code>
+        /// W1 ~ 0
+        /// B1 ~ 0
+        /// W2 ~ 0
+        /// B2 ~ 0
+        /// </code>
+        /// </summary>
+        /// <param name="seed">Any value; the run's seed.</param>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public void Initialize(int seed)
+        {
+            _optimArena.Slice(0, 50).Clear();
+            _optimArena.Slice(50, 5).Clear();
+            _optimArena.Slice(55, 5).Clear();
+            _optimArena.Slice(60, 1).Clear();
+        }
+
         /// <summary>The update rule <see cref="Step"/> implements, as in its documentation: Adamax (torch.optim.Adamax).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public const string UpdateRule = "t ← t + 1\nβ₁ᵗ ← β₁ᵗ·β₁   (starts at 1.0)\nγₜ = γ / (1 − β₁ᵗ)\nfor every element:\n    m ← β₁·m + (1 − β₁)·g\n    u ← max(β₂·u, |g| + ε)\n    θ ← θ − γₜ·(m / u)";

@@ -104,6 +104,28 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void ZeroGrad() => _optimArena.Slice(OptimStride, OptimStride).Clear();
 
+        /// <summary>
+        /// Fills every parameter as its <c>[Parameter(Init = …)]</c> asks, from <paramref name="seed"/>: the same seed gives the
+        /// same values, bit for bit, on every machine and vector width. Each parameter draws from its own generator, seeded
+        /// from <paramref name="seed"/> and its name. Gradients, optimizer state, step count and learning rate are left as
+        /// they are.
+        /// <code>
+        /// W1 ~ 0
+        /// B1 ~ 0
+        /// W2 ~ 0
+        /// B2 ~ 0
+        /// </code>
+        /// </summary>
+        /// <param name="seed">Any value; the run's seed.</param>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public void Initialize(int seed)
+        {
+            _optimArena.Slice(0, 50).Clear();
+            _optimArena.Slice(50, 5).Clear();
+            _optimArena.Slice(55, 5).Clear();
+            _optimArena.Slice(60, 1).Clear();
+        }
+
         /// <summary>The update rule <see cref="Step"/> implements, as in its documentation: Rprop (torch.optim.Rprop).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public const string UpdateRule = "t ← t + 1\nfor every element:\n    g ← −g\n    p ← g·g₋\n    η ← min(max((t = 1 ? γ : η)·(p > 0 ? η₊ : (p < 0 ? η₋ : 1)), η_min), η_max)\n    g̃ ← p < 0 ? 0 : g\n    θ ← θ − sign(g̃)·η\n    g₋ ← g̃";

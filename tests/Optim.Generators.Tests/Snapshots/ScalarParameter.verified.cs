@@ -75,6 +75,22 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void ZeroGrad() => _optimArena.Slice(OptimStride, OptimStride).Clear();
 
+        /// <summary>
+        /// Fills every parameter as its <c>[Parameter(Init = …)]</c> asks, from <paramref name="seed"/>: the same seed gives the
+        /// same values, bit for bit, on every machine and vector width. Each parameter draws from its own generator, seeded
+        /// from <paramref name="seed"/> and its name. Gradients, optimizer state, step count and learning rate are left as
+        /// they are.
+        /// <code>
+        /// X ~ 0
+        /// </code>
+        /// </summary>
+        /// <param name="seed">Any value; the run's seed.</param>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public void Initialize(int seed)
+        {
+            _optimArena.Slice(0, 1).Clear();
+        }
+
         /// <summary>The update rule <see cref="Step"/> implements, as in its documentation: SGD (torch.optim.SGD).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public const string UpdateRule = "t ← t + 1\nfor every element:\n    θ ← θ − γ·g";
