@@ -126,6 +126,21 @@ public sealed class OptimizeAttribute : Attribute
     /// </summary>
     public int Threads { get; set; }
 
+    /// <summary>
+    /// Clips gradients by their global norm before every step, as <c>torch.nn.utils.clip_grad_norm_(max_norm)</c>: the L2
+    /// norm ‖g‖ of all the model's gradients (every group) is computed in one pass before the update, and the update uses
+    /// g · min(1, ClipGradNorm / (‖g‖ + 1e−6)). The model then exposes <c>LastGradNorm</c>. 0 (the default) does not clip.
+    /// Applies to the whole model: set it on the class.
+    /// </summary>
+    public double ClipGradNorm { get; set; }
+
+    /// <summary>
+    /// Skips a step whose gradients hold a NaN or an infinity (optax's <c>apply_if_finite</c>): parameters, optimizer
+    /// state, step count and schedule position stay as they were, and the model's <c>SkippedSteps</c> counts it. Checked
+    /// in the same pass as <see cref="ClipGradNorm"/>'s norm. Applies to the whole model: set it on the class.
+    /// </summary>
+    public bool SkipNonFinite { get; set; }
+
     /// <summary>Parameter count from which <see cref="Threads"/> = 0 makes <c>Step()</c> parallel.</summary>
     public const int AutomaticParallelThreshold = 1 << 19;
 }

@@ -250,3 +250,18 @@ internal sealed partial class Initialised
     [Parameter(1000, Init = Initialization.Normal, Mean = 1, Std = 3)] public partial Span<float> B { get; }
     [Parameter(9, 5, Init = Initialization.XavierUniform)] public partial Span<float> C { get; }
 }
+
+// The gradient norm behind clipping is a reduction: its lane order must make it width-independent too.
+[Optimize(Adam, Lr = 1e-2, ClipGradNorm = 0.05, SkipNonFinite = true)]
+internal sealed partial class ClippedAdam
+{
+    [Parameter(1041)] public partial Span<float> A { get; }
+    [Parameter(3, 7)] public partial Span<float> B { get; }
+}
+
+[Optimize(Lamb, Lr = 1e-2, ClipGradNorm = 0.05)]
+internal sealed partial class ClippedLambDouble
+{
+    [Parameter(37)] public partial Span<double> A { get; }
+    [Parameter(20, 50)] public partial Span<double> B { get; }
+}

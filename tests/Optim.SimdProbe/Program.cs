@@ -39,6 +39,8 @@ Train(new AdafactorDouble(), hash);
 Train(new CustomAdam(), hash);
 Train(new CustomSelects(), hash);
 Train(new CustomEdges(), hash);
+Train(new ClippedAdam(), hash);
+Train(new ClippedLambDouble(), hash);
 var initialised = new Initialised();
 initialised.Initialize(42);
 hash.AppendData(MemoryMarshal.AsBytes(initialised.Parameters));

@@ -124,12 +124,13 @@ internal static class CheckpointEmitter
             w.Line($"checkpoint.CopySectionTo(\"{name}\", {span});");
         }
 
-        foreach (var (name, field, _) in scalars)
+        foreach (var (name, field, whole) in scalars)
         {
             string value = name switch
             {
                 "step" => "step",
                 "learningRate" => "learningRate",
+                _ when whole => $"global::System.Math.Max(0L, checkpoint.GetInt64(\"{name}\"))",
                 _ => $"checkpoint.GetDouble(\"{name}\")",
             };
             w.Line($"{field} = {value};");
@@ -224,6 +225,15 @@ internal static class CheckpointEmitter
         if (layout.Model.Schedule is null)
         {
             scalars.Add(("learningRate", "_optimLearningRate", false));
+        }
+
+        if (layout.Model.Services is { Any: true } services)
+        {
+            scalars.Add(("lastGradNorm", "_optimLastGradNorm", false));
+            if (services.SkipNonFinite)
+            {
+                scalars.Add(("skippedSteps", "_optimSkippedSteps", true));
+            }
         }
 
         foreach (GroupLayout group in layout.Groups)

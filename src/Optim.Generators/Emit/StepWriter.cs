@@ -50,6 +50,11 @@ internal static class StepWriter
             w.Line($"double {rate} = global::Optim.Schedules.LrFormulas.EnsureFinite(OptimScheduledLr(_optimStep), \"{name}\", _optimStep);");
         }
 
+        if (model.Services is { Any: true } services)
+        {
+            WriteGradientServices(w, layout, services);
+        }
+
         bool usesStep = layout.Groups.Any(g => UsesStepCount(g.Rule));
         w.Line(usesStep ? "long t = ++_optimStep;" : "_optimStep++;");
         if (model.Schedule is null)
@@ -78,6 +83,11 @@ internal static class StepWriter
         WriteConcurrencyCheckExit(w);
         w.Close();
         WriteConcurrencyCheckField(w);
+        if (model.Services is { Any: true } used)
+        {
+            WriteGradientServiceMembers(w, used);
+        }
+
         foreach (GroupLayout group in layout.Groups)
         {
             if (group.Rule.IsPerTensor)
@@ -93,6 +103,60 @@ internal static class StepWriter
                 w.Line();
                 WriteRangeKernel(w, layout, group);
             }
+        }
+    }
+
+    /// <summary>
+    /// The gradient services before the update: one read of the whole gradient section for ‖g‖ (every group), then the
+    /// non-finite skip and the clip coefficient.
+    /// </summary>
+    private static void WriteGradientServices(SourceWriter w, ModelLayout layout, GradientServices services)
+    {
+        string t = layout.Model.Element.Keyword();
+        w.Line();
+        w.Line("// ‖g‖ over every gradient of the model, in one read of the gradient section before the update.");
+        w.Line($"global::System.ReadOnlySpan<{t}> _optimGradients = _optimArena.Slice(OptimStride, ParameterCount);");
+        w.Line("double _optimGradSquares = global::Optim.GradientNorm.SumOfSquares(_optimGradients);");
+        w.Line("_optimLastGradNorm = global::System.Math.Sqrt(_optimGradSquares);");
+        if (services.SkipNonFinite)
+        {
+            w.Open("if (!double.IsFinite(_optimGradSquares) && !global::Optim.GradientNorm.AllFinite(_optimGradients))");
+            w.Line("// A NaN or infinite gradient: the step changes nothing but this count (optax's apply_if_finite).");
+            w.Line("_optimSkippedSteps++;");
+            w.Line("return;");
+            w.Close();
+        }
+
+        if (services.Clips)
+        {
+            w.Line();
+            w.Line($"// clip_grad_norm_(max_norm = {Literals.Double(services.ClipGradNorm)}): the update reads g·c, c = min(1, max_norm / (‖g‖ + 1e−6)).");
+            w.Line($"double {Lowering.GradientClipping.CoefficientLocal} = global::Optim.GradientNorm.ClipCoefficient({Literals.Double(services.ClipGradNorm)}, _optimLastGradNorm);");
+        }
+    }
+
+    /// <summary>LastGradNorm and SkippedSteps, with their fields.</summary>
+    private static void WriteGradientServiceMembers(SourceWriter w, GradientServices services)
+    {
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// The L2 norm of all the model's gradients as the last <see cref=\"Step\"/> found them, before any clipping (what");
+        w.Line("/// <c>clip_grad_norm_</c> returns): NaN or ∞ if a gradient was; 0 before the first step.");
+        w.Line("/// </summary>");
+        w.Line(ModelEmitter.GeneratedCode);
+        w.Line("public double LastGradNorm => _optimLastGradNorm;");
+        w.Line();
+        w.Line(ModelEmitter.GeneratedCode);
+        w.Line("private double _optimLastGradNorm;");
+        if (services.SkipNonFinite)
+        {
+            w.Line();
+            w.Line("/// <summary>Steps skipped because a gradient was NaN or infinite (kept in checkpoints).</summary>");
+            w.Line(ModelEmitter.GeneratedCode);
+            w.Line("public long SkippedSteps => _optimSkippedSteps;");
+            w.Line();
+            w.Line(ModelEmitter.GeneratedCode);
+            w.Line("private long _optimSkippedSteps;");
         }
     }
 
@@ -148,6 +212,14 @@ internal static class StepWriter
         ModelSpec model = layout.Model;
         UpdateRule rule = group.Rule;
         string t = model.Element.Keyword();
+        if (model.Services is { Clips: true } && Lowering.GradientClipping.ScalesInPlace(rule))
+        {
+            w.Line("// Its matrix routines read g directly, so its gradients are clipped in place first (as clip_grad_norm_ does).");
+            w.Open($"if ({Lowering.GradientClipping.CoefficientLocal} != 1.0)");
+            w.Line($"global::Optim.GradientNorm.Scale(_optimArena.Slice({Sum("OptimStride", group.Start.ToString(CultureInfo.InvariantCulture))}, {group.Count}), ({t}){Lowering.GradientClipping.CoefficientLocal});");
+            w.Close();
+        }
+
         var step = new ExprWriter(ExprMode.StepDouble, model.Element);
         w.Line(rule.Scalars.Any(s => s.Value.Kind is ExprKind.Code or ExprKind.CodeCondition or ExprKind.WideCode)
             ? "// Per-step values of the [UpdateRule] method: its sub-expressions of constants, lr and step, computed once per step as it writes them."

@@ -26,6 +26,17 @@ internal sealed record OptimizerSpec(int Id, EquatableArray<OptimizerSpec.Value>
     internal sealed record Value(string Name, double Number);
 }
 
+/// <summary>The fused gradient services of [Optimize(ClipGradNorm = …, SkipNonFinite = …)].</summary>
+/// <param name="ClipGradNorm">The largest gradient norm, or 0 for no clipping.</param>
+/// <param name="SkipNonFinite">Whether a step with a NaN or infinite gradient changes nothing.</param>
+internal sealed record GradientServices(double ClipGradNorm, bool SkipNonFinite)
+{
+    public bool Clips => ClipGradNorm > 0;
+
+    /// <summary>Whether Step() first reads every gradient (for the norm, the finiteness check or both).</summary>
+    public bool Any => Clips || SkipNonFinite;
+}
+
 /// <summary>One type declaration to reopen: <c>partial {Keyword} {Name}</c>.</summary>
 /// <param name="Keyword">"class", "record", "struct", ...</param>
 /// <param name="Name">Name with type parameters, e.g. "Model&lt;T&gt;".</param>
@@ -64,6 +75,7 @@ internal sealed record InitSpec(string Scheme, EquatableArray<string> Arguments,
 /// <param name="Schedule">The compile-time learning-rate schedule, if the model declares one.</param>
 /// <param name="PropertyGroups">Optimizers chosen by [Optimize] on parameter properties, one per distinct choice.</param>
 /// <param name="CustomRule">The rule compiled from the class's [UpdateRule] method, when a group uses Optimizer.Custom.</param>
+/// <param name="Services">Gradient clipping and the non-finite skip, applied to every group before the update.</param>
 internal sealed record ModelSpec(
     string Namespace,
     EquatableArray<TypeHeader> ContainingTypes,
@@ -75,10 +87,15 @@ internal sealed record ModelSpec(
     int Threads,
     ScheduleSpec? Schedule,
     EquatableArray<OptimizerSpec> PropertyGroups = default,
-    UpdateRule? CustomRule = null)
+    UpdateRule? CustomRule = null,
+    GradientServices? Services = null)
 {
-    /// <summary>The update rule of one of the model's groups.</summary>
-    public UpdateRule RuleFor(OptimizerSpec group) => OptimizerCatalog.Find(group.Id)!.Build(group, Element, group.Id == Optimizers.Custom.Id ? CustomRule : null);
+    /// <summary>The update rule of one of the model's groups, reading clipped gradients when the model clips.</summary>
+    public UpdateRule RuleFor(OptimizerSpec group)
+    {
+        UpdateRule rule = OptimizerCatalog.Find(group.Id)!.Build(group, Element, group.Id == Optimizers.Custom.Id ? CustomRule : null);
+        return Services is { Clips: true } ? Lowering.GradientClipping.Apply(rule) : rule;
+    }
 
     /// <summary>Every group's optimizer: the class's first, then <see cref="PropertyGroups"/>.</summary>
     public IReadOnlyList<OptimizerSpec> Groups => new[] { Optimizer }.Concat(PropertyGroups).ToList();

@@ -24,6 +24,9 @@ internal static class ModelParser
 
     private const string ThreadsArgument = "Threads";
 
+    /// <summary>Arguments of [Optimize] that apply to the whole model rather than to an optimizer.</summary>
+    private static readonly string[] ModelArguments = { ThreadsArgument, "ClipGradNorm", "SkipNonFinite" };
+
     /// <summary>Array.MaxLength, which the arena (plus its alignment slack) must not exceed.</summary>
     private const long MaxArrayLength = 0x7FFFFFC7;
 
@@ -31,7 +34,7 @@ internal static class ModelParser
     private static readonly string[] GeneratedMembers =
     {
         "ParameterCount", "Parameters", "Gradients", "LearningRate", "StepCount", "Step", "ZeroGrad", "UpdateRule", "OptimStride", "OptimRangeKernel", "OptimScheduledLr", "OptimStepTensor", "OptimStepMatrix", "OptimStepVector",
-        "SaveCheckpoint", "LoadCheckpoint", "OptimCheckpointLayout", "OptimWriteCheckpoint", "OptimLoadCheckpoint", "SaveSafetensors", "LoadSafetensors", "OptimTensors", "Initialize",
+        "SaveCheckpoint", "LoadCheckpoint", "OptimCheckpointLayout", "OptimWriteCheckpoint", "OptimLoadCheckpoint", "SaveSafetensors", "LoadSafetensors", "OptimTensors", "Initialize", "LastGradNorm", "SkippedSteps",
     };
 
     /// <summary>Prefix of the generator's private fields (arena, step, learning rate, accumulators).</summary>
@@ -87,6 +90,7 @@ internal static class ModelParser
 
         OptimizerSpec optimizer = ReadHyperparameters(definition, attribute, attributeSyntax, attributeLocation, diagnostics);
         int threads = ReadThreads(attribute, attributeSyntax, attributeLocation, diagnostics);
+        GradientServices services = ReadGradientServices(attribute, attributeSyntax, attributeLocation, diagnostics);
         // An invalid schedule is reported and left out, so the rest of the model still generates.
         Model.Schedules.ScheduleSpec? schedule = ScheduleParser.Read(type, diagnostics, cancellationToken);
 
@@ -306,7 +310,8 @@ internal static class ModelParser
             threads,
             schedule,
             groups.ToEquatableArray(),
-            customRule));
+            customRule,
+            services));
     }
 
     /// <summary>The class and every type containing it must be partial; the class must not be static.</summary>
@@ -393,7 +398,7 @@ internal static class ModelParser
         var values = definition.Hyperparameters.ToDictionary(h => h.Name, h => baseline is not null && baseline.TryGetValue(h.Name, out double inherited) ? inherited : h.Default);
         LocationInfo? ArgumentLocation(string name) => LocationInfo.OfNamedArgument(attributeSyntax, name, attributeLocation);
 
-        foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments.Where(n => n.Key != ThreadsArgument))
+        foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments.Where(n => !ModelArguments.Contains(n.Key)))
         {
             Hyperparameter? hyperparameter = definition.Find(named.Key);
             if (hyperparameter is null)
@@ -454,6 +459,36 @@ internal static class ModelParser
         }
 
         return 0;
+    }
+
+    /// <summary>ClipGradNorm (a positive finite number, or 0 for none) and SkipNonFinite.</summary>
+    private static GradientServices ReadGradientServices(AttributeData attribute, AttributeSyntax? attributeSyntax, LocationInfo? attributeLocation, List<DiagnosticInfo> diagnostics)
+    {
+        double clip = 0;
+        bool skip = false;
+        foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
+        {
+            switch (named.Key, named.Value.Value)
+            {
+                case ("ClipGradNorm", double value):
+                    if (value > 0 && value <= double.MaxValue)
+                    {
+                        clip = value;
+                    }
+                    else
+                    {
+                        LocationInfo? location = LocationInfo.OfNamedArgument(attributeSyntax, named.Key, attributeLocation);
+                        diagnostics.Add(DiagnosticInfo.Create(Descriptors.HyperparameterInvalid, location, named.Key, value.ToString("R", System.Globalization.CultureInfo.InvariantCulture), "every optimizer", "the largest gradient norm must be a positive finite number (leave ClipGradNorm out not to clip)"));
+                    }
+
+                    break;
+                case ("SkipNonFinite", bool value):
+                    skip = value;
+                    break;
+            }
+        }
+
+        return new GradientServices(clip, skip);
     }
 
     /// <summary>A parameter must be a partial, get-only instance property declaration.</summary>
@@ -612,9 +647,9 @@ internal static class ModelParser
             return (null, null);
         }
 
-        if (attribute.NamedArguments.Any(n => n.Key == ThreadsArgument))
+        foreach (string argument in ModelArguments.Where(a => attribute.NamedArguments.Any(n => n.Key == a)))
         {
-            diagnostics.Add(DiagnosticInfo.Create(Descriptors.HyperparameterIgnored, LocationInfo.OfNamedArgument(syntax, ThreadsArgument, location), ThreadsArgument, "a parameter's [Optimize]", "Threads applies to the whole model: set it on the class"));
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.HyperparameterIgnored, LocationInfo.OfNamedArgument(syntax, argument, location), argument, "a parameter's [Optimize]", $"{argument} applies to the whole model: set it on the class"));
         }
 
         IReadOnlyDictionary<string, double>? baseline = definition.Id == classDefinition.Id ? classSpec.Values.ToDictionary(v => v.Name, v => v.Number) : null;

@@ -222,7 +222,7 @@ public sealed class ResumeTests
         return Checkpoint(model);
     }
 
-    private static Assembly Compile(string source, out AssemblyLoadContext context)
+    internal static Assembly Compile(string source, out AssemblyLoadContext context)
     {
         GeneratorHarness.Run run = GeneratorHarness.Generate(source);
         Assert.True(run.GeneratorDiagnostics.All(d => d.Severity != DiagnosticSeverity.Error), string.Join("\n", run.GeneratorDiagnostics));

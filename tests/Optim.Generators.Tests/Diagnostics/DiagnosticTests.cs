@@ -131,6 +131,13 @@ public sealed class DiagnosticTests
         { "OPT0045", "[Optimize(Custom)] public partial class M { [Parameter(3)] public partial Span<double> W { get; } [UpdateRule] static void R(ref double p, double g) => p = [|(float)g|]; }" },
         { "OPT0045", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g) => p = (float)([|g > 0 ? (double)g : 1.0|]); }}" },
         { "OPT0046", $"[Optimize(Adam)] public partial class M {{ {W} [UpdateRule] static void [|R|](ref float p, float g) {{ }} }}" },
+        // ClipGradNorm: a positive finite number, on the class.
+        { "OPT0007", $"[Optimize(Adam, [|ClipGradNorm = 0|])] public partial class M {{ {W} }}" },
+        { "OPT0007", $"[Optimize(Adam, [|ClipGradNorm = -1|])] public partial class M {{ {W} }}" },
+        { "OPT0007", $"[Optimize(Adam, [|ClipGradNorm = double.NaN|])] public partial class M {{ {W} }}" },
+        { "OPT0007", $"[Optimize(Sgd, [|ClipGradNorm = double.PositiveInfinity|])] public partial class M {{ {W} }}" },
+        { "OPT0008", "[Optimize(Adam)] public partial class M { [Parameter(3), Optimize(Sgd, [|ClipGradNorm = 1|])] public partial Span<float> W { get; } }" },
+        { "OPT0008", "[Optimize(Adam)] public partial class M { [Parameter(3), Optimize(Sgd, [|SkipNonFinite = true|])] public partial Span<float> W { get; } }" },
         // OPT0037: a parameter whose gradient view is a generated member's name.
         { "OPT0037", "[Optimize(Sgd)] public partial class M { [Parameter(3)] public partial Span<float> [|Zero|] { get; } }" },
         // OPT0050-0051: initialisation.
