@@ -85,7 +85,7 @@ internal static class StepWriter
         WriteConcurrencyCheckField(w);
         if (model.Services is { Any: true } used)
         {
-            WriteGradientServiceMembers(w, used);
+            WriteGradientServiceMembers(w, model, used);
         }
 
         foreach (GroupLayout group in layout.Groups)
@@ -115,12 +115,11 @@ internal static class StepWriter
         string t = layout.Model.Element.Keyword();
         w.Line();
         w.Line("// ‖g‖ over every gradient of the model, in one read of the gradient section before the update.");
-        w.Line($"global::System.ReadOnlySpan<{t}> _optimGradients = _optimArena.Slice(OptimStride, ParameterCount);");
-        w.Line("double _optimGradSquares = global::Optim.GradientNorm.SumOfSquares(_optimGradients);");
+        w.Line("double _optimGradSquares = OptimGradientSquares(out bool _optimGradientsFinite);");
         w.Line("_optimLastGradNorm = global::System.Math.Sqrt(_optimGradSquares);");
         if (services.SkipNonFinite)
         {
-            w.Open("if (!double.IsFinite(_optimGradSquares) && !global::Optim.GradientNorm.AllFinite(_optimGradients))");
+            w.Open("if (!_optimGradientsFinite)");
             w.Line("// A NaN or infinite gradient: the step changes nothing but this count (optax's apply_if_finite).");
             w.Line("_optimSkippedSteps++;");
             w.Line("return;");
@@ -135,9 +134,39 @@ internal static class StepWriter
         }
     }
 
-    /// <summary>LastGradNorm and SkippedSteps, with their fields.</summary>
-    private static void WriteGradientServiceMembers(SourceWriter w, GradientServices services)
+    /// <summary>LastGradNorm and SkippedSteps, with their fields, and the norm's pass.</summary>
+    private static void WriteGradientServiceMembers(SourceWriter w, ModelSpec model, GradientServices services)
     {
+        string t = model.Element.Keyword();
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Σ g² over the gradients of the unfrozen parameters (GradientNorm.SumOfSquares: the same at every vector width),");
+        w.Line("/// and whether they are all finite (checked again element by element only when the sum is not).");
+        w.Line("/// </summary>");
+        w.Line(ModelEmitter.GeneratedCode);
+        w.Open("private double OptimGradientSquares(out bool finite)");
+        w.Open("if (_optimFrozenCount == 0)");
+        w.Line($"global::System.ReadOnlySpan<{t}> all = _optimArena.Slice(OptimStride, ParameterCount);");
+        w.Line("double squares = global::Optim.GradientNorm.SumOfSquares(all);");
+        w.Line("finite = double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(all);");
+        w.Line("return squares;");
+        w.Close();
+        w.Line();
+        w.Line("// Frozen parameters' gradients are left out, as clip_grad_norm_ leaves out parameters without gradients.");
+        w.Line("double sum = 0;");
+        w.Line("finite = true;");
+        foreach (ParameterSpec p in model.Parameters)
+        {
+            w.Open($"if (!{ModelEmitter.FrozenField(model, p)})");
+            w.Line($"global::System.ReadOnlySpan<{t}> g = _optimArena.Slice(OptimStride + {p.Offset}, {p.Length}); // {p.Name}");
+            w.Line("double squares = global::Optim.GradientNorm.SumOfSquares(g);");
+            w.Line("sum += squares;");
+            w.Line("finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);");
+            w.Close();
+        }
+
+        w.Line("return sum;");
+        w.Close();
         w.Line();
         w.Line("/// <summary>");
         w.Line("/// The L2 norm of all the model's gradients as the last <see cref=\"Step\"/> found them, before any clipping (what");
@@ -259,7 +288,9 @@ internal static class StepWriter
             {
                 string shape = p.Shape.Count == 0 ? "scalar" : string.Join(" × ", p.Shape);
                 string dimensions = matrices ? $", {Rows(p)}, {p.Length / Rows(p)}" : "";
+                w.Open($"if (!{ModelEmitter.FrozenField(model, p)})");
                 w.Line($"{TensorMethod(group, p)}({p.Offset}, {p.Offset - group.Start}, {p.Length}{dimensions}{string.Concat(arguments.Select(a => ", " + a.Name))}); // {p.Name} ({shape})");
+                w.Close();
             }
         }
         else if (IsParallel(layout))
@@ -272,14 +303,40 @@ internal static class StepWriter
                 w.Line($"_optimRangeKernel.{scalar.Name} = {scalar.Name};");
             }
 
+            w.Open("if (_optimFrozenCount == 0)");
             w.Line($"global::Optim.StepWorkers.Run(_optimRangeKernel, (nuint)ParameterCount, maxThreads: {threads});");
+            w.Close();
+            w.Open("else");
+            w.Line("// Frozen parameters keep their values and state: each unfrozen one runs on this thread.");
+            foreach (ParameterSpec p in group.Parameters)
+            {
+                w.Open($"if (!{ModelEmitter.FrozenField(model, p)})");
+                w.Line($"_optimRangeKernel.Run({p.Offset}, {p.Offset + p.Length}); // {p.Name}");
+                w.Close();
+            }
+
+            w.Close();
         }
         else
         {
             string args = string.Concat(kernelScalars.Select(s => ", " + s.Name));
             List<Buffer> used = KernelWriter.UsedBuffers(Buffers(rule), rule.Body.ToList(), new List<Reduction>());
+            string call = $"global::Optim.Generated.{ModelEmitter.KernelName}.Update{group.Suffix}({References(layout, group, used, group.Start.ToString(CultureInfo.InvariantCulture), "0")}";
             w.Line($"ref {t} origin = ref _optimArena.Origin;");
-            w.Line($"global::Optim.Generated.{ModelEmitter.KernelName}.Update{group.Suffix}({References(layout, group, used, group.Start.ToString(CultureInfo.InvariantCulture), "0")}, start: 0, end: {group.Count}, count: {group.Count}{args});");
+            w.Open("if (_optimFrozenCount == 0)");
+            w.Line($"{call}, start: 0, end: {group.Count}, count: {group.Count}{args});");
+            w.Close();
+            w.Open("else");
+            w.Line("// Frozen parameters keep their values and state: the loop runs over each unfrozen one.");
+            foreach (ParameterSpec p in group.Parameters)
+            {
+                int local = p.Offset - group.Start;
+                w.Open($"if (!{ModelEmitter.FrozenField(model, p)})");
+                w.Line($"{call}, start: {local}, end: {local + p.Length}, count: {group.Count}{args}); // {p.Name}");
+                w.Close();
+            }
+
+            w.Close();
         }
     }
 

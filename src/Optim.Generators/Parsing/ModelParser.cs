@@ -34,7 +34,7 @@ internal static class ModelParser
     private static readonly string[] GeneratedMembers =
     {
         "ParameterCount", "Parameters", "Gradients", "LearningRate", "StepCount", "Step", "ZeroGrad", "UpdateRule", "OptimStride", "OptimRangeKernel", "OptimScheduledLr", "OptimStepTensor", "OptimStepMatrix", "OptimStepVector",
-        "SaveCheckpoint", "LoadCheckpoint", "OptimCheckpointLayout", "OptimWriteCheckpoint", "OptimLoadCheckpoint", "SaveSafetensors", "LoadSafetensors", "OptimTensors", "Initialize", "LastGradNorm", "SkippedSteps",
+        "SaveCheckpoint", "LoadCheckpoint", "OptimCheckpointLayout", "OptimWriteCheckpoint", "OptimLoadCheckpoint", "SaveSafetensors", "LoadSafetensors", "OptimTensors", "Initialize", "LastGradNorm", "SkippedSteps", "OptimGradientSquares",
     };
 
     /// <summary>Prefix of the generator's private fields (arena, step, learning rate, accumulators).</summary>
@@ -670,7 +670,7 @@ internal static class ModelParser
         // A parameter's own views (WGrad, WAx) must not take a name the generator gives to a member of its own.
         foreach (ParameterSpec parameter in parameters)
         {
-            foreach (string view in views.Append(parameter.Name + "Grad").Where(v => v.StartsWith(parameter.Name, StringComparison.Ordinal) && GeneratedMembers.Contains(v.Replace("@", ""))))
+            foreach (string view in views.Append(parameter.Name + "Grad").Append(parameter.Name + "Frozen").Where(v => v.StartsWith(parameter.Name, StringComparison.Ordinal) && GeneratedMembers.Contains(v.Replace("@", ""))))
             {
                 ISymbol? property = type.GetMembers(parameter.Name.Replace("@", "")).FirstOrDefault();
                 LocationInfo? location = LocationInfo.From(property?.Locations.FirstOrDefault(l => l.IsInSource)) ?? LocationInfo.From(syntax.Identifier);
@@ -680,7 +680,7 @@ internal static class ModelParser
         }
 
         var reserved = type.GetMembers().Select(m => m.Name).Where(n => n.StartsWith(ReservedPrefix, StringComparison.Ordinal));
-        foreach (string name in GeneratedMembers.Concat(parameters.Select(p => p.Name + "Grad")).Concat(views).Concat(reserved).Distinct())
+        foreach (string name in GeneratedMembers.Concat(parameters.SelectMany(p => new[] { p.Name + "Grad", p.Name + "Frozen" })).Concat(views).Concat(reserved).Distinct())
         {
             cancellationToken.ThrowIfCancellationRequested();
             ISymbol? existing = type.GetMembers(name.Replace("@", "")).FirstOrDefault(m => !m.IsImplicitlyDeclared);

@@ -52,6 +52,21 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public global::System.Span<float> WGrad => _optimArena.Slice(OptimStride + 0, 24);
 
+        /// <summary>
+        /// Freezes <see cref="W"/>: while true, <see cref="Step"/> leaves its values and its optimizer state as they are
+        /// (the model's step count, learning-rate schedule and the other parameters go on), and its gradient takes no part in
+        /// gradient clipping or the non-finite check. Not saved in checkpoints: set it again after loading one.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public bool WFrozen
+        {
+            get => _optimFrozen0;
+            set { _optimFrozenCount += (value ? 1 : 0) - (_optimFrozen0 ? 1 : 0); _optimFrozen0 = value; }
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private bool _optimFrozen0;
+
         /// <summary>Parameter B (6, 6 values), a view of the model's arena.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public partial global::System.Span<float> B => _optimArena.Slice(24, 6);
@@ -59,6 +74,25 @@ namespace Demo
         /// <summary>Gradient of <see cref="B"/>: write ∂loss/∂B here before <see cref="Step"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public global::System.Span<float> BGrad => _optimArena.Slice(OptimStride + 24, 6);
+
+        /// <summary>
+        /// Freezes <see cref="B"/>: while true, <see cref="Step"/> leaves its values and its optimizer state as they are
+        /// (the model's step count, learning-rate schedule and the other parameters go on), and its gradient takes no part in
+        /// gradient clipping or the non-finite check. Not saved in checkpoints: set it again after loading one.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public bool BFrozen
+        {
+            get => _optimFrozen1;
+            set { _optimFrozenCount += (value ? 1 : 0) - (_optimFrozen1 ? 1 : 0); _optimFrozen1 = value; }
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private bool _optimFrozen1;
+
+        /// <summary>How many parameters are frozen: while none is, Step() runs its single loop.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private int _optimFrozenCount;
 
         /// <summary>Every parameter, contiguous, group by group.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -182,9 +216,9 @@ namespace Demo
             #endif
 
             // ‖g‖ over every gradient of the model, in one read of the gradient section before the update.
-            global::System.ReadOnlySpan<float> _optimGradients = _optimArena.Slice(OptimStride, ParameterCount);
-            double _optimGradSquares = global::Optim.GradientNorm.SumOfSquares(_optimGradients);
+            double _optimGradSquares = OptimGradientSquares(out bool _optimGradientsFinite);
             _optimLastGradNorm = global::System.Math.Sqrt(_optimGradSquares);
+
             // clip_grad_norm_(max_norm = 0.5): the update reads g·c, c = min(1, max_norm / (‖g‖ + 1e−6)).
             double _optimClipCoefficient = global::Optim.GradientNorm.ClipCoefficient(0.5, _optimLastGradNorm);
             long t = ++_optimStep;
@@ -205,7 +239,10 @@ namespace Demo
                 double rho = global::System.Math.Min(lr, 1.0 / global::System.Math.Sqrt(t));
 
                 // Tensor by tensor: the rule needs per-tensor sums or matrix routines between its passes.
-                _optimStepMatrix(0, 0, 24, 4, 6, blend, keep, smallBlend, rho); // W (4 × 6)
+                if (!_optimFrozen0)
+                {
+                    _optimStepMatrix(0, 0, 24, 4, 6, blend, keep, smallBlend, rho); // W (4 × 6)
+                }
             }
 
             // Group 1: LAMB for B.
@@ -221,7 +258,10 @@ namespace Demo
                 float epsHat = (float)(1E-06 * biasCorrection2Sqrt);
 
                 // Tensor by tensor: the rule needs per-tensor sums or matrix routines between its passes.
-                _optimStepTensorGroup1(24, 0, 6, lr, clipScale, directionScale, epsHat); // B (6)
+                if (!_optimFrozen1)
+                {
+                    _optimStepTensorGroup1(24, 0, 6, lr, clipScale, directionScale, epsHat); // B (6)
+                }
             }
             #if DEBUG || OPTIM_CHECK_CONCURRENT_USE
             }
@@ -237,6 +277,41 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private int _optimStepping;
         #endif
+
+        /// <summary>
+        /// Σ g² over the gradients of the unfrozen parameters (GradientNorm.SumOfSquares: the same at every vector width),
+        /// and whether they are all finite (checked again element by element only when the sum is not).
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private double OptimGradientSquares(out bool finite)
+        {
+            if (_optimFrozenCount == 0)
+            {
+                global::System.ReadOnlySpan<float> all = _optimArena.Slice(OptimStride, ParameterCount);
+                double squares = global::Optim.GradientNorm.SumOfSquares(all);
+                finite = double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(all);
+                return squares;
+            }
+
+            // Frozen parameters' gradients are left out, as clip_grad_norm_ leaves out parameters without gradients.
+            double sum = 0;
+            finite = true;
+            if (!_optimFrozen0)
+            {
+                global::System.ReadOnlySpan<float> g = _optimArena.Slice(OptimStride + 0, 24); // W
+                double squares = global::Optim.GradientNorm.SumOfSquares(g);
+                sum += squares;
+                finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);
+            }
+            if (!_optimFrozen1)
+            {
+                global::System.ReadOnlySpan<float> g = _optimArena.Slice(OptimStride + 24, 6); // B
+                double squares = global::Optim.GradientNorm.SumOfSquares(g);
+                sum += squares;
+                finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);
+            }
+            return sum;
+        }
 
         /// <summary>
         /// The L2 norm of all the model's gradients as the last <see cref="Step"/> found them, before any clipping (what

@@ -48,6 +48,21 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public global::System.Span<float> W1Grad => _optimArena.Slice(OptimStride + 0, 50);
 
+        /// <summary>
+        /// Freezes <see cref="W1"/>: while true, <see cref="Step"/> leaves its values and its optimizer state as they are
+        /// (the model's step count, learning-rate schedule and the other parameters go on), and its gradient takes no part in
+        /// gradient clipping or the non-finite check. Not saved in checkpoints: set it again after loading one.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public bool W1Frozen
+        {
+            get => _optimFrozen0;
+            set { _optimFrozenCount += (value ? 1 : 0) - (_optimFrozen0 ? 1 : 0); _optimFrozen0 = value; }
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private bool _optimFrozen0;
+
         /// <summary>Parameter B1 (5, 5 values), a view of the model's arena.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public partial global::System.Span<float> B1 => _optimArena.Slice(50, 5);
@@ -55,6 +70,25 @@ namespace Demo
         /// <summary>Gradient of <see cref="B1"/>: write ∂loss/∂B1 here before <see cref="Step"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public global::System.Span<float> B1Grad => _optimArena.Slice(OptimStride + 50, 5);
+
+        /// <summary>
+        /// Freezes <see cref="B1"/>: while true, <see cref="Step"/> leaves its values and its optimizer state as they are
+        /// (the model's step count, learning-rate schedule and the other parameters go on), and its gradient takes no part in
+        /// gradient clipping or the non-finite check. Not saved in checkpoints: set it again after loading one.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public bool B1Frozen
+        {
+            get => _optimFrozen1;
+            set { _optimFrozenCount += (value ? 1 : 0) - (_optimFrozen1 ? 1 : 0); _optimFrozen1 = value; }
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private bool _optimFrozen1;
+
+        /// <summary>How many parameters are frozen: while none is, Step() runs its single loop.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private int _optimFrozenCount;
 
         /// <summary>Every parameter, contiguous, in declaration order.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -144,15 +178,15 @@ namespace Demo
             #endif
 
             // ‖g‖ over every gradient of the model, in one read of the gradient section before the update.
-            global::System.ReadOnlySpan<float> _optimGradients = _optimArena.Slice(OptimStride, ParameterCount);
-            double _optimGradSquares = global::Optim.GradientNorm.SumOfSquares(_optimGradients);
+            double _optimGradSquares = OptimGradientSquares(out bool _optimGradientsFinite);
             _optimLastGradNorm = global::System.Math.Sqrt(_optimGradSquares);
-            if (!double.IsFinite(_optimGradSquares) && !global::Optim.GradientNorm.AllFinite(_optimGradients))
+            if (!_optimGradientsFinite)
             {
                 // A NaN or infinite gradient: the step changes nothing but this count (optax's apply_if_finite).
                 _optimSkippedSteps++;
                 return;
             }
+
             // clip_grad_norm_(max_norm = 1.0): the update reads g·c, c = min(1, max_norm / (‖g‖ + 1e−6)).
             double _optimClipCoefficient = global::Optim.GradientNorm.ClipCoefficient(1.0, _optimLastGradNorm);
             _optimStep++;
@@ -168,7 +202,22 @@ namespace Demo
             float epsHat = (float)(1E-08 * biasCorrection2Sqrt);
 
             ref float origin = ref _optimArena.Origin;
-            global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192), start: 0, end: 55, count: 55, clipScale, stepSize, epsHat);
+            if (_optimFrozenCount == 0)
+            {
+                global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192), start: 0, end: 55, count: 55, clipScale, stepSize, epsHat);
+            }
+            else
+            {
+                // Frozen parameters keep their values and state: the loop runs over each unfrozen one.
+                if (!_optimFrozen0)
+                {
+                    global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192), start: 0, end: 50, count: 55, clipScale, stepSize, epsHat); // W1
+                }
+                if (!_optimFrozen1)
+                {
+                    global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192), start: 50, end: 55, count: 55, clipScale, stepSize, epsHat); // B1
+                }
+            }
             #if DEBUG || OPTIM_CHECK_CONCURRENT_USE
             }
             finally
@@ -183,6 +232,41 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private int _optimStepping;
         #endif
+
+        /// <summary>
+        /// Σ g² over the gradients of the unfrozen parameters (GradientNorm.SumOfSquares: the same at every vector width),
+        /// and whether they are all finite (checked again element by element only when the sum is not).
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private double OptimGradientSquares(out bool finite)
+        {
+            if (_optimFrozenCount == 0)
+            {
+                global::System.ReadOnlySpan<float> all = _optimArena.Slice(OptimStride, ParameterCount);
+                double squares = global::Optim.GradientNorm.SumOfSquares(all);
+                finite = double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(all);
+                return squares;
+            }
+
+            // Frozen parameters' gradients are left out, as clip_grad_norm_ leaves out parameters without gradients.
+            double sum = 0;
+            finite = true;
+            if (!_optimFrozen0)
+            {
+                global::System.ReadOnlySpan<float> g = _optimArena.Slice(OptimStride + 0, 50); // W1
+                double squares = global::Optim.GradientNorm.SumOfSquares(g);
+                sum += squares;
+                finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);
+            }
+            if (!_optimFrozen1)
+            {
+                global::System.ReadOnlySpan<float> g = _optimArena.Slice(OptimStride + 50, 5); // B1
+                double squares = global::Optim.GradientNorm.SumOfSquares(g);
+                sum += squares;
+                finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);
+            }
+            return sum;
+        }
 
         /// <summary>
         /// The L2 norm of all the model's gradients as the last <see cref="Step"/> found them, before any clipping (what

@@ -48,6 +48,21 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public global::System.Span<double> WeightsGrad => _optimArena.Slice(OptimStride + 0, 12);
 
+        /// <summary>
+        /// Freezes <see cref="Weights"/>: while true, <see cref="Step"/> leaves its values and its optimizer state as they are
+        /// (the model's step count, learning-rate schedule and the other parameters go on), and its gradient takes no part in
+        /// gradient clipping or the non-finite check. Not saved in checkpoints: set it again after loading one.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public bool WeightsFrozen
+        {
+            get => _optimFrozen0;
+            set { _optimFrozenCount += (value ? 1 : 0) - (_optimFrozen0 ? 1 : 0); _optimFrozen0 = value; }
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private bool _optimFrozen0;
+
         /// <summary>Parameter Bias (4, 4 values), a view of the model's arena.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         internal partial global::System.Span<double> Bias => _optimArena.Slice(12, 4);
@@ -55,6 +70,25 @@ namespace Demo
         /// <summary>Gradient of <see cref="Bias"/>: write ∂loss/∂Bias here before <see cref="Step"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         internal global::System.Span<double> BiasGrad => _optimArena.Slice(OptimStride + 12, 4);
+
+        /// <summary>
+        /// Freezes <see cref="Bias"/>: while true, <see cref="Step"/> leaves its values and its optimizer state as they are
+        /// (the model's step count, learning-rate schedule and the other parameters go on), and its gradient takes no part in
+        /// gradient clipping or the non-finite check. Not saved in checkpoints: set it again after loading one.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        internal bool BiasFrozen
+        {
+            get => _optimFrozen1;
+            set { _optimFrozenCount += (value ? 1 : 0) - (_optimFrozen1 ? 1 : 0); _optimFrozen1 = value; }
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private bool _optimFrozen1;
+
+        /// <summary>How many parameters are frozen: while none is, Step() runs its single loop.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private int _optimFrozenCount;
 
         /// <summary>Every parameter, contiguous, in declaration order.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -152,7 +186,22 @@ namespace Demo
             double epsHat = (double)(1E-06 * biasCorrection2Sqrt);
 
             ref double origin = ref _optimArena.Origin;
-            global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 48), start: 0, end: 16, count: 16, stepSize, epsHat);
+            if (_optimFrozenCount == 0)
+            {
+                global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 48), start: 0, end: 16, count: 16, stepSize, epsHat);
+            }
+            else
+            {
+                // Frozen parameters keep their values and state: the loop runs over each unfrozen one.
+                if (!_optimFrozen0)
+                {
+                    global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 48), start: 0, end: 12, count: 16, stepSize, epsHat); // Weights
+                }
+                if (!_optimFrozen1)
+                {
+                    global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 48), start: 12, end: 16, count: 16, stepSize, epsHat); // Bias
+                }
+            }
             #if DEBUG || OPTIM_CHECK_CONCURRENT_USE
             }
             finally

@@ -58,6 +58,21 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public global::System.Span<float> W1Grad => _optimArena.Slice(OptimStride + 0, 50);
 
+        /// <summary>
+        /// Freezes <see cref="W1"/>: while true, <see cref="Step"/> leaves its values and its optimizer state as they are
+        /// (the model's step count, learning-rate schedule and the other parameters go on), and its gradient takes no part in
+        /// gradient clipping or the non-finite check. Not saved in checkpoints: set it again after loading one.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public bool W1Frozen
+        {
+            get => _optimFrozen0;
+            set { _optimFrozenCount += (value ? 1 : 0) - (_optimFrozen0 ? 1 : 0); _optimFrozen0 = value; }
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private bool _optimFrozen0;
+
         /// <summary>Parameter B1 (5, 5 values), a view of the model's arena.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public partial global::System.Span<float> B1 => _optimArena.Slice(50, 5);
@@ -65,6 +80,25 @@ namespace Demo
         /// <summary>Gradient of <see cref="B1"/>: write ∂loss/∂B1 here before <see cref="Step"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public global::System.Span<float> B1Grad => _optimArena.Slice(OptimStride + 50, 5);
+
+        /// <summary>
+        /// Freezes <see cref="B1"/>: while true, <see cref="Step"/> leaves its values and its optimizer state as they are
+        /// (the model's step count, learning-rate schedule and the other parameters go on), and its gradient takes no part in
+        /// gradient clipping or the non-finite check. Not saved in checkpoints: set it again after loading one.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public bool B1Frozen
+        {
+            get => _optimFrozen1;
+            set { _optimFrozenCount += (value ? 1 : 0) - (_optimFrozen1 ? 1 : 0); _optimFrozen1 = value; }
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private bool _optimFrozen1;
+
+        /// <summary>How many parameters are frozen: while none is, Step() runs its single loop.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private int _optimFrozenCount;
 
         /// <summary>Every parameter, contiguous, group by group.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -181,7 +215,18 @@ namespace Demo
                 float decay = (float)(1.0 - lr * 0.1);
 
                 ref float origin = ref _optimArena.Origin;
-                global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192), start: 0, end: 50, count: 50, stepSize, epsHat, decay);
+                if (_optimFrozenCount == 0)
+                {
+                    global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192), start: 0, end: 50, count: 50, stepSize, epsHat, decay);
+                }
+                else
+                {
+                    // Frozen parameters keep their values and state: the loop runs over each unfrozen one.
+                    if (!_optimFrozen0)
+                    {
+                        global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192), start: 0, end: 50, count: 50, stepSize, epsHat, decay); // W1
+                    }
+                }
             }
 
             // Group 1: AdamW for B1.
@@ -196,7 +241,18 @@ namespace Demo
                 float epsHat = (float)(1E-08 * biasCorrection2Sqrt);
 
                 ref float origin = ref _optimArena.Origin;
-                global::Optim.Generated.Kernel.UpdateGroup1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 50), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + 50), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 256), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 272), start: 0, end: 5, count: 5, stepSize, epsHat);
+                if (_optimFrozenCount == 0)
+                {
+                    global::Optim.Generated.Kernel.UpdateGroup1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 50), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + 50), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 256), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 272), start: 0, end: 5, count: 5, stepSize, epsHat);
+                }
+                else
+                {
+                    // Frozen parameters keep their values and state: the loop runs over each unfrozen one.
+                    if (!_optimFrozen1)
+                    {
+                        global::Optim.Generated.Kernel.UpdateGroup1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 50), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + 50), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 256), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 272), start: 0, end: 5, count: 5, stepSize, epsHat); // B1
+                    }
+                }
             }
             #if DEBUG || OPTIM_CHECK_CONCURRENT_USE
             }

@@ -44,6 +44,21 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public global::System.Span<float> W1Grad => _optimArena.Slice(OptimStride + 0, 2048);
 
+        /// <summary>
+        /// Freezes <see cref="W1"/>: while true, <see cref="Step"/> leaves its values and its optimizer state as they are
+        /// (the model's step count, learning-rate schedule and the other parameters go on), and its gradient takes no part in
+        /// gradient clipping or the non-finite check. Not saved in checkpoints: set it again after loading one.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public bool W1Frozen
+        {
+            get => _optimFrozen0;
+            set { _optimFrozenCount += (value ? 1 : 0) - (_optimFrozen0 ? 1 : 0); _optimFrozen0 = value; }
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private bool _optimFrozen0;
+
         /// <summary>Parameter W2 (16 × 64, 1024 values), a view of the model's arena.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public partial global::System.Span<float> W2 => _optimArena.Slice(2048, 1024);
@@ -51,6 +66,25 @@ namespace Demo
         /// <summary>Gradient of <see cref="W2"/>: write ∂loss/∂W2 here before <see cref="Step"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public global::System.Span<float> W2Grad => _optimArena.Slice(OptimStride + 2048, 1024);
+
+        /// <summary>
+        /// Freezes <see cref="W2"/>: while true, <see cref="Step"/> leaves its values and its optimizer state as they are
+        /// (the model's step count, learning-rate schedule and the other parameters go on), and its gradient takes no part in
+        /// gradient clipping or the non-finite check. Not saved in checkpoints: set it again after loading one.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public bool W2Frozen
+        {
+            get => _optimFrozen1;
+            set { _optimFrozenCount += (value ? 1 : 0) - (_optimFrozen1 ? 1 : 0); _optimFrozen1 = value; }
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private bool _optimFrozen1;
+
+        /// <summary>How many parameters are frozen: while none is, Step() runs its single loop.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private int _optimFrozenCount;
 
         /// <summary>Every parameter, contiguous, in declaration order.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -144,8 +178,14 @@ namespace Demo
             float decay = (float)(1.0 - lr * 0.1);
 
             // Tensor by tensor: the rule needs per-tensor sums or matrix routines between its passes.
-            _optimStepTensor(0, 0, 2048, 64, 32, lr, decay); // W1 (64 × 32)
-            _optimStepTensor(2048, 2048, 1024, 16, 64, lr, decay); // W2 (16 × 64)
+            if (!_optimFrozen0)
+            {
+                _optimStepTensor(0, 0, 2048, 64, 32, lr, decay); // W1 (64 × 32)
+            }
+            if (!_optimFrozen1)
+            {
+                _optimStepTensor(2048, 2048, 1024, 16, 64, lr, decay); // W2 (16 × 64)
+            }
             #if DEBUG || OPTIM_CHECK_CONCURRENT_USE
             }
             finally

@@ -43,6 +43,25 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public global::System.Span<double> WGrad => _optimArena.Slice(OptimStride + 0, 32);
 
+        /// <summary>
+        /// Freezes <see cref="W"/>: while true, <see cref="Step"/> leaves its values and its optimizer state as they are
+        /// (the model's step count, learning-rate schedule and the other parameters go on), and its gradient takes no part in
+        /// gradient clipping or the non-finite check. Not saved in checkpoints: set it again after loading one.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public bool WFrozen
+        {
+            get => _optimFrozen0;
+            set { _optimFrozenCount += (value ? 1 : 0) - (_optimFrozen0 ? 1 : 0); _optimFrozen0 = value; }
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private bool _optimFrozen0;
+
+        /// <summary>How many parameters are frozen: while none is, Step() runs its single loop.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private int _optimFrozenCount;
+
         /// <summary>Every parameter, contiguous, in declaration order.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public global::System.Span<double> Parameters => _optimArena.Slice(0, ParameterCount);
@@ -130,7 +149,10 @@ namespace Demo
             // Per-step scalars: computed once in double precision, as PyTorch does, then rounded to double.
 
             // Tensor by tensor: the rule needs per-tensor sums or matrix routines between its passes.
-            _optimStepTensor(0, 0, 32, 8, 4, lr); // W (8 × 4)
+            if (!_optimFrozen0)
+            {
+                _optimStepTensor(0, 0, 32, 8, 4, lr); // W (8 × 4)
+            }
             #if DEBUG || OPTIM_CHECK_CONCURRENT_USE
             }
             finally

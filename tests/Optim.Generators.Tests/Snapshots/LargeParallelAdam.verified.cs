@@ -47,6 +47,25 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public global::System.Span<float> EmbeddingGrad => _optimArena.Slice(OptimStride + 0, 524288);
 
+        /// <summary>
+        /// Freezes <see cref="Embedding"/>: while true, <see cref="Step"/> leaves its values and its optimizer state as they are
+        /// (the model's step count, learning-rate schedule and the other parameters go on), and its gradient takes no part in
+        /// gradient clipping or the non-finite check. Not saved in checkpoints: set it again after loading one.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public bool EmbeddingFrozen
+        {
+            get => _optimFrozen0;
+            set { _optimFrozenCount += (value ? 1 : 0) - (_optimFrozen0 ? 1 : 0); _optimFrozen0 = value; }
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private bool _optimFrozen0;
+
+        /// <summary>How many parameters are frozen: while none is, Step() runs its single loop.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private int _optimFrozenCount;
+
         /// <summary>Every parameter, contiguous, in declaration order.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public global::System.Span<float> Parameters => _optimArena.Slice(0, ParameterCount);
@@ -144,7 +163,18 @@ namespace Demo
             _optimRangeKernel.Arena = _optimArena;
             _optimRangeKernel.stepSize = stepSize;
             _optimRangeKernel.epsHat = epsHat;
-            global::Optim.StepWorkers.Run(_optimRangeKernel, (nuint)ParameterCount, maxThreads: global::Optim.StepWorkers.MaxThreads);
+            if (_optimFrozenCount == 0)
+            {
+                global::Optim.StepWorkers.Run(_optimRangeKernel, (nuint)ParameterCount, maxThreads: global::Optim.StepWorkers.MaxThreads);
+            }
+            else
+            {
+                // Frozen parameters keep their values and state: each unfrozen one runs on this thread.
+                if (!_optimFrozen0)
+                {
+                    _optimRangeKernel.Run(0, 524288); // Embedding
+                }
+            }
             #if DEBUG || OPTIM_CHECK_CONCURRENT_USE
             }
             finally

@@ -43,6 +43,21 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public global::System.Span<float> W1Grad => _optimArena.Slice(OptimStride + 0, 50);
 
+        /// <summary>
+        /// Freezes <see cref="W1"/>: while true, <see cref="Step"/> leaves its values and its optimizer state as they are
+        /// (the model's step count, learning-rate schedule and the other parameters go on), and its gradient takes no part in
+        /// gradient clipping or the non-finite check. Not saved in checkpoints: set it again after loading one.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public bool W1Frozen
+        {
+            get => _optimFrozen0;
+            set { _optimFrozenCount += (value ? 1 : 0) - (_optimFrozen0 ? 1 : 0); _optimFrozen0 = value; }
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private bool _optimFrozen0;
+
         /// <summary>Parameter B1 (5, 5 values), a view of the model's arena.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public partial global::System.Span<float> B1 => _optimArena.Slice(50, 5);
@@ -50,6 +65,21 @@ namespace Demo
         /// <summary>Gradient of <see cref="B1"/>: write ∂loss/∂B1 here before <see cref="Step"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public global::System.Span<float> B1Grad => _optimArena.Slice(OptimStride + 50, 5);
+
+        /// <summary>
+        /// Freezes <see cref="B1"/>: while true, <see cref="Step"/> leaves its values and its optimizer state as they are
+        /// (the model's step count, learning-rate schedule and the other parameters go on), and its gradient takes no part in
+        /// gradient clipping or the non-finite check. Not saved in checkpoints: set it again after loading one.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public bool B1Frozen
+        {
+            get => _optimFrozen1;
+            set { _optimFrozenCount += (value ? 1 : 0) - (_optimFrozen1 ? 1 : 0); _optimFrozen1 = value; }
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private bool _optimFrozen1;
 
         /// <summary>Parameter W2 (1 × 5, 5 values), a view of the model's arena.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -59,6 +89,21 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public global::System.Span<float> W2Grad => _optimArena.Slice(OptimStride + 55, 5);
 
+        /// <summary>
+        /// Freezes <see cref="W2"/>: while true, <see cref="Step"/> leaves its values and its optimizer state as they are
+        /// (the model's step count, learning-rate schedule and the other parameters go on), and its gradient takes no part in
+        /// gradient clipping or the non-finite check. Not saved in checkpoints: set it again after loading one.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public bool W2Frozen
+        {
+            get => _optimFrozen2;
+            set { _optimFrozenCount += (value ? 1 : 0) - (_optimFrozen2 ? 1 : 0); _optimFrozen2 = value; }
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private bool _optimFrozen2;
+
         /// <summary>Parameter B2 (1, 1 values), a view of the model's arena.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public partial global::System.Span<float> B2 => _optimArena.Slice(60, 1);
@@ -66,6 +111,25 @@ namespace Demo
         /// <summary>Gradient of <see cref="B2"/>: write ∂loss/∂B2 here before <see cref="Step"/>.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public global::System.Span<float> B2Grad => _optimArena.Slice(OptimStride + 60, 1);
+
+        /// <summary>
+        /// Freezes <see cref="B2"/>: while true, <see cref="Step"/> leaves its values and its optimizer state as they are
+        /// (the model's step count, learning-rate schedule and the other parameters go on), and its gradient takes no part in
+        /// gradient clipping or the non-finite check. Not saved in checkpoints: set it again after loading one.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public bool B2Frozen
+        {
+            get => _optimFrozen3;
+            set { _optimFrozenCount += (value ? 1 : 0) - (_optimFrozen3 ? 1 : 0); _optimFrozen3 = value; }
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private bool _optimFrozen3;
+
+        /// <summary>How many parameters are frozen: while none is, Step() runs its single loop.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private int _optimFrozenCount;
 
         /// <summary>Every parameter, contiguous, in declaration order.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -158,7 +222,30 @@ namespace Demo
             float gamma = (float)lr;
 
             ref float origin = ref _optimArena.Origin;
-            global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 256), start: 0, end: 61, count: 61, gamma);
+            if (_optimFrozenCount == 0)
+            {
+                global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 256), start: 0, end: 61, count: 61, gamma);
+            }
+            else
+            {
+                // Frozen parameters keep their values and state: the loop runs over each unfrozen one.
+                if (!_optimFrozen0)
+                {
+                    global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 256), start: 0, end: 50, count: 61, gamma); // W1
+                }
+                if (!_optimFrozen1)
+                {
+                    global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 256), start: 50, end: 55, count: 61, gamma); // B1
+                }
+                if (!_optimFrozen2)
+                {
+                    global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 256), start: 55, end: 60, count: 61, gamma); // W2
+                }
+                if (!_optimFrozen3)
+                {
+                    global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 256), start: 60, end: 61, count: 61, gamma); // B2
+                }
+            }
             #if DEBUG || OPTIM_CHECK_CONCURRENT_USE
             }
             finally

@@ -37,6 +37,25 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public global::System.Span<float> XGrad => _optimArena.Slice(OptimStride + 0, 1);
 
+        /// <summary>
+        /// Freezes <see cref="X"/>: while true, <see cref="Step"/> leaves its values and its optimizer state as they are
+        /// (the model's step count, learning-rate schedule and the other parameters go on), and its gradient takes no part in
+        /// gradient clipping or the non-finite check. Not saved in checkpoints: set it again after loading one.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public bool XFrozen
+        {
+            get => _optimFrozen0;
+            set { _optimFrozenCount += (value ? 1 : 0) - (_optimFrozen0 ? 1 : 0); _optimFrozen0 = value; }
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private bool _optimFrozen0;
+
+        /// <summary>How many parameters are frozen: while none is, Step() runs its single loop.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private int _optimFrozenCount;
+
         /// <summary>Every parameter, contiguous, in declaration order.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public global::System.Span<float> Parameters => _optimArena.Slice(0, ParameterCount);
@@ -118,7 +137,18 @@ namespace Demo
             float gamma = (float)lr;
 
             ref float origin = ref _optimArena.Origin;
-            global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), start: 0, end: 1, count: 1, gamma);
+            if (_optimFrozenCount == 0)
+            {
+                global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), start: 0, end: 1, count: 1, gamma);
+            }
+            else
+            {
+                // Frozen parameters keep their values and state: the loop runs over each unfrozen one.
+                if (!_optimFrozen0)
+                {
+                    global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), start: 0, end: 1, count: 1, gamma); // X
+                }
+            }
             #if DEBUG || OPTIM_CHECK_CONCURRENT_USE
             }
             finally

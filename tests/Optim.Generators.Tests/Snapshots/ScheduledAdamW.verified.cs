@@ -44,6 +44,25 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public global::System.Span<float> WGrad => _optimArena.Slice(OptimStride + 0, 8);
 
+        /// <summary>
+        /// Freezes <see cref="W"/>: while true, <see cref="Step"/> leaves its values and its optimizer state as they are
+        /// (the model's step count, learning-rate schedule and the other parameters go on), and its gradient takes no part in
+        /// gradient clipping or the non-finite check. Not saved in checkpoints: set it again after loading one.
+        /// </summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public bool WFrozen
+        {
+            get => _optimFrozen0;
+            set { _optimFrozenCount += (value ? 1 : 0) - (_optimFrozen0 ? 1 : 0); _optimFrozen0 = value; }
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private bool _optimFrozen0;
+
+        /// <summary>How many parameters are frozen: while none is, Step() runs its single loop.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private int _optimFrozenCount;
+
         /// <summary>Every parameter, contiguous, in declaration order.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public global::System.Span<float> Parameters => _optimArena.Slice(0, ParameterCount);
@@ -146,7 +165,18 @@ namespace Demo
             float decay = (float)(1.0 - lr * 0.01);
 
             ref float origin = ref _optimArena.Origin;
-            global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 48), start: 0, end: 8, count: 8, stepSize, epsHat, decay);
+            if (_optimFrozenCount == 0)
+            {
+                global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 48), start: 0, end: 8, count: 8, stepSize, epsHat, decay);
+            }
+            else
+            {
+                // Frozen parameters keep their values and state: the loop runs over each unfrozen one.
+                if (!_optimFrozen0)
+                {
+                    global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 48), start: 0, end: 8, count: 8, stepSize, epsHat, decay); // W
+                }
+            }
             #if DEBUG || OPTIM_CHECK_CONCURRENT_USE
             }
             finally
