@@ -86,6 +86,20 @@ internal sealed partial class AdamMlp : IMlp
     [Parameter(1)] public partial Span<float> B2 { get; }
 }
 
+/// <summary>
+/// The MLP trained with Adam and the training services of the checkpoint command: gradients clipped to norm 1 in the
+/// step (LastGradNorm reports the norm before clipping), and steps with a NaN or infinite gradient skipped.
+/// </summary>
+[Optimize(Adam, Lr = 1e-2, ClipGradNorm = 1.0, SkipNonFinite = true)]
+[LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
+internal sealed partial class ServicedAdamMlp : IMlp
+{
+    [Parameter(IMlp.Hidden, IMlp.Inputs, Init = Initialization.KaimingUniform)] public partial Span<float> W1 { get; }
+    [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
+    [Parameter(1, IMlp.Hidden, Init = Initialization.KaimingUniform)] public partial Span<float> W2 { get; }
+    [Parameter(1)] public partial Span<float> B2 { get; }
+}
+
 // Every other optimizer Optim offers, on the same network, schedule and data (the train command's comparison table).
 
 /// <summary>The MLP trained with RMSprop.</summary>

@@ -14,14 +14,14 @@ internal static class TrainCommand
     /// <summary>Steps of linear learning-rate warm-up before the cosine decay.</summary>
     internal const int WarmupSteps = 100;
 
-    private const int SampleCount = 1024;
-    private const int BatchSize = 32;
-    private const int Epochs = 60;
-    private const int ReportEvery = 5;
+    internal const int SampleCount = 1024;
+    internal const int BatchSize = 32;
+    internal const int Epochs = 60;
+    internal const int ReportEvery = 5;
 
-    private const int DataSeed = 42;
-    private const int InitSeed = 1;
-    private const int ShuffleSeed = 2024;
+    internal const int DataSeed = 42;
+    internal const int InitSeed = 1;
+    internal const int ShuffleSeed = 2024;
 
     /// <summary>Adam must bring the training MSE below this fraction of the target variance.</summary>
     private const double AdamGoal = 0.10;

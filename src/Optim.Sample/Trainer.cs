@@ -85,6 +85,20 @@ internal sealed class MlpTrainer<TModel> : ITrainingRun
 
     private int _epochs;
 
+    /// <summary>
+    /// Draws the mini-batch orders of <paramref name="epochs"/> epochs without training: a run resumed from a checkpoint
+    /// of epoch n replays n shuffles, so it sees the same batches as a run that never stopped.
+    /// </summary>
+    public void SkipEpochs(int epochs)
+    {
+        for (int e = 0; e < epochs; e++)
+        {
+            _shuffle.Shuffle(_order);
+        }
+
+        _epochs += epochs;
+    }
+
     public void TrainEpoch()
     {
         long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();

@@ -52,6 +52,49 @@ public sealed class SampleTrainingTests
         Assert.Matches(@"SimpleSGD\s+vs SGD\s+: largest \|Δθ\| = 0\r?$", output.Split('\n').First(line => line.Contains("SimpleSGD  vs", StringComparison.Ordinal)));
     }
 
+    /// <summary>
+    /// Three processes: one trains 20 epochs and stops, a second resumes from its checkpoint to epoch 60, a third trains
+    /// straight through. The two final checkpoints (parameters, Adam's state, step, schedule position, norm, skips) must
+    /// be the same bytes. A corrupted checkpoint is refused with exit code 1 and left as it was.
+    /// </summary>
+    [Fact]
+    public void Checkpoint_option_resumes_in_another_process_exactly_where_an_uninterrupted_run_ends()
+    {
+        string folder = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "optim-sample-" + Guid.NewGuid().ToString("N"));
+        System.IO.Directory.CreateDirectory(folder);
+        try
+        {
+            string sample = Processes.BuiltAssembly("src/Optim.Sample", "Optim.Sample.dll");
+            string resumed = System.IO.Path.Combine(folder, "resumed.ckpt"), straight = System.IO.Path.Combine(folder, "straight.ckpt");
+
+            var first = Processes.Run("dotnet", ["exec", sample, "--checkpoint", resumed, "--epochs", "20"]);
+            Assert.True(first.ExitCode == 0, first.Error + first.Output);
+            Assert.Contains("Stopped after epoch 20", first.Output, StringComparison.Ordinal);
+            var second = Processes.Run("dotnet", ["exec", sample, "train", "--checkpoint", resumed]);
+            Assert.True(second.ExitCode == 0, second.Error + second.Output);
+            Assert.Contains("Resuming from", second.Output, StringComparison.Ordinal);
+            Assert.Contains("epoch 20 done (step 640", second.Output, StringComparison.Ordinal);
+            var third = Processes.Run("dotnet", ["exec", sample, "--checkpoint", straight]);
+            Assert.True(third.ExitCode == 0, third.Error + third.Output);
+
+            Assert.Equal(System.IO.File.ReadAllBytes(straight), System.IO.File.ReadAllBytes(resumed));
+            // The gradient norm is printed: the row of epoch 60 ends with ‖g‖ and the skip count.
+            Assert.Matches(@"(?m)^\s+60\s+[\d.]+\s+[\d.]+%\s+0\.00000\s+[\d.]+\s+0\r?$", second.Output);
+
+            byte[] corrupted = System.IO.File.ReadAllBytes(resumed);
+            corrupted[corrupted.Length / 2] ^= 0x10;
+            System.IO.File.WriteAllBytes(resumed, corrupted);
+            var refused = Processes.Run("dotnet", ["exec", sample, "--checkpoint", resumed]);
+            Assert.Equal(1, refused.ExitCode);
+            Assert.Contains("Cannot resume from", refused.Error, StringComparison.Ordinal);
+            Assert.Equal(corrupted, System.IO.File.ReadAllBytes(resumed));
+        }
+        finally
+        {
+            System.IO.Directory.Delete(folder, recursive: true);
+        }
+    }
+
     [Fact]
     public void Unknown_command_prints_usage_and_exits_2()
     {
