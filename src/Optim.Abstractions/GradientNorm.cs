@@ -13,11 +13,47 @@ namespace Optim;
 public static class GradientNorm
 {
     /// <summary>
-    /// Σ x² over <paramref name="values"/>, in double: each square is exact (a float's square fits a double), element i is
-    /// added to lane i mod 16 in index order, and the 16 lanes are summed pairwise, whatever vector width runs. Finite for
-    /// finite values (no float gradient can overflow it); NaN or infinite if a value is.
+    /// Elements per block of <see cref="SumOfSquares(ReadOnlySpan{float})"/>: the sum is the total, in block order, of each
+    /// block's lane sum, so that blocks can be summed on several threads with the same result (see
+    /// <see cref="GradientNormKernel{T}"/>). A multiple of every lane count.
+    /// </summary>
+    public const int BlockLength = 1 << 16;
+
+    /// <summary>
+    /// Σ x² over <paramref name="values"/>, in double, the same at every vector width and thread count: within each block of
+    /// <see cref="BlockLength"/> elements each square is exact (a float's square fits a double), element i is added to lane
+    /// i mod 16 in index order and the 16 lanes are summed pairwise; the block totals are added in order. Finite for finite
+    /// values (no float gradient can overflow it); NaN or infinite if a value is.
     /// </summary>
     public static double SumOfSquares(ReadOnlySpan<float> values)
+    {
+        double total = 0;
+        for (int start = 0; start < values.Length; start += BlockLength)
+        {
+            total += BlockSumOfSquares(values.Slice(start, Math.Min(BlockLength, values.Length - start)));
+        }
+
+        return total;
+    }
+
+    /// <summary>
+    /// Σ x² over <paramref name="values"/>, blocked as the float overload: within a block element i is squared and added to
+    /// lane i mod 8 in index order (a multiply then an add, never fused) and the 8 lanes are summed pairwise. Infinite if a
+    /// square overflows (|x| above about 1e154): check <see cref="AllFinite{T}"/> before calling that a non-finite gradient.
+    /// </summary>
+    public static double SumOfSquares(ReadOnlySpan<double> values)
+    {
+        double total = 0;
+        for (int start = 0; start < values.Length; start += BlockLength)
+        {
+            total += BlockSumOfSquares(values.Slice(start, Math.Min(BlockLength, values.Length - start)));
+        }
+
+        return total;
+    }
+
+    /// <summary>One block of <see cref="SumOfSquares(ReadOnlySpan{float})"/>.</summary>
+    internal static double BlockSumOfSquares(ReadOnlySpan<float> values)
     {
         const int Lanes = 16;
         Span<double> lanes = stackalloc double[Lanes];
@@ -83,12 +119,8 @@ public static class GradientNorm
         return KernelMath.SumLanes(lanes);
     }
 
-    /// <summary>
-    /// Σ x² over <paramref name="values"/>: element i is squared and added to lane i mod 8 in index order (a multiply then
-    /// an add, never fused), and the 8 lanes are summed pairwise, whatever vector width runs. Infinite if a square
-    /// overflows (|x| above about 1e154): check <see cref="AllFinite{T}"/> before calling that a non-finite gradient.
-    /// </summary>
-    public static double SumOfSquares(ReadOnlySpan<double> values)
+    /// <summary>One block of <see cref="SumOfSquares(ReadOnlySpan{double})"/>.</summary>
+    internal static double BlockSumOfSquares(ReadOnlySpan<double> values)
     {
         const int Lanes = 8;
         Span<double> lanes = stackalloc double[Lanes];
@@ -193,6 +225,61 @@ public static class GradientNorm
         for (; i < values.Length; i++)
         {
             values[i] *= factor;
+        }
+    }
+}
+
+/// <summary>
+/// <see cref="GradientNorm.SumOfSquares(ReadOnlySpan{float})"/> of a section of a model's arena split across
+/// <see cref="StepWorkers"/>: each thread sums whole blocks into its own slots, and the block totals are then added in
+/// order, so the result is the single-threaded one bit for bit. A parallel model with ClipGradNorm or SkipNonFinite keeps
+/// one; nothing is allocated per step.
+/// </summary>
+/// <typeparam name="T">float or double.</typeparam>
+public sealed class GradientNormKernel<T> : RangeKernel
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly double[] _blocks;
+    private Arena<T> _arena;
+    private int _offset;
+    private int _length;
+
+    /// <summary>A kernel for sections of up to <paramref name="capacity"/> elements.</summary>
+    public GradientNormKernel(int capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(capacity);
+        _blocks = new double[(capacity + GradientNorm.BlockLength - 1) / GradientNorm.BlockLength];
+    }
+
+    /// <summary>Σ x² over <paramref name="length"/> elements of <paramref name="arena"/> from <paramref name="offset"/>.</summary>
+    public double SumOfSquares(Arena<T> arena, int offset, int length, int maxThreads)
+    {
+        int blocks = (length + GradientNorm.BlockLength - 1) / GradientNorm.BlockLength;
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(blocks, _blocks.Length, nameof(length));
+        _arena = arena;
+        _offset = offset;
+        _length = length;
+        StepWorkers.Run(this, (nuint)length, maxThreads);
+        double total = 0;
+        for (int b = 0; b < blocks; b++)
+        {
+            total += _blocks[b];
+        }
+
+        return total;
+    }
+
+    /// <summary>Sums every block that starts in [<paramref name="start"/>, <paramref name="end"/>).</summary>
+    public override void Run(nuint start, nuint end)
+    {
+        const int Block = GradientNorm.BlockLength;
+        for (nuint b = (start + Block - 1) / Block; b * Block < end; b++)
+        {
+            int first = (int)(b * Block);
+            Span<T> values = _arena.Slice(_offset + first, Math.Min(Block, _length - first));
+            _blocks[b] = typeof(T) == typeof(float)
+                ? GradientNorm.BlockSumOfSquares(MemoryMarshal.Cast<T, float>(values))
+                : GradientNorm.BlockSumOfSquares(MemoryMarshal.Cast<T, double>(values));
         }
     }
 }

@@ -147,7 +147,9 @@ internal static class StepWriter
         w.Open("private double OptimGradientSquares(out bool finite)");
         w.Open("if (_optimFrozenCount == 0)");
         w.Line($"global::System.ReadOnlySpan<{t}> all = _optimArena.Slice(OptimStride, ParameterCount);");
-        w.Line("double squares = global::Optim.GradientNorm.SumOfSquares(all);");
+        w.Line(model.IsParallel
+            ? $"double squares = _optimNormKernel.SumOfSquares(_optimArena, OptimStride, ParameterCount, maxThreads: {Threads(model)}); // split across threads, same bits"
+            : "double squares = global::Optim.GradientNorm.SumOfSquares(all);");
         w.Line("finite = double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(all);");
         w.Line("return squares;");
         w.Close();
@@ -167,6 +169,12 @@ internal static class StepWriter
 
         w.Line("return sum;");
         w.Close();
+        if (model.IsParallel)
+        {
+            w.Line();
+            w.Line(ModelEmitter.GeneratedCode);
+            w.Line($"private readonly global::Optim.GradientNormKernel<{t}> _optimNormKernel = new(ParameterCount);");
+        }
         w.Line();
         w.Line("/// <summary>");
         w.Line("/// The L2 norm of all the model's gradients as the last <see cref=\"Step\"/> found them, before any clipping (what");
@@ -295,7 +303,7 @@ internal static class StepWriter
         }
         else if (IsParallel(layout))
         {
-            string threads = model.Threads >= 2 ? model.Threads.ToString(CultureInfo.InvariantCulture) : "global::Optim.StepWorkers.MaxThreads";
+            string threads = Threads(model);
             w.Line("// Large model: the loop is split across threads, each taking whole 64-byte lines of every section.");
             w.Line("_optimRangeKernel.Arena = _optimArena;");
             foreach (StepScalar scalar in kernelScalars)
@@ -339,6 +347,10 @@ internal static class StepWriter
             w.Close();
         }
     }
+
+    /// <summary>The maxThreads a parallel model passes to StepWorkers: its Threads, or every processor.</summary>
+    private static string Threads(ModelSpec model) =>
+        model.Threads >= 2 ? model.Threads.ToString(CultureInfo.InvariantCulture) : "global::Optim.StepWorkers.MaxThreads";
 
     /// <summary>A per-step or per-tensor scalar's declaration: bool, the element type, or a double intermediate.</summary>
     private static string Declaration(StepScalar scalar, string t, ExprWriter step) =>
