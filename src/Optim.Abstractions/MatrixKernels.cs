@@ -192,13 +192,21 @@ public static class MatrixKernels
         return sum;
     }
 
-    /// <summary>The outer product: <paramref name="result"/>[r·cols + c] = left[r]·right[c] (Adafactor's row_var @ col_var).</summary>
-    /// <param name="left">Its first <paramref name="rows"/> elements.</param>
-    /// <param name="right">Its first <paramref name="cols"/> elements.</param>
+    /// <summary>
+    /// Adafactor's factored preconditioner for a matrix, in one pass that writes each element once:
+    /// <paramref name="result"/>[r·cols + c] = 1 / √max(left[r]·right[c] / divisor, floor), each operation rounded to
+    /// <typeparamref name="T"/> in that order (what torch.optim.Adafactor's <c>(row_var @ col_var) / row_mean</c>,
+    /// <c>clamp_(min = eps1²)</c> and <c>rsqrt_</c> compute, with a division for the reciprocal). The update then multiplies
+    /// the gradient by it.
+    /// </summary>
+    /// <param name="left">The row averages R̄ (first <paramref name="rows"/> elements).</param>
+    /// <param name="right">The column averages C̄ (first <paramref name="cols"/> elements).</param>
     /// <param name="result">rows × cols.</param>
     /// <param name="rows">Rows of the result.</param>
     /// <param name="cols">Columns of the result.</param>
-    public static void OuterProduct<T>(ReadOnlySpan<T> left, ReadOnlySpan<T> right, Span<T> result, int rows, int cols)
+    /// <param name="divisor">max(mean(R̄), ε₁), already rounded to <typeparamref name="T"/>.</param>
+    /// <param name="floor">ε₁², rounded to <typeparamref name="T"/> here.</param>
+    public static void InverseRootOuterProduct<T>(ReadOnlySpan<T> left, ReadOnlySpan<T> right, Span<T> result, int rows, int cols, double divisor, double floor)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (rows <= 0 || cols <= 0 || left.Length < rows || right.Length < cols || result.Length < rows * cols)
@@ -206,11 +214,42 @@ public static class MatrixKernels
             throw new ArgumentException($"A {rows} × {cols} outer product needs {rows} and {cols} factors and {rows * cols} results.");
         }
 
-        Span<T> row = result.Slice(0, rows * cols);
-        row.Clear();
+        T d = T.CreateTruncating(divisor), f = T.CreateTruncating(floor);
+        ref T x = ref MemoryMarshal.GetReference(right);
         for (int r = 0; r < rows; r++)
         {
-            AddScaled(result.Slice(r * cols, cols), left[r], right.Slice(0, cols));
+            T a = left[r];
+            ref T y = ref MemoryMarshal.GetReference(result.Slice(r * cols, cols));
+            nuint length = (nuint)cols, i = 0;
+            if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
+            {
+                Vector512<T> av = Vector512.Create(a), dv = Vector512.Create(d), fv = Vector512.Create(f), one = Vector512<T>.One;
+                for (; i + (nuint)Vector512<T>.Count <= length; i += (nuint)Vector512<T>.Count)
+                {
+                    (one / Vector512.Sqrt(Vector512.Max(av * Vector512.LoadUnsafe(ref x, i) / dv, fv))).StoreUnsafe(ref y, i);
+                }
+            }
+            else if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+            {
+                Vector256<T> av = Vector256.Create(a), dv = Vector256.Create(d), fv = Vector256.Create(f), one = Vector256<T>.One;
+                for (; i + (nuint)Vector256<T>.Count <= length; i += (nuint)Vector256<T>.Count)
+                {
+                    (one / Vector256.Sqrt(Vector256.Max(av * Vector256.LoadUnsafe(ref x, i) / dv, fv))).StoreUnsafe(ref y, i);
+                }
+            }
+            else if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported)
+            {
+                Vector128<T> av = Vector128.Create(a), dv = Vector128.Create(d), fv = Vector128.Create(f), one = Vector128<T>.One;
+                for (; i + (nuint)Vector128<T>.Count <= length; i += (nuint)Vector128<T>.Count)
+                {
+                    (one / Vector128.Sqrt(Vector128.Max(av * Vector128.LoadUnsafe(ref x, i) / dv, fv))).StoreUnsafe(ref y, i);
+                }
+            }
+
+            for (; i < length; i++)
+            {
+                Unsafe.Add(ref y, i) = T.One / T.Sqrt(T.Max(a * Unsafe.Add(ref x, i) / d, f));
+            }
         }
     }
 

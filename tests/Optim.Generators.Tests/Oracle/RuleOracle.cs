@@ -322,7 +322,11 @@ internal sealed class RuleOracle
             {
                 double rowVarSum = MatrixKernels.FactoredMeanSquares<float>(grad.AsSpan(start, length), rowVar.AsSpan(start, length), colVar.AsSpan(start, length), estimate.AsSpan(start, length), rows, cols, blend);
                 float rowMean = F(Math.Max(rowVarSum / rows, eps1));
-                MatrixKernels.OuterProduct<float>(rowVar.AsSpan(start, length), colVar.AsSpan(start, length), estimate.AsSpan(start, length), rows, cols);
+                for (int i = 0; i < length; i++)
+                {
+                    estimate[start + i] = rowVar[start + (i / cols)] * colVar[start + (i % cols)]; // R̄C̄ᵀ
+                }
+
                 update = i => 1f / MathF.Sqrt(Math.Max(estimate[i] / rowMean, floor)) * G(i);
             }
             else

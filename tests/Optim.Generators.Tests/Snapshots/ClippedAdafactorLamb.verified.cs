@@ -19,7 +19,7 @@ namespace Demo
         //   [OptimStride, 2·OptimStride) gradients g = ∇θ f(θ)
         //   [64, 96) group 0's row_var R̄ (running mean of g² over each row; a vector's full variance)
         //   [96, 128) group 0's col_var C̄ (running mean of g² over each column)
-        //   [128, 160) group 0's var_estimate R̄C̄ᵀ (working space, rewritten for each tensor)
+        //   [128, 160) group 0's 1/√var_estimate, from R̄C̄ᵀ (working space, rewritten for each tensor)
         //   [160, 176) group 1's exp_avg m (first moment)
         //   [176, 192) group 1's exp_avg_sq v (second moment)
         //   [192, 208) group 1's update r (working space, rewritten for each tensor)
@@ -153,7 +153,7 @@ namespace Demo
 
         /// <summary>The update rule <see cref="Step"/> implements, as in its documentation: Adafactor (torch.optim.Adafactor) + LAMB (You et al. 2019 (LAMB), Algorithm 2).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public const string UpdateRule = "t ← t + 1\ngroup 0: Adafactor for W\n    (1 − β₂ₜ) = t^ĉ\n    β₂ₜ = 1 − (1 − β₂ₜ)\n    for every tensor (n elements):\n        for every element:\n        ‖θ‖² = Σ θ·θ\n        αₜ = max(ε₂, √‖θ‖² / √n)·min(γ, 1 / √t)\n        R̄ ← lerp(R̄, mean over columns of g², 1 − β₂ₜ), C̄ ← lerp(C̄, mean over rows of g², 1 − β₂ₜ) (matrices only)\n        max(mean(R̄), ε₁) = max(ΣR̄ / R, ε₁) (matrices only)\n        V̂ ← R̄C̄ᵀ (matrices only)\n        for every element (matrices only):\n            U ← 1 / √max(V̂ / max(mean(R̄), ε₁), ε₁²)·g\n        ‖U‖² = Σ U·U\n        for every element (vectors only):\n            R̄ ← (1 − β₂ₜ) < ½ ? R̄ + (1 − β₂ₜ)·(g·g − R̄) : g·g − (g·g − R̄)·β₂ₜ\n            U ← 1 / √max(R̄, ε₁²)·g\n        ‖U‖² = Σ U·U\n        αₜ/max(1, RMS(U)/d) = αₜ / max(1, √‖U‖² / (√n·d))\n        for every element (matrices only):\n            U ← 1 / √max(V̂ / max(mean(R̄), ε₁), ε₁²)·g\n            θ ← θ − αₜ/max(1, RMS(U)/d)·U\n        for every element (vectors only):\n            U ← 1 / √max(R̄, ε₁²)·g\n            θ ← θ − αₜ/max(1, RMS(U)/d)·U\ngroup 1: LAMB for B, γ = 0.1·LearningRate\n    β₁ᵗ ← β₁ᵗ·β₁   (starts at 1.0)\n    β₂ᵗ ← β₂ᵗ·β₂   (starts at 1.0)\n    a = √(1 − β₂ᵗ) / (1 − β₁ᵗ)\n    ε̂ = ε·√(1 − β₂ᵗ)\n    for every tensor (n elements):\n        for every element:\n            ĝ ← g·c\n            m ← β₁·m + (1 − β₁)·ĝ\n            v ← β₂·v + (1 − β₂)·(ĝ·ĝ)\n            r ← a·(m / (√v + ε̂))\n        ‖θ‖² = Σ θ·θ\n        ‖r‖² = Σ r·r\n        ‖θ‖ = √‖θ‖²\n        ‖r‖ = √‖r‖²\n        φ = ‖θ‖ > 0 and ‖r‖ > 0 ? ‖θ‖ / ‖r‖ : 1\n        γφ = γ·φ\n        for every element:\n            θ ← θ − γφ·r";
+        public const string UpdateRule = "t ← t + 1\ngroup 0: Adafactor for W\n    (1 − β₂ₜ) = t^ĉ\n    β₂ₜ = 1 − (1 − β₂ₜ)\n    for every tensor (n elements):\n        for every element:\n        ‖θ‖² = Σ θ·θ\n        αₜ = max(ε₂, √‖θ‖² / √n)·min(γ, 1 / √t)\n        R̄ ← lerp(R̄, mean over columns of g², 1 − β₂ₜ), C̄ ← lerp(C̄, mean over rows of g², 1 − β₂ₜ) (matrices only)\n        max(mean(R̄), ε₁) = max(ΣR̄ / R, ε₁) (matrices only)\n        P ← 1/√max(R̄C̄ᵀ / max(mean(R̄), ε₁), ε₁²) (matrices only)\n        for every element (matrices only):\n            U ← P·g\n        ‖U‖² = Σ U·U\n        for every element (vectors only):\n            R̄ ← (1 − β₂ₜ) < ½ ? R̄ + (1 − β₂ₜ)·(g·g − R̄) : g·g − (g·g − R̄)·β₂ₜ\n            U ← 1 / √max(R̄, ε₁²)·g\n        ‖U‖² = Σ U·U\n        αₜ/max(1, RMS(U)/d) = αₜ / max(1, √‖U‖² / (√n·d))\n        for every element (matrices only):\n            U ← P·g\n            θ ← θ − αₜ/max(1, RMS(U)/d)·U\n        for every element (vectors only):\n            U ← 1 / √max(R̄, ε₁²)·g\n            θ ← θ − αₜ/max(1, RMS(U)/d)·U\ngroup 1: LAMB for B, γ = 0.1·LearningRate\n    β₁ᵗ ← β₁ᵗ·β₁   (starts at 1.0)\n    β₂ᵗ ← β₂ᵗ·β₂   (starts at 1.0)\n    a = √(1 − β₂ᵗ) / (1 − β₁ᵗ)\n    ε̂ = ε·√(1 − β₂ᵗ)\n    for every tensor (n elements):\n        for every element:\n            ĝ ← g·c\n            m ← β₁·m + (1 − β₁)·ĝ\n            v ← β₂·v + (1 − β₂)·(ĝ·ĝ)\n            r ← a·(m / (√v + ε̂))\n        ‖θ‖² = Σ θ·θ\n        ‖r‖² = Σ r·r\n        ‖θ‖ = √‖θ‖²\n        ‖r‖ = √‖r‖²\n        φ = ‖θ‖ > 0 and ‖r‖ > 0 ? ‖θ‖ / ‖r‖ : 1\n        γφ = γ·φ\n        for every element:\n            θ ← θ − γφ·r";
 
         /// <summary>
         /// One Adafactor (torch.optim.Adafactor) + LAMB (You et al. 2019 (LAMB), Algorithm 2) step over every parameter, using the gradients as they stand:
@@ -168,9 +168,9 @@ namespace Demo
         ///         αₜ = max(ε₂, √‖θ‖² / √n)·min(γ, 1 / √t)
         ///         R̄ ← lerp(R̄, mean over columns of g², 1 − β₂ₜ), C̄ ← lerp(C̄, mean over rows of g², 1 − β₂ₜ) (matrices only)
         ///         max(mean(R̄), ε₁) = max(ΣR̄ / R, ε₁) (matrices only)
-        ///         V̂ ← R̄C̄ᵀ (matrices only)
+        ///         P ← 1/√max(R̄C̄ᵀ / max(mean(R̄), ε₁), ε₁²) (matrices only)
         ///         for every element (matrices only):
-        ///             U ← 1 / √max(V̂ / max(mean(R̄), ε₁), ε₁²)·g
+        ///             U ← P·g
         ///         ‖U‖² = Σ U·U
         ///         for every element (vectors only):
         ///             R̄ ← (1 − β₂ₜ) &lt; ½ ? R̄ + (1 − β₂ₜ)·(g·g − R̄) : g·g − (g·g − R̄)·β₂ₜ
@@ -178,7 +178,7 @@ namespace Demo
         ///         ‖U‖² = Σ U·U
         ///         αₜ/max(1, RMS(U)/d) = αₜ / max(1, √‖U‖² / (√n·d))
         ///         for every element (matrices only):
-        ///             U ← 1 / √max(V̂ / max(mean(R̄), ε₁), ε₁²)·g
+        ///             U ← P·g
         ///             θ ← θ − αₜ/max(1, RMS(U)/d)·U
         ///         for every element (vectors only):
         ///             U ← 1 / √max(R̄, ε₁²)·g
@@ -343,16 +343,16 @@ namespace Demo
 
             float rowMean = (float)global::System.Math.Max(rowVarSum / rowCount, 1.1920928955078125E-07);
 
-            // V̂ ← R̄C̄ᵀ
-            global::Optim.MatrixKernels.OuterProduct(_optimArena.Slice(64 + local, length), _optimArena.Slice(96 + local, length), _optimArena.Slice(128 + local, length), rows, cols);
+            // P ← 1/√max(R̄C̄ᵀ / max(mean(R̄), ε₁), ε₁²)
+            global::Optim.MatrixKernels.InverseRootOuterProduct(_optimArena.Slice(64 + local, length), _optimArena.Slice(96 + local, length), _optimArena.Slice(128 + local, length), rows, cols, divisor: rowMean, floor: 1.4210854715202004E-14);
 
             sums.Clear();
-            global::Optim.Generated.Kernel.Pass1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128 + local), start: 0, end: (nuint)length, count: (nuint)length, rowMean, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(sums));
+            global::Optim.Generated.Kernel.Pass1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128 + local), start: 0, end: (nuint)length, count: (nuint)length, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(sums));
             double updateSquares = global::Optim.KernelMath.SumLanes(sums.Slice(0, 16));
 
             float stepSize = (float)(alpha / global::System.Math.Max(1.0, global::System.Math.Sqrt(updateSquares) / (global::System.Math.Sqrt(numel) * 1.0)));
 
-            global::Optim.Generated.Kernel.Pass3(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128 + local), start: 0, end: (nuint)length, count: (nuint)length, rowMean, stepSize);
+            global::Optim.Generated.Kernel.Pass3(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128 + local), start: 0, end: (nuint)length, count: (nuint)length, stepSize);
         }
 
         /// <summary>One LAMB step of the tensor at <paramref name="offset"/> of the parameters (<paramref name="local"/> in its group's state), <paramref name="length"/> elements.</summary>
@@ -626,25 +626,19 @@ namespace Optim.Generated
         }
 
         /// <summary>Pass 2 of group 0 over the elements [start, min(end, count)) of one tensor. Accumulates Σ ‖U‖² into &lt;paramref name="sums"/&gt;, lane i mod 16.</summary>
-        internal static void Pass1(ref float gradBase, ref float varEstimateBase, nuint start, nuint end, nuint count, float rowMean, ref float sums)
+        internal static void Pass1(ref float gradBase, ref float varEstimateBase, nuint start, nuint end, nuint count, ref float sums)
         {
-            const float eps1Squared = 1.4210855E-14f;
-            const float one = 1f;
-
             nuint i = start;
             nuint limit = end < count ? end : count;
 
             if (Vector512.IsHardwareAccelerated)
             {
-                Vector512<float> eps1SquaredVec = Vector512.Create(eps1Squared);
-                Vector512<float> oneVec = Vector512.Create(one);
-                Vector512<float> rowMeanVec = Vector512.Create(rowMean);
                 Vector512<float> sum0_0 = Vector512<float>.Zero;
                 for (; i < limit; i += (nuint)Vector512<float>.Count)
                 {
                     Vector512<float> grad = Vector512.LoadUnsafe(ref gradBase, i);
                     Vector512<float> varEstimate = Vector512.LoadUnsafe(ref varEstimateBase, i);
-                    Vector512<float> update = oneVec / Vector512.Sqrt(Vector512.Max(varEstimate / rowMeanVec, eps1SquaredVec)) * grad;
+                    Vector512<float> update = varEstimate * grad;
                     if (i + (nuint)Vector512<float>.Count <= limit)
                     {
                         sum0_0 += update * update;
@@ -660,16 +654,13 @@ namespace Optim.Generated
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                Vector256<float> eps1SquaredVec = Vector256.Create(eps1Squared);
-                Vector256<float> oneVec = Vector256.Create(one);
-                Vector256<float> rowMeanVec = Vector256.Create(rowMean);
                 Vector256<float> sum0_0 = Vector256<float>.Zero;
                 Vector256<float> sum0_1 = Vector256<float>.Zero;
                 for (; i < limit; i += (nuint)Vector256<float>.Count)
                 {
                     Vector256<float> grad = Vector256.LoadUnsafe(ref gradBase, i);
                     Vector256<float> varEstimate = Vector256.LoadUnsafe(ref varEstimateBase, i);
-                    Vector256<float> update = oneVec / Vector256.Sqrt(Vector256.Max(varEstimate / rowMeanVec, eps1SquaredVec)) * grad;
+                    Vector256<float> update = varEstimate * grad;
                     if (i + (nuint)Vector256<float>.Count <= limit)
                     {
                         switch ((int)((i / (nuint)Vector256<float>.Count) & 1))
@@ -694,9 +685,6 @@ namespace Optim.Generated
             }
             else if (Vector128.IsHardwareAccelerated)
             {
-                Vector128<float> eps1SquaredVec = Vector128.Create(eps1Squared);
-                Vector128<float> oneVec = Vector128.Create(one);
-                Vector128<float> rowMeanVec = Vector128.Create(rowMean);
                 Vector128<float> sum0_0 = Vector128<float>.Zero;
                 Vector128<float> sum0_1 = Vector128<float>.Zero;
                 Vector128<float> sum0_2 = Vector128<float>.Zero;
@@ -705,7 +693,7 @@ namespace Optim.Generated
                 {
                     Vector128<float> grad = Vector128.LoadUnsafe(ref gradBase, i);
                     Vector128<float> varEstimate = Vector128.LoadUnsafe(ref varEstimateBase, i);
-                    Vector128<float> update = oneVec / Vector128.Sqrt(Vector128.Max(varEstimate / rowMeanVec, eps1SquaredVec)) * grad;
+                    Vector128<float> update = varEstimate * grad;
                     if (i + (nuint)Vector128<float>.Count <= limit)
                     {
                         switch ((int)((i / (nuint)Vector128<float>.Count) & 3))
@@ -739,7 +727,7 @@ namespace Optim.Generated
             {
                 float grad = Unsafe.Add(ref gradBase, i);
                 float varEstimate = Unsafe.Add(ref varEstimateBase, i);
-                float update = one / MathF.Sqrt(MathF.Max(varEstimate / rowMean, eps1Squared)) * grad;
+                float update = varEstimate * grad;
                 Unsafe.Add(ref sums, 0 + (int)(i % 16)) += update * update;
             }
         }
@@ -878,26 +866,20 @@ namespace Optim.Generated
         }
 
         /// <summary>Pass 4 of group 0 over the elements [start, min(end, count)) of one tensor.</summary>
-        internal static void Pass3(ref float paramBase, ref float gradBase, ref float varEstimateBase, nuint start, nuint end, nuint count, float rowMean, float stepSize)
+        internal static void Pass3(ref float paramBase, ref float gradBase, ref float varEstimateBase, nuint start, nuint end, nuint count, float stepSize)
         {
-            const float eps1Squared = 1.4210855E-14f;
-            const float one = 1f;
-
             nuint i = start;
             nuint limit = end < count ? end : count;
 
             if (Vector512.IsHardwareAccelerated)
             {
-                Vector512<float> eps1SquaredVec = Vector512.Create(eps1Squared);
-                Vector512<float> oneVec = Vector512.Create(one);
-                Vector512<float> rowMeanVec = Vector512.Create(rowMean);
                 Vector512<float> stepSizeVec = Vector512.Create(stepSize);
                 for (; i < limit; i += (nuint)Vector512<float>.Count)
                 {
                     Vector512<float> param = Vector512.LoadUnsafe(ref paramBase, i);
                     Vector512<float> grad = Vector512.LoadUnsafe(ref gradBase, i);
                     Vector512<float> varEstimate = Vector512.LoadUnsafe(ref varEstimateBase, i);
-                    Vector512<float> update = oneVec / Vector512.Sqrt(Vector512.Max(varEstimate / rowMeanVec, eps1SquaredVec)) * grad;
+                    Vector512<float> update = varEstimate * grad;
                     param = param - stepSizeVec * update;
                     if (i + (nuint)Vector512<float>.Count <= limit)
                     {
@@ -913,16 +895,13 @@ namespace Optim.Generated
             }
             else if (Vector256.IsHardwareAccelerated)
             {
-                Vector256<float> eps1SquaredVec = Vector256.Create(eps1Squared);
-                Vector256<float> oneVec = Vector256.Create(one);
-                Vector256<float> rowMeanVec = Vector256.Create(rowMean);
                 Vector256<float> stepSizeVec = Vector256.Create(stepSize);
                 for (; i < limit; i += (nuint)Vector256<float>.Count)
                 {
                     Vector256<float> param = Vector256.LoadUnsafe(ref paramBase, i);
                     Vector256<float> grad = Vector256.LoadUnsafe(ref gradBase, i);
                     Vector256<float> varEstimate = Vector256.LoadUnsafe(ref varEstimateBase, i);
-                    Vector256<float> update = oneVec / Vector256.Sqrt(Vector256.Max(varEstimate / rowMeanVec, eps1SquaredVec)) * grad;
+                    Vector256<float> update = varEstimate * grad;
                     param = param - stepSizeVec * update;
                     if (i + (nuint)Vector256<float>.Count <= limit)
                     {
@@ -938,16 +917,13 @@ namespace Optim.Generated
             }
             else if (Vector128.IsHardwareAccelerated)
             {
-                Vector128<float> eps1SquaredVec = Vector128.Create(eps1Squared);
-                Vector128<float> oneVec = Vector128.Create(one);
-                Vector128<float> rowMeanVec = Vector128.Create(rowMean);
                 Vector128<float> stepSizeVec = Vector128.Create(stepSize);
                 for (; i < limit; i += (nuint)Vector128<float>.Count)
                 {
                     Vector128<float> param = Vector128.LoadUnsafe(ref paramBase, i);
                     Vector128<float> grad = Vector128.LoadUnsafe(ref gradBase, i);
                     Vector128<float> varEstimate = Vector128.LoadUnsafe(ref varEstimateBase, i);
-                    Vector128<float> update = oneVec / Vector128.Sqrt(Vector128.Max(varEstimate / rowMeanVec, eps1SquaredVec)) * grad;
+                    Vector128<float> update = varEstimate * grad;
                     param = param - stepSizeVec * update;
                     if (i + (nuint)Vector128<float>.Count <= limit)
                     {
@@ -967,7 +943,7 @@ namespace Optim.Generated
                 float param = Unsafe.Add(ref paramBase, i);
                 float grad = Unsafe.Add(ref gradBase, i);
                 float varEstimate = Unsafe.Add(ref varEstimateBase, i);
-                float update = one / MathF.Sqrt(MathF.Max(varEstimate / rowMean, eps1Squared)) * grad;
+                float update = varEstimate * grad;
                 param = param - stepSize * update;
                 Unsafe.Add(ref paramBase, i) = param;
             }

@@ -31,7 +31,7 @@ internal static class Adafactor
         bool maximize = h.Flag("Maximize");
         var rowVar = new Buffer("rowVar", "R̄", "row_var R̄ (running mean of g² over each row; a vector's full variance)");
         var colVar = new Buffer("colVar", "C̄", "col_var C̄ (running mean of g² over each column)");
-        var estimate = new Buffer("varEstimate", "V̂", "var_estimate R̄C̄ᵀ (working space, rewritten for each tensor)", Transient: true);
+        var estimate = new Buffer("varEstimate", "P", "1/√var_estimate, from R̄C̄ᵀ (working space, rewritten for each tensor)", Transient: true);
         Expr theta = UpdateRule.Param.Value;
 
         // 1 − β₂ₜ = t^β₂decay (PyTorch lerps with it: two formulas, split at 0.5), ρₜ = min(γ, 1/√t).
@@ -59,12 +59,18 @@ internal static class Adafactor
             EquatableArray.Of(new CallArgument("weight", weight.Ref)),
             Result: "rowVarSum") { Where = TensorKind.Matrices };
         var rowMean = new StepScalar("rowMean", "max(mean(R̄), ε₁)", Max(Scalar("rowVarSum", "ΣR̄") / UpdateRule.TensorRows, Constant("eps1", "ε₁", eps1)), ToKernel: true);
-        var outer = new TensorCall("OuterProduct", "V̂ ← R̄C̄ᵀ", EquatableArray.Of(rowVar, colVar, estimate), EquatableArray<CallArgument>.Empty) { Where = TensorKind.Matrices };
+        // P = 1/√max(R̄C̄ᵀ / max(mean(R̄), ε₁), ε₁²) (PyTorch: rsqrt of the clamped estimate), written once per step so the
+        // two passes over the update multiply by it instead of each taking a square root and two divisions.
+        Expr floor = Constant("eps1Squared", "ε₁²", eps1 * eps1);
+        var outer = new TensorCall(
+            "InverseRootOuterProduct",
+            "P ← 1/√max(R̄C̄ᵀ / max(mean(R̄), ε₁), ε₁²)",
+            EquatableArray.Of(rowVar, colVar, estimate),
+            EquatableArray.Of(new CallArgument("divisor", rowMean.Ref), new CallArgument("floor", floor))) { Where = TensorKind.Matrices };
 
         // U = g / max(√V̂, ε₁) (PyTorch: rsqrt(max(V̂, ε₁²))·g), the same expression in both passes.
-        Expr floor = Constant("eps1Squared", "ε₁²", eps1 * eps1);
         Expr g = maximize ? -UpdateRule.Grad.Value : UpdateRule.Grad.Value;
-        Expr matrixUpdate = (One / Sqrt(Max(estimate.Value / rowMean.Ref, floor))) * g;
+        Expr matrixUpdate = estimate.Value * g;
         Expr vectorUpdate = (One / Sqrt(Max(rowVar.Value, floor))) * g;
         Expr u = Variable("update", "U");
         var updateSquares = new Reduction("updateSquares", "‖U‖²", u * u);
