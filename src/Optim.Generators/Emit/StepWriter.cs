@@ -329,8 +329,15 @@ internal static class StepWriter
         {
             string args = string.Concat(kernelScalars.Select(s => ", " + s.Name));
             List<Buffer> used = KernelWriter.UsedBuffers(Buffers(rule), rule.Body.ToList(), new List<Reduction>());
-            string call = $"global::Optim.Generated.{ModelEmitter.KernelName}.Update{group.Suffix}({References(layout, group, used, group.Start.ToString(CultureInfo.InvariantCulture), "0")}";
+            // The first element of each section the loop reads, named once so each call below stays readable.
             w.Line($"ref {t} origin = ref _optimArena.Origin;");
+            List<string> references = ReferenceList(group, used, group.Start.ToString(CultureInfo.InvariantCulture), "0").ToList();
+            for (int b = 0; b < used.Count; b++)
+            {
+                w.Line($"ref {t} {used[b].Name}0 = {references[b]};");
+            }
+
+            string call = $"global::Optim.Generated.{ModelEmitter.KernelName}.Update{group.Suffix}({string.Join(", ", used.Select(b => $"ref {b.Name}0"))}";
             w.Open("if (_optimFrozenCount == 0)");
             w.Line($"{call}, start: 0, end: {group.Count}, count: {group.Count}{args});");
             w.Close();
@@ -364,9 +371,13 @@ internal static class StepWriter
     /// and group-local offset <paramref name="local"/> (C# expressions).
     /// </summary>
     private static string References(ModelLayout layout, GroupLayout group, IEnumerable<Buffer> buffers, string offset, string local) =>
-        string.Join(", ", buffers.Select(b => "ref " + At(b.Name == UpdateRule.Param.Name ? offset
+        string.Join(", ", ReferenceList(group, buffers, offset, local));
+
+    /// <summary>The same references one by one.</summary>
+    private static IEnumerable<string> ReferenceList(GroupLayout group, IEnumerable<Buffer> buffers, string offset, string local) =>
+        buffers.Select(b => "ref " + At(b.Name == UpdateRule.Param.Name ? offset
             : b.Name == UpdateRule.Grad.Name ? Sum("OptimStride", offset)
-            : Sum(group.SectionOffset(b).ToString(CultureInfo.InvariantCulture), local))));
+            : Sum(group.SectionOffset(b).ToString(CultureInfo.InvariantCulture), local)));
 
     private static string Sum(string a, string b) => b == "0" ? a : a == "0" ? b : a + " + " + b;
 

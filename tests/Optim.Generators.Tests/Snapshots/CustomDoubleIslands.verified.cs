@@ -147,16 +147,19 @@ namespace Demo
             #pragma warning restore CS1718
 
             ref float origin = ref _optimArena.Origin;
+            ref float param0 = ref origin;
+            ref float grad0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride);
+            ref float state_s0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 96);
             if (_optimFrozenCount == 0)
             {
-                global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 96), start: 0, end: 37, count: 37, h0, h1);
+                global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref state_s0, start: 0, end: 37, count: 37, h0, h1);
             }
             else
             {
                 // Frozen parameters keep their values and state: the loop runs over each unfrozen one.
                 if (!_optimFrozen0)
                 {
-                    global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 96), start: 0, end: 37, count: 37, h0, h1); // W
+                    global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref state_s0, start: 0, end: 37, count: 37, h0, h1); // W
                 }
             }
             #if DEBUG || OPTIM_CHECK_CONCURRENT_USE

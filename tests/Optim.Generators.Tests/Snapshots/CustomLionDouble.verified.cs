@@ -147,16 +147,19 @@ namespace Demo
             #pragma warning restore CS1718
 
             ref double origin = ref _optimArena.Origin;
+            ref double param0 = ref origin;
+            ref double grad0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride);
+            ref double state_m0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 112);
             if (_optimFrozenCount == 0)
             {
-                global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 112), start: 0, end: 50, count: 50, h0, h1);
+                global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref state_m0, start: 0, end: 50, count: 50, h0, h1);
             }
             else
             {
                 // Frozen parameters keep their values and state: the loop runs over each unfrozen one.
                 if (!_optimFrozen0)
                 {
-                    global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 112), start: 0, end: 50, count: 50, h0, h1); // W
+                    global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref state_m0, start: 0, end: 50, count: 50, h0, h1); // W
                 }
             }
             #if DEBUG || OPTIM_CHECK_CONCURRENT_USE

@@ -186,20 +186,24 @@ namespace Demo
             double epsHat = (double)(1E-06 * biasCorrection2Sqrt);
 
             ref double origin = ref _optimArena.Origin;
+            ref double param0 = ref origin;
+            ref double grad0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride);
+            ref double expAvg0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 32);
+            ref double expAvgSq0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 48);
             if (_optimFrozenCount == 0)
             {
-                global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 48), start: 0, end: 16, count: 16, stepSize, epsHat);
+                global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: 0, end: 16, count: 16, stepSize, epsHat);
             }
             else
             {
                 // Frozen parameters keep their values and state: the loop runs over each unfrozen one.
                 if (!_optimFrozen0)
                 {
-                    global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 48), start: 0, end: 12, count: 16, stepSize, epsHat); // Weights
+                    global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: 0, end: 12, count: 16, stepSize, epsHat); // Weights
                 }
                 if (!_optimFrozen1)
                 {
-                    global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 48), start: 12, end: 16, count: 16, stepSize, epsHat); // Bias
+                    global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: 12, end: 16, count: 16, stepSize, epsHat); // Bias
                 }
             }
             #if DEBUG || OPTIM_CHECK_CONCURRENT_USE

@@ -215,16 +215,20 @@ namespace Demo
                 float decay = (float)(1.0 - lr * 0.1);
 
                 ref float origin = ref _optimArena.Origin;
+                ref float param0 = ref origin;
+                ref float grad0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride);
+                ref float expAvg0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128);
+                ref float expAvgSq0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192);
                 if (_optimFrozenCount == 0)
                 {
-                    global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192), start: 0, end: 50, count: 50, stepSize, epsHat, decay);
+                    global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: 0, end: 50, count: 50, stepSize, epsHat, decay);
                 }
                 else
                 {
                     // Frozen parameters keep their values and state: the loop runs over each unfrozen one.
                     if (!_optimFrozen0)
                     {
-                        global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192), start: 0, end: 50, count: 50, stepSize, epsHat, decay); // W1
+                        global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: 0, end: 50, count: 50, stepSize, epsHat, decay); // W1
                     }
                 }
             }
@@ -241,16 +245,20 @@ namespace Demo
                 float epsHat = (float)(1E-08 * biasCorrection2Sqrt);
 
                 ref float origin = ref _optimArena.Origin;
+                ref float param0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 50);
+                ref float grad0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + 50);
+                ref float expAvg0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 256);
+                ref float expAvgSq0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 272);
                 if (_optimFrozenCount == 0)
                 {
-                    global::Optim.Generated.Kernel.UpdateGroup1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 50), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + 50), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 256), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 272), start: 0, end: 5, count: 5, stepSize, epsHat);
+                    global::Optim.Generated.Kernel.UpdateGroup1(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: 0, end: 5, count: 5, stepSize, epsHat);
                 }
                 else
                 {
                     // Frozen parameters keep their values and state: the loop runs over each unfrozen one.
                     if (!_optimFrozen1)
                     {
-                        global::Optim.Generated.Kernel.UpdateGroup1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 50), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + 50), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 256), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 272), start: 0, end: 5, count: 5, stepSize, epsHat); // B1
+                        global::Optim.Generated.Kernel.UpdateGroup1(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: 0, end: 5, count: 5, stepSize, epsHat); // B1
                     }
                 }
             }

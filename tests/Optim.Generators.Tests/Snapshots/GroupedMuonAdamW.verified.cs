@@ -278,20 +278,24 @@ namespace Demo
                 float epsHat = (float)(1E-08 * biasCorrection2Sqrt);
 
                 ref float origin = ref _optimArena.Origin;
+                ref float param0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 55);
+                ref float grad0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + 55);
+                ref float expAvg0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 256);
+                ref float expAvgSq0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 272);
                 if (_optimFrozenCount == 0)
                 {
-                    global::Optim.Generated.Kernel.UpdateGroup1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 55), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + 55), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 256), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 272), start: 0, end: 6, count: 6, stepSize, epsHat);
+                    global::Optim.Generated.Kernel.UpdateGroup1(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: 0, end: 6, count: 6, stepSize, epsHat);
                 }
                 else
                 {
                     // Frozen parameters keep their values and state: the loop runs over each unfrozen one.
                     if (!_optimFrozen1)
                     {
-                        global::Optim.Generated.Kernel.UpdateGroup1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 55), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + 55), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 256), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 272), start: 0, end: 5, count: 6, stepSize, epsHat); // B1
+                        global::Optim.Generated.Kernel.UpdateGroup1(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: 0, end: 5, count: 6, stepSize, epsHat); // B1
                     }
                     if (!_optimFrozen3)
                     {
-                        global::Optim.Generated.Kernel.UpdateGroup1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 55), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + 55), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 256), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 272), start: 5, end: 6, count: 6, stepSize, epsHat); // B2
+                        global::Optim.Generated.Kernel.UpdateGroup1(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: 5, end: 6, count: 6, stepSize, epsHat); // B2
                     }
                 }
             }

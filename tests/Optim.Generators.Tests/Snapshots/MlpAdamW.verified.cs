@@ -243,28 +243,33 @@ namespace Demo
             float decay = (float)(1.0 - lr * 0.1);
 
             ref float origin = ref _optimArena.Origin;
+            ref float param0 = ref origin;
+            ref float grad0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride);
+            ref float expAvg0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128);
+            ref float expAvgSq0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192);
+            ref float maxExpAvgSq0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 256);
             if (_optimFrozenCount == 0)
             {
-                global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 256), start: 0, end: 61, count: 61, stepSize, epsHat, decay);
+                global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, ref maxExpAvgSq0, start: 0, end: 61, count: 61, stepSize, epsHat, decay);
             }
             else
             {
                 // Frozen parameters keep their values and state: the loop runs over each unfrozen one.
                 if (!_optimFrozen0)
                 {
-                    global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 256), start: 0, end: 50, count: 61, stepSize, epsHat, decay); // W1
+                    global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, ref maxExpAvgSq0, start: 0, end: 50, count: 61, stepSize, epsHat, decay); // W1
                 }
                 if (!_optimFrozen1)
                 {
-                    global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 256), start: 50, end: 55, count: 61, stepSize, epsHat, decay); // B1
+                    global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, ref maxExpAvgSq0, start: 50, end: 55, count: 61, stepSize, epsHat, decay); // B1
                 }
                 if (!_optimFrozen2)
                 {
-                    global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 256), start: 55, end: 60, count: 61, stepSize, epsHat, decay); // W2
+                    global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, ref maxExpAvgSq0, start: 55, end: 60, count: 61, stepSize, epsHat, decay); // W2
                 }
                 if (!_optimFrozen3)
                 {
-                    global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 256), start: 60, end: 61, count: 61, stepSize, epsHat, decay); // B2
+                    global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, ref maxExpAvgSq0, start: 60, end: 61, count: 61, stepSize, epsHat, decay); // B2
                 }
             }
             #if DEBUG || OPTIM_CHECK_CONCURRENT_USE

@@ -226,28 +226,32 @@ namespace Demo
             float clr = (float)(lr / (1.0 - beta1Power));
 
             ref float origin = ref _optimArena.Origin;
+            ref float param0 = ref origin;
+            ref float grad0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride);
+            ref float expAvg0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128);
+            ref float expInf0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192);
             if (_optimFrozenCount == 0)
             {
-                global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192), start: 0, end: 61, count: 61, clr);
+                global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref expAvg0, ref expInf0, start: 0, end: 61, count: 61, clr);
             }
             else
             {
                 // Frozen parameters keep their values and state: the loop runs over each unfrozen one.
                 if (!_optimFrozen0)
                 {
-                    global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192), start: 0, end: 50, count: 61, clr); // W1
+                    global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref expAvg0, ref expInf0, start: 0, end: 50, count: 61, clr); // W1
                 }
                 if (!_optimFrozen1)
                 {
-                    global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192), start: 50, end: 55, count: 61, clr); // B1
+                    global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref expAvg0, ref expInf0, start: 50, end: 55, count: 61, clr); // B1
                 }
                 if (!_optimFrozen2)
                 {
-                    global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192), start: 55, end: 60, count: 61, clr); // W2
+                    global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref expAvg0, ref expInf0, start: 55, end: 60, count: 61, clr); // W2
                 }
                 if (!_optimFrozen3)
                 {
-                    global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192), start: 60, end: 61, count: 61, clr); // B2
+                    global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref expAvg0, ref expInf0, start: 60, end: 61, count: 61, clr); // B2
                 }
             }
             #if DEBUG || OPTIM_CHECK_CONCURRENT_USE

@@ -245,28 +245,31 @@ namespace Demo
             bool muIsOne = mu == 1.0;
 
             ref float origin = ref _optimArena.Origin;
+            ref float param0 = ref origin;
+            ref float grad0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride);
+            ref float ax0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128);
             if (_optimFrozenCount == 0)
             {
-                global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128), start: 0, end: 61, count: 61, eta, decay, mu, muIsOne);
+                global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref ax0, start: 0, end: 61, count: 61, eta, decay, mu, muIsOne);
             }
             else
             {
                 // Frozen parameters keep their values and state: the loop runs over each unfrozen one.
                 if (!_optimFrozen0)
                 {
-                    global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128), start: 0, end: 50, count: 61, eta, decay, mu, muIsOne); // W1
+                    global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref ax0, start: 0, end: 50, count: 61, eta, decay, mu, muIsOne); // W1
                 }
                 if (!_optimFrozen1)
                 {
-                    global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128), start: 50, end: 55, count: 61, eta, decay, mu, muIsOne); // B1
+                    global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref ax0, start: 50, end: 55, count: 61, eta, decay, mu, muIsOne); // B1
                 }
                 if (!_optimFrozen2)
                 {
-                    global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128), start: 55, end: 60, count: 61, eta, decay, mu, muIsOne); // W2
+                    global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref ax0, start: 55, end: 60, count: 61, eta, decay, mu, muIsOne); // W2
                 }
                 if (!_optimFrozen3)
                 {
-                    global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128), start: 60, end: 61, count: 61, eta, decay, mu, muIsOne); // B2
+                    global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref ax0, start: 60, end: 61, count: 61, eta, decay, mu, muIsOne); // B2
                 }
             }
             #if DEBUG || OPTIM_CHECK_CONCURRENT_USE

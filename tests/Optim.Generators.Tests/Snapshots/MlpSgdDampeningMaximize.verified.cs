@@ -222,28 +222,31 @@ namespace Demo
             float gradScale = (float)(t == 1 ? 1.0 : 0.5);
 
             ref float origin = ref _optimArena.Origin;
+            ref float param0 = ref origin;
+            ref float grad0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride);
+            ref float momentumBuffer0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128);
             if (_optimFrozenCount == 0)
             {
-                global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128), start: 0, end: 61, count: 61, gamma, bufferScale, gradScale);
+                global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref momentumBuffer0, start: 0, end: 61, count: 61, gamma, bufferScale, gradScale);
             }
             else
             {
                 // Frozen parameters keep their values and state: the loop runs over each unfrozen one.
                 if (!_optimFrozen0)
                 {
-                    global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128), start: 0, end: 50, count: 61, gamma, bufferScale, gradScale); // W1
+                    global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref momentumBuffer0, start: 0, end: 50, count: 61, gamma, bufferScale, gradScale); // W1
                 }
                 if (!_optimFrozen1)
                 {
-                    global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128), start: 50, end: 55, count: 61, gamma, bufferScale, gradScale); // B1
+                    global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref momentumBuffer0, start: 50, end: 55, count: 61, gamma, bufferScale, gradScale); // B1
                 }
                 if (!_optimFrozen2)
                 {
-                    global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128), start: 55, end: 60, count: 61, gamma, bufferScale, gradScale); // W2
+                    global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref momentumBuffer0, start: 55, end: 60, count: 61, gamma, bufferScale, gradScale); // W2
                 }
                 if (!_optimFrozen3)
                 {
-                    global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128), start: 60, end: 61, count: 61, gamma, bufferScale, gradScale); // B2
+                    global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref momentumBuffer0, start: 60, end: 61, count: 61, gamma, bufferScale, gradScale); // B2
                 }
             }
             #if DEBUG || OPTIM_CHECK_CONCURRENT_USE

@@ -141,16 +141,19 @@ partial class Outer
                 float gamma = (float)lr;
 
                 ref float origin = ref _optimArena.Origin;
+                ref float param0 = ref origin;
+                ref float grad0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride);
+                ref float velocity0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 32);
                 if (_optimFrozenCount == 0)
                 {
-                    global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 32), start: 0, end: 1, count: 1, gamma);
+                    global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref velocity0, start: 0, end: 1, count: 1, gamma);
                 }
                 else
                 {
                     // Frozen parameters keep their values and state: the loop runs over each unfrozen one.
                     if (!_optimFrozen0)
                     {
-                        global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 32), start: 0, end: 1, count: 1, gamma); // Bias
+                        global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref velocity0, start: 0, end: 1, count: 1, gamma); // Bias
                     }
                 }
                 #if DEBUG || OPTIM_CHECK_CONCURRENT_USE

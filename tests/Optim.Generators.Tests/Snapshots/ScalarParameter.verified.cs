@@ -137,16 +137,18 @@ namespace Demo
             float gamma = (float)lr;
 
             ref float origin = ref _optimArena.Origin;
+            ref float param0 = ref origin;
+            ref float grad0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride);
             if (_optimFrozenCount == 0)
             {
-                global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), start: 0, end: 1, count: 1, gamma);
+                global::Optim.Generated.Kernel.Update(ref param0, ref grad0, start: 0, end: 1, count: 1, gamma);
             }
             else
             {
                 // Frozen parameters keep their values and state: the loop runs over each unfrozen one.
                 if (!_optimFrozen0)
                 {
-                    global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), start: 0, end: 1, count: 1, gamma); // X
+                    global::Optim.Generated.Kernel.Update(ref param0, ref grad0, start: 0, end: 1, count: 1, gamma); // X
                 }
             }
             #if DEBUG || OPTIM_CHECK_CONCURRENT_USE

@@ -165,16 +165,20 @@ namespace Demo
             float decay = (float)(1.0 - lr * 0.01);
 
             ref float origin = ref _optimArena.Origin;
+            ref float param0 = ref origin;
+            ref float grad0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride);
+            ref float expAvg0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 32);
+            ref float expAvgSq0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 48);
             if (_optimFrozenCount == 0)
             {
-                global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 48), start: 0, end: 8, count: 8, stepSize, epsHat, decay);
+                global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: 0, end: 8, count: 8, stepSize, epsHat, decay);
             }
             else
             {
                 // Frozen parameters keep their values and state: the loop runs over each unfrozen one.
                 if (!_optimFrozen0)
                 {
-                    global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 32), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 48), start: 0, end: 8, count: 8, stepSize, epsHat, decay); // W
+                    global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: 0, end: 8, count: 8, stepSize, epsHat, decay); // W
                 }
             }
             #if DEBUG || OPTIM_CHECK_CONCURRENT_USE
