@@ -1,3 +1,4 @@
+using System;
 using BenchmarkDotNet.Attributes;
 using Optim.Benchmarks.Peers;
 
@@ -32,4 +33,54 @@ public class PerTensorBenchmarks
 
     [Benchmark(Description = "Adafactor")]
     public void Adafactor() => _adafactor.Step();
+}
+
+/// <summary>LAMB and Adafactor at 10 M parameters with the automatic thread count: the four tensors shared between threads.</summary>
+[MemoryDiagnoser]
+public class SharedTensorBenchmarks
+{
+    private readonly ZooLamb10M _lamb = new();
+    private readonly SharedLamb10M _sharedLamb = new();
+    private readonly ZooAdafactor10M _adafactor = new();
+    private readonly SharedAdafactor10M _sharedAdafactor = new();
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        foreach (IOptimizable<float> model in new IOptimizable<float>[] { _lamb, _sharedLamb, _adafactor, _sharedAdafactor })
+        {
+            Tensors.Fill(model.Parameters, 1);
+            Tensors.Fill(model.Gradients, 100);
+        }
+    }
+
+    [Benchmark(Baseline = true, Description = "LAMB, one thread")]
+    public void Lamb() => _lamb.Step();
+
+    [Benchmark(Description = "LAMB, tensors shared")]
+    public void SharedLamb() => _sharedLamb.Step();
+
+    [Benchmark(Description = "Adafactor, one thread")]
+    public void Adafactor() => _adafactor.Step();
+
+    [Benchmark(Description = "Adafactor, tensors shared")]
+    public void SharedAdafactor() => _sharedAdafactor.Step();
+}
+
+[Optimize(Optimizer.Lamb)]
+public sealed partial class SharedLamb10M
+{
+    [Parameter(1000, 2500)] public partial Span<float> A { get; }
+    [Parameter(1000, 2500)] public partial Span<float> B { get; }
+    [Parameter(1000, 2500)] public partial Span<float> C { get; }
+    [Parameter(1000, 2500)] public partial Span<float> D { get; }
+}
+
+[Optimize(Optimizer.Adafactor)]
+public sealed partial class SharedAdafactor10M
+{
+    [Parameter(1000, 2500)] public partial Span<float> A { get; }
+    [Parameter(1000, 2500)] public partial Span<float> B { get; }
+    [Parameter(1000, 2500)] public partial Span<float> C { get; }
+    [Parameter(1000, 2500)] public partial Span<float> D { get; }
 }

@@ -14,6 +14,16 @@ public abstract class RangeKernel
 }
 
 /// <summary>
+/// The update of one tensor of a per-tensor rule (LAMB, Adafactor), by index. Generated models whose rule works
+/// tensor by tensor keep one instance, set its per-step scalars, and hand it to <see cref="StepWorkers.RunEach"/>.
+/// </summary>
+public abstract class TensorKernel
+{
+    /// <summary>Updates tensor <paramref name="tensor"/> (its index in the model's order of work).</summary>
+    public abstract void Run(int tensor);
+}
+
+/// <summary>
 /// A small pool of dedicated threads that split one step's element range between them. A step hands out
 /// cache-line-aligned slices, runs the first slice itself and waits for the others; nothing is allocated per
 /// step. One step uses the pool at a time; a step that finds it busy runs on its own thread instead.
@@ -88,6 +98,80 @@ public static class StepWorkers
         finally
         {
             Monitor.Exit(Gate);
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="kernel"/> for every tensor index in [0, <paramref name="count"/>), shared between up to
+    /// <paramref name="maxThreads"/> threads (the caller's included): each thread takes the next index not yet taken
+    /// until none is left, so large and small tensors balance out. Each index runs exactly once, on one thread; what a
+    /// tensor's update computes does not depend on which. Returns when every index is done.
+    /// </summary>
+    public static void RunEach(TensorKernel kernel, int count, int maxThreads)
+    {
+        ArgumentNullException.ThrowIfNull(kernel);
+        int threads = Math.Min(Math.Max(1, maxThreads), count);
+        if (threads <= 1 || !Monitor.TryEnter(Gate))
+        {
+            for (int k = 0; k < count; k++)
+            {
+                kernel.Run(k);
+            }
+
+            return;
+        }
+
+        try
+        {
+            if (_workers is null || _workers.Length < threads - 1)
+            {
+                _workers = StartWorkers(Math.Max(threads, MaxThreads) - 1, _workers);
+            }
+
+            Interlocked.Add(ref _slicesRun, threads);
+            TensorQueue queue = TensorQueue.Shared;
+            queue.Start(kernel, count);
+            CountdownEvent done = Worker.Done;
+            done.Reset(threads - 1);
+            for (int w = 1; w < threads; w++)
+            {
+                _workers[w - 1].Post(queue, 0, 0);
+            }
+
+            queue.Run(0, 0);
+            done.Wait();
+            queue.Finish();
+        }
+        finally
+        {
+            Monitor.Exit(Gate);
+        }
+    }
+
+    /// <summary>The indices of one <see cref="RunEach"/> call, handed out one at a time (used only under the gate).</summary>
+    private sealed class TensorQueue : RangeKernel
+    {
+        public static readonly TensorQueue Shared = new();
+        private TensorKernel? _kernel;
+        private int _count;
+        private int _next;
+
+        public void Start(TensorKernel kernel, int count)
+        {
+            _kernel = kernel;
+            _count = count;
+            _next = -1;
+        }
+
+        public void Finish() => _kernel = null;
+
+        public override void Run(nuint start, nuint end)
+        {
+            TensorKernel kernel = _kernel!;
+            for (int k = Interlocked.Increment(ref _next); k < _count; k = Interlocked.Increment(ref _next))
+            {
+                kernel.Run(k);
+            }
         }
     }
 

@@ -97,6 +97,12 @@ internal static class StepWriter
                     w.Line();
                     WriteTensorStep(w, layout, group, method, kind);
                 }
+
+                if (SharesTensors(layout))
+                {
+                    w.Line();
+                    WriteTensorKernel(w, layout, group);
+                }
             }
             else if (IsParallel(layout))
             {
@@ -287,17 +293,27 @@ internal static class StepWriter
 
         w.Line();
         var kernelScalars = rule.Scalars.Where(s => s.ToKernel).ToList();
-        if (rule.IsPerTensor)
+        if (rule.IsPerTensor && SharesTensors(layout))
+        {
+            List<(string Type, string Name)> arguments = TensorArguments(model, rule);
+            w.Line("// Tensor by tensor, shared between threads: each tensor's update is the same whichever thread runs it.");
+            w.Line("_optimTensorKernel.Owner = this;");
+            foreach (var (_, name) in arguments)
+            {
+                w.Line($"_optimTensorKernel.{name} = {name};");
+            }
+
+            w.Line($"global::Optim.StepWorkers.RunEach(_optimTensorKernel, {group.Parameters.Count}, maxThreads: {Threads(model)});");
+        }
+        else if (rule.IsPerTensor)
         {
             List<(string Type, string Name)> arguments = TensorArguments(model, rule);
             w.Line("// Tensor by tensor: the rule needs per-tensor sums or matrix routines between its passes.");
             bool matrices = UsesMatrixShape(rule);
             foreach (ParameterSpec p in group.Parameters)
             {
-                string shape = p.Shape.Count == 0 ? "scalar" : string.Join(" × ", p.Shape);
-                string dimensions = matrices ? $", {Rows(p)}, {p.Length / Rows(p)}" : "";
                 w.Open($"if (!{ModelEmitter.FrozenField(model, p)})");
-                w.Line($"{TensorMethod(group, p)}({p.Offset}, {p.Offset - group.Start}, {p.Length}{dimensions}{string.Concat(arguments.Select(a => ", " + a.Name))}); // {p.Name} ({shape})");
+                w.Line(TensorCallLine(group, p, matrices, arguments, ""));
                 w.Close();
             }
         }
@@ -448,6 +464,63 @@ internal static class StepWriter
         TensorKind.Vectors => " (vectors only)",
         _ => "",
     };
+
+    /// <summary>
+    /// Whether a per-tensor rule's tensors are shared between threads: a parallel model of one group with two or more
+    /// tensors, whose routines need no shared workspace (Muon's Newton–Schulz workspace is one per model).
+    /// </summary>
+    public static bool SharesTensors(ModelLayout layout) =>
+        layout.Model.IsParallel && !layout.HasGroups && layout.Groups[0].Rule.IsPerTensor && layout.Groups[0].Parameters.Count >= 2
+        && !layout.Groups[0].Rule.TensorPhases.OfType<TensorCall>().Any(c => c.Workspace);
+
+    /// <summary>The call that updates tensor <paramref name="p"/>, with its shape in a comment.</summary>
+    private static string TensorCallLine(GroupLayout group, ParameterSpec p, bool matrices, List<(string Type, string Name)> arguments, string owner)
+    {
+        string shape = p.Shape.Count == 0 ? "scalar" : string.Join(" × ", p.Shape);
+        string dimensions = matrices ? $", {Rows(p)}, {p.Length / Rows(p)}" : "";
+        return $"{owner}{TensorMethod(group, p)}({p.Offset}, {p.Offset - group.Start}, {p.Length}{dimensions}{string.Concat(arguments.Select(a => ", " + a.Name))}); // {p.Name} ({shape})";
+    }
+
+    /// <summary>
+    /// The object StepWorkers.RunEach hands tensor indices to: the model, this step's scalars, and one case per tensor,
+    /// largest first so the threads finish together.
+    /// </summary>
+    private static void WriteTensorKernel(SourceWriter w, ModelLayout layout, GroupLayout group)
+    {
+        ModelSpec model = layout.Model;
+        List<(string Type, string Name)> arguments = TensorArguments(model, group.Rule);
+        w.Line(ModelEmitter.GeneratedCode);
+        w.Line("private readonly OptimTensorKernel _optimTensorKernel = new();");
+        w.Line();
+        w.Line("/// <summary>This step's model and scalars, for the threads that share its tensors.</summary>");
+        w.Line(ModelEmitter.GeneratedCode);
+        w.Open("private sealed class OptimTensorKernel : global::Optim.TensorKernel");
+        w.Line($"public {model.Type.Name} Owner = null!;");
+        foreach (var (type, name) in arguments)
+        {
+            w.Line($"public {type} {name};");
+        }
+
+        w.Line();
+        w.Open("public override void Run(int tensor)");
+        w.Open("switch (tensor)");
+        bool matrices = UsesMatrixShape(group.Rule);
+        int index = 0;
+        foreach (ParameterSpec p in group.Parameters.OrderByDescending(p => p.Length))
+        {
+            w.Line($"case {index++}:");
+            w.Line($"    if (!Owner.{ModelEmitter.FrozenField(model, p)})");
+            w.Line("    {");
+            w.Line("        " + TensorCallLine(group, p, matrices, arguments, "Owner."));
+            w.Line("    }");
+            w.Line();
+            w.Line("    break;");
+        }
+
+        w.Close();
+        w.Close();
+        w.Close();
+    }
 
     /// <summary>The per-tensor methods a group needs: one, or one per kind of tensor when phases apply to some tensors.</summary>
     private static IEnumerable<(string Method, TensorKind Kind)> TensorMethods(GroupLayout group)

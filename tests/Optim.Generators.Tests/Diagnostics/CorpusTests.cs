@@ -108,6 +108,8 @@ public sealed class CorpusTests
         yield return Valid("[Optimize(Adam)] public partial class M { [Parameter(3, Init = Initialization.Normal, Std = 0.1)] public partial Span<double> seed { get; } [Parameter(2, Init = Initialization.Ones)] public partial Span<double> root { get; } }");
         yield return Valid("[Optimize(Adam)] public partial class M { [Parameter(4, Init = Initialization.LinearDefault, FanIn = 7)] public partial Span<float> @int { get; } [Parameter(1, 1, 1, 1, Init = Initialization.KaimingNormal)] public partial Span<float> X { get; } }");
         yield return Expect("OPT0037", "[Optimize(Sgd)] public partial class M { [Parameter(3)] public partial Span<float> Zero { get; } }");
+        yield return Valid("[Optimize(Lamb, Threads = 2, ClipGradNorm = 1)] public partial class M<T> where T : class { [Parameter(3, 4)] public partial Span<float> W { get; } [Parameter(4)] public partial Span<float> Owner { get; } }");
+        yield return Valid("public static partial class Outer { [Optimize(Adafactor, Threads = 2, SkipNonFinite = true)] internal sealed partial class M { [Parameter(3, 4)] public partial Span<double> W { get; } [Parameter(4)] public partial Span<double> tensor { get; } } }");
         yield return Valid("[Optimize(Adam)] public partial class M { /// <summary>Weights.</summary>\n [Parameter(3)] public partial Span<float> W { get; } }");
         yield return Valid("#nullable disable\n[Optimize(Adam)] public partial class M { [Parameter(3)] public partial Span<float> W { get; } }");
 
