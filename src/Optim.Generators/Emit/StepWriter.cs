@@ -104,7 +104,7 @@ internal static class StepWriter
                     WriteTensorKernel(w, layout, group);
                 }
             }
-            else if (IsParallel(layout))
+            else if (SplitsLoop(layout, group))
             {
                 w.Line();
                 WriteRangeKernel(w, layout, group);
@@ -242,8 +242,8 @@ internal static class StepWriter
         w.Line("#endif");
     }
 
-    /// <summary>Whether Step() splits its loop across threads (single-group, element-wise models only).</summary>
-    public static bool IsParallel(ModelLayout layout) => layout.Model.IsParallel && !layout.HasGroups && !layout.Groups[0].Rule.IsPerTensor;
+    /// <summary>Whether Step() splits a group's element loop across threads (a parallel model's element-wise groups).</summary>
+    public static bool SplitsLoop(ModelLayout layout, GroupLayout group) => layout.Model.IsParallel && !group.Rule.IsPerTensor;
 
     /// <summary>The field that carries an accumulator of a group between steps.</summary>
     public static string FieldName(GroupLayout group, StepAccumulator accumulator) =>
@@ -317,25 +317,27 @@ internal static class StepWriter
                 w.Close();
             }
         }
-        else if (IsParallel(layout))
+        else if (SplitsLoop(layout, group))
         {
             string threads = Threads(model);
+            string kernel = "_optimRangeKernel" + group.Suffix;
             w.Line("// Large model: the loop is split across threads, each taking whole 64-byte lines of every section.");
-            w.Line("_optimRangeKernel.Arena = _optimArena;");
+            w.Line($"{kernel}.Arena = _optimArena;");
             foreach (StepScalar scalar in kernelScalars)
             {
-                w.Line($"_optimRangeKernel.{scalar.Name} = {scalar.Name};");
+                w.Line($"{kernel}.{scalar.Name} = {scalar.Name};");
             }
 
             w.Open("if (_optimFrozenCount == 0)");
-            w.Line($"global::Optim.StepWorkers.Run(_optimRangeKernel, (nuint)ParameterCount, maxThreads: {threads});");
+            w.Line($"global::Optim.StepWorkers.Run({kernel}, {group.Count}, maxThreads: {threads});");
             w.Close();
             w.Open("else");
             w.Line("// Frozen parameters keep their values and state: each unfrozen one runs on this thread.");
             foreach (ParameterSpec p in group.Parameters)
             {
+                int local = p.Offset - group.Start;
                 w.Open($"if (!{ModelEmitter.FrozenField(model, p)})");
-                w.Line($"_optimRangeKernel.Run({p.Offset}, {p.Offset + p.Length}); // {p.Name}");
+                w.Line($"{kernel}.Run({local}, {local + p.Length}); // {p.Name}");
                 w.Close();
             }
 
@@ -413,11 +415,11 @@ internal static class StepWriter
         var kernelScalars = group.Rule.Scalars.Where(s => s.ToKernel).ToList();
         List<Buffer> used = KernelWriter.UsedBuffers(Buffers(group.Rule), group.Rule.Body.ToList(), new List<Reduction>());
         w.Line(ModelEmitter.GeneratedCode);
-        w.Line("private readonly OptimRangeKernel _optimRangeKernel = new();");
+        w.Line($"private readonly OptimRangeKernel{group.Suffix} _optimRangeKernel{group.Suffix} = new();");
         w.Line();
-        w.Line("/// <summary>This step's arena and scalars, for the threads that share the loop.</summary>");
+        w.Line($"/// <summary>This step's arena and scalars, for the threads that share the loop{(layout.HasGroups ? $" of group {group.Index}" : "")}.</summary>");
         w.Line(ModelEmitter.GeneratedCode);
-        w.Open("private sealed class OptimRangeKernel : global::Optim.RangeKernel");
+        w.Open($"private sealed class OptimRangeKernel{group.Suffix} : global::Optim.RangeKernel");
         w.Line($"public global::Optim.Arena<{t}> Arena;");
         foreach (StepScalar scalar in kernelScalars)
         {
@@ -428,7 +430,7 @@ internal static class StepWriter
         string args = string.Concat(kernelScalars.Select(s => ", " + s.Name));
         w.Open("public override void Run(nuint start, nuint end)");
         w.Line($"ref {t} origin = ref Arena.Origin;");
-        w.Line($"global::Optim.Generated.{ModelEmitter.KernelName}.Update({References(layout, group, used, "0", "0")}, start, end, count: ParameterCount{args});");
+        w.Line($"global::Optim.Generated.{ModelEmitter.KernelName}.Update{group.Suffix}({References(layout, group, used, group.Start.ToString(CultureInfo.InvariantCulture), "0")}, start, end, count: {group.Count}{args});");
         w.Close();
         w.Close();
     }

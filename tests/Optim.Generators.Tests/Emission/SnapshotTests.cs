@@ -47,6 +47,7 @@ public sealed class SnapshotTests
         { "ClippedAdamSkipNonFinite", "Adam, Lr = 1e-3, ClipGradNorm = 1.0, SkipNonFinite = true", "[Parameter(5, 10, Init = Initialization.KaimingUniform)] public partial Span<float> W1 { get; }\n[Parameter(5, Init = Initialization.LinearDefault, FanIn = 10)] public partial Span<float> B1 { get; }" },
         { "LargeParallelClippedAdam", "Adam, Lr = 1e-3, ClipGradNorm = 1.0, SkipNonFinite = true", "[Parameter(1024, 512)] public partial Span<float> Embedding { get; }" },
         { "SharedTensorsLamb", "Lamb, Threads = 2", "[Parameter(64, 32)] public partial Span<float> W1 { get; }\n[Parameter(64)] public partial Span<float> B1 { get; }\n[Parameter(1, 64)] public partial Span<float> W2 { get; }" },
+        { "SplitGroupsAdamW", "AdamW, WeightDecay = 0.1, Threads = 2", "[Parameter(64, 32)] public partial Span<float> W1 { get; }\n[Parameter(64), Optimize(AdamW, WeightDecay = 0)] public partial Span<float> B1 { get; }" },
         { "ClippedAdafactorLamb", "Adafactor, ClipGradNorm = 0.5", "[Parameter(4, 6)] public partial Span<float> W { get; }\n[Parameter(6), Optimize(Lamb)] public partial Span<float> B { get; }" },
         { "HiddenMuonMatchRms", "Muon, Lr = 0.01, Nesterov = false, WeightDecay = 0, NsSteps = 3, MatchRmsAdamW = true", "[Parameter(8, 4)] public partial Span<double> W { get; }" },
     };

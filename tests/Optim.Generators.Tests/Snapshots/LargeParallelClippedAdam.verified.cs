@@ -181,7 +181,7 @@ namespace Demo
             _optimRangeKernel.epsHat = epsHat;
             if (_optimFrozenCount == 0)
             {
-                global::Optim.StepWorkers.Run(_optimRangeKernel, (nuint)ParameterCount, maxThreads: global::Optim.StepWorkers.MaxThreads);
+                global::Optim.StepWorkers.Run(_optimRangeKernel, 524288, maxThreads: global::Optim.StepWorkers.MaxThreads);
             }
             else
             {
@@ -269,7 +269,7 @@ namespace Demo
             public override void Run(nuint start, nuint end)
             {
                 ref float origin = ref Arena.Origin;
-                global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 1048576), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 1572864), start, end, count: ParameterCount, clipScale, stepSize, epsHat);
+                global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 1048576), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 1572864), start, end, count: 524288, clipScale, stepSize, epsHat);
             }
         }
 
