@@ -25,23 +25,18 @@ public static class GradientNorm
     /// i mod 16 in index order and the 16 lanes are summed pairwise; the block totals are added in order. Finite for finite
     /// values (no float gradient can overflow it); NaN or infinite if a value is.
     /// </summary>
-    public static double SumOfSquares(ReadOnlySpan<float> values)
-    {
-        double total = 0;
-        for (int start = 0; start < values.Length; start += BlockLength)
-        {
-            total += BlockSumOfSquares(values.Slice(start, Math.Min(BlockLength, values.Length - start)));
-        }
-
-        return total;
-    }
+    public static double SumOfSquares(ReadOnlySpan<float> values) => BlockTotal(values);
 
     /// <summary>
     /// Σ x² over <paramref name="values"/>, blocked as the float overload: within a block element i is squared and added to
     /// lane i mod 8 in index order (a multiply then an add, never fused) and the 8 lanes are summed pairwise. Infinite if a
     /// square overflows (|x| above about 1e154): check <see cref="AllFinite{T}"/> before calling that a non-finite gradient.
     /// </summary>
-    public static double SumOfSquares(ReadOnlySpan<double> values)
+    public static double SumOfSquares(ReadOnlySpan<double> values) => BlockTotal(values);
+
+    /// <summary>The block totals of <paramref name="values"/>, added in block order.</summary>
+    private static double BlockTotal<T>(ReadOnlySpan<T> values)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         double total = 0;
         for (int start = 0; start < values.Length; start += BlockLength)
@@ -51,6 +46,13 @@ public static class GradientNorm
 
         return total;
     }
+
+    /// <summary>One block's sum, by element type.</summary>
+    internal static double BlockSumOfSquares<T>(ReadOnlySpan<T> values)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        typeof(T) == typeof(float)
+            ? BlockSumOfSquares(MemoryMarshal.Cast<T, float>(values))
+            : BlockSumOfSquares(MemoryMarshal.Cast<T, double>(values));
 
     /// <summary>One block of <see cref="SumOfSquares(ReadOnlySpan{float})"/>.</summary>
     internal static double BlockSumOfSquares(ReadOnlySpan<float> values)
@@ -276,10 +278,7 @@ public sealed class GradientNormKernel<T> : RangeKernel
         for (nuint b = (start + Block - 1) / Block; b * Block < end; b++)
         {
             int first = (int)(b * Block);
-            Span<T> values = _arena.Slice(_offset + first, Math.Min(Block, _length - first));
-            _blocks[b] = typeof(T) == typeof(float)
-                ? GradientNorm.BlockSumOfSquares(MemoryMarshal.Cast<T, float>(values))
-                : GradientNorm.BlockSumOfSquares(MemoryMarshal.Cast<T, double>(values));
+            _blocks[b] = GradientNorm.BlockSumOfSquares<T>(_arena.Slice(_offset + first, Math.Min(Block, _length - first)));
         }
     }
 }

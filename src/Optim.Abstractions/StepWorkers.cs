@@ -71,29 +71,11 @@ public static class StepWorkers
 
         try
         {
-            // The pool grows (once) to the largest split asked for; steps after that allocate nothing.
-            if (_workers is null || _workers.Length < threads - 1)
-            {
-                _workers = StartWorkers(Math.Max(threads, MaxThreads) - 1, _workers);
-            }
-
-            Worker[] workers = _workers;
-            Interlocked.Add(ref _slicesRun, threads);
             // Ceiling division twice: threads·slice ≥ length, so the last slice reaches the end (a floor here once dropped
             // the tail when length/threads was already a multiple of the alignment). Every slice but the last is whole
             // vectors; threads ≤ length / MinimumSlice keeps every start below length.
             nuint perThread = (length + (nuint)threads - 1) / (nuint)threads;
-            nuint slice = (perThread + Alignment - 1) / Alignment * Alignment;
-            CountdownEvent done = Worker.Done;
-            done.Reset(threads - 1);
-            for (int w = 1; w < threads; w++)
-            {
-                nuint start = (nuint)w * slice;
-                workers[w - 1].Post(kernel, start, w == threads - 1 ? length : Math.Min(start + slice, length));
-            }
-
-            kernel.Run(0, Math.Min(slice, length));
-            done.Wait();
+            RunSlices(kernel, threads, length, (perThread + Alignment - 1) / Alignment * Alignment);
         }
         finally
         {
@@ -123,29 +105,43 @@ public static class StepWorkers
 
         try
         {
-            if (_workers is null || _workers.Length < threads - 1)
-            {
-                _workers = StartWorkers(Math.Max(threads, MaxThreads) - 1, _workers);
-            }
-
-            Interlocked.Add(ref _slicesRun, threads);
+            // Every thread runs the whole queue (an empty range): each takes the next index until none is left.
             TensorQueue queue = TensorQueue.Shared;
             queue.Start(kernel, count);
-            CountdownEvent done = Worker.Done;
-            done.Reset(threads - 1);
-            for (int w = 1; w < threads; w++)
-            {
-                _workers[w - 1].Post(queue, 0, 0);
-            }
-
-            queue.Run(0, 0);
-            done.Wait();
+            RunSlices(queue, threads, 0, 0);
             queue.Finish();
         }
         finally
         {
             Monitor.Exit(Gate);
         }
+    }
+
+    /// <summary>
+    /// Under the gate: runs <paramref name="kernel"/> on <paramref name="threads"/> threads, thread w over
+    /// [w·slice, min((w + 1)·slice, length)) and the last one to <paramref name="length"/>, the caller taking slice 0;
+    /// returns when all are done.
+    /// </summary>
+    private static void RunSlices(RangeKernel kernel, int threads, nuint length, nuint slice)
+    {
+        // The pool grows (once) to the largest split asked for; steps after that allocate nothing.
+        if (_workers is null || _workers.Length < threads - 1)
+        {
+            _workers = StartWorkers(Math.Max(threads, MaxThreads) - 1, _workers);
+        }
+
+        Worker[] workers = _workers;
+        Interlocked.Add(ref _slicesRun, threads);
+        CountdownEvent done = Worker.Done;
+        done.Reset(threads - 1);
+        for (int w = 1; w < threads; w++)
+        {
+            nuint start = (nuint)w * slice;
+            workers[w - 1].Post(kernel, start, w == threads - 1 ? length : Math.Min(start + slice, length));
+        }
+
+        kernel.Run(0, Math.Min(slice, length));
+        done.Wait();
     }
 
     /// <summary>The indices of one <see cref="RunEach"/> call, handed out one at a time (used only under the gate).</summary>

@@ -160,12 +160,13 @@ internal static class ModelEmitter
             w.Line(GeneratedCode);
             w.Line($"{p.Accessibility} {Span}<{t}> {p.Name}Grad => _optimArena.Slice(OptimStride + {p.Offset}, {p.Length});");
             w.Line();
-            WriteFrozen(w, model, p);
+            WriteFrozen(w, p);
         }
 
+        // Beside the _optimFrozen{Name} fields without clashing: no parameter may be named ParameterCount (OPT0012).
         w.Line("/// <summary>How many parameters are frozen: while none is, Step() runs its single loop.</summary>");
         w.Line(GeneratedCode);
-        w.Line("private int _optimFrozenCount;");
+        w.Line("private int _optimFrozenParameterCount;");
         w.Line();
 
         foreach (GroupLayout group in layout.Groups)
@@ -193,9 +194,9 @@ internal static class ModelEmitter
     /// {P}Frozen: while true, Step() leaves the parameter's values and optimizer state alone (the model's step count and
     /// schedule still advance), and its gradient is left out of ClipGradNorm's norm and SkipNonFinite's check.
     /// </summary>
-    private static void WriteFrozen(SourceWriter w, ModelSpec model, ParameterSpec p)
+    private static void WriteFrozen(SourceWriter w, ParameterSpec p)
     {
-        string field = FrozenField(model, p);
+        string field = FrozenField(p);
         w.Line("/// <summary>");
         w.Line($"/// Freezes <see cref=\"{p.Name}\"/>: while true, <see cref=\"Step\"/> leaves its values and its optimizer state as they are");
         w.Line("/// (the model's step count, learning-rate schedule and the other parameters go on), and its gradient takes no part in");
@@ -205,7 +206,7 @@ internal static class ModelEmitter
         w.Line($"{p.Accessibility} bool {p.Name}Frozen");
         w.Line("{");
         w.Line($"    get => {field};");
-        w.Line($"    set {{ _optimFrozenCount += (value ? 1 : 0) - ({field} ? 1 : 0); {field} = value; }}");
+        w.Line($"    set {{ _optimFrozenParameterCount += (value ? 1 : 0) - ({field} ? 1 : 0); {field} = value; }}");
         w.Line("}");
         w.Line();
         w.Line(GeneratedCode);
@@ -213,8 +214,8 @@ internal static class ModelEmitter
         w.Line();
     }
 
-    /// <summary>The field behind a parameter's Frozen property (by index: names may be escaped keywords).</summary>
-    public static string FrozenField(ModelSpec model, ParameterSpec p) => "_optimFrozen" + Number(model.Parameters.ToList().IndexOf(p));
+    /// <summary>The field behind a parameter's Frozen property (its name without an escaping @: _optimFrozenW1).</summary>
+    public static string FrozenField(ParameterSpec p) => "_optimFrozen" + p.Name.TrimStart('@');
 
     /// <summary>Read-only access to an exposed state buffer: per parameter, and for the whole model when one group has them all.</summary>
     private static void WriteStateViews(SourceWriter w, ModelLayout layout, GroupLayout group, Buffer buffer)

@@ -52,7 +52,7 @@ internal static class StepWriter
 
         if (model.Services is { Any: true } services)
         {
-            WriteGradientServices(w, layout, services);
+            WriteGradientServices(w, services);
         }
 
         bool usesStep = layout.Groups.Any(g => UsesStepCount(g.Rule));
@@ -116,9 +116,8 @@ internal static class StepWriter
     /// The gradient services before the update: one read of the whole gradient section for ‖g‖ (every group), then the
     /// non-finite skip and the clip coefficient.
     /// </summary>
-    private static void WriteGradientServices(SourceWriter w, ModelLayout layout, GradientServices services)
+    private static void WriteGradientServices(SourceWriter w, GradientServices services)
     {
-        string t = layout.Model.Element.Keyword();
         w.Line();
         w.Line("// ‖g‖ over every gradient of the model, in one read of the gradient section before the update.");
         w.Line("double _optimGradSquares = OptimGradientSquares(out bool _optimGradientsFinite);");
@@ -151,7 +150,7 @@ internal static class StepWriter
         w.Line("/// </summary>");
         w.Line(ModelEmitter.GeneratedCode);
         w.Open("private double OptimGradientSquares(out bool finite)");
-        w.Open("if (_optimFrozenCount == 0)");
+        w.Open("if (_optimFrozenParameterCount == 0)");
         w.Line($"global::System.ReadOnlySpan<{t}> all = _optimArena.Slice(OptimStride, ParameterCount);");
         w.Line(model.IsParallel
             ? $"double squares = _optimNormKernel.SumOfSquares(_optimArena, OptimStride, ParameterCount, maxThreads: {Threads(model)}); // split across threads, same bits"
@@ -165,7 +164,7 @@ internal static class StepWriter
         w.Line("finite = true;");
         foreach (ParameterSpec p in model.Parameters)
         {
-            w.Open($"if (!{ModelEmitter.FrozenField(model, p)})");
+            w.Open($"if (!{ModelEmitter.FrozenField(p)})");
             w.Line($"global::System.ReadOnlySpan<{t}> g = _optimArena.Slice(OptimStride + {p.Offset}, {p.Length}); // {p.Name}");
             w.Line("double squares = global::Optim.GradientNorm.SumOfSquares(g);");
             w.Line("sum += squares;");
@@ -312,7 +311,7 @@ internal static class StepWriter
             bool matrices = UsesMatrixShape(rule);
             foreach (ParameterSpec p in group.Parameters)
             {
-                w.Open($"if (!{ModelEmitter.FrozenField(model, p)})");
+                w.Open($"if (!{ModelEmitter.FrozenField(p)})");
                 w.Line(TensorCallLine(group, p, matrices, arguments, ""));
                 w.Close();
             }
@@ -328,20 +327,13 @@ internal static class StepWriter
                 w.Line($"{kernel}.{scalar.Name} = {scalar.Name};");
             }
 
-            w.Open("if (_optimFrozenCount == 0)");
-            w.Line($"global::Optim.StepWorkers.Run({kernel}, {group.Count}, maxThreads: {threads});");
-            w.Close();
-            w.Open("else");
-            w.Line("// Frozen parameters keep their values and state: each unfrozen one runs on this thread.");
-            foreach (ParameterSpec p in group.Parameters)
-            {
-                int local = p.Offset - group.Start;
-                w.Open($"if (!{ModelEmitter.FrozenField(model, p)})");
-                w.Line($"{kernel}.Run({local}, {local + p.Length}); // {p.Name}");
-                w.Close();
-            }
-
-            w.Close();
+            WriteUnlessFrozen(
+                w,
+                model,
+                group,
+                $"global::Optim.StepWorkers.Run({kernel}, {group.Count}, maxThreads: {threads});",
+                "each unfrozen one runs on this thread",
+                (start, end) => $"{kernel}.Run({start}, {end});");
         }
         else
         {
@@ -356,21 +348,36 @@ internal static class StepWriter
             }
 
             string call = $"global::Optim.Generated.{ModelEmitter.KernelName}.Update{group.Suffix}({string.Join(", ", used.Select(b => $"ref {b.Name}0"))}";
-            w.Open("if (_optimFrozenCount == 0)");
-            w.Line($"{call}, start: 0, end: {group.Count}, count: {group.Count}{args});");
-            w.Close();
-            w.Open("else");
-            w.Line("// Frozen parameters keep their values and state: the loop runs over each unfrozen one.");
-            foreach (ParameterSpec p in group.Parameters)
-            {
-                int local = p.Offset - group.Start;
-                w.Open($"if (!{ModelEmitter.FrozenField(model, p)})");
-                w.Line($"{call}, start: {local}, end: {local + p.Length}, count: {group.Count}{args}); // {p.Name}");
-                w.Close();
-            }
+            WriteUnlessFrozen(
+                w,
+                model,
+                group,
+                $"{call}, start: 0, end: {group.Count}, count: {group.Count}{args});",
+                "the loop runs over each unfrozen one",
+                (start, end) => $"{call}, start: {start}, end: {end}, count: {group.Count}{args});");
+        }
+    }
 
+    /// <summary>
+    /// The group's loop as one statement while no parameter is frozen, else one statement per unfrozen parameter over its
+    /// group-local range [start, end).
+    /// </summary>
+    private static void WriteUnlessFrozen(SourceWriter w, ModelSpec model, GroupLayout group, string whole, string how, System.Func<int, int, string> range)
+    {
+        w.Open("if (_optimFrozenParameterCount == 0)");
+        w.Line(whole);
+        w.Close();
+        w.Open("else");
+        w.Line($"// Frozen parameters keep their values and state: {how}.");
+        foreach (ParameterSpec p in group.Parameters)
+        {
+            int local = p.Offset - group.Start;
+            w.Open($"if (!{ModelEmitter.FrozenField(p)})");
+            w.Line($"{range(local, local + p.Length)} // {p.Name}");
             w.Close();
         }
+
+        w.Close();
     }
 
     /// <summary>The maxThreads a parallel model passes to StepWorkers: its Threads, or every processor.</summary>
@@ -511,7 +518,7 @@ internal static class StepWriter
         foreach (ParameterSpec p in group.Parameters.OrderByDescending(p => p.Length))
         {
             w.Line($"case {index++}:");
-            w.Line($"    if (!Owner.{ModelEmitter.FrozenField(model, p)})");
+            w.Line($"    if (!Owner.{ModelEmitter.FrozenField(p)})");
             w.Line("    {");
             w.Line("        " + TensorCallLine(group, p, matrices, arguments, "Owner."));
             w.Line("    }");

@@ -663,6 +663,9 @@ internal static class ModelParser
     /// <summary><paramref name="count"/> rounded up to whole 64-byte lines of floats (a bound for doubles too).</summary>
     private static long RoundUp(long count) => (count + 15) / 16 * 16;
 
+    /// <summary>The members every parameter X brings: its gradient view XGrad and its XFrozen switch.</summary>
+    private static string[] OwnViews(ParameterSpec parameter) => new[] { parameter.Name + "Grad", parameter.Name + "Frozen" };
+
     private static bool CheckNameConflicts(INamedTypeSymbol type, List<ParameterSpec> parameters, IEnumerable<string> views, TypeDeclarationSyntax syntax, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
     {
         bool ok = true;
@@ -670,7 +673,7 @@ internal static class ModelParser
         // A parameter's own views (WGrad, WAx) must not take a name the generator gives to a member of its own.
         foreach (ParameterSpec parameter in parameters)
         {
-            foreach (string view in views.Append(parameter.Name + "Grad").Append(parameter.Name + "Frozen").Where(v => v.StartsWith(parameter.Name, StringComparison.Ordinal) && GeneratedMembers.Contains(v.Replace("@", ""))))
+            foreach (string view in views.Concat(OwnViews(parameter)).Where(v => v.StartsWith(parameter.Name, StringComparison.Ordinal) && GeneratedMembers.Contains(v.Replace("@", ""))))
             {
                 ISymbol? property = type.GetMembers(parameter.Name.Replace("@", "")).FirstOrDefault();
                 LocationInfo? location = LocationInfo.From(property?.Locations.FirstOrDefault(l => l.IsInSource)) ?? LocationInfo.From(syntax.Identifier);
@@ -680,7 +683,7 @@ internal static class ModelParser
         }
 
         var reserved = type.GetMembers().Select(m => m.Name).Where(n => n.StartsWith(ReservedPrefix, StringComparison.Ordinal));
-        foreach (string name in GeneratedMembers.Concat(parameters.SelectMany(p => new[] { p.Name + "Grad", p.Name + "Frozen" })).Concat(views).Concat(reserved).Distinct())
+        foreach (string name in GeneratedMembers.Concat(parameters.SelectMany(OwnViews)).Concat(views).Concat(reserved).Distinct())
         {
             cancellationToken.ThrowIfCancellationRequested();
             ISymbol? existing = type.GetMembers(name.Replace("@", "")).FirstOrDefault(m => !m.IsImplicitlyDeclared);

@@ -40,7 +40,7 @@ public sealed class ResumeTests
         {
             [Parameter(7, 5)] public partial Span<{{element}}> W { get; }
             [Parameter(3, 11)] public partial Span<{{element}}> V { get; }
-            {{(optimizer == "Custom" ? $"[UpdateRule] public static void R(ref {element} p, {element} g, ref {element} m, {element} lr, long step) {{ m = m * 0.9f + g; p -= lr * m / (1 + MathF.Sqrt(step)); }}" : "")}}
+            {{(optimizer == "Custom" ? CustomRule(element) : "")}}
         }
         """;
 
@@ -165,7 +165,11 @@ public sealed class ResumeTests
         return bad;
     }
 
-    private static byte[] Checkpoint(dynamic model)
+    /// <summary>The [UpdateRule] method a Custom model of these tests declares: momentum with a step-dependent rate.</summary>
+    internal static string CustomRule(string element) =>
+        $"[UpdateRule] public static void R(ref {element} p, {element} g, ref {element} m, {element} lr, long step) {{ m = m * 0.9f + g; p -= lr * m / (1 + MathF.Sqrt(step)); }}";
+
+    internal static byte[] Checkpoint(dynamic model)
     {
         var stream = new MemoryStream();
         model.SaveCheckpoint(stream);

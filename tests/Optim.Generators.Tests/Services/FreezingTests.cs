@@ -142,10 +142,7 @@ public sealed class FreezingTests
     /// <summary>Each section named <paramref name="parameter"/> or <paramref name="parameter"/>.state, from a checkpoint.</summary>
     private static float[][] Sections(object model, CheckpointLayout layout, string parameter)
     {
-        var stream = new MemoryStream();
-        ((dynamic)model).SaveCheckpoint(stream);
-        stream.Position = 0;
-        CheckpointContents<float> contents = CheckpointReader.Read<float>(stream, layout);
+        CheckpointContents<float> contents = CheckpointReader.Read<float>(new MemoryStream(ResumeTests.Checkpoint(model)), layout);
         return layout.Sections.Where(s => s.Name == parameter || s.Name.StartsWith(parameter + ".", StringComparison.Ordinal))
             .Select(s => contents.GetSection(s.Name).ToArray())
             .ToArray();

@@ -58,7 +58,7 @@ public sealed class GradientServicesTests
     private static string Body(string optimizer, string element, bool grouped) => $$"""
             [Parameter(7, 5)] public partial Span<{{element}}> W { get; }
             [Parameter(3, 11){{(grouped ? ", Optimize(AdamW, Lr = 0.02)" : "")}}] public partial Span<{{element}}> V { get; }
-            {{(optimizer == "Custom" ? $"[UpdateRule] public static void R(ref {element} p, {element} g, ref {element} m, {element} lr, long step) {{ m = m * 0.9f + g; p -= lr * m / (1 + MathF.Sqrt(step)); }}" : "")}}
+            {{(optimizer == "Custom" ? ResumeTests.CustomRule(element) : "")}}
         """;
 
     [Theory]
@@ -189,15 +189,8 @@ public sealed class GradientServicesTests
 
         // The counters are part of the checkpoint.
         dynamic resumed = Activator.CreateInstance(((object)skippingModel).GetType())!;
-        resumed.LoadCheckpoint(new MemoryStream(Checkpoint(skippingModel)));
+        resumed.LoadCheckpoint(new MemoryStream(ResumeTests.Checkpoint(skippingModel)));
         Assert.Equal(skipped, (long)resumed.SkippedSteps);
         Assert.Equal(BitConverter.DoubleToInt64Bits((double)skippingModel.LastGradNorm), BitConverter.DoubleToInt64Bits((double)resumed.LastGradNorm));
-    }
-
-    private static byte[] Checkpoint(dynamic model)
-    {
-        var stream = new MemoryStream();
-        model.SaveCheckpoint(stream);
-        return stream.ToArray();
     }
 }

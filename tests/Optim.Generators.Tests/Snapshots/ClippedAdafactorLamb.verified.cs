@@ -60,12 +60,12 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public bool WFrozen
         {
-            get => _optimFrozen0;
-            set { _optimFrozenCount += (value ? 1 : 0) - (_optimFrozen0 ? 1 : 0); _optimFrozen0 = value; }
+            get => _optimFrozenW;
+            set { _optimFrozenParameterCount += (value ? 1 : 0) - (_optimFrozenW ? 1 : 0); _optimFrozenW = value; }
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private bool _optimFrozen0;
+        private bool _optimFrozenW;
 
         /// <summary>Parameter B (6, 6 values), a view of the model's arena.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -83,16 +83,16 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public bool BFrozen
         {
-            get => _optimFrozen1;
-            set { _optimFrozenCount += (value ? 1 : 0) - (_optimFrozen1 ? 1 : 0); _optimFrozen1 = value; }
+            get => _optimFrozenB;
+            set { _optimFrozenParameterCount += (value ? 1 : 0) - (_optimFrozenB ? 1 : 0); _optimFrozenB = value; }
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private bool _optimFrozen1;
+        private bool _optimFrozenB;
 
         /// <summary>How many parameters are frozen: while none is, Step() runs its single loop.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private int _optimFrozenCount;
+        private int _optimFrozenParameterCount;
 
         /// <summary>Every parameter, contiguous, group by group.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -239,7 +239,7 @@ namespace Demo
                 double rho = global::System.Math.Min(lr, 1.0 / global::System.Math.Sqrt(t));
 
                 // Tensor by tensor: the rule needs per-tensor sums or matrix routines between its passes.
-                if (!_optimFrozen0)
+                if (!_optimFrozenW)
                 {
                     _optimStepMatrix(0, 0, 24, 4, 6, blend, keep, smallBlend, rho); // W (4 × 6)
                 }
@@ -258,7 +258,7 @@ namespace Demo
                 float epsHat = (float)(1E-06 * biasCorrection2Sqrt);
 
                 // Tensor by tensor: the rule needs per-tensor sums or matrix routines between its passes.
-                if (!_optimFrozen1)
+                if (!_optimFrozenB)
                 {
                     _optimStepTensorGroup1(24, 0, 6, lr, clipScale, directionScale, epsHat); // B (6)
                 }
@@ -285,7 +285,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private double OptimGradientSquares(out bool finite)
         {
-            if (_optimFrozenCount == 0)
+            if (_optimFrozenParameterCount == 0)
             {
                 global::System.ReadOnlySpan<float> all = _optimArena.Slice(OptimStride, ParameterCount);
                 double squares = global::Optim.GradientNorm.SumOfSquares(all);
@@ -296,14 +296,14 @@ namespace Demo
             // Frozen parameters' gradients are left out, as clip_grad_norm_ leaves out parameters without gradients.
             double sum = 0;
             finite = true;
-            if (!_optimFrozen0)
+            if (!_optimFrozenW)
             {
                 global::System.ReadOnlySpan<float> g = _optimArena.Slice(OptimStride + 0, 24); // W
                 double squares = global::Optim.GradientNorm.SumOfSquares(g);
                 sum += squares;
                 finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);
             }
-            if (!_optimFrozen1)
+            if (!_optimFrozenB)
             {
                 global::System.ReadOnlySpan<float> g = _optimArena.Slice(OptimStride + 24, 6); // B
                 double squares = global::Optim.GradientNorm.SumOfSquares(g);

@@ -56,12 +56,12 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public bool W1Frozen
         {
-            get => _optimFrozen0;
-            set { _optimFrozenCount += (value ? 1 : 0) - (_optimFrozen0 ? 1 : 0); _optimFrozen0 = value; }
+            get => _optimFrozenW1;
+            set { _optimFrozenParameterCount += (value ? 1 : 0) - (_optimFrozenW1 ? 1 : 0); _optimFrozenW1 = value; }
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private bool _optimFrozen0;
+        private bool _optimFrozenW1;
 
         /// <summary>Parameter B1 (5, 5 values), a view of the model's arena.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -79,16 +79,16 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public bool B1Frozen
         {
-            get => _optimFrozen1;
-            set { _optimFrozenCount += (value ? 1 : 0) - (_optimFrozen1 ? 1 : 0); _optimFrozen1 = value; }
+            get => _optimFrozenB1;
+            set { _optimFrozenParameterCount += (value ? 1 : 0) - (_optimFrozenB1 ? 1 : 0); _optimFrozenB1 = value; }
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private bool _optimFrozen1;
+        private bool _optimFrozenB1;
 
         /// <summary>How many parameters are frozen: while none is, Step() runs its single loop.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private int _optimFrozenCount;
+        private int _optimFrozenParameterCount;
 
         /// <summary>Every parameter, contiguous, in declaration order.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -206,18 +206,18 @@ namespace Demo
             ref float grad0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride);
             ref float expAvg0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128);
             ref float expAvgSq0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192);
-            if (_optimFrozenCount == 0)
+            if (_optimFrozenParameterCount == 0)
             {
                 global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: 0, end: 55, count: 55, clipScale, stepSize, epsHat);
             }
             else
             {
                 // Frozen parameters keep their values and state: the loop runs over each unfrozen one.
-                if (!_optimFrozen0)
+                if (!_optimFrozenW1)
                 {
                     global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: 0, end: 50, count: 55, clipScale, stepSize, epsHat); // W1
                 }
-                if (!_optimFrozen1)
+                if (!_optimFrozenB1)
                 {
                     global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: 50, end: 55, count: 55, clipScale, stepSize, epsHat); // B1
                 }
@@ -244,7 +244,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private double OptimGradientSquares(out bool finite)
         {
-            if (_optimFrozenCount == 0)
+            if (_optimFrozenParameterCount == 0)
             {
                 global::System.ReadOnlySpan<float> all = _optimArena.Slice(OptimStride, ParameterCount);
                 double squares = global::Optim.GradientNorm.SumOfSquares(all);
@@ -255,14 +255,14 @@ namespace Demo
             // Frozen parameters' gradients are left out, as clip_grad_norm_ leaves out parameters without gradients.
             double sum = 0;
             finite = true;
-            if (!_optimFrozen0)
+            if (!_optimFrozenW1)
             {
                 global::System.ReadOnlySpan<float> g = _optimArena.Slice(OptimStride + 0, 50); // W1
                 double squares = global::Optim.GradientNorm.SumOfSquares(g);
                 sum += squares;
                 finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);
             }
-            if (!_optimFrozen1)
+            if (!_optimFrozenB1)
             {
                 global::System.ReadOnlySpan<float> g = _optimArena.Slice(OptimStride + 50, 5); // B1
                 double squares = global::Optim.GradientNorm.SumOfSquares(g);

@@ -56,12 +56,12 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public bool WeightsFrozen
         {
-            get => _optimFrozen0;
-            set { _optimFrozenCount += (value ? 1 : 0) - (_optimFrozen0 ? 1 : 0); _optimFrozen0 = value; }
+            get => _optimFrozenWeights;
+            set { _optimFrozenParameterCount += (value ? 1 : 0) - (_optimFrozenWeights ? 1 : 0); _optimFrozenWeights = value; }
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private bool _optimFrozen0;
+        private bool _optimFrozenWeights;
 
         /// <summary>Parameter Bias (4, 4 values), a view of the model's arena.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -79,16 +79,16 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         internal bool BiasFrozen
         {
-            get => _optimFrozen1;
-            set { _optimFrozenCount += (value ? 1 : 0) - (_optimFrozen1 ? 1 : 0); _optimFrozen1 = value; }
+            get => _optimFrozenBias;
+            set { _optimFrozenParameterCount += (value ? 1 : 0) - (_optimFrozenBias ? 1 : 0); _optimFrozenBias = value; }
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private bool _optimFrozen1;
+        private bool _optimFrozenBias;
 
         /// <summary>How many parameters are frozen: while none is, Step() runs its single loop.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private int _optimFrozenCount;
+        private int _optimFrozenParameterCount;
 
         /// <summary>Every parameter, contiguous, in declaration order.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -190,18 +190,18 @@ namespace Demo
             ref double grad0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride);
             ref double expAvg0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 32);
             ref double expAvgSq0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 48);
-            if (_optimFrozenCount == 0)
+            if (_optimFrozenParameterCount == 0)
             {
                 global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: 0, end: 16, count: 16, stepSize, epsHat);
             }
             else
             {
                 // Frozen parameters keep their values and state: the loop runs over each unfrozen one.
-                if (!_optimFrozen0)
+                if (!_optimFrozenWeights)
                 {
                     global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: 0, end: 12, count: 16, stepSize, epsHat); // Weights
                 }
-                if (!_optimFrozen1)
+                if (!_optimFrozenBias)
                 {
                     global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: 12, end: 16, count: 16, stepSize, epsHat); // Bias
                 }

@@ -66,12 +66,12 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public bool W1Frozen
         {
-            get => _optimFrozen0;
-            set { _optimFrozenCount += (value ? 1 : 0) - (_optimFrozen0 ? 1 : 0); _optimFrozen0 = value; }
+            get => _optimFrozenW1;
+            set { _optimFrozenParameterCount += (value ? 1 : 0) - (_optimFrozenW1 ? 1 : 0); _optimFrozenW1 = value; }
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private bool _optimFrozen0;
+        private bool _optimFrozenW1;
 
         /// <summary>Parameter B1 (5, 5 values), a view of the model's arena.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -89,16 +89,16 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public bool B1Frozen
         {
-            get => _optimFrozen1;
-            set { _optimFrozenCount += (value ? 1 : 0) - (_optimFrozen1 ? 1 : 0); _optimFrozen1 = value; }
+            get => _optimFrozenB1;
+            set { _optimFrozenParameterCount += (value ? 1 : 0) - (_optimFrozenB1 ? 1 : 0); _optimFrozenB1 = value; }
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private bool _optimFrozen1;
+        private bool _optimFrozenB1;
 
         /// <summary>How many parameters are frozen: while none is, Step() runs its single loop.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private int _optimFrozenCount;
+        private int _optimFrozenParameterCount;
 
         /// <summary>Every parameter, contiguous, group by group.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -219,14 +219,14 @@ namespace Demo
                 ref float grad0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride);
                 ref float expAvg0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128);
                 ref float expAvgSq0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192);
-                if (_optimFrozenCount == 0)
+                if (_optimFrozenParameterCount == 0)
                 {
                     global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: 0, end: 50, count: 50, stepSize, epsHat, decay);
                 }
                 else
                 {
                     // Frozen parameters keep their values and state: the loop runs over each unfrozen one.
-                    if (!_optimFrozen0)
+                    if (!_optimFrozenW1)
                     {
                         global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: 0, end: 50, count: 50, stepSize, epsHat, decay); // W1
                     }
@@ -249,14 +249,14 @@ namespace Demo
                 ref float grad0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + 50);
                 ref float expAvg0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 256);
                 ref float expAvgSq0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 272);
-                if (_optimFrozenCount == 0)
+                if (_optimFrozenParameterCount == 0)
                 {
                     global::Optim.Generated.Kernel.UpdateGroup1(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: 0, end: 5, count: 5, stepSize, epsHat);
                 }
                 else
                 {
                     // Frozen parameters keep their values and state: the loop runs over each unfrozen one.
-                    if (!_optimFrozen1)
+                    if (!_optimFrozenB1)
                     {
                         global::Optim.Generated.Kernel.UpdateGroup1(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: 0, end: 5, count: 5, stepSize, epsHat); // B1
                     }

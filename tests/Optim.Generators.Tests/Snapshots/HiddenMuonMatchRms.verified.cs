@@ -51,16 +51,16 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public bool WFrozen
         {
-            get => _optimFrozen0;
-            set { _optimFrozenCount += (value ? 1 : 0) - (_optimFrozen0 ? 1 : 0); _optimFrozen0 = value; }
+            get => _optimFrozenW;
+            set { _optimFrozenParameterCount += (value ? 1 : 0) - (_optimFrozenW ? 1 : 0); _optimFrozenW = value; }
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private bool _optimFrozen0;
+        private bool _optimFrozenW;
 
         /// <summary>How many parameters are frozen: while none is, Step() runs its single loop.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private int _optimFrozenCount;
+        private int _optimFrozenParameterCount;
 
         /// <summary>Every parameter, contiguous, in declaration order.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -149,7 +149,7 @@ namespace Demo
             // Per-step scalars: computed once in double precision, as PyTorch does, then rounded to double.
 
             // Tensor by tensor: the rule needs per-tensor sums or matrix routines between its passes.
-            if (!_optimFrozen0)
+            if (!_optimFrozenW)
             {
                 _optimStepTensor(0, 0, 32, 8, 4, lr); // W (8 × 4)
             }

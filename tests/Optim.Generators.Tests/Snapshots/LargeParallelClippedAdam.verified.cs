@@ -55,16 +55,16 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public bool EmbeddingFrozen
         {
-            get => _optimFrozen0;
-            set { _optimFrozenCount += (value ? 1 : 0) - (_optimFrozen0 ? 1 : 0); _optimFrozen0 = value; }
+            get => _optimFrozenEmbedding;
+            set { _optimFrozenParameterCount += (value ? 1 : 0) - (_optimFrozenEmbedding ? 1 : 0); _optimFrozenEmbedding = value; }
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private bool _optimFrozen0;
+        private bool _optimFrozenEmbedding;
 
         /// <summary>How many parameters are frozen: while none is, Step() runs its single loop.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private int _optimFrozenCount;
+        private int _optimFrozenParameterCount;
 
         /// <summary>Every parameter, contiguous, in declaration order.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -179,14 +179,14 @@ namespace Demo
             _optimRangeKernel.clipScale = clipScale;
             _optimRangeKernel.stepSize = stepSize;
             _optimRangeKernel.epsHat = epsHat;
-            if (_optimFrozenCount == 0)
+            if (_optimFrozenParameterCount == 0)
             {
                 global::Optim.StepWorkers.Run(_optimRangeKernel, 524288, maxThreads: global::Optim.StepWorkers.MaxThreads);
             }
             else
             {
                 // Frozen parameters keep their values and state: each unfrozen one runs on this thread.
-                if (!_optimFrozen0)
+                if (!_optimFrozenEmbedding)
                 {
                     _optimRangeKernel.Run(0, 524288); // Embedding
                 }
@@ -213,7 +213,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private double OptimGradientSquares(out bool finite)
         {
-            if (_optimFrozenCount == 0)
+            if (_optimFrozenParameterCount == 0)
             {
                 global::System.ReadOnlySpan<float> all = _optimArena.Slice(OptimStride, ParameterCount);
                 double squares = _optimNormKernel.SumOfSquares(_optimArena, OptimStride, ParameterCount, maxThreads: global::Optim.StepWorkers.MaxThreads); // split across threads, same bits
@@ -224,7 +224,7 @@ namespace Demo
             // Frozen parameters' gradients are left out, as clip_grad_norm_ leaves out parameters without gradients.
             double sum = 0;
             finite = true;
-            if (!_optimFrozen0)
+            if (!_optimFrozenEmbedding)
             {
                 global::System.ReadOnlySpan<float> g = _optimArena.Slice(OptimStride + 0, 524288); // Embedding
                 double squares = global::Optim.GradientNorm.SumOfSquares(g);

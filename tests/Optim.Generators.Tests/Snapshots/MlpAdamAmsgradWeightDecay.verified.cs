@@ -59,12 +59,12 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public bool W1Frozen
         {
-            get => _optimFrozen0;
-            set { _optimFrozenCount += (value ? 1 : 0) - (_optimFrozen0 ? 1 : 0); _optimFrozen0 = value; }
+            get => _optimFrozenW1;
+            set { _optimFrozenParameterCount += (value ? 1 : 0) - (_optimFrozenW1 ? 1 : 0); _optimFrozenW1 = value; }
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private bool _optimFrozen0;
+        private bool _optimFrozenW1;
 
         /// <summary>Parameter B1 (5, 5 values), a view of the model's arena.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -82,12 +82,12 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public bool B1Frozen
         {
-            get => _optimFrozen1;
-            set { _optimFrozenCount += (value ? 1 : 0) - (_optimFrozen1 ? 1 : 0); _optimFrozen1 = value; }
+            get => _optimFrozenB1;
+            set { _optimFrozenParameterCount += (value ? 1 : 0) - (_optimFrozenB1 ? 1 : 0); _optimFrozenB1 = value; }
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private bool _optimFrozen1;
+        private bool _optimFrozenB1;
 
         /// <summary>Parameter W2 (1 × 5, 5 values), a view of the model's arena.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -105,12 +105,12 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public bool W2Frozen
         {
-            get => _optimFrozen2;
-            set { _optimFrozenCount += (value ? 1 : 0) - (_optimFrozen2 ? 1 : 0); _optimFrozen2 = value; }
+            get => _optimFrozenW2;
+            set { _optimFrozenParameterCount += (value ? 1 : 0) - (_optimFrozenW2 ? 1 : 0); _optimFrozenW2 = value; }
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private bool _optimFrozen2;
+        private bool _optimFrozenW2;
 
         /// <summary>Parameter B2 (1, 1 values), a view of the model's arena.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -128,16 +128,16 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public bool B2Frozen
         {
-            get => _optimFrozen3;
-            set { _optimFrozenCount += (value ? 1 : 0) - (_optimFrozen3 ? 1 : 0); _optimFrozen3 = value; }
+            get => _optimFrozenB2;
+            set { _optimFrozenParameterCount += (value ? 1 : 0) - (_optimFrozenB2 ? 1 : 0); _optimFrozenB2 = value; }
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private bool _optimFrozen3;
+        private bool _optimFrozenB2;
 
         /// <summary>How many parameters are frozen: while none is, Step() runs its single loop.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private int _optimFrozenCount;
+        private int _optimFrozenParameterCount;
 
         /// <summary>Every parameter, contiguous, in declaration order.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -247,26 +247,26 @@ namespace Demo
             ref float expAvg0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128);
             ref float expAvgSq0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192);
             ref float maxExpAvgSq0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 256);
-            if (_optimFrozenCount == 0)
+            if (_optimFrozenParameterCount == 0)
             {
                 global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, ref maxExpAvgSq0, start: 0, end: 61, count: 61, stepSize, epsHat);
             }
             else
             {
                 // Frozen parameters keep their values and state: the loop runs over each unfrozen one.
-                if (!_optimFrozen0)
+                if (!_optimFrozenW1)
                 {
                     global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, ref maxExpAvgSq0, start: 0, end: 50, count: 61, stepSize, epsHat); // W1
                 }
-                if (!_optimFrozen1)
+                if (!_optimFrozenB1)
                 {
                     global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, ref maxExpAvgSq0, start: 50, end: 55, count: 61, stepSize, epsHat); // B1
                 }
-                if (!_optimFrozen2)
+                if (!_optimFrozenW2)
                 {
                     global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, ref maxExpAvgSq0, start: 55, end: 60, count: 61, stepSize, epsHat); // W2
                 }
-                if (!_optimFrozen3)
+                if (!_optimFrozenB2)
                 {
                     global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, ref maxExpAvgSq0, start: 60, end: 61, count: 61, stepSize, epsHat); // B2
                 }

@@ -51,12 +51,12 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public bool W1Frozen
         {
-            get => _optimFrozen0;
-            set { _optimFrozenCount += (value ? 1 : 0) - (_optimFrozen0 ? 1 : 0); _optimFrozen0 = value; }
+            get => _optimFrozenW1;
+            set { _optimFrozenParameterCount += (value ? 1 : 0) - (_optimFrozenW1 ? 1 : 0); _optimFrozenW1 = value; }
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private bool _optimFrozen0;
+        private bool _optimFrozenW1;
 
         /// <summary>Parameter B1 (5, 5 values), a view of the model's arena.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -74,12 +74,12 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public bool B1Frozen
         {
-            get => _optimFrozen1;
-            set { _optimFrozenCount += (value ? 1 : 0) - (_optimFrozen1 ? 1 : 0); _optimFrozen1 = value; }
+            get => _optimFrozenB1;
+            set { _optimFrozenParameterCount += (value ? 1 : 0) - (_optimFrozenB1 ? 1 : 0); _optimFrozenB1 = value; }
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private bool _optimFrozen1;
+        private bool _optimFrozenB1;
 
         /// <summary>Parameter W2 (1 × 5, 5 values), a view of the model's arena.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -97,12 +97,12 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public bool W2Frozen
         {
-            get => _optimFrozen2;
-            set { _optimFrozenCount += (value ? 1 : 0) - (_optimFrozen2 ? 1 : 0); _optimFrozen2 = value; }
+            get => _optimFrozenW2;
+            set { _optimFrozenParameterCount += (value ? 1 : 0) - (_optimFrozenW2 ? 1 : 0); _optimFrozenW2 = value; }
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private bool _optimFrozen2;
+        private bool _optimFrozenW2;
 
         /// <summary>Parameter B2 (1, 1 values), a view of the model's arena.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -120,16 +120,16 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public bool B2Frozen
         {
-            get => _optimFrozen3;
-            set { _optimFrozenCount += (value ? 1 : 0) - (_optimFrozen3 ? 1 : 0); _optimFrozen3 = value; }
+            get => _optimFrozenB2;
+            set { _optimFrozenParameterCount += (value ? 1 : 0) - (_optimFrozenB2 ? 1 : 0); _optimFrozenB2 = value; }
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private bool _optimFrozen3;
+        private bool _optimFrozenB2;
 
         /// <summary>How many parameters are frozen: while none is, Step() runs its single loop.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private int _optimFrozenCount;
+        private int _optimFrozenParameterCount;
 
         /// <summary>Every parameter, contiguous, in declaration order.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -227,26 +227,26 @@ namespace Demo
             ref float squareAvg0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128);
             ref float gradAvg0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192);
             ref float momentumBuffer0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 256);
-            if (_optimFrozenCount == 0)
+            if (_optimFrozenParameterCount == 0)
             {
                 global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref squareAvg0, ref gradAvg0, ref momentumBuffer0, start: 0, end: 61, count: 61, gamma);
             }
             else
             {
                 // Frozen parameters keep their values and state: the loop runs over each unfrozen one.
-                if (!_optimFrozen0)
+                if (!_optimFrozenW1)
                 {
                     global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref squareAvg0, ref gradAvg0, ref momentumBuffer0, start: 0, end: 50, count: 61, gamma); // W1
                 }
-                if (!_optimFrozen1)
+                if (!_optimFrozenB1)
                 {
                     global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref squareAvg0, ref gradAvg0, ref momentumBuffer0, start: 50, end: 55, count: 61, gamma); // B1
                 }
-                if (!_optimFrozen2)
+                if (!_optimFrozenW2)
                 {
                     global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref squareAvg0, ref gradAvg0, ref momentumBuffer0, start: 55, end: 60, count: 61, gamma); // W2
                 }
-                if (!_optimFrozen3)
+                if (!_optimFrozenB2)
                 {
                     global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref squareAvg0, ref gradAvg0, ref momentumBuffer0, start: 60, end: 61, count: 61, gamma); // B2
                 }

@@ -48,16 +48,16 @@ partial class Outer
             [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
             public bool BiasFrozen
             {
-                get => _optimFrozen0;
-                set { _optimFrozenCount += (value ? 1 : 0) - (_optimFrozen0 ? 1 : 0); _optimFrozen0 = value; }
+                get => _optimFrozenBias;
+                set { _optimFrozenParameterCount += (value ? 1 : 0) - (_optimFrozenBias ? 1 : 0); _optimFrozenBias = value; }
             }
 
             [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-            private bool _optimFrozen0;
+            private bool _optimFrozenBias;
 
             /// <summary>How many parameters are frozen: while none is, Step() runs its single loop.</summary>
             [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-            private int _optimFrozenCount;
+            private int _optimFrozenParameterCount;
 
             /// <summary>Every parameter, contiguous, in declaration order.</summary>
             [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -144,14 +144,14 @@ partial class Outer
                 ref float param0 = ref origin;
                 ref float grad0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride);
                 ref float velocity0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 32);
-                if (_optimFrozenCount == 0)
+                if (_optimFrozenParameterCount == 0)
                 {
                     global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref velocity0, start: 0, end: 1, count: 1, gamma);
                 }
                 else
                 {
                     // Frozen parameters keep their values and state: the loop runs over each unfrozen one.
-                    if (!_optimFrozen0)
+                    if (!_optimFrozenBias)
                     {
                         global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref velocity0, start: 0, end: 1, count: 1, gamma); // Bias
                     }

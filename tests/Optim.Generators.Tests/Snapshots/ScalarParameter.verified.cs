@@ -45,16 +45,16 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public bool XFrozen
         {
-            get => _optimFrozen0;
-            set { _optimFrozenCount += (value ? 1 : 0) - (_optimFrozen0 ? 1 : 0); _optimFrozen0 = value; }
+            get => _optimFrozenX;
+            set { _optimFrozenParameterCount += (value ? 1 : 0) - (_optimFrozenX ? 1 : 0); _optimFrozenX = value; }
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private bool _optimFrozen0;
+        private bool _optimFrozenX;
 
         /// <summary>How many parameters are frozen: while none is, Step() runs its single loop.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private int _optimFrozenCount;
+        private int _optimFrozenParameterCount;
 
         /// <summary>Every parameter, contiguous, in declaration order.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -139,14 +139,14 @@ namespace Demo
             ref float origin = ref _optimArena.Origin;
             ref float param0 = ref origin;
             ref float grad0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride);
-            if (_optimFrozenCount == 0)
+            if (_optimFrozenParameterCount == 0)
             {
                 global::Optim.Generated.Kernel.Update(ref param0, ref grad0, start: 0, end: 1, count: 1, gamma);
             }
             else
             {
                 // Frozen parameters keep their values and state: the loop runs over each unfrozen one.
-                if (!_optimFrozen0)
+                if (!_optimFrozenX)
                 {
                     global::Optim.Generated.Kernel.Update(ref param0, ref grad0, start: 0, end: 1, count: 1, gamma); // X
                 }

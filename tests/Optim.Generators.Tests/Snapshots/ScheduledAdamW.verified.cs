@@ -52,16 +52,16 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public bool WFrozen
         {
-            get => _optimFrozen0;
-            set { _optimFrozenCount += (value ? 1 : 0) - (_optimFrozen0 ? 1 : 0); _optimFrozen0 = value; }
+            get => _optimFrozenW;
+            set { _optimFrozenParameterCount += (value ? 1 : 0) - (_optimFrozenW ? 1 : 0); _optimFrozenW = value; }
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private bool _optimFrozen0;
+        private bool _optimFrozenW;
 
         /// <summary>How many parameters are frozen: while none is, Step() runs its single loop.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private int _optimFrozenCount;
+        private int _optimFrozenParameterCount;
 
         /// <summary>Every parameter, contiguous, in declaration order.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -169,14 +169,14 @@ namespace Demo
             ref float grad0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride);
             ref float expAvg0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 32);
             ref float expAvgSq0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 48);
-            if (_optimFrozenCount == 0)
+            if (_optimFrozenParameterCount == 0)
             {
                 global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: 0, end: 8, count: 8, stepSize, epsHat, decay);
             }
             else
             {
                 // Frozen parameters keep their values and state: the loop runs over each unfrozen one.
-                if (!_optimFrozen0)
+                if (!_optimFrozenW)
                 {
                     global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: 0, end: 8, count: 8, stepSize, epsHat, decay); // W
                 }

@@ -58,12 +58,12 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public bool W1Frozen
         {
-            get => _optimFrozen0;
-            set { _optimFrozenCount += (value ? 1 : 0) - (_optimFrozen0 ? 1 : 0); _optimFrozen0 = value; }
+            get => _optimFrozenW1;
+            set { _optimFrozenParameterCount += (value ? 1 : 0) - (_optimFrozenW1 ? 1 : 0); _optimFrozenW1 = value; }
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private bool _optimFrozen0;
+        private bool _optimFrozenW1;
 
         /// <summary>Parameter B1 (64, 64 values), a view of the model's arena.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -81,12 +81,12 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public bool B1Frozen
         {
-            get => _optimFrozen1;
-            set { _optimFrozenCount += (value ? 1 : 0) - (_optimFrozen1 ? 1 : 0); _optimFrozen1 = value; }
+            get => _optimFrozenB1;
+            set { _optimFrozenParameterCount += (value ? 1 : 0) - (_optimFrozenB1 ? 1 : 0); _optimFrozenB1 = value; }
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private bool _optimFrozen1;
+        private bool _optimFrozenB1;
 
         /// <summary>Parameter W2 (1 × 64, 64 values), a view of the model's arena.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -104,16 +104,16 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public bool W2Frozen
         {
-            get => _optimFrozen2;
-            set { _optimFrozenCount += (value ? 1 : 0) - (_optimFrozen2 ? 1 : 0); _optimFrozen2 = value; }
+            get => _optimFrozenW2;
+            set { _optimFrozenParameterCount += (value ? 1 : 0) - (_optimFrozenW2 ? 1 : 0); _optimFrozenW2 = value; }
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private bool _optimFrozen2;
+        private bool _optimFrozenW2;
 
         /// <summary>How many parameters are frozen: while none is, Step() runs its single loop.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private int _optimFrozenCount;
+        private int _optimFrozenParameterCount;
 
         /// <summary>Every parameter, contiguous, in declaration order.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -278,21 +278,21 @@ namespace Demo
                 switch (tensor)
                 {
                     case 0:
-                        if (!Owner._optimFrozen0)
+                        if (!Owner._optimFrozenW1)
                         {
                             Owner._optimStepTensor(0, 0, 2048, lr, directionScale, epsHat); // W1 (64 × 32)
                         }
 
                         break;
                     case 1:
-                        if (!Owner._optimFrozen1)
+                        if (!Owner._optimFrozenB1)
                         {
                             Owner._optimStepTensor(2048, 2048, 64, lr, directionScale, epsHat); // B1 (64)
                         }
 
                         break;
                     case 2:
-                        if (!Owner._optimFrozen2)
+                        if (!Owner._optimFrozenW2)
                         {
                             Owner._optimStepTensor(2112, 2112, 64, lr, directionScale, epsHat); // W2 (1 × 64)
                         }

@@ -66,12 +66,12 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public bool W1Frozen
         {
-            get => _optimFrozen0;
-            set { _optimFrozenCount += (value ? 1 : 0) - (_optimFrozen0 ? 1 : 0); _optimFrozen0 = value; }
+            get => _optimFrozenW1;
+            set { _optimFrozenParameterCount += (value ? 1 : 0) - (_optimFrozenW1 ? 1 : 0); _optimFrozenW1 = value; }
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private bool _optimFrozen0;
+        private bool _optimFrozenW1;
 
         /// <summary>Parameter B1 (64, 64 values), a view of the model's arena.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -89,16 +89,16 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public bool B1Frozen
         {
-            get => _optimFrozen1;
-            set { _optimFrozenCount += (value ? 1 : 0) - (_optimFrozen1 ? 1 : 0); _optimFrozen1 = value; }
+            get => _optimFrozenB1;
+            set { _optimFrozenParameterCount += (value ? 1 : 0) - (_optimFrozenB1 ? 1 : 0); _optimFrozenB1 = value; }
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private bool _optimFrozen1;
+        private bool _optimFrozenB1;
 
         /// <summary>How many parameters are frozen: while none is, Step() runs its single loop.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private int _optimFrozenCount;
+        private int _optimFrozenParameterCount;
 
         /// <summary>Every parameter, contiguous, group by group.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -219,14 +219,14 @@ namespace Demo
                 _optimRangeKernel.stepSize = stepSize;
                 _optimRangeKernel.epsHat = epsHat;
                 _optimRangeKernel.decay = decay;
-                if (_optimFrozenCount == 0)
+                if (_optimFrozenParameterCount == 0)
                 {
                     global::Optim.StepWorkers.Run(_optimRangeKernel, 2048, maxThreads: 2);
                 }
                 else
                 {
                     // Frozen parameters keep their values and state: each unfrozen one runs on this thread.
-                    if (!_optimFrozen0)
+                    if (!_optimFrozenW1)
                     {
                         _optimRangeKernel.Run(0, 2048); // W1
                     }
@@ -248,14 +248,14 @@ namespace Demo
                 _optimRangeKernelGroup1.Arena = _optimArena;
                 _optimRangeKernelGroup1.stepSize = stepSize;
                 _optimRangeKernelGroup1.epsHat = epsHat;
-                if (_optimFrozenCount == 0)
+                if (_optimFrozenParameterCount == 0)
                 {
                     global::Optim.StepWorkers.Run(_optimRangeKernelGroup1, 64, maxThreads: 2);
                 }
                 else
                 {
                     // Frozen parameters keep their values and state: each unfrozen one runs on this thread.
-                    if (!_optimFrozen1)
+                    if (!_optimFrozenB1)
                     {
                         _optimRangeKernelGroup1.Run(0, 64); // B1
                     }
