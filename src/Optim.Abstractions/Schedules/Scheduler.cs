@@ -47,8 +47,16 @@ public sealed class Scheduler
     private void Apply(long epoch)
     {
         // Rounding may leave a cosine a hair below zero. A non-finite rate is never handed to the model: the
-        // compiled form (a model with [LrSchedule]) throws the same exception from Step().
-        _model.LearningRate = LrFormulas.EnsureFinite(Math.Max(_schedule.LrAt(BaseLr, epoch), 0), _schedule.GetType().Name, epoch);
+        // compiled form (a model with [LrSchedule]) throws the same exception from Step(). The schedule's name is
+        // looked up only for that message: Type.Name allocates again whenever a collection has dropped the runtime's
+        // cache of it.
+        double lr = Math.Max(_schedule.LrAt(BaseLr, epoch), 0);
+        if (!double.IsFinite(lr))
+        {
+            LrFormulas.EnsureFinite(lr, _schedule.GetType().Name, epoch);
+        }
+
+        _model.LearningRate = lr;
     }
 
     /// <summary>

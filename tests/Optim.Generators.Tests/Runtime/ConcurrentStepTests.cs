@@ -114,14 +114,14 @@ public sealed class ConcurrentStepTests
             model.Step();
         }
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 2_000; i++)
+        Assert.Equal(0, Allocations.OnThisThread(() =>
         {
-            model.ZeroGrad();
-            model.Step();
-        }
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            for (int i = 0; i < 2_000; i++)
+            {
+                model.ZeroGrad();
+                model.Step();
+            }
+        }));
     }
 
     [Fact]
