@@ -22,13 +22,12 @@ namespace Demo
         //   [128, 160) group 0's 1/√var_estimate, from R̄C̄ᵀ (working space, rewritten for each tensor)
         //   [160, 176) group 1's exp_avg m (first moment)
         //   [176, 192) group 1's exp_avg_sq v (second moment)
-        //   [192, 208) group 1's update r (working space, rewritten for each tensor)
         // Parameters sit group by group (declaration order within a group):
         //   W [0, 24), group 0
         //   B [24, 30), group 1
         // Elements past the values of a section are padding: zero, and no loop ever writes them.
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private readonly global::Optim.Arena<float> _optimArena = new(208, "Demo.ClippedAdafactorLamb");
+        private readonly global::Optim.Arena<float> _optimArena = new(192, "Demo.ClippedAdafactorLamb");
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private long _optimStep;
@@ -153,7 +152,7 @@ namespace Demo
 
         /// <summary>The update rule <see cref="Step"/> implements, as in its documentation: Adafactor (torch.optim.Adafactor) + LAMB (You et al. 2019 (LAMB), Algorithm 2).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public const string UpdateRule = "t ← t + 1\ngroup 0: Adafactor for W\n    (1 − β₂ₜ) = t^ĉ\n    β₂ₜ = 1 − (1 − β₂ₜ)\n    for every tensor (n elements):\n        for every element:\n        ‖θ‖² = Σ θ·θ\n        αₜ = max(ε₂, √‖θ‖² / √n)·min(γ, 1 / √t)\n        R̄ ← lerp(R̄, mean over columns of g², 1 − β₂ₜ), C̄ ← lerp(C̄, mean over rows of g², 1 − β₂ₜ) (matrices only)\n        max(mean(R̄), ε₁) = max(ΣR̄ / R, ε₁) (matrices only)\n        P ← 1/√max(R̄C̄ᵀ / max(mean(R̄), ε₁), ε₁²) (matrices only)\n        for every element (matrices only):\n            U ← P·g\n        ‖U‖² = Σ U·U\n        for every element (vectors only):\n            R̄ ← (1 − β₂ₜ) < ½ ? R̄ + (1 − β₂ₜ)·(g·g − R̄) : g·g − (g·g − R̄)·β₂ₜ\n            U ← 1 / √max(R̄, ε₁²)·g\n        ‖U‖² = Σ U·U\n        αₜ/max(1, RMS(U)/d) = αₜ / max(1, √‖U‖² / (√n·d))\n        for every element (matrices only):\n            U ← P·g\n            θ ← θ − αₜ/max(1, RMS(U)/d)·U\n        for every element (vectors only):\n            U ← 1 / √max(R̄, ε₁²)·g\n            θ ← θ − αₜ/max(1, RMS(U)/d)·U\ngroup 1: LAMB for B, γ = 0.1·LearningRate\n    β₁ᵗ ← β₁ᵗ·β₁   (starts at 1.0)\n    β₂ᵗ ← β₂ᵗ·β₂   (starts at 1.0)\n    a = √(1 − β₂ᵗ) / (1 − β₁ᵗ)\n    ε̂ = ε·√(1 − β₂ᵗ)\n    for every tensor (n elements):\n        for every element:\n            ĝ ← g·c\n            m ← β₁·m + (1 − β₁)·ĝ\n            v ← β₂·v + (1 − β₂)·(ĝ·ĝ)\n            r ← a·(m / (√v + ε̂))\n        ‖θ‖² = Σ θ·θ\n        ‖r‖² = Σ r·r\n        ‖θ‖ = √‖θ‖²\n        ‖r‖ = √‖r‖²\n        φ = ‖θ‖ > 0 and ‖r‖ > 0 ? ‖θ‖ / ‖r‖ : 1\n        γφ = γ·φ\n        for every element:\n            θ ← θ − γφ·r";
+        public const string UpdateRule = "t ← t + 1\ngroup 0: Adafactor for W\n    (1 − β₂ₜ) = t^ĉ\n    β₂ₜ = 1 − (1 − β₂ₜ)\n    for every tensor (n elements):\n        for every element:\n        ‖θ‖² = Σ θ·θ\n        αₜ = max(ε₂, √‖θ‖² / √n)·min(γ, 1 / √t)\n        R̄ ← lerp(R̄, mean over columns of g², 1 − β₂ₜ), C̄ ← lerp(C̄, mean over rows of g², 1 − β₂ₜ) (matrices only)\n        max(mean(R̄), ε₁) = max(ΣR̄ / R, ε₁) (matrices only)\n        P ← 1/√max(R̄C̄ᵀ / max(mean(R̄), ε₁), ε₁²) (matrices only)\n        for every element (matrices only):\n            U ← P·g\n        ‖U‖² = Σ U·U\n        for every element (vectors only):\n            R̄ ← (1 − β₂ₜ) < ½ ? R̄ + (1 − β₂ₜ)·(g·g − R̄) : g·g − (g·g − R̄)·β₂ₜ\n            U ← 1 / √max(R̄, ε₁²)·g\n        ‖U‖² = Σ U·U\n        αₜ/max(1, RMS(U)/d) = αₜ / max(1, √‖U‖² / (√n·d))\n        for every element (matrices only):\n            U ← P·g\n            θ ← θ − αₜ/max(1, RMS(U)/d)·U\n        for every element (vectors only):\n            U ← 1 / √max(R̄, ε₁²)·g\n            θ ← θ − αₜ/max(1, RMS(U)/d)·U\ngroup 1: LAMB for B, γ = 0.1·LearningRate\n    β₁ᵗ ← β₁ᵗ·β₁   (starts at 1.0)\n    β₂ᵗ ← β₂ᵗ·β₂   (starts at 1.0)\n    a = √(1 − β₂ᵗ) / (1 − β₁ᵗ)\n    ε̂ = ε·√(1 − β₂ᵗ)\n    for every tensor (n elements):\n        for every element:\n            ĝ ← g·c\n            m ← β₁·m + (1 − β₁)·ĝ\n            v ← β₂·v + (1 − β₂)·(ĝ·ĝ)\n            r ← a·(m / (√v + ε̂))\n        ‖θ‖² = Σ θ·θ\n        ‖r‖² = Σ r·r\n        ‖θ‖ = √‖θ‖²\n        ‖r‖ = √‖r‖²\n        φ = ‖θ‖ > 0 and ‖r‖ > 0 ? ‖θ‖ / ‖r‖ : 1\n        γφ = γ·φ\n        for every element:\n            r ← a·(m / (√v + ε̂))\n            θ ← θ − γφ·r";
 
         /// <summary>
         /// One Adafactor (torch.optim.Adafactor) + LAMB (You et al. 2019 (LAMB), Algorithm 2) step over every parameter, using the gradients as they stand:
@@ -201,6 +200,7 @@ namespace Demo
         ///         φ = ‖θ‖ &gt; 0 and ‖r‖ &gt; 0 ? ‖θ‖ / ‖r‖ : 1
         ///         γφ = γ·φ
         ///         for every element:
+        ///             r ← a·(m / (√v + ε̂))
         ///             θ ← θ − γφ·r
         /// </code>
         /// Matrices keep row and column averages (R̄, C̄) where PyTorch keeps row_var and col_var; vectors a full variance.
@@ -363,7 +363,7 @@ namespace Demo
             global::System.Span<float> sums = stackalloc float[32];
 
             sums.Clear();
-            global::Optim.Generated.Kernel.Pass0Group1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 160 + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 176 + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192 + local), start: 0, end: (nuint)length, count: (nuint)length, clipScale, directionScale, epsHat, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(sums));
+            global::Optim.Generated.Kernel.Pass0Group1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 160 + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 176 + local), start: 0, end: (nuint)length, count: (nuint)length, clipScale, directionScale, epsHat, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(sums));
             double paramSquares = global::Optim.KernelMath.SumLanes(sums.Slice(0, 16));
             double updateSquares = global::Optim.KernelMath.SumLanes(sums.Slice(16, 16));
 
@@ -372,7 +372,7 @@ namespace Demo
             double trustRatio = paramNorm > 0.0 && updateNorm > 0.0 ? paramNorm / updateNorm : 1.0;
             float stepSize = (float)(lr * trustRatio);
 
-            global::Optim.Generated.Kernel.Pass1Group1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192 + local), start: 0, end: (nuint)length, count: (nuint)length, stepSize);
+            global::Optim.Generated.Kernel.Pass1Group1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 160 + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 176 + local), start: 0, end: (nuint)length, count: (nuint)length, directionScale, epsHat, stepSize);
         }
 
         /// <summary>What a checkpoint of this model holds, and the layout hash that must match to load one.</summary>
@@ -1043,7 +1043,7 @@ namespace Optim.Generated
         }
 
         /// <summary>Pass 1 of group 1 over the elements [start, min(end, count)) of one tensor. Accumulates Σ ‖θ‖², Σ ‖r‖² into &lt;paramref name="sums"/&gt;, lane i mod 16.</summary>
-        internal static void Pass0Group1(ref float paramBase, ref float gradBase, ref float expAvgBase, ref float expAvgSqBase, ref float updateBase, nuint start, nuint end, nuint count, float clipScale, float directionScale, float epsHat, ref float sums)
+        internal static void Pass0Group1(ref float paramBase, ref float gradBase, ref float expAvgBase, ref float expAvgSqBase, nuint start, nuint end, nuint count, float clipScale, float directionScale, float epsHat, ref float sums)
         {
             const float beta1 = 0.9f;
             const float beta2 = 0.999f;
@@ -1070,16 +1070,14 @@ namespace Optim.Generated
                     Vector512<float> grad = Vector512.LoadUnsafe(ref gradBase, i);
                     Vector512<float> expAvg = Vector512.LoadUnsafe(ref expAvgBase, i);
                     Vector512<float> expAvgSq = Vector512.LoadUnsafe(ref expAvgSqBase, i);
-                    Vector512<float> update = Vector512.LoadUnsafe(ref updateBase, i);
                     Vector512<float> clippedGrad = grad * clipScaleVec;
                     expAvg = beta1Vec * expAvg + oneMinusBeta1Vec * clippedGrad;
                     expAvgSq = beta2Vec * expAvgSq + oneMinusBeta2Vec * (clippedGrad * clippedGrad);
-                    update = directionScaleVec * (expAvg / (Vector512.Sqrt(expAvgSq) + epsHatVec));
+                    Vector512<float> update = directionScaleVec * (expAvg / (Vector512.Sqrt(expAvgSq) + epsHatVec));
                     if (i + (nuint)Vector512<float>.Count <= limit)
                     {
                         expAvg.StoreUnsafe(ref expAvgBase, i);
                         expAvgSq.StoreUnsafe(ref expAvgSqBase, i);
-                        update.StoreUnsafe(ref updateBase, i);
                         sum0_0 += param * param;
                         sum1_0 += update * update;
                     }
@@ -1089,7 +1087,6 @@ namespace Optim.Generated
                         Vector512<float> inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
                         Vector512.ConditionalSelect(inside, expAvg, Vector512.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
                         Vector512.ConditionalSelect(inside, expAvgSq, Vector512.LoadUnsafe(ref expAvgSqBase, i)).StoreUnsafe(ref expAvgSqBase, i);
-                        Vector512.ConditionalSelect(inside, update, Vector512.LoadUnsafe(ref updateBase, i)).StoreUnsafe(ref updateBase, i);
                         sum0_0 += Vector512.ConditionalSelect(inside, param * param, default);
                         sum1_0 += Vector512.ConditionalSelect(inside, update * update, default);
                     }
@@ -1116,16 +1113,14 @@ namespace Optim.Generated
                     Vector256<float> grad = Vector256.LoadUnsafe(ref gradBase, i);
                     Vector256<float> expAvg = Vector256.LoadUnsafe(ref expAvgBase, i);
                     Vector256<float> expAvgSq = Vector256.LoadUnsafe(ref expAvgSqBase, i);
-                    Vector256<float> update = Vector256.LoadUnsafe(ref updateBase, i);
                     Vector256<float> clippedGrad = grad * clipScaleVec;
                     expAvg = beta1Vec * expAvg + oneMinusBeta1Vec * clippedGrad;
                     expAvgSq = beta2Vec * expAvgSq + oneMinusBeta2Vec * (clippedGrad * clippedGrad);
-                    update = directionScaleVec * (expAvg / (Vector256.Sqrt(expAvgSq) + epsHatVec));
+                    Vector256<float> update = directionScaleVec * (expAvg / (Vector256.Sqrt(expAvgSq) + epsHatVec));
                     if (i + (nuint)Vector256<float>.Count <= limit)
                     {
                         expAvg.StoreUnsafe(ref expAvgBase, i);
                         expAvgSq.StoreUnsafe(ref expAvgSqBase, i);
-                        update.StoreUnsafe(ref updateBase, i);
                         switch ((int)((i / (nuint)Vector256<float>.Count) & 1))
                         {
                             case 0: sum0_0 += param * param; break;
@@ -1143,7 +1138,6 @@ namespace Optim.Generated
                         Vector256<float> inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
                         Vector256.ConditionalSelect(inside, expAvg, Vector256.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
                         Vector256.ConditionalSelect(inside, expAvgSq, Vector256.LoadUnsafe(ref expAvgSqBase, i)).StoreUnsafe(ref expAvgSqBase, i);
-                        Vector256.ConditionalSelect(inside, update, Vector256.LoadUnsafe(ref updateBase, i)).StoreUnsafe(ref updateBase, i);
                         switch ((int)((i / (nuint)Vector256<float>.Count) & 1))
                         {
                             case 0: sum0_0 += Vector256.ConditionalSelect(inside, param * param, default); break;
@@ -1184,16 +1178,14 @@ namespace Optim.Generated
                     Vector128<float> grad = Vector128.LoadUnsafe(ref gradBase, i);
                     Vector128<float> expAvg = Vector128.LoadUnsafe(ref expAvgBase, i);
                     Vector128<float> expAvgSq = Vector128.LoadUnsafe(ref expAvgSqBase, i);
-                    Vector128<float> update = Vector128.LoadUnsafe(ref updateBase, i);
                     Vector128<float> clippedGrad = grad * clipScaleVec;
                     expAvg = beta1Vec * expAvg + oneMinusBeta1Vec * clippedGrad;
                     expAvgSq = beta2Vec * expAvgSq + oneMinusBeta2Vec * (clippedGrad * clippedGrad);
-                    update = directionScaleVec * (expAvg / (Vector128.Sqrt(expAvgSq) + epsHatVec));
+                    Vector128<float> update = directionScaleVec * (expAvg / (Vector128.Sqrt(expAvgSq) + epsHatVec));
                     if (i + (nuint)Vector128<float>.Count <= limit)
                     {
                         expAvg.StoreUnsafe(ref expAvgBase, i);
                         expAvgSq.StoreUnsafe(ref expAvgSqBase, i);
-                        update.StoreUnsafe(ref updateBase, i);
                         switch ((int)((i / (nuint)Vector128<float>.Count) & 3))
                         {
                             case 0: sum0_0 += param * param; break;
@@ -1215,7 +1207,6 @@ namespace Optim.Generated
                         Vector128<float> inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
                         Vector128.ConditionalSelect(inside, expAvg, Vector128.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
                         Vector128.ConditionalSelect(inside, expAvgSq, Vector128.LoadUnsafe(ref expAvgSqBase, i)).StoreUnsafe(ref expAvgSqBase, i);
-                        Vector128.ConditionalSelect(inside, update, Vector128.LoadUnsafe(ref updateBase, i)).StoreUnsafe(ref updateBase, i);
                         switch ((int)((i / (nuint)Vector128<float>.Count) & 3))
                         {
                             case 0: sum0_0 += Vector128.ConditionalSelect(inside, param * param, default); break;
@@ -1248,32 +1239,34 @@ namespace Optim.Generated
                 float grad = Unsafe.Add(ref gradBase, i);
                 float expAvg = Unsafe.Add(ref expAvgBase, i);
                 float expAvgSq = Unsafe.Add(ref expAvgSqBase, i);
-                float update = Unsafe.Add(ref updateBase, i);
                 float clippedGrad = grad * clipScale;
                 expAvg = beta1 * expAvg + oneMinusBeta1 * clippedGrad;
                 expAvgSq = beta2 * expAvgSq + oneMinusBeta2 * (clippedGrad * clippedGrad);
-                update = directionScale * (expAvg / (MathF.Sqrt(expAvgSq) + epsHat));
+                float update = directionScale * (expAvg / (MathF.Sqrt(expAvgSq) + epsHat));
                 Unsafe.Add(ref expAvgBase, i) = expAvg;
                 Unsafe.Add(ref expAvgSqBase, i) = expAvgSq;
-                Unsafe.Add(ref updateBase, i) = update;
                 Unsafe.Add(ref sums, 0 + (int)(i % 16)) += param * param;
                 Unsafe.Add(ref sums, 16 + (int)(i % 16)) += update * update;
             }
         }
 
         /// <summary>Pass 2 of group 1 over the elements [start, min(end, count)) of one tensor.</summary>
-        internal static void Pass1Group1(ref float paramBase, ref float updateBase, nuint start, nuint end, nuint count, float stepSize)
+        internal static void Pass1Group1(ref float paramBase, ref float expAvgBase, ref float expAvgSqBase, nuint start, nuint end, nuint count, float directionScale, float epsHat, float stepSize)
         {
             nuint i = start;
             nuint limit = end < count ? end : count;
 
             if (Vector512.IsHardwareAccelerated)
             {
+                Vector512<float> directionScaleVec = Vector512.Create(directionScale);
+                Vector512<float> epsHatVec = Vector512.Create(epsHat);
                 Vector512<float> stepSizeVec = Vector512.Create(stepSize);
                 for (; i < limit; i += (nuint)Vector512<float>.Count)
                 {
                     Vector512<float> param = Vector512.LoadUnsafe(ref paramBase, i);
-                    Vector512<float> update = Vector512.LoadUnsafe(ref updateBase, i);
+                    Vector512<float> expAvg = Vector512.LoadUnsafe(ref expAvgBase, i);
+                    Vector512<float> expAvgSq = Vector512.LoadUnsafe(ref expAvgSqBase, i);
+                    Vector512<float> update = directionScaleVec * (expAvg / (Vector512.Sqrt(expAvgSq) + epsHatVec));
                     param = param - stepSizeVec * update;
                     if (i + (nuint)Vector512<float>.Count <= limit)
                     {
@@ -1289,11 +1282,15 @@ namespace Optim.Generated
             }
             else if (Vector256.IsHardwareAccelerated)
             {
+                Vector256<float> directionScaleVec = Vector256.Create(directionScale);
+                Vector256<float> epsHatVec = Vector256.Create(epsHat);
                 Vector256<float> stepSizeVec = Vector256.Create(stepSize);
                 for (; i < limit; i += (nuint)Vector256<float>.Count)
                 {
                     Vector256<float> param = Vector256.LoadUnsafe(ref paramBase, i);
-                    Vector256<float> update = Vector256.LoadUnsafe(ref updateBase, i);
+                    Vector256<float> expAvg = Vector256.LoadUnsafe(ref expAvgBase, i);
+                    Vector256<float> expAvgSq = Vector256.LoadUnsafe(ref expAvgSqBase, i);
+                    Vector256<float> update = directionScaleVec * (expAvg / (Vector256.Sqrt(expAvgSq) + epsHatVec));
                     param = param - stepSizeVec * update;
                     if (i + (nuint)Vector256<float>.Count <= limit)
                     {
@@ -1309,11 +1306,15 @@ namespace Optim.Generated
             }
             else if (Vector128.IsHardwareAccelerated)
             {
+                Vector128<float> directionScaleVec = Vector128.Create(directionScale);
+                Vector128<float> epsHatVec = Vector128.Create(epsHat);
                 Vector128<float> stepSizeVec = Vector128.Create(stepSize);
                 for (; i < limit; i += (nuint)Vector128<float>.Count)
                 {
                     Vector128<float> param = Vector128.LoadUnsafe(ref paramBase, i);
-                    Vector128<float> update = Vector128.LoadUnsafe(ref updateBase, i);
+                    Vector128<float> expAvg = Vector128.LoadUnsafe(ref expAvgBase, i);
+                    Vector128<float> expAvgSq = Vector128.LoadUnsafe(ref expAvgSqBase, i);
+                    Vector128<float> update = directionScaleVec * (expAvg / (Vector128.Sqrt(expAvgSq) + epsHatVec));
                     param = param - stepSizeVec * update;
                     if (i + (nuint)Vector128<float>.Count <= limit)
                     {
@@ -1331,7 +1332,9 @@ namespace Optim.Generated
             for (; i < limit; i++)
             {
                 float param = Unsafe.Add(ref paramBase, i);
-                float update = Unsafe.Add(ref updateBase, i);
+                float expAvg = Unsafe.Add(ref expAvgBase, i);
+                float expAvgSq = Unsafe.Add(ref expAvgSqBase, i);
+                float update = directionScale * (expAvg / (MathF.Sqrt(expAvgSq) + epsHat));
                 param = param - stepSize * update;
                 Unsafe.Add(ref paramBase, i) = param;
             }

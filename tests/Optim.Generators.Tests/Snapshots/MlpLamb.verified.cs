@@ -19,7 +19,6 @@ namespace Demo
         //   [OptimStride, 2·OptimStride) gradients g = ∇θ f(θ)
         //   [128, 192) exp_avg m (first moment)
         //   [192, 256) exp_avg_sq v (second moment)
-        //   [256, 320) update r (working space, rewritten for each tensor)
         // Parameters sit in declaration order inside each section:
         //   W1 [0, 50)
         //   B1 [50, 55)
@@ -27,7 +26,7 @@ namespace Demo
         //   B2 [60, 61)
         // Elements past the values of a section are padding: zero, and no loop ever writes them.
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private readonly global::Optim.Arena<float> _optimArena = new(320, "Demo.MlpLamb");
+        private readonly global::Optim.Arena<float> _optimArena = new(256, "Demo.MlpLamb");
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private long _optimStep;
@@ -201,7 +200,7 @@ namespace Demo
 
         /// <summary>The update rule <see cref="Step"/> implements, as in its documentation: LAMB (You et al. 2019 (LAMB), Algorithm 2).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public const string UpdateRule = "t ← t + 1\nβ₁ᵗ ← β₁ᵗ·β₁   (starts at 1.0)\nβ₂ᵗ ← β₂ᵗ·β₂   (starts at 1.0)\na = √(1 − β₂ᵗ) / (1 − β₁ᵗ)\nε̂ = ε·√(1 − β₂ᵗ)\nfor every tensor (n elements):\n    for every element:\n        m ← β₁·m + (1 − β₁)·g\n        v ← β₂·v + (1 − β₂)·(g·g)\n        r ← a·(m / (√v + ε̂)) + λ·θ\n    ‖θ‖² = Σ θ·θ\n    ‖r‖² = Σ r·r\n    ‖θ‖ = √‖θ‖²\n    ‖r‖ = √‖r‖²\n    φ = ‖θ‖ > 0 and ‖r‖ > 0 ? ‖θ‖ / ‖r‖ : 1\n    γφ = γ·φ\n    for every element:\n        θ ← θ − γφ·r";
+        public const string UpdateRule = "t ← t + 1\nβ₁ᵗ ← β₁ᵗ·β₁   (starts at 1.0)\nβ₂ᵗ ← β₂ᵗ·β₂   (starts at 1.0)\na = √(1 − β₂ᵗ) / (1 − β₁ᵗ)\nε̂ = ε·√(1 − β₂ᵗ)\nfor every tensor (n elements):\n    for every element:\n        m ← β₁·m + (1 − β₁)·g\n        v ← β₂·v + (1 − β₂)·(g·g)\n        r ← a·(m / (√v + ε̂)) + λ·θ\n    ‖θ‖² = Σ θ·θ\n    ‖r‖² = Σ r·r\n    ‖θ‖ = √‖θ‖²\n    ‖r‖ = √‖r‖²\n    φ = ‖θ‖ > 0 and ‖r‖ > 0 ? ‖θ‖ / ‖r‖ : 1\n    γφ = γ·φ\n    for every element:\n        r ← a·(m / (√v + ε̂)) + λ·θ\n        θ ← θ − γφ·r";
 
         /// <summary>
         /// One LAMB (You et al. 2019 (LAMB), Algorithm 2) step over every parameter, using the gradients as they stand:
@@ -223,6 +222,7 @@ namespace Demo
         ///     φ = ‖θ‖ &gt; 0 and ‖r‖ &gt; 0 ? ‖θ‖ / ‖r‖ : 1
         ///     γφ = γ·φ
         ///     for every element:
+        ///         r ← a·(m / (√v + ε̂)) + λ·θ
         ///         θ ← θ − γφ·r
         /// </code>
         /// The trust ratio is per parameter tensor; m̂/(√v̂ + ε) is computed with one division per element, as Adam's.
@@ -286,7 +286,7 @@ namespace Demo
             global::System.Span<float> sums = stackalloc float[32];
 
             sums.Clear();
-            global::Optim.Generated.Kernel.Pass0(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128 + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192 + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 256 + local), start: 0, end: (nuint)length, count: (nuint)length, directionScale, epsHat, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(sums));
+            global::Optim.Generated.Kernel.Pass0(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128 + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192 + local), start: 0, end: (nuint)length, count: (nuint)length, directionScale, epsHat, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(sums));
             double paramSquares = global::Optim.KernelMath.SumLanes(sums.Slice(0, 16));
             double updateSquares = global::Optim.KernelMath.SumLanes(sums.Slice(16, 16));
 
@@ -295,7 +295,7 @@ namespace Demo
             double trustRatio = paramNorm > 0.0 && updateNorm > 0.0 ? paramNorm / updateNorm : 1.0;
             float stepSize = (float)(lr * trustRatio);
 
-            global::Optim.Generated.Kernel.Pass1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 256 + local), start: 0, end: (nuint)length, count: (nuint)length, stepSize);
+            global::Optim.Generated.Kernel.Pass1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128 + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192 + local), start: 0, end: (nuint)length, count: (nuint)length, directionScale, epsHat, stepSize);
         }
 
         /// <summary>What a checkpoint of this model holds, and the layout hash that must match to load one.</summary>
@@ -471,7 +471,7 @@ namespace Optim.Generated
     file static class Kernel
     {
         /// <summary>Pass 1 over the elements [start, min(end, count)) of one tensor. Accumulates Σ ‖θ‖², Σ ‖r‖² into &lt;paramref name="sums"/&gt;, lane i mod 16.</summary>
-        internal static void Pass0(ref float paramBase, ref float gradBase, ref float expAvgBase, ref float expAvgSqBase, ref float updateBase, nuint start, nuint end, nuint count, float directionScale, float epsHat, ref float sums)
+        internal static void Pass0(ref float paramBase, ref float gradBase, ref float expAvgBase, ref float expAvgSqBase, nuint start, nuint end, nuint count, float directionScale, float epsHat, ref float sums)
         {
             const float beta1 = 0.9f;
             const float beta2 = 0.999f;
@@ -499,15 +499,13 @@ namespace Optim.Generated
                     Vector512<float> grad = Vector512.LoadUnsafe(ref gradBase, i);
                     Vector512<float> expAvg = Vector512.LoadUnsafe(ref expAvgBase, i);
                     Vector512<float> expAvgSq = Vector512.LoadUnsafe(ref expAvgSqBase, i);
-                    Vector512<float> update = Vector512.LoadUnsafe(ref updateBase, i);
                     expAvg = beta1Vec * expAvg + oneMinusBeta1Vec * grad;
                     expAvgSq = beta2Vec * expAvgSq + oneMinusBeta2Vec * (grad * grad);
-                    update = directionScaleVec * (expAvg / (Vector512.Sqrt(expAvgSq) + epsHatVec)) + weightDecayVec * param;
+                    Vector512<float> update = directionScaleVec * (expAvg / (Vector512.Sqrt(expAvgSq) + epsHatVec)) + weightDecayVec * param;
                     if (i + (nuint)Vector512<float>.Count <= limit)
                     {
                         expAvg.StoreUnsafe(ref expAvgBase, i);
                         expAvgSq.StoreUnsafe(ref expAvgSqBase, i);
-                        update.StoreUnsafe(ref updateBase, i);
                         sum0_0 += param * param;
                         sum1_0 += update * update;
                     }
@@ -517,7 +515,6 @@ namespace Optim.Generated
                         Vector512<float> inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
                         Vector512.ConditionalSelect(inside, expAvg, Vector512.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
                         Vector512.ConditionalSelect(inside, expAvgSq, Vector512.LoadUnsafe(ref expAvgSqBase, i)).StoreUnsafe(ref expAvgSqBase, i);
-                        Vector512.ConditionalSelect(inside, update, Vector512.LoadUnsafe(ref updateBase, i)).StoreUnsafe(ref updateBase, i);
                         sum0_0 += Vector512.ConditionalSelect(inside, param * param, default);
                         sum1_0 += Vector512.ConditionalSelect(inside, update * update, default);
                     }
@@ -544,15 +541,13 @@ namespace Optim.Generated
                     Vector256<float> grad = Vector256.LoadUnsafe(ref gradBase, i);
                     Vector256<float> expAvg = Vector256.LoadUnsafe(ref expAvgBase, i);
                     Vector256<float> expAvgSq = Vector256.LoadUnsafe(ref expAvgSqBase, i);
-                    Vector256<float> update = Vector256.LoadUnsafe(ref updateBase, i);
                     expAvg = beta1Vec * expAvg + oneMinusBeta1Vec * grad;
                     expAvgSq = beta2Vec * expAvgSq + oneMinusBeta2Vec * (grad * grad);
-                    update = directionScaleVec * (expAvg / (Vector256.Sqrt(expAvgSq) + epsHatVec)) + weightDecayVec * param;
+                    Vector256<float> update = directionScaleVec * (expAvg / (Vector256.Sqrt(expAvgSq) + epsHatVec)) + weightDecayVec * param;
                     if (i + (nuint)Vector256<float>.Count <= limit)
                     {
                         expAvg.StoreUnsafe(ref expAvgBase, i);
                         expAvgSq.StoreUnsafe(ref expAvgSqBase, i);
-                        update.StoreUnsafe(ref updateBase, i);
                         switch ((int)((i / (nuint)Vector256<float>.Count) & 1))
                         {
                             case 0: sum0_0 += param * param; break;
@@ -570,7 +565,6 @@ namespace Optim.Generated
                         Vector256<float> inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
                         Vector256.ConditionalSelect(inside, expAvg, Vector256.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
                         Vector256.ConditionalSelect(inside, expAvgSq, Vector256.LoadUnsafe(ref expAvgSqBase, i)).StoreUnsafe(ref expAvgSqBase, i);
-                        Vector256.ConditionalSelect(inside, update, Vector256.LoadUnsafe(ref updateBase, i)).StoreUnsafe(ref updateBase, i);
                         switch ((int)((i / (nuint)Vector256<float>.Count) & 1))
                         {
                             case 0: sum0_0 += Vector256.ConditionalSelect(inside, param * param, default); break;
@@ -611,15 +605,13 @@ namespace Optim.Generated
                     Vector128<float> grad = Vector128.LoadUnsafe(ref gradBase, i);
                     Vector128<float> expAvg = Vector128.LoadUnsafe(ref expAvgBase, i);
                     Vector128<float> expAvgSq = Vector128.LoadUnsafe(ref expAvgSqBase, i);
-                    Vector128<float> update = Vector128.LoadUnsafe(ref updateBase, i);
                     expAvg = beta1Vec * expAvg + oneMinusBeta1Vec * grad;
                     expAvgSq = beta2Vec * expAvgSq + oneMinusBeta2Vec * (grad * grad);
-                    update = directionScaleVec * (expAvg / (Vector128.Sqrt(expAvgSq) + epsHatVec)) + weightDecayVec * param;
+                    Vector128<float> update = directionScaleVec * (expAvg / (Vector128.Sqrt(expAvgSq) + epsHatVec)) + weightDecayVec * param;
                     if (i + (nuint)Vector128<float>.Count <= limit)
                     {
                         expAvg.StoreUnsafe(ref expAvgBase, i);
                         expAvgSq.StoreUnsafe(ref expAvgSqBase, i);
-                        update.StoreUnsafe(ref updateBase, i);
                         switch ((int)((i / (nuint)Vector128<float>.Count) & 3))
                         {
                             case 0: sum0_0 += param * param; break;
@@ -641,7 +633,6 @@ namespace Optim.Generated
                         Vector128<float> inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
                         Vector128.ConditionalSelect(inside, expAvg, Vector128.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
                         Vector128.ConditionalSelect(inside, expAvgSq, Vector128.LoadUnsafe(ref expAvgSqBase, i)).StoreUnsafe(ref expAvgSqBase, i);
-                        Vector128.ConditionalSelect(inside, update, Vector128.LoadUnsafe(ref updateBase, i)).StoreUnsafe(ref updateBase, i);
                         switch ((int)((i / (nuint)Vector128<float>.Count) & 3))
                         {
                             case 0: sum0_0 += Vector128.ConditionalSelect(inside, param * param, default); break;
@@ -674,31 +665,36 @@ namespace Optim.Generated
                 float grad = Unsafe.Add(ref gradBase, i);
                 float expAvg = Unsafe.Add(ref expAvgBase, i);
                 float expAvgSq = Unsafe.Add(ref expAvgSqBase, i);
-                float update = Unsafe.Add(ref updateBase, i);
                 expAvg = beta1 * expAvg + oneMinusBeta1 * grad;
                 expAvgSq = beta2 * expAvgSq + oneMinusBeta2 * (grad * grad);
-                update = directionScale * (expAvg / (MathF.Sqrt(expAvgSq) + epsHat)) + weightDecay * param;
+                float update = directionScale * (expAvg / (MathF.Sqrt(expAvgSq) + epsHat)) + weightDecay * param;
                 Unsafe.Add(ref expAvgBase, i) = expAvg;
                 Unsafe.Add(ref expAvgSqBase, i) = expAvgSq;
-                Unsafe.Add(ref updateBase, i) = update;
                 Unsafe.Add(ref sums, 0 + (int)(i % 16)) += param * param;
                 Unsafe.Add(ref sums, 16 + (int)(i % 16)) += update * update;
             }
         }
 
         /// <summary>Pass 2 over the elements [start, min(end, count)) of one tensor.</summary>
-        internal static void Pass1(ref float paramBase, ref float updateBase, nuint start, nuint end, nuint count, float stepSize)
+        internal static void Pass1(ref float paramBase, ref float expAvgBase, ref float expAvgSqBase, nuint start, nuint end, nuint count, float directionScale, float epsHat, float stepSize)
         {
+            const float weightDecay = 0.01f;
+
             nuint i = start;
             nuint limit = end < count ? end : count;
 
             if (Vector512.IsHardwareAccelerated)
             {
+                Vector512<float> weightDecayVec = Vector512.Create(weightDecay);
+                Vector512<float> directionScaleVec = Vector512.Create(directionScale);
+                Vector512<float> epsHatVec = Vector512.Create(epsHat);
                 Vector512<float> stepSizeVec = Vector512.Create(stepSize);
                 for (; i < limit; i += (nuint)Vector512<float>.Count)
                 {
                     Vector512<float> param = Vector512.LoadUnsafe(ref paramBase, i);
-                    Vector512<float> update = Vector512.LoadUnsafe(ref updateBase, i);
+                    Vector512<float> expAvg = Vector512.LoadUnsafe(ref expAvgBase, i);
+                    Vector512<float> expAvgSq = Vector512.LoadUnsafe(ref expAvgSqBase, i);
+                    Vector512<float> update = directionScaleVec * (expAvg / (Vector512.Sqrt(expAvgSq) + epsHatVec)) + weightDecayVec * param;
                     param = param - stepSizeVec * update;
                     if (i + (nuint)Vector512<float>.Count <= limit)
                     {
@@ -714,11 +710,16 @@ namespace Optim.Generated
             }
             else if (Vector256.IsHardwareAccelerated)
             {
+                Vector256<float> weightDecayVec = Vector256.Create(weightDecay);
+                Vector256<float> directionScaleVec = Vector256.Create(directionScale);
+                Vector256<float> epsHatVec = Vector256.Create(epsHat);
                 Vector256<float> stepSizeVec = Vector256.Create(stepSize);
                 for (; i < limit; i += (nuint)Vector256<float>.Count)
                 {
                     Vector256<float> param = Vector256.LoadUnsafe(ref paramBase, i);
-                    Vector256<float> update = Vector256.LoadUnsafe(ref updateBase, i);
+                    Vector256<float> expAvg = Vector256.LoadUnsafe(ref expAvgBase, i);
+                    Vector256<float> expAvgSq = Vector256.LoadUnsafe(ref expAvgSqBase, i);
+                    Vector256<float> update = directionScaleVec * (expAvg / (Vector256.Sqrt(expAvgSq) + epsHatVec)) + weightDecayVec * param;
                     param = param - stepSizeVec * update;
                     if (i + (nuint)Vector256<float>.Count <= limit)
                     {
@@ -734,11 +735,16 @@ namespace Optim.Generated
             }
             else if (Vector128.IsHardwareAccelerated)
             {
+                Vector128<float> weightDecayVec = Vector128.Create(weightDecay);
+                Vector128<float> directionScaleVec = Vector128.Create(directionScale);
+                Vector128<float> epsHatVec = Vector128.Create(epsHat);
                 Vector128<float> stepSizeVec = Vector128.Create(stepSize);
                 for (; i < limit; i += (nuint)Vector128<float>.Count)
                 {
                     Vector128<float> param = Vector128.LoadUnsafe(ref paramBase, i);
-                    Vector128<float> update = Vector128.LoadUnsafe(ref updateBase, i);
+                    Vector128<float> expAvg = Vector128.LoadUnsafe(ref expAvgBase, i);
+                    Vector128<float> expAvgSq = Vector128.LoadUnsafe(ref expAvgSqBase, i);
+                    Vector128<float> update = directionScaleVec * (expAvg / (Vector128.Sqrt(expAvgSq) + epsHatVec)) + weightDecayVec * param;
                     param = param - stepSizeVec * update;
                     if (i + (nuint)Vector128<float>.Count <= limit)
                     {
@@ -756,7 +762,9 @@ namespace Optim.Generated
             for (; i < limit; i++)
             {
                 float param = Unsafe.Add(ref paramBase, i);
-                float update = Unsafe.Add(ref updateBase, i);
+                float expAvg = Unsafe.Add(ref expAvgBase, i);
+                float expAvgSq = Unsafe.Add(ref expAvgSqBase, i);
+                float update = directionScale * (expAvg / (MathF.Sqrt(expAvgSq) + epsHat)) + weightDecay * param;
                 param = param - stepSize * update;
                 Unsafe.Add(ref paramBase, i) = param;
             }

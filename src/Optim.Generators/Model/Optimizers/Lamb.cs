@@ -31,12 +31,14 @@ internal static class Lamb
 
         var beta1Power = StepAccumulator.Power("beta1Power", "β₁ᵗ", Constant("beta1", "β₁", beta1));
         var beta2Power = StepAccumulator.Power("beta2Power", "β₂ᵗ", Constant("beta2", "β₂", beta2));
-        var update = new Buffer("update", "r", "update r (working space, rewritten for each tensor)", Transient: true);
         var biasCorrection1 = new StepScalar("biasCorrection1", "(1 − β₁ᵗ)", One - beta1Power.Ref, ToKernel: false);
         var biasCorrection2Sqrt = new StepScalar("biasCorrection2Sqrt", "√(1 − β₂ᵗ)", Sqrt(One - beta2Power.Ref), ToKernel: false);
 
         // r = m̂ / (√v̂ + ε) + λθ, computed as Adam does with one division: a·m / (√v + ε̂), a = √(1 − β₂ᵗ)/(1 − β₁ᵗ),
-        // ε̂ = ε·√(1 − β₂ᵗ); written to a working section so the second pass reads it instead of recomputing it.
+        // ε̂ = ε·√(1 − β₂ᵗ). The second pass computes r again from the stored m and v (the same operations on the same
+        // values, so the same bits) rather than reading it from a working section: reading θ, m and v there moves the
+        // same bytes as reading θ and r, and no section has to be written for it in the first pass (10 memory streams
+        // in all against Adam's 7, not 11, and no working memory).
         var directionScale = new StepScalar("directionScale", "a", biasCorrection2Sqrt.Ref / biasCorrection1.Ref, ToKernel: true);
         var epsHat = new StepScalar("epsHat", "ε̂", Constant("eps", "ε", h["Eps"]) * biasCorrection2Sqrt.Ref, ToKernel: true);
         Expr direction = directionScale.Ref * (expAvg.Value / (Sqrt(expAvgSq.Value) + epsHat.Ref));
@@ -49,9 +51,8 @@ internal static class Lamb
         {
             Steps.Assign(expAvg, Steps.Ema(expAvg.Value, g, beta1, "beta1", "β₁")),
             Steps.Assign(expAvgSq, Steps.Ema(expAvgSq.Value, g * g, beta2, "beta2", "β₂")),
-            Steps.Assign(update, direction),
         };
-        Expr r = update.Value;
+        Expr r = Steps.Let(first, "update", "r", direction);
         var thetaSquares = new Reduction("paramSquares", "‖θ‖²", theta * theta);
         var updateSquares = new Reduction("updateSquares", "‖r‖²", r * r);
 
@@ -62,13 +63,15 @@ internal static class Lamb
         var trust = new StepScalar("trustRatio", "φ", Select(And(Greater(paramNorm.Ref, zero), Greater(updateNorm.Ref, zero)), paramNorm.Ref / updateNorm.Ref, One), ToKernel: false);
         var stepSize = new StepScalar("stepSize", "γφ", Lr * trust.Ref, ToKernel: true);
 
-        var second = new List<Statement> { Steps.Assign(UpdateRule.Param, theta - (stepSize.Ref * r)) };
+        var second = new List<Statement>();
+        Expr again = Steps.Let(second, "update", "r", direction);
+        second.Add(Steps.Assign(UpdateRule.Param, theta - (stepSize.Ref * again)));
 
         return new UpdateRule(
             "LAMB",
             "You et al. 2019 (LAMB), Algorithm 2",
             "",
-            EquatableArray.Of(expAvg, expAvgSq, update),
+            EquatableArray.Of(expAvg, expAvgSq),
             EquatableArray.Of(beta1Power, beta2Power),
             EquatableArray.Of(biasCorrection1, biasCorrection2Sqrt, directionScale, epsHat),
             EquatableArray<Statement>.Empty,
