@@ -54,6 +54,53 @@ public static class KernelMath
     public static Vector128<T> LeadingLanes128<T>(int count) =>
         Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(MaskTable), (nuint)(64 - (count * Unsafe.SizeOf<T>()))).As<byte, T>();
 
+    /// <summary>
+    /// Stores the first <paramref name="count"/> lanes of <paramref name="value"/> (0 to its lane count) at
+    /// <paramref name="destination"/> and nothing past them: the last, partial vector of a pass. Unlike a masked
+    /// read-blend-write of the whole vector, it never writes an element outside the values, so a thread updating the next
+    /// tensor at the same moment cannot have a write undone.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreLeading<T>(Vector512<T> value, ref T destination, int count)
+    {
+        Vector256<T> half = value.GetLower();
+        if (count >= Vector256<T>.Count)
+        {
+            half.StoreUnsafe(ref destination);
+            destination = ref Unsafe.Add(ref destination, Vector256<T>.Count);
+            count -= Vector256<T>.Count;
+            half = value.GetUpper();
+        }
+
+        StoreLeading(half, ref destination, count);
+    }
+
+    /// <inheritdoc cref="StoreLeading{T}(Vector512{T}, ref T, int)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreLeading<T>(Vector256<T> value, ref T destination, int count)
+    {
+        Vector128<T> half = value.GetLower();
+        if (count >= Vector128<T>.Count)
+        {
+            half.StoreUnsafe(ref destination);
+            destination = ref Unsafe.Add(ref destination, Vector128<T>.Count);
+            count -= Vector128<T>.Count;
+            half = value.GetUpper();
+        }
+
+        StoreLeading(half, ref destination, count);
+    }
+
+    /// <inheritdoc cref="StoreLeading{T}(Vector512{T}, ref T, int)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreLeading<T>(Vector128<T> value, ref T destination, int count)
+    {
+        for (int lane = 0; lane < count; lane++)
+        {
+            Unsafe.Add(ref destination, lane) = value.GetElement(lane);
+        }
+    }
+
     /// <summary>64 bytes of ones then 64 of zeros: a mask of n leading bytes starts 64 − n bytes in.</summary>
     private static ReadOnlySpan<byte> MaskTable =>
     [

@@ -105,11 +105,17 @@ internal static class KernelWriter
             WriteVectorSums(w, reductions, writer, vector, t, accumulators, masked: false);
             w.Close();
             w.Open("else");
+            // Only the tensor's own elements are written: a whole-vector blend would write back the neighbours' values,
+            // undoing what a thread updating the next tensor may just have stored.
             w.Line(reductions.Count > 0 ? "// The last vector reaches past the values: store and sum only the lanes inside them." : "// The last vector reaches past the values: store only the lanes inside them.");
-            w.Line($"{vector}<{t}> inside = global::Optim.KernelMath.LeadingLanes{vector.Substring(6)}<{t}>((int)(limit - i));");
+            if (reductions.Count > 0)
+            {
+                w.Line($"{vector}<{t}> inside = global::Optim.KernelMath.LeadingLanes{vector.Substring(6)}<{t}>((int)(limit - i));");
+            }
+
             foreach (var (buffer, _) in used.Where(b => written.Contains(b.Buffer.Name)))
             {
-                w.Line($"{vector}.ConditionalSelect(inside, {buffer.Name}, {vector}.LoadUnsafe(ref {buffer.Name}Base, i)).StoreUnsafe(ref {buffer.Name}Base, i);");
+                w.Line($"global::Optim.KernelMath.StoreLeading({buffer.Name}, ref Unsafe.Add(ref {buffer.Name}Base, i), (int)(limit - i));");
             }
 
             WriteVectorSums(w, reductions, writer, vector, t, accumulators, masked: true);

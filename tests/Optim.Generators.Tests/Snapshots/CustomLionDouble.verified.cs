@@ -348,9 +348,8 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector512<double> inside = global::Optim.KernelMath.LeadingLanes512<double>((int)(limit - i));
-                        Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
-                        Vector512.ConditionalSelect(inside, state_m, Vector512.LoadUnsafe(ref state_mBase, i)).StoreUnsafe(ref state_mBase, i);
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(state_m, ref Unsafe.Add(ref state_mBase, i), (int)(limit - i));
                     }
                 }
             }
@@ -381,9 +380,8 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector256<double> inside = global::Optim.KernelMath.LeadingLanes256<double>((int)(limit - i));
-                        Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
-                        Vector256.ConditionalSelect(inside, state_m, Vector256.LoadUnsafe(ref state_mBase, i)).StoreUnsafe(ref state_mBase, i);
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(state_m, ref Unsafe.Add(ref state_mBase, i), (int)(limit - i));
                     }
                 }
             }
@@ -414,9 +412,8 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector128<double> inside = global::Optim.KernelMath.LeadingLanes128<double>((int)(limit - i));
-                        Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
-                        Vector128.ConditionalSelect(inside, state_m, Vector128.LoadUnsafe(ref state_mBase, i)).StoreUnsafe(ref state_mBase, i);
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(state_m, ref Unsafe.Add(ref state_mBase, i), (int)(limit - i));
                     }
                 }
             }

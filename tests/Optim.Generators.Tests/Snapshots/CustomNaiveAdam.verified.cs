@@ -489,10 +489,9 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector512<float> inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
-                        Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
-                        Vector512.ConditionalSelect(inside, state_m, Vector512.LoadUnsafe(ref state_mBase, i)).StoreUnsafe(ref state_mBase, i);
-                        Vector512.ConditionalSelect(inside, state_v, Vector512.LoadUnsafe(ref state_vBase, i)).StoreUnsafe(ref state_vBase, i);
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(state_m, ref Unsafe.Add(ref state_mBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(state_v, ref Unsafe.Add(ref state_vBase, i), (int)(limit - i));
                     }
                 }
             }
@@ -529,10 +528,9 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector256<float> inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
-                        Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
-                        Vector256.ConditionalSelect(inside, state_m, Vector256.LoadUnsafe(ref state_mBase, i)).StoreUnsafe(ref state_mBase, i);
-                        Vector256.ConditionalSelect(inside, state_v, Vector256.LoadUnsafe(ref state_vBase, i)).StoreUnsafe(ref state_vBase, i);
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(state_m, ref Unsafe.Add(ref state_mBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(state_v, ref Unsafe.Add(ref state_vBase, i), (int)(limit - i));
                     }
                 }
             }
@@ -569,10 +567,9 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector128<float> inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
-                        Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
-                        Vector128.ConditionalSelect(inside, state_m, Vector128.LoadUnsafe(ref state_mBase, i)).StoreUnsafe(ref state_mBase, i);
-                        Vector128.ConditionalSelect(inside, state_v, Vector128.LoadUnsafe(ref state_vBase, i)).StoreUnsafe(ref state_vBase, i);
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(state_m, ref Unsafe.Add(ref state_mBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(state_v, ref Unsafe.Add(ref state_vBase, i), (int)(limit - i));
                     }
                 }
             }

@@ -524,9 +524,8 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector512<float> inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
-                        Vector512.ConditionalSelect(inside, momentumBuffer, Vector512.LoadUnsafe(ref momentumBufferBase, i)).StoreUnsafe(ref momentumBufferBase, i);
-                        Vector512.ConditionalSelect(inside, update, Vector512.LoadUnsafe(ref updateBase, i)).StoreUnsafe(ref updateBase, i);
+                        global::Optim.KernelMath.StoreLeading(momentumBuffer, ref Unsafe.Add(ref momentumBufferBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(update, ref Unsafe.Add(ref updateBase, i), (int)(limit - i));
                     }
                 }
             }
@@ -548,9 +547,8 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector256<float> inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
-                        Vector256.ConditionalSelect(inside, momentumBuffer, Vector256.LoadUnsafe(ref momentumBufferBase, i)).StoreUnsafe(ref momentumBufferBase, i);
-                        Vector256.ConditionalSelect(inside, update, Vector256.LoadUnsafe(ref updateBase, i)).StoreUnsafe(ref updateBase, i);
+                        global::Optim.KernelMath.StoreLeading(momentumBuffer, ref Unsafe.Add(ref momentumBufferBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(update, ref Unsafe.Add(ref updateBase, i), (int)(limit - i));
                     }
                 }
             }
@@ -572,9 +570,8 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector128<float> inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
-                        Vector128.ConditionalSelect(inside, momentumBuffer, Vector128.LoadUnsafe(ref momentumBufferBase, i)).StoreUnsafe(ref momentumBufferBase, i);
-                        Vector128.ConditionalSelect(inside, update, Vector128.LoadUnsafe(ref updateBase, i)).StoreUnsafe(ref updateBase, i);
+                        global::Optim.KernelMath.StoreLeading(momentumBuffer, ref Unsafe.Add(ref momentumBufferBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(update, ref Unsafe.Add(ref updateBase, i), (int)(limit - i));
                     }
                 }
             }
@@ -614,8 +611,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector512<float> inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
-                        Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
                     }
                 }
             }
@@ -636,8 +632,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector256<float> inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
-                        Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
                     }
                 }
             }
@@ -658,8 +653,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector128<float> inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
-                        Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
                     }
                 }
             }
@@ -718,10 +712,9 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector512<float> inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
-                        Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
-                        Vector512.ConditionalSelect(inside, expAvg, Vector512.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
-                        Vector512.ConditionalSelect(inside, expAvgSq, Vector512.LoadUnsafe(ref expAvgSqBase, i)).StoreUnsafe(ref expAvgSqBase, i);
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(expAvg, ref Unsafe.Add(ref expAvgBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(expAvgSq, ref Unsafe.Add(ref expAvgSqBase, i), (int)(limit - i));
                     }
                 }
             }
@@ -752,10 +745,9 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector256<float> inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
-                        Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
-                        Vector256.ConditionalSelect(inside, expAvg, Vector256.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
-                        Vector256.ConditionalSelect(inside, expAvgSq, Vector256.LoadUnsafe(ref expAvgSqBase, i)).StoreUnsafe(ref expAvgSqBase, i);
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(expAvg, ref Unsafe.Add(ref expAvgBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(expAvgSq, ref Unsafe.Add(ref expAvgSqBase, i), (int)(limit - i));
                     }
                 }
             }
@@ -786,10 +778,9 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector128<float> inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
-                        Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
-                        Vector128.ConditionalSelect(inside, expAvg, Vector128.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
-                        Vector128.ConditionalSelect(inside, expAvgSq, Vector128.LoadUnsafe(ref expAvgSqBase, i)).StoreUnsafe(ref expAvgSqBase, i);
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(expAvg, ref Unsafe.Add(ref expAvgBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(expAvgSq, ref Unsafe.Add(ref expAvgSqBase, i), (int)(limit - i));
                     }
                 }
             }

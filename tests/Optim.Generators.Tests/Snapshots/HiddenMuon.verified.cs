@@ -381,9 +381,8 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector512<float> inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
-                        Vector512.ConditionalSelect(inside, momentumBuffer, Vector512.LoadUnsafe(ref momentumBufferBase, i)).StoreUnsafe(ref momentumBufferBase, i);
-                        Vector512.ConditionalSelect(inside, update, Vector512.LoadUnsafe(ref updateBase, i)).StoreUnsafe(ref updateBase, i);
+                        global::Optim.KernelMath.StoreLeading(momentumBuffer, ref Unsafe.Add(ref momentumBufferBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(update, ref Unsafe.Add(ref updateBase, i), (int)(limit - i));
                     }
                 }
             }
@@ -405,9 +404,8 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector256<float> inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
-                        Vector256.ConditionalSelect(inside, momentumBuffer, Vector256.LoadUnsafe(ref momentumBufferBase, i)).StoreUnsafe(ref momentumBufferBase, i);
-                        Vector256.ConditionalSelect(inside, update, Vector256.LoadUnsafe(ref updateBase, i)).StoreUnsafe(ref updateBase, i);
+                        global::Optim.KernelMath.StoreLeading(momentumBuffer, ref Unsafe.Add(ref momentumBufferBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(update, ref Unsafe.Add(ref updateBase, i), (int)(limit - i));
                     }
                 }
             }
@@ -429,9 +427,8 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector128<float> inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
-                        Vector128.ConditionalSelect(inside, momentumBuffer, Vector128.LoadUnsafe(ref momentumBufferBase, i)).StoreUnsafe(ref momentumBufferBase, i);
-                        Vector128.ConditionalSelect(inside, update, Vector128.LoadUnsafe(ref updateBase, i)).StoreUnsafe(ref updateBase, i);
+                        global::Optim.KernelMath.StoreLeading(momentumBuffer, ref Unsafe.Add(ref momentumBufferBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(update, ref Unsafe.Add(ref updateBase, i), (int)(limit - i));
                     }
                 }
             }
@@ -471,8 +468,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector512<float> inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
-                        Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
                     }
                 }
             }
@@ -493,8 +489,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector256<float> inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
-                        Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
                     }
                 }
             }
@@ -515,8 +510,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector128<float> inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
-                        Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
                     }
                 }
             }

@@ -339,9 +339,8 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector512<double> inside = global::Optim.KernelMath.LeadingLanes512<double>((int)(limit - i));
-                        Vector512.ConditionalSelect(inside, momentumBuffer, Vector512.LoadUnsafe(ref momentumBufferBase, i)).StoreUnsafe(ref momentumBufferBase, i);
-                        Vector512.ConditionalSelect(inside, update, Vector512.LoadUnsafe(ref updateBase, i)).StoreUnsafe(ref updateBase, i);
+                        global::Optim.KernelMath.StoreLeading(momentumBuffer, ref Unsafe.Add(ref momentumBufferBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(update, ref Unsafe.Add(ref updateBase, i), (int)(limit - i));
                     }
                 }
             }
@@ -363,9 +362,8 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector256<double> inside = global::Optim.KernelMath.LeadingLanes256<double>((int)(limit - i));
-                        Vector256.ConditionalSelect(inside, momentumBuffer, Vector256.LoadUnsafe(ref momentumBufferBase, i)).StoreUnsafe(ref momentumBufferBase, i);
-                        Vector256.ConditionalSelect(inside, update, Vector256.LoadUnsafe(ref updateBase, i)).StoreUnsafe(ref updateBase, i);
+                        global::Optim.KernelMath.StoreLeading(momentumBuffer, ref Unsafe.Add(ref momentumBufferBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(update, ref Unsafe.Add(ref updateBase, i), (int)(limit - i));
                     }
                 }
             }
@@ -387,9 +385,8 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector128<double> inside = global::Optim.KernelMath.LeadingLanes128<double>((int)(limit - i));
-                        Vector128.ConditionalSelect(inside, momentumBuffer, Vector128.LoadUnsafe(ref momentumBufferBase, i)).StoreUnsafe(ref momentumBufferBase, i);
-                        Vector128.ConditionalSelect(inside, update, Vector128.LoadUnsafe(ref updateBase, i)).StoreUnsafe(ref updateBase, i);
+                        global::Optim.KernelMath.StoreLeading(momentumBuffer, ref Unsafe.Add(ref momentumBufferBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(update, ref Unsafe.Add(ref updateBase, i), (int)(limit - i));
                     }
                 }
             }
@@ -427,8 +424,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector512<double> inside = global::Optim.KernelMath.LeadingLanes512<double>((int)(limit - i));
-                        Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
                     }
                 }
             }
@@ -447,8 +443,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector256<double> inside = global::Optim.KernelMath.LeadingLanes256<double>((int)(limit - i));
-                        Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
                     }
                 }
             }
@@ -467,8 +462,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector128<double> inside = global::Optim.KernelMath.LeadingLanes128<double>((int)(limit - i));
-                        Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
                     }
                 }
             }

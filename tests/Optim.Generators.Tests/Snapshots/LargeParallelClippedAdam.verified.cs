@@ -461,10 +461,9 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector512<float> inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
-                        Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
-                        Vector512.ConditionalSelect(inside, expAvg, Vector512.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
-                        Vector512.ConditionalSelect(inside, expAvgSq, Vector512.LoadUnsafe(ref expAvgSqBase, i)).StoreUnsafe(ref expAvgSqBase, i);
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(expAvg, ref Unsafe.Add(ref expAvgBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(expAvgSq, ref Unsafe.Add(ref expAvgSqBase, i), (int)(limit - i));
                     }
                 }
             }
@@ -497,10 +496,9 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector256<float> inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
-                        Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
-                        Vector256.ConditionalSelect(inside, expAvg, Vector256.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
-                        Vector256.ConditionalSelect(inside, expAvgSq, Vector256.LoadUnsafe(ref expAvgSqBase, i)).StoreUnsafe(ref expAvgSqBase, i);
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(expAvg, ref Unsafe.Add(ref expAvgBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(expAvgSq, ref Unsafe.Add(ref expAvgSqBase, i), (int)(limit - i));
                     }
                 }
             }
@@ -533,10 +531,9 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector128<float> inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
-                        Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
-                        Vector128.ConditionalSelect(inside, expAvg, Vector128.LoadUnsafe(ref expAvgBase, i)).StoreUnsafe(ref expAvgBase, i);
-                        Vector128.ConditionalSelect(inside, expAvgSq, Vector128.LoadUnsafe(ref expAvgSqBase, i)).StoreUnsafe(ref expAvgSqBase, i);
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(expAvg, ref Unsafe.Add(ref expAvgBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(expAvgSq, ref Unsafe.Add(ref expAvgSqBase, i), (int)(limit - i));
                     }
                 }
             }

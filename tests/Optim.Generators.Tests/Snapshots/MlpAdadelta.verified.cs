@@ -474,10 +474,9 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector512<float> inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
-                        Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
-                        Vector512.ConditionalSelect(inside, squareAvg, Vector512.LoadUnsafe(ref squareAvgBase, i)).StoreUnsafe(ref squareAvgBase, i);
-                        Vector512.ConditionalSelect(inside, accDelta, Vector512.LoadUnsafe(ref accDeltaBase, i)).StoreUnsafe(ref accDeltaBase, i);
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(squareAvg, ref Unsafe.Add(ref squareAvgBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(accDelta, ref Unsafe.Add(ref accDeltaBase, i), (int)(limit - i));
                     }
                 }
             }
@@ -508,10 +507,9 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector256<float> inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
-                        Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
-                        Vector256.ConditionalSelect(inside, squareAvg, Vector256.LoadUnsafe(ref squareAvgBase, i)).StoreUnsafe(ref squareAvgBase, i);
-                        Vector256.ConditionalSelect(inside, accDelta, Vector256.LoadUnsafe(ref accDeltaBase, i)).StoreUnsafe(ref accDeltaBase, i);
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(squareAvg, ref Unsafe.Add(ref squareAvgBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(accDelta, ref Unsafe.Add(ref accDeltaBase, i), (int)(limit - i));
                     }
                 }
             }
@@ -542,10 +540,9 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector128<float> inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
-                        Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
-                        Vector128.ConditionalSelect(inside, squareAvg, Vector128.LoadUnsafe(ref squareAvgBase, i)).StoreUnsafe(ref squareAvgBase, i);
-                        Vector128.ConditionalSelect(inside, accDelta, Vector128.LoadUnsafe(ref accDeltaBase, i)).StoreUnsafe(ref accDeltaBase, i);
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(squareAvg, ref Unsafe.Add(ref squareAvgBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(accDelta, ref Unsafe.Add(ref accDeltaBase, i), (int)(limit - i));
                     }
                 }
             }

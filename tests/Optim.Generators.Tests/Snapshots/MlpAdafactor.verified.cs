@@ -737,7 +737,7 @@ namespace Optim.Generated
                     {
                         // The last vector reaches past the values: store and sum only the lanes inside them.
                         Vector512<float> inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
-                        Vector512.ConditionalSelect(inside, rowVar, Vector512.LoadUnsafe(ref rowVarBase, i)).StoreUnsafe(ref rowVarBase, i);
+                        global::Optim.KernelMath.StoreLeading(rowVar, ref Unsafe.Add(ref rowVarBase, i), (int)(limit - i));
                         sum0_0 += Vector512.ConditionalSelect(inside, update * update, default);
                     }
                 }
@@ -770,7 +770,7 @@ namespace Optim.Generated
                     {
                         // The last vector reaches past the values: store and sum only the lanes inside them.
                         Vector256<float> inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
-                        Vector256.ConditionalSelect(inside, rowVar, Vector256.LoadUnsafe(ref rowVarBase, i)).StoreUnsafe(ref rowVarBase, i);
+                        global::Optim.KernelMath.StoreLeading(rowVar, ref Unsafe.Add(ref rowVarBase, i), (int)(limit - i));
                         switch ((int)((i / (nuint)Vector256<float>.Count) & 1))
                         {
                             case 0: sum0_0 += Vector256.ConditionalSelect(inside, update * update, default); break;
@@ -812,7 +812,7 @@ namespace Optim.Generated
                     {
                         // The last vector reaches past the values: store and sum only the lanes inside them.
                         Vector128<float> inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
-                        Vector128.ConditionalSelect(inside, rowVar, Vector128.LoadUnsafe(ref rowVarBase, i)).StoreUnsafe(ref rowVarBase, i);
+                        global::Optim.KernelMath.StoreLeading(rowVar, ref Unsafe.Add(ref rowVarBase, i), (int)(limit - i));
                         switch ((int)((i / (nuint)Vector128<float>.Count) & 3))
                         {
                             case 0: sum0_0 += Vector128.ConditionalSelect(inside, update * update, default); break;
@@ -864,8 +864,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector512<float> inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
-                        Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
                     }
                 }
             }
@@ -888,8 +887,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector256<float> inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
-                        Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
                     }
                 }
             }
@@ -912,8 +910,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector128<float> inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
-                        Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
                     }
                 }
             }
@@ -960,8 +957,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector512<float> inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
-                        Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
                     }
                 }
             }
@@ -986,8 +982,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector256<float> inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
-                        Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
                     }
                 }
             }
@@ -1012,8 +1007,7 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector128<float> inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
-                        Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
                     }
                 }
             }

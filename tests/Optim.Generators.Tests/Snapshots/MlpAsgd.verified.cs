@@ -474,9 +474,8 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector512<float> inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
-                        Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
-                        Vector512.ConditionalSelect(inside, ax, Vector512.LoadUnsafe(ref axBase, i)).StoreUnsafe(ref axBase, i);
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(ax, ref Unsafe.Add(ref axBase, i), (int)(limit - i));
                     }
                 }
             }
@@ -501,9 +500,8 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector256<float> inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
-                        Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
-                        Vector256.ConditionalSelect(inside, ax, Vector256.LoadUnsafe(ref axBase, i)).StoreUnsafe(ref axBase, i);
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(ax, ref Unsafe.Add(ref axBase, i), (int)(limit - i));
                     }
                 }
             }
@@ -528,9 +526,8 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector128<float> inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
-                        Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
-                        Vector128.ConditionalSelect(inside, ax, Vector128.LoadUnsafe(ref axBase, i)).StoreUnsafe(ref axBase, i);
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(ax, ref Unsafe.Add(ref axBase, i), (int)(limit - i));
                     }
                 }
             }

@@ -448,9 +448,8 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector512<float> inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
-                        Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
-                        Vector512.ConditionalSelect(inside, velocity, Vector512.LoadUnsafe(ref velocityBase, i)).StoreUnsafe(ref velocityBase, i);
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(velocity, ref Unsafe.Add(ref velocityBase, i), (int)(limit - i));
                     }
                 }
             }
@@ -474,9 +473,8 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector256<float> inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
-                        Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
-                        Vector256.ConditionalSelect(inside, velocity, Vector256.LoadUnsafe(ref velocityBase, i)).StoreUnsafe(ref velocityBase, i);
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(velocity, ref Unsafe.Add(ref velocityBase, i), (int)(limit - i));
                     }
                 }
             }
@@ -500,9 +498,8 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector128<float> inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
-                        Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
-                        Vector128.ConditionalSelect(inside, velocity, Vector128.LoadUnsafe(ref velocityBase, i)).StoreUnsafe(ref velocityBase, i);
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(velocity, ref Unsafe.Add(ref velocityBase, i), (int)(limit - i));
                     }
                 }
             }

@@ -481,10 +481,9 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector512<float> inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
-                        Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
-                        Vector512.ConditionalSelect(inside, prev, Vector512.LoadUnsafe(ref prevBase, i)).StoreUnsafe(ref prevBase, i);
-                        Vector512.ConditionalSelect(inside, stepSize, Vector512.LoadUnsafe(ref stepSizeBase, i)).StoreUnsafe(ref stepSizeBase, i);
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(prev, ref Unsafe.Add(ref prevBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(stepSize, ref Unsafe.Add(ref stepSizeBase, i), (int)(limit - i));
                     }
                 }
             }
@@ -518,10 +517,9 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector256<float> inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
-                        Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
-                        Vector256.ConditionalSelect(inside, prev, Vector256.LoadUnsafe(ref prevBase, i)).StoreUnsafe(ref prevBase, i);
-                        Vector256.ConditionalSelect(inside, stepSize, Vector256.LoadUnsafe(ref stepSizeBase, i)).StoreUnsafe(ref stepSizeBase, i);
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(prev, ref Unsafe.Add(ref prevBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(stepSize, ref Unsafe.Add(ref stepSizeBase, i), (int)(limit - i));
                     }
                 }
             }
@@ -555,10 +553,9 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector128<float> inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
-                        Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
-                        Vector128.ConditionalSelect(inside, prev, Vector128.LoadUnsafe(ref prevBase, i)).StoreUnsafe(ref prevBase, i);
-                        Vector128.ConditionalSelect(inside, stepSize, Vector128.LoadUnsafe(ref stepSizeBase, i)).StoreUnsafe(ref stepSizeBase, i);
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(prev, ref Unsafe.Add(ref prevBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(stepSize, ref Unsafe.Add(ref stepSizeBase, i), (int)(limit - i));
                     }
                 }
             }

@@ -455,9 +455,8 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector512<float> inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
-                        Vector512.ConditionalSelect(inside, param, Vector512.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
-                        Vector512.ConditionalSelect(inside, momentumBuffer, Vector512.LoadUnsafe(ref momentumBufferBase, i)).StoreUnsafe(ref momentumBufferBase, i);
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(momentumBuffer, ref Unsafe.Add(ref momentumBufferBase, i), (int)(limit - i));
                     }
                 }
             }
@@ -484,9 +483,8 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector256<float> inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
-                        Vector256.ConditionalSelect(inside, param, Vector256.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
-                        Vector256.ConditionalSelect(inside, momentumBuffer, Vector256.LoadUnsafe(ref momentumBufferBase, i)).StoreUnsafe(ref momentumBufferBase, i);
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(momentumBuffer, ref Unsafe.Add(ref momentumBufferBase, i), (int)(limit - i));
                     }
                 }
             }
@@ -513,9 +511,8 @@ namespace Optim.Generated
                     else
                     {
                         // The last vector reaches past the values: store only the lanes inside them.
-                        Vector128<float> inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
-                        Vector128.ConditionalSelect(inside, param, Vector128.LoadUnsafe(ref paramBase, i)).StoreUnsafe(ref paramBase, i);
-                        Vector128.ConditionalSelect(inside, momentumBuffer, Vector128.LoadUnsafe(ref momentumBufferBase, i)).StoreUnsafe(ref momentumBufferBase, i);
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
+                        global::Optim.KernelMath.StoreLeading(momentumBuffer, ref Unsafe.Add(ref momentumBufferBase, i), (int)(limit - i));
                     }
                 }
             }
