@@ -119,6 +119,14 @@ public static class KernelMath
     /// </summary>
     public static double SumLanes(ReadOnlySpan<float> lanes)
     {
+        if (lanes.Length == 16)
+        {
+            // A float line, the usual case: the same pairwise order written out, without a buffer.
+            return Pairwise8(
+                (double)lanes[0] + lanes[1], (double)lanes[2] + lanes[3], (double)lanes[4] + lanes[5], (double)lanes[6] + lanes[7],
+                (double)lanes[8] + lanes[9], (double)lanes[10] + lanes[11], (double)lanes[12] + lanes[13], (double)lanes[14] + lanes[15]);
+        }
+
         Span<double> partial = stackalloc double[lanes.Length];
         for (int i = 0; i < lanes.Length; i++)
         {
@@ -131,10 +139,21 @@ public static class KernelMath
     /// <inheritdoc cref="SumLanes(ReadOnlySpan{float})"/>
     public static double SumLanes(ReadOnlySpan<double> lanes)
     {
+        if (lanes.Length == 8)
+        {
+            // A double line, the usual case: the same pairwise order written out, without a buffer.
+            return Pairwise8(lanes[0], lanes[1], lanes[2], lanes[3], lanes[4], lanes[5], lanes[6], lanes[7]);
+        }
+
         Span<double> partial = stackalloc double[lanes.Length];
         lanes.CopyTo(partial);
         return PairwiseSum(partial);
     }
+
+    /// <summary><see cref="PairwiseSum"/> of eight values: ((a + b) + (c + d)) + ((e + f) + (g + h)).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double Pairwise8(double a, double b, double c, double d, double e, double f, double g, double h) =>
+        ((a + b) + (c + d)) + ((e + f) + (g + h));
 
     private static double PairwiseSum(Span<double> values)
     {

@@ -193,64 +193,176 @@ public static class MatrixKernels
     }
 
     /// <summary>
-    /// Adafactor's factored preconditioner for a matrix, in one pass that writes each element once:
-    /// <paramref name="result"/>[r·cols + c] = 1 / √max(left[r]·right[c] / divisor, floor), each operation rounded to
-    /// <typeparamref name="T"/> in that order (what torch.optim.Adafactor's <c>(row_var @ col_var) / row_mean</c>,
-    /// <c>clamp_(min = eps1²)</c> and <c>rsqrt_</c> compute, with a division for the reciprocal). The update then multiplies
-    /// the gradient by it.
+    /// Adafactor's update for a matrix, in one pass that reads the gradient once and writes each element of the update once:
+    /// <paramref name="update"/>[r·cols + c] = (1 / √max(rowAverage[r]·colAverage[c] / divisor, floor))·gradient[r·cols + c],
+    /// negated when <paramref name="sign"/> is negative, each operation rounded to <typeparamref name="T"/> in that order
+    /// (what torch.optim.Adafactor's <c>(row_var @ col_var) / row_mean</c>, <c>clamp_(min = eps1²)</c>, <c>rsqrt_</c> and
+    /// <c>mul_(grad)</c> compute, with a division for the reciprocal). Returns Σ update², accumulated as the generated passes
+    /// accumulate sums: element (r, c) into lane c mod L (L elements = one 64-byte line) in increasing c, row after row, then
+    /// the lanes added in double (<see cref="KernelMath.SumLanes(ReadOnlySpan{float})"/>); the same on every vector width.
     /// </summary>
-    /// <param name="left">The row averages R̄ (first <paramref name="rows"/> elements).</param>
-    /// <param name="right">The column averages C̄ (first <paramref name="cols"/> elements).</param>
-    /// <param name="result">rows × cols.</param>
-    /// <param name="rows">Rows of the result.</param>
-    /// <param name="cols">Columns of the result.</param>
+    /// <param name="gradient">The gradient, rows × cols.</param>
+    /// <param name="rowAverage">The row averages R̄ (first <paramref name="rows"/> elements).</param>
+    /// <param name="colAverage">The column averages C̄ (first <paramref name="cols"/> elements).</param>
+    /// <param name="update">rows × cols: the update U.</param>
+    /// <param name="rows">Rows of the matrix.</param>
+    /// <param name="cols">Columns of the matrix.</param>
     /// <param name="divisor">max(mean(R̄), ε₁), already rounded to <typeparamref name="T"/>.</param>
     /// <param name="floor">ε₁², rounded to <typeparamref name="T"/> here.</param>
-    public static void InverseRootOuterProduct<T>(ReadOnlySpan<T> left, ReadOnlySpan<T> right, Span<T> result, int rows, int cols, double divisor, double floor)
+    /// <param name="sign">−1 to negate the update (Adafactor's <c>maximize</c>), else 1.</param>
+    public static double FactoredUpdate<T>(ReadOnlySpan<T> gradient, ReadOnlySpan<T> rowAverage, ReadOnlySpan<T> colAverage, Span<T> update, int rows, int cols, double divisor, double floor, double sign)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (rows <= 0 || cols <= 0 || left.Length < rows || right.Length < cols || result.Length < rows * cols)
+        if (rows <= 0 || cols <= 0 || gradient.Length < rows * cols || rowAverage.Length < rows || colAverage.Length < cols || update.Length < rows * cols)
         {
-            throw new ArgumentException($"A {rows} × {cols} outer product needs {rows} and {cols} factors and {rows * cols} results.");
+            throw new ArgumentException($"A {rows} × {cols} update needs {rows * cols} gradients, {rows} row and {cols} column averages and {rows * cols} results.");
         }
 
         T d = T.CreateTruncating(divisor), f = T.CreateTruncating(floor);
-        ref T x = ref MemoryMarshal.GetReference(right);
+        bool negate = sign < 0;
+        int perLine = 64 / Unsafe.SizeOf<T>();
+        Span<T> lanes = stackalloc T[perLine];
+        lanes.Clear();
+        ref T sums = ref MemoryMarshal.GetReference(lanes);
+        ref T x = ref MemoryMarshal.GetReference(colAverage);
+        nuint length = (nuint)cols;
         for (int r = 0; r < rows; r++)
         {
-            T a = left[r];
-            ref T y = ref MemoryMarshal.GetReference(result.Slice(r * cols, cols));
-            nuint length = (nuint)cols, i = 0;
-            if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
+            T a = rowAverage[r];
+            ref T g = ref MemoryMarshal.GetReference(gradient.Slice(r * cols, cols));
+            ref T u = ref MemoryMarshal.GetReference(update.Slice(r * cols, cols));
+            nuint i = 0;
+
+            // Each lane's running sum lives in one accumulator for the whole row, whatever the width: 1, 2 or 4 vectors
+            // per line, vector k of a line holding lanes [k·Count, (k + 1)·Count).
+            if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && Vector512<T>.Count == perLine)
             {
-                Vector512<T> av = Vector512.Create(a), dv = Vector512.Create(d), fv = Vector512.Create(f), one = Vector512<T>.One;
-                for (; i + (nuint)Vector512<T>.Count <= length; i += (nuint)Vector512<T>.Count)
+                Vector512<T> av = Vector512.Create(a), dv = Vector512.Create(d), fv = Vector512.Create(f);
+                Vector512<T> s0 = Vector512.LoadUnsafe(ref sums);
+                for (; i + (nuint)perLine <= length; i += (nuint)perLine)
                 {
-                    (one / Vector512.Sqrt(Vector512.Max(av * Vector512.LoadUnsafe(ref x, i) / dv, fv))).StoreUnsafe(ref y, i);
+                    s0 += FactoredValue(av, ref x, ref g, ref u, i, dv, fv, negate);
                 }
+
+                s0.StoreUnsafe(ref sums);
             }
-            else if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+            else if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported && 2 * Vector256<T>.Count == perLine)
             {
-                Vector256<T> av = Vector256.Create(a), dv = Vector256.Create(d), fv = Vector256.Create(f), one = Vector256<T>.One;
-                for (; i + (nuint)Vector256<T>.Count <= length; i += (nuint)Vector256<T>.Count)
+                nuint width = (nuint)Vector256<T>.Count;
+                Vector256<T> av = Vector256.Create(a), dv = Vector256.Create(d), fv = Vector256.Create(f);
+                Vector256<T> s0 = Vector256.LoadUnsafe(ref sums), s1 = Vector256.LoadUnsafe(ref sums, width);
+                for (; i + (nuint)perLine <= length; i += (nuint)perLine)
                 {
-                    (one / Vector256.Sqrt(Vector256.Max(av * Vector256.LoadUnsafe(ref x, i) / dv, fv))).StoreUnsafe(ref y, i);
+                    s0 += FactoredValue(av, ref x, ref g, ref u, i, dv, fv, negate);
+                    s1 += FactoredValue(av, ref x, ref g, ref u, i + width, dv, fv, negate);
                 }
+
+                if (i + width <= length)
+                {
+                    s0 += FactoredValue(av, ref x, ref g, ref u, i, dv, fv, negate);
+                    i += width;
+                }
+
+                s0.StoreUnsafe(ref sums);
+                s1.StoreUnsafe(ref sums, width);
             }
-            else if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported)
+            else if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported && 4 * Vector128<T>.Count == perLine)
             {
-                Vector128<T> av = Vector128.Create(a), dv = Vector128.Create(d), fv = Vector128.Create(f), one = Vector128<T>.One;
-                for (; i + (nuint)Vector128<T>.Count <= length; i += (nuint)Vector128<T>.Count)
+                nuint width = (nuint)Vector128<T>.Count;
+                Vector128<T> av = Vector128.Create(a), dv = Vector128.Create(d), fv = Vector128.Create(f);
+                Vector128<T> s0 = Vector128.LoadUnsafe(ref sums), s1 = Vector128.LoadUnsafe(ref sums, width);
+                Vector128<T> s2 = Vector128.LoadUnsafe(ref sums, 2 * width), s3 = Vector128.LoadUnsafe(ref sums, 3 * width);
+                for (; i + (nuint)perLine <= length; i += (nuint)perLine)
                 {
-                    (one / Vector128.Sqrt(Vector128.Max(av * Vector128.LoadUnsafe(ref x, i) / dv, fv))).StoreUnsafe(ref y, i);
+                    s0 += FactoredValue(av, ref x, ref g, ref u, i, dv, fv, negate);
+                    s1 += FactoredValue(av, ref x, ref g, ref u, i + width, dv, fv, negate);
+                    s2 += FactoredValue(av, ref x, ref g, ref u, i + (2 * width), dv, fv, negate);
+                    s3 += FactoredValue(av, ref x, ref g, ref u, i + (3 * width), dv, fv, negate);
                 }
+
+                if (i + width <= length)
+                {
+                    s0 += FactoredValue(av, ref x, ref g, ref u, i, dv, fv, negate);
+                    i += width;
+                    if (i + width <= length)
+                    {
+                        s1 += FactoredValue(av, ref x, ref g, ref u, i, dv, fv, negate);
+                        i += width;
+                        if (i + width <= length)
+                        {
+                            s2 += FactoredValue(av, ref x, ref g, ref u, i, dv, fv, negate);
+                            i += width;
+                        }
+                    }
+                }
+
+                s0.StoreUnsafe(ref sums);
+                s1.StoreUnsafe(ref sums, width);
+                s2.StoreUnsafe(ref sums, 2 * width);
+                s3.StoreUnsafe(ref sums, 3 * width);
             }
 
             for (; i < length; i++)
             {
-                Unsafe.Add(ref y, i) = T.One / T.Sqrt(T.Max(a * Unsafe.Add(ref x, i) / d, f));
+                T value = T.One / T.Sqrt(T.Max(a * Unsafe.Add(ref x, i) / d, f)) * Unsafe.Add(ref g, i);
+                if (negate)
+                {
+                    value = -value;
+                }
+
+                Unsafe.Add(ref u, i) = value;
+                Unsafe.Add(ref sums, (int)(i % (nuint)perLine)) += value * value;
             }
         }
+
+        return typeof(T) == typeof(float)
+            ? KernelMath.SumLanes(MemoryMarshal.Cast<T, float>(lanes))
+            : KernelMath.SumLanes(MemoryMarshal.Cast<T, double>(lanes));
+    }
+
+    /// <summary>One vector of <see cref="FactoredUpdate{T}"/>: stores U at <paramref name="i"/> and returns U².</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> FactoredValue<T>(Vector512<T> a, ref T x, ref T g, ref T u, nuint i, Vector512<T> d, Vector512<T> f, bool negate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Vector512<T> value = Vector512<T>.One / Vector512.Sqrt(Vector512.Max(a * Vector512.LoadUnsafe(ref x, i) / d, f)) * Vector512.LoadUnsafe(ref g, i);
+        if (negate)
+        {
+            value = -value;
+        }
+
+        value.StoreUnsafe(ref u, i);
+        return value * value;
+    }
+
+    /// <inheritdoc cref="FactoredValue{T}(Vector512{T}, ref T, ref T, ref T, nuint, Vector512{T}, Vector512{T}, bool)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<T> FactoredValue<T>(Vector256<T> a, ref T x, ref T g, ref T u, nuint i, Vector256<T> d, Vector256<T> f, bool negate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Vector256<T> value = Vector256<T>.One / Vector256.Sqrt(Vector256.Max(a * Vector256.LoadUnsafe(ref x, i) / d, f)) * Vector256.LoadUnsafe(ref g, i);
+        if (negate)
+        {
+            value = -value;
+        }
+
+        value.StoreUnsafe(ref u, i);
+        return value * value;
+    }
+
+    /// <inheritdoc cref="FactoredValue{T}(Vector512{T}, ref T, ref T, ref T, nuint, Vector512{T}, Vector512{T}, bool)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<T> FactoredValue<T>(Vector128<T> a, ref T x, ref T g, ref T u, nuint i, Vector128<T> d, Vector128<T> f, bool negate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Vector128<T> value = Vector128<T>.One / Vector128.Sqrt(Vector128.Max(a * Vector128.LoadUnsafe(ref x, i) / d, f)) * Vector128.LoadUnsafe(ref g, i);
+        if (negate)
+        {
+            value = -value;
+        }
+
+        value.StoreUnsafe(ref u, i);
+        return value * value;
     }
 
     /// <summary>

@@ -297,7 +297,7 @@ internal sealed class RuleOracle
 
     private void Adafactor(float[] p, float[] grad, double lr)
     {
-        float[] rowVar = _state[0], colVar = _state[1], estimate = _state[2];
+        float[] rowVar = _state[0], colVar = _state[1], scratch = _state[2];
         float blend = F(Math.Pow(_t, H("Beta2Decay")));
         float keep = F(1.0 - blend);
         bool small = blend < 0.5;
@@ -320,14 +320,9 @@ internal sealed class RuleOracle
             Func<int, float> update;
             if (rows > 0)
             {
-                double rowVarSum = MatrixKernels.FactoredMeanSquares<float>(grad.AsSpan(start, length), rowVar.AsSpan(start, length), colVar.AsSpan(start, length), estimate.AsSpan(start, length), rows, cols, blend);
+                double rowVarSum = MatrixKernels.FactoredMeanSquares<float>(grad.AsSpan(start, length), rowVar.AsSpan(start, length), colVar.AsSpan(start, length), scratch.AsSpan(start, length), rows, cols, blend);
                 float rowMean = F(Math.Max(rowVarSum / rows, eps1));
-                for (int i = 0; i < length; i++)
-                {
-                    estimate[start + i] = rowVar[start + (i / cols)] * colVar[start + (i % cols)]; // R̄C̄ᵀ
-                }
-
-                update = i => 1f / MathF.Sqrt(Math.Max(estimate[i] / rowMean, floor)) * G(i);
+                update = i => 1f / MathF.Sqrt(Math.Max(rowVar[start + ((i - start) / cols)] * colVar[start + ((i - start) % cols)] / rowMean, floor)) * G(i); // R̄C̄ᵀ
             }
             else
             {
@@ -340,10 +335,11 @@ internal sealed class RuleOracle
                 update = i => 1f / MathF.Sqrt(Math.Max(rowVar[i], floor)) * G(i);
             }
 
+            // ‖U‖²: a matrix's rows each start again at lane 0 (element (r, c) to lane c mod 16), a vector's elements run on.
             for (int i = start; i < start + length; i++)
             {
                 float u = update(i);
-                lanes[(i - start) % 16] += u * u;
+                lanes[(rows > 0 ? (i - start) % cols : i - start) % 16] += u * u;
             }
 
             float stepSize = F(alpha / Math.Max(1.0, Math.Sqrt(KernelMath.SumLanes(lanes)) / (Math.Sqrt(length) * H("D"))));

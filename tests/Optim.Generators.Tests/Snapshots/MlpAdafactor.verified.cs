@@ -19,7 +19,7 @@ namespace Demo
         //   [OptimStride, 2·OptimStride) gradients g = ∇θ f(θ)
         //   [128, 192) row_var R̄ (running mean of g² over each row; a vector's full variance)
         //   [192, 256) col_var C̄ (running mean of g² over each column)
-        //   [256, 320) 1/√var_estimate, from R̄C̄ᵀ (working space, rewritten for each tensor)
+        //   [256, 320) update U of a matrix (working space, rewritten for each tensor)
         // Parameters sit in declaration order inside each section:
         //   W1 [0, 50)
         //   B1 [50, 55)
@@ -193,7 +193,7 @@ namespace Demo
 
         /// <summary>The update rule <see cref="Step"/> implements, as in its documentation: Adafactor (torch.optim.Adafactor).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public const string UpdateRule = "t ← t + 1\n(1 − β₂ₜ) = t^ĉ\nβ₂ₜ = 1 − (1 − β₂ₜ)\n(1 − γλ) = 1 − γ·λ\nfor every tensor (n elements):\n    for every element:\n    ‖θ‖² = Σ θ·θ\n    αₜ = max(ε₂, √‖θ‖² / √n)·min(γ, 1 / √t)\n    R̄ ← lerp(R̄, mean over columns of g², 1 − β₂ₜ), C̄ ← lerp(C̄, mean over rows of g², 1 − β₂ₜ) (matrices only)\n    max(mean(R̄), ε₁) = max(ΣR̄ / R, ε₁) (matrices only)\n    P ← 1/√max(R̄C̄ᵀ / max(mean(R̄), ε₁), ε₁²) (matrices only)\n    for every element (matrices only):\n        U ← P·g\n    ‖U‖² = Σ U·U\n    for every element (vectors only):\n        R̄ ← (1 − β₂ₜ) < ½ ? R̄ + (1 − β₂ₜ)·(g·g − R̄) : g·g − (g·g − R̄)·β₂ₜ\n        U ← 1 / √max(R̄, ε₁²)·g\n    ‖U‖² = Σ U·U\n    αₜ/max(1, RMS(U)/d) = αₜ / max(1, √‖U‖² / (√n·d))\n    for every element (matrices only):\n        U ← P·g\n        θ ← θ·(1 − γλ)\n        θ ← θ − αₜ/max(1, RMS(U)/d)·U\n    for every element (vectors only):\n        U ← 1 / √max(R̄, ε₁²)·g\n        θ ← θ·(1 − γλ)\n        θ ← θ − αₜ/max(1, RMS(U)/d)·U";
+        public const string UpdateRule = "t ← t + 1\n(1 − β₂ₜ) = t^ĉ\nβ₂ₜ = 1 − (1 − β₂ₜ)\n(1 − γλ) = 1 − γ·λ\nfor every tensor (n elements):\n    for every element:\n    ‖θ‖² = Σ θ·θ\n    αₜ = max(ε₂, √‖θ‖² / √n)·min(γ, 1 / √t)\n    R̄ ← lerp(R̄, mean over columns of g², 1 − β₂ₜ), C̄ ← lerp(C̄, mean over rows of g², 1 − β₂ₜ) (matrices only)\n    max(mean(R̄), ε₁) = max(ΣR̄ / R, ε₁) (matrices only)\n    U ← 1/√max(R̄C̄ᵀ / max(mean(R̄), ε₁), ε₁²)·g, ‖U‖² = Σ U·U (matrices only)\n    for every element (vectors only):\n        R̄ ← (1 − β₂ₜ) < ½ ? R̄ + (1 − β₂ₜ)·(g·g − R̄) : g·g − (g·g − R̄)·β₂ₜ\n        U ← 1 / √max(R̄, ε₁²)·g\n    ‖U‖² = Σ U·U\n    αₜ/max(1, RMS(U)/d) = αₜ / max(1, √‖U‖² / (√n·d))\n    for every element (matrices only):\n        θ ← θ·(1 − γλ)\n        θ ← θ − αₜ/max(1, RMS(U)/d)·U\n    for every element (vectors only):\n        U ← 1 / √max(R̄, ε₁²)·g\n        θ ← θ·(1 − γλ)\n        θ ← θ − αₜ/max(1, RMS(U)/d)·U";
 
         /// <summary>
         /// One Adafactor (torch.optim.Adafactor) step over every parameter, using the gradients as they stand:
@@ -208,17 +208,13 @@ namespace Demo
         ///     αₜ = max(ε₂, √‖θ‖² / √n)·min(γ, 1 / √t)
         ///     R̄ ← lerp(R̄, mean over columns of g², 1 − β₂ₜ), C̄ ← lerp(C̄, mean over rows of g², 1 − β₂ₜ) (matrices only)
         ///     max(mean(R̄), ε₁) = max(ΣR̄ / R, ε₁) (matrices only)
-        ///     P ← 1/√max(R̄C̄ᵀ / max(mean(R̄), ε₁), ε₁²) (matrices only)
-        ///     for every element (matrices only):
-        ///         U ← P·g
-        ///     ‖U‖² = Σ U·U
+        ///     U ← 1/√max(R̄C̄ᵀ / max(mean(R̄), ε₁), ε₁²)·g, ‖U‖² = Σ U·U (matrices only)
         ///     for every element (vectors only):
         ///         R̄ ← (1 − β₂ₜ) &lt; ½ ? R̄ + (1 − β₂ₜ)·(g·g − R̄) : g·g − (g·g − R̄)·β₂ₜ
         ///         U ← 1 / √max(R̄, ε₁²)·g
         ///     ‖U‖² = Σ U·U
         ///     αₜ/max(1, RMS(U)/d) = αₜ / max(1, √‖U‖² / (√n·d))
         ///     for every element (matrices only):
-        ///         U ← P·g
         ///         θ ← θ·(1 − γλ)
         ///         θ ← θ − αₜ/max(1, RMS(U)/d)·U
         ///     for every element (vectors only):
@@ -298,16 +294,12 @@ namespace Demo
 
             float rowMean = (float)global::System.Math.Max(rowVarSum / rowCount, 1.1920928955078125E-07);
 
-            // P ← 1/√max(R̄C̄ᵀ / max(mean(R̄), ε₁), ε₁²)
-            global::Optim.MatrixKernels.InverseRootOuterProduct(_optimArena.Slice(128 + local, length), _optimArena.Slice(192 + local, length), _optimArena.Slice(256 + local, length), rows, cols, divisor: rowMean, floor: 1.4210854715202004E-14);
-
-            sums.Clear();
-            global::Optim.Generated.Kernel.Pass1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 256 + local), start: 0, end: (nuint)length, count: (nuint)length, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(sums));
-            double updateSquares = global::Optim.KernelMath.SumLanes(sums.Slice(0, 16));
+            // U ← 1/√max(R̄C̄ᵀ / max(mean(R̄), ε₁), ε₁²)·g, ‖U‖² = Σ U·U
+            double updateSquares = global::Optim.MatrixKernels.FactoredUpdate(_optimArena.Slice(OptimStride + offset, length), _optimArena.Slice(128 + local, length), _optimArena.Slice(192 + local, length), _optimArena.Slice(256 + local, length), rows, cols, divisor: rowMean, floor: 1.4210854715202004E-14, sign: 1.0);
 
             float stepSize = (float)(alpha / global::System.Math.Max(1.0, global::System.Math.Sqrt(updateSquares) / (global::System.Math.Sqrt(numel) * 1.0)));
 
-            global::Optim.Generated.Kernel.Pass3(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 256 + local), start: 0, end: (nuint)length, count: (nuint)length, decay, stepSize);
+            global::Optim.Generated.Kernel.Pass2(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 256 + local), start: 0, end: (nuint)length, count: (nuint)length, decay, stepSize);
         }
 
         /// <summary>One Adafactor step of the vector at <paramref name="offset"/> of the parameters (<paramref name="local"/> in its group's state), <paramref name="length"/> elements, rows × cols.</summary>
@@ -326,12 +318,12 @@ namespace Demo
             double alpha = global::System.Math.Max(0.001, global::System.Math.Sqrt(paramSquares) / global::System.Math.Sqrt(numel)) * rho;
 
             sums.Clear();
-            global::Optim.Generated.Kernel.Pass2(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128 + local), start: 0, end: (nuint)length, count: (nuint)length, blend, keep, smallBlend, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(sums));
+            global::Optim.Generated.Kernel.Pass1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128 + local), start: 0, end: (nuint)length, count: (nuint)length, blend, keep, smallBlend, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(sums));
             double updateSquares = global::Optim.KernelMath.SumLanes(sums.Slice(0, 16));
 
             float stepSize = (float)(alpha / global::System.Math.Max(1.0, global::System.Math.Sqrt(updateSquares) / (global::System.Math.Sqrt(numel) * 1.0)));
 
-            global::Optim.Generated.Kernel.Pass4(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128 + local), start: 0, end: (nuint)length, count: (nuint)length, decay, stepSize);
+            global::Optim.Generated.Kernel.Pass3(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128 + local), start: 0, end: (nuint)length, count: (nuint)length, decay, stepSize);
         }
 
         /// <summary>What a checkpoint of this model holds, and the layout hash that must match to load one.</summary>
@@ -600,114 +592,7 @@ namespace Optim.Generated
         }
 
         /// <summary>Pass 2 over the elements [start, min(end, count)) of one tensor. Accumulates Σ ‖U‖² into &lt;paramref name="sums"/&gt;, lane i mod 16.</summary>
-        internal static void Pass1(ref float gradBase, ref float varEstimateBase, nuint start, nuint end, nuint count, ref float sums)
-        {
-            nuint i = start;
-            nuint limit = end < count ? end : count;
-
-            if (Vector512.IsHardwareAccelerated)
-            {
-                Vector512<float> sum0_0 = Vector512<float>.Zero;
-                for (; i < limit; i += (nuint)Vector512<float>.Count)
-                {
-                    Vector512<float> grad = Vector512.LoadUnsafe(ref gradBase, i);
-                    Vector512<float> varEstimate = Vector512.LoadUnsafe(ref varEstimateBase, i);
-                    Vector512<float> update = varEstimate * grad;
-                    if (i + (nuint)Vector512<float>.Count <= limit)
-                    {
-                        sum0_0 += update * update;
-                    }
-                    else
-                    {
-                        // The last vector reaches past the values: store and sum only the lanes inside them.
-                        Vector512<float> inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
-                        sum0_0 += Vector512.ConditionalSelect(inside, update * update, default);
-                    }
-                }
-                sum0_0.StoreUnsafe(ref sums, (nuint)(0 + (0 * Vector512<float>.Count)));
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                Vector256<float> sum0_0 = Vector256<float>.Zero;
-                Vector256<float> sum0_1 = Vector256<float>.Zero;
-                for (; i < limit; i += (nuint)Vector256<float>.Count)
-                {
-                    Vector256<float> grad = Vector256.LoadUnsafe(ref gradBase, i);
-                    Vector256<float> varEstimate = Vector256.LoadUnsafe(ref varEstimateBase, i);
-                    Vector256<float> update = varEstimate * grad;
-                    if (i + (nuint)Vector256<float>.Count <= limit)
-                    {
-                        switch ((int)((i / (nuint)Vector256<float>.Count) & 1))
-                        {
-                            case 0: sum0_0 += update * update; break;
-                            default: sum0_1 += update * update; break;
-                        }
-                    }
-                    else
-                    {
-                        // The last vector reaches past the values: store and sum only the lanes inside them.
-                        Vector256<float> inside = global::Optim.KernelMath.LeadingLanes256<float>((int)(limit - i));
-                        switch ((int)((i / (nuint)Vector256<float>.Count) & 1))
-                        {
-                            case 0: sum0_0 += Vector256.ConditionalSelect(inside, update * update, default); break;
-                            default: sum0_1 += Vector256.ConditionalSelect(inside, update * update, default); break;
-                        }
-                    }
-                }
-                sum0_0.StoreUnsafe(ref sums, (nuint)(0 + (0 * Vector256<float>.Count)));
-                sum0_1.StoreUnsafe(ref sums, (nuint)(0 + (1 * Vector256<float>.Count)));
-            }
-            else if (Vector128.IsHardwareAccelerated)
-            {
-                Vector128<float> sum0_0 = Vector128<float>.Zero;
-                Vector128<float> sum0_1 = Vector128<float>.Zero;
-                Vector128<float> sum0_2 = Vector128<float>.Zero;
-                Vector128<float> sum0_3 = Vector128<float>.Zero;
-                for (; i < limit; i += (nuint)Vector128<float>.Count)
-                {
-                    Vector128<float> grad = Vector128.LoadUnsafe(ref gradBase, i);
-                    Vector128<float> varEstimate = Vector128.LoadUnsafe(ref varEstimateBase, i);
-                    Vector128<float> update = varEstimate * grad;
-                    if (i + (nuint)Vector128<float>.Count <= limit)
-                    {
-                        switch ((int)((i / (nuint)Vector128<float>.Count) & 3))
-                        {
-                            case 0: sum0_0 += update * update; break;
-                            case 1: sum0_1 += update * update; break;
-                            case 2: sum0_2 += update * update; break;
-                            default: sum0_3 += update * update; break;
-                        }
-                    }
-                    else
-                    {
-                        // The last vector reaches past the values: store and sum only the lanes inside them.
-                        Vector128<float> inside = global::Optim.KernelMath.LeadingLanes128<float>((int)(limit - i));
-                        switch ((int)((i / (nuint)Vector128<float>.Count) & 3))
-                        {
-                            case 0: sum0_0 += Vector128.ConditionalSelect(inside, update * update, default); break;
-                            case 1: sum0_1 += Vector128.ConditionalSelect(inside, update * update, default); break;
-                            case 2: sum0_2 += Vector128.ConditionalSelect(inside, update * update, default); break;
-                            default: sum0_3 += Vector128.ConditionalSelect(inside, update * update, default); break;
-                        }
-                    }
-                }
-                sum0_0.StoreUnsafe(ref sums, (nuint)(0 + (0 * Vector128<float>.Count)));
-                sum0_1.StoreUnsafe(ref sums, (nuint)(0 + (1 * Vector128<float>.Count)));
-                sum0_2.StoreUnsafe(ref sums, (nuint)(0 + (2 * Vector128<float>.Count)));
-                sum0_3.StoreUnsafe(ref sums, (nuint)(0 + (3 * Vector128<float>.Count)));
-            }
-
-            for (; i < limit; i++)
-            {
-                float grad = Unsafe.Add(ref gradBase, i);
-                float varEstimate = Unsafe.Add(ref varEstimateBase, i);
-                float update = varEstimate * grad;
-                Unsafe.Add(ref sums, 0 + (int)(i % 16)) += update * update;
-            }
-        }
-
-        /// <summary>Pass 3 over the elements [start, min(end, count)) of one tensor. Accumulates Σ ‖U‖² into &lt;paramref name="sums"/&gt;, lane i mod 16.</summary>
-        internal static void Pass2(ref float gradBase, ref float rowVarBase, nuint start, nuint end, nuint count, float blend, float keep, bool smallBlend, ref float sums)
+        internal static void Pass1(ref float gradBase, ref float rowVarBase, nuint start, nuint end, nuint count, float blend, float keep, bool smallBlend, ref float sums)
         {
             const float eps1Squared = 1.4210855E-14f;
             const float one = 1f;
@@ -727,18 +612,18 @@ namespace Optim.Generated
                     Vector512<float> grad = Vector512.LoadUnsafe(ref gradBase, i);
                     Vector512<float> rowVar = Vector512.LoadUnsafe(ref rowVarBase, i);
                     rowVar = smallBlend ? rowVar + blendVec * (grad * grad - rowVar) : grad * grad - (grad * grad - rowVar) * keepVec;
-                    Vector512<float> update = oneVec / Vector512.Sqrt(Vector512.Max(rowVar, eps1SquaredVec)) * grad;
+                    Vector512<float> vectorUpdate = oneVec / Vector512.Sqrt(Vector512.Max(rowVar, eps1SquaredVec)) * grad;
                     if (i + (nuint)Vector512<float>.Count <= limit)
                     {
                         rowVar.StoreUnsafe(ref rowVarBase, i);
-                        sum0_0 += update * update;
+                        sum0_0 += vectorUpdate * vectorUpdate;
                     }
                     else
                     {
                         // The last vector reaches past the values: store and sum only the lanes inside them.
                         Vector512<float> inside = global::Optim.KernelMath.LeadingLanes512<float>((int)(limit - i));
                         global::Optim.KernelMath.StoreLeading(rowVar, ref Unsafe.Add(ref rowVarBase, i), (int)(limit - i));
-                        sum0_0 += Vector512.ConditionalSelect(inside, update * update, default);
+                        sum0_0 += Vector512.ConditionalSelect(inside, vectorUpdate * vectorUpdate, default);
                     }
                 }
                 sum0_0.StoreUnsafe(ref sums, (nuint)(0 + (0 * Vector512<float>.Count)));
@@ -756,14 +641,14 @@ namespace Optim.Generated
                     Vector256<float> grad = Vector256.LoadUnsafe(ref gradBase, i);
                     Vector256<float> rowVar = Vector256.LoadUnsafe(ref rowVarBase, i);
                     rowVar = smallBlend ? rowVar + blendVec * (grad * grad - rowVar) : grad * grad - (grad * grad - rowVar) * keepVec;
-                    Vector256<float> update = oneVec / Vector256.Sqrt(Vector256.Max(rowVar, eps1SquaredVec)) * grad;
+                    Vector256<float> vectorUpdate = oneVec / Vector256.Sqrt(Vector256.Max(rowVar, eps1SquaredVec)) * grad;
                     if (i + (nuint)Vector256<float>.Count <= limit)
                     {
                         rowVar.StoreUnsafe(ref rowVarBase, i);
                         switch ((int)((i / (nuint)Vector256<float>.Count) & 1))
                         {
-                            case 0: sum0_0 += update * update; break;
-                            default: sum0_1 += update * update; break;
+                            case 0: sum0_0 += vectorUpdate * vectorUpdate; break;
+                            default: sum0_1 += vectorUpdate * vectorUpdate; break;
                         }
                     }
                     else
@@ -773,8 +658,8 @@ namespace Optim.Generated
                         global::Optim.KernelMath.StoreLeading(rowVar, ref Unsafe.Add(ref rowVarBase, i), (int)(limit - i));
                         switch ((int)((i / (nuint)Vector256<float>.Count) & 1))
                         {
-                            case 0: sum0_0 += Vector256.ConditionalSelect(inside, update * update, default); break;
-                            default: sum0_1 += Vector256.ConditionalSelect(inside, update * update, default); break;
+                            case 0: sum0_0 += Vector256.ConditionalSelect(inside, vectorUpdate * vectorUpdate, default); break;
+                            default: sum0_1 += Vector256.ConditionalSelect(inside, vectorUpdate * vectorUpdate, default); break;
                         }
                     }
                 }
@@ -796,16 +681,16 @@ namespace Optim.Generated
                     Vector128<float> grad = Vector128.LoadUnsafe(ref gradBase, i);
                     Vector128<float> rowVar = Vector128.LoadUnsafe(ref rowVarBase, i);
                     rowVar = smallBlend ? rowVar + blendVec * (grad * grad - rowVar) : grad * grad - (grad * grad - rowVar) * keepVec;
-                    Vector128<float> update = oneVec / Vector128.Sqrt(Vector128.Max(rowVar, eps1SquaredVec)) * grad;
+                    Vector128<float> vectorUpdate = oneVec / Vector128.Sqrt(Vector128.Max(rowVar, eps1SquaredVec)) * grad;
                     if (i + (nuint)Vector128<float>.Count <= limit)
                     {
                         rowVar.StoreUnsafe(ref rowVarBase, i);
                         switch ((int)((i / (nuint)Vector128<float>.Count) & 3))
                         {
-                            case 0: sum0_0 += update * update; break;
-                            case 1: sum0_1 += update * update; break;
-                            case 2: sum0_2 += update * update; break;
-                            default: sum0_3 += update * update; break;
+                            case 0: sum0_0 += vectorUpdate * vectorUpdate; break;
+                            case 1: sum0_1 += vectorUpdate * vectorUpdate; break;
+                            case 2: sum0_2 += vectorUpdate * vectorUpdate; break;
+                            default: sum0_3 += vectorUpdate * vectorUpdate; break;
                         }
                     }
                     else
@@ -815,10 +700,10 @@ namespace Optim.Generated
                         global::Optim.KernelMath.StoreLeading(rowVar, ref Unsafe.Add(ref rowVarBase, i), (int)(limit - i));
                         switch ((int)((i / (nuint)Vector128<float>.Count) & 3))
                         {
-                            case 0: sum0_0 += Vector128.ConditionalSelect(inside, update * update, default); break;
-                            case 1: sum0_1 += Vector128.ConditionalSelect(inside, update * update, default); break;
-                            case 2: sum0_2 += Vector128.ConditionalSelect(inside, update * update, default); break;
-                            default: sum0_3 += Vector128.ConditionalSelect(inside, update * update, default); break;
+                            case 0: sum0_0 += Vector128.ConditionalSelect(inside, vectorUpdate * vectorUpdate, default); break;
+                            case 1: sum0_1 += Vector128.ConditionalSelect(inside, vectorUpdate * vectorUpdate, default); break;
+                            case 2: sum0_2 += Vector128.ConditionalSelect(inside, vectorUpdate * vectorUpdate, default); break;
+                            default: sum0_3 += Vector128.ConditionalSelect(inside, vectorUpdate * vectorUpdate, default); break;
                         }
                     }
                 }
@@ -833,14 +718,14 @@ namespace Optim.Generated
                 float grad = Unsafe.Add(ref gradBase, i);
                 float rowVar = Unsafe.Add(ref rowVarBase, i);
                 rowVar = smallBlend ? rowVar + blend * (grad * grad - rowVar) : grad * grad - (grad * grad - rowVar) * keep;
-                float update = one / MathF.Sqrt(MathF.Max(rowVar, eps1Squared)) * grad;
+                float vectorUpdate = one / MathF.Sqrt(MathF.Max(rowVar, eps1Squared)) * grad;
                 Unsafe.Add(ref rowVarBase, i) = rowVar;
-                Unsafe.Add(ref sums, 0 + (int)(i % 16)) += update * update;
+                Unsafe.Add(ref sums, 0 + (int)(i % 16)) += vectorUpdate * vectorUpdate;
             }
         }
 
-        /// <summary>Pass 4 over the elements [start, min(end, count)) of one tensor.</summary>
-        internal static void Pass3(ref float paramBase, ref float gradBase, ref float varEstimateBase, nuint start, nuint end, nuint count, float decay, float stepSize)
+        /// <summary>Pass 3 over the elements [start, min(end, count)) of one tensor.</summary>
+        internal static void Pass2(ref float paramBase, ref float updateBase, nuint start, nuint end, nuint count, float decay, float stepSize)
         {
             nuint i = start;
             nuint limit = end < count ? end : count;
@@ -852,9 +737,7 @@ namespace Optim.Generated
                 for (; i < limit; i += (nuint)Vector512<float>.Count)
                 {
                     Vector512<float> param = Vector512.LoadUnsafe(ref paramBase, i);
-                    Vector512<float> grad = Vector512.LoadUnsafe(ref gradBase, i);
-                    Vector512<float> varEstimate = Vector512.LoadUnsafe(ref varEstimateBase, i);
-                    Vector512<float> update = varEstimate * grad;
+                    Vector512<float> update = Vector512.LoadUnsafe(ref updateBase, i);
                     param = param * decayVec;
                     param = param - stepSizeVec * update;
                     if (i + (nuint)Vector512<float>.Count <= limit)
@@ -875,9 +758,7 @@ namespace Optim.Generated
                 for (; i < limit; i += (nuint)Vector256<float>.Count)
                 {
                     Vector256<float> param = Vector256.LoadUnsafe(ref paramBase, i);
-                    Vector256<float> grad = Vector256.LoadUnsafe(ref gradBase, i);
-                    Vector256<float> varEstimate = Vector256.LoadUnsafe(ref varEstimateBase, i);
-                    Vector256<float> update = varEstimate * grad;
+                    Vector256<float> update = Vector256.LoadUnsafe(ref updateBase, i);
                     param = param * decayVec;
                     param = param - stepSizeVec * update;
                     if (i + (nuint)Vector256<float>.Count <= limit)
@@ -898,9 +779,7 @@ namespace Optim.Generated
                 for (; i < limit; i += (nuint)Vector128<float>.Count)
                 {
                     Vector128<float> param = Vector128.LoadUnsafe(ref paramBase, i);
-                    Vector128<float> grad = Vector128.LoadUnsafe(ref gradBase, i);
-                    Vector128<float> varEstimate = Vector128.LoadUnsafe(ref varEstimateBase, i);
-                    Vector128<float> update = varEstimate * grad;
+                    Vector128<float> update = Vector128.LoadUnsafe(ref updateBase, i);
                     param = param * decayVec;
                     param = param - stepSizeVec * update;
                     if (i + (nuint)Vector128<float>.Count <= limit)
@@ -918,17 +797,15 @@ namespace Optim.Generated
             for (; i < limit; i++)
             {
                 float param = Unsafe.Add(ref paramBase, i);
-                float grad = Unsafe.Add(ref gradBase, i);
-                float varEstimate = Unsafe.Add(ref varEstimateBase, i);
-                float update = varEstimate * grad;
+                float update = Unsafe.Add(ref updateBase, i);
                 param = param * decay;
                 param = param - stepSize * update;
                 Unsafe.Add(ref paramBase, i) = param;
             }
         }
 
-        /// <summary>Pass 5 over the elements [start, min(end, count)) of one tensor.</summary>
-        internal static void Pass4(ref float paramBase, ref float gradBase, ref float rowVarBase, nuint start, nuint end, nuint count, float decay, float stepSize)
+        /// <summary>Pass 4 over the elements [start, min(end, count)) of one tensor.</summary>
+        internal static void Pass3(ref float paramBase, ref float gradBase, ref float rowVarBase, nuint start, nuint end, nuint count, float decay, float stepSize)
         {
             const float eps1Squared = 1.4210855E-14f;
             const float one = 1f;
@@ -947,9 +824,9 @@ namespace Optim.Generated
                     Vector512<float> param = Vector512.LoadUnsafe(ref paramBase, i);
                     Vector512<float> grad = Vector512.LoadUnsafe(ref gradBase, i);
                     Vector512<float> rowVar = Vector512.LoadUnsafe(ref rowVarBase, i);
-                    Vector512<float> update = oneVec / Vector512.Sqrt(Vector512.Max(rowVar, eps1SquaredVec)) * grad;
+                    Vector512<float> vectorUpdate = oneVec / Vector512.Sqrt(Vector512.Max(rowVar, eps1SquaredVec)) * grad;
                     param = param * decayVec;
-                    param = param - stepSizeVec * update;
+                    param = param - stepSizeVec * vectorUpdate;
                     if (i + (nuint)Vector512<float>.Count <= limit)
                     {
                         param.StoreUnsafe(ref paramBase, i);
@@ -972,9 +849,9 @@ namespace Optim.Generated
                     Vector256<float> param = Vector256.LoadUnsafe(ref paramBase, i);
                     Vector256<float> grad = Vector256.LoadUnsafe(ref gradBase, i);
                     Vector256<float> rowVar = Vector256.LoadUnsafe(ref rowVarBase, i);
-                    Vector256<float> update = oneVec / Vector256.Sqrt(Vector256.Max(rowVar, eps1SquaredVec)) * grad;
+                    Vector256<float> vectorUpdate = oneVec / Vector256.Sqrt(Vector256.Max(rowVar, eps1SquaredVec)) * grad;
                     param = param * decayVec;
-                    param = param - stepSizeVec * update;
+                    param = param - stepSizeVec * vectorUpdate;
                     if (i + (nuint)Vector256<float>.Count <= limit)
                     {
                         param.StoreUnsafe(ref paramBase, i);
@@ -997,9 +874,9 @@ namespace Optim.Generated
                     Vector128<float> param = Vector128.LoadUnsafe(ref paramBase, i);
                     Vector128<float> grad = Vector128.LoadUnsafe(ref gradBase, i);
                     Vector128<float> rowVar = Vector128.LoadUnsafe(ref rowVarBase, i);
-                    Vector128<float> update = oneVec / Vector128.Sqrt(Vector128.Max(rowVar, eps1SquaredVec)) * grad;
+                    Vector128<float> vectorUpdate = oneVec / Vector128.Sqrt(Vector128.Max(rowVar, eps1SquaredVec)) * grad;
                     param = param * decayVec;
-                    param = param - stepSizeVec * update;
+                    param = param - stepSizeVec * vectorUpdate;
                     if (i + (nuint)Vector128<float>.Count <= limit)
                     {
                         param.StoreUnsafe(ref paramBase, i);
@@ -1017,9 +894,9 @@ namespace Optim.Generated
                 float param = Unsafe.Add(ref paramBase, i);
                 float grad = Unsafe.Add(ref gradBase, i);
                 float rowVar = Unsafe.Add(ref rowVarBase, i);
-                float update = one / MathF.Sqrt(MathF.Max(rowVar, eps1Squared)) * grad;
+                float vectorUpdate = one / MathF.Sqrt(MathF.Max(rowVar, eps1Squared)) * grad;
                 param = param * decay;
-                param = param - stepSize * update;
+                param = param - stepSize * vectorUpdate;
                 Unsafe.Add(ref paramBase, i) = param;
             }
         }

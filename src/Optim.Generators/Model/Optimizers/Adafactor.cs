@@ -31,7 +31,7 @@ internal static class Adafactor
         bool maximize = h.Flag("Maximize");
         var rowVar = new Buffer("rowVar", "R̄", "row_var R̄ (running mean of g² over each row; a vector's full variance)");
         var colVar = new Buffer("colVar", "C̄", "col_var C̄ (running mean of g² over each column)");
-        var estimate = new Buffer("varEstimate", "P", "1/√var_estimate, from R̄C̄ᵀ (working space, rewritten for each tensor)", Transient: true);
+        var update = new Buffer("update", "U", "update U of a matrix (working space, rewritten for each tensor)", Transient: true);
         Expr theta = UpdateRule.Param.Value;
 
         // 1 − β₂ₜ = t^β₂decay (PyTorch lerps with it: two formulas, split at 0.5), ρₜ = min(γ, 1/√t).
@@ -51,28 +51,30 @@ internal static class Adafactor
             Max(Constant("eps2", "ε₂", h["Eps2"]), Sqrt(paramSquares.Ref) / Sqrt(UpdateRule.TensorSize)) * rho.Ref,
             ToKernel: false);
 
-        // Matrices: R̄ and C̄ blend the row and column mean squares of g; V̂ = R̄C̄ᵀ / max(mean(R̄), ε₁).
+        // Matrices: R̄ and C̄ blend the row and column mean squares of g (U's section serves as scratch for the column sums).
         var factor = new TensorCall(
             "FactoredMeanSquares",
             "R̄ ← lerp(R̄, mean over columns of g², 1 − β₂ₜ), C̄ ← lerp(C̄, mean over rows of g², 1 − β₂ₜ)",
-            EquatableArray.Of(UpdateRule.Grad, rowVar, colVar, estimate),
+            EquatableArray.Of(UpdateRule.Grad, rowVar, colVar, update),
             EquatableArray.Of(new CallArgument("weight", weight.Ref)),
             Result: "rowVarSum") { Where = TensorKind.Matrices };
         var rowMean = new StepScalar("rowMean", "max(mean(R̄), ε₁)", Max(Scalar("rowVarSum", "ΣR̄") / UpdateRule.TensorRows, Constant("eps1", "ε₁", eps1)), ToKernel: true);
-        // P = 1/√max(R̄C̄ᵀ / max(mean(R̄), ε₁), ε₁²) (PyTorch: rsqrt of the clamped estimate), written once per step so the
-        // two passes over the update multiply by it instead of each taking a square root and two divisions.
-        Expr floor = Constant("eps1Squared", "ε₁²", eps1 * eps1);
-        var outer = new TensorCall(
-            "InverseRootOuterProduct",
-            "P ← 1/√max(R̄C̄ᵀ / max(mean(R̄), ε₁), ε₁²)",
-            EquatableArray.Of(rowVar, colVar, estimate),
-            EquatableArray.Of(new CallArgument("divisor", rowMean.Ref), new CallArgument("floor", floor))) { Where = TensorKind.Matrices };
 
-        // U = g / max(√V̂, ε₁) (PyTorch: rsqrt(max(V̂, ε₁²))·g), the same expression in both passes.
+        // U = g / max(√V̂, ε₁) with V̂ = R̄C̄ᵀ / max(mean(R̄), ε₁) (PyTorch: rsqrt(max(V̂, ε₁²))·g), written once with its
+        // sum of squares in one pass: the update pass then reads U rather than computing the square root and two
+        // divisions per element again (8 memory streams for a matrix in all: θ, g, g and U, then θ, U and θ).
+        Expr floor = Constant("eps1Squared", "ε₁²", eps1 * eps1);
+        var matrixUpdate = new TensorCall(
+            "FactoredUpdate",
+            "U ← 1/√max(R̄C̄ᵀ / max(mean(R̄), ε₁), ε₁²)·" + (maximize ? "(−g)" : "g") + ", ‖U‖² = Σ U·U",
+            EquatableArray.Of(UpdateRule.Grad, rowVar, colVar, update),
+            EquatableArray.Of(new CallArgument("divisor", rowMean.Ref), new CallArgument("floor", floor), new CallArgument("sign", Constant("sign", maximize ? "−1" : "1", maximize ? -1 : 1))),
+            Result: "updateSquares") { Where = TensorKind.Matrices };
+
+        // Vectors: U = g / max(√R̄, ε₁), computed in both of their passes.
         Expr g = maximize ? -UpdateRule.Grad.Value : UpdateRule.Grad.Value;
-        Expr matrixUpdate = estimate.Value * g;
         Expr vectorUpdate = (One / Sqrt(Max(rowVar.Value, floor))) * g;
-        Expr u = Variable("update", "U");
+        Expr u = Variable("vectorUpdate", "U");
         var updateSquares = new Reduction("updateSquares", "‖U‖²", u * u);
 
         // Vectors: R̄ is the full variance, lerp(R̄, g², 1 − β₂ₜ).
@@ -86,12 +88,13 @@ internal static class Adafactor
             alpha.Ref / Max(One, Sqrt(updateSquares.Ref) / (Sqrt(UpdateRule.TensorSize) * Constant("d", "d", h["D"]))),
             ToKernel: true);
 
+        var applyMatrix = new List<Statement>(decayStatements) { Steps.Assign(UpdateRule.Param, theta - (stepSize.Ref * update.Value)) };
         var apply = new List<Statement>(decayStatements) { Steps.Assign(UpdateRule.Param, theta - (stepSize.Ref * u)) };
         return new UpdateRule(
             "Adafactor",
             "torch.optim.Adafactor",
             "",
-            EquatableArray.Of(rowVar, colVar, estimate),
+            EquatableArray.Of(rowVar, colVar, update),
             EquatableArray<StepAccumulator>.Empty,
             scalars.ToEquatableArray(),
             EquatableArray<Statement>.Empty,
@@ -101,11 +104,10 @@ internal static class Adafactor
                 new TensorScalars(EquatableArray.Of(alpha)),
                 factor,
                 new TensorScalars(EquatableArray.Of(rowMean)) { Where = TensorKind.Matrices },
-                outer,
-                new ElementPass(EquatableArray.Of(new Statement("update", "U", matrixUpdate)), EquatableArray.Of(updateSquares)) { Where = TensorKind.Matrices },
-                new ElementPass(EquatableArray.Of(Steps.Assign(rowVar, blended), new Statement("update", "U", vectorUpdate)), EquatableArray.Of(updateSquares)) { Where = TensorKind.Vectors },
+                matrixUpdate,
+                new ElementPass(EquatableArray.Of(Steps.Assign(rowVar, blended), new Statement("vectorUpdate", "U", vectorUpdate)), EquatableArray.Of(updateSquares)) { Where = TensorKind.Vectors },
                 new TensorScalars(EquatableArray.Of(stepSize)),
-                new ElementPass(new List<Statement> { new("update", "U", matrixUpdate) }.Concat(apply).ToEquatableArray(), EquatableArray<Reduction>.Empty) { Where = TensorKind.Matrices },
-                new ElementPass(new List<Statement> { new("update", "U", vectorUpdate) }.Concat(apply).ToEquatableArray(), EquatableArray<Reduction>.Empty) { Where = TensorKind.Vectors }));
+                new ElementPass(applyMatrix.ToEquatableArray(), EquatableArray<Reduction>.Empty) { Where = TensorKind.Matrices },
+                new ElementPass(new List<Statement> { new("vectorUpdate", "U", vectorUpdate) }.Concat(apply).ToEquatableArray(), EquatableArray<Reduction>.Empty) { Where = TensorKind.Vectors }));
     }
 }
