@@ -206,10 +206,12 @@ internal static class CheckpointEmitter
         {
             foreach (Buffer buffer in group.Rule.State.Where(b => !b.Transient))
             {
-                foreach (ParameterSpec p in group.Parameters)
+                // A per-row or per-column buffer has that many values per tensor (a vector has no column section).
+                foreach (ParameterSpec p in group.Parameters.Where(p => GroupLayout.ExtentOf(buffer.Extent, p) > 0))
                 {
-                    int offset = group.SectionOffset(buffer) + (p.Offset - group.Start);
-                    sections.Add(($"{p.Name.TrimStart('@')}.{buffer.Name}", $"_optimArena.Slice({offset.ToString(CultureInfo.InvariantCulture)}, {p.Length.ToString(CultureInfo.InvariantCulture)})", p.Length));
+                    int offset = group.SectionOffset(buffer) + group.Local(buffer, p);
+                    int length = GroupLayout.ExtentOf(buffer.Extent, p);
+                    sections.Add(($"{p.Name.TrimStart('@')}.{buffer.Name}", $"_optimArena.Slice({offset.ToString(CultureInfo.InvariantCulture)}, {length.ToString(CultureInfo.InvariantCulture)})", length));
                 }
             }
         }
@@ -254,7 +256,7 @@ internal static class CheckpointEmitter
         ModelSpec model = layout.Model;
         string parameters = string.Join("; ", model.Parameters.Select(p => $"{p.Name.TrimStart('@')}[{string.Join(",", p.Shape)}] group {p.Group}"));
         string groups = string.Join("; ", layout.Groups.Select(g =>
-            $"group {g.Index}: {g.Rule.Title} state {string.Join(",", g.Rule.State.Where(b => !b.Transient).Select(b => b.Name))} products {string.Join(",", g.Rule.Accumulators.Select(a => a.Name))}"));
+            $"group {g.Index}: {g.Rule.Title} state {string.Join(",", g.Rule.State.Where(b => !b.Transient).Select(b => b.Extent == Extent.Elements ? b.Name : $"{b.Name}({b.Extent.ToString().ToLowerInvariant()})"))} products {string.Join(",", g.Rule.Accumulators.Select(a => a.Name))}"));
         return $"{model.Element.Keyword()}; {parameters}; {groups}";
     }
 }

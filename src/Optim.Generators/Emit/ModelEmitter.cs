@@ -98,7 +98,13 @@ internal static class ModelEmitter
             foreach (Buffer buffer in group.Rule.State)
             {
                 int at = group.SectionOffset(buffer);
-                w.Line($"//   [{at}, {at + group.StateStride}) {owner}{buffer.Description}");
+                string values = buffer.Extent switch
+                {
+                    Extent.Rows => $": {group.Parameters.Sum(p => GroupLayout.ExtentOf(buffer.Extent, p))} values, one per row of each matrix and per element of each vector",
+                    Extent.Columns => $": {group.Parameters.Sum(p => GroupLayout.ExtentOf(buffer.Extent, p))} values, one per column of each matrix",
+                    _ => "",
+                };
+                w.Line($"//   [{at}, {at + group.SectionLength(buffer)}) {owner}{buffer.Description}{values}");
             }
         }
 
@@ -114,7 +120,7 @@ internal static class ModelEmitter
         w.Line();
         foreach (string routine in layout.Groups.SelectMany(g => g.Rule.TensorPhases.OfType<TensorCall>()).Where(c => c.Workspace).Select(c => c.Routine).Distinct())
         {
-            string pairs = string.Join(", ", model.Parameters.Select(p => $"{StepWriter.Rows(p)}, {p.Length / StepWriter.Rows(p)}"));
+            string pairs = string.Join(", ", model.Parameters.Select(p => $"{GroupLayout.Rows(p)}, {p.Length / GroupLayout.Rows(p)}"));
             w.Line($"/// <summary>Working space of {routine} for the largest tensor, allocated once with the model.</summary>");
             w.Line(GeneratedCode);
             w.Line($"private readonly {t}[] _optimWorkspace = new {t}[global::Optim.MatrixKernels.{routine}WorkspaceLength(new int[] {{ {pairs} }})];");
@@ -226,7 +232,7 @@ internal static class ModelEmitter
         {
             w.Line($"/// <summary>The optimizer's {buffer.Description} for <see cref=\"{p.Name}\"/>.</summary>");
             w.Line(GeneratedCode);
-            w.Line($"{p.Accessibility} global::System.ReadOnlySpan<{t}> {p.Name}{buffer.View} => _optimArena.Slice({Number(section + p.Offset - group.Start)}, {p.Length});");
+            w.Line($"{p.Accessibility} global::System.ReadOnlySpan<{t}> {p.Name}{buffer.View} => _optimArena.Slice({Number(section + group.Local(buffer, p))}, {GroupLayout.ExtentOf(buffer.Extent, p)});");
             w.Line();
         }
 

@@ -402,7 +402,7 @@ internal static class StepWriter
     private static IEnumerable<string> ReferenceList(GroupLayout group, IEnumerable<Buffer> buffers, string offset, string local) =>
         buffers.Select(b => "ref " + At(b.Name == UpdateRule.Param.Name ? offset
             : b.Name == UpdateRule.Grad.Name ? Sum("OptimStride", offset)
-            : Sum(group.SectionOffset(b).ToString(CultureInfo.InvariantCulture), local)));
+            : Sum(group.SectionOffset(b).ToString(CultureInfo.InvariantCulture), LocalOf(b, local))));
 
     private static string Sum(string a, string b) => b == "0" ? a : a == "0" ? b : a + " + " + b;
 
@@ -486,8 +486,9 @@ internal static class StepWriter
     private static string TensorCallLine(GroupLayout group, ParameterSpec p, bool matrices, List<(string Type, string Name)> arguments, string owner)
     {
         string shape = p.Shape.Count == 0 ? "scalar" : string.Join(" × ", p.Shape);
-        string dimensions = matrices ? $", {Rows(p)}, {p.Length / Rows(p)}" : "";
-        return $"{owner}{TensorMethod(group, p)}({p.Offset}, {p.Offset - group.Start}, {p.Length}{dimensions}{string.Concat(arguments.Select(a => ", " + a.Name))}); // {p.Name} ({shape})";
+        string dimensions = matrices ? $", {GroupLayout.Rows(p)}, {p.Length / GroupLayout.Rows(p)}" : "";
+        string shaped = string.Concat(ShapedLocals(group.Rule).Select(l => ", " + group.Local(l.Extent, p)));
+        return $"{owner}{TensorMethod(group, p)}({p.Offset}, {p.Offset - group.Start}{shaped}, {p.Length}{dimensions}{string.Concat(arguments.Select(a => ", " + a.Name))}); // {p.Name} ({shape})";
     }
 
     /// <summary>
@@ -556,8 +557,17 @@ internal static class StepWriter
         (group.Rule.TensorPhases.All(phase => phase.Where == TensorKind.All) ? "_optimStepTensor"
         : p.Shape.Count >= 2 ? "_optimStepMatrix" : "_optimStepVector") + group.Suffix;
 
-    /// <summary>A tensor's rows as a matrix: its first dimension (1 for a scalar).</summary>
-    public static int Rows(ParameterSpec p) => p.Shape.Count == 0 ? 1 : p.Shape[0];
+    /// <summary>
+    /// The per-row and per-column buffers' offsets a per-tensor method takes beside <c>local</c> (the per-element one):
+    /// (extent, parameter name), in the rule's order.
+    /// </summary>
+    private static List<(Extent Extent, string Name)> ShapedLocals(UpdateRule rule) =>
+        rule.State.Select(b => b.Extent).Where(e => e != Extent.Elements).Distinct()
+            .Select(e => (e, e == Extent.Rows ? "rowLocal" : "colLocal")).ToList();
+
+    /// <summary>The name of the offset of a buffer's part in its section: <c>local</c>, <c>rowLocal</c> or <c>colLocal</c>.</summary>
+    private static string LocalOf(Buffer buffer, string local) =>
+        buffer.Extent switch { Extent.Rows => "rowLocal", Extent.Columns => "colLocal", _ => local };
 
     /// <summary>Whether the per-tensor code needs the tensor as a rows × cols matrix.</summary>
     private static bool UsesMatrixShape(UpdateRule rule) =>
@@ -605,9 +615,11 @@ internal static class StepWriter
         List<Buffer> buffers = Buffers(rule);
 
         string which = kind switch { TensorKind.Matrices => "matrix", TensorKind.Vectors => "vector", _ => "tensor" };
-        w.Line($"/// <summary>One {rule.Title} step of the {which} at <paramref name=\"offset\"/> of the parameters (<paramref name=\"local\"/> in its group's state), <paramref name=\"length\"/> elements{(matrices ? ", rows × cols" : "")}.</summary>");
+        List<(Extent Extent, string Name)> shaped = ShapedLocals(rule);
+        string shapedDoc = shaped.Count == 0 ? "" : $"; {string.Join(" and ", shaped.Select(l => $"<paramref name=\"{l.Name}\"/> in its per-{(l.Extent == Extent.Rows ? "row" : "column")} state"))}";
+        w.Line($"/// <summary>One {rule.Title} step of the {which} at <paramref name=\"offset\"/> of the parameters (<paramref name=\"local\"/> in its group's state{shapedDoc}), <paramref name=\"length\"/> elements{(matrices ? ", rows × cols" : "")}.</summary>");
         w.Line(ModelEmitter.GeneratedCode);
-        w.Open($"private void {method}(int offset, int local, int length{(matrices ? ", int rows, int cols" : "")}{parameters})");
+        w.Open($"private void {method}(int offset, int local{string.Concat(shaped.Select(l => ", int " + l.Name))}, int length{(matrices ? ", int rows, int cols" : "")}{parameters})");
         w.Line($"ref {t} origin = ref _optimArena.Origin;");
         if (maxReductions > 0)
         {
@@ -651,7 +663,7 @@ internal static class StepWriter
             }
             else if (phase is TensorCall call)
             {
-                string spans = string.Join(", ", call.Buffers.Select(b => $"_optimArena.Slice({Span(group, b)}, length)"));
+                string spans = string.Join(", ", call.Buffers.Select(b => $"_optimArena.Slice({Span(group, b)}, {SpanLength(b, kind)})"));
                 string arguments = (call.Workspace ? ", _optimWorkspace" : "") + string.Concat(call.Arguments.Select(a => $", {a.Name}: {step.Write(a.Value)}"));
                 w.Line($"// {call.Math}");
                 w.Line($"{(call.Result.Length > 0 ? $"double {call.Result} = " : "")}global::Optim.MatrixKernels.{call.Routine}({spans}, rows, cols{arguments});");
@@ -672,7 +684,15 @@ internal static class StepWriter
     private static string Span(GroupLayout group, Buffer buffer) =>
         buffer.Name == UpdateRule.Param.Name ? "offset"
         : buffer.Name == UpdateRule.Grad.Name ? "OptimStride + offset"
-        : $"{group.SectionOffset(buffer)} + local";
+        : $"{group.SectionOffset(buffer)} + {LocalOf(buffer, "local")}";
+
+    /// <summary>How many elements of <paramref name="buffer"/> the tensor has (a C# expression), in a method for <paramref name="kind"/>.</summary>
+    private static string SpanLength(Buffer buffer, TensorKind kind) => buffer.Extent switch
+    {
+        Extent.Rows => kind == TensorKind.Vectors ? "length" : "rows",
+        Extent.Columns => "cols",
+        _ => "length",
+    };
 
     private static string Title(ModelLayout layout) => string.Join(" + ", layout.Groups.Select(g => $"{g.Rule.Title} ({g.Rule.Reference})"));
 

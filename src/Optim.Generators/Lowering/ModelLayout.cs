@@ -14,8 +14,10 @@ namespace Optim.Generators.Lowering;
 /// <param name="Parameters">Its parameters, in declaration order.</param>
 /// <param name="Start">Offset of its first parameter in the parameter section.</param>
 /// <param name="Count">Number of values it updates.</param>
-/// <param name="StateStride">Elements per state section of the group: <paramref name="Count"/> rounded up to whole 64-byte lines.</param>
-/// <param name="StateOffset">Arena offset of the group's first state section.</param>
+/// <param name="SectionStarts">Arena offset of each state buffer's section, in the rule's order.</param>
+/// <param name="SectionLengths">
+/// Elements of each state buffer's section: the group's values (or rows, or columns) rounded up to whole 64-byte lines.
+/// </param>
 /// <param name="LrScale">The group's Lr over the class's: its rate is LearningRate times this (as PyTorch's schedules scale every group).</param>
 internal sealed record GroupLayout(
     int Index,
@@ -23,15 +25,41 @@ internal sealed record GroupLayout(
     EquatableArray<ParameterSpec> Parameters,
     int Start,
     int Count,
-    int StateStride,
-    int StateOffset,
+    EquatableArray<int> SectionStarts,
+    EquatableArray<int> SectionLengths,
     double LrScale)
 {
     /// <summary>Suffix of the group's generated names: "" for the first group, "Group1", … after.</summary>
     public string Suffix => Index == 0 ? "" : "Group" + Index;
 
     /// <summary>Arena offset of state buffer <paramref name="buffer"/> of the group.</summary>
-    public int SectionOffset(Buffer buffer) => StateOffset + (Rule.State.ToList().FindIndex(b => b.Name == buffer.Name) * StateStride);
+    public int SectionOffset(Buffer buffer) => SectionStarts[IndexOf(buffer)];
+
+    /// <summary>Elements of the section of state buffer <paramref name="buffer"/>, padding included.</summary>
+    public int SectionLength(Buffer buffer) => SectionLengths[IndexOf(buffer)];
+
+    /// <summary>Where parameter <paramref name="p"/>'s part of <paramref name="buffer"/> starts in its section.</summary>
+    public int Local(Buffer buffer, ParameterSpec p) => Local(buffer.Extent, p);
+
+    /// <summary>Where parameter <paramref name="p"/>'s part of a buffer of extent <paramref name="extent"/> starts in its section.</summary>
+    public int Local(Extent extent, ParameterSpec p) =>
+        Parameters.TakeWhile(q => q.Name != p.Name).Sum(q => ExtentOf(extent, q));
+
+    /// <summary>Elements of a buffer of extent <paramref name="extent"/> that parameter <paramref name="p"/> has.</summary>
+    public static int ExtentOf(Extent extent, ParameterSpec p) => extent switch
+    {
+        Extent.Rows => IsMatrix(p) ? Rows(p) : p.Length,
+        Extent.Columns => IsMatrix(p) ? p.Length / Rows(p) : 0,
+        _ => p.Length,
+    };
+
+    /// <summary>Two or more dimensions: seen as rows × the rest.</summary>
+    public static bool IsMatrix(ParameterSpec p) => p.Shape.Count >= 2;
+
+    /// <summary>The first dimension (1 for a scalar).</summary>
+    public static int Rows(ParameterSpec p) => p.Shape.Count == 0 ? 1 : p.Shape[0];
+
+    private int IndexOf(Buffer buffer) => Rule.State.ToList().FindIndex(b => b.Name == buffer.Name);
 }
 
 /// <summary>
@@ -59,10 +87,18 @@ internal sealed record ModelLayout(ModelSpec Model, int Stride, EquatableArray<G
 
             int start = members.Min(p => p.Offset);
             int count = members.Sum(p => p.Length);
-            int stateStride = model.Groups.Count == 1 ? stride : RoundUp(count, line);
             double lr = model.Groups[g].Values.First(v => v.Name == "Lr").Number;
-            groups.Add(new GroupLayout(g, rules[g], members.ToEquatableArray(), start, count, stateStride, stateOffset, lr / classLr));
-            stateOffset += rules[g].State.Count * stateStride;
+            var starts = new List<int>();
+            var lengths = new List<int>();
+            foreach (Buffer buffer in rules[g].State)
+            {
+                int length = RoundUp(members.Sum(p => GroupLayout.ExtentOf(buffer.Extent, p)), line);
+                starts.Add(stateOffset);
+                lengths.Add(length);
+                stateOffset += length;
+            }
+
+            groups.Add(new GroupLayout(g, rules[g], members.ToEquatableArray(), start, count, starts.ToEquatableArray(), lengths.ToEquatableArray(), lr / classLr));
         }
 
         return new ModelLayout(model, stride, groups.ToEquatableArray(), stateOffset);

@@ -14,9 +14,26 @@ namespace Optim.Generators.Model;
 /// Working space rather than state: a section a per-tensor rule writes and reads within one tensor's update (Muon's
 /// orthogonalized update). It carries nothing from step to step.
 /// </param>
-internal sealed record Buffer(string Name, string Symbol, string Description, string View = "", bool Transient = false)
+/// <param name="Extent">How many of its elements each parameter tensor has: one per element, or one per row or column.</param>
+internal sealed record Buffer(string Name, string Symbol, string Description, string View = "", bool Transient = false, Extent Extent = Extent.Elements)
 {
     public Expr Value => Expr.Variable(Name, Symbol);
+}
+
+/// <summary>
+/// How many elements of a state buffer a parameter tensor has. Per-row and per-column buffers (Adafactor's factored second
+/// moment) belong to per-tensor rules whose phases treat matrices and vectors apart; a matrix is rows × the rest.
+/// </summary>
+internal enum Extent
+{
+    /// <summary>One per element of the tensor.</summary>
+    Elements,
+
+    /// <summary>One per row of a matrix; one per element of a vector.</summary>
+    Rows,
+
+    /// <summary>One per column of a matrix; none for a vector.</summary>
+    Columns,
 }
 
 /// <summary>A scalar computed once per step in double precision, from γ, t and constants.</summary>

@@ -17,17 +17,17 @@ namespace Demo
         // Arena layout (float, 64-byte aligned):
         //   [0, OptimStride) parameters θ
         //   [OptimStride, 2·OptimStride) gradients g = ∇θ f(θ)
-        //   [64, 96) group 0's row_var R̄ (running mean of g² over each row; a vector's full variance)
-        //   [96, 128) group 0's col_var C̄ (running mean of g² over each column)
-        //   [128, 160) group 0's update U of a matrix (working space, rewritten for each tensor)
-        //   [160, 176) group 1's exp_avg m (first moment)
-        //   [176, 192) group 1's exp_avg_sq v (second moment)
+        //   [64, 80) group 0's row_var R̄ (running mean of g² over each row of a matrix; a vector's full variance): 4 values, one per row of each matrix and per element of each vector
+        //   [80, 96) group 0's col_var C̄ (running mean of g² over each column of a matrix): 6 values, one per column of each matrix
+        //   [96, 128) group 0's update U of a matrix (working space, rewritten for each tensor)
+        //   [128, 144) group 1's exp_avg m (first moment)
+        //   [144, 160) group 1's exp_avg_sq v (second moment)
         // Parameters sit group by group (declaration order within a group):
         //   W [0, 24), group 0
         //   B [24, 30), group 1
         // Elements past the values of a section are padding: zero, and no loop ever writes them.
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private readonly global::Optim.Arena<float> _optimArena = new(192, "Demo.ClippedAdafactorLamb");
+        private readonly global::Optim.Arena<float> _optimArena = new(160, "Demo.ClippedAdafactorLamb");
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private long _optimStep;
@@ -237,7 +237,7 @@ namespace Demo
                 // Tensor by tensor: the rule needs per-tensor sums or matrix routines between its passes.
                 if (!_optimFrozenW)
                 {
-                    _optimStepMatrix(0, 0, 24, 4, 6, blend, keep, smallBlend, rho); // W (4 × 6)
+                    _optimStepMatrix(0, 0, 0, 0, 24, 4, 6, blend, keep, smallBlend, rho); // W (4 × 6)
                 }
             }
 
@@ -319,9 +319,9 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private double _optimLastGradNorm;
 
-        /// <summary>One Adafactor step of the matrix at <paramref name="offset"/> of the parameters (<paramref name="local"/> in its group's state), <paramref name="length"/> elements, rows × cols.</summary>
+        /// <summary>One Adafactor step of the matrix at <paramref name="offset"/> of the parameters (<paramref name="local"/> in its group's state; <paramref name="rowLocal"/> in its per-row state and <paramref name="colLocal"/> in its per-column state), <paramref name="length"/> elements, rows × cols.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private void _optimStepMatrix(int offset, int local, int length, int rows, int cols, float blend, float keep, bool smallBlend, double rho)
+        private void _optimStepMatrix(int offset, int local, int rowLocal, int colLocal, int length, int rows, int cols, float blend, float keep, bool smallBlend, double rho)
         {
             ref float origin = ref _optimArena.Origin;
             global::System.Span<float> sums = stackalloc float[16];
@@ -335,16 +335,16 @@ namespace Demo
             double alpha = global::System.Math.Max(0.001, global::System.Math.Sqrt(paramSquares) / global::System.Math.Sqrt(numel)) * rho;
 
             // R̄ ← lerp(R̄, mean over columns of g², 1 − β₂ₜ), C̄ ← lerp(C̄, mean over rows of g², 1 − β₂ₜ)
-            double rowVarSum = global::Optim.MatrixKernels.FactoredMeanSquares(_optimArena.Slice(OptimStride + offset, length), _optimArena.Slice(64 + local, length), _optimArena.Slice(96 + local, length), _optimArena.Slice(128 + local, length), rows, cols, weight: blend);
+            double rowVarSum = global::Optim.MatrixKernels.FactoredMeanSquares(_optimArena.Slice(OptimStride + offset, length), _optimArena.Slice(64 + rowLocal, rows), _optimArena.Slice(80 + colLocal, cols), _optimArena.Slice(96 + local, length), rows, cols, weight: blend);
 
             float rowMean = (float)global::System.Math.Max(rowVarSum / rowCount, 1.1920928955078125E-07);
 
             // U ← 1/√max(R̄C̄ᵀ / max(mean(R̄), ε₁), ε₁²)·g, ‖U‖² = Σ U·U
-            double updateSquares = global::Optim.MatrixKernels.FactoredUpdate(_optimArena.Slice(OptimStride + offset, length), _optimArena.Slice(64 + local, length), _optimArena.Slice(96 + local, length), _optimArena.Slice(128 + local, length), rows, cols, divisor: rowMean, floor: 1.4210854715202004E-14, sign: 1.0);
+            double updateSquares = global::Optim.MatrixKernels.FactoredUpdate(_optimArena.Slice(OptimStride + offset, length), _optimArena.Slice(64 + rowLocal, rows), _optimArena.Slice(80 + colLocal, cols), _optimArena.Slice(96 + local, length), rows, cols, divisor: rowMean, floor: 1.4210854715202004E-14, sign: 1.0);
 
             float stepSize = (float)(alpha / global::System.Math.Max(1.0, global::System.Math.Sqrt(updateSquares) / (global::System.Math.Sqrt(numel) * 1.0)));
 
-            global::Optim.Generated.Kernel.Pass2(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128 + local), start: 0, end: (nuint)length, count: (nuint)length, stepSize);
+            global::Optim.Generated.Kernel.Pass2(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 96 + local), start: 0, end: (nuint)length, count: (nuint)length, stepSize);
         }
 
         /// <summary>One LAMB step of the tensor at <paramref name="offset"/> of the parameters (<paramref name="local"/> in its group's state), <paramref name="length"/> elements.</summary>
@@ -355,7 +355,7 @@ namespace Demo
             global::System.Span<float> sums = stackalloc float[32];
 
             sums.Clear();
-            global::Optim.Generated.Kernel.Pass0Group1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 160 + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 176 + local), start: 0, end: (nuint)length, count: (nuint)length, clipScale, directionScale, epsHat, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(sums));
+            global::Optim.Generated.Kernel.Pass0Group1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128 + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 144 + local), start: 0, end: (nuint)length, count: (nuint)length, clipScale, directionScale, epsHat, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(sums));
             double paramSquares = global::Optim.KernelMath.SumLanes(sums.Slice(0, 16));
             double updateSquares = global::Optim.KernelMath.SumLanes(sums.Slice(16, 16));
 
@@ -364,7 +364,7 @@ namespace Demo
             double trustRatio = paramNorm > 0.0 && updateNorm > 0.0 ? paramNorm / updateNorm : 1.0;
             float stepSize = (float)(lr * trustRatio);
 
-            global::Optim.Generated.Kernel.Pass1Group1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 160 + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 176 + local), start: 0, end: (nuint)length, count: (nuint)length, directionScale, epsHat, stepSize);
+            global::Optim.Generated.Kernel.Pass1Group1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128 + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 144 + local), start: 0, end: (nuint)length, count: (nuint)length, directionScale, epsHat, stepSize);
         }
 
         /// <summary>What a checkpoint of this model holds, and the layout hash that must match to load one.</summary>
@@ -372,13 +372,13 @@ namespace Demo
         private static readonly global::Optim.Training.CheckpointLayout OptimCheckpointLayout = new(
             "Demo.ClippedAdafactorLamb",
             "Adafactor+LAMB",
-            "float; W[4,6] group 0; B[6] group 1; group 0: Adafactor state rowVar,colVar products ; group 1: LAMB state expAvg,expAvgSq products beta1Power,beta2Power",
+            "float; W[4,6] group 0; B[6] group 1; group 0: Adafactor state rowVar(rows),colVar(columns) products ; group 1: LAMB state expAvg,expAvgSq products beta1Power,beta2Power",
             new global::Optim.Training.CheckpointSection[]
             {
                 new("W", 24),
                 new("B", 6),
-                new("W.rowVar", 24),
-                new("W.colVar", 24),
+                new("W.rowVar", 4),
+                new("W.colVar", 6),
                 new("B.expAvg", 6),
                 new("B.expAvgSq", 6),
             },
@@ -419,10 +419,10 @@ namespace Demo
         {
             writer.WriteSection("W", _optimArena.Slice(0, 24));
             writer.WriteSection("B", _optimArena.Slice(24, 6));
-            writer.WriteSection("W.rowVar", _optimArena.Slice(64, 24));
-            writer.WriteSection("W.colVar", _optimArena.Slice(96, 24));
-            writer.WriteSection("B.expAvg", _optimArena.Slice(160, 6));
-            writer.WriteSection("B.expAvgSq", _optimArena.Slice(176, 6));
+            writer.WriteSection("W.rowVar", _optimArena.Slice(64, 4));
+            writer.WriteSection("W.colVar", _optimArena.Slice(80, 6));
+            writer.WriteSection("B.expAvg", _optimArena.Slice(128, 6));
+            writer.WriteSection("B.expAvgSq", _optimArena.Slice(144, 6));
             writer.WriteScalar("step", _optimStep);
             writer.WriteScalar("learningRate", _optimLearningRate);
             writer.WriteScalar("lastGradNorm", _optimLastGradNorm);
@@ -460,10 +460,10 @@ namespace Demo
 
             checkpoint.CopySectionTo("W", _optimArena.Slice(0, 24));
             checkpoint.CopySectionTo("B", _optimArena.Slice(24, 6));
-            checkpoint.CopySectionTo("W.rowVar", _optimArena.Slice(64, 24));
-            checkpoint.CopySectionTo("W.colVar", _optimArena.Slice(96, 24));
-            checkpoint.CopySectionTo("B.expAvg", _optimArena.Slice(160, 6));
-            checkpoint.CopySectionTo("B.expAvgSq", _optimArena.Slice(176, 6));
+            checkpoint.CopySectionTo("W.rowVar", _optimArena.Slice(64, 4));
+            checkpoint.CopySectionTo("W.colVar", _optimArena.Slice(80, 6));
+            checkpoint.CopySectionTo("B.expAvg", _optimArena.Slice(128, 6));
+            checkpoint.CopySectionTo("B.expAvgSq", _optimArena.Slice(144, 6));
             _optimStep = step;
             _optimLearningRate = learningRate;
             _optimLastGradNorm = checkpoint.GetDouble("lastGradNorm");

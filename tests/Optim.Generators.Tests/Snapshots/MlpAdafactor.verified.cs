@@ -17,9 +17,9 @@ namespace Demo
         // Arena layout (float, 64-byte aligned):
         //   [0, OptimStride) parameters θ
         //   [OptimStride, 2·OptimStride) gradients g = ∇θ f(θ)
-        //   [128, 192) row_var R̄ (running mean of g² over each row; a vector's full variance)
-        //   [192, 256) col_var C̄ (running mean of g² over each column)
-        //   [256, 320) update U of a matrix (working space, rewritten for each tensor)
+        //   [128, 144) row_var R̄ (running mean of g² over each row of a matrix; a vector's full variance): 12 values, one per row of each matrix and per element of each vector
+        //   [144, 160) col_var C̄ (running mean of g² over each column of a matrix): 15 values, one per column of each matrix
+        //   [160, 224) update U of a matrix (working space, rewritten for each tensor)
         // Parameters sit in declaration order inside each section:
         //   W1 [0, 50)
         //   B1 [50, 55)
@@ -27,7 +27,7 @@ namespace Demo
         //   B2 [60, 61)
         // Elements past the values of a section are padding: zero, and no loop ever writes them.
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private readonly global::Optim.Arena<float> _optimArena = new(320, "Demo.MlpAdafactor");
+        private readonly global::Optim.Arena<float> _optimArena = new(224, "Demo.MlpAdafactor");
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private long _optimStep;
@@ -245,19 +245,19 @@ namespace Demo
             // Tensor by tensor: the rule needs per-tensor sums or matrix routines between its passes.
             if (!_optimFrozenW1)
             {
-                _optimStepMatrix(0, 0, 50, 5, 10, blend, keep, smallBlend, rho, decay); // W1 (5 × 10)
+                _optimStepMatrix(0, 0, 0, 0, 50, 5, 10, blend, keep, smallBlend, rho, decay); // W1 (5 × 10)
             }
             if (!_optimFrozenB1)
             {
-                _optimStepVector(50, 50, 5, 5, 1, blend, keep, smallBlend, rho, decay); // B1 (5)
+                _optimStepVector(50, 50, 5, 10, 5, 5, 1, blend, keep, smallBlend, rho, decay); // B1 (5)
             }
             if (!_optimFrozenW2)
             {
-                _optimStepMatrix(55, 55, 5, 1, 5, blend, keep, smallBlend, rho, decay); // W2 (1 × 5)
+                _optimStepMatrix(55, 55, 10, 10, 5, 1, 5, blend, keep, smallBlend, rho, decay); // W2 (1 × 5)
             }
             if (!_optimFrozenB2)
             {
-                _optimStepVector(60, 60, 1, 1, 1, blend, keep, smallBlend, rho, decay); // B2 (1)
+                _optimStepVector(60, 60, 11, 15, 1, 1, 1, blend, keep, smallBlend, rho, decay); // B2 (1)
             }
             #if DEBUG || OPTIM_CHECK_CONCURRENT_USE
             }
@@ -274,9 +274,9 @@ namespace Demo
         private int _optimStepping;
         #endif
 
-        /// <summary>One Adafactor step of the matrix at <paramref name="offset"/> of the parameters (<paramref name="local"/> in its group's state), <paramref name="length"/> elements, rows × cols.</summary>
+        /// <summary>One Adafactor step of the matrix at <paramref name="offset"/> of the parameters (<paramref name="local"/> in its group's state; <paramref name="rowLocal"/> in its per-row state and <paramref name="colLocal"/> in its per-column state), <paramref name="length"/> elements, rows × cols.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private void _optimStepMatrix(int offset, int local, int length, int rows, int cols, float blend, float keep, bool smallBlend, double rho, float decay)
+        private void _optimStepMatrix(int offset, int local, int rowLocal, int colLocal, int length, int rows, int cols, float blend, float keep, bool smallBlend, double rho, float decay)
         {
             ref float origin = ref _optimArena.Origin;
             global::System.Span<float> sums = stackalloc float[16];
@@ -290,21 +290,21 @@ namespace Demo
             double alpha = global::System.Math.Max(0.001, global::System.Math.Sqrt(paramSquares) / global::System.Math.Sqrt(numel)) * rho;
 
             // R̄ ← lerp(R̄, mean over columns of g², 1 − β₂ₜ), C̄ ← lerp(C̄, mean over rows of g², 1 − β₂ₜ)
-            double rowVarSum = global::Optim.MatrixKernels.FactoredMeanSquares(_optimArena.Slice(OptimStride + offset, length), _optimArena.Slice(128 + local, length), _optimArena.Slice(192 + local, length), _optimArena.Slice(256 + local, length), rows, cols, weight: blend);
+            double rowVarSum = global::Optim.MatrixKernels.FactoredMeanSquares(_optimArena.Slice(OptimStride + offset, length), _optimArena.Slice(128 + rowLocal, rows), _optimArena.Slice(144 + colLocal, cols), _optimArena.Slice(160 + local, length), rows, cols, weight: blend);
 
             float rowMean = (float)global::System.Math.Max(rowVarSum / rowCount, 1.1920928955078125E-07);
 
             // U ← 1/√max(R̄C̄ᵀ / max(mean(R̄), ε₁), ε₁²)·g, ‖U‖² = Σ U·U
-            double updateSquares = global::Optim.MatrixKernels.FactoredUpdate(_optimArena.Slice(OptimStride + offset, length), _optimArena.Slice(128 + local, length), _optimArena.Slice(192 + local, length), _optimArena.Slice(256 + local, length), rows, cols, divisor: rowMean, floor: 1.4210854715202004E-14, sign: 1.0);
+            double updateSquares = global::Optim.MatrixKernels.FactoredUpdate(_optimArena.Slice(OptimStride + offset, length), _optimArena.Slice(128 + rowLocal, rows), _optimArena.Slice(144 + colLocal, cols), _optimArena.Slice(160 + local, length), rows, cols, divisor: rowMean, floor: 1.4210854715202004E-14, sign: 1.0);
 
             float stepSize = (float)(alpha / global::System.Math.Max(1.0, global::System.Math.Sqrt(updateSquares) / (global::System.Math.Sqrt(numel) * 1.0)));
 
-            global::Optim.Generated.Kernel.Pass2(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 256 + local), start: 0, end: (nuint)length, count: (nuint)length, decay, stepSize);
+            global::Optim.Generated.Kernel.Pass2(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 160 + local), start: 0, end: (nuint)length, count: (nuint)length, decay, stepSize);
         }
 
-        /// <summary>One Adafactor step of the vector at <paramref name="offset"/> of the parameters (<paramref name="local"/> in its group's state), <paramref name="length"/> elements, rows × cols.</summary>
+        /// <summary>One Adafactor step of the vector at <paramref name="offset"/> of the parameters (<paramref name="local"/> in its group's state; <paramref name="rowLocal"/> in its per-row state and <paramref name="colLocal"/> in its per-column state), <paramref name="length"/> elements, rows × cols.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private void _optimStepVector(int offset, int local, int length, int rows, int cols, float blend, float keep, bool smallBlend, double rho, float decay)
+        private void _optimStepVector(int offset, int local, int rowLocal, int colLocal, int length, int rows, int cols, float blend, float keep, bool smallBlend, double rho, float decay)
         {
             ref float origin = ref _optimArena.Origin;
             global::System.Span<float> sums = stackalloc float[16];
@@ -318,12 +318,12 @@ namespace Demo
             double alpha = global::System.Math.Max(0.001, global::System.Math.Sqrt(paramSquares) / global::System.Math.Sqrt(numel)) * rho;
 
             sums.Clear();
-            global::Optim.Generated.Kernel.Pass1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128 + local), start: 0, end: (nuint)length, count: (nuint)length, blend, keep, smallBlend, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(sums));
+            global::Optim.Generated.Kernel.Pass1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128 + rowLocal), start: 0, end: (nuint)length, count: (nuint)length, blend, keep, smallBlend, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(sums));
             double updateSquares = global::Optim.KernelMath.SumLanes(sums.Slice(0, 16));
 
             float stepSize = (float)(alpha / global::System.Math.Max(1.0, global::System.Math.Sqrt(updateSquares) / (global::System.Math.Sqrt(numel) * 1.0)));
 
-            global::Optim.Generated.Kernel.Pass3(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128 + local), start: 0, end: (nuint)length, count: (nuint)length, decay, stepSize);
+            global::Optim.Generated.Kernel.Pass3(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128 + rowLocal), start: 0, end: (nuint)length, count: (nuint)length, decay, stepSize);
         }
 
         /// <summary>What a checkpoint of this model holds, and the layout hash that must match to load one.</summary>
@@ -331,21 +331,19 @@ namespace Demo
         private static readonly global::Optim.Training.CheckpointLayout OptimCheckpointLayout = new(
             "Demo.MlpAdafactor",
             "Adafactor",
-            "float; W1[5,10] group 0; B1[5] group 0; W2[1,5] group 0; B2[1] group 0; group 0: Adafactor state rowVar,colVar products ",
+            "float; W1[5,10] group 0; B1[5] group 0; W2[1,5] group 0; B2[1] group 0; group 0: Adafactor state rowVar(rows),colVar(columns) products ",
             new global::Optim.Training.CheckpointSection[]
             {
                 new("W1", 50),
                 new("B1", 5),
                 new("W2", 5),
                 new("B2", 1),
-                new("W1.rowVar", 50),
+                new("W1.rowVar", 5),
                 new("B1.rowVar", 5),
-                new("W2.rowVar", 5),
+                new("W2.rowVar", 1),
                 new("B2.rowVar", 1),
-                new("W1.colVar", 50),
-                new("B1.colVar", 5),
+                new("W1.colVar", 10),
                 new("W2.colVar", 5),
-                new("B2.colVar", 1),
             },
             new global::Optim.Training.CheckpointScalar[]
             {
@@ -383,14 +381,12 @@ namespace Demo
             writer.WriteSection("B1", _optimArena.Slice(50, 5));
             writer.WriteSection("W2", _optimArena.Slice(55, 5));
             writer.WriteSection("B2", _optimArena.Slice(60, 1));
-            writer.WriteSection("W1.rowVar", _optimArena.Slice(128, 50));
-            writer.WriteSection("B1.rowVar", _optimArena.Slice(178, 5));
-            writer.WriteSection("W2.rowVar", _optimArena.Slice(183, 5));
-            writer.WriteSection("B2.rowVar", _optimArena.Slice(188, 1));
-            writer.WriteSection("W1.colVar", _optimArena.Slice(192, 50));
-            writer.WriteSection("B1.colVar", _optimArena.Slice(242, 5));
-            writer.WriteSection("W2.colVar", _optimArena.Slice(247, 5));
-            writer.WriteSection("B2.colVar", _optimArena.Slice(252, 1));
+            writer.WriteSection("W1.rowVar", _optimArena.Slice(128, 5));
+            writer.WriteSection("B1.rowVar", _optimArena.Slice(133, 5));
+            writer.WriteSection("W2.rowVar", _optimArena.Slice(138, 1));
+            writer.WriteSection("B2.rowVar", _optimArena.Slice(139, 1));
+            writer.WriteSection("W1.colVar", _optimArena.Slice(144, 10));
+            writer.WriteSection("W2.colVar", _optimArena.Slice(154, 5));
             writer.WriteScalar("step", _optimStep);
             writer.WriteScalar("learningRate", _optimLearningRate);
             writer.Commit();
@@ -427,14 +423,12 @@ namespace Demo
             checkpoint.CopySectionTo("B1", _optimArena.Slice(50, 5));
             checkpoint.CopySectionTo("W2", _optimArena.Slice(55, 5));
             checkpoint.CopySectionTo("B2", _optimArena.Slice(60, 1));
-            checkpoint.CopySectionTo("W1.rowVar", _optimArena.Slice(128, 50));
-            checkpoint.CopySectionTo("B1.rowVar", _optimArena.Slice(178, 5));
-            checkpoint.CopySectionTo("W2.rowVar", _optimArena.Slice(183, 5));
-            checkpoint.CopySectionTo("B2.rowVar", _optimArena.Slice(188, 1));
-            checkpoint.CopySectionTo("W1.colVar", _optimArena.Slice(192, 50));
-            checkpoint.CopySectionTo("B1.colVar", _optimArena.Slice(242, 5));
-            checkpoint.CopySectionTo("W2.colVar", _optimArena.Slice(247, 5));
-            checkpoint.CopySectionTo("B2.colVar", _optimArena.Slice(252, 1));
+            checkpoint.CopySectionTo("W1.rowVar", _optimArena.Slice(128, 5));
+            checkpoint.CopySectionTo("B1.rowVar", _optimArena.Slice(133, 5));
+            checkpoint.CopySectionTo("W2.rowVar", _optimArena.Slice(138, 1));
+            checkpoint.CopySectionTo("B2.rowVar", _optimArena.Slice(139, 1));
+            checkpoint.CopySectionTo("W1.colVar", _optimArena.Slice(144, 10));
+            checkpoint.CopySectionTo("W2.colVar", _optimArena.Slice(154, 5));
             _optimStep = step;
             _optimLearningRate = learningRate;
         }

@@ -29,8 +29,8 @@ internal static class Adafactor
     {
         double eps1 = double.IsNaN(h["Eps1"]) ? h.MachineEpsilon : h["Eps1"];
         bool maximize = h.Flag("Maximize");
-        var rowVar = new Buffer("rowVar", "R̄", "row_var R̄ (running mean of g² over each row; a vector's full variance)");
-        var colVar = new Buffer("colVar", "C̄", "col_var C̄ (running mean of g² over each column)");
+        var rowVar = new Buffer("rowVar", "R̄", "row_var R̄ (running mean of g² over each row of a matrix; a vector's full variance)", Extent: Extent.Rows);
+        var colVar = new Buffer("colVar", "C̄", "col_var C̄ (running mean of g² over each column of a matrix)", Extent: Extent.Columns);
         var update = new Buffer("update", "U", "update U of a matrix (working space, rewritten for each tensor)", Transient: true);
         Expr theta = UpdateRule.Param.Value;
 
