@@ -117,16 +117,31 @@ public static class KernelMath
     /// lane i mod lanes, whatever vector width ran), added in double in a fixed pairwise order so the result is the same
     /// on every machine.
     /// </summary>
-    public static double SumLanes(ReadOnlySpan<float> lanes)
-    {
-        if (lanes.Length == 16)
-        {
-            // A float line, the usual case: the same pairwise order written out, without a buffer.
-            return Pairwise8(
-                (double)lanes[0] + lanes[1], (double)lanes[2] + lanes[3], (double)lanes[4] + lanes[5], (double)lanes[6] + lanes[7],
-                (double)lanes[8] + lanes[9], (double)lanes[10] + lanes[11], (double)lanes[12] + lanes[13], (double)lanes[14] + lanes[15]);
-        }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double SumLanes(ReadOnlySpan<float> lanes) =>
+        lanes.Length == 16 ? SumLine(ref MemoryMarshal.GetReference(lanes)) : SumAny(lanes);
 
+    /// <inheritdoc cref="SumLanes(ReadOnlySpan{float})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static double SumLanes(ReadOnlySpan<double> lanes) =>
+        lanes.Length == 8 ? SumLine(ref MemoryMarshal.GetReference(lanes)) : SumAny(lanes);
+
+    /// <summary>A float line (16 lanes), the usual case: the pairwise order written out.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double SumLine(ref float l) => Pairwise8(
+        (double)l + Unsafe.Add(ref l, 1), (double)Unsafe.Add(ref l, 2) + Unsafe.Add(ref l, 3),
+        (double)Unsafe.Add(ref l, 4) + Unsafe.Add(ref l, 5), (double)Unsafe.Add(ref l, 6) + Unsafe.Add(ref l, 7),
+        (double)Unsafe.Add(ref l, 8) + Unsafe.Add(ref l, 9), (double)Unsafe.Add(ref l, 10) + Unsafe.Add(ref l, 11),
+        (double)Unsafe.Add(ref l, 12) + Unsafe.Add(ref l, 13), (double)Unsafe.Add(ref l, 14) + Unsafe.Add(ref l, 15));
+
+    /// <summary>A double line (8 lanes), the usual case: the pairwise order written out.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static double SumLine(ref double l) => Pairwise8(
+        l, Unsafe.Add(ref l, 1), Unsafe.Add(ref l, 2), Unsafe.Add(ref l, 3),
+        Unsafe.Add(ref l, 4), Unsafe.Add(ref l, 5), Unsafe.Add(ref l, 6), Unsafe.Add(ref l, 7));
+
+    private static double SumAny(ReadOnlySpan<float> lanes)
+    {
         Span<double> partial = stackalloc double[lanes.Length];
         for (int i = 0; i < lanes.Length; i++)
         {
@@ -136,15 +151,8 @@ public static class KernelMath
         return PairwiseSum(partial);
     }
 
-    /// <inheritdoc cref="SumLanes(ReadOnlySpan{float})"/>
-    public static double SumLanes(ReadOnlySpan<double> lanes)
+    private static double SumAny(ReadOnlySpan<double> lanes)
     {
-        if (lanes.Length == 8)
-        {
-            // A double line, the usual case: the same pairwise order written out, without a buffer.
-            return Pairwise8(lanes[0], lanes[1], lanes[2], lanes[3], lanes[4], lanes[5], lanes[6], lanes[7]);
-        }
-
         Span<double> partial = stackalloc double[lanes.Length];
         lanes.CopyTo(partial);
         return PairwiseSum(partial);

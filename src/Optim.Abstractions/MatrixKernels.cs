@@ -174,7 +174,7 @@ public static class MatrixKernels
             // The row's sum of squares, lane by lane (element c to lane c mod lanes), then added in a fixed order.
             SquaresByLane(row, lanes);
 
-            T mean = T.CreateTruncating(PairwiseSum(lanes)) / colCount;
+            T mean = T.CreateTruncating(LaneTotal(lanes)) / colCount;
             rowAverage[r] = Lerp(rowAverage[r], mean, w, oneMinusW, small);
         }
 
@@ -233,8 +233,9 @@ public static class MatrixKernels
             ref T u = ref MemoryMarshal.GetReference(update.Slice(r * cols, cols));
             nuint i = 0;
 
-            // Each lane's running sum lives in one accumulator for the whole row, whatever the width: 1, 2 or 4 vectors
-            // per line, vector k of a line holding lanes [k·Count, (k + 1)·Count).
+            // Each lane's running sum gets the row's terms in increasing column order whatever the width: whole lines in
+            // registers (one 512-bit or two 256-bit accumulators, vector k of a line holding lanes [k·Count, (k + 1)·Count)),
+            // the rest of the row added to the lanes in memory.
             if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && Vector512<T>.Count == perLine)
             {
                 Vector512<T> av = Vector512.Create(a), dv = Vector512.Create(d), fv = Vector512.Create(f);
@@ -257,49 +258,21 @@ public static class MatrixKernels
                     s1 += FactoredValue(av, ref x, ref g, ref u, i + width, dv, fv, negate);
                 }
 
-                if (i + width <= length)
-                {
-                    s0 += FactoredValue(av, ref x, ref g, ref u, i, dv, fv, negate);
-                    i += width;
-                }
-
                 s0.StoreUnsafe(ref sums);
                 s1.StoreUnsafe(ref sums, width);
             }
-            else if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported && 4 * Vector128<T>.Count == perLine)
+
+            // What is left of the row in 128-bit vectors (all of it without wider ones, or a row shorter than a line),
+            // each added to its lanes where they are kept: i is a multiple of the vector's width here.
+            if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported)
             {
                 nuint width = (nuint)Vector128<T>.Count;
                 Vector128<T> av = Vector128.Create(a), dv = Vector128.Create(d), fv = Vector128.Create(f);
-                Vector128<T> s0 = Vector128.LoadUnsafe(ref sums), s1 = Vector128.LoadUnsafe(ref sums, width);
-                Vector128<T> s2 = Vector128.LoadUnsafe(ref sums, 2 * width), s3 = Vector128.LoadUnsafe(ref sums, 3 * width);
-                for (; i + (nuint)perLine <= length; i += (nuint)perLine)
+                for (; i + width <= length; i += width)
                 {
-                    s0 += FactoredValue(av, ref x, ref g, ref u, i, dv, fv, negate);
-                    s1 += FactoredValue(av, ref x, ref g, ref u, i + width, dv, fv, negate);
-                    s2 += FactoredValue(av, ref x, ref g, ref u, i + (2 * width), dv, fv, negate);
-                    s3 += FactoredValue(av, ref x, ref g, ref u, i + (3 * width), dv, fv, negate);
+                    ref T lane = ref Unsafe.Add(ref sums, (int)(i % (nuint)perLine));
+                    (Vector128.LoadUnsafe(ref lane) + FactoredValue(av, ref x, ref g, ref u, i, dv, fv, negate)).StoreUnsafe(ref lane);
                 }
-
-                if (i + width <= length)
-                {
-                    s0 += FactoredValue(av, ref x, ref g, ref u, i, dv, fv, negate);
-                    i += width;
-                    if (i + width <= length)
-                    {
-                        s1 += FactoredValue(av, ref x, ref g, ref u, i, dv, fv, negate);
-                        i += width;
-                        if (i + width <= length)
-                        {
-                            s2 += FactoredValue(av, ref x, ref g, ref u, i, dv, fv, negate);
-                            i += width;
-                        }
-                    }
-                }
-
-                s0.StoreUnsafe(ref sums);
-                s1.StoreUnsafe(ref sums, width);
-                s2.StoreUnsafe(ref sums, 2 * width);
-                s3.StoreUnsafe(ref sums, 3 * width);
             }
 
             for (; i < length; i++)
@@ -315,9 +288,7 @@ public static class MatrixKernels
             }
         }
 
-        return typeof(T) == typeof(float)
-            ? KernelMath.SumLanes(MemoryMarshal.Cast<T, float>(lanes))
-            : KernelMath.SumLanes(MemoryMarshal.Cast<T, double>(lanes));
+        return LaneTotal(lanes);
     }
 
     /// <summary>One vector of <see cref="FactoredUpdate{T}"/>: stores U at <paramref name="i"/> and returns U².</summary>
@@ -396,6 +367,14 @@ public static class MatrixKernels
             a1.StoreUnsafe(ref destination, (nuint)width);
             a2.StoreUnsafe(ref destination, (nuint)(2 * width));
             a3.StoreUnsafe(ref destination, (nuint)(3 * width));
+
+            // The rest of the row's whole vectors, each added to its lanes (c is a multiple of the width here).
+            for (; c + width <= row.Length; c += width)
+            {
+                Vector128<T> x = Vector128.LoadUnsafe(ref source, (nuint)c);
+                ref T lane = ref Unsafe.Add(ref destination, c % perLine);
+                (Vector128.LoadUnsafe(ref lane) + (x * x)).StoreUnsafe(ref lane);
+            }
         }
 
         for (; c < row.Length; c++)
@@ -409,31 +388,12 @@ public static class MatrixKernels
         where T : unmanaged, IFloatingPointIeee754<T> =>
         small ? start + (weight * (end - start)) : end - ((end - start) * oneMinusWeight);
 
-    private static double PairwiseSum<T>(Span<T> lanes)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        Span<double> values = stackalloc double[lanes.Length];
-        for (int i = 0; i < lanes.Length; i++)
-        {
-            values[i] = double.CreateTruncating(lanes[i]);
-        }
-
-        for (int width = values.Length; width > 1; width = (width + 1) / 2)
-        {
-            int half = width / 2;
-            for (int i = 0; i < half; i++)
-            {
-                values[i] = values[2 * i] + values[(2 * i) + 1];
-            }
-
-            if (width % 2 == 1)
-            {
-                values[half] = values[width - 1];
-            }
-        }
-
-        return values[0];
-    }
+    /// <summary>The lanes' total in double, added in <see cref="KernelMath.SumLanes(ReadOnlySpan{float})"/>'s fixed order.</summary>
+    private static double LaneTotal<T>(Span<T> lanes)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        typeof(T) == typeof(float)
+            ? KernelMath.SumLanes(MemoryMarshal.Cast<T, float>(lanes))
+            : KernelMath.SumLanes(MemoryMarshal.Cast<T, double>(lanes));
 
     /// <summary>destination[l] ← destination[l] + source[l]²: one multiply and one add per element on every path.</summary>
     private static void AddSquares<T>(Span<T> destination, ReadOnlySpan<T> source)
@@ -443,6 +403,7 @@ public static class MatrixKernels
         ref T x = ref MemoryMarshal.GetReference(source);
         nuint length = (nuint)destination.Length;
         nuint i = 0;
+        // Each element on its own: the widest vectors first, then narrower ones for what is left.
         if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
         {
             for (; i + (nuint)Vector512<T>.Count <= length; i += (nuint)Vector512<T>.Count)
@@ -451,7 +412,8 @@ public static class MatrixKernels
                 (Vector512.LoadUnsafe(ref d, i) + (v * v)).StoreUnsafe(ref d, i);
             }
         }
-        else if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
         {
             for (; i + (nuint)Vector256<T>.Count <= length; i += (nuint)Vector256<T>.Count)
             {
@@ -459,7 +421,8 @@ public static class MatrixKernels
                 (Vector256.LoadUnsafe(ref d, i) + (v * v)).StoreUnsafe(ref d, i);
             }
         }
-        else if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported)
+
+        if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported)
         {
             for (; i + (nuint)Vector128<T>.Count <= length; i += (nuint)Vector128<T>.Count)
             {

@@ -173,6 +173,7 @@ internal sealed partial class AdafactorMixed
     [Parameter(37, 20)] public partial Span<float> A { get; }
     [Parameter(70)] public partial Span<float> B { get; }
     [Parameter(1, 33)] public partial Span<float> C { get; }
+    [Parameter(5, 10)] public partial Span<float> D { get; } // rows shorter than a line
 }
 
 [Optimize(Adafactor, Beta2Decay = -0.6, D = 2)]
