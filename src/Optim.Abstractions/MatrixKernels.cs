@@ -458,35 +458,43 @@ public static class MatrixKernels
     private static void Multiply<T>(ReadOnlySpan<T> left, int n, int inner, ReadOnlySpan<T> right, int width, Span<T> result)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        // The callers pass workspace slices of exactly these sizes; checked once here, then addressed by reference.
+        if (left.Length < n * inner || right.Length < inner * width || result.Length < n * width)
+        {
+            throw new ArgumentException($"A {n} × {inner} by {inner} × {width} product does not fit the spans given.");
+        }
+
         result.Clear();
+        ref T l = ref MemoryMarshal.GetReference(left);
+        ref T r = ref MemoryMarshal.GetReference(right);
+        ref T o = ref MemoryMarshal.GetReference(result);
         for (int column = 0; column < width; column += ColumnBlock)
         {
-            int span = Math.Min(ColumnBlock, width - column);
+            nuint span = (nuint)Math.Min(ColumnBlock, width - column);
             for (int row = 0; row < n; row += RowBlock)
             {
                 int block = Math.Min(RowBlock, n - row);
                 for (int j = 0; j < inner; j++)
                 {
-                    ReadOnlySpan<T> source = right.Slice((j * width) + column, span);
+                    ref T source = ref Unsafe.Add(ref r, (j * width) + column);
                     for (int q = 0; q < block; q++)
                     {
                         int i = row + q;
-                        AddScaled(result.Slice((i * width) + column, span), left[(i * inner) + j], source);
+                        AddScaled(ref Unsafe.Add(ref o, (i * width) + column), Unsafe.Add(ref l, (i * inner) + j), ref source, span);
                     }
                 }
             }
         }
     }
 
-    /// <summary>destination[l] ← destination[l] + s·source[l]: one multiply and one add per element on every path.</summary>
+    /// <summary>d[l] ← d[l] + s·x[l] for l below <paramref name="length"/>: one multiply and one add per element on every path.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddScaled<T>(Span<T> destination, T s, ReadOnlySpan<T> source)
+    private static void AddScaled<T>(ref T d, T s, ref T x, nuint length)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        ref T d = ref MemoryMarshal.GetReference(destination);
-        ref T x = ref MemoryMarshal.GetReference(source);
-        nuint length = (nuint)destination.Length;
         nuint i = 0;
+        // Each element on its own: the widest vectors first, then narrower ones for what is left (a short row of a
+        // small matrix still runs in vectors).
         if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported)
         {
             var sv = Vector512.Create(s);
@@ -495,7 +503,8 @@ public static class MatrixKernels
                 (Vector512.LoadUnsafe(ref d, i) + (sv * Vector512.LoadUnsafe(ref x, i))).StoreUnsafe(ref d, i);
             }
         }
-        else if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
+
+        if (Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported)
         {
             var sv = Vector256.Create(s);
             for (; i + (nuint)Vector256<T>.Count <= length; i += (nuint)Vector256<T>.Count)
@@ -503,7 +512,8 @@ public static class MatrixKernels
                 (Vector256.LoadUnsafe(ref d, i) + (sv * Vector256.LoadUnsafe(ref x, i))).StoreUnsafe(ref d, i);
             }
         }
-        else if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported)
+
+        if (Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported)
         {
             var sv = Vector128.Create(s);
             for (; i + (nuint)Vector128<T>.Count <= length; i += (nuint)Vector128<T>.Count)
