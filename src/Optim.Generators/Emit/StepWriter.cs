@@ -750,7 +750,12 @@ internal static class StepWriter
         {
             if (phase is ElementPass pass)
             {
-                yield return $"    for every element{For(pass)}:";
+                // A pass that only sums is its sums (Adafactor's ‖θ‖²).
+                if (pass.Body.Count > 0)
+                {
+                    yield return $"    for every element{For(pass)}:";
+                }
+
                 foreach (Statement statement in pass.Body)
                 {
                     yield return $"        {statement.Symbol} ← {math.Write(statement.Value)}";
@@ -758,7 +763,7 @@ internal static class StepWriter
 
                 foreach (Reduction reduction in pass.Reductions)
                 {
-                    yield return $"    {reduction.Symbol} = Σ {math.Write(reduction.Value)}";
+                    yield return $"    {reduction.Symbol} = Σ {math.Write(reduction.Value)}{(pass.Body.Count == 0 ? For(pass) : "")}";
                 }
             }
             else if (phase is TensorScalars scalars)

@@ -193,7 +193,7 @@ namespace Demo
 
         /// <summary>The update rule <see cref="Step"/> implements, as in its documentation: Adafactor (torch.optim.Adafactor).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public const string UpdateRule = "t ← t + 1\n(1 − β₂ₜ) = t^ĉ\nβ₂ₜ = 1 − (1 − β₂ₜ)\n(1 − γλ) = 1 − γ·λ\nfor every tensor (n elements):\n    for every element:\n    ‖θ‖² = Σ θ·θ\n    αₜ = max(ε₂, √‖θ‖² / √n)·min(γ, 1 / √t)\n    R̄ ← lerp(R̄, mean over columns of g², 1 − β₂ₜ), C̄ ← lerp(C̄, mean over rows of g², 1 − β₂ₜ) (matrices only)\n    max(mean(R̄), ε₁) = max(ΣR̄ / R, ε₁) (matrices only)\n    U ← 1/√max(R̄C̄ᵀ / max(mean(R̄), ε₁), ε₁²)·g, ‖U‖² = Σ U·U (matrices only)\n    for every element (vectors only):\n        R̄ ← (1 − β₂ₜ) < ½ ? R̄ + (1 − β₂ₜ)·(g·g − R̄) : g·g − (g·g − R̄)·β₂ₜ\n        U ← 1 / √max(R̄, ε₁²)·g\n    ‖U‖² = Σ U·U\n    αₜ/max(1, RMS(U)/d) = αₜ / max(1, √‖U‖² / (√n·d))\n    for every element (matrices only):\n        θ ← θ·(1 − γλ)\n        θ ← θ − αₜ/max(1, RMS(U)/d)·U\n    for every element (vectors only):\n        U ← 1 / √max(R̄, ε₁²)·g\n        θ ← θ·(1 − γλ)\n        θ ← θ − αₜ/max(1, RMS(U)/d)·U";
+        public const string UpdateRule = "t ← t + 1\n(1 − β₂ₜ) = t^ĉ\nβ₂ₜ = 1 − (1 − β₂ₜ)\n(1 − γλ) = 1 − γ·λ\nfor every tensor (n elements):\n    ‖θ‖² = Σ θ·θ\n    αₜ = max(ε₂, √‖θ‖² / √n)·min(γ, 1 / √t)\n    R̄ ← lerp(R̄, mean over columns of g², 1 − β₂ₜ), C̄ ← lerp(C̄, mean over rows of g², 1 − β₂ₜ) (matrices only)\n    max(mean(R̄), ε₁) = max(ΣR̄ / R, ε₁) (matrices only)\n    U ← 1/√max(R̄C̄ᵀ / max(mean(R̄), ε₁), ε₁²)·g, ‖U‖² = Σ U·U (matrices only)\n    for every element (vectors only):\n        R̄ ← (1 − β₂ₜ) < ½ ? R̄ + (1 − β₂ₜ)·(g·g − R̄) : g·g − (g·g − R̄)·β₂ₜ\n        U ← 1 / √max(R̄, ε₁²)·g\n    ‖U‖² = Σ U·U\n    αₜ/max(1, RMS(U)/d) = αₜ / max(1, √‖U‖² / (√n·d))\n    for every element (matrices only):\n        θ ← θ·(1 − γλ)\n        θ ← θ − αₜ/max(1, RMS(U)/d)·U\n    for every element (vectors only):\n        U ← 1 / √max(R̄, ε₁²)·g\n        θ ← θ·(1 − γλ)\n        θ ← θ − αₜ/max(1, RMS(U)/d)·U";
 
         /// <summary>
         /// One Adafactor (torch.optim.Adafactor) step over every parameter, using the gradients as they stand:
@@ -203,7 +203,6 @@ namespace Demo
         /// β₂ₜ = 1 − (1 − β₂ₜ)
         /// (1 − γλ) = 1 − γ·λ
         /// for every tensor (n elements):
-        ///     for every element:
         ///     ‖θ‖² = Σ θ·θ
         ///     αₜ = max(ε₂, √‖θ‖² / √n)·min(γ, 1 / √t)
         ///     R̄ ← lerp(R̄, mean over columns of g², 1 − β₂ₜ), C̄ ← lerp(C̄, mean over rows of g², 1 − β₂ₜ) (matrices only)
