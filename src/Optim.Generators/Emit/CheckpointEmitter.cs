@@ -105,19 +105,25 @@ internal static class CheckpointEmitter
         w.Open($"private void OptimLoadCheckpoint({Training}.CheckpointContents<{t}> checkpoint)");
         w.Line("// Scalars first, checked, so nothing is copied from a checkpoint that cannot be resumed.");
         w.Line("long step = checkpoint.GetInt64(\"step\");");
+        var checks = new List<(string Condition, string Shown)> { ("step < 0", "step count ({step})") };
+        foreach (var (name, _, whole) in scalars.Where(s => s.Whole && s.Name != "step"))
+        {
+            // Counts (the skipped steps) cannot be negative either: refused, not clamped.
+            w.Line($"long {name} = checkpoint.GetInt64(\"{name}\");");
+            checks.Add(($"{name} < 0", $"{name} ({{{name}}})"));
+        }
+
         if (model.Schedule is null)
         {
             w.Line("double learningRate = checkpoint.GetDouble(\"learningRate\");");
-            w.Open("if (step < 0 || !(learningRate >= 0.0 && learningRate <= double.MaxValue))");
-            w.Line("throw new global::System.IO.InvalidDataException($\"The checkpoint's step count ({step}) or learning rate ({learningRate}) is invalid.\");");
-            w.Close();
+            checks.Add(("!(learningRate >= 0.0 && learningRate <= double.MaxValue)", "learning rate ({learningRate})"));
         }
-        else
-        {
-            w.Open("if (step < 0)");
-            w.Line("throw new global::System.IO.InvalidDataException($\"The checkpoint's step count ({step}) is invalid.\");");
-            w.Close();
-        }
+
+        w.Open($"if ({string.Join(" || ", checks.Select(c => c.Condition))})");
+        string shown = checks.Count == 1 ? checks[0].Shown
+            : string.Join(", ", checks.Take(checks.Count - 1).Select(c => c.Shown)) + " or " + checks[checks.Count - 1].Shown;
+        w.Line($"throw new global::System.IO.InvalidDataException($\"The checkpoint's {shown} is invalid.\");");
+        w.Close();
         w.Line();
         foreach (var (name, span, _) in sections)
         {
@@ -130,7 +136,7 @@ internal static class CheckpointEmitter
             {
                 "step" => "step",
                 "learningRate" => "learningRate",
-                _ when whole => $"global::System.Math.Max(0L, checkpoint.GetInt64(\"{name}\"))",
+                _ when whole => name,
                 _ => $"checkpoint.GetDouble(\"{name}\")",
             };
             w.Line($"{field} = {value};");

@@ -354,10 +354,11 @@ namespace Demo
         {
             // Scalars first, checked, so nothing is copied from a checkpoint that cannot be resumed.
             long step = checkpoint.GetInt64("step");
+            long skippedSteps = checkpoint.GetInt64("skippedSteps");
             double learningRate = checkpoint.GetDouble("learningRate");
-            if (step < 0 || !(learningRate >= 0.0 && learningRate <= double.MaxValue))
+            if (step < 0 || skippedSteps < 0 || !(learningRate >= 0.0 && learningRate <= double.MaxValue))
             {
-                throw new global::System.IO.InvalidDataException($"The checkpoint's step count ({step}) or learning rate ({learningRate}) is invalid.");
+                throw new global::System.IO.InvalidDataException($"The checkpoint's step count ({step}), skippedSteps ({skippedSteps}) or learning rate ({learningRate}) is invalid.");
             }
 
             checkpoint.CopySectionTo("Embedding", _optimArena.Slice(0, 524288));
@@ -366,7 +367,7 @@ namespace Demo
             _optimStep = step;
             _optimLearningRate = learningRate;
             _optimLastGradNorm = checkpoint.GetDouble("lastGradNorm");
-            _optimSkippedSteps = global::System.Math.Max(0L, checkpoint.GetInt64("skippedSteps"));
+            _optimSkippedSteps = skippedSteps;
             _optimBeta1Power = checkpoint.GetDouble("Beta1Power");
             _optimBeta2Power = checkpoint.GetDouble("Beta2Power");
         }
