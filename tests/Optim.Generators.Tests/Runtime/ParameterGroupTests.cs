@@ -44,6 +44,15 @@ public sealed class ParameterGroupTests
             "[Optimize(Sgd, Lr = 0.1, Momentum = 0.9)] public sealed partial class B { [Parameter(3)] public partial Span<double> B1 { get; } }",
             10.0
         },
+
+        // Adafactor (per-row and per-column state) as the second group, after Adam's sections: matrices, a vector, a 3-D tensor.
+        {
+            "[Optimize(Adam, Lr = 1e-3)]",
+            "[Parameter(6, 10)] public partial Span<float> W1 { get; }\n[Parameter(7), Optimize(Adafactor, Lr = 1e-2)] public partial Span<float> B1 { get; }\n[Parameter(9, 4), Optimize(Adafactor, Lr = 1e-2)] public partial Span<float> W2 { get; }\n[Parameter(2, 3, 5), Optimize(Adafactor, Lr = 1e-2)] public partial Span<float> W3 { get; }",
+            "[Optimize(Adam, Lr = 1e-3)] public sealed partial class A { [Parameter(6, 10)] public partial Span<float> W1 { get; } }",
+            "[Optimize(Adafactor, Lr = 1e-2)] public sealed partial class B { [Parameter(7)] public partial Span<float> B1 { get; } [Parameter(9, 4)] public partial Span<float> W2 { get; } [Parameter(2, 3, 5)] public partial Span<float> W3 { get; } }",
+            10.0
+        },
     };
 
     [Theory]
