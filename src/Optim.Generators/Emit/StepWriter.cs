@@ -98,7 +98,7 @@ internal static class StepWriter
                     WriteTensorStep(w, layout, group, method, kind);
                 }
 
-                if (SharesTensors(layout))
+                if (SharesTensors(layout, group))
                 {
                     w.Line();
                     WriteTensorKernel(w, layout, group);
@@ -292,17 +292,18 @@ internal static class StepWriter
 
         w.Line();
         var kernelScalars = rule.Scalars.Where(s => s.ToKernel).ToList();
-        if (rule.IsPerTensor && SharesTensors(layout))
+        if (rule.IsPerTensor && SharesTensors(layout, group))
         {
             List<(string Type, string Name)> arguments = TensorArguments(model, rule);
+            string kernel = "_optimTensorKernel" + group.Suffix;
             w.Line("// Tensor by tensor, shared between threads: each tensor's update is the same whichever thread runs it.");
-            w.Line("_optimTensorKernel.Owner = this;");
+            w.Line($"{kernel}.Owner = this;");
             foreach (var (_, name) in arguments)
             {
-                w.Line($"_optimTensorKernel.{name} = {name};");
+                w.Line($"{kernel}.{name} = {name};");
             }
 
-            w.Line($"global::Optim.StepWorkers.RunEach(_optimTensorKernel, {group.Parameters.Count}, maxThreads: {Threads(model)});");
+            w.Line($"global::Optim.StepWorkers.RunEach({kernel}, {group.Parameters.Count}, maxThreads: {Threads(model)});");
         }
         else if (rule.IsPerTensor)
         {
@@ -475,12 +476,13 @@ internal static class StepWriter
     };
 
     /// <summary>
-    /// Whether a per-tensor rule's tensors are shared between threads: a parallel model of one group with two or more
-    /// tensors, whose routines need no shared workspace (Muon's Newton–Schulz workspace is one per model).
+    /// Whether a per-tensor group's tensors are shared between threads: a group of two or more tensors of a parallel
+    /// model, whose routines need no shared workspace (Muon's Newton–Schulz workspace is one per model). The groups of a
+    /// model step one after the other, each shared in turn.
     /// </summary>
-    public static bool SharesTensors(ModelLayout layout) =>
-        layout.Model.IsParallel && !layout.HasGroups && layout.Groups[0].Rule.IsPerTensor && layout.Groups[0].Parameters.Count >= 2
-        && !layout.Groups[0].Rule.TensorPhases.OfType<TensorCall>().Any(c => c.Workspace);
+    public static bool SharesTensors(ModelLayout layout, GroupLayout group) =>
+        layout.Model.IsParallel && group.Rule.IsPerTensor && group.Parameters.Count >= 2
+        && !group.Rule.TensorPhases.OfType<TensorCall>().Any(c => c.Workspace);
 
     /// <summary>The call that updates tensor <paramref name="p"/>, with its shape in a comment.</summary>
     private static string TensorCallLine(GroupLayout group, ParameterSpec p, bool matrices, List<(string Type, string Name)> arguments, string owner)
@@ -500,11 +502,11 @@ internal static class StepWriter
         ModelSpec model = layout.Model;
         List<(string Type, string Name)> arguments = TensorArguments(model, group.Rule);
         w.Line(ModelEmitter.GeneratedCode);
-        w.Line("private readonly OptimTensorKernel _optimTensorKernel = new();");
+        w.Line($"private readonly OptimTensorKernel{group.Suffix} _optimTensorKernel{group.Suffix} = new();");
         w.Line();
         w.Line("/// <summary>This step's model and scalars, for the threads that share its tensors.</summary>");
         w.Line(ModelEmitter.GeneratedCode);
-        w.Open("private sealed class OptimTensorKernel : global::Optim.TensorKernel");
+        w.Open($"private sealed class OptimTensorKernel{group.Suffix} : global::Optim.TensorKernel");
         w.Line($"public {model.Type.Name} Owner = null!;");
         foreach (var (type, name) in arguments)
         {

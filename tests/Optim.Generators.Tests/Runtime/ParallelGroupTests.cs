@@ -23,6 +23,29 @@ public sealed partial class SingleGroups
     [Parameter(33, 100), Optimize(Lamb)] public partial Span<float> L { get; }
 }
 
+/// <summary>LAMB with its biases in an AdamW group without decay, and an Adafactor group: two per-tensor groups.</summary>
+[Optimize(Lamb, Lr = 1e-3, WeightDecay = 0.01, Threads = 2)]
+public sealed partial class SharedTensorGroups
+{
+    [Parameter(64, 40)] public partial Span<float> W1 { get; }
+    [Parameter(64), Optimize(AdamW, WeightDecay = 0)] public partial Span<float> B1 { get; }
+    [Parameter(17, 64)] public partial Span<float> W2 { get; }
+    [Parameter(17), Optimize(AdamW, WeightDecay = 0)] public partial Span<float> B2 { get; }
+    [Parameter(9, 17), Optimize(Adafactor)] public partial Span<float> W3 { get; }
+    [Parameter(23), Optimize(Adafactor)] public partial Span<float> V { get; }
+}
+
+[Optimize(Lamb, Lr = 1e-3, WeightDecay = 0.01, Threads = 1)]
+public sealed partial class SingleTensorGroups
+{
+    [Parameter(64, 40)] public partial Span<float> W1 { get; }
+    [Parameter(64), Optimize(AdamW, WeightDecay = 0)] public partial Span<float> B1 { get; }
+    [Parameter(17, 64)] public partial Span<float> W2 { get; }
+    [Parameter(17), Optimize(AdamW, WeightDecay = 0)] public partial Span<float> B2 { get; }
+    [Parameter(9, 17), Optimize(Adafactor)] public partial Span<float> W3 { get; }
+    [Parameter(23), Optimize(Adafactor)] public partial Span<float> V { get; }
+}
+
 /// <summary>
 /// A parallel model with parameter groups splits each element-wise group's loop across threads: the same bits as one
 /// thread, with and without a frozen parameter, and the work really split.
@@ -56,6 +79,40 @@ public sealed class ParallelGroupTests
             Assert.True(step == 2 || StepWorkers.SlicesRun - slices >= 4, "the large groups' loops were split in two");
             single.Step();
             Assert.True(split.Parameters.SequenceEqual(single.Parameters), $"step {step + 1} differs");
+        }
+    }
+
+    /// <summary>
+    /// Each per-tensor group of a parallel model shares its tensors between threads in turn (LAMB's two matrices, then
+    /// Adafactor's matrix and vector): the same bits as one thread, with a frozen tensor too.
+    /// </summary>
+    [Fact]
+    public void Each_per_tensor_group_shares_its_tensors_with_the_single_threaded_bits()
+    {
+        var shared = new SharedTensorGroups();
+        var single = new SingleTensorGroups();
+        var random = new Random(37);
+        for (int i = 0; i < SharedTensorGroups.ParameterCount; i++)
+        {
+            shared.Parameters[i] = single.Parameters[i] = (float)(random.NextDouble() - 0.5);
+        }
+
+        for (int step = 0; step < 200; step++)
+        {
+            shared.W2Frozen = single.W2Frozen = step == 3;
+            for (int i = 0; i < SharedTensorGroups.ParameterCount; i++)
+            {
+                shared.Gradients[i] = single.Gradients[i] = (float)(random.NextDouble() - 0.5);
+            }
+
+            long slices = StepWorkers.SlicesRun;
+            shared.Step();
+            Assert.True(StepWorkers.SlicesRun - slices >= 4, "both per-tensor groups were shared between two threads");
+            single.Step();
+            if (!shared.Parameters.SequenceEqual(single.Parameters))
+            {
+                Assert.Fail($"step {step + 1} differs");
+            }
         }
     }
 }
