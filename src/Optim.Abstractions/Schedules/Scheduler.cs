@@ -11,6 +11,12 @@ public sealed class Scheduler
     private readonly IOptimizable _model;
     private readonly LrSchedule _schedule;
 
+    /// <summary>
+    /// The schedule's type name, for the non-finite-rate message: kept, because Type.Name allocates again whenever a
+    /// collection has dropped the runtime's cache of it, and Step() must not allocate.
+    /// </summary>
+    private readonly string _scheduleName;
+
     /// <summary>Starts <paramref name="schedule"/> from the model's current learning rate.</summary>
     /// <exception cref="ArgumentException">
     /// <paramref name="model"/>'s learning rate cannot be set (it follows a compile-time [LrSchedule]).
@@ -20,6 +26,7 @@ public sealed class Scheduler
     {
         _model = RateSettable(model);
         _schedule = schedule ?? throw new ArgumentNullException(nameof(schedule));
+        _scheduleName = schedule.GetType().Name;
         BaseLr = model.LearningRate;
         Apply(0);
     }
@@ -47,16 +54,8 @@ public sealed class Scheduler
     private void Apply(long epoch)
     {
         // Rounding may leave a cosine a hair below zero. A non-finite rate is never handed to the model: the
-        // compiled form (a model with [LrSchedule]) throws the same exception from Step(). The schedule's name is
-        // looked up only for that message: Type.Name allocates again whenever a collection has dropped the runtime's
-        // cache of it.
-        double lr = Math.Max(_schedule.LrAt(BaseLr, epoch), 0);
-        if (!double.IsFinite(lr))
-        {
-            LrFormulas.EnsureFinite(lr, _schedule.GetType().Name, epoch);
-        }
-
-        _model.LearningRate = lr;
+        // compiled form (a model with [LrSchedule]) throws the same exception from Step().
+        _model.LearningRate = LrFormulas.EnsureFinite(Math.Max(_schedule.LrAt(BaseLr, epoch), 0), _scheduleName, epoch);
     }
 
     /// <summary>
