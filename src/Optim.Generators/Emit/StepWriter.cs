@@ -330,7 +330,6 @@ internal static class StepWriter
 
             WriteUnlessFrozen(
                 w,
-                model,
                 group,
                 $"global::Optim.StepWorkers.Run({kernel}, {group.Count}, maxThreads: {threads});",
                 "each unfrozen one runs on this thread",
@@ -351,7 +350,6 @@ internal static class StepWriter
             string call = $"global::Optim.Generated.{ModelEmitter.KernelName}.Update{group.Suffix}({string.Join(", ", used.Select(b => $"ref {b.Name}0"))}";
             WriteUnlessFrozen(
                 w,
-                model,
                 group,
                 $"{call}, start: 0, end: {group.Count}, count: {group.Count}{args});",
                 "the loop runs over each unfrozen one",
@@ -363,7 +361,7 @@ internal static class StepWriter
     /// The group's loop as one statement while no parameter is frozen, else one statement per unfrozen parameter over its
     /// group-local range [start, end).
     /// </summary>
-    private static void WriteUnlessFrozen(SourceWriter w, ModelSpec model, GroupLayout group, string whole, string how, System.Func<int, int, string> range)
+    private static void WriteUnlessFrozen(SourceWriter w, GroupLayout group, string whole, string how, System.Func<int, int, string> range)
     {
         w.Open("if (_optimFrozenParameterCount == 0)");
         w.Line(whole);
@@ -396,7 +394,7 @@ internal static class StepWriter
     /// References to the first element of each buffer for the tensor (or group) at parameter offset <paramref name="offset"/>
     /// and group-local offset <paramref name="local"/> (C# expressions).
     /// </summary>
-    private static string References(ModelLayout layout, GroupLayout group, IEnumerable<Buffer> buffers, string offset, string local) =>
+    private static string References(GroupLayout group, IEnumerable<Buffer> buffers, string offset, string local) =>
         string.Join(", ", ReferenceList(group, buffers, offset, local));
 
     /// <summary>The same references one by one.</summary>
@@ -438,7 +436,7 @@ internal static class StepWriter
         string args = string.Concat(kernelScalars.Select(s => ", " + s.Name));
         w.Open("public override void Run(nuint start, nuint end)");
         w.Line($"ref {t} origin = ref Arena.Origin;");
-        w.Line($"global::Optim.Generated.{ModelEmitter.KernelName}.Update{group.Suffix}({References(layout, group, used, group.Start.ToString(CultureInfo.InvariantCulture), "0")}, start, end, count: {group.Count}{args});");
+        w.Line($"global::Optim.Generated.{ModelEmitter.KernelName}.Update{group.Suffix}({References(group, used, group.Start.ToString(CultureInfo.InvariantCulture), "0")}, start, end, count: {group.Count}{args});");
         w.Close();
         w.Close();
     }
@@ -543,12 +541,12 @@ internal static class StepWriter
             yield break;
         }
 
-        if (group.Parameters.Any(p => p.Shape.Count >= 2))
+        if (group.Parameters.Any(GroupLayout.IsMatrix))
         {
             yield return ("_optimStepMatrix" + group.Suffix, TensorKind.Matrices);
         }
 
-        if (group.Parameters.Any(p => p.Shape.Count < 2))
+        if (!group.Parameters.All(GroupLayout.IsMatrix))
         {
             yield return ("_optimStepVector" + group.Suffix, TensorKind.Vectors);
         }
@@ -557,7 +555,7 @@ internal static class StepWriter
     /// <summary>The method that updates <paramref name="p"/>.</summary>
     private static string TensorMethod(GroupLayout group, ParameterSpec p) =>
         (group.Rule.TensorPhases.All(phase => phase.Where == TensorKind.All) ? "_optimStepTensor"
-        : p.Shape.Count >= 2 ? "_optimStepMatrix" : "_optimStepVector") + group.Suffix;
+        : GroupLayout.IsMatrix(p) ? "_optimStepMatrix" : "_optimStepVector") + group.Suffix;
 
     /// <summary>
     /// The per-row and per-column buffers' offsets a per-tensor method takes beside <c>local</c> (the per-element one):
@@ -657,7 +655,7 @@ internal static class StepWriter
                 }
 
                 List<Buffer> used = KernelWriter.UsedBuffers(buffers, pass.Body.ToList(), pass.Reductions.ToList());
-                w.Line($"global::Optim.Generated.{ModelEmitter.KernelName}.Pass{index}{group.Suffix}({References(layout, group, used, "offset", "local")}, start: 0, end: (nuint)length, count: (nuint)length{args});");
+                w.Line($"global::Optim.Generated.{ModelEmitter.KernelName}.Pass{index}{group.Suffix}({References(group, used, "offset", "local")}, start: 0, end: (nuint)length, count: (nuint)length{args});");
                 for (int r = 0; r < pass.Reductions.Count; r++)
                 {
                     w.Line($"double {pass.Reductions[r].Name} = global::Optim.KernelMath.SumLanes(sums.Slice({r * lanes}, {lanes}));");
