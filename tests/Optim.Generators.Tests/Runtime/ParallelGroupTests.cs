@@ -91,28 +91,6 @@ public sealed class ParallelGroupTests
     {
         var shared = new SharedTensorGroups();
         var single = new SingleTensorGroups();
-        var random = new Random(37);
-        for (int i = 0; i < SharedTensorGroups.ParameterCount; i++)
-        {
-            shared.Parameters[i] = single.Parameters[i] = (float)(random.NextDouble() - 0.5);
-        }
-
-        for (int step = 0; step < 200; step++)
-        {
-            shared.W2Frozen = single.W2Frozen = step == 3;
-            for (int i = 0; i < SharedTensorGroups.ParameterCount; i++)
-            {
-                shared.Gradients[i] = single.Gradients[i] = (float)(random.NextDouble() - 0.5);
-            }
-
-            long slices = StepWorkers.SlicesRun;
-            shared.Step();
-            Assert.True(StepWorkers.SlicesRun - slices >= 4, "both per-tensor groups were shared between two threads");
-            single.Step();
-            if (!shared.Parameters.SequenceEqual(single.Parameters))
-            {
-                Assert.Fail($"step {step + 1} differs");
-            }
-        }
+        ParallelTensorTests.StepAlike(shared, single, steps: 200, minimumSlices: 4, frozen => shared.W2Frozen = single.W2Frozen = frozen);
     }
 }

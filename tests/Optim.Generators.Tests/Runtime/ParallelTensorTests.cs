@@ -84,12 +84,20 @@ public sealed partial class SingleSmallLamb
 public sealed class ParallelTensorTests
 {
     [Fact]
-    public void Lamb_tensors_shared_between_threads_give_the_single_threaded_bits() =>
-        Compare(new SharedLamb(), new SingleLamb(), (m, frozen) => ((SharedLamb)m).B1Frozen = frozen, (m, frozen) => ((SingleLamb)m).B1Frozen = frozen);
+    public void Lamb_tensors_shared_between_threads_give_the_single_threaded_bits()
+    {
+        var shared = new SharedLamb();
+        var single = new SingleLamb();
+        StepAlike(shared, single, steps: 6, minimumSlices: 2, frozen => shared.B1Frozen = single.B1Frozen = frozen);
+    }
 
     [Fact]
-    public void Adafactor_tensors_shared_between_threads_give_the_single_threaded_bits() =>
-        Compare(new SharedAdafactor(), new SingleAdafactor(), (m, frozen) => ((SharedAdafactor)m).W2Frozen = frozen, (m, frozen) => ((SingleAdafactor)m).W2Frozen = frozen);
+    public void Adafactor_tensors_shared_between_threads_give_the_single_threaded_bits()
+    {
+        var shared = new SharedAdafactor();
+        var single = new SingleAdafactor();
+        StepAlike(shared, single, steps: 6, minimumSlices: 2, frozen => shared.W2Frozen = single.W2Frozen = frozen);
+    }
 
     /// <summary>
     /// Two threads update neighbouring tensors at the same moment: the end of one tensor and the start of the next share a
@@ -97,33 +105,15 @@ public sealed class ParallelTensorTests
     /// which could put back a value the other thread has just written). Thousands of steps make a lost write show.
     /// </summary>
     [Fact]
-    public void Neighbouring_tensors_updated_at_once_lose_no_write()
-    {
-        var shared = new SharedSmallLamb();
-        var single = new SingleSmallLamb();
-        var random = new Random(5);
-        for (int i = 0; i < SharedSmallLamb.ParameterCount; i++)
-        {
-            shared.Parameters[i] = single.Parameters[i] = (float)(random.NextDouble() - 0.5);
-        }
+    public void Neighbouring_tensors_updated_at_once_lose_no_write() =>
+        StepAlike(new SharedSmallLamb(), new SingleSmallLamb(), steps: 20_000, minimumSlices: 2);
 
-        for (int step = 0; step < 20_000; step++)
-        {
-            for (int i = 0; i < SharedSmallLamb.ParameterCount; i++)
-            {
-                shared.Gradients[i] = single.Gradients[i] = (float)(random.NextDouble() - 0.5);
-            }
-
-            shared.Step();
-            single.Step();
-            if (!shared.Parameters.SequenceEqual(single.Parameters))
-            {
-                Assert.Fail($"step {step + 1}: the two-thread model lost a write (first difference at element {Enumerable.Range(0, SharedSmallLamb.ParameterCount).First(i => shared.Parameters[i] != single.Parameters[i])})");
-            }
-        }
-    }
-
-    private static void Compare<T>(IOptimizable<T> shared, IOptimizable<T> single, Action<object, bool> freezeShared, Action<object, bool> freezeSingle)
+    /// <summary>
+    /// Steps a model that shares its tensors between threads beside its single-threaded twin on the same random values and
+    /// gradients: every step must share the work (at least <paramref name="minimumSlices"/> slices) and give the twin's
+    /// parameters bit for bit. <paramref name="freeze"/>, when given, freezes a tensor of both at step 4 only.
+    /// </summary>
+    internal static void StepAlike<T>(IOptimizable<T> shared, IOptimizable<T> single, int steps, int minimumSlices, Action<bool>? freeze = null)
         where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         var random = new Random(21);
@@ -132,10 +122,9 @@ public sealed class ParallelTensorTests
             shared.Parameters[i] = single.Parameters[i] = T.CreateChecked(random.NextDouble() - 0.5);
         }
 
-        for (int step = 0; step < 6; step++)
+        for (int step = 0; step < steps; step++)
         {
-            freezeShared(shared, step == 3);
-            freezeSingle(single, step == 3);
+            freeze?.Invoke(step == 3);
             for (int i = 0; i < shared.ParameterCount; i++)
             {
                 shared.Gradients[i] = single.Gradients[i] = T.CreateChecked((random.NextDouble() - 0.5) * 3);
@@ -143,9 +132,18 @@ public sealed class ParallelTensorTests
 
             long slices = StepWorkers.SlicesRun;
             shared.Step();
-            Assert.True(StepWorkers.SlicesRun - slices >= 2, "the tensors were shared between threads");
+            long run = StepWorkers.SlicesRun - slices;
+            if (run < minimumSlices)
+            {
+                Assert.Fail($"step {step + 1}: {run} slices, the tensors were not shared between threads");
+            }
+
             single.Step();
-            Assert.True(shared.Parameters.SequenceEqual(single.Parameters), $"step {step + 1} differs");
+            if (!shared.Parameters.SequenceEqual(single.Parameters))
+            {
+                int at = Enumerable.Range(0, shared.ParameterCount).First(i => shared.Parameters[i] != single.Parameters[i]);
+                Assert.Fail($"step {step + 1}: the shared model differs from the single-threaded one at element {at} (a lost or wrong write)");
+            }
         }
     }
 }
