@@ -609,7 +609,7 @@ internal static class StepWriter
         string t = model.Element.Keyword();
         int lanes = model.Element.PerLine();
         var step = new ExprWriter(ExprMode.StepDouble, model.Element);
-        int maxReductions = rule.TensorPhases.OfType<ElementPass>().Max(p => p.Reductions.Count);
+        int maxReductions = rule.TensorPhases.OfType<ElementPass>().Where(p => p.Where == TensorKind.All || p.Where == kind).Select(p => p.Reductions.Count).DefaultIfEmpty(0).Max();
         string parameters = string.Concat(TensorArguments(model, rule).Select(a => $", {a.Type} {a.Name}"));
         bool matrices = UsesMatrixShape(rule);
         List<Buffer> buffers = Buffers(rule);
@@ -664,7 +664,8 @@ internal static class StepWriter
             else if (phase is TensorCall call)
             {
                 string spans = string.Join(", ", call.Buffers.Select(b => $"_optimArena.Slice({Span(group, b)}, {SpanLength(b, kind)})"));
-                string arguments = (call.Workspace ? ", _optimWorkspace" : "") + string.Concat(call.Arguments.Select(a => $", {a.Name}: {step.Write(a.Value)}"));
+                string arguments = (call.Workspace ? ", _optimWorkspace" : "") + string.Concat(call.Arguments.Select(a => $", {a.Name}: {step.Write(a.Value)}"))
+                    + (call.Output.Length > 0 ? $", out double {call.Output}" : "");
                 w.Line($"// {call.Math}");
                 w.Line($"{(call.Result.Length > 0 ? $"double {call.Result} = " : "")}global::Optim.MatrixKernels.{call.Routine}({spans}, rows, cols{arguments});");
             }

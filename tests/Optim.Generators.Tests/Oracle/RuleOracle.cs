@@ -297,7 +297,7 @@ internal sealed class RuleOracle
 
     private void Adafactor(float[] p, float[] grad, double lr)
     {
-        float[] rowVar = _state[0], colVar = _state[1], scratch = _state[2];
+        float[] rowVar = _state[0], colVar = _state[1];
         float blend = F(Math.Pow(_t, H("Beta2Decay")));
         float keep = F(1.0 - blend);
         bool small = blend < 0.5;
@@ -309,10 +309,11 @@ internal sealed class RuleOracle
         float[] lanes = new float[16];
         foreach (var (start, length, rows, cols) in Tensors())
         {
+            // ‖θ‖²: a matrix's rows each start again at lane 0 (element (r, c) to lane c mod 16), a vector's elements run on.
             Array.Clear(lanes);
             for (int i = start; i < start + length; i++)
             {
-                lanes[(i - start) % 16] += p[i] * p[i];
+                lanes[(rows > 0 ? (i - start) % cols : i - start) % 16] += p[i] * p[i];
             }
 
             double alpha = Math.Max(H("Eps2"), Math.Sqrt(KernelMath.SumLanes(lanes)) / Math.Sqrt(length)) * rho;
@@ -320,9 +321,33 @@ internal sealed class RuleOracle
             Func<int, float> update;
             if (rows > 0)
             {
-                double rowVarSum = MatrixKernels.FactoredMeanSquares<float>(grad.AsSpan(start, length), rowVar.AsSpan(start, length), colVar.AsSpan(start, length), scratch.AsSpan(start, length), rows, cols, blend);
+                // R̄ and C̄: each row's mean square summed by lane (element (r, c) to lane c mod 16), each column's in row order.
+                float Blend(float average, float mean) => small ? average + (blend * (mean - average)) : mean - ((mean - average) * keep);
+                float[] colSquares = new float[cols];
+                double rowVarSum = 0;
+                for (int r = 0; r < rows; r++)
+                {
+                    float[] rowLanes = new float[16];
+                    for (int c = 0; c < cols; c++)
+                    {
+                        float square = grad[start + (r * cols) + c] * grad[start + (r * cols) + c];
+                        colSquares[c] += square;
+                        rowLanes[c % 16] += square;
+                    }
+
+                    rowVar[start + r] = Blend(rowVar[start + r], F(KernelMath.SumLanes(rowLanes)) / cols);
+                    rowVarSum += rowVar[start + r];
+                }
+
+                for (int c = 0; c < cols; c++)
+                {
+                    colVar[start + c] = Blend(colVar[start + c], colSquares[c] / rows);
+                }
+
                 float rowMean = F(Math.Max(rowVarSum / rows, eps1));
-                update = i => 1f / MathF.Sqrt(Math.Max(rowVar[start + ((i - start) / cols)] * colVar[start + ((i - start) % cols)] / rowMean, floor)) * G(i); // R̄C̄ᵀ
+                // 1/√max(R̄C̄ᵀ/mean(R̄), ε₁²) as its row factor 1/√R̄ times its column factor √(mean(R̄)/C̄), capped at 1/ε₁.
+                float cap = 1f / MathF.Sqrt(floor);
+                update = i => MathF.Min((1f / MathF.Sqrt(rowVar[start + ((i - start) / cols)])) * MathF.Sqrt(rowMean / colVar[start + ((i - start) % cols)]), cap) * G(i);
             }
             else
             {

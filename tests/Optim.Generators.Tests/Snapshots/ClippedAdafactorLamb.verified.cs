@@ -19,15 +19,15 @@ namespace Demo
         //   [OptimStride, 2·OptimStride) gradients g = ∇θ f(θ)
         //   [64, 80) group 0's row_var R̄ (running mean of g² over each row of a matrix; a vector's full variance): 4 values, one per row of each matrix and per element of each vector
         //   [80, 96) group 0's col_var C̄ (running mean of g² over each column of a matrix): 6 values, one per column of each matrix
-        //   [96, 128) group 0's update U of a matrix (working space, rewritten for each tensor)
-        //   [128, 144) group 1's exp_avg m (first moment)
-        //   [144, 160) group 1's exp_avg_sq v (second moment)
+        //   [96, 112) group 0's column factors κ of a matrix's update, first the column sums of g² (working space, rewritten for each tensor): 6 values, one per column of each matrix
+        //   [112, 128) group 1's exp_avg m (first moment)
+        //   [128, 144) group 1's exp_avg_sq v (second moment)
         // Parameters sit group by group (declaration order within a group):
         //   W [0, 24), group 0
         //   B [24, 30), group 1
         // Elements past the values of a section are padding: zero, and no loop ever writes them.
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private readonly global::Optim.Arena<float> _optimArena = new(160, "Demo.ClippedAdafactorLamb");
+        private readonly global::Optim.Arena<float> _optimArena = new(144, "Demo.ClippedAdafactorLamb");
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private long _optimStep;
@@ -152,7 +152,7 @@ namespace Demo
 
         /// <summary>The update rule <see cref="Step"/> implements, as in its documentation: Adafactor (torch.optim.Adafactor) + LAMB (You et al. 2019 (LAMB), Algorithm 2).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public const string UpdateRule = "t ← t + 1\ngroup 0: Adafactor for W\n    (1 − β₂ₜ) = t^ĉ\n    β₂ₜ = 1 − (1 − β₂ₜ)\n    for every tensor (n elements):\n        ‖θ‖² = Σ θ·θ\n        αₜ = max(ε₂, √‖θ‖² / √n)·min(γ, 1 / √t)\n        R̄ ← lerp(R̄, mean over columns of g², 1 − β₂ₜ), C̄ ← lerp(C̄, mean over rows of g², 1 − β₂ₜ) (matrices only)\n        max(mean(R̄), ε₁) = max(ΣR̄ / R, ε₁) (matrices only)\n        U ← 1/√max(R̄C̄ᵀ / max(mean(R̄), ε₁), ε₁²)·g, ‖U‖² = Σ U·U (matrices only)\n        for every element (vectors only):\n            R̄ ← (1 − β₂ₜ) < ½ ? R̄ + (1 − β₂ₜ)·(g·g − R̄) : g·g − (g·g − R̄)·β₂ₜ\n            U ← 1 / √max(R̄, ε₁²)·g\n        ‖U‖² = Σ U·U\n        αₜ/max(1, RMS(U)/d) = αₜ / max(1, √‖U‖² / (√n·d))\n        for every element (matrices only):\n            θ ← θ − αₜ/max(1, RMS(U)/d)·U\n        for every element (vectors only):\n            U ← 1 / √max(R̄, ε₁²)·g\n            θ ← θ − αₜ/max(1, RMS(U)/d)·U\ngroup 1: LAMB for B, γ = 0.1·LearningRate\n    β₁ᵗ ← β₁ᵗ·β₁   (starts at 1.0)\n    β₂ᵗ ← β₂ᵗ·β₂   (starts at 1.0)\n    a = √(1 − β₂ᵗ) / (1 − β₁ᵗ)\n    ε̂ = ε·√(1 − β₂ᵗ)\n    for every tensor (n elements):\n        for every element:\n            ĝ ← g·c\n            m ← β₁·m + (1 − β₁)·ĝ\n            v ← β₂·v + (1 − β₂)·(ĝ·ĝ)\n            r ← a·(m / (√v + ε̂))\n        ‖θ‖² = Σ θ·θ\n        ‖r‖² = Σ r·r\n        ‖θ‖ = √‖θ‖²\n        ‖r‖ = √‖r‖²\n        φ = ‖θ‖ > 0 and ‖r‖ > 0 ? ‖θ‖ / ‖r‖ : 1\n        γφ = γ·φ\n        for every element:\n            r ← a·(m / (√v + ε̂))\n            θ ← θ − γφ·r";
+        public const string UpdateRule = "t ← t + 1\ngroup 0: Adafactor for W\n    (1 − β₂ₜ) = t^ĉ\n    β₂ₜ = 1 − (1 − β₂ₜ)\n    for every tensor (n elements):\n        ‖θ‖² = Σ θ·θ (vectors only)\n        R̄ ← lerp(R̄, mean over columns of g², 1 − β₂ₜ), C̄ ← lerp(C̄, mean over rows of g², 1 − β₂ₜ), ‖θ‖² = Σ θ·θ (matrices only)\n        αₜ = max(ε₂, √‖θ‖² / √n)·min(γ, 1 / √t)\n        max(mean(R̄), ε₁) = max(ΣR̄ / R, ε₁) (matrices only)\n        κ ← √(max(mean(R̄), ε₁) / C̄), U = min(κ/√R̄, 1/ε₁)·g = 1/√max(R̄C̄ᵀ / max(mean(R̄), ε₁), ε₁²)·g, ‖U‖² = Σ U·U (matrices only)\n        for every element (vectors only):\n            R̄ ← (1 − β₂ₜ) < ½ ? R̄ + (1 − β₂ₜ)·(g·g − R̄) : g·g − (g·g − R̄)·β₂ₜ\n            U ← 1 / √max(R̄, ε₁²)·g\n        ‖U‖² = Σ U·U\n        αₜ/max(1, RMS(U)/d) = αₜ / max(1, √‖U‖² / (√n·d))\n        θ ← θ − αₜ/max(1, RMS(U)/d)·U, U = min(κ/√R̄, 1/ε₁)·g (matrices only)\n        for every element (vectors only):\n            U ← 1 / √max(R̄, ε₁²)·g\n            θ ← θ − αₜ/max(1, RMS(U)/d)·U\ngroup 1: LAMB for B, γ = 0.1·LearningRate\n    β₁ᵗ ← β₁ᵗ·β₁   (starts at 1.0)\n    β₂ᵗ ← β₂ᵗ·β₂   (starts at 1.0)\n    a = √(1 − β₂ᵗ) / (1 − β₁ᵗ)\n    ε̂ = ε·√(1 − β₂ᵗ)\n    for every tensor (n elements):\n        for every element:\n            ĝ ← g·c\n            m ← β₁·m + (1 − β₁)·ĝ\n            v ← β₂·v + (1 − β₂)·(ĝ·ĝ)\n            r ← a·(m / (√v + ε̂))\n        ‖θ‖² = Σ θ·θ\n        ‖r‖² = Σ r·r\n        ‖θ‖ = √‖θ‖²\n        ‖r‖ = √‖r‖²\n        φ = ‖θ‖ > 0 and ‖r‖ > 0 ? ‖θ‖ / ‖r‖ : 1\n        γφ = γ·φ\n        for every element:\n            r ← a·(m / (√v + ε̂))\n            θ ← θ − γφ·r";
 
         /// <summary>
         /// One Adafactor (torch.optim.Adafactor) + LAMB (You et al. 2019 (LAMB), Algorithm 2) step over every parameter, using the gradients as they stand:
@@ -162,18 +162,17 @@ namespace Demo
         ///     (1 − β₂ₜ) = t^ĉ
         ///     β₂ₜ = 1 − (1 − β₂ₜ)
         ///     for every tensor (n elements):
-        ///         ‖θ‖² = Σ θ·θ
+        ///         ‖θ‖² = Σ θ·θ (vectors only)
+        ///         R̄ ← lerp(R̄, mean over columns of g², 1 − β₂ₜ), C̄ ← lerp(C̄, mean over rows of g², 1 − β₂ₜ), ‖θ‖² = Σ θ·θ (matrices only)
         ///         αₜ = max(ε₂, √‖θ‖² / √n)·min(γ, 1 / √t)
-        ///         R̄ ← lerp(R̄, mean over columns of g², 1 − β₂ₜ), C̄ ← lerp(C̄, mean over rows of g², 1 − β₂ₜ) (matrices only)
         ///         max(mean(R̄), ε₁) = max(ΣR̄ / R, ε₁) (matrices only)
-        ///         U ← 1/√max(R̄C̄ᵀ / max(mean(R̄), ε₁), ε₁²)·g, ‖U‖² = Σ U·U (matrices only)
+        ///         κ ← √(max(mean(R̄), ε₁) / C̄), U = min(κ/√R̄, 1/ε₁)·g = 1/√max(R̄C̄ᵀ / max(mean(R̄), ε₁), ε₁²)·g, ‖U‖² = Σ U·U (matrices only)
         ///         for every element (vectors only):
         ///             R̄ ← (1 − β₂ₜ) &lt; ½ ? R̄ + (1 − β₂ₜ)·(g·g − R̄) : g·g − (g·g − R̄)·β₂ₜ
         ///             U ← 1 / √max(R̄, ε₁²)·g
         ///         ‖U‖² = Σ U·U
         ///         αₜ/max(1, RMS(U)/d) = αₜ / max(1, √‖U‖² / (√n·d))
-        ///         for every element (matrices only):
-        ///             θ ← θ − αₜ/max(1, RMS(U)/d)·U
+        ///         θ ← θ − αₜ/max(1, RMS(U)/d)·U, U = min(κ/√R̄, 1/ε₁)·g (matrices only)
         ///         for every element (vectors only):
         ///             U ← 1 / √max(R̄, ε₁²)·g
         ///             θ ← θ − αₜ/max(1, RMS(U)/d)·U
@@ -323,27 +322,23 @@ namespace Demo
         private void _optimStepMatrix(int offset, int local, int rowLocal, int colLocal, int length, int rows, int cols, float blend, float keep, bool smallBlend, double rho)
         {
             ref float origin = ref _optimArena.Origin;
-            global::System.Span<float> sums = stackalloc float[16];
             double numel = length;
             double rowCount = rows;
 
-            sums.Clear();
-            global::Optim.Generated.Kernel.Pass0(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), start: 0, end: (nuint)length, count: (nuint)length, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(sums));
-            double paramSquares = global::Optim.KernelMath.SumLanes(sums.Slice(0, 16));
+            // R̄ ← lerp(R̄, mean over columns of g², 1 − β₂ₜ), C̄ ← lerp(C̄, mean over rows of g², 1 − β₂ₜ), ‖θ‖² = Σ θ·θ
+            double rowVarSum = global::Optim.MatrixKernels.FactoredMeanSquares(_optimArena.Slice(offset, length), _optimArena.Slice(OptimStride + offset, length), _optimArena.Slice(64 + rowLocal, rows), _optimArena.Slice(80 + colLocal, cols), _optimArena.Slice(96 + colLocal, cols), rows, cols, weight: blend, out double paramSquares);
 
             double alpha = global::System.Math.Max(0.001, global::System.Math.Sqrt(paramSquares) / global::System.Math.Sqrt(numel)) * rho;
 
-            // R̄ ← lerp(R̄, mean over columns of g², 1 − β₂ₜ), C̄ ← lerp(C̄, mean over rows of g², 1 − β₂ₜ)
-            double rowVarSum = global::Optim.MatrixKernels.FactoredMeanSquares(_optimArena.Slice(OptimStride + offset, length), _optimArena.Slice(64 + rowLocal, rows), _optimArena.Slice(80 + colLocal, cols), _optimArena.Slice(96 + local, length), rows, cols, weight: blend);
-
             float rowMean = (float)global::System.Math.Max(rowVarSum / rowCount, 1.1920928955078125E-07);
 
-            // U ← 1/√max(R̄C̄ᵀ / max(mean(R̄), ε₁), ε₁²)·g, ‖U‖² = Σ U·U
-            double updateSquares = global::Optim.MatrixKernels.FactoredUpdate(_optimArena.Slice(OptimStride + offset, length), _optimArena.Slice(64 + rowLocal, rows), _optimArena.Slice(80 + colLocal, cols), _optimArena.Slice(96 + local, length), rows, cols, divisor: rowMean, floor: 1.4210854715202004E-14, sign: 1.0);
+            // κ ← √(max(mean(R̄), ε₁) / C̄), U = min(κ/√R̄, 1/ε₁)·g = 1/√max(R̄C̄ᵀ / max(mean(R̄), ε₁), ε₁²)·g, ‖U‖² = Σ U·U
+            double updateSquares = global::Optim.MatrixKernels.FactoredUpdate(_optimArena.Slice(OptimStride + offset, length), _optimArena.Slice(64 + rowLocal, rows), _optimArena.Slice(80 + colLocal, cols), _optimArena.Slice(96 + colLocal, cols), rows, cols, divisor: rowMean, floor: 1.4210854715202004E-14, sign: 1.0);
 
             float stepSize = (float)(alpha / global::System.Math.Max(1.0, global::System.Math.Sqrt(updateSquares) / (global::System.Math.Sqrt(numel) * 1.0)));
 
-            global::Optim.Generated.Kernel.Pass2(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 96 + local), start: 0, end: (nuint)length, count: (nuint)length, stepSize);
+            // θ ← θ − αₜ/max(1, RMS(U)/d)·U, U = min(κ/√R̄, 1/ε₁)·g
+            global::Optim.MatrixKernels.FactoredStep(_optimArena.Slice(offset, length), _optimArena.Slice(OptimStride + offset, length), _optimArena.Slice(64 + rowLocal, rows), _optimArena.Slice(96 + colLocal, cols), rows, cols, floor: 1.4210854715202004E-14, sign: 1.0, decay: 1.0, stepSize: stepSize);
         }
 
         /// <summary>One LAMB step of the tensor at <paramref name="offset"/> of the parameters (<paramref name="local"/> in its group's state), <paramref name="length"/> elements.</summary>
@@ -354,7 +349,7 @@ namespace Demo
             global::System.Span<float> sums = stackalloc float[32];
 
             sums.Clear();
-            global::Optim.Generated.Kernel.Pass0Group1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128 + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 144 + local), start: 0, end: (nuint)length, count: (nuint)length, clipScale, directionScale, epsHat, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(sums));
+            global::Optim.Generated.Kernel.Pass0Group1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 112 + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128 + local), start: 0, end: (nuint)length, count: (nuint)length, clipScale, directionScale, epsHat, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(sums));
             double paramSquares = global::Optim.KernelMath.SumLanes(sums.Slice(0, 16));
             double updateSquares = global::Optim.KernelMath.SumLanes(sums.Slice(16, 16));
 
@@ -363,7 +358,7 @@ namespace Demo
             double trustRatio = paramNorm > 0.0 && updateNorm > 0.0 ? paramNorm / updateNorm : 1.0;
             float stepSize = (float)(lr * trustRatio);
 
-            global::Optim.Generated.Kernel.Pass1Group1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128 + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 144 + local), start: 0, end: (nuint)length, count: (nuint)length, directionScale, epsHat, stepSize);
+            global::Optim.Generated.Kernel.Pass1Group1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 112 + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128 + local), start: 0, end: (nuint)length, count: (nuint)length, directionScale, epsHat, stepSize);
         }
 
         /// <summary>What a checkpoint of this model holds, and the layout hash that must match to load one.</summary>
@@ -420,8 +415,8 @@ namespace Demo
             writer.WriteSection("B", _optimArena.Slice(24, 6));
             writer.WriteSection("W.rowVar", _optimArena.Slice(64, 4));
             writer.WriteSection("W.colVar", _optimArena.Slice(80, 6));
-            writer.WriteSection("B.expAvg", _optimArena.Slice(128, 6));
-            writer.WriteSection("B.expAvgSq", _optimArena.Slice(144, 6));
+            writer.WriteSection("B.expAvg", _optimArena.Slice(112, 6));
+            writer.WriteSection("B.expAvgSq", _optimArena.Slice(128, 6));
             writer.WriteScalar("step", _optimStep);
             writer.WriteScalar("learningRate", _optimLearningRate);
             writer.WriteScalar("lastGradNorm", _optimLastGradNorm);
@@ -461,8 +456,8 @@ namespace Demo
             checkpoint.CopySectionTo("B", _optimArena.Slice(24, 6));
             checkpoint.CopySectionTo("W.rowVar", _optimArena.Slice(64, 4));
             checkpoint.CopySectionTo("W.colVar", _optimArena.Slice(80, 6));
-            checkpoint.CopySectionTo("B.expAvg", _optimArena.Slice(128, 6));
-            checkpoint.CopySectionTo("B.expAvgSq", _optimArena.Slice(144, 6));
+            checkpoint.CopySectionTo("B.expAvg", _optimArena.Slice(112, 6));
+            checkpoint.CopySectionTo("B.expAvgSq", _optimArena.Slice(128, 6));
             _optimStep = step;
             _optimLearningRate = learningRate;
             _optimLastGradNorm = checkpoint.GetDouble("lastGradNorm");
@@ -750,80 +745,7 @@ namespace Optim.Generated
         }
 
         /// <summary>Pass 3 of group 0 over the elements [start, min(end, count)) of one tensor.</summary>
-        internal static void Pass2(ref float paramBase, ref float updateBase, nuint start, nuint end, nuint count, float stepSize)
-        {
-            nuint i = start;
-            nuint limit = end < count ? end : count;
-
-            if (Vector512.IsHardwareAccelerated)
-            {
-                Vector512<float> stepSizeVec = Vector512.Create(stepSize);
-                for (; i < limit; i += (nuint)Vector512<float>.Count)
-                {
-                    Vector512<float> param = Vector512.LoadUnsafe(ref paramBase, i);
-                    Vector512<float> update = Vector512.LoadUnsafe(ref updateBase, i);
-                    param = param - stepSizeVec * update;
-                    if (i + (nuint)Vector512<float>.Count <= limit)
-                    {
-                        param.StoreUnsafe(ref paramBase, i);
-                    }
-                    else
-                    {
-                        // The last vector reaches past the values: store only the lanes inside them.
-                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
-                    }
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                Vector256<float> stepSizeVec = Vector256.Create(stepSize);
-                for (; i < limit; i += (nuint)Vector256<float>.Count)
-                {
-                    Vector256<float> param = Vector256.LoadUnsafe(ref paramBase, i);
-                    Vector256<float> update = Vector256.LoadUnsafe(ref updateBase, i);
-                    param = param - stepSizeVec * update;
-                    if (i + (nuint)Vector256<float>.Count <= limit)
-                    {
-                        param.StoreUnsafe(ref paramBase, i);
-                    }
-                    else
-                    {
-                        // The last vector reaches past the values: store only the lanes inside them.
-                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
-                    }
-                }
-            }
-            else if (Vector128.IsHardwareAccelerated)
-            {
-                Vector128<float> stepSizeVec = Vector128.Create(stepSize);
-                for (; i < limit; i += (nuint)Vector128<float>.Count)
-                {
-                    Vector128<float> param = Vector128.LoadUnsafe(ref paramBase, i);
-                    Vector128<float> update = Vector128.LoadUnsafe(ref updateBase, i);
-                    param = param - stepSizeVec * update;
-                    if (i + (nuint)Vector128<float>.Count <= limit)
-                    {
-                        param.StoreUnsafe(ref paramBase, i);
-                    }
-                    else
-                    {
-                        // The last vector reaches past the values: store only the lanes inside them.
-                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
-                    }
-                }
-            }
-
-            for (; i < limit; i++)
-            {
-                float param = Unsafe.Add(ref paramBase, i);
-                float update = Unsafe.Add(ref updateBase, i);
-                param = param - stepSize * update;
-                Unsafe.Add(ref paramBase, i) = param;
-            }
-        }
-
-        /// <summary>Pass 4 of group 0 over the elements [start, min(end, count)) of one tensor.</summary>
-        internal static void Pass3(ref float paramBase, ref float gradBase, ref float rowVarBase, nuint start, nuint end, nuint count, float stepSize)
+        internal static void Pass2(ref float paramBase, ref float gradBase, ref float rowVarBase, nuint start, nuint end, nuint count, float stepSize)
         {
             const float eps1Squared = 1.4210855E-14f;
             const float one = 1f;

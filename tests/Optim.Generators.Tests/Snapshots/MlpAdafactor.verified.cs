@@ -19,7 +19,7 @@ namespace Demo
         //   [OptimStride, 2·OptimStride) gradients g = ∇θ f(θ)
         //   [128, 144) row_var R̄ (running mean of g² over each row of a matrix; a vector's full variance): 12 values, one per row of each matrix and per element of each vector
         //   [144, 160) col_var C̄ (running mean of g² over each column of a matrix): 15 values, one per column of each matrix
-        //   [160, 224) update U of a matrix (working space, rewritten for each tensor)
+        //   [160, 176) column factors κ of a matrix's update, first the column sums of g² (working space, rewritten for each tensor): 15 values, one per column of each matrix
         // Parameters sit in declaration order inside each section:
         //   W1 [0, 50)
         //   B1 [50, 55)
@@ -27,7 +27,7 @@ namespace Demo
         //   B2 [60, 61)
         // Elements past the values of a section are padding: zero, and no loop ever writes them.
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private readonly global::Optim.Arena<float> _optimArena = new(224, "Demo.MlpAdafactor");
+        private readonly global::Optim.Arena<float> _optimArena = new(176, "Demo.MlpAdafactor");
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private long _optimStep;
@@ -193,7 +193,7 @@ namespace Demo
 
         /// <summary>The update rule <see cref="Step"/> implements, as in its documentation: Adafactor (torch.optim.Adafactor).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public const string UpdateRule = "t ← t + 1\n(1 − β₂ₜ) = t^ĉ\nβ₂ₜ = 1 − (1 − β₂ₜ)\n(1 − γλ) = 1 − γ·λ\nfor every tensor (n elements):\n    ‖θ‖² = Σ θ·θ\n    αₜ = max(ε₂, √‖θ‖² / √n)·min(γ, 1 / √t)\n    R̄ ← lerp(R̄, mean over columns of g², 1 − β₂ₜ), C̄ ← lerp(C̄, mean over rows of g², 1 − β₂ₜ) (matrices only)\n    max(mean(R̄), ε₁) = max(ΣR̄ / R, ε₁) (matrices only)\n    U ← 1/√max(R̄C̄ᵀ / max(mean(R̄), ε₁), ε₁²)·g, ‖U‖² = Σ U·U (matrices only)\n    for every element (vectors only):\n        R̄ ← (1 − β₂ₜ) < ½ ? R̄ + (1 − β₂ₜ)·(g·g − R̄) : g·g − (g·g − R̄)·β₂ₜ\n        U ← 1 / √max(R̄, ε₁²)·g\n    ‖U‖² = Σ U·U\n    αₜ/max(1, RMS(U)/d) = αₜ / max(1, √‖U‖² / (√n·d))\n    for every element (matrices only):\n        θ ← θ·(1 − γλ)\n        θ ← θ − αₜ/max(1, RMS(U)/d)·U\n    for every element (vectors only):\n        U ← 1 / √max(R̄, ε₁²)·g\n        θ ← θ·(1 − γλ)\n        θ ← θ − αₜ/max(1, RMS(U)/d)·U";
+        public const string UpdateRule = "t ← t + 1\n(1 − β₂ₜ) = t^ĉ\nβ₂ₜ = 1 − (1 − β₂ₜ)\n(1 − γλ) = 1 − γ·λ\nfor every tensor (n elements):\n    ‖θ‖² = Σ θ·θ (vectors only)\n    R̄ ← lerp(R̄, mean over columns of g², 1 − β₂ₜ), C̄ ← lerp(C̄, mean over rows of g², 1 − β₂ₜ), ‖θ‖² = Σ θ·θ (matrices only)\n    αₜ = max(ε₂, √‖θ‖² / √n)·min(γ, 1 / √t)\n    max(mean(R̄), ε₁) = max(ΣR̄ / R, ε₁) (matrices only)\n    κ ← √(max(mean(R̄), ε₁) / C̄), U = min(κ/√R̄, 1/ε₁)·g = 1/√max(R̄C̄ᵀ / max(mean(R̄), ε₁), ε₁²)·g, ‖U‖² = Σ U·U (matrices only)\n    for every element (vectors only):\n        R̄ ← (1 − β₂ₜ) < ½ ? R̄ + (1 − β₂ₜ)·(g·g − R̄) : g·g − (g·g − R̄)·β₂ₜ\n        U ← 1 / √max(R̄, ε₁²)·g\n    ‖U‖² = Σ U·U\n    αₜ/max(1, RMS(U)/d) = αₜ / max(1, √‖U‖² / (√n·d))\n    θ ← θ·(1 − γλ) − αₜ/max(1, RMS(U)/d)·U, U = min(κ/√R̄, 1/ε₁)·g (matrices only)\n    for every element (vectors only):\n        U ← 1 / √max(R̄, ε₁²)·g\n        θ ← θ·(1 − γλ)\n        θ ← θ − αₜ/max(1, RMS(U)/d)·U";
 
         /// <summary>
         /// One Adafactor (torch.optim.Adafactor) step over every parameter, using the gradients as they stand:
@@ -203,19 +203,17 @@ namespace Demo
         /// β₂ₜ = 1 − (1 − β₂ₜ)
         /// (1 − γλ) = 1 − γ·λ
         /// for every tensor (n elements):
-        ///     ‖θ‖² = Σ θ·θ
+        ///     ‖θ‖² = Σ θ·θ (vectors only)
+        ///     R̄ ← lerp(R̄, mean over columns of g², 1 − β₂ₜ), C̄ ← lerp(C̄, mean over rows of g², 1 − β₂ₜ), ‖θ‖² = Σ θ·θ (matrices only)
         ///     αₜ = max(ε₂, √‖θ‖² / √n)·min(γ, 1 / √t)
-        ///     R̄ ← lerp(R̄, mean over columns of g², 1 − β₂ₜ), C̄ ← lerp(C̄, mean over rows of g², 1 − β₂ₜ) (matrices only)
         ///     max(mean(R̄), ε₁) = max(ΣR̄ / R, ε₁) (matrices only)
-        ///     U ← 1/√max(R̄C̄ᵀ / max(mean(R̄), ε₁), ε₁²)·g, ‖U‖² = Σ U·U (matrices only)
+        ///     κ ← √(max(mean(R̄), ε₁) / C̄), U = min(κ/√R̄, 1/ε₁)·g = 1/√max(R̄C̄ᵀ / max(mean(R̄), ε₁), ε₁²)·g, ‖U‖² = Σ U·U (matrices only)
         ///     for every element (vectors only):
         ///         R̄ ← (1 − β₂ₜ) &lt; ½ ? R̄ + (1 − β₂ₜ)·(g·g − R̄) : g·g − (g·g − R̄)·β₂ₜ
         ///         U ← 1 / √max(R̄, ε₁²)·g
         ///     ‖U‖² = Σ U·U
         ///     αₜ/max(1, RMS(U)/d) = αₜ / max(1, √‖U‖² / (√n·d))
-        ///     for every element (matrices only):
-        ///         θ ← θ·(1 − γλ)
-        ///         θ ← θ − αₜ/max(1, RMS(U)/d)·U
+        ///     θ ← θ·(1 − γλ) − αₜ/max(1, RMS(U)/d)·U, U = min(κ/√R̄, 1/ε₁)·g (matrices only)
         ///     for every element (vectors only):
         ///         U ← 1 / √max(R̄, ε₁²)·g
         ///         θ ← θ·(1 − γλ)
@@ -278,27 +276,23 @@ namespace Demo
         private void _optimStepMatrix(int offset, int local, int rowLocal, int colLocal, int length, int rows, int cols, float blend, float keep, bool smallBlend, double rho, float decay)
         {
             ref float origin = ref _optimArena.Origin;
-            global::System.Span<float> sums = stackalloc float[16];
             double numel = length;
             double rowCount = rows;
 
-            sums.Clear();
-            global::Optim.Generated.Kernel.Pass0(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), start: 0, end: (nuint)length, count: (nuint)length, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(sums));
-            double paramSquares = global::Optim.KernelMath.SumLanes(sums.Slice(0, 16));
+            // R̄ ← lerp(R̄, mean over columns of g², 1 − β₂ₜ), C̄ ← lerp(C̄, mean over rows of g², 1 − β₂ₜ), ‖θ‖² = Σ θ·θ
+            double rowVarSum = global::Optim.MatrixKernels.FactoredMeanSquares(_optimArena.Slice(offset, length), _optimArena.Slice(OptimStride + offset, length), _optimArena.Slice(128 + rowLocal, rows), _optimArena.Slice(144 + colLocal, cols), _optimArena.Slice(160 + colLocal, cols), rows, cols, weight: blend, out double paramSquares);
 
             double alpha = global::System.Math.Max(0.001, global::System.Math.Sqrt(paramSquares) / global::System.Math.Sqrt(numel)) * rho;
 
-            // R̄ ← lerp(R̄, mean over columns of g², 1 − β₂ₜ), C̄ ← lerp(C̄, mean over rows of g², 1 − β₂ₜ)
-            double rowVarSum = global::Optim.MatrixKernels.FactoredMeanSquares(_optimArena.Slice(OptimStride + offset, length), _optimArena.Slice(128 + rowLocal, rows), _optimArena.Slice(144 + colLocal, cols), _optimArena.Slice(160 + local, length), rows, cols, weight: blend);
-
             float rowMean = (float)global::System.Math.Max(rowVarSum / rowCount, 1.1920928955078125E-07);
 
-            // U ← 1/√max(R̄C̄ᵀ / max(mean(R̄), ε₁), ε₁²)·g, ‖U‖² = Σ U·U
-            double updateSquares = global::Optim.MatrixKernels.FactoredUpdate(_optimArena.Slice(OptimStride + offset, length), _optimArena.Slice(128 + rowLocal, rows), _optimArena.Slice(144 + colLocal, cols), _optimArena.Slice(160 + local, length), rows, cols, divisor: rowMean, floor: 1.4210854715202004E-14, sign: 1.0);
+            // κ ← √(max(mean(R̄), ε₁) / C̄), U = min(κ/√R̄, 1/ε₁)·g = 1/√max(R̄C̄ᵀ / max(mean(R̄), ε₁), ε₁²)·g, ‖U‖² = Σ U·U
+            double updateSquares = global::Optim.MatrixKernels.FactoredUpdate(_optimArena.Slice(OptimStride + offset, length), _optimArena.Slice(128 + rowLocal, rows), _optimArena.Slice(144 + colLocal, cols), _optimArena.Slice(160 + colLocal, cols), rows, cols, divisor: rowMean, floor: 1.4210854715202004E-14, sign: 1.0);
 
             float stepSize = (float)(alpha / global::System.Math.Max(1.0, global::System.Math.Sqrt(updateSquares) / (global::System.Math.Sqrt(numel) * 1.0)));
 
-            global::Optim.Generated.Kernel.Pass2(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 160 + local), start: 0, end: (nuint)length, count: (nuint)length, decay, stepSize);
+            // θ ← θ·(1 − γλ) − αₜ/max(1, RMS(U)/d)·U, U = min(κ/√R̄, 1/ε₁)·g
+            global::Optim.MatrixKernels.FactoredStep(_optimArena.Slice(offset, length), _optimArena.Slice(OptimStride + offset, length), _optimArena.Slice(128 + rowLocal, rows), _optimArena.Slice(160 + colLocal, cols), rows, cols, floor: 1.4210854715202004E-14, sign: 1.0, decay: decay, stepSize: stepSize);
         }
 
         /// <summary>One Adafactor step of the vector at <paramref name="offset"/> of the parameters (<paramref name="local"/> in its group's state; <paramref name="rowLocal"/> in its per-row state and <paramref name="colLocal"/> in its per-column state), <paramref name="length"/> elements, rows × cols.</summary>
@@ -322,7 +316,7 @@ namespace Demo
 
             float stepSize = (float)(alpha / global::System.Math.Max(1.0, global::System.Math.Sqrt(updateSquares) / (global::System.Math.Sqrt(numel) * 1.0)));
 
-            global::Optim.Generated.Kernel.Pass3(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128 + rowLocal), start: 0, end: (nuint)length, count: (nuint)length, decay, stepSize);
+            global::Optim.Generated.Kernel.Pass2(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128 + rowLocal), start: 0, end: (nuint)length, count: (nuint)length, decay, stepSize);
         }
 
         /// <summary>What a checkpoint of this model holds, and the layout hash that must match to load one.</summary>
@@ -718,87 +712,7 @@ namespace Optim.Generated
         }
 
         /// <summary>Pass 3 over the elements [start, min(end, count)) of one tensor.</summary>
-        internal static void Pass2(ref float paramBase, ref float updateBase, nuint start, nuint end, nuint count, float decay, float stepSize)
-        {
-            nuint i = start;
-            nuint limit = end < count ? end : count;
-
-            if (Vector512.IsHardwareAccelerated)
-            {
-                Vector512<float> decayVec = Vector512.Create(decay);
-                Vector512<float> stepSizeVec = Vector512.Create(stepSize);
-                for (; i < limit; i += (nuint)Vector512<float>.Count)
-                {
-                    Vector512<float> param = Vector512.LoadUnsafe(ref paramBase, i);
-                    Vector512<float> update = Vector512.LoadUnsafe(ref updateBase, i);
-                    param = param * decayVec;
-                    param = param - stepSizeVec * update;
-                    if (i + (nuint)Vector512<float>.Count <= limit)
-                    {
-                        param.StoreUnsafe(ref paramBase, i);
-                    }
-                    else
-                    {
-                        // The last vector reaches past the values: store only the lanes inside them.
-                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
-                    }
-                }
-            }
-            else if (Vector256.IsHardwareAccelerated)
-            {
-                Vector256<float> decayVec = Vector256.Create(decay);
-                Vector256<float> stepSizeVec = Vector256.Create(stepSize);
-                for (; i < limit; i += (nuint)Vector256<float>.Count)
-                {
-                    Vector256<float> param = Vector256.LoadUnsafe(ref paramBase, i);
-                    Vector256<float> update = Vector256.LoadUnsafe(ref updateBase, i);
-                    param = param * decayVec;
-                    param = param - stepSizeVec * update;
-                    if (i + (nuint)Vector256<float>.Count <= limit)
-                    {
-                        param.StoreUnsafe(ref paramBase, i);
-                    }
-                    else
-                    {
-                        // The last vector reaches past the values: store only the lanes inside them.
-                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
-                    }
-                }
-            }
-            else if (Vector128.IsHardwareAccelerated)
-            {
-                Vector128<float> decayVec = Vector128.Create(decay);
-                Vector128<float> stepSizeVec = Vector128.Create(stepSize);
-                for (; i < limit; i += (nuint)Vector128<float>.Count)
-                {
-                    Vector128<float> param = Vector128.LoadUnsafe(ref paramBase, i);
-                    Vector128<float> update = Vector128.LoadUnsafe(ref updateBase, i);
-                    param = param * decayVec;
-                    param = param - stepSizeVec * update;
-                    if (i + (nuint)Vector128<float>.Count <= limit)
-                    {
-                        param.StoreUnsafe(ref paramBase, i);
-                    }
-                    else
-                    {
-                        // The last vector reaches past the values: store only the lanes inside them.
-                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
-                    }
-                }
-            }
-
-            for (; i < limit; i++)
-            {
-                float param = Unsafe.Add(ref paramBase, i);
-                float update = Unsafe.Add(ref updateBase, i);
-                param = param * decay;
-                param = param - stepSize * update;
-                Unsafe.Add(ref paramBase, i) = param;
-            }
-        }
-
-        /// <summary>Pass 4 over the elements [start, min(end, count)) of one tensor.</summary>
-        internal static void Pass3(ref float paramBase, ref float gradBase, ref float rowVarBase, nuint start, nuint end, nuint count, float decay, float stepSize)
+        internal static void Pass2(ref float paramBase, ref float gradBase, ref float rowVarBase, nuint start, nuint end, nuint count, float decay, float stepSize)
         {
             const float eps1Squared = 1.4210855E-14f;
             const float one = 1f;
