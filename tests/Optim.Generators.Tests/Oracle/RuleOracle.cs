@@ -187,8 +187,10 @@ internal sealed class RuleOracle
         double rhoInf = (2 / (1 - b2)) - 1;
         double rhoT = rhoInf - (2.0 * _t * _power2 / bc2);
         bool rectified = rhoT > 5.0;
-        double rect = Math.Sqrt((rhoT - 4.0) * (rhoT - 2.0) * rhoInf / ((rhoInf - 4.0) * (rhoInf - 2.0) * rhoT));
-        float adaptive = F(lr * rect * Math.Sqrt(bc2) / bc1), plain = F(lr / bc1);
+        // γ·rₜ·√(1 − β₂ᵗ)/(1 − β₁ᵗ) with rₜ = √((ρₜ − 4)(ρₜ − 2)ρ∞ / ((ρ∞ − 4)(ρ∞ − 2)ρₜ)), written with N = ρₜ·(1 − β₂ᵗ).
+        double scaledRho = (rhoInf * bc2) - (2.0 * _t * _power2);
+        double rectScaled = Math.Sqrt((scaledRho - (4.0 * bc2)) * (scaledRho - (2.0 * bc2)) * rhoInf / ((rhoInf - 4.0) * (rhoInf - 2.0) * scaledRho));
+        float adaptive = F(lr / bc1 * rectScaled), plain = F(lr / bc1);
         bool decoupled = Flag("DecoupledWeightDecay");
         float decay = F(1.0 - (lr * H("WeightDecay")));
         for (int i = 0; i < p.Length; i++)

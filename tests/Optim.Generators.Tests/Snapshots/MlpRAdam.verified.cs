@@ -200,7 +200,7 @@ namespace Demo
 
         /// <summary>The update rule <see cref="Step"/> implements, as in its documentation: RAdam (torch.optim.RAdam).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public const string UpdateRule = "t ← t + 1\nβ₁ᵗ ← β₁ᵗ·β₁   (starts at 1.0)\nβ₂ᵗ ← β₂ᵗ·β₂   (starts at 1.0)\nρₜ > 5 = (ρ∞ − 2·t·β₂ᵗ / (1 − β₂ᵗ)) > 5\nαₜ = γ·√(((ρ∞ − 2·t·β₂ᵗ / (1 − β₂ᵗ)) − 4)·((ρ∞ − 2·t·β₂ᵗ / (1 − β₂ᵗ)) − 2)·ρ∞ / ((ρ∞ − 4)·(ρ∞ − 2)·(ρ∞ − 2·t·β₂ᵗ / (1 − β₂ᵗ))))·√(1 − β₂ᵗ) / (1 − β₁ᵗ)\nγ̂ₜ = γ / (1 − β₁ᵗ)\nfor every element:\n    m ← β₁·m + (1 − β₁)·g\n    v ← β₂·v + (1 − β₂)·(g·g)\n    θ ← ρₜ > 5 ? θ − αₜ·(m / (√v + ε)) : θ − γ̂ₜ·m";
+        public const string UpdateRule = "t ← t + 1\nβ₁ᵗ ← β₁ᵗ·β₁   (starts at 1.0)\nβ₂ᵗ ← β₂ᵗ·β₂   (starts at 1.0)\nρₜ > 5 = (ρ∞ − 2·t·β₂ᵗ / (1 − β₂ᵗ)) > 5\nαₜ = γ / (1 − β₁ᵗ)·√(((ρ∞·(1 − β₂ᵗ) − 2·t·β₂ᵗ) − 4·(1 − β₂ᵗ))·((ρ∞·(1 − β₂ᵗ) − 2·t·β₂ᵗ) − 2·(1 − β₂ᵗ))·ρ∞ / ((ρ∞ − 4)·(ρ∞ − 2)·(ρ∞·(1 − β₂ᵗ) − 2·t·β₂ᵗ)))\nγ̂ₜ = γ / (1 − β₁ᵗ)\nfor every element:\n    m ← β₁·m + (1 − β₁)·g\n    v ← β₂·v + (1 − β₂)·(g·g)\n    θ ← ρₜ > 5 ? θ − αₜ·(m / (√v + ε)) : θ − γ̂ₜ·m";
 
         /// <summary>
         /// One RAdam (torch.optim.RAdam) step over every parameter, using the gradients as they stand:
@@ -209,14 +209,14 @@ namespace Demo
         /// β₁ᵗ ← β₁ᵗ·β₁   (starts at 1.0)
         /// β₂ᵗ ← β₂ᵗ·β₂   (starts at 1.0)
         /// ρₜ &gt; 5 = (ρ∞ − 2·t·β₂ᵗ / (1 − β₂ᵗ)) &gt; 5
-        /// αₜ = γ·√(((ρ∞ − 2·t·β₂ᵗ / (1 − β₂ᵗ)) − 4)·((ρ∞ − 2·t·β₂ᵗ / (1 − β₂ᵗ)) − 2)·ρ∞ / ((ρ∞ − 4)·(ρ∞ − 2)·(ρ∞ − 2·t·β₂ᵗ / (1 − β₂ᵗ))))·√(1 − β₂ᵗ) / (1 − β₁ᵗ)
+        /// αₜ = γ / (1 − β₁ᵗ)·√(((ρ∞·(1 − β₂ᵗ) − 2·t·β₂ᵗ) − 4·(1 − β₂ᵗ))·((ρ∞·(1 − β₂ᵗ) − 2·t·β₂ᵗ) − 2·(1 − β₂ᵗ))·ρ∞ / ((ρ∞ − 4)·(ρ∞ − 2)·(ρ∞·(1 − β₂ᵗ) − 2·t·β₂ᵗ)))
         /// γ̂ₜ = γ / (1 − β₁ᵗ)
         /// for every element:
         ///     m ← β₁·m + (1 − β₁)·g
         ///     v ← β₂·v + (1 − β₂)·(g·g)
         ///     θ ← ρₜ &gt; 5 ? θ − αₜ·(m / (√v + ε)) : θ − γ̂ₜ·m
         /// </code>
-        /// rₜ = √((ρₜ − 4)(ρₜ − 2)ρ∞ / ((ρ∞ − 4)(ρ∞ − 2)ρₜ)): PyTorch's m̂·γ·√(1 − β₂ᵗ)/(√v + ε)·rₜ with the scalars gathered.
+        /// αₜ = γ·rₜ·√(1 − β₂ᵗ)/(1 − β₁ᵗ) with rₜ = √((ρₜ − 4)(ρₜ − 2)ρ∞ / ((ρ∞ − 4)(ρ∞ − 2)ρₜ)) and N = ρₜ·(1 − β₂ᵗ): PyTorch's m̂·γ·√(1 − β₂ᵗ)/(√v + ε)·rₜ with the scalars gathered.
         /// </summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void Step()
@@ -236,8 +236,8 @@ namespace Demo
             double biasCorrection2 = 1.0 - beta2Power;
             double rhoT = 1998.9999999999982 - 2.0 * t * beta2Power / biasCorrection2;
             bool rectified = rhoT > 5.0;
-            double rect = global::System.Math.Sqrt((rhoT - 4.0) * (rhoT - 2.0) * 1998.9999999999982 / ((1998.9999999999982 - 4.0) * (1998.9999999999982 - 2.0) * rhoT));
-            float adaptiveStep = (float)(lr * rect * global::System.Math.Sqrt(biasCorrection2) / biasCorrection1);
+            double scaledRho = 1998.9999999999982 * biasCorrection2 - 2.0 * t * beta2Power;
+            float adaptiveStep = (float)(lr / biasCorrection1 * global::System.Math.Sqrt((scaledRho - 4.0 * biasCorrection2) * (scaledRho - 2.0 * biasCorrection2) * 1998.9999999999982 / ((1998.9999999999982 - 4.0) * (1998.9999999999982 - 2.0) * scaledRho)));
             float plainStep = (float)(lr / biasCorrection1);
 
             ref float origin = ref _optimArena.Origin;

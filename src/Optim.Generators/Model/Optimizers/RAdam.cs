@@ -34,22 +34,27 @@ internal static class RAdam
         var biasCorrection1 = new StepScalar("biasCorrection1", "(1 − β₁ᵗ)", One - beta1Power.Ref, ToKernel: false);
         var biasCorrection2 = new StepScalar("biasCorrection2", "(1 − β₂ᵗ)", One - beta2Power.Ref, ToKernel: false);
 
-        // ρ∞ = 2/(1 − β₂) − 1 (a constant), ρₜ = ρ∞ − 2t·β₂ᵗ/(1 − β₂ᵗ); the rectified step only when ρₜ > 5.
+        // ρ∞ = 2/(1 − β₂) − 1 (a constant), ρₜ = ρ∞ − 2t·β₂ᵗ/(1 − β₂ᵗ); the rectified step only when ρₜ > 5 (decided on ρₜ
+        // computed as PyTorch computes it).
         double rhoInfinity = (2 / (1 - beta2)) - 1;
         Expr rhoInf = Constant("rhoInf", "ρ∞", rhoInfinity);
-        var rhoT = new StepScalar("rhoT", "ρₜ", rhoInf - (Constant("two", "2", 2) * T * beta2Power.Ref / biasCorrection2.Ref), ToKernel: false);
+        Expr two = Constant("two", "2", 2), four = Constant("four", "4", 4);
+        var rhoT = new StepScalar("rhoT", "ρₜ", rhoInf - (two * T * beta2Power.Ref / biasCorrection2.Ref), ToKernel: false);
         var rectified = new StepScalar("rectified", "ρₜ > 5", Greater(rhoT.Ref, Constant("five", "5", 5)), ToKernel: true);
-        Expr four = Constant("four", "4", 4), two = Constant("two", "2", 2);
-        var rect = new StepScalar(
-            "rect",
-            "rₜ",
-            Sqrt((rhoT.Ref - four) * (rhoT.Ref - two) * rhoInf / ((rhoInf - four) * (rhoInf - two) * rhoT.Ref)),
-            ToKernel: false);
 
-        // Rectified: θ ← θ − (γ·rₜ·√(1 − β₂ᵗ)/(1 − β₁ᵗ))·m / (√v + ε); otherwise θ ← θ − (γ/(1 − β₁ᵗ))·m.
-        var adaptiveStep = new StepScalar("adaptiveStep", "αₜ", Lr * rect.Ref * Sqrt(biasCorrection2.Ref) / biasCorrection1.Ref, ToKernel: true);
+        // Rectified: θ ← θ − (γ·rₜ·√(1 − β₂ᵗ)/(1 − β₁ᵗ))·m / (√v + ε) with rₜ = √((ρₜ − 4)(ρₜ − 2)ρ∞ / ((ρ∞ − 4)(ρ∞ − 2)ρₜ));
+        // otherwise θ ← θ − (γ/(1 − β₁ᵗ))·m. With N = ρₜ·(1 − β₂ᵗ) = ρ∞·(1 − β₂ᵗ) − 2t·β₂ᵗ, rₜ·√(1 − β₂ᵗ) is
+        // √((N − 4(1 − β₂ᵗ))(N − 2(1 − β₂ᵗ))ρ∞ / ((ρ∞ − 4)(ρ∞ − 2)N)): one division and one square root on the way from
+        // β₂ᵗ to the step size instead of three divisions and a square root one after another (the same value to the
+        // last bits of a double; the step sizes are then rounded to the element type).
+        var scaledRho = new StepScalar("scaledRho", "N", (rhoInf * biasCorrection2.Ref) - (two * T * beta2Power.Ref), ToKernel: false);
+        var adaptiveStep = new StepScalar(
+            "adaptiveStep",
+            "αₜ",
+            (Lr / biasCorrection1.Ref) * Sqrt((scaledRho.Ref - (four * biasCorrection2.Ref)) * (scaledRho.Ref - (two * biasCorrection2.Ref)) * rhoInf / ((rhoInf - four) * (rhoInf - two) * scaledRho.Ref)),
+            ToKernel: true);
         var plainStep = new StepScalar("plainStep", "γ̂ₜ", Lr / biasCorrection1.Ref, ToKernel: true);
-        var scalars = new List<StepScalar> { biasCorrection1, biasCorrection2, rhoT, rectified, rect, adaptiveStep, plainStep };
+        var scalars = new List<StepScalar> { biasCorrection1, biasCorrection2, rhoT, rectified, scaledRho, adaptiveStep, plainStep };
 
         if (decoupled)
         {
@@ -73,6 +78,6 @@ internal static class RAdam
             EquatableArray.Of(beta1Power, beta2Power),
             scalars.ToEquatableArray(),
             body.ToEquatableArray(),
-            "rₜ = √((ρₜ − 4)(ρₜ − 2)ρ∞ / ((ρ∞ − 4)(ρ∞ − 2)ρₜ)): PyTorch's m̂·γ·√(1 − β₂ᵗ)/(√v + ε)·rₜ with the scalars gathered.");
+            "αₜ = γ·rₜ·√(1 − β₂ᵗ)/(1 − β₁ᵗ) with rₜ = √((ρₜ − 4)(ρₜ − 2)ρ∞ / ((ρ∞ − 4)(ρ∞ − 2)ρₜ)) and N = ρₜ·(1 − β₂ᵗ): PyTorch's m̂·γ·√(1 − β₂ᵗ)/(√v + ε)·rₜ with the scalars gathered.");
     }
 }
