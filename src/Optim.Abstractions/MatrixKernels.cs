@@ -8,19 +8,25 @@ using System.Runtime.Intrinsics;
 namespace Optim;
 
 /// <summary>
-/// Matrix routines that generated optimizers call on one parameter tensor at a time (Muon's orthogonalization).
-/// Products are computed row by row as sums of scaled rows, with every output element accumulating its terms in
-/// ascending order with one multiply and one add each, on every vector width and in the scalar loop: results are
-/// bit-identical whichever path the CPU takes.
+/// Matrix routines that generated optimizers call on one parameter tensor at a time (Muon's orthogonalization,
+/// Adafactor's factored statistics and update). In products every output element accumulates its terms in ascending
+/// order with one multiply and one add each, on every vector width and in the scalar loop: results are bit-identical
+/// whichever path the CPU takes.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class MatrixKernels
 {
-    /// <summary>Rows of the output computed together, so each row of the right operand is read once per block.</summary>
+    /// <summary>
+    /// Columns of the output computed together: the right operand's panel of that many columns (inner × 128 elements, 512 KB
+    /// of floats for inner = 1024) stays in the L2 cache while every row of the output goes past it.
+    /// </summary>
+    private const int ColumnBlock = 128;
+
+    /// <summary>Rows of the output a small product computes together, so each row of the right operand is read once per block.</summary>
     private const int RowBlock = 8;
 
-    /// <summary>Columns of the output computed together, so a block of output rows stays in the L1 cache.</summary>
-    private const int ColumnBlock = 512;
+    /// <summary>Multiply-adds from which a product is packed and tiled (32³); smaller ones go row by row.</summary>
+    private const long TiledProductSize = 32 * 32 * 32;
 
     /// <summary>
     /// Elements of workspace <see cref="NewtonSchulz{T}"/> needs for the largest of the given matrices, given as
@@ -111,15 +117,16 @@ public static class MatrixKernels
         T ta = T.CreateTruncating(a), tb = T.CreateTruncating(b), tc = T.CreateTruncating(c);
         for (int step = 0; step < steps; step++)
         {
+            // Each product packs the right operand's columns into a section no operand of that product uses.
             Transpose(x, m, k, xt);
-            Multiply(x, m, k, xt, m, gram);                 // A = X·Xᵀ
-            Multiply(gram, m, m, gram, m, gramUpdate);      // A·A
+            Multiply(x, m, k, xt, m, gram, product);                 // A = X·Xᵀ
+            Multiply(gram, m, m, gram, m, gramUpdate, product);      // A·A
             for (int i = 0; i < gram.Length; i++)
             {
                 gramUpdate[i] = (tb * gram[i]) + (tc * gramUpdate[i]);   // B = b·A + c·A·A
             }
 
-            Multiply(gramUpdate, m, m, x, k, product);      // B·X
+            Multiply(gramUpdate, m, m, x, k, product, xt);           // B·X
             for (int i = 0; i < x.Length; i++)
             {
                 x[i] = (ta * x[i]) + product[i];            // X = a·X + B·X
@@ -560,18 +567,226 @@ public static class MatrixKernels
     }
 
     /// <summary>
-    /// result (n × width) ← left (n × inner) · right (inner × width): each output row is the sum over j, ascending, of
-    /// left[i, j] times row j of right.
+    /// result (n × width) ← left (n × inner) · right (inner × width). Each output element is a sum over j, ascending, of
+    /// left[i, j]·right[j, c], one multiply and one add per term, kept in a register from the first term to the last: tiles
+    /// of four output rows by one vector of columns, the widest vectors first, then narrower ones and single columns for
+    /// the rest, all adding the same terms in the same order. The columns a block of tiles reads are first copied to
+    /// <paramref name="pack"/>, each vector's column strip contiguous, so a tile reads memory in order instead of one
+    /// line per row of the right operand; <paramref name="pack"/> holds at least inner × min(width, <see cref="ColumnBlock"/>)
+    /// elements.
     /// </summary>
-    private static void Multiply<T>(ReadOnlySpan<T> left, int n, int inner, ReadOnlySpan<T> right, int width, Span<T> result)
+    private static void Multiply<T>(ReadOnlySpan<T> left, int n, int inner, ReadOnlySpan<T> right, int width, Span<T> result, Span<T> pack)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         // The callers pass workspace slices of exactly these sizes; checked once here, then addressed by reference.
-        if (left.Length < n * inner || right.Length < inner * width || result.Length < n * width)
+        if (left.Length < n * inner || right.Length < inner * width || result.Length < n * width || pack.Length < inner * Math.Min(width, ColumnBlock))
         {
             throw new ArgumentException($"A {n} × {inner} by {inner} × {width} product does not fit the spans given.");
         }
 
+        if ((long)n * inner * width < TiledProductSize)
+        {
+            MultiplyByRows(left, n, inner, right, width, result);
+            return;
+        }
+
+        ref T l = ref MemoryMarshal.GetReference(left);
+        ref T r = ref MemoryMarshal.GetReference(right);
+        ref T o = ref MemoryMarshal.GetReference(result);
+        ref T p = ref MemoryMarshal.GetReference(pack);
+        for (int column = 0; column < width; column += ColumnBlock)
+        {
+            int span = Math.Min(ColumnBlock, width - column);
+
+            // The strip of columns [c, c + w) goes to pack[c·inner …], row j of it at c·inner + j·w.
+            for (int c = 0, w; c < span; c += w)
+            {
+                w = StripWidth<T>(span - c);
+                ref T strip = ref Unsafe.Add(ref p, c * inner);
+                for (int j = 0; j < inner; j++)
+                {
+                    MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref r, (j * width) + column + c), w).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref strip, j * w), w));
+                }
+            }
+
+            for (int row = 0; row < n; row += 4)
+            {
+                // A last tile of fewer rows repeats its first row in the missing ones and stores only its own.
+                int rows = Math.Min(4, n - row);
+                ref T l0 = ref Unsafe.Add(ref l, row * inner);
+                ref T l1 = ref Unsafe.Add(ref l0, rows > 1 ? inner : 0);
+                ref T l2 = ref Unsafe.Add(ref l0, rows > 2 ? 2 * inner : 0);
+                ref T l3 = ref Unsafe.Add(ref l0, rows > 3 ? 3 * inner : 0);
+                ref T target = ref Unsafe.Add(ref o, (row * width) + column);
+                for (int c = 0, w; c < span; c += w)
+                {
+                    w = StripWidth<T>(span - c);
+                    ref T strip = ref Unsafe.Add(ref p, c * inner);
+                    if (w == Vector512<T>.Count && Vector512.IsHardwareAccelerated)
+                    {
+                        Tile512(ref l0, ref l1, ref l2, ref l3, inner, ref strip, width, ref Unsafe.Add(ref target, c), rows);
+                    }
+                    else if (w == Vector256<T>.Count && Vector256.IsHardwareAccelerated)
+                    {
+                        Tile256(ref l0, ref l1, ref l2, ref l3, inner, ref strip, width, ref Unsafe.Add(ref target, c), rows);
+                    }
+                    else if (w == Vector128<T>.Count && Vector128.IsHardwareAccelerated)
+                    {
+                        Tile128(ref l0, ref l1, ref l2, ref l3, inner, ref strip, width, ref Unsafe.Add(ref target, c), rows);
+                    }
+                    else
+                    {
+                        TileScalar(ref l0, ref l1, ref l2, ref l3, inner, ref strip, width, ref Unsafe.Add(ref target, c), rows);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>The widest accelerated vector that fits in <paramref name="remaining"/> columns, or one column.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int StripWidth<T>(int remaining)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && remaining >= Vector512<T>.Count ? Vector512<T>.Count
+        : Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported && remaining >= Vector256<T>.Count ? Vector256<T>.Count
+        : Vector128.IsHardwareAccelerated && Vector128<T>.IsSupported && remaining >= Vector128<T>.Count ? Vector128<T>.Count
+        : 1;
+
+    /// <summary>Up to four output rows (<paramref name="width"/> apart) by one 512-bit vector of columns, whose strip of the right operand is contiguous: Σ over j of l_q[j]·strip[j], j ascending.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile512<T>(ref T l0, ref T l1, ref T l2, ref T l3, int inner, ref T strip, int width, ref T output, int rows)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Vector512<T> a0 = Vector512<T>.Zero, a1 = a0, a2 = a0, a3 = a0;
+        for (int j = 0; j < inner; j++)
+        {
+            Vector512<T> x = Vector512.LoadUnsafe(ref strip, (nuint)j * (nuint)Vector512<T>.Count);
+            a0 += Vector512.Create(Unsafe.Add(ref l0, j)) * x;
+            a1 += Vector512.Create(Unsafe.Add(ref l1, j)) * x;
+            a2 += Vector512.Create(Unsafe.Add(ref l2, j)) * x;
+            a3 += Vector512.Create(Unsafe.Add(ref l3, j)) * x;
+        }
+
+        a0.StoreUnsafe(ref output);
+        if (rows > 1)
+        {
+            a1.StoreUnsafe(ref output, (nuint)width);
+        }
+
+        if (rows > 2)
+        {
+            a2.StoreUnsafe(ref output, 2 * (nuint)width);
+        }
+
+        if (rows > 3)
+        {
+            a3.StoreUnsafe(ref output, 3 * (nuint)width);
+        }
+    }
+
+    /// <inheritdoc cref="Tile512{T}(ref T, ref T, ref T, ref T, int, ref T, int, ref T, int)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile256<T>(ref T l0, ref T l1, ref T l2, ref T l3, int inner, ref T strip, int width, ref T output, int rows)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Vector256<T> a0 = Vector256<T>.Zero, a1 = a0, a2 = a0, a3 = a0;
+        for (int j = 0; j < inner; j++)
+        {
+            Vector256<T> x = Vector256.LoadUnsafe(ref strip, (nuint)j * (nuint)Vector256<T>.Count);
+            a0 += Vector256.Create(Unsafe.Add(ref l0, j)) * x;
+            a1 += Vector256.Create(Unsafe.Add(ref l1, j)) * x;
+            a2 += Vector256.Create(Unsafe.Add(ref l2, j)) * x;
+            a3 += Vector256.Create(Unsafe.Add(ref l3, j)) * x;
+        }
+
+        a0.StoreUnsafe(ref output);
+        if (rows > 1)
+        {
+            a1.StoreUnsafe(ref output, (nuint)width);
+        }
+
+        if (rows > 2)
+        {
+            a2.StoreUnsafe(ref output, 2 * (nuint)width);
+        }
+
+        if (rows > 3)
+        {
+            a3.StoreUnsafe(ref output, 3 * (nuint)width);
+        }
+    }
+
+    /// <inheritdoc cref="Tile512{T}(ref T, ref T, ref T, ref T, int, ref T, int, ref T, int)"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile128<T>(ref T l0, ref T l1, ref T l2, ref T l3, int inner, ref T strip, int width, ref T output, int rows)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Vector128<T> a0 = Vector128<T>.Zero, a1 = a0, a2 = a0, a3 = a0;
+        for (int j = 0; j < inner; j++)
+        {
+            Vector128<T> x = Vector128.LoadUnsafe(ref strip, (nuint)j * (nuint)Vector128<T>.Count);
+            a0 += Vector128.Create(Unsafe.Add(ref l0, j)) * x;
+            a1 += Vector128.Create(Unsafe.Add(ref l1, j)) * x;
+            a2 += Vector128.Create(Unsafe.Add(ref l2, j)) * x;
+            a3 += Vector128.Create(Unsafe.Add(ref l3, j)) * x;
+        }
+
+        a0.StoreUnsafe(ref output);
+        if (rows > 1)
+        {
+            a1.StoreUnsafe(ref output, (nuint)width);
+        }
+
+        if (rows > 2)
+        {
+            a2.StoreUnsafe(ref output, 2 * (nuint)width);
+        }
+
+        if (rows > 3)
+        {
+            a3.StoreUnsafe(ref output, 3 * (nuint)width);
+        }
+    }
+
+    /// <summary>Up to four output rows of one column, as the vector tiles compute each of their lanes.</summary>
+    private static void TileScalar<T>(ref T l0, ref T l1, ref T l2, ref T l3, int inner, ref T strip, int width, ref T output, int rows)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T a0 = T.Zero, a1 = T.Zero, a2 = T.Zero, a3 = T.Zero;
+        for (int j = 0; j < inner; j++)
+        {
+            T x = Unsafe.Add(ref strip, j);
+            a0 += Unsafe.Add(ref l0, j) * x;
+            a1 += Unsafe.Add(ref l1, j) * x;
+            a2 += Unsafe.Add(ref l2, j) * x;
+            a3 += Unsafe.Add(ref l3, j) * x;
+        }
+
+        output = a0;
+        if (rows > 1)
+        {
+            Unsafe.Add(ref output, width) = a1;
+        }
+
+        if (rows > 2)
+        {
+            Unsafe.Add(ref output, 2 * width) = a2;
+        }
+
+        if (rows > 3)
+        {
+            Unsafe.Add(ref output, 3 * width) = a3;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Multiply{T}"/> for small products, where packing and tiles cost more than they save: each output row is
+    /// the sum over j, ascending, of left[i, j] times row j of right, added to the row in memory (the same terms in the
+    /// same order, so the same bits).
+    /// </summary>
+    private static void MultiplyByRows<T>(ReadOnlySpan<T> left, int n, int inner, ReadOnlySpan<T> right, int width, Span<T> result)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
         result.Clear();
         ref T l = ref MemoryMarshal.GetReference(left);
         ref T r = ref MemoryMarshal.GetReference(right);
