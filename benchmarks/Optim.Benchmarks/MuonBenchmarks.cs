@@ -19,6 +19,7 @@ public class MuonBenchmarks
     private const int N = 1024;
     private const float Momentum = 0.95f, A = 3.4445f, B = -4.775f, C = 2.0315f;
     private ZooMuon1024 _model = null!;
+    private ZooMuon1024OneThread _singleThread = null!;
     private float[] _theta = null!, _grad = null!, _buffer = null!, _x = null!, _xt = null!, _gram = null!, _gram2 = null!, _product = null!;
 
     [GlobalSetup]
@@ -27,6 +28,9 @@ public class MuonBenchmarks
         _model = new ZooMuon1024();
         Tensors.Fill(_model.Parameters, 1);
         Tensors.Fill(_model.Gradients, 100);
+        _singleThread = new ZooMuon1024OneThread();
+        Tensors.Fill(_singleThread.Parameters, 1);
+        Tensors.Fill(_singleThread.Gradients, 100);
         _theta = new float[N * N];
         _grad = new float[N * N];
         _buffer = new float[N * N];
@@ -41,6 +45,9 @@ public class MuonBenchmarks
 
     [Benchmark(Description = "Optim Step() (Muon 1024²)")]
     public void Optim() => _model.Step();
+
+    [Benchmark(Description = "Optim Step(), one thread")]
+    public void OptimOneThread() => _singleThread.Step();
 
     [Benchmark(Baseline = true, Description = "naive triple loop")]
     public void Naive()

@@ -291,3 +291,9 @@ public sealed partial class ZooMuon1024
 {
     [Parameter(1024, 1024)] public partial Span<float> W { get; }
 }
+
+[Optimize(Muon, Lr = 0.02, Threads = 1)]
+public sealed partial class ZooMuon1024OneThread
+{
+    [Parameter(1024, 1024)] public partial Span<float> W { get; }
+}

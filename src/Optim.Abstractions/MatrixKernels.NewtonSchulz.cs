@@ -49,7 +49,11 @@ public static partial class MatrixKernels
     /// <param name="a">Coefficient of X.</param>
     /// <param name="b">Coefficient of A.</param>
     /// <param name="c">Coefficient of A·A.</param>
-    public static void NewtonSchulz<T>(Span<T> matrix, int rows, int cols, Span<T> workspace, double steps, double eps, double a, double b, double c)
+    /// <param name="maxThreads">
+    /// Threads a large product may use (<see cref="StepWorkers"/>, the caller's included): its four-row tiles are shared
+    /// between them, each tile computed whole by one thread, so the result is the same bits for any count.
+    /// </param>
+    public static void NewtonSchulz<T>(Span<T> matrix, int rows, int cols, Span<T> workspace, double steps, double eps, double a, double b, double c, int maxThreads = 1)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (rows <= 0 || cols <= 0 || matrix.Length != rows * cols)
@@ -97,14 +101,14 @@ public static partial class MatrixKernels
         {
             // Each product packs the right operand's columns into a section no operand of that product uses.
             Transpose(x, m, k, xt);
-            Multiply(x, m, k, xt, m, gram, product);                 // A = X·Xᵀ
-            Multiply(gram, m, m, gram, m, gramUpdate, product);      // A·A
+            Multiply(x, m, k, xt, m, gram, product, maxThreads);                 // A = X·Xᵀ
+            Multiply(gram, m, m, gram, m, gramUpdate, product, maxThreads);      // A·A
             for (int i = 0; i < gram.Length; i++)
             {
                 gramUpdate[i] = (tb * gram[i]) + (tc * gramUpdate[i]);   // B = b·A + c·A·A
             }
 
-            Multiply(gramUpdate, m, m, x, k, product, xt);           // B·X
+            Multiply(gramUpdate, m, m, x, k, product, xt, maxThreads);           // B·X
             for (int i = 0; i < x.Length; i++)
             {
                 x[i] = (ta * x[i]) + product[i];            // X = a·X + B·X

@@ -29,6 +29,9 @@ public static partial class MatrixKernels
     /// <summary>Multiply-adds from which a product is packed and tiled (32³); smaller ones go row by row.</summary>
     private const long TiledProductSize = 32 * 32 * 32;
 
+    /// <summary>Multiply-adds of a column block from which its tiles are shared between threads (about 0.1 ms of work).</summary>
+    private const long ParallelProductSize = 1 << 21;
+
     /// <summary>destination (cols × rows) ← source (rows × cols)ᵀ.</summary>
     private static void Transpose<T>(ReadOnlySpan<T> source, int rows, int cols, Span<T> destination)
         where T : unmanaged
@@ -51,7 +54,7 @@ public static partial class MatrixKernels
     /// line per row of the right operand; <paramref name="pack"/> holds at least inner × min(width, <see cref="ColumnBlock"/>)
     /// elements.
     /// </summary>
-    private static void Multiply<T>(ReadOnlySpan<T> left, int n, int inner, ReadOnlySpan<T> right, int width, Span<T> result, Span<T> pack)
+    private static unsafe void Multiply<T>(ReadOnlySpan<T> left, int n, int inner, ReadOnlySpan<T> right, int width, Span<T> result, Span<T> pack, int maxThreads)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         // The callers pass workspace slices of exactly these sizes; checked once here, then addressed by reference.
@@ -85,38 +88,87 @@ public static partial class MatrixKernels
                 }
             }
 
-            for (int row = 0; row < n; row += 4)
+            if (maxThreads > 1 && n > 4 && (long)n * inner * span >= ParallelProductSize)
             {
-                // A last tile of fewer rows repeats its first row in the missing ones and stores only its own.
-                int rows = Math.Min(4, n - row);
-                ref T l0 = ref Unsafe.Add(ref l, row * inner);
-                ref T l1 = ref Unsafe.Add(ref l0, rows > 1 ? inner : 0);
-                ref T l2 = ref Unsafe.Add(ref l0, rows > 2 ? 2 * inner : 0);
-                ref T l3 = ref Unsafe.Add(ref l0, rows > 3 ? 3 * inner : 0);
-                ref T target = ref Unsafe.Add(ref o, (row * width) + column);
-                for (int c = 0, w; c < span; c += w)
+                // The tiles of this block shared between threads: the spans stay pinned until every tile is done.
+                fixed (T* pl = left, pp = pack, po = result)
                 {
-                    w = StripWidth<T>(span - c);
-                    ref T strip = ref Unsafe.Add(ref p, c * inner);
-                    if (w == Vector512<T>.Count && Vector512.IsHardwareAccelerated)
-                    {
-                        Tile512(ref l0, ref l1, ref l2, ref l3, inner, ref strip, width, ref Unsafe.Add(ref target, c), rows);
-                    }
-                    else if (w == Vector256<T>.Count && Vector256.IsHardwareAccelerated)
-                    {
-                        Tile256(ref l0, ref l1, ref l2, ref l3, inner, ref strip, width, ref Unsafe.Add(ref target, c), rows);
-                    }
-                    else if (w == Vector128<T>.Count && Vector128.IsHardwareAccelerated)
-                    {
-                        Tile128(ref l0, ref l1, ref l2, ref l3, inner, ref strip, width, ref Unsafe.Add(ref target, c), rows);
-                    }
-                    else
-                    {
-                        TileScalar(ref l0, ref l1, ref l2, ref l3, inner, ref strip, width, ref Unsafe.Add(ref target, c), rows);
-                    }
+                    TileRows<T> tiles = TileRows<T>.OnThisThread;
+                    tiles.Set(pl, pp, po, n, inner, width, column, span);
+                    StepWorkers.RunEach(tiles, (n + 3) / 4, maxThreads);
+                }
+            }
+            else
+            {
+                for (int row = 0; row < n; row += 4)
+                {
+                    RowTile(ref l, n, inner, ref p, ref o, width, column, span, row);
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Output rows [row, row + 4) (fewer at the end) of one column block of <see cref="Multiply{T}"/>, from its packed strips.
+    /// </summary>
+    private static void RowTile<T>(ref T l, int n, int inner, ref T p, ref T o, int width, int column, int span, int row)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        // A last tile of fewer rows repeats its first row in the missing ones and stores only its own.
+        int rows = Math.Min(4, n - row);
+        ref T l0 = ref Unsafe.Add(ref l, row * inner);
+        ref T l1 = ref Unsafe.Add(ref l0, rows > 1 ? inner : 0);
+        ref T l2 = ref Unsafe.Add(ref l0, rows > 2 ? 2 * inner : 0);
+        ref T l3 = ref Unsafe.Add(ref l0, rows > 3 ? 3 * inner : 0);
+        ref T target = ref Unsafe.Add(ref o, (row * width) + column);
+        for (int c = 0, w; c < span; c += w)
+        {
+            w = StripWidth<T>(span - c);
+            ref T strip = ref Unsafe.Add(ref p, c * inner);
+            if (w == Vector512<T>.Count && Vector512.IsHardwareAccelerated)
+            {
+                Tile512(ref l0, ref l1, ref l2, ref l3, inner, ref strip, width, ref Unsafe.Add(ref target, c), rows);
+            }
+            else if (w == Vector256<T>.Count && Vector256.IsHardwareAccelerated)
+            {
+                Tile256(ref l0, ref l1, ref l2, ref l3, inner, ref strip, width, ref Unsafe.Add(ref target, c), rows);
+            }
+            else if (w == Vector128<T>.Count && Vector128.IsHardwareAccelerated)
+            {
+                Tile128(ref l0, ref l1, ref l2, ref l3, inner, ref strip, width, ref Unsafe.Add(ref target, c), rows);
+            }
+            else
+            {
+                TileScalar(ref l0, ref l1, ref l2, ref l3, inner, ref strip, width, ref Unsafe.Add(ref target, c), rows);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The row tiles of one column block of a product, by index, for <see cref="StepWorkers.RunEach"/>: one per thread that
+    /// multiplies (created on its first large product), addressing spans its caller keeps pinned while they run.
+    /// </summary>
+    private sealed unsafe class TileRows<T> : TensorKernel
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        [ThreadStatic]
+        private static TileRows<T>? _onThisThread;
+
+        private T* _left, _pack, _output;
+        private int _n, _inner, _width, _column, _span;
+
+        public static TileRows<T> OnThisThread => _onThisThread ??= new TileRows<T>();
+
+        public void Set(T* left, T* pack, T* output, int n, int inner, int width, int column, int span)
+        {
+            _left = left;
+            _pack = pack;
+            _output = output;
+            (_n, _inner, _width, _column, _span) = (n, inner, width, column, span);
+        }
+
+        public override void Run(int tensor) =>
+            RowTile(ref Unsafe.AsRef<T>(_left), _n, _inner, ref Unsafe.AsRef<T>(_pack), ref Unsafe.AsRef<T>(_output), _width, _column, _span, 4 * tensor);
     }
 
     /// <summary>The widest accelerated vector that fits in <paramref name="remaining"/> columns, or one column.</summary>

@@ -665,6 +665,7 @@ internal static class StepWriter
             {
                 string spans = string.Join(", ", call.Buffers.Select(b => $"_optimArena.Slice({Span(group, b)}, {SpanLength(b, kind)})"));
                 string arguments = (call.Workspace ? ", _optimWorkspace" : "") + string.Concat(call.Arguments.Select(a => $", {a.Name}: {step.Write(a.Value)}"))
+                    + (call.Threads ? $", maxThreads: {(model.IsParallel ? Threads(model) : "1")}" : "")
                     + (call.Output.Length > 0 ? $", out double {call.Output}" : "");
                 w.Line($"// {call.Math}");
                 w.Line($"{(call.Result.Length > 0 ? $"double {call.Result} = " : "")}global::Optim.MatrixKernels.{call.Routine}({spans}, rows, cols{arguments});");

@@ -162,7 +162,7 @@ internal sealed record TensorScalars(EquatableArray<StepScalar> Scalars) : Phase
 
 /// <summary>
 /// A matrix routine of Optim.Abstractions run on one tensor seen as a rows × cols matrix (row-major):
-/// <c>[double Result =] MatrixKernels.{Routine}(spans of Buffers…, rows, cols, [workspace,] arguments…[, out double Output])</c>, each span being
+/// <c>[double Result =] MatrixKernels.{Routine}(spans of Buffers…, rows, cols, [workspace,] arguments…[, maxThreads][, out double Output])</c>, each span being
 /// the tensor's part of that section. With <paramref name="Workspace"/>, the model allocates the routine's working space
 /// once, from <c>MatrixKernels.{Routine}WorkspaceLength</c> over its tensors' shapes.
 /// </summary>
@@ -173,7 +173,8 @@ internal sealed record TensorScalars(EquatableArray<StepScalar> Scalars) : Phase
 /// <param name="Workspace">Whether the routine takes a workspace.</param>
 /// <param name="Result">When not empty, the per-tensor double the routine returns.</param>
 /// <param name="Output">When not empty, a second per-tensor double the routine gives back as its last, <c>out</c> argument.</param>
-internal sealed record TensorCall(string Routine, string Math, EquatableArray<Buffer> Buffers, EquatableArray<CallArgument> Arguments, bool Workspace = false, string Result = "", string Output = "") : Phase;
+/// <param name="Threads">Whether the routine takes <c>maxThreads</c>: the model's thread count (1 unless its step is parallel).</param>
+internal sealed record TensorCall(string Routine, string Math, EquatableArray<Buffer> Buffers, EquatableArray<CallArgument> Arguments, bool Workspace = false, string Result = "", string Output = "", bool Threads = false) : Phase;
 
 /// <summary>A named argument of a <see cref="TensorCall"/>.</summary>
 internal sealed record CallArgument(string Name, Expr Value);

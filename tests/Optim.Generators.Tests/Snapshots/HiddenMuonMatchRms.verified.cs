@@ -179,7 +179,7 @@ namespace Demo
             global::Optim.Generated.Kernel.Pass0(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 64 + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 96 + local), start: 0, end: (nuint)length, count: (nuint)length);
 
             // NewtonSchulz3(O): X = O / max(‖O‖, ε), then X ← aX + (bA + cA²)X with A = XXᵀ, (a, b, c) = (3.4445, -4.775, 2.0315)
-            global::Optim.MatrixKernels.NewtonSchulz(_optimArena.Slice(96 + local, length), rows, cols, _optimWorkspace, steps: 3.0, eps: 1E-07, a: 3.4445, b: -4.775, c: 2.0315);
+            global::Optim.MatrixKernels.NewtonSchulz(_optimArena.Slice(96 + local, length), rows, cols, _optimWorkspace, steps: 3.0, eps: 1E-07, a: 3.4445, b: -4.775, c: 2.0315, maxThreads: 1);
 
             double adjustedLr = (double)(0.2 * global::System.Math.Sqrt(global::System.Math.Max(rowCount, colCount)) * lr);
 

@@ -50,7 +50,8 @@ internal static class Muon
                 new CallArgument("a", Constant("a", "a", A)),
                 new CallArgument("b", Constant("b", "b", B)),
                 new CallArgument("c", Constant("c", "c", C))),
-            Workspace: true);
+            Workspace: true,
+            Threads: true);
 
         // adjust_lr_fn: "original" γ·√max(1, R/C), or "match_rms_adamw" 0.2·√max(R, C)·γ.
         Expr adjusted = h.Flag("MatchRmsAdamW")
