@@ -98,10 +98,11 @@ internal static class ModelEmitter
             foreach (Buffer buffer in group.Rule.State)
             {
                 int at = group.SectionOffset(buffer);
+                int count = group.Parameters.Sum(p => GroupLayout.ExtentOf(buffer.Extent, p));
                 string values = buffer.Extent switch
                 {
-                    Extent.Rows => $": {group.Parameters.Sum(p => GroupLayout.ExtentOf(buffer.Extent, p))} values, one per row of each matrix and per element of each vector",
-                    Extent.Columns => $": {group.Parameters.Sum(p => GroupLayout.ExtentOf(buffer.Extent, p))} values, one per column of each matrix",
+                    Extent.Rows => $": {count} values, one per row of each matrix and per element of each vector",
+                    Extent.Columns => $": {count} values, one per column of each matrix",
                     _ => "",
                 };
                 w.Line($"//   [{at}, {at + group.SectionLength(buffer)}) {owner}{buffer.Description}{values}");

@@ -399,9 +399,16 @@ internal static class StepWriter
 
     /// <summary>The same references one by one.</summary>
     private static IEnumerable<string> ReferenceList(GroupLayout group, IEnumerable<Buffer> buffers, string offset, string local) =>
-        buffers.Select(b => "ref " + At(b.Name == UpdateRule.Param.Name ? offset
-            : b.Name == UpdateRule.Grad.Name ? Sum("OptimStride", offset)
-            : Sum(group.SectionOffset(b).ToString(CultureInfo.InvariantCulture), LocalOf(b, local))));
+        buffers.Select(b => "ref " + At(Start(group, b, offset, local)));
+
+    /// <summary>
+    /// Where the part of <paramref name="buffer"/> at parameter offset <paramref name="offset"/> and group-local offset
+    /// <paramref name="local"/> starts in the arena (a C# expression).
+    /// </summary>
+    private static string Start(GroupLayout group, Buffer buffer, string offset, string local) =>
+        buffer.Name == UpdateRule.Param.Name ? offset
+        : buffer.Name == UpdateRule.Grad.Name ? Sum("OptimStride", offset)
+        : Sum(group.SectionOffset(buffer).ToString(CultureInfo.InvariantCulture), LocalOf(buffer, local));
 
     private static string Sum(string a, string b) => b == "0" ? a : a == "0" ? b : a + " + " + b;
 
@@ -563,11 +570,14 @@ internal static class StepWriter
     /// </summary>
     private static List<(Extent Extent, string Name)> ShapedLocals(UpdateRule rule) =>
         rule.State.Select(b => b.Extent).Where(e => e != Extent.Elements).Distinct()
-            .Select(e => (e, e == Extent.Rows ? "rowLocal" : "colLocal")).ToList();
+            .Select(e => (e, LocalOf(e, ""))).ToList();
 
-    /// <summary>The name of the offset of a buffer's part in its section: <c>local</c>, <c>rowLocal</c> or <c>colLocal</c>.</summary>
-    private static string LocalOf(Buffer buffer, string local) =>
-        buffer.Extent switch { Extent.Rows => "rowLocal", Extent.Columns => "colLocal", _ => local };
+    /// <summary>The name of the offset of a buffer's part in its section: <paramref name="local"/>, <c>rowLocal</c> or <c>colLocal</c>.</summary>
+    private static string LocalOf(Buffer buffer, string local) => LocalOf(buffer.Extent, local);
+
+    /// <inheritdoc cref="LocalOf(Buffer, string)"/>
+    private static string LocalOf(Extent extent, string local) =>
+        extent switch { Extent.Rows => "rowLocal", Extent.Columns => "colLocal", _ => local };
 
     /// <summary>Whether the per-tensor code needs the tensor as a rows × cols matrix.</summary>
     private static bool UsesMatrixShape(UpdateRule rule) =>
@@ -609,7 +619,7 @@ internal static class StepWriter
         string t = model.Element.Keyword();
         int lanes = model.Element.PerLine();
         var step = new ExprWriter(ExprMode.StepDouble, model.Element);
-        int maxReductions = rule.TensorPhases.OfType<ElementPass>().Where(p => p.Where == TensorKind.All || p.Where == kind).Select(p => p.Reductions.Count).DefaultIfEmpty(0).Max();
+        int maxReductions = rule.TensorPhases.OfType<ElementPass>().Where(p => p.AppliesTo(kind)).Select(p => p.Reductions.Count).DefaultIfEmpty(0).Max();
         string parameters = string.Concat(TensorArguments(model, rule).Select(a => $", {a.Type} {a.Name}"));
         bool matrices = UsesMatrixShape(rule);
         List<Buffer> buffers = Buffers(rule);
@@ -639,7 +649,7 @@ internal static class StepWriter
         foreach (Phase phase in rule.TensorPhases)
         {
             index += phase is ElementPass ? 1 : 0;
-            if (phase.Where != TensorKind.All && phase.Where != kind)
+            if (!phase.AppliesTo(kind))
             {
                 continue;
             }
@@ -663,7 +673,7 @@ internal static class StepWriter
             }
             else if (phase is TensorCall call)
             {
-                string spans = string.Join(", ", call.Buffers.Select(b => $"_optimArena.Slice({Span(group, b)}, {SpanLength(b, kind)})"));
+                string spans = string.Join(", ", call.Buffers.Select(b => $"_optimArena.Slice({Start(group, b, "offset", "local")}, {SpanLength(b, kind)})"));
                 string arguments = (call.Workspace ? ", _optimWorkspace" : "") + string.Concat(call.Arguments.Select(a => $", {a.Name}: {step.Write(a.Value)}"))
                     + (call.Threads ? $", maxThreads: {(model.IsParallel ? Threads(model) : "1")}" : "")
                     + (call.Output.Length > 0 ? $", out double {call.Output}" : "");
@@ -681,12 +691,6 @@ internal static class StepWriter
 
         w.Close();
     }
-
-    /// <summary>Where the tensor's part of <paramref name="buffer"/> starts in the arena (a C# expression).</summary>
-    private static string Span(GroupLayout group, Buffer buffer) =>
-        buffer.Name == UpdateRule.Param.Name ? "offset"
-        : buffer.Name == UpdateRule.Grad.Name ? "OptimStride + offset"
-        : $"{group.SectionOffset(buffer)} + {LocalOf(buffer, "local")}";
 
     /// <summary>How many elements of <paramref name="buffer"/> the tensor has (a C# expression), in a method for <paramref name="kind"/>.</summary>
     private static string SpanLength(Buffer buffer, TensorKind kind) => buffer.Extent switch

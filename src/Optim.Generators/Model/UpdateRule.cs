@@ -149,6 +149,9 @@ internal abstract record Phase
 {
     /// <summary>The tensors it applies to.</summary>
     public TensorKind Where { get; init; } = TensorKind.All;
+
+    /// <summary>Whether it runs in the method for tensors of kind <paramref name="kind"/>.</summary>
+    public bool AppliesTo(TensorKind kind) => Where == TensorKind.All || Where == kind;
 }
 
 /// <summary>One loop over the elements of a tensor: the statements, then the sums it accumulates.</summary>
