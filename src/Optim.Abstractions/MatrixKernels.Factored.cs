@@ -109,7 +109,7 @@ public static partial class MatrixKernels
             throw new ArgumentException($"A {rows} × {cols} update needs {rows * cols} gradients, {rows} row and {cols} column averages and room for {cols} column factors.");
         }
 
-        T cap = T.One / T.Sqrt(T.CreateTruncating(floor));
+        T cap = UpdateCap<T>(floor);
         bool negate = sign < 0;
         int perLine = 64 / Unsafe.SizeOf<T>();
         Span<T> lanes = stackalloc T[perLine];
@@ -120,7 +120,7 @@ public static partial class MatrixKernels
         nuint length = (nuint)cols;
         for (int r = 0; r < rows; r++)
         {
-            T a = T.One / T.Sqrt(rowAverage[r]);
+            T a = RowFactor(rowAverage[r]);
             ref T g = ref MemoryMarshal.GetReference(gradient.Slice(r * cols, cols));
             nuint i = 0;
 
@@ -204,13 +204,13 @@ public static partial class MatrixKernels
             throw new ArgumentException($"A {rows} × {cols} step needs {rows * cols} parameters and gradients, {rows} row averages and {cols} column factors.");
         }
 
-        T cap = T.One / T.Sqrt(T.CreateTruncating(floor)), keep = T.CreateTruncating(decay), step = T.CreateTruncating(stepSize);
+        T cap = UpdateCap<T>(floor), keep = T.CreateTruncating(decay), step = T.CreateTruncating(stepSize);
         bool negate = sign < 0;
         ref T x = ref MemoryMarshal.GetReference(colFactors);
         nuint length = (nuint)cols;
         for (int r = 0; r < rows; r++)
         {
-            T a = T.One / T.Sqrt(rowAverage[r]);
+            T a = RowFactor(rowAverage[r]);
             ref T g = ref MemoryMarshal.GetReference(gradient.Slice(r * cols, cols));
             ref T p = ref MemoryMarshal.GetReference(parameters.Slice(r * cols, cols));
             nuint i = 0;
@@ -253,6 +253,15 @@ public static partial class MatrixKernels
             }
         }
     }
+
+    /// <summary>1/√floor: the clamp of R̄C̄ᵀ/s at ε₁² (= floor) as a cap of its reciprocal square root.</summary>
+    private static T UpdateCap<T>(double floor)
+        where T : unmanaged, IFloatingPointIeee754<T> => T.One / T.Sqrt(T.CreateTruncating(floor));
+
+    /// <summary>A row's factor ρ = 1/√R̄ of Adafactor's update.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T RowFactor<T>(T rowAverage)
+        where T : unmanaged, IFloatingPointIeee754<T> => T.One / T.Sqrt(rowAverage);
 
     /// <summary>One element of Adafactor's factored update: min(ρ·κ, cap)·g, negated for <c>maximize</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
