@@ -134,30 +134,6 @@ public sealed partial class SingleThreadMuon
 public sealed class SharedNewtonSchulzTests
 {
     [Fact]
-    public void Products_shared_between_threads_give_one_threads_bits()
-    {
-        var shared = new SharedProductsMuon();
-        var single = new SingleThreadMuon();
-        var random = new Random(5);
-        for (int i = 0; i < SharedProductsMuon.ParameterCount; i++)
-        {
-            shared.Parameters[i] = single.Parameters[i] = (float)(random.NextDouble() - 0.5);
-        }
-
-        for (int step = 0; step < 3; step++)
-        {
-            for (int i = 0; i < SharedProductsMuon.ParameterCount; i++)
-            {
-                shared.Gradients[i] = single.Gradients[i] = (float)(random.NextDouble() - 0.5);
-            }
-
-            long before = StepWorkers.SlicesRun;
-            shared.Step();
-            Assert.True(StepWorkers.SlicesRun - before >= 2, "the products' tiles were shared between two threads");
-            single.Step();
-
-            int differing = Enumerable.Range(0, SharedProductsMuon.ParameterCount).FirstOrDefault(i => !shared.Parameters[i].Equals(single.Parameters[i]), -1);
-            Assert.True(differing < 0, differing < 0 ? "" : $"step {step}, element {differing}: {shared.Parameters[differing]} shared, {single.Parameters[differing]} on one thread");
-        }
-    }
+    public void Products_shared_between_threads_give_one_threads_bits() =>
+        ParallelTensorTests.StepAlike(new SharedProductsMuon(), new SingleThreadMuon(), steps: 3, minimumSlices: 2);
 }
