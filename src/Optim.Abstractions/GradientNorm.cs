@@ -58,7 +58,7 @@ public static class GradientNorm
     internal static double BlockSumOfSquares(ReadOnlySpan<float> values)
     {
         const int Lanes = 16;
-        Span<double> lanes = stackalloc double[Lanes];
+        Span<double> lanes = KernelMath.LineAligned(stackalloc double[Lanes + 8]);
         lanes.Clear();
         ref float x = ref MemoryMarshal.GetReference(values);
         ref double lane = ref MemoryMarshal.GetReference(lanes);
@@ -125,7 +125,7 @@ public static class GradientNorm
     internal static double BlockSumOfSquares(ReadOnlySpan<double> values)
     {
         const int Lanes = 8;
-        Span<double> lanes = stackalloc double[Lanes];
+        Span<double> lanes = KernelMath.LineAligned(stackalloc double[Lanes + 8]);
         lanes.Clear();
         ref double x = ref MemoryMarshal.GetReference(values);
         ref double lane = ref MemoryMarshal.GetReference(lanes);

@@ -46,7 +46,7 @@ public static partial class MatrixKernels
         Span<T> colSquares = scratch.Slice(0, cols);
         colSquares.Clear();
         int perLine = 64 / Unsafe.SizeOf<T>();
-        Span<T> lanes = stackalloc T[2 * perLine];
+        Span<T> lanes = KernelMath.LineAligned(stackalloc T[3 * perLine]);
         lanes.Clear();
         Span<T> rowLanes = lanes.Slice(0, perLine), parameterLanes = lanes.Slice(perLine);
         for (int r = 0; r < rows; r++)
@@ -112,7 +112,7 @@ public static partial class MatrixKernels
         T cap = UpdateCap<T>(floor);
         bool negate = sign < 0;
         int perLine = 64 / Unsafe.SizeOf<T>();
-        Span<T> lanes = stackalloc T[perLine];
+        Span<T> lanes = KernelMath.LineAligned(stackalloc T[2 * perLine]);
         lanes.Clear();
         ref T sums = ref MemoryMarshal.GetReference(lanes);
         ColumnFactors(colAverage.Slice(0, cols), T.CreateTruncating(divisor), colFactors.Slice(0, cols));

@@ -633,7 +633,8 @@ internal static class StepWriter
         w.Line($"ref {t} origin = ref _optimArena.Origin;");
         if (maxReductions > 0)
         {
-            w.Line($"global::System.Span<{t}> sums = stackalloc {t}[{maxReductions * lanes}];");
+            // Aligned to a line, so that each vector store of a line of lanes stays within one line (KernelMath.LineAligned).
+            w.Line($"global::System.Span<{t}> sums = global::Optim.KernelMath.LineAligned(stackalloc {t}[{(maxReductions + 1) * lanes}]);");
         }
 
         var shapeNames = new HashSet<string>(TensorExpressions(rule).SelectMany(e => e.Nodes()).Where(n => n.Kind == ExprKind.Scalar).Select(n => n.Name));

@@ -8,6 +8,38 @@ namespace Optim.Generators.Tests.Runtime;
 public sealed class KernelMathTests
 {
     /// <summary>
+    /// LineAligned gives the part of a stack buffer that starts on a 64-byte line, one line shorter, wherever the buffer
+    /// starts: every 4-byte (float) and 8-byte (double) offset within a line.
+    /// </summary>
+    [Fact]
+    public void LineAligned_starts_on_a_line_inside_the_buffer_wherever_the_buffer_starts()
+    {
+        Span<float> floats = stackalloc float[96];
+        for (int shift = 0; shift < 16; shift++)
+        {
+            Span<float> buffer = floats.Slice(shift, 48);
+            Span<float> line = KernelMath.LineAligned(buffer);
+            Assert.Equal(32, line.Length);
+            Assert.Equal(0, Address(ref line[0]) % 64);
+            long skipped = (Address(ref line[0]) - Address(ref buffer[0])) / sizeof(float);
+            Assert.InRange(skipped, 0, 15);
+        }
+
+        Span<double> doubles = stackalloc double[48];
+        for (int shift = 0; shift < 8; shift++)
+        {
+            Span<double> buffer = doubles.Slice(shift, 24);
+            Span<double> line = KernelMath.LineAligned(buffer);
+            Assert.Equal(16, line.Length);
+            Assert.Equal(0, Address(ref line[0]) % 64);
+            Assert.InRange((Address(ref line[0]) - Address(ref buffer[0])) / sizeof(double), 0, 7);
+        }
+    }
+
+    private static long Address<T>(ref T value) =>
+        (long)System.Runtime.CompilerServices.Unsafe.ByteOffset(ref System.Runtime.CompilerServices.Unsafe.NullRef<T>(), ref value);
+
+    /// <summary>
     /// SumLanes adds in one fixed pairwise order (neighbours first, then neighbouring pairs, …); the written-out paths
     /// for a float line (16) and a double line (8) must give the bits of that order for every length.
     /// </summary>

@@ -300,7 +300,7 @@ namespace Demo
         private void _optimStepVector(int offset, int local, int rowLocal, int colLocal, int length, int rows, int cols, float blend, float keep, bool smallBlend, double rho, float decay)
         {
             ref float origin = ref _optimArena.Origin;
-            global::System.Span<float> sums = stackalloc float[16];
+            global::System.Span<float> sums = global::Optim.KernelMath.LineAligned(stackalloc float[32]);
             double numel = length;
             double rowCount = rows;
 

@@ -283,7 +283,7 @@ namespace Demo
         private void _optimStepTensor(int offset, int local, int length, double lr, float directionScale, float epsHat)
         {
             ref float origin = ref _optimArena.Origin;
-            global::System.Span<float> sums = stackalloc float[32];
+            global::System.Span<float> sums = global::Optim.KernelMath.LineAligned(stackalloc float[48]);
 
             sums.Clear();
             global::Optim.Generated.Kernel.Pass0(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128 + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192 + local), start: 0, end: (nuint)length, count: (nuint)length, directionScale, epsHat, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(sums));

@@ -394,7 +394,7 @@ namespace Demo
         private void _optimStepTensor(int offset, int local, int length, double lr, float directionScale, float epsHat)
         {
             ref float origin = ref _optimArena.Origin;
-            global::System.Span<float> sums = stackalloc float[32];
+            global::System.Span<float> sums = global::Optim.KernelMath.LineAligned(stackalloc float[48]);
 
             sums.Clear();
             global::Optim.Generated.Kernel.Pass0(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 448 + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 624 + local), start: 0, end: (nuint)length, count: (nuint)length, directionScale, epsHat, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(sums));
@@ -490,7 +490,7 @@ namespace Demo
         private void _optimStepVectorGroup2(int offset, int local, int rowLocal, int colLocal, int length, int rows, int cols, float blend, float keep, bool smallBlend, double rho)
         {
             ref float origin = ref _optimArena.Origin;
-            global::System.Span<float> sums = stackalloc float[16];
+            global::System.Span<float> sums = global::Optim.KernelMath.LineAligned(stackalloc float[32]);
             double numel = length;
             double rowCount = rows;
 
