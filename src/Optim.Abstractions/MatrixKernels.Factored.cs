@@ -208,9 +208,7 @@ public static partial class MatrixKernels
         bool negate = sign < 0;
         ref T x = ref MemoryMarshal.GetReference(colFactors);
         nuint length = (nuint)cols;
-
-        // Last row first: FactoredUpdate has just read g from first row to last, so its last rows are still in cache.
-        for (int r = rows - 1; r >= 0; r--)
+        for (int r = 0; r < rows; r++)
         {
             T a = RowFactor(rowAverage[r]);
             ref T g = ref MemoryMarshal.GetReference(gradient.Slice(r * cols, cols));
