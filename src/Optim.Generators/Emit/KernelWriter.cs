@@ -25,11 +25,6 @@ internal static class KernelWriter
     /// <param name="body">The element-wise statements.</param>
     /// <param name="reductions">Sums to accumulate into <c>sums</c> (lanes per line per reduction, in order).</param>
     /// <param name="scalars">Per-step or per-tensor scalars the statements read, as (C# type, name).</param>
-    /// <param name="backwards">
-    /// Walk from the last element down to the first (passes without sums only: the order of an element-wise update does not
-    /// change its bits). A pass that follows another over the same tensor starts where that one ended, on lines still in
-    /// cache, instead of on the ones evicted longest ago.
-    /// </param>
     public static void WritePass(
         SourceWriter w,
         ModelSpec model,
@@ -37,8 +32,7 @@ internal static class KernelWriter
         IReadOnlyList<Buffer> buffers,
         IReadOnlyList<Statement> body,
         IReadOnlyList<Reduction> reductions,
-        IReadOnlyList<(string Type, string Name)> scalars,
-        bool backwards = false)
+        IReadOnlyList<(string Type, string Name)> scalars)
     {
         string t = model.Element.Keyword();
         int lanes = model.Element.PerLine();
@@ -70,17 +64,8 @@ internal static class KernelWriter
             w.Line();
         }
 
-        if (backwards)
-        {
-            w.Line("nuint limit = end < count ? end : count;");
-            w.Line("nuint i = limit; // backwards: [start, i) is left to do");
-        }
-        else
-        {
-            w.Line("nuint i = start;");
-            w.Line("nuint limit = end < count ? end : count;");
-        }
-
+        w.Line("nuint i = start;");
+        w.Line("nuint limit = end < count ? end : count;");
         w.Line();
         for (int v = 0; v < VectorWidths.Length; v++)
         {
@@ -104,19 +89,7 @@ internal static class KernelWriter
                 }
             }
 
-            string count = $"(nuint){vector}<{t}>.Count";
-            if (backwards)
-            {
-                w.Open("if (i > start)");
-                w.Line("// From the last vector, which may reach past the values, down to the first.");
-                w.Line($"i = start + (i - 1 - start) / {count} * {count};");
-                w.Open("while (true)");
-            }
-            else
-            {
-                w.Open($"for (; i < limit; i += {count})");
-            }
-
+            w.Open($"for (; i < limit; i += (nuint){vector}<{t}>.Count)");
             foreach (var (buffer, _) in used)
             {
                 w.Line($"{vector}<{t}> {buffer.Name} = {vector}.LoadUnsafe(ref {buffer.Name}Base, i);");
@@ -147,17 +120,6 @@ internal static class KernelWriter
 
             WriteVectorSums(w, reductions, writer, vector, t, accumulators, masked: true);
             w.Close();
-            if (backwards)
-            {
-                w.Line();
-                w.Open("if (i == start)");
-                w.Line("break;");
-                w.Close();
-                w.Line();
-                w.Line($"i -= {count};");
-                w.Close();
-            }
-
             w.Close();
             for (int r = 0; r < reductions.Count; r++)
             {
@@ -171,16 +133,7 @@ internal static class KernelWriter
         }
 
         w.Line();
-        if (backwards)
-        {
-            w.Open("while (i > start)");
-            w.Line("i--;");
-        }
-        else
-        {
-            w.Open("for (; i < limit; i++)");
-        }
-
+        w.Open("for (; i < limit; i++)");
         foreach (var (buffer, _) in used)
         {
             w.Line($"{t} {buffer.Name} = Unsafe.Add(ref {buffer.Name}Base, i);");

@@ -445,12 +445,9 @@ internal static class ModelEmitter
                     w.Line();
                 }
 
-                // A later pass without sums walks backwards, starting on the lines the pass before left in cache.
-                bool backwards = index > 0 && pass.Reductions.Count == 0;
                 string sums = pass.Reductions.Count == 0 ? "" : $" Accumulates {string.Join(", ", pass.Reductions.Select(r => "Σ " + r.Symbol))} into <paramref name=\"{KernelWriter.Sums}\"/>, lane i mod {model.Element.PerLine()}.";
-                string order = backwards ? ", last to first (the previous pass ended at the tensor's end, whose lines are still in cache)" : "";
-                w.Line($"/// <summary>Pass {index + 1}{(layout.HasGroups ? $" of group {group.Index}" : "")} over the elements [start, min(end, count)) of one tensor{order}.{Xml(sums)}</summary>");
-                KernelWriter.WritePass(w, model, $"Pass{index}{group.Suffix}", buffers, pass.Body.ToList(), pass.Reductions.ToList(), StepWriter.PassScalars(model, rule, pass), backwards);
+                w.Line($"/// <summary>Pass {index + 1}{(layout.HasGroups ? $" of group {group.Index}" : "")} over the elements [start, min(end, count)) of one tensor.{Xml(sums)}</summary>");
+                KernelWriter.WritePass(w, model, $"Pass{index}{group.Suffix}", buffers, pass.Body.ToList(), pass.Reductions.ToList(), StepWriter.PassScalars(model, rule, pass));
                 index++;
             }
         }

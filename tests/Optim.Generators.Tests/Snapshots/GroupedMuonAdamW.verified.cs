@@ -588,42 +588,30 @@ namespace Optim.Generated
             }
         }
 
-        /// <summary>Pass 2 of group 0 over the elements [start, min(end, count)) of one tensor, last to first (the previous pass ended at the tensor's end, whose lines are still in cache).</summary>
+        /// <summary>Pass 2 of group 0 over the elements [start, min(end, count)) of one tensor.</summary>
         internal static void Pass1(ref float paramBase, ref float updateBase, nuint start, nuint end, nuint count, float decay, float adjustedLr)
         {
+            nuint i = start;
             nuint limit = end < count ? end : count;
-            nuint i = limit; // backwards: [start, i) is left to do
 
             if (Vector512.IsHardwareAccelerated)
             {
                 Vector512<float> decayVec = Vector512.Create(decay);
                 Vector512<float> adjustedLrVec = Vector512.Create(adjustedLr);
-                if (i > start)
+                for (; i < limit; i += (nuint)Vector512<float>.Count)
                 {
-                    // From the last vector, which may reach past the values, down to the first.
-                    i = start + (i - 1 - start) / (nuint)Vector512<float>.Count * (nuint)Vector512<float>.Count;
-                    while (true)
+                    Vector512<float> param = Vector512.LoadUnsafe(ref paramBase, i);
+                    Vector512<float> update = Vector512.LoadUnsafe(ref updateBase, i);
+                    param = param * decayVec;
+                    param = param - adjustedLrVec * update;
+                    if (i + (nuint)Vector512<float>.Count <= limit)
                     {
-                        Vector512<float> param = Vector512.LoadUnsafe(ref paramBase, i);
-                        Vector512<float> update = Vector512.LoadUnsafe(ref updateBase, i);
-                        param = param * decayVec;
-                        param = param - adjustedLrVec * update;
-                        if (i + (nuint)Vector512<float>.Count <= limit)
-                        {
-                            param.StoreUnsafe(ref paramBase, i);
-                        }
-                        else
-                        {
-                            // The last vector reaches past the values: store only the lanes inside them.
-                            global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
-                        }
-
-                        if (i == start)
-                        {
-                            break;
-                        }
-
-                        i -= (nuint)Vector512<float>.Count;
+                        param.StoreUnsafe(ref paramBase, i);
+                    }
+                    else
+                    {
+                        // The last vector reaches past the values: store only the lanes inside them.
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
                     }
                 }
             }
@@ -631,32 +619,20 @@ namespace Optim.Generated
             {
                 Vector256<float> decayVec = Vector256.Create(decay);
                 Vector256<float> adjustedLrVec = Vector256.Create(adjustedLr);
-                if (i > start)
+                for (; i < limit; i += (nuint)Vector256<float>.Count)
                 {
-                    // From the last vector, which may reach past the values, down to the first.
-                    i = start + (i - 1 - start) / (nuint)Vector256<float>.Count * (nuint)Vector256<float>.Count;
-                    while (true)
+                    Vector256<float> param = Vector256.LoadUnsafe(ref paramBase, i);
+                    Vector256<float> update = Vector256.LoadUnsafe(ref updateBase, i);
+                    param = param * decayVec;
+                    param = param - adjustedLrVec * update;
+                    if (i + (nuint)Vector256<float>.Count <= limit)
                     {
-                        Vector256<float> param = Vector256.LoadUnsafe(ref paramBase, i);
-                        Vector256<float> update = Vector256.LoadUnsafe(ref updateBase, i);
-                        param = param * decayVec;
-                        param = param - adjustedLrVec * update;
-                        if (i + (nuint)Vector256<float>.Count <= limit)
-                        {
-                            param.StoreUnsafe(ref paramBase, i);
-                        }
-                        else
-                        {
-                            // The last vector reaches past the values: store only the lanes inside them.
-                            global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
-                        }
-
-                        if (i == start)
-                        {
-                            break;
-                        }
-
-                        i -= (nuint)Vector256<float>.Count;
+                        param.StoreUnsafe(ref paramBase, i);
+                    }
+                    else
+                    {
+                        // The last vector reaches past the values: store only the lanes inside them.
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
                     }
                 }
             }
@@ -664,39 +640,26 @@ namespace Optim.Generated
             {
                 Vector128<float> decayVec = Vector128.Create(decay);
                 Vector128<float> adjustedLrVec = Vector128.Create(adjustedLr);
-                if (i > start)
+                for (; i < limit; i += (nuint)Vector128<float>.Count)
                 {
-                    // From the last vector, which may reach past the values, down to the first.
-                    i = start + (i - 1 - start) / (nuint)Vector128<float>.Count * (nuint)Vector128<float>.Count;
-                    while (true)
+                    Vector128<float> param = Vector128.LoadUnsafe(ref paramBase, i);
+                    Vector128<float> update = Vector128.LoadUnsafe(ref updateBase, i);
+                    param = param * decayVec;
+                    param = param - adjustedLrVec * update;
+                    if (i + (nuint)Vector128<float>.Count <= limit)
                     {
-                        Vector128<float> param = Vector128.LoadUnsafe(ref paramBase, i);
-                        Vector128<float> update = Vector128.LoadUnsafe(ref updateBase, i);
-                        param = param * decayVec;
-                        param = param - adjustedLrVec * update;
-                        if (i + (nuint)Vector128<float>.Count <= limit)
-                        {
-                            param.StoreUnsafe(ref paramBase, i);
-                        }
-                        else
-                        {
-                            // The last vector reaches past the values: store only the lanes inside them.
-                            global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
-                        }
-
-                        if (i == start)
-                        {
-                            break;
-                        }
-
-                        i -= (nuint)Vector128<float>.Count;
+                        param.StoreUnsafe(ref paramBase, i);
+                    }
+                    else
+                    {
+                        // The last vector reaches past the values: store only the lanes inside them.
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
                     }
                 }
             }
 
-            while (i > start)
+            for (; i < limit; i++)
             {
-                i--;
                 float param = Unsafe.Add(ref paramBase, i);
                 float update = Unsafe.Add(ref updateBase, i);
                 param = param * decay;

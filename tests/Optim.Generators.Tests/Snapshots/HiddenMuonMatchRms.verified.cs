@@ -403,109 +403,72 @@ namespace Optim.Generated
             }
         }
 
-        /// <summary>Pass 2 over the elements [start, min(end, count)) of one tensor, last to first (the previous pass ended at the tensor's end, whose lines are still in cache).</summary>
+        /// <summary>Pass 2 over the elements [start, min(end, count)) of one tensor.</summary>
         internal static void Pass1(ref double paramBase, ref double updateBase, nuint start, nuint end, nuint count, double adjustedLr)
         {
+            nuint i = start;
             nuint limit = end < count ? end : count;
-            nuint i = limit; // backwards: [start, i) is left to do
 
             if (Vector512.IsHardwareAccelerated)
             {
                 Vector512<double> adjustedLrVec = Vector512.Create(adjustedLr);
-                if (i > start)
+                for (; i < limit; i += (nuint)Vector512<double>.Count)
                 {
-                    // From the last vector, which may reach past the values, down to the first.
-                    i = start + (i - 1 - start) / (nuint)Vector512<double>.Count * (nuint)Vector512<double>.Count;
-                    while (true)
+                    Vector512<double> param = Vector512.LoadUnsafe(ref paramBase, i);
+                    Vector512<double> update = Vector512.LoadUnsafe(ref updateBase, i);
+                    param = param - adjustedLrVec * update;
+                    if (i + (nuint)Vector512<double>.Count <= limit)
                     {
-                        Vector512<double> param = Vector512.LoadUnsafe(ref paramBase, i);
-                        Vector512<double> update = Vector512.LoadUnsafe(ref updateBase, i);
-                        param = param - adjustedLrVec * update;
-                        if (i + (nuint)Vector512<double>.Count <= limit)
-                        {
-                            param.StoreUnsafe(ref paramBase, i);
-                        }
-                        else
-                        {
-                            // The last vector reaches past the values: store only the lanes inside them.
-                            global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
-                        }
-
-                        if (i == start)
-                        {
-                            break;
-                        }
-
-                        i -= (nuint)Vector512<double>.Count;
+                        param.StoreUnsafe(ref paramBase, i);
+                    }
+                    else
+                    {
+                        // The last vector reaches past the values: store only the lanes inside them.
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
                     }
                 }
             }
             else if (Vector256.IsHardwareAccelerated)
             {
                 Vector256<double> adjustedLrVec = Vector256.Create(adjustedLr);
-                if (i > start)
+                for (; i < limit; i += (nuint)Vector256<double>.Count)
                 {
-                    // From the last vector, which may reach past the values, down to the first.
-                    i = start + (i - 1 - start) / (nuint)Vector256<double>.Count * (nuint)Vector256<double>.Count;
-                    while (true)
+                    Vector256<double> param = Vector256.LoadUnsafe(ref paramBase, i);
+                    Vector256<double> update = Vector256.LoadUnsafe(ref updateBase, i);
+                    param = param - adjustedLrVec * update;
+                    if (i + (nuint)Vector256<double>.Count <= limit)
                     {
-                        Vector256<double> param = Vector256.LoadUnsafe(ref paramBase, i);
-                        Vector256<double> update = Vector256.LoadUnsafe(ref updateBase, i);
-                        param = param - adjustedLrVec * update;
-                        if (i + (nuint)Vector256<double>.Count <= limit)
-                        {
-                            param.StoreUnsafe(ref paramBase, i);
-                        }
-                        else
-                        {
-                            // The last vector reaches past the values: store only the lanes inside them.
-                            global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
-                        }
-
-                        if (i == start)
-                        {
-                            break;
-                        }
-
-                        i -= (nuint)Vector256<double>.Count;
+                        param.StoreUnsafe(ref paramBase, i);
+                    }
+                    else
+                    {
+                        // The last vector reaches past the values: store only the lanes inside them.
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
                     }
                 }
             }
             else if (Vector128.IsHardwareAccelerated)
             {
                 Vector128<double> adjustedLrVec = Vector128.Create(adjustedLr);
-                if (i > start)
+                for (; i < limit; i += (nuint)Vector128<double>.Count)
                 {
-                    // From the last vector, which may reach past the values, down to the first.
-                    i = start + (i - 1 - start) / (nuint)Vector128<double>.Count * (nuint)Vector128<double>.Count;
-                    while (true)
+                    Vector128<double> param = Vector128.LoadUnsafe(ref paramBase, i);
+                    Vector128<double> update = Vector128.LoadUnsafe(ref updateBase, i);
+                    param = param - adjustedLrVec * update;
+                    if (i + (nuint)Vector128<double>.Count <= limit)
                     {
-                        Vector128<double> param = Vector128.LoadUnsafe(ref paramBase, i);
-                        Vector128<double> update = Vector128.LoadUnsafe(ref updateBase, i);
-                        param = param - adjustedLrVec * update;
-                        if (i + (nuint)Vector128<double>.Count <= limit)
-                        {
-                            param.StoreUnsafe(ref paramBase, i);
-                        }
-                        else
-                        {
-                            // The last vector reaches past the values: store only the lanes inside them.
-                            global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
-                        }
-
-                        if (i == start)
-                        {
-                            break;
-                        }
-
-                        i -= (nuint)Vector128<double>.Count;
+                        param.StoreUnsafe(ref paramBase, i);
+                    }
+                    else
+                    {
+                        // The last vector reaches past the values: store only the lanes inside them.
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
                     }
                 }
             }
 
-            while (i > start)
+            for (; i < limit; i++)
             {
-                i--;
                 double param = Unsafe.Add(ref paramBase, i);
                 double update = Unsafe.Add(ref updateBase, i);
                 param = param - adjustedLr * update;

@@ -711,14 +711,14 @@ namespace Optim.Generated
             }
         }
 
-        /// <summary>Pass 3 over the elements [start, min(end, count)) of one tensor, last to first (the previous pass ended at the tensor's end, whose lines are still in cache).</summary>
+        /// <summary>Pass 3 over the elements [start, min(end, count)) of one tensor.</summary>
         internal static void Pass2(ref float paramBase, ref float gradBase, ref float rowVarBase, nuint start, nuint end, nuint count, float decay, float stepSize)
         {
             const float eps1Squared = 1.4210855E-14f;
             const float one = 1f;
 
+            nuint i = start;
             nuint limit = end < count ? end : count;
-            nuint i = limit; // backwards: [start, i) is left to do
 
             if (Vector512.IsHardwareAccelerated)
             {
@@ -726,34 +726,22 @@ namespace Optim.Generated
                 Vector512<float> oneVec = Vector512.Create(one);
                 Vector512<float> decayVec = Vector512.Create(decay);
                 Vector512<float> stepSizeVec = Vector512.Create(stepSize);
-                if (i > start)
+                for (; i < limit; i += (nuint)Vector512<float>.Count)
                 {
-                    // From the last vector, which may reach past the values, down to the first.
-                    i = start + (i - 1 - start) / (nuint)Vector512<float>.Count * (nuint)Vector512<float>.Count;
-                    while (true)
+                    Vector512<float> param = Vector512.LoadUnsafe(ref paramBase, i);
+                    Vector512<float> grad = Vector512.LoadUnsafe(ref gradBase, i);
+                    Vector512<float> rowVar = Vector512.LoadUnsafe(ref rowVarBase, i);
+                    Vector512<float> vectorUpdate = oneVec / Vector512.Sqrt(Vector512.Max(rowVar, eps1SquaredVec)) * grad;
+                    param = param * decayVec;
+                    param = param - stepSizeVec * vectorUpdate;
+                    if (i + (nuint)Vector512<float>.Count <= limit)
                     {
-                        Vector512<float> param = Vector512.LoadUnsafe(ref paramBase, i);
-                        Vector512<float> grad = Vector512.LoadUnsafe(ref gradBase, i);
-                        Vector512<float> rowVar = Vector512.LoadUnsafe(ref rowVarBase, i);
-                        Vector512<float> vectorUpdate = oneVec / Vector512.Sqrt(Vector512.Max(rowVar, eps1SquaredVec)) * grad;
-                        param = param * decayVec;
-                        param = param - stepSizeVec * vectorUpdate;
-                        if (i + (nuint)Vector512<float>.Count <= limit)
-                        {
-                            param.StoreUnsafe(ref paramBase, i);
-                        }
-                        else
-                        {
-                            // The last vector reaches past the values: store only the lanes inside them.
-                            global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
-                        }
-
-                        if (i == start)
-                        {
-                            break;
-                        }
-
-                        i -= (nuint)Vector512<float>.Count;
+                        param.StoreUnsafe(ref paramBase, i);
+                    }
+                    else
+                    {
+                        // The last vector reaches past the values: store only the lanes inside them.
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
                     }
                 }
             }
@@ -763,34 +751,22 @@ namespace Optim.Generated
                 Vector256<float> oneVec = Vector256.Create(one);
                 Vector256<float> decayVec = Vector256.Create(decay);
                 Vector256<float> stepSizeVec = Vector256.Create(stepSize);
-                if (i > start)
+                for (; i < limit; i += (nuint)Vector256<float>.Count)
                 {
-                    // From the last vector, which may reach past the values, down to the first.
-                    i = start + (i - 1 - start) / (nuint)Vector256<float>.Count * (nuint)Vector256<float>.Count;
-                    while (true)
+                    Vector256<float> param = Vector256.LoadUnsafe(ref paramBase, i);
+                    Vector256<float> grad = Vector256.LoadUnsafe(ref gradBase, i);
+                    Vector256<float> rowVar = Vector256.LoadUnsafe(ref rowVarBase, i);
+                    Vector256<float> vectorUpdate = oneVec / Vector256.Sqrt(Vector256.Max(rowVar, eps1SquaredVec)) * grad;
+                    param = param * decayVec;
+                    param = param - stepSizeVec * vectorUpdate;
+                    if (i + (nuint)Vector256<float>.Count <= limit)
                     {
-                        Vector256<float> param = Vector256.LoadUnsafe(ref paramBase, i);
-                        Vector256<float> grad = Vector256.LoadUnsafe(ref gradBase, i);
-                        Vector256<float> rowVar = Vector256.LoadUnsafe(ref rowVarBase, i);
-                        Vector256<float> vectorUpdate = oneVec / Vector256.Sqrt(Vector256.Max(rowVar, eps1SquaredVec)) * grad;
-                        param = param * decayVec;
-                        param = param - stepSizeVec * vectorUpdate;
-                        if (i + (nuint)Vector256<float>.Count <= limit)
-                        {
-                            param.StoreUnsafe(ref paramBase, i);
-                        }
-                        else
-                        {
-                            // The last vector reaches past the values: store only the lanes inside them.
-                            global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
-                        }
-
-                        if (i == start)
-                        {
-                            break;
-                        }
-
-                        i -= (nuint)Vector256<float>.Count;
+                        param.StoreUnsafe(ref paramBase, i);
+                    }
+                    else
+                    {
+                        // The last vector reaches past the values: store only the lanes inside them.
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
                     }
                 }
             }
@@ -800,41 +776,28 @@ namespace Optim.Generated
                 Vector128<float> oneVec = Vector128.Create(one);
                 Vector128<float> decayVec = Vector128.Create(decay);
                 Vector128<float> stepSizeVec = Vector128.Create(stepSize);
-                if (i > start)
+                for (; i < limit; i += (nuint)Vector128<float>.Count)
                 {
-                    // From the last vector, which may reach past the values, down to the first.
-                    i = start + (i - 1 - start) / (nuint)Vector128<float>.Count * (nuint)Vector128<float>.Count;
-                    while (true)
+                    Vector128<float> param = Vector128.LoadUnsafe(ref paramBase, i);
+                    Vector128<float> grad = Vector128.LoadUnsafe(ref gradBase, i);
+                    Vector128<float> rowVar = Vector128.LoadUnsafe(ref rowVarBase, i);
+                    Vector128<float> vectorUpdate = oneVec / Vector128.Sqrt(Vector128.Max(rowVar, eps1SquaredVec)) * grad;
+                    param = param * decayVec;
+                    param = param - stepSizeVec * vectorUpdate;
+                    if (i + (nuint)Vector128<float>.Count <= limit)
                     {
-                        Vector128<float> param = Vector128.LoadUnsafe(ref paramBase, i);
-                        Vector128<float> grad = Vector128.LoadUnsafe(ref gradBase, i);
-                        Vector128<float> rowVar = Vector128.LoadUnsafe(ref rowVarBase, i);
-                        Vector128<float> vectorUpdate = oneVec / Vector128.Sqrt(Vector128.Max(rowVar, eps1SquaredVec)) * grad;
-                        param = param * decayVec;
-                        param = param - stepSizeVec * vectorUpdate;
-                        if (i + (nuint)Vector128<float>.Count <= limit)
-                        {
-                            param.StoreUnsafe(ref paramBase, i);
-                        }
-                        else
-                        {
-                            // The last vector reaches past the values: store only the lanes inside them.
-                            global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
-                        }
-
-                        if (i == start)
-                        {
-                            break;
-                        }
-
-                        i -= (nuint)Vector128<float>.Count;
+                        param.StoreUnsafe(ref paramBase, i);
+                    }
+                    else
+                    {
+                        // The last vector reaches past the values: store only the lanes inside them.
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
                     }
                 }
             }
 
-            while (i > start)
+            for (; i < limit; i++)
             {
-                i--;
                 float param = Unsafe.Add(ref paramBase, i);
                 float grad = Unsafe.Add(ref gradBase, i);
                 float rowVar = Unsafe.Add(ref rowVarBase, i);

@@ -675,13 +675,13 @@ namespace Optim.Generated
             }
         }
 
-        /// <summary>Pass 2 over the elements [start, min(end, count)) of one tensor, last to first (the previous pass ended at the tensor's end, whose lines are still in cache).</summary>
+        /// <summary>Pass 2 over the elements [start, min(end, count)) of one tensor.</summary>
         internal static void Pass1(ref float paramBase, ref float expAvgBase, ref float expAvgSqBase, nuint start, nuint end, nuint count, float directionScale, float epsHat, float stepSize)
         {
             const float weightDecay = 0.01f;
 
+            nuint i = start;
             nuint limit = end < count ? end : count;
-            nuint i = limit; // backwards: [start, i) is left to do
 
             if (Vector512.IsHardwareAccelerated)
             {
@@ -689,33 +689,21 @@ namespace Optim.Generated
                 Vector512<float> directionScaleVec = Vector512.Create(directionScale);
                 Vector512<float> epsHatVec = Vector512.Create(epsHat);
                 Vector512<float> stepSizeVec = Vector512.Create(stepSize);
-                if (i > start)
+                for (; i < limit; i += (nuint)Vector512<float>.Count)
                 {
-                    // From the last vector, which may reach past the values, down to the first.
-                    i = start + (i - 1 - start) / (nuint)Vector512<float>.Count * (nuint)Vector512<float>.Count;
-                    while (true)
+                    Vector512<float> param = Vector512.LoadUnsafe(ref paramBase, i);
+                    Vector512<float> expAvg = Vector512.LoadUnsafe(ref expAvgBase, i);
+                    Vector512<float> expAvgSq = Vector512.LoadUnsafe(ref expAvgSqBase, i);
+                    Vector512<float> update = directionScaleVec * (expAvg / (Vector512.Sqrt(expAvgSq) + epsHatVec)) + weightDecayVec * param;
+                    param = param - stepSizeVec * update;
+                    if (i + (nuint)Vector512<float>.Count <= limit)
                     {
-                        Vector512<float> param = Vector512.LoadUnsafe(ref paramBase, i);
-                        Vector512<float> expAvg = Vector512.LoadUnsafe(ref expAvgBase, i);
-                        Vector512<float> expAvgSq = Vector512.LoadUnsafe(ref expAvgSqBase, i);
-                        Vector512<float> update = directionScaleVec * (expAvg / (Vector512.Sqrt(expAvgSq) + epsHatVec)) + weightDecayVec * param;
-                        param = param - stepSizeVec * update;
-                        if (i + (nuint)Vector512<float>.Count <= limit)
-                        {
-                            param.StoreUnsafe(ref paramBase, i);
-                        }
-                        else
-                        {
-                            // The last vector reaches past the values: store only the lanes inside them.
-                            global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
-                        }
-
-                        if (i == start)
-                        {
-                            break;
-                        }
-
-                        i -= (nuint)Vector512<float>.Count;
+                        param.StoreUnsafe(ref paramBase, i);
+                    }
+                    else
+                    {
+                        // The last vector reaches past the values: store only the lanes inside them.
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
                     }
                 }
             }
@@ -725,33 +713,21 @@ namespace Optim.Generated
                 Vector256<float> directionScaleVec = Vector256.Create(directionScale);
                 Vector256<float> epsHatVec = Vector256.Create(epsHat);
                 Vector256<float> stepSizeVec = Vector256.Create(stepSize);
-                if (i > start)
+                for (; i < limit; i += (nuint)Vector256<float>.Count)
                 {
-                    // From the last vector, which may reach past the values, down to the first.
-                    i = start + (i - 1 - start) / (nuint)Vector256<float>.Count * (nuint)Vector256<float>.Count;
-                    while (true)
+                    Vector256<float> param = Vector256.LoadUnsafe(ref paramBase, i);
+                    Vector256<float> expAvg = Vector256.LoadUnsafe(ref expAvgBase, i);
+                    Vector256<float> expAvgSq = Vector256.LoadUnsafe(ref expAvgSqBase, i);
+                    Vector256<float> update = directionScaleVec * (expAvg / (Vector256.Sqrt(expAvgSq) + epsHatVec)) + weightDecayVec * param;
+                    param = param - stepSizeVec * update;
+                    if (i + (nuint)Vector256<float>.Count <= limit)
                     {
-                        Vector256<float> param = Vector256.LoadUnsafe(ref paramBase, i);
-                        Vector256<float> expAvg = Vector256.LoadUnsafe(ref expAvgBase, i);
-                        Vector256<float> expAvgSq = Vector256.LoadUnsafe(ref expAvgSqBase, i);
-                        Vector256<float> update = directionScaleVec * (expAvg / (Vector256.Sqrt(expAvgSq) + epsHatVec)) + weightDecayVec * param;
-                        param = param - stepSizeVec * update;
-                        if (i + (nuint)Vector256<float>.Count <= limit)
-                        {
-                            param.StoreUnsafe(ref paramBase, i);
-                        }
-                        else
-                        {
-                            // The last vector reaches past the values: store only the lanes inside them.
-                            global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
-                        }
-
-                        if (i == start)
-                        {
-                            break;
-                        }
-
-                        i -= (nuint)Vector256<float>.Count;
+                        param.StoreUnsafe(ref paramBase, i);
+                    }
+                    else
+                    {
+                        // The last vector reaches past the values: store only the lanes inside them.
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
                     }
                 }
             }
@@ -761,40 +737,27 @@ namespace Optim.Generated
                 Vector128<float> directionScaleVec = Vector128.Create(directionScale);
                 Vector128<float> epsHatVec = Vector128.Create(epsHat);
                 Vector128<float> stepSizeVec = Vector128.Create(stepSize);
-                if (i > start)
+                for (; i < limit; i += (nuint)Vector128<float>.Count)
                 {
-                    // From the last vector, which may reach past the values, down to the first.
-                    i = start + (i - 1 - start) / (nuint)Vector128<float>.Count * (nuint)Vector128<float>.Count;
-                    while (true)
+                    Vector128<float> param = Vector128.LoadUnsafe(ref paramBase, i);
+                    Vector128<float> expAvg = Vector128.LoadUnsafe(ref expAvgBase, i);
+                    Vector128<float> expAvgSq = Vector128.LoadUnsafe(ref expAvgSqBase, i);
+                    Vector128<float> update = directionScaleVec * (expAvg / (Vector128.Sqrt(expAvgSq) + epsHatVec)) + weightDecayVec * param;
+                    param = param - stepSizeVec * update;
+                    if (i + (nuint)Vector128<float>.Count <= limit)
                     {
-                        Vector128<float> param = Vector128.LoadUnsafe(ref paramBase, i);
-                        Vector128<float> expAvg = Vector128.LoadUnsafe(ref expAvgBase, i);
-                        Vector128<float> expAvgSq = Vector128.LoadUnsafe(ref expAvgSqBase, i);
-                        Vector128<float> update = directionScaleVec * (expAvg / (Vector128.Sqrt(expAvgSq) + epsHatVec)) + weightDecayVec * param;
-                        param = param - stepSizeVec * update;
-                        if (i + (nuint)Vector128<float>.Count <= limit)
-                        {
-                            param.StoreUnsafe(ref paramBase, i);
-                        }
-                        else
-                        {
-                            // The last vector reaches past the values: store only the lanes inside them.
-                            global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
-                        }
-
-                        if (i == start)
-                        {
-                            break;
-                        }
-
-                        i -= (nuint)Vector128<float>.Count;
+                        param.StoreUnsafe(ref paramBase, i);
+                    }
+                    else
+                    {
+                        // The last vector reaches past the values: store only the lanes inside them.
+                        global::Optim.KernelMath.StoreLeading(param, ref Unsafe.Add(ref paramBase, i), (int)(limit - i));
                     }
                 }
             }
 
-            while (i > start)
+            for (; i < limit; i++)
             {
-                i--;
                 float param = Unsafe.Add(ref paramBase, i);
                 float expAvg = Unsafe.Add(ref expAvgBase, i);
                 float expAvgSq = Unsafe.Add(ref expAvgSqBase, i);
