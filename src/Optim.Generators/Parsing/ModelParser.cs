@@ -224,8 +224,10 @@ internal static class ModelParser
             long length = shape.Value.Aggregate(1L, (product, dimension) => product * dimension);
             parameters.Add(new ParameterSpec(
                 Identifier(property.Name),
-                string.Join(" ", declaration.Modifiers.Select(m => m.Text)),
-                string.Join(" ", declaration.Modifiers.Where(m => SyntaxFacts.IsAccessibilityModifier(m.Kind())).Select(m => m.Text)),
+                // The user's modifiers once each, partial last where C# requires it: half-typed code ("partial public
+                // partial") is the user's error to see, not one in the generated file.
+                string.Join(" ", declaration.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(m => m.Text).Distinct().Append("partial")),
+                string.Join(" ", declaration.Modifiers.Where(m => SyntaxFacts.IsAccessibilityModifier(m.Kind())).Select(m => m.Text).Distinct()),
                 new EquatableArray<int>(shape.Value),
                 0,
                 (int)length,

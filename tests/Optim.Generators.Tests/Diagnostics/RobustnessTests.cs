@@ -32,6 +32,8 @@ public sealed class RobustnessTests
     public static TheoryData<string> Broken => new()
     {
         "[Optimize(",
+        "[Optimize(Adam)] public partial class M { [Parameter(5)]partial public partial Span<float> B1 { get; } }",
+        "[Optimize(Adam)] public partial class M { [Parameter(5)] public public partial Span<float> B1 { get; } }",
         "[Optimize(Adam, Lr = )] public partial class M { }",
         "[Optimize(Adam, Lr = \"fast\")] public partial class M { [Parameter(3)] public partial Span<float> W { get; } }",
         "[Optimize(Adam, Nesterov = 1)] public partial class M { [Parameter(3)] public partial Span<float> W { get; } }",
