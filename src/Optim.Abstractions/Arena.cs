@@ -82,11 +82,6 @@ public readonly struct Arena<T>
             inner);
     }
 
-    private static unsafe int OriginOf(T[] array)
-    {
-        // The array is pinned for its whole life, so the address and thus the offset never change.
-        nuint address = (nuint)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
-        nuint misalignment = address % Alignment;
-        return misalignment == 0 ? 0 : (int)((Alignment - misalignment) / (nuint)Unsafe.SizeOf<T>());
-    }
+    // The array is pinned for its whole life, so the address and thus the offset never change.
+    private static int OriginOf(T[] array) => KernelMath.ElementsToLine(ref MemoryMarshal.GetArrayDataReference(array));
 }

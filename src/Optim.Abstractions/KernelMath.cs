@@ -21,12 +21,19 @@ public static class KernelMath
     /// Only for memory that cannot move (stackalloc).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe Span<T> LineAligned<T>(Span<T> buffer)
+    public static Span<T> LineAligned<T>(Span<T> buffer)
+        where T : unmanaged =>
+        buffer.Slice(ElementsToLine(ref MemoryMarshal.GetReference(buffer)), buffer.Length - (Arena<T>.Alignment / Unsafe.SizeOf<T>()));
+
+    /// <summary>
+    /// How many elements lie between <paramref name="first"/> and the next 64-byte line boundary (0 when it is on one).
+    /// Only for memory that cannot move: a pinned array or the stack.
+    /// </summary>
+    internal static unsafe int ElementsToLine<T>(ref T first)
         where T : unmanaged
     {
-        nuint address = (nuint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(buffer));
-        int skip = (int)((64 - (address % 64)) % 64 / (nuint)sizeof(T));
-        return buffer.Slice(skip, buffer.Length - (64 / sizeof(T)));
+        nuint misalignment = (nuint)Unsafe.AsPointer(ref first) % Arena<T>.Alignment;
+        return misalignment == 0 ? 0 : (int)((Arena<T>.Alignment - misalignment) / (nuint)Unsafe.SizeOf<T>());
     }
 
     /// <summary>torch.sign: 1 for x &gt; 0, −1 for x &lt; 0, and x itself for ±0 and NaN.</summary>

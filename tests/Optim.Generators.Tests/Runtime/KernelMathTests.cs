@@ -14,25 +14,22 @@ public sealed class KernelMathTests
     [Fact]
     public void LineAligned_starts_on_a_line_inside_the_buffer_wherever_the_buffer_starts()
     {
-        Span<float> floats = stackalloc float[96];
-        for (int shift = 0; shift < 16; shift++)
-        {
-            Span<float> buffer = floats.Slice(shift, 48);
-            Span<float> line = KernelMath.LineAligned(buffer);
-            Assert.Equal(32, line.Length);
-            Assert.Equal(0, Address(ref line[0]) % 64);
-            long skipped = (Address(ref line[0]) - Address(ref buffer[0])) / sizeof(float);
-            Assert.InRange(skipped, 0, 15);
-        }
+        AlignsAtEveryOffset(stackalloc float[96]);
+        AlignsAtEveryOffset(stackalloc double[48]);
+    }
 
-        Span<double> doubles = stackalloc double[48];
-        for (int shift = 0; shift < 8; shift++)
+    /// <summary>Slices of three lines of <paramref name="storage"/> starting at each element of its first line.</summary>
+    private static void AlignsAtEveryOffset<T>(Span<T> storage)
+        where T : unmanaged
+    {
+        int perLine = 64 / System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        for (int shift = 0; shift < perLine; shift++)
         {
-            Span<double> buffer = doubles.Slice(shift, 24);
-            Span<double> line = KernelMath.LineAligned(buffer);
-            Assert.Equal(16, line.Length);
+            Span<T> buffer = storage.Slice(shift, 3 * perLine);
+            Span<T> line = KernelMath.LineAligned(buffer);
+            Assert.Equal(2 * perLine, line.Length);
             Assert.Equal(0, Address(ref line[0]) % 64);
-            Assert.InRange((Address(ref line[0]) - Address(ref buffer[0])) / sizeof(double), 0, 7);
+            Assert.InRange((Address(ref line[0]) - Address(ref buffer[0])) / System.Runtime.CompilerServices.Unsafe.SizeOf<T>(), 0, perLine - 1);
         }
     }
 
