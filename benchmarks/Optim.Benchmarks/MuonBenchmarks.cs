@@ -182,3 +182,32 @@ public class MuonBenchmarks
         }
     }
 }
+
+/// <summary>
+/// Muon on eight hidden matrices (96 × 128 and smaller), whose products are too small to be shared between threads: one
+/// thread (baseline) against Threads = 2, which hands the matrices to the threads whole, each on its own workspace.
+/// </summary>
+[MemoryDiagnoser]
+public class MuonMatricesBenchmarks
+{
+    private MuonEightMatrices _shared = null!;
+    private MuonEightMatricesOneThread _single = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _shared = new MuonEightMatrices();
+        _single = new MuonEightMatricesOneThread();
+        foreach (IOptimizable<float> model in new IOptimizable<float>[] { _shared, _single })
+        {
+            Tensors.Fill(model.Parameters, 1);
+            Tensors.Fill(model.Gradients, 100);
+        }
+    }
+
+    [Benchmark(Baseline = true, Description = "Optim Step(), 1 thread")]
+    public void OneThread() => _single.Step();
+
+    [Benchmark(Description = "Optim Step(), Threads = 2")]
+    public void TwoThreads() => _shared.Step();
+}

@@ -297,3 +297,30 @@ public sealed partial class ZooMuon1024OneThread
 {
     [Parameter(1024, 1024)] public partial Span<float> W { get; }
 }
+
+/// <summary>Eight hidden matrices too small for Newton–Schulz to share their products: shared between the threads whole.</summary>
+[Optimize(Muon, Lr = 0.02, Threads = 2)]
+public sealed partial class MuonEightMatrices
+{
+    [Parameter(96, 128)] public partial Span<float> W1 { get; }
+    [Parameter(96, 128)] public partial Span<float> W2 { get; }
+    [Parameter(96, 128)] public partial Span<float> W3 { get; }
+    [Parameter(96, 128)] public partial Span<float> W4 { get; }
+    [Parameter(128, 96)] public partial Span<float> W5 { get; }
+    [Parameter(128, 96)] public partial Span<float> W6 { get; }
+    [Parameter(64, 64)] public partial Span<float> W7 { get; }
+    [Parameter(64, 64)] public partial Span<float> W8 { get; }
+}
+
+[Optimize(Muon, Lr = 0.02, Threads = 1)]
+public sealed partial class MuonEightMatricesOneThread
+{
+    [Parameter(96, 128)] public partial Span<float> W1 { get; }
+    [Parameter(96, 128)] public partial Span<float> W2 { get; }
+    [Parameter(96, 128)] public partial Span<float> W3 { get; }
+    [Parameter(96, 128)] public partial Span<float> W4 { get; }
+    [Parameter(128, 96)] public partial Span<float> W5 { get; }
+    [Parameter(128, 96)] public partial Span<float> W6 { get; }
+    [Parameter(64, 64)] public partial Span<float> W7 { get; }
+    [Parameter(64, 64)] public partial Span<float> W8 { get; }
+}

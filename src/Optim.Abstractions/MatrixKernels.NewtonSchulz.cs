@@ -36,6 +36,34 @@ public static partial class MatrixKernels
     }
 
     /// <summary>
+    /// Whether <see cref="NewtonSchulz{T}"/> on a <paramref name="rows"/> × <paramref name="cols"/> matrix, given two or
+    /// more threads, shares the tiles of its products between them. Generated models step such matrices one after
+    /// another with every thread, and share the smaller ones between threads whole, each on its own workspace.
+    /// </summary>
+    public static bool NewtonSchulzSharesProducts(int rows, int cols)
+    {
+        long m = Math.Min(rows, cols), k = Math.Max(rows, cols);
+
+        // A = X·Xᵀ (m × k by k × m) has the largest column block of the three products: A·A and B·X never exceed it.
+        return SharesTiles(m, k, Math.Min(m, ColumnBlock));
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> workspaces of <paramref name="length"/> elements each, for the threads that share a
+    /// model's smaller matrices (see <see cref="NewtonSchulzSharesProducts"/>); allocated once with the model.
+    /// </summary>
+    public static T[][] Workspaces<T>(int count, int length)
+    {
+        var workspaces = new T[Math.Max(0, count)][];
+        for (int w = 0; w < workspaces.Length; w++)
+        {
+            workspaces[w] = new T[length];
+        }
+
+        return workspaces;
+    }
+
+    /// <summary>
     /// torch.optim.Muon's orthogonalization of <paramref name="matrix"/> (rows × cols, row-major), in place and in the
     /// element type: X ← G / max(‖G‖, ε) (transposed first when rows &gt; cols), then <paramref name="steps"/> times
     /// A ← X·Xᵀ, B ← b·A + c·(A·A), X ← a·X + B·X, transposed back.

@@ -32,6 +32,9 @@ public static partial class MatrixKernels
     /// <summary>Multiply-adds of a column block from which its tiles are shared between threads (about 0.1 ms of work).</summary>
     private const long ParallelProductSize = 1 << 21;
 
+    /// <summary>Whether a column block of <paramref name="span"/> columns of an n × inner by inner × width product shares its row tiles between threads.</summary>
+    private static bool SharesTiles(long n, long inner, long span) => n > 4 && n * inner * span >= ParallelProductSize;
+
     /// <summary>destination (cols × rows) ← source (rows × cols)ᵀ.</summary>
     private static void Transpose<T>(ReadOnlySpan<T> source, int rows, int cols, Span<T> destination)
         where T : unmanaged
@@ -88,7 +91,7 @@ public static partial class MatrixKernels
                 }
             }
 
-            if (maxThreads > 1 && n > 4 && (long)n * inner * span >= ParallelProductSize)
+            if (maxThreads > 1 && SharesTiles(n, inner, span))
             {
                 // The tiles of this block shared between threads: the spans stay pinned until every tile is done.
                 fixed (T* pl = left, pp = pack, po = result)
@@ -167,7 +170,7 @@ public static partial class MatrixKernels
             (_n, _inner, _width, _column, _span) = (n, inner, width, column, span);
         }
 
-        public override void Run(int tensor) =>
+        public override void Run(int tensor, int worker) =>
             RowTile(ref Unsafe.AsRef<T>(_left), _n, _inner, ref Unsafe.AsRef<T>(_pack), ref Unsafe.AsRef<T>(_output), _width, _column, _span, 4 * tensor);
     }
 

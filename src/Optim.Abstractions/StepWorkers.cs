@@ -14,13 +14,17 @@ public abstract class RangeKernel
 }
 
 /// <summary>
-/// The update of one tensor of a per-tensor rule (LAMB, Adafactor), by index. Generated models whose rule works
+/// The update of one tensor of a per-tensor rule (LAMB, Adafactor, Muon), by index. Generated models whose rule works
 /// tensor by tensor keep one instance, set its per-step scalars, and hand it to <see cref="StepWorkers.RunEach"/>.
 /// </summary>
 public abstract class TensorKernel
 {
-    /// <summary>Updates tensor <paramref name="tensor"/> (its index in the model's order of work).</summary>
-    public abstract void Run(int tensor);
+    /// <summary>
+    /// Updates tensor <paramref name="tensor"/> (its index in the model's order of work) on the thread numbered
+    /// <paramref name="worker"/>: 0 for the thread that called <see cref="StepWorkers.RunEach"/>, then 1, 2, … below the
+    /// number of threads sharing the call, so that a kernel can give each thread its own scratch space.
+    /// </summary>
+    public abstract void Run(int tensor, int worker);
 }
 
 /// <summary>
@@ -53,7 +57,8 @@ public static class StepWorkers
     /// <summary>
     /// Runs <paramref name="kernel"/> over [0, <paramref name="length"/>), split between up to
     /// <paramref name="maxThreads"/> threads (the caller's included) with at least <see cref="MinimumSlice"/>
-    /// elements each. Returns when every slice is done.
+    /// elements each. Returns when every slice is done; a call made from inside another split step (or while another step
+    /// holds the pool) runs the whole range on the calling thread.
     /// </summary>
     /// <remarks>
     /// An explicit <paramref name="maxThreads"/> is honoured even above the processor count (the threads then share the
@@ -63,7 +68,7 @@ public static class StepWorkers
     {
         ArgumentNullException.ThrowIfNull(kernel);
         int threads = (int)Math.Min((ulong)Math.Max(1, maxThreads), Math.Max(1, length / MinimumSlice));
-        if (threads <= 1 || !Monitor.TryEnter(Gate))
+        if (threads <= 1 || Monitor.IsEntered(Gate) || !Monitor.TryEnter(Gate))
         {
             kernel.Run(0, length);
             return;
@@ -87,17 +92,19 @@ public static class StepWorkers
     /// Runs <paramref name="kernel"/> for every tensor index in [0, <paramref name="count"/>), shared between up to
     /// <paramref name="maxThreads"/> threads (the caller's included): each thread takes the next index not yet taken
     /// until none is left, so large and small tensors balance out. Each index runs exactly once, on one thread; what a
-    /// tensor's update computes does not depend on which. Returns when every index is done.
+    /// tensor's update computes does not depend on which. Each thread passes its own worker number, below
+    /// min(<paramref name="maxThreads"/>, <paramref name="count"/>); a call made from inside another split step (or while
+    /// another step holds the pool) runs every index on the calling thread as worker 0. Returns when every index is done.
     /// </summary>
     public static void RunEach(TensorKernel kernel, int count, int maxThreads)
     {
         ArgumentNullException.ThrowIfNull(kernel);
         int threads = Math.Min(Math.Max(1, maxThreads), count);
-        if (threads <= 1 || !Monitor.TryEnter(Gate))
+        if (threads <= 1 || Monitor.IsEntered(Gate) || !Monitor.TryEnter(Gate))
         {
             for (int k = 0; k < count; k++)
             {
-                kernel.Run(k);
+                kernel.Run(k, 0);
             }
 
             return;
@@ -105,10 +112,10 @@ public static class StepWorkers
 
         try
         {
-            // Every thread runs the whole queue (an empty range): each takes the next index until none is left.
+            // Thread w runs the queue as the one-element range [w, w + 1): each takes the next index until none is left.
             TensorQueue queue = TensorQueue.Shared;
             queue.Start(kernel, count);
-            RunSlices(queue, threads, 0, 0);
+            RunSlices(queue, threads, (nuint)threads, 1);
             queue.Finish();
         }
         finally
@@ -161,12 +168,13 @@ public static class StepWorkers
 
         public void Finish() => _kernel = null;
 
+        /// <summary>Runs the next indices as worker <paramref name="start"/>.</summary>
         public override void Run(nuint start, nuint end)
         {
             TensorKernel kernel = _kernel!;
             for (int k = Interlocked.Increment(ref _next); k < _count; k = Interlocked.Increment(ref _next))
             {
-                kernel.Run(k);
+                kernel.Run(k, (int)start);
             }
         }
     }

@@ -296,14 +296,32 @@ internal static class StepWriter
         {
             List<(string Type, string Name)> arguments = TensorArguments(model, rule);
             string kernel = "_optimTensorKernel" + group.Suffix;
-            w.Line("// Tensor by tensor, shared between threads: each tensor's update is the same whichever thread runs it.");
+            bool matrices = UsesMatrixShape(rule);
+            List<ParameterSpec> inside = group.Parameters.Where(p => SplitsInside(layout, group, p)).ToList();
+            if (inside.Count > 0)
+            {
+                w.Line("// Matrices whose routines share their own work between threads: one after another, with every thread.");
+                foreach (ParameterSpec p in inside)
+                {
+                    w.Open($"if (!{ModelEmitter.FrozenField(p)})");
+                    w.Line(TensorCallLine(group, p, matrices, arguments, "", WorkArguments(group, "_optimWorkspace", Threads(model))));
+                    w.Close();
+                }
+
+                w.Line();
+            }
+
+            w.Line(inside.Count > 0
+                ? "// The other tensors, shared between threads whole: each tensor's update is the same whichever thread runs it."
+                : "// Tensor by tensor, shared between threads: each tensor's update is the same whichever thread runs it.");
             w.Line($"{kernel}.Owner = this;");
             foreach (var (_, name) in arguments)
             {
                 w.Line($"{kernel}.{name} = {name};");
             }
 
-            w.Line($"global::Optim.StepWorkers.RunEach({kernel}, {group.Parameters.Count}, maxThreads: {Threads(model)});");
+            string threads = rule.TensorPhases.OfType<TensorCall>().Any(c => c.Workspace) ? $"{WorkspacesField(group)}.Length + 1" : Threads(model);
+            w.Line($"global::Optim.StepWorkers.RunEach({kernel}, {WholeTensors(layout, group).Count}, maxThreads: {threads});");
         }
         else if (rule.IsPerTensor)
         {
@@ -481,21 +499,47 @@ internal static class StepWriter
     };
 
     /// <summary>
-    /// Whether a per-tensor group's tensors are shared between threads: a group of two or more tensors of a parallel
-    /// model, whose routines need no shared workspace (Muon's Newton–Schulz workspace is one per model). The groups of a
-    /// model step one after the other, each shared in turn.
+    /// Whether a per-tensor group's tensors are shared between threads: two or more tensors of a parallel model that are
+    /// not split inside (<see cref="SplitsInside"/>); each thread has its own workspace when the routines need one. The
+    /// groups of a model step one after the other, each shared in turn.
     /// </summary>
     public static bool SharesTensors(ModelLayout layout, GroupLayout group) =>
-        layout.Model.IsParallel && group.Rule.IsPerTensor && group.Parameters.Count >= 2
-        && !group.Rule.TensorPhases.OfType<TensorCall>().Any(c => c.Workspace);
+        layout.Model.IsParallel && group.Rule.IsPerTensor && WholeTensors(layout, group).Count >= 2;
+
+    /// <summary>
+    /// Whether tensor <paramref name="p"/> of a parallel model is large enough for a matrix routine of its rule to share
+    /// its own work between threads (Muon's large products): it is stepped on its own, with every thread.
+    /// </summary>
+    private static bool SplitsInside(ModelLayout layout, GroupLayout group, ParameterSpec p) =>
+        layout.Model.IsParallel
+        && group.Rule.TensorPhases.OfType<TensorCall>().Any(c => c.Threads && MatrixRoutines.SharesWork(c.Routine, GroupLayout.Rows(p), p.Length / GroupLayout.Rows(p)));
+
+    /// <summary>The tensors of a group that a parallel model hands to its threads whole, largest first.</summary>
+    private static List<ParameterSpec> WholeTensors(ModelLayout layout, GroupLayout group) =>
+        group.Parameters.Where(p => !SplitsInside(layout, group, p)).OrderByDescending(p => p.Length).ToList();
+
+    /// <summary>
+    /// Whether the group's per-tensor method takes its workspace and thread count as arguments: a group whose tensors
+    /// are shared between threads and whose routines need a workspace (each thread brings its own).
+    /// </summary>
+    public static bool TakesWorkspace(ModelLayout layout, GroupLayout group) =>
+        SharesTensors(layout, group) && group.Rule.TensorPhases.OfType<TensorCall>().Any(c => c.Workspace || c.Threads);
+
+    /// <summary>The field of the workspaces of a shared group's threads other than the caller's.</summary>
+    private static string WorkspacesField(GroupLayout group) => "_optimWorkspaces" + group.Suffix;
+
+    /// <summary>The workspace and thread-count arguments of a call to a method that <see cref="TakesWorkspace"/>.</summary>
+    private static string WorkArguments(GroupLayout group, string workspace, string threads) =>
+        (group.Rule.TensorPhases.OfType<TensorCall>().Any(c => c.Workspace) ? $", workspace: {workspace}" : "")
+        + (group.Rule.TensorPhases.OfType<TensorCall>().Any(c => c.Threads) ? $", maxThreads: {threads}" : "");
 
     /// <summary>The call that updates tensor <paramref name="p"/>, with its shape in a comment.</summary>
-    private static string TensorCallLine(GroupLayout group, ParameterSpec p, bool matrices, List<(string Type, string Name)> arguments, string owner)
+    private static string TensorCallLine(GroupLayout group, ParameterSpec p, bool matrices, List<(string Type, string Name)> arguments, string owner, string work = "")
     {
         string shape = p.Shape.Count == 0 ? "scalar" : string.Join(" × ", p.Shape);
         string dimensions = matrices ? $", {GroupLayout.Rows(p)}, {p.Length / GroupLayout.Rows(p)}" : "";
         string shaped = string.Concat(ShapedLocals(group.Rule).Select(l => ", " + group.Local(l.Extent, p)));
-        return $"{owner}{TensorMethod(group, p)}({p.Offset}, {p.Offset - group.Start}{shaped}, {p.Length}{dimensions}{string.Concat(arguments.Select(a => ", " + a.Name))}); // {p.Name} ({shape})";
+        return $"{owner}{TensorMethod(group, p)}({p.Offset}, {p.Offset - group.Start}{shaped}, {p.Length}{dimensions}{string.Concat(arguments.Select(a => ", " + a.Name))}{work}); // {p.Name} ({shape})";
     }
 
     /// <summary>
@@ -509,6 +553,22 @@ internal static class StepWriter
         w.Line(ModelEmitter.GeneratedCode);
         w.Line($"private readonly OptimTensorKernel{group.Suffix} _optimTensorKernel{group.Suffix} = new();");
         w.Line();
+        List<ParameterSpec> whole = WholeTensors(layout, group);
+        bool workspace = TakesWorkspace(layout, group);
+        TensorCall? withWorkspace = group.Rule.TensorPhases.OfType<TensorCall>().FirstOrDefault(c => c.Workspace);
+        if (withWorkspace is not null)
+        {
+            string t = model.Element.Keyword();
+            string pairs = string.Join(", ", whole.Select(p => $"{GroupLayout.Rows(p)}, {p.Length / GroupLayout.Rows(p)}"));
+            w.Line($"/// <summary>Working space of {withWorkspace.Routine} for each thread but the caller (which uses the model's), sized for the largest tensor shared.</summary>");
+            w.Line(ModelEmitter.GeneratedCode);
+            string others = model.Threads >= 2
+                ? (System.Math.Min(model.Threads, whole.Count) - 1).ToString(CultureInfo.InvariantCulture)
+                : $"global::System.Math.Min({Threads(model)}, {whole.Count}) - 1";
+            w.Line($"private readonly {t}[][] {WorkspacesField(group)} = global::Optim.MatrixKernels.Workspaces<{t}>({others}, global::Optim.MatrixKernels.{withWorkspace.Routine}WorkspaceLength(new int[] {{ {pairs} }}));");
+            w.Line();
+        }
+
         w.Line("/// <summary>This step's model and scalars, for the threads that share its tensors.</summary>");
         w.Line(ModelEmitter.GeneratedCode);
         w.Open($"private sealed class OptimTensorKernel{group.Suffix} : global::Optim.TensorKernel");
@@ -519,16 +579,29 @@ internal static class StepWriter
         }
 
         w.Line();
-        w.Open("public override void Run(int tensor)");
+        w.Open("public override void Run(int tensor, int worker)");
+        string work = "";
+        if (withWorkspace is not null)
+        {
+            w.Line("// Each thread its own working space: the calling thread (worker 0) the model's.");
+            w.Line($"{model.Element.Keyword()}[] workspace = worker == 0 ? Owner._optimWorkspace : Owner.{WorkspacesField(group)}[worker - 1];");
+            w.Line();
+        }
+
+        if (workspace)
+        {
+            work = WorkArguments(group, "workspace", "1");
+        }
+
         w.Open("switch (tensor)");
         bool matrices = UsesMatrixShape(group.Rule);
         int index = 0;
-        foreach (ParameterSpec p in group.Parameters.OrderByDescending(p => p.Length))
+        foreach (ParameterSpec p in whole)
         {
             w.Line($"case {index++}:");
             w.Line($"    if (!Owner.{ModelEmitter.FrozenField(p)})");
             w.Line("    {");
-            w.Line("        " + TensorCallLine(group, p, matrices, arguments, "Owner."));
+            w.Line("        " + TensorCallLine(group, p, matrices, arguments, "Owner.", work));
             w.Line("    }");
             w.Line();
             w.Line("    break;");
@@ -629,6 +702,13 @@ internal static class StepWriter
         string shapedDoc = shaped.Count == 0 ? "" : $"; {string.Join(" and ", shaped.Select(l => $"<paramref name=\"{l.Name}\"/> in its per-{(l.Extent == Extent.Rows ? "row" : "column")} state"))}";
         w.Line($"/// <summary>One {rule.Title} step of the {which} at <paramref name=\"offset\"/> of the parameters (<paramref name=\"local\"/> in its group's state{shapedDoc}), <paramref name=\"length\"/> elements{(matrices ? ", rows × cols" : "")}.</summary>");
         w.Line(ModelEmitter.GeneratedCode);
+        bool takesWorkspace = TakesWorkspace(layout, group);
+        if (takesWorkspace)
+        {
+            parameters += (rule.TensorPhases.OfType<TensorCall>().Any(c => c.Workspace) ? $", {t}[] workspace" : "")
+                + (rule.TensorPhases.OfType<TensorCall>().Any(c => c.Threads) ? ", int maxThreads" : "");
+        }
+
         w.Open($"private void {method}(int offset, int local{string.Concat(shaped.Select(l => ", int " + l.Name))}, int length{(matrices ? ", int rows, int cols" : "")}{parameters})");
         w.Line($"ref {t} origin = ref _optimArena.Origin;");
         if (maxReductions > 0)
@@ -675,8 +755,8 @@ internal static class StepWriter
             else if (phase is TensorCall call)
             {
                 string spans = string.Join(", ", call.Buffers.Select(b => $"_optimArena.Slice({Start(group, b, "offset", "local")}, {SpanLength(b, kind)})"));
-                string arguments = (call.Workspace ? ", _optimWorkspace" : "") + string.Concat(call.Arguments.Select(a => $", {a.Name}: {step.Write(a.Value)}"))
-                    + (call.Threads ? $", maxThreads: {(model.IsParallel ? Threads(model) : "1")}" : "")
+                string arguments = (call.Workspace ? (takesWorkspace ? ", workspace" : ", _optimWorkspace") : "") + string.Concat(call.Arguments.Select(a => $", {a.Name}: {step.Write(a.Value)}"))
+                    + (call.Threads ? $", maxThreads: {(takesWorkspace ? "maxThreads" : model.IsParallel ? Threads(model) : "1")}" : "")
                     + (call.Output.Length > 0 ? $", out double {call.Output}" : "");
                 w.Line($"// {call.Math}");
                 w.Line($"{(call.Result.Length > 0 ? $"double {call.Result} = " : "")}global::Optim.MatrixKernels.{call.Routine}({spans}, rows, cols{arguments});");

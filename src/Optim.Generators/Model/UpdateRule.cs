@@ -176,7 +176,10 @@ internal sealed record TensorScalars(EquatableArray<StepScalar> Scalars) : Phase
 /// <param name="Workspace">Whether the routine takes a workspace.</param>
 /// <param name="Result">When not empty, the per-tensor double the routine returns.</param>
 /// <param name="Output">When not empty, a second per-tensor double the routine gives back as its last, <c>out</c> argument.</param>
-/// <param name="Threads">Whether the routine takes <c>maxThreads</c>: the model's thread count (1 unless its step is parallel).</param>
+/// <param name="Threads">
+/// Whether the routine takes <c>maxThreads</c>: the model's thread count for a tensor whose routine shares its own work
+/// between threads (<see cref="MatrixRoutines.SharesWork"/>), else 1 (the tensor whole on one thread).
+/// </param>
 internal sealed record TensorCall(string Routine, string Math, EquatableArray<Buffer> Buffers, EquatableArray<CallArgument> Arguments, bool Workspace = false, string Result = "", string Output = "", bool Threads = false) : Phase;
 
 /// <summary>A named argument of a <see cref="TensorCall"/>.</summary>

@@ -50,6 +50,7 @@ public sealed class SnapshotTests
         { "SharedTensorGroupsLamb", "Lamb, WeightDecay = 0.01, Threads = 2", "[Parameter(16, 8)] public partial Span<float> W1 { get; }\n[Parameter(16), Optimize(AdamW, WeightDecay = 0)] public partial Span<float> B1 { get; }\n[Parameter(3, 16)] public partial Span<float> W2 { get; }\n[Parameter(5, 3), Optimize(Adafactor)] public partial Span<float> W3 { get; }\n[Parameter(5), Optimize(Adafactor)] public partial Span<float> V { get; }" },
         { "SplitGroupsAdamW", "AdamW, WeightDecay = 0.1, Threads = 2", "[Parameter(64, 32)] public partial Span<float> W1 { get; }\n[Parameter(64), Optimize(AdamW, WeightDecay = 0)] public partial Span<float> B1 { get; }" },
         { "ClippedAdafactorLamb", "Adafactor, ClipGradNorm = 0.5", "[Parameter(4, 6)] public partial Span<float> W { get; }\n[Parameter(6), Optimize(Lamb)] public partial Span<float> B { get; }" },
+        { "SharedTensorsMuon", "Muon, Lr = 0.02, Threads = 2", "[Parameter(160, 140)] public partial Span<float> W1 { get; }\n[Parameter(32, 64)] public partial Span<float> W2 { get; }\n[Parameter(64, 64)] public partial Span<float> W3 { get; }\n[Parameter(16), Optimize(AdamW, WeightDecay = 0)] public partial Span<float> B3 { get; }" },
         { "HiddenMuonMatchRms", "Muon, Lr = 0.01, Nesterov = false, WeightDecay = 0, NsSteps = 3, MatchRmsAdamW = true", "[Parameter(8, 4)] public partial Span<double> W { get; }" },
     };
 

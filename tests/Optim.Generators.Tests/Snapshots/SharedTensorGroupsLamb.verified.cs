@@ -421,7 +421,7 @@ namespace Demo
             public float directionScale;
             public float epsHat;
 
-            public override void Run(int tensor)
+            public override void Run(int tensor, int worker)
             {
                 switch (tensor)
                 {
@@ -522,7 +522,7 @@ namespace Demo
             public bool smallBlend;
             public double rho;
 
-            public override void Run(int tensor)
+            public override void Run(int tensor, int worker)
             {
                 switch (tensor)
                 {

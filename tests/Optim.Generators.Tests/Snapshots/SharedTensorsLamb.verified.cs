@@ -273,7 +273,7 @@ namespace Demo
             public float directionScale;
             public float epsHat;
 
-            public override void Run(int tensor)
+            public override void Run(int tensor, int worker)
             {
                 switch (tensor)
                 {
