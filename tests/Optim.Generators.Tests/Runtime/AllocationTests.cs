@@ -31,6 +31,15 @@ public sealed class AllocationTests
         Assert.Equal(0, AllocatedBytes(model, warmUp: 200, measured: 1_000));
     }
 
+    [Fact]
+    public void Tensors_shared_between_threads_allocate_zero_bytes()
+    {
+        // LAMB's tensors and Muon's matrices handed to the threads whole (Muon's threads each on a workspace of their own).
+        Assert.Equal(0, AllocatedBytes(new SharedSmallLamb(), warmUp: 200, measured: 1_000));
+        Assert.Equal(0, AllocatedBytes(new SharedSmallMuon(), warmUp: 200, measured: 1_000));
+        Assert.Equal(0, AllocatedBytes(new SharedMuon(), warmUp: 3, measured: 10));
+    }
+
     /// <summary>Bytes the calling thread allocates over <paramref name="measured"/> steps, after <paramref name="warmUp"/> steps.</summary>
     private static long AllocatedBytes(IOptimizable model, int warmUp, int measured)
     {
