@@ -77,6 +77,26 @@ public sealed class ParallelMuonTests
         ParallelTensorTests.StepAlike(shared, single, steps: 40, minimumSlices: 3, frozen => shared.W2Frozen = single.W2Frozen = frozen);
     }
 
+    /// <summary>
+    /// With the automatic thread count (Threads = 0) a model of 2¹⁹ parameters or more is parallel, and how many threads
+    /// share its matrices (so how many workspaces it needs) is the machine's processor count, known only at run time.
+    /// </summary>
+    [Fact]
+    public void Automatic_threads_share_small_matrices_and_give_the_single_threaded_bits()
+    {
+        const int Matrices = 42; // 42 · 100 · 128 = 537,600 parameters, above OptimizeAttribute.AutomaticParallelThreshold
+        string Model(string name, int threads) =>
+            $"[Optimize(Muon, Lr = 0.02, NsSteps = 2, Threads = {threads})] public partial class {name} {{ "
+            + string.Concat(Enumerable.Range(0, Matrices).Select(k => $"[Parameter(100, 128)] public partial Span<float> W{k} {{ get; }} "))
+            + "}";
+        string source = "using System; using Optim; using static Optim.Optimizer; " + Model("Automatic", 0) + Model("Single", 1);
+        Assert.True(Matrices * 100 * 128 >= OptimizeAttribute.AutomaticParallelThreshold);
+
+        var automatic = (IOptimizable<float>)InMemoryModels.Create(source, "Automatic");
+        var single = (IOptimizable<float>)InMemoryModels.Create(source, "Single");
+        ParallelTensorTests.StepAlike(automatic, single, steps: 2, minimumSlices: StepWorkers.MaxThreads >= 2 ? 2 : 0);
+    }
+
     /// <summary>Shapes on either side of the size from which Newton–Schulz shares its products (2²¹ multiply-adds a block).</summary>
     public static TheoryData<int, int> Shapes => new()
     {
