@@ -320,7 +320,7 @@ internal static class StepWriter
                 w.Line($"{kernel}.{name} = {name};");
             }
 
-            string threads = rule.TensorPhases.OfType<TensorCall>().Any(c => c.Workspace) ? $"{WorkspacesField(group)}.Length + 1" : Threads(model);
+            string threads = NeedsWorkspace(rule) ? $"{WorkspacesField(group)}.Length + 1" : Threads(model);
             w.Line($"global::Optim.StepWorkers.RunEach({kernel}, {WholeTensors(layout, group).Count}, maxThreads: {threads});");
         }
         else if (rule.IsPerTensor)
@@ -520,18 +520,23 @@ internal static class StepWriter
 
     /// <summary>
     /// Whether the group's per-tensor method takes its workspace and thread count as arguments: a group whose tensors
-    /// are shared between threads and whose routines need a workspace (each thread brings its own).
+    /// are shared between threads and whose routines need a workspace (each thread brings its own) or a thread count.
     /// </summary>
-    public static bool TakesWorkspace(ModelLayout layout, GroupLayout group) =>
-        SharesTensors(layout, group) && group.Rule.TensorPhases.OfType<TensorCall>().Any(c => c.Workspace || c.Threads);
+    private static bool TakesWorkspace(ModelLayout layout, GroupLayout group) =>
+        SharesTensors(layout, group) && (NeedsWorkspace(group.Rule) || TakesThreads(group.Rule));
+
+    /// <summary>Whether one of the rule's matrix routines takes a workspace.</summary>
+    private static bool NeedsWorkspace(UpdateRule rule) => rule.TensorPhases.OfType<TensorCall>().Any(c => c.Workspace);
+
+    /// <summary>Whether one of the rule's matrix routines takes a thread count.</summary>
+    private static bool TakesThreads(UpdateRule rule) => rule.TensorPhases.OfType<TensorCall>().Any(c => c.Threads);
 
     /// <summary>The field of the workspaces of a shared group's threads other than the caller's.</summary>
     private static string WorkspacesField(GroupLayout group) => "_optimWorkspaces" + group.Suffix;
 
     /// <summary>The workspace and thread-count arguments of a call to a method that <see cref="TakesWorkspace"/>.</summary>
     private static string WorkArguments(GroupLayout group, string workspace, string threads) =>
-        (group.Rule.TensorPhases.OfType<TensorCall>().Any(c => c.Workspace) ? $", workspace: {workspace}" : "")
-        + (group.Rule.TensorPhases.OfType<TensorCall>().Any(c => c.Threads) ? $", maxThreads: {threads}" : "");
+        (NeedsWorkspace(group.Rule) ? $", workspace: {workspace}" : "") + (TakesThreads(group.Rule) ? $", maxThreads: {threads}" : "");
 
     /// <summary>The call that updates tensor <paramref name="p"/>, with its shape in a comment.</summary>
     private static string TensorCallLine(GroupLayout group, ParameterSpec p, bool matrices, List<(string Type, string Name)> arguments, string owner, string work = "")
@@ -554,7 +559,6 @@ internal static class StepWriter
         w.Line($"private readonly OptimTensorKernel{group.Suffix} _optimTensorKernel{group.Suffix} = new();");
         w.Line();
         List<ParameterSpec> whole = WholeTensors(layout, group);
-        bool workspace = TakesWorkspace(layout, group);
         TensorCall? withWorkspace = group.Rule.TensorPhases.OfType<TensorCall>().FirstOrDefault(c => c.Workspace);
         if (withWorkspace is not null)
         {
@@ -588,7 +592,7 @@ internal static class StepWriter
             w.Line();
         }
 
-        if (workspace)
+        if (TakesWorkspace(layout, group))
         {
             work = WorkArguments(group, "workspace", "1");
         }
@@ -705,8 +709,7 @@ internal static class StepWriter
         bool takesWorkspace = TakesWorkspace(layout, group);
         if (takesWorkspace)
         {
-            parameters += (rule.TensorPhases.OfType<TensorCall>().Any(c => c.Workspace) ? $", {t}[] workspace" : "")
-                + (rule.TensorPhases.OfType<TensorCall>().Any(c => c.Threads) ? ", int maxThreads" : "");
+            parameters += (NeedsWorkspace(rule) ? $", {t}[] workspace" : "") + (TakesThreads(rule) ? ", int maxThreads" : "");
         }
 
         w.Open($"private void {method}(int offset, int local{string.Concat(shaped.Select(l => ", int " + l.Name))}, int length{(matrices ? ", int rows, int cols" : "")}{parameters})");
