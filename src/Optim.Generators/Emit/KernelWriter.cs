@@ -47,6 +47,7 @@ internal static class KernelWriter
 
         var written = new HashSet<string>(body.Select(s => s.Target));
         var used = UsedBuffers(buffers, body, reductions).Select(b => (Buffer: b, Index: 0)).ToList();
+        HashSet<string> writtenFirst = WrittenFirst(body);
         // Broadcasts of the element type only: bool scalars are tests, and a float rule's double scalars are broadcast
         // where a double island uses them.
         var vectorScalars = scalars.Where(s => s.Type == t).Select(s => s.Name);
@@ -92,7 +93,9 @@ internal static class KernelWriter
             w.Open($"for (; i < limit; i += (nuint){vector}<{t}>.Count)");
             foreach (var (buffer, _) in used)
             {
-                w.Line($"{vector}<{t}> {buffer.Name} = {vector}.LoadUnsafe(ref {buffer.Name}Base, i);");
+                w.Line(writtenFirst.Contains(buffer.Name)
+                    ? $"{vector}<{t}> {buffer.Name};"
+                    : $"{vector}<{t}> {buffer.Name} = {vector}.LoadUnsafe(ref {buffer.Name}Base, i);");
             }
 
             WriteBody(w, buffers, body, writer, $"{vector}<{t}>");
@@ -136,7 +139,7 @@ internal static class KernelWriter
         w.Open("for (; i < limit; i++)");
         foreach (var (buffer, _) in used)
         {
-            w.Line($"{t} {buffer.Name} = Unsafe.Add(ref {buffer.Name}Base, i);");
+            w.Line(writtenFirst.Contains(buffer.Name) ? $"{t} {buffer.Name};" : $"{t} {buffer.Name} = Unsafe.Add(ref {buffer.Name}Base, i);");
         }
 
         var element = new ExprWriter(ExprMode.Element, model.Element);
@@ -161,6 +164,28 @@ internal static class KernelWriter
         var names = new HashSet<string>(body.Select(s => s.Target).Concat(body.Select(s => s.Value).Concat(reductions.Select(r => r.Value))
             .SelectMany(e => e.Nodes()).Where(n => n.Kind == ExprKind.Variable).Select(n => n.Name)));
         return buffers.Where(b => names.Contains(b.Name)).ToList();
+    }
+
+    /// <summary>
+    /// The buffers the body assigns before it reads them (a working section such as LAMB's r or Muon's O, filled by this
+    /// pass): not loaded, so the pass does not read memory whose values it overwrites.
+    /// </summary>
+    private static HashSet<string> WrittenFirst(IReadOnlyList<Statement> body)
+    {
+        var read = new HashSet<string>();
+        var first = new HashSet<string>();
+        foreach (Statement statement in body)
+        {
+            read.UnionWith(statement.Value.Nodes().Where(n => n.Kind == ExprKind.Variable).Select(n => n.Name));
+            if (!read.Contains(statement.Target))
+            {
+                first.Add(statement.Target);
+            }
+
+            read.Add(statement.Target);
+        }
+
+        return first;
     }
 
     /// <summary>Adds this vector's values to its accumulator of each reduction (masked: lanes outside count add 0).</summary>

@@ -370,7 +370,7 @@ namespace Optim.Generated
                 {
                     Vector512<float> grad = Vector512.LoadUnsafe(ref gradBase, i);
                     Vector512<float> momentumBuffer = Vector512.LoadUnsafe(ref momentumBufferBase, i);
-                    Vector512<float> update = Vector512.LoadUnsafe(ref updateBase, i);
+                    Vector512<float> update;
                     momentumBuffer = momentumBuffer + oneMinusMomentumVec * (grad - momentumBuffer);
                     update = momentumBuffer - (momentumBuffer - grad) * oneMinusMomentumVec;
                     if (i + (nuint)Vector512<float>.Count <= limit)
@@ -393,7 +393,7 @@ namespace Optim.Generated
                 {
                     Vector256<float> grad = Vector256.LoadUnsafe(ref gradBase, i);
                     Vector256<float> momentumBuffer = Vector256.LoadUnsafe(ref momentumBufferBase, i);
-                    Vector256<float> update = Vector256.LoadUnsafe(ref updateBase, i);
+                    Vector256<float> update;
                     momentumBuffer = momentumBuffer + oneMinusMomentumVec * (grad - momentumBuffer);
                     update = momentumBuffer - (momentumBuffer - grad) * oneMinusMomentumVec;
                     if (i + (nuint)Vector256<float>.Count <= limit)
@@ -416,7 +416,7 @@ namespace Optim.Generated
                 {
                     Vector128<float> grad = Vector128.LoadUnsafe(ref gradBase, i);
                     Vector128<float> momentumBuffer = Vector128.LoadUnsafe(ref momentumBufferBase, i);
-                    Vector128<float> update = Vector128.LoadUnsafe(ref updateBase, i);
+                    Vector128<float> update;
                     momentumBuffer = momentumBuffer + oneMinusMomentumVec * (grad - momentumBuffer);
                     update = momentumBuffer - (momentumBuffer - grad) * oneMinusMomentumVec;
                     if (i + (nuint)Vector128<float>.Count <= limit)
@@ -437,7 +437,7 @@ namespace Optim.Generated
             {
                 float grad = Unsafe.Add(ref gradBase, i);
                 float momentumBuffer = Unsafe.Add(ref momentumBufferBase, i);
-                float update = Unsafe.Add(ref updateBase, i);
+                float update;
                 momentumBuffer = momentumBuffer + oneMinusMomentum * (grad - momentumBuffer);
                 update = momentumBuffer - (momentumBuffer - grad) * oneMinusMomentum;
                 Unsafe.Add(ref momentumBufferBase, i) = momentumBuffer;

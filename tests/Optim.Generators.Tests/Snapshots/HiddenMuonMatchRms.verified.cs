@@ -328,7 +328,7 @@ namespace Optim.Generated
                 {
                     Vector512<double> grad = Vector512.LoadUnsafe(ref gradBase, i);
                     Vector512<double> momentumBuffer = Vector512.LoadUnsafe(ref momentumBufferBase, i);
-                    Vector512<double> update = Vector512.LoadUnsafe(ref updateBase, i);
+                    Vector512<double> update;
                     momentumBuffer = momentumBuffer + oneMinusMomentumVec * (grad - momentumBuffer);
                     update = momentumBuffer;
                     if (i + (nuint)Vector512<double>.Count <= limit)
@@ -351,7 +351,7 @@ namespace Optim.Generated
                 {
                     Vector256<double> grad = Vector256.LoadUnsafe(ref gradBase, i);
                     Vector256<double> momentumBuffer = Vector256.LoadUnsafe(ref momentumBufferBase, i);
-                    Vector256<double> update = Vector256.LoadUnsafe(ref updateBase, i);
+                    Vector256<double> update;
                     momentumBuffer = momentumBuffer + oneMinusMomentumVec * (grad - momentumBuffer);
                     update = momentumBuffer;
                     if (i + (nuint)Vector256<double>.Count <= limit)
@@ -374,7 +374,7 @@ namespace Optim.Generated
                 {
                     Vector128<double> grad = Vector128.LoadUnsafe(ref gradBase, i);
                     Vector128<double> momentumBuffer = Vector128.LoadUnsafe(ref momentumBufferBase, i);
-                    Vector128<double> update = Vector128.LoadUnsafe(ref updateBase, i);
+                    Vector128<double> update;
                     momentumBuffer = momentumBuffer + oneMinusMomentumVec * (grad - momentumBuffer);
                     update = momentumBuffer;
                     if (i + (nuint)Vector128<double>.Count <= limit)
@@ -395,7 +395,7 @@ namespace Optim.Generated
             {
                 double grad = Unsafe.Add(ref gradBase, i);
                 double momentumBuffer = Unsafe.Add(ref momentumBufferBase, i);
-                double update = Unsafe.Add(ref updateBase, i);
+                double update;
                 momentumBuffer = momentumBuffer + oneMinusMomentum * (grad - momentumBuffer);
                 update = momentumBuffer;
                 Unsafe.Add(ref momentumBufferBase, i) = momentumBuffer;

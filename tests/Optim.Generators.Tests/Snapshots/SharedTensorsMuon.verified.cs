@@ -565,7 +565,7 @@ namespace Optim.Generated
                 {
                     Vector512<float> grad = Vector512.LoadUnsafe(ref gradBase, i);
                     Vector512<float> momentumBuffer = Vector512.LoadUnsafe(ref momentumBufferBase, i);
-                    Vector512<float> update = Vector512.LoadUnsafe(ref updateBase, i);
+                    Vector512<float> update;
                     momentumBuffer = momentumBuffer + oneMinusMomentumVec * (grad - momentumBuffer);
                     update = momentumBuffer - (momentumBuffer - grad) * oneMinusMomentumVec;
                     if (i + (nuint)Vector512<float>.Count <= limit)
@@ -588,7 +588,7 @@ namespace Optim.Generated
                 {
                     Vector256<float> grad = Vector256.LoadUnsafe(ref gradBase, i);
                     Vector256<float> momentumBuffer = Vector256.LoadUnsafe(ref momentumBufferBase, i);
-                    Vector256<float> update = Vector256.LoadUnsafe(ref updateBase, i);
+                    Vector256<float> update;
                     momentumBuffer = momentumBuffer + oneMinusMomentumVec * (grad - momentumBuffer);
                     update = momentumBuffer - (momentumBuffer - grad) * oneMinusMomentumVec;
                     if (i + (nuint)Vector256<float>.Count <= limit)
@@ -611,7 +611,7 @@ namespace Optim.Generated
                 {
                     Vector128<float> grad = Vector128.LoadUnsafe(ref gradBase, i);
                     Vector128<float> momentumBuffer = Vector128.LoadUnsafe(ref momentumBufferBase, i);
-                    Vector128<float> update = Vector128.LoadUnsafe(ref updateBase, i);
+                    Vector128<float> update;
                     momentumBuffer = momentumBuffer + oneMinusMomentumVec * (grad - momentumBuffer);
                     update = momentumBuffer - (momentumBuffer - grad) * oneMinusMomentumVec;
                     if (i + (nuint)Vector128<float>.Count <= limit)
@@ -632,7 +632,7 @@ namespace Optim.Generated
             {
                 float grad = Unsafe.Add(ref gradBase, i);
                 float momentumBuffer = Unsafe.Add(ref momentumBufferBase, i);
-                float update = Unsafe.Add(ref updateBase, i);
+                float update;
                 momentumBuffer = momentumBuffer + oneMinusMomentum * (grad - momentumBuffer);
                 update = momentumBuffer - (momentumBuffer - grad) * oneMinusMomentum;
                 Unsafe.Add(ref momentumBufferBase, i) = momentumBuffer;
