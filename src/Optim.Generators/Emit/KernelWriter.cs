@@ -167,8 +167,8 @@ internal static class KernelWriter
     }
 
     /// <summary>
-    /// The buffers the body assigns before it reads them (a working section such as LAMB's r or Muon's O, filled by this
-    /// pass): not loaded, so the pass does not read memory whose values it overwrites.
+    /// The buffers the body assigns before it reads them (Muon's working section O, filled by this pass; a custom rule's
+    /// state written without being read): not loaded, so the pass does not read memory whose values it overwrites.
     /// </summary>
     private static HashSet<string> WrittenFirst(IReadOnlyList<Statement> body)
     {

@@ -121,7 +121,7 @@ internal static class ModelEmitter
         w.Line();
         foreach (string routine in layout.Groups.SelectMany(g => g.Rule.TensorPhases.OfType<TensorCall>()).Where(c => c.Workspace).Select(c => c.Routine).Distinct())
         {
-            string pairs = string.Join(", ", model.Parameters.Select(p => $"{GroupLayout.Rows(p)}, {p.Length / GroupLayout.Rows(p)}"));
+            string pairs = GroupLayout.ShapePairs(model.Parameters);
             w.Line($"/// <summary>Working space of {routine} for the largest tensor, allocated once with the model.</summary>");
             w.Line(GeneratedCode);
             w.Line($"private readonly {t}[] _optimWorkspace = new {t}[global::Optim.MatrixKernels.{routine}WorkspaceLength(new int[] {{ {pairs} }})];");

@@ -512,7 +512,7 @@ internal static class StepWriter
     /// </summary>
     private static bool SplitsInside(ModelLayout layout, GroupLayout group, ParameterSpec p) =>
         layout.Model.IsParallel
-        && group.Rule.TensorPhases.OfType<TensorCall>().Any(c => c.Threads && MatrixRoutines.SharesWork(c.Routine, GroupLayout.Rows(p), p.Length / GroupLayout.Rows(p)));
+        && group.Rule.TensorPhases.OfType<TensorCall>().Any(c => c.Threads && MatrixRoutines.SharesWork(c.Routine, GroupLayout.Rows(p), GroupLayout.Cols(p)));
 
     /// <summary>The tensors of a group that a parallel model hands to its threads whole, largest first.</summary>
     private static List<ParameterSpec> WholeTensors(ModelLayout layout, GroupLayout group) =>
@@ -542,7 +542,7 @@ internal static class StepWriter
     private static string TensorCallLine(GroupLayout group, ParameterSpec p, bool matrices, List<(string Type, string Name)> arguments, string owner, string work = "")
     {
         string shape = p.Shape.Count == 0 ? "scalar" : string.Join(" × ", p.Shape);
-        string dimensions = matrices ? $", {GroupLayout.Rows(p)}, {p.Length / GroupLayout.Rows(p)}" : "";
+        string dimensions = matrices ? $", {GroupLayout.Rows(p)}, {GroupLayout.Cols(p)}" : "";
         string shaped = string.Concat(ShapedLocals(group.Rule).Select(l => ", " + group.Local(l.Extent, p)));
         return $"{owner}{TensorMethod(group, p)}({p.Offset}, {p.Offset - group.Start}{shaped}, {p.Length}{dimensions}{string.Concat(arguments.Select(a => ", " + a.Name))}{work}); // {p.Name} ({shape})";
     }
@@ -563,7 +563,7 @@ internal static class StepWriter
         if (withWorkspace is not null)
         {
             string t = model.Element.Keyword();
-            string pairs = string.Join(", ", whole.Select(p => $"{GroupLayout.Rows(p)}, {p.Length / GroupLayout.Rows(p)}"));
+            string pairs = GroupLayout.ShapePairs(whole);
             w.Line($"/// <summary>Working space of {withWorkspace.Routine} for each thread but the caller (which uses the model's), sized for the largest tensor shared.</summary>");
             w.Line(ModelEmitter.GeneratedCode);
             string others = model.Threads >= 2

@@ -49,7 +49,7 @@ internal sealed record GroupLayout(
     public static int ExtentOf(Extent extent, ParameterSpec p) => extent switch
     {
         Extent.Rows => IsMatrix(p) ? Rows(p) : p.Length,
-        Extent.Columns => IsMatrix(p) ? p.Length / Rows(p) : 0,
+        Extent.Columns => IsMatrix(p) ? Cols(p) : 0,
         _ => p.Length,
     };
 
@@ -58,6 +58,13 @@ internal sealed record GroupLayout(
 
     /// <summary>The first dimension (1 for a scalar).</summary>
     public static int Rows(ParameterSpec p) => p.Shape.Count == 0 ? 1 : p.Shape[0];
+
+    /// <summary>The rest of the dimensions, as one: the columns of the tensor seen as a matrix.</summary>
+    public static int Cols(ParameterSpec p) => p.Length / Rows(p);
+
+    /// <summary>The tensors' shapes as matrices, "rows, cols" pairs one after another, for a routine's WorkspaceLength.</summary>
+    public static string ShapePairs(IEnumerable<ParameterSpec> parameters) =>
+        string.Join(", ", parameters.Select(p => $"{Rows(p)}, {Cols(p)}"));
 
     private int IndexOf(Buffer buffer) => Rule.State.ToList().FindIndex(b => b.Name == buffer.Name);
 }

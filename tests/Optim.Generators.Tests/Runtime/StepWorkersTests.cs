@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using Xunit;
@@ -46,11 +47,11 @@ public sealed class StepWorkersTests
     private sealed class RecordingKernel(int count, int nestedCount) : TensorKernel
     {
         private readonly object _gate = new();
-        private readonly System.Collections.Generic.HashSet<int>[] _threadIds = Enumerable.Range(0, 64).Select(_ => new System.Collections.Generic.HashSet<int>()).ToArray();
+        private readonly HashSet<int>[] _threadIds = Enumerable.Range(0, 64).Select(_ => new HashSet<int>()).ToArray();
 
         public int[] Runs { get; } = new int[count];
 
-        public System.Collections.Generic.List<int> Workers { get; } = [];
+        public List<int> Workers { get; } = [];
 
         public int[] ThreadsOfWorker => _threadIds.Select(s => s.Count).ToArray();
 
