@@ -67,6 +67,37 @@ public class SharedTensorBenchmarks
     public void SharedAdafactor() => _sharedAdafactor.Step();
 }
 
+/// <summary>
+/// <see cref="PerTensorBenchmarks"/> as a user gets them by default: the same three at 10 M parameters with
+/// <c>Threads</c> left automatic, so each step is shared between every core (Adam's loop split, each per-tensor pass split).
+/// </summary>
+[MemoryDiagnoser]
+public class PerTensorAllCoresBenchmarks
+{
+    private readonly ParallelAdam10M _adam = new();
+    private readonly SharedLamb10M _lamb = new();
+    private readonly SharedAdafactor10M _adafactor = new();
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        foreach (IOptimizable<float> model in new IOptimizable<float>[] { _adam, _lamb, _adafactor })
+        {
+            Tensors.Fill(model.Parameters, 1);
+            Tensors.Fill(model.Gradients, 100);
+        }
+    }
+
+    [Benchmark(Baseline = true, Description = "Adam, all cores")]
+    public void Adam() => _adam.Step();
+
+    [Benchmark(Description = "LAMB, all cores")]
+    public void Lamb() => _lamb.Step();
+
+    [Benchmark(Description = "Adafactor, all cores")]
+    public void Adafactor() => _adafactor.Step();
+}
+
 [Optimize(Optimizer.Lamb)]
 public sealed partial class SharedLamb10M
 {
