@@ -15,10 +15,7 @@ public class FixedCostBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        Tensors.Fill(_adam.Parameters, 1);
-        Tensors.Fill(_adam.Gradients, 100);
-        Tensors.Fill(_sgd.Parameters, 1);
-        Tensors.Fill(_sgd.Gradients, 100);
+        Tensors.Fill(_adam, _sgd);
         ulong address = (ulong)System.Runtime.CompilerServices.Unsafe.ByteOffset(ref System.Runtime.CompilerServices.Unsafe.NullRef<float>(), ref _adam.Parameters[0]);
         System.Console.WriteLine($"// ArenaAddress {address % 4096} {address:x}");
     }

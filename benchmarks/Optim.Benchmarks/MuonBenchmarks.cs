@@ -26,11 +26,8 @@ public class MuonBenchmarks
     public void Setup()
     {
         _model = new ZooMuon1024();
-        Tensors.Fill(_model.Parameters, 1);
-        Tensors.Fill(_model.Gradients, 100);
         _singleThread = new ZooMuon1024OneThread();
-        Tensors.Fill(_singleThread.Parameters, 1);
-        Tensors.Fill(_singleThread.Gradients, 100);
+        Tensors.Fill(_model, _singleThread);
         _theta = new float[N * N];
         _grad = new float[N * N];
         _buffer = new float[N * N];
@@ -198,11 +195,7 @@ public class MuonMatricesBenchmarks
     {
         _shared = new MuonEightMatrices();
         _single = new MuonEightMatricesOneThread();
-        foreach (IOptimizable<float> model in new IOptimizable<float>[] { _shared, _single })
-        {
-            Tensors.Fill(model.Parameters, 1);
-            Tensors.Fill(model.Gradients, 100);
-        }
+        Tensors.Fill(_shared, _single);
     }
 
     [Benchmark(Baseline = true, Description = "Optim Step(), 1 thread")]

@@ -63,8 +63,7 @@ public class OptimizerZooBenchmarks
             "Adafactor" => new ZooAdafactor10M(),
             _ => throw new ArgumentOutOfRangeException(nameof(Optimizer), Optimizer, "no model"),
         };
-        Tensors.Fill(_model.Parameters, 1);
-        Tensors.Fill(_model.Gradients, 100);
+        Tensors.Fill(_model);
         _probe = new BandwidthProbe(_model.ParameterCount, Math.Min(2, States[Optimizer]));
     }
 
@@ -108,8 +107,7 @@ public class OptimizerZooMlpBenchmarks
             "Muon" => new ZooMuonMlp(),
             _ => throw new ArgumentOutOfRangeException(nameof(Optimizer), Optimizer, "no model"),
         };
-        Tensors.Fill(_model.Parameters, 1);
-        Tensors.Fill(_model.Gradients, 100);
+        Tensors.Fill(_model);
     }
 
     [Benchmark(Description = "Optim Step() MLP")]

@@ -26,11 +26,7 @@ public class ParallelAdamStep
     {
         _single = Size == 1_000_000 ? new Adam1M() : new Adam10M();
         _parallel = Size == 1_000_000 ? new ParallelAdam1M() : new ParallelAdam10M();
-        foreach (IOptimizable<float> model in new[] { _single, _parallel })
-        {
-            Tensors.Fill(model.Parameters, 1);
-            Tensors.Fill(model.Gradients, 100);
-        }
+        Tensors.Fill(_single, _parallel);
 
         _probe = new BandwidthProbe(Size, States);
     }

@@ -18,11 +18,7 @@ public class PerTensorBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        foreach (IOptimizable<float> model in new IOptimizable<float>[] { _adam, _lamb, _adafactor })
-        {
-            Tensors.Fill(model.Parameters, 1);
-            Tensors.Fill(model.Gradients, 100);
-        }
+        Tensors.Fill(_adam, _lamb, _adafactor);
     }
 
     [Benchmark(Baseline = true, Description = "Adam")]
@@ -47,11 +43,7 @@ public class SharedTensorBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        foreach (IOptimizable<float> model in new IOptimizable<float>[] { _lamb, _sharedLamb, _adafactor, _sharedAdafactor })
-        {
-            Tensors.Fill(model.Parameters, 1);
-            Tensors.Fill(model.Gradients, 100);
-        }
+        Tensors.Fill(_lamb, _sharedLamb, _adafactor, _sharedAdafactor);
     }
 
     [Benchmark(Baseline = true, Description = "LAMB, one thread")]
@@ -81,11 +73,7 @@ public class PerTensorAllCoresBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        foreach (IOptimizable<float> model in new IOptimizable<float>[] { _adam, _lamb, _adafactor })
-        {
-            Tensors.Fill(model.Parameters, 1);
-            Tensors.Fill(model.Gradients, 100);
-        }
+        Tensors.Fill(_adam, _lamb, _adafactor);
     }
 
     [Benchmark(Baseline = true, Description = "Adam, all cores")]

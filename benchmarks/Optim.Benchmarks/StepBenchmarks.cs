@@ -33,8 +33,7 @@ public abstract class StepBenchmarks
     public void Setup()
     {
         _optim = CreateOptim(Size);
-        Tensors.Fill(_optim.Parameters, 1);
-        Tensors.Fill(_optim.Gradients, 100);
+        Tensors.Fill(_optim);
         _naive = CreateNaive(Size);
         _tensorPrimitives = CreateTensorPrimitives(Size);
         _probe = new BandwidthProbe(Size, States);

@@ -18,6 +18,16 @@ public static class Tensors
         }
     }
 
+    /// <summary>Fills every model's parameters (seed 1) and gradients (seed 100) with fixed pseudo-random values.</summary>
+    public static void Fill(params IOptimizable<float>[] models)
+    {
+        foreach (IOptimizable<float> model in models)
+        {
+            Fill(model.Parameters, 1);
+            Fill(model.Gradients, 100);
+        }
+    }
+
     /// <summary>One array per tensor, filled with fixed pseudo-random values (or zeros).</summary>
     public static float[][] Arrays(int size, int seed, bool zero = false)
     {
