@@ -13,22 +13,31 @@ namespace Optim.Generators.Tests.CustomRules;
 /// Random [UpdateRule] methods drawn from a small grammar over the supported constructs (locals, compound assignment,
 /// if/else, ?:, comparisons with &amp;&amp; || !, Sqrt Abs Max Min Sign Clamp FusedMultiplyAdd, per-step Pow/Exp/Log and
 /// conversions), random sizes and steps: the generated Step() equals the method called per element, bit for bit.
-/// CsCheck prints the seed of a failing batch; replay it with CsCheck_Seed.
+/// CsCheck prints the seed of a failing batch; replay it with CsCheck_Seed. The quick suite compiles 2 batches of 12
+/// rules; the long run (Category=Long) 8 batches, and the same again under each narrower vector setting.
 /// </summary>
 public sealed class RandomRuleTests
 {
     [Fact]
     public void Random_rules_step_exactly_as_the_method_per_element()
     {
+        Gen.Int[0, int.MaxValue].Array[12].Sample(RunBatch, iter: 2, threads: 1);
+    }
+
+    [Fact]
+    [Trait("Category", "Long")]
+    public void Random_rules_step_exactly_as_the_method_per_element_over_the_long_batch()
+    {
         Gen.Int[0, int.MaxValue].Array[12].Sample(RunBatch, iter: 8, threads: 1);
     }
 
     /// <summary>
-    /// The same property under each of the runtime's narrower settings: the test above, run again in a child
+    /// The same property under each of the runtime's narrower settings: the long batch above, run again in a child
     /// <c>dotnet test</c> whose environment turns Vector512 off (the AVX2-only machine), then AVX2, then every hardware
     /// intrinsic (the scalar loop alone). Each child draws its own random rules.
     /// </summary>
     [Theory]
+    [Trait("Category", "Long")]
     [InlineData("DOTNET_EnableAVX512")]
     [InlineData("DOTNET_EnableAVX2")]
     [InlineData("DOTNET_EnableHWIntrinsic")]
@@ -42,9 +51,9 @@ public sealed class RandomRuleTests
         };
         var (exit, output, error) = Infrastructure.Processes.Run(
             "dotnet",
-            ["test", Infrastructure.Repository.TestProject, "--no-build", "-c", configuration, "--filter", $"FullyQualifiedName={typeof(RandomRuleTests).FullName}.{nameof(Random_rules_step_exactly_as_the_method_per_element)}"],
+            ["test", Infrastructure.Repository.TestProject, "--no-build", "-c", configuration, "--filter", $"FullyQualifiedName={typeof(RandomRuleTests).FullName}.{nameof(Random_rules_step_exactly_as_the_method_per_element_over_the_long_batch)}"],
             environment,
-            timeoutSeconds: 300);
+            timeoutSeconds: 600);
         Assert.True(exit == 0, $"{knob}=0: {output}\n{error}");
         Assert.Contains("Passed:     1", output, StringComparison.Ordinal);
     }

@@ -80,8 +80,16 @@ public sealed class RobustnessTests
             .ToList();
     }
 
+    /// <summary>The quick suite: 60 mangled models.</summary>
     [Fact]
-    public void Randomly_mangled_models_never_make_the_generator_throw()
+    public void Randomly_mangled_models_never_make_the_generator_throw() => SampleMangledModels(60);
+
+    /// <summary>The long run (Category=Long): 300 mangled models.</summary>
+    [Fact]
+    [Trait("Category", "Long")]
+    public void Randomly_mangled_models_never_make_the_generator_throw_over_the_long_batch() => SampleMangledModels(300);
+
+    private static void SampleMangledModels(int count)
     {
         // Delete a random slice of a valid model and insert a random fragment: half-typed code as an editor sees it.
         string[] fragments = { "", "(", ")", "]", "[", ",", "-", "0", "1e9", "partial", "static", "{", "}", ";", "\"", "Lr =", "get; set;", "double", "Parameter(" };
@@ -97,7 +105,7 @@ public sealed class RobustnessTests
                 GeneratorHarness.Run run = GeneratorHarness.Generate(source);
                 return run.Generator.Exception is null && run.GeneratorDiagnostics.All(d => d.Id != "OPT0015") && InGeneratedFiles(run).Count == 0;
             },
-            iter: 300,
+            iter: count,
             threads: 1);
     }
 }

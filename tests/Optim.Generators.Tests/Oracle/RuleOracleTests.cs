@@ -73,8 +73,17 @@ public sealed class RuleOracleTests
         from seed in Gen.Int
         select new Case(optimizer, hyperparameters, shapes, steps, seed);
 
+    /// <summary>The quick suite: one batch of 16 random models.</summary>
     [Fact]
     public void Generated_step_of_every_new_optimizer_is_bit_identical_to_the_scalar_oracle()
+    {
+        Cases.Array[16].Sample(RunBatch, iter: 1, threads: 1);
+    }
+
+    /// <summary>The long run (Category=Long): four batches of 16.</summary>
+    [Fact]
+    [Trait("Category", "Long")]
+    public void Generated_step_of_every_new_optimizer_is_bit_identical_to_the_scalar_oracle_over_the_long_batch()
     {
         Cases.Array[16].Sample(RunBatch, iter: 4, threads: 1);
     }

@@ -21,7 +21,9 @@ public sealed class RaceBrowserTests
         "--disable-sync", "--no-first-run", "--hide-scrollbars",
     ];
 
+    /// <summary>In the long run (Category=Long): two browser launches beside the race, and most machines skip it anyway.</summary>
     [SkippableFact]
+    [Trait("Category", "Long")]
     public void Race_page_renders_every_racer_without_script_errors()
     {
         string? chromium = new[] { "/usr/bin/chromium", "/usr/bin/chromium-browser" }.FirstOrDefault(File.Exists);

@@ -43,8 +43,17 @@ public sealed class OracleTests
         from seed in Gen.Int
         select new Case(config, sizes, steps, seed);
 
+    /// <summary>The quick suite: one batch of 16 random models.</summary>
     [Fact]
     public void Generated_step_is_bit_identical_to_the_scalar_oracle_for_random_models()
+    {
+        Cases.Array[16].Sample(RunBatch, iter: 1, threads: 1);
+    }
+
+    /// <summary>The long run (Category=Long): three batches of 16.</summary>
+    [Fact]
+    [Trait("Category", "Long")]
+    public void Generated_step_is_bit_identical_to_the_scalar_oracle_for_random_models_over_the_long_batch()
     {
         Cases.Array[16].Sample(RunBatch, iter: 3, threads: 1);
     }
@@ -73,6 +82,14 @@ public sealed class OracleTests
     /// </summary>
     [Fact]
     public void Generated_adam_matches_pytorchs_literal_formula_within_the_reference_tolerance()
+    {
+        AdamCases.Array[16].Sample(cases => CompileAndRun(cases, CompareWithLiteralAdam), iter: 1, threads: 1);
+    }
+
+    /// <summary>The test above over three batches of 16 instead of one (Category=Long).</summary>
+    [Fact]
+    [Trait("Category", "Long")]
+    public void Generated_adam_matches_pytorchs_literal_formula_within_the_reference_tolerance_over_the_long_batch()
     {
         AdamCases.Array[16].Sample(cases => CompileAndRun(cases, CompareWithLiteralAdam), iter: 3, threads: 1);
     }
