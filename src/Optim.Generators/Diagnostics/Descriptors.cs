@@ -158,12 +158,22 @@ internal static class Descriptors
     public static readonly DiagnosticDescriptor UpdateRuleNoVectorForm = Error(
         "OPT0044",
         "A function without an exactly-rounded vector form is applied to element values",
-        "'{0}' has no exactly-rounded vector form, so it cannot run on element values; it is allowed in sub-expressions that depend only on constants, lr and step (computed once per step)");
+        "'{0}' has no exactly-rounded vector form, so it cannot take element values (param, grad, state or values computed from them); apply it only to constants, lr and step, whose values Step() computes once per step, or write the element computation with + - * /, Sqrt, Abs, Min, Max, Sign, Clamp, FusedMultiplyAdd, comparisons and ?:");
 
     public static readonly DiagnosticDescriptor UpdateRuleMixedPrecision = Error(
         "OPT0045",
         "An [UpdateRule] method computes element values in another precision",
-        "'{0}' computes element values as {1} in a {2} rule, which has no exact vector form (integer arithmetic on element values, float inside a double rule, or a float condition choosing double values); compute element values in {2}, or in double in a float rule");
+        "'{0}' {1} in a {2} rule, which the vector code cannot reproduce exactly; {3}");
+
+    public static readonly DiagnosticDescriptor UpdateRuleConditionalThrow = Error(
+        "OPT0047",
+        "A per-step value that can throw is computed under a condition",
+        "'{0}' can throw ({1}) and the method computes it only under a condition; Step() computes per-step values once before the element loop, so it would throw where the method does not: compute it before the if, ?:, && or ||, or without the operation that throws");
+
+    public static readonly DiagnosticDescriptor UpdateRuleClampBounds = Error(
+        "OPT0048",
+        "Math.Clamp's bounds vary per element",
+        "'{0}' clamps between bounds that depend on element values; Math.Clamp throws ArgumentException for every element whose min exceeds max, which the vector code cannot do: use Min and Max (e.g. MathF.Min(MathF.Max(value, min), max)) or bounds of constants, lr and step");
 
     public static readonly DiagnosticDescriptor UpdateRuleIgnored = new(
         "OPT0046",

@@ -47,6 +47,12 @@ internal sealed class UpdateRuleTranslator
     private int _temporaries;
     private bool _failed;
 
+    /// <summary>
+    /// How many conditions the code being translated runs under: &gt; 0 inside an if's branches, a ?:'s operands and the
+    /// right operand of &amp;&amp; or ||, which the method evaluates only when the condition holds.
+    /// </summary>
+    private int _conditional;
+
     public UpdateRuleTranslator(UpdateRuleParser.Signature signature, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
     {
         _signature = signature;
@@ -235,18 +241,18 @@ internal sealed class UpdateRuleTranslator
                 return;
             case ICompoundAssignmentOperation compound when Target(compound.Target) is { } target:
             {
-                Val? current = _env.TryGetValue(target, out Val? known) ? known : null;
+                Val? current = Read(target, compound.Target.Syntax);
                 Val? operand = Value(compound.Value);
-                Val? result = current is null || operand is null ? null : Binary(compound.OperatorKind, current, operand, Promote(current.Type, operand.Type), compound.Syntax);
-                Assign(target, result, compound.Syntax);
+                Val? result = current is null || operand is null ? null : Binary(compound.OperatorKind, current, operand, Promote(current.Type, operand.Type), compound.Syntax, compound.IsChecked);
+                Assign(target, result, compound.Syntax, compound.IsChecked);
                 return;
             }
 
             case IIncrementOrDecrementOperation step when Target(step.Target) is { } target:
             {
-                Val? current = _env.TryGetValue(target, out Val? known) ? known : null;
+                Val? current = Read(target, step.Target.Syntax);
                 Val one = Constant(TypeOf(step.Target.Type), 1, "1");
-                Val? result = current is null ? null : Binary(step.Kind == OperationKind.Increment ? BinaryOperatorKind.Add : BinaryOperatorKind.Subtract, current, one, TypeOf(step.Target.Type), step.Syntax);
+                Val? result = current is null ? null : Binary(step.Kind == OperationKind.Increment ? BinaryOperatorKind.Add : BinaryOperatorKind.Subtract, current, one, TypeOf(step.Target.Type), step.Syntax, step.IsChecked);
                 Assign(target, result, step.Syntax);
                 return;
             }
@@ -278,7 +284,7 @@ internal sealed class UpdateRuleTranslator
         }
     }
 
-    private void Assign(ISymbol target, Val? value, SyntaxNode syntax)
+    private void Assign(ISymbol target, Val? value, SyntaxNode syntax, bool isChecked = false)
     {
         if (value is null)
         {
@@ -288,7 +294,7 @@ internal sealed class UpdateRuleTranslator
         SpecialType type = TypeOf(target switch { ILocalSymbol l => l.Type, IParameterSymbol p => p.Type, _ => null });
         if (value.Type != type && !(value.Constant is not null && IsNumeric(type)))
         {
-            value = Convert(value, type, syntax);
+            value = Convert(value, type, syntax, isChecked);
             if (value is null)
             {
                 return;
@@ -319,6 +325,7 @@ internal sealed class UpdateRuleTranslator
         Val? condition = Value(conditional.Condition);
         Dictionary<ISymbol, Val> before = _env;
         _env = new Dictionary<ISymbol, Val>(before, SymbolEqualityComparer.Default);
+        _conditional++;
         Statement(conditional.WhenTrue);
         Dictionary<ISymbol, Val> whenTrue = _env;
         _env = new Dictionary<ISymbol, Val>(before, SymbolEqualityComparer.Default);
@@ -327,6 +334,7 @@ internal sealed class UpdateRuleTranslator
             Statement(conditional.WhenFalse);
         }
 
+        _conditional--;
         Dictionary<ISymbol, Val> whenFalse = _env;
         _env = before;
         if (condition is null)
@@ -334,10 +342,14 @@ internal sealed class UpdateRuleTranslator
             return;
         }
 
-        foreach (ISymbol symbol in before.Keys.ToList())
+        // Every variable known after both branches: those known before, and those (declared earlier without an
+        // initialiser) that both branches assign. One that only one branch assigns is not definitely assigned after
+        // the if, so C# lets nothing read it.
+        foreach (ISymbol symbol in whenTrue.Keys.Where(whenFalse.ContainsKey).ToList())
         {
             Val a = whenTrue[symbol], b = whenFalse[symbol];
-            if (!ReferenceEquals(a, before[symbol]) || !ReferenceEquals(b, before[symbol]))
+            before.TryGetValue(symbol, out Val? previous);
+            if (!ReferenceEquals(a, previous) || !ReferenceEquals(b, previous))
             {
                 Assign(symbol, Select(condition, a, b, conditional.Syntax), conditional.Syntax);
             }
@@ -358,16 +370,16 @@ internal sealed class UpdateRuleTranslator
         switch (operation)
         {
             case ILocalReferenceOperation local:
-                return _env.TryGetValue(local.Local, out Val? value) ? value : null;
+                return Read(local.Local, operation.Syntax);
             case IParameterReferenceOperation parameter:
-                return _env.TryGetValue(parameter.Parameter, out Val? argument) ? argument : null;
+                return Read(parameter.Parameter, operation.Syntax);
             case IFieldReferenceOperation field:
                 Unsupported(operation.Syntax, $"reading the field '{field.Field.Name}'", "only const fields, whose values are fixed at compile time, may be read");
                 return null;
             case IConversionOperation conversion:
             {
                 Val? operand = Value(conversion.Operand);
-                return operand is null ? null : Convert(operand, TypeOf(conversion.Type), operation.Syntax, conversion.OperatorMethod is not null);
+                return operand is null ? null : Convert(operand, TypeOf(conversion.Type), operation.Syntax, conversion.IsChecked, conversion.OperatorMethod is not null);
             }
 
             case IBinaryOperation binary:
@@ -378,8 +390,10 @@ internal sealed class UpdateRuleTranslator
                     return null;
                 }
 
-                Val? left = Value(binary.LeftOperand), right = Value(binary.RightOperand);
-                return left is null || right is null ? null : Binary(binary.OperatorKind, left, right, TypeOf(binary.Type), operation.Syntax);
+                // The right operand of && and || runs only when the left one does not decide.
+                bool shortCircuits = binary.OperatorKind is BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr;
+                Val? left = Value(binary.LeftOperand), right = shortCircuits ? Conditionally(binary.RightOperand) : Value(binary.RightOperand);
+                return left is null || right is null ? null : Binary(binary.OperatorKind, left, right, TypeOf(binary.Type), operation.Syntax, binary.IsChecked);
             }
 
             case IUnaryOperation unary:
@@ -390,16 +404,78 @@ internal sealed class UpdateRuleTranslator
 
             case IConditionalOperation { WhenFalse: not null, IsRef: false } conditional:
             {
-                Val? condition = Value(conditional.Condition), a = Value(conditional.WhenTrue), b = Value(conditional.WhenFalse);
+                Val? condition = Value(conditional.Condition), a = Conditionally(conditional.WhenTrue), b = Conditionally(conditional.WhenFalse);
                 return condition is null || a is null || b is null ? null : Select(condition, a, b, operation.Syntax);
             }
 
             case IInvocationOperation invocation:
                 return Call(invocation);
             default:
-                Unsupported(operation.Syntax, Describe(operation), "see the supported subset in README's \"Write your own optimizer\"");
+                Unsupported(operation.Syntax, Describe(operation), "write the rule with the constructs listed in OPT0043's help page");
                 return null;
         }
+    }
+
+    /// <summary>An operand the method evaluates only under a condition (see <see cref="_conditional"/>).</summary>
+    private Val? Conditionally(IOperation operation)
+    {
+        _conditional++;
+        Val? value = Value(operation);
+        _conditional--;
+        return value;
+    }
+
+    /// <summary>
+    /// A per-step value whose computation can throw (checked overflow, integer division, Math.Clamp's bounds, …). The
+    /// generated Step() computes per-step values once, before the element loop, where the method computes them for every
+    /// element: the same exception, thrown before any element changes, provided the method computes it unconditionally.
+    /// So it is computed there even when nothing reads it, and reported when a condition guards it (the method might not
+    /// throw at all).
+    /// </summary>
+    private Val? MayThrow(Val value, string why, SyntaxNode syntax)
+    {
+        if (_conditional > 0)
+        {
+            Report(Descriptors.UpdateRuleConditionalThrow, syntax, Source(syntax), why);
+            return null;
+        }
+
+        if (!_hoisted.ContainsKey("evaluate:" + value.Code))
+        {
+            string name = "h" + _hoisted.Count;
+            _scalars.Add(new StepScalar(name, Atom(value.Source), new Expr(ExprKind.Code, value.Code, Atom(value.Source), value.ReadsStep ? 1 : 0), ToKernel: false));
+            _hoisted["evaluate:" + value.Code] = Expr.Scalar(name, Atom(value.Source));
+        }
+
+        return value;
+    }
+
+    /// <summary>
+    /// Integer arithmetic in the method's checked or unchecked context, written out: the generated code must overflow
+    /// (or throw) exactly as the method does whatever its project's CheckForOverflowUnderflow setting.
+    /// </summary>
+    private static string Context(bool isChecked, string code) => (isChecked ? "checked" : "unchecked") + code;
+
+    /// <summary>A constant's value, or NaN for a value known only at run time (so comparisons with it are false).</summary>
+    private static double Number(Val value) =>
+        value.Constant is { } constant && value.Type != SpecialType.System_Boolean ? System.Convert.ToDouble(constant, CultureInfo.InvariantCulture) : double.NaN;
+
+    private static bool IsInteger(SpecialType type) => type is SpecialType.System_Int32 or SpecialType.System_Int64;
+
+    /// <summary>
+    /// The current value of a local or parameter. C# only lets the method read definitely assigned variables, so every
+    /// read finds one; should a construct ever leave one unknown, that is reported rather than silently dropping the
+    /// statement that reads it.
+    /// </summary>
+    private Val? Read(ISymbol symbol, SyntaxNode syntax)
+    {
+        if (_env.TryGetValue(symbol, out Val? value))
+        {
+            return value;
+        }
+
+        Unsupported(syntax, $"reading '{symbol.Name}' here", "the generator cannot tell which value it holds; assign it on every path before this statement");
+        return null;
     }
 
     private static Val Constant(SpecialType type, object? value, string source)
@@ -426,7 +502,7 @@ internal sealed class UpdateRuleTranslator
             : "(" + code + ")";
     }
 
-    private Val? Convert(Val operand, SpecialType type, SyntaxNode syntax, bool userDefined = false)
+    private Val? Convert(Val operand, SpecialType type, SyntaxNode syntax, bool isChecked, bool userDefined = false)
     {
         if (userDefined || !(IsNumeric(type) || type == SpecialType.System_Boolean))
         {
@@ -441,7 +517,10 @@ internal sealed class UpdateRuleTranslator
 
         if (operand.IsUniform)
         {
-            return Uniform(type, $"(({Keyword(type)}){operand.Code})", operand.ReadsStep, Source(syntax));
+            // A conversion to int or long from a wider or floating type overflows: in a checked context it throws.
+            bool narrows = IsInteger(type) && !(type == SpecialType.System_Int64 && operand.Type == SpecialType.System_Int32);
+            Val? converted = Uniform(type, narrows ? Context(isChecked, $"(({Keyword(type)}){operand.Code})") : $"(({Keyword(type)}){operand.Code})", operand.ReadsStep, Source(syntax));
+            return converted is not null && narrows && isChecked ? MayThrow(converted, "a checked conversion overflows", syntax) : converted;
         }
 
         // MathF.Sign's int (or a choice of small ints), held exactly in T: converted back as is.
@@ -461,11 +540,11 @@ internal sealed class UpdateRuleTranslator
             return new Val { Type = _t, Element = new Expr(ExprKind.Narrow, Left: operand.Element), Source = Source(syntax) };
         }
 
-        Report(Descriptors.UpdateRuleMixedPrecision, syntax, Source(syntax), Keyword(type), T);
+        MixedPrecision(syntax, Foreign(operand.Type, type));
         return null;
     }
 
-    private Val? Binary(BinaryOperatorKind kind, Val left, Val right, SpecialType resultType, SyntaxNode syntax)
+    private Val? Binary(BinaryOperatorKind kind, Val left, Val right, SpecialType resultType, SyntaxNode syntax, bool isChecked)
     {
         string? op = kind switch
         {
@@ -503,14 +582,29 @@ internal sealed class UpdateRuleTranslator
 
         if (left.IsUniform && right.IsUniform)
         {
-            return Uniform(resultType, $"({left.Code} {op} {right.Code})", left.ReadsStep || right.ReadsStep, Source(syntax));
+            if (!IsInteger(resultType))
+            {
+                return Uniform(resultType, $"({left.Code} {op} {right.Code})", left.ReadsStep || right.ReadsStep, Source(syntax));
+            }
+
+            // Integer + - * overflow: wrapped or thrown as the method's context says. Integer / and % throw for a zero
+            // divisor (and MinValue / -1) in either context.
+            bool arithmetic = kind is BinaryOperatorKind.Add or BinaryOperatorKind.Subtract or BinaryOperatorKind.Multiply;
+            bool division = kind is BinaryOperatorKind.Divide or BinaryOperatorKind.Remainder;
+            string code = arithmetic ? Context(isChecked, $"({left.Code} {op} {right.Code})") : $"({left.Code} {op} {right.Code})";
+            Val? integer = Uniform(resultType, code, left.ReadsStep || right.ReadsStep, Source(syntax));
+            bool safeDivisor = right.Constant is { } divisor && System.Convert.ToInt64(divisor, CultureInfo.InvariantCulture) is not (0 or -1);
+            return integer is null ? null
+                : arithmetic && isChecked ? MayThrow(integer, "checked integer arithmetic overflows", syntax)
+                : division && !safeDivisor ? MayThrow(integer, "integer division by zero", syntax)
+                : integer;
         }
 
         bool logical = kind is BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr;
         SpecialType operandType = logical ? SpecialType.System_Boolean : _t;
         if (logical && (left.Wide || right.Wide) && !(IsWideOrUniform(left) && IsWideOrUniform(right)))
         {
-            Report(Descriptors.UpdateRuleMixedPrecision, syntax, Source(syntax), "double and float conditions combined", T);
+            Report(Descriptors.UpdateRuleMixedPrecision, syntax, Source(syntax), "combines a double and a float condition", T, "compare both sides in double, e.g. (double)g > 0");
             return null;
         }
 
@@ -536,7 +630,7 @@ internal sealed class UpdateRuleTranslator
         if (!logical && (left.Type != _t || right.Type != _t))
         {
             // E.g. param * 0.5 in a float rule: C# computes it in double, which has no vector form here.
-            Report(Descriptors.UpdateRuleMixedPrecision, syntax, Source(syntax), Keyword(left.Type == _t ? right.Type : left.Type), T);
+            MixedPrecision(syntax, Foreign(left.Type, right.Type));
             return null;
         }
 
@@ -630,6 +724,13 @@ internal sealed class UpdateRuleTranslator
 
         if (operand.IsUniform)
         {
+            if (unary.OperatorKind == UnaryOperatorKind.Minus && IsInteger(TypeOf(unary.Type)))
+            {
+                // -int.MinValue overflows: wrapped or thrown as the method's context says.
+                Val? negated = Uniform(TypeOf(unary.Type), Context(unary.IsChecked, $"(-{operand.Code})"), operand.ReadsStep, Source(unary.Syntax));
+                return negated is not null && unary.IsChecked ? MayThrow(negated, "checked integer arithmetic overflows", unary.Syntax) : negated;
+            }
+
             return Uniform(TypeOf(unary.Type), $"({op}{operand.Code})", operand.ReadsStep, Source(unary.Syntax));
         }
 
@@ -657,7 +758,7 @@ internal sealed class UpdateRuleTranslator
     {
         if (a.Type != b.Type)
         {
-            Report(Descriptors.UpdateRuleMixedPrecision, syntax, Source(syntax), Keyword(a.Type == _t ? b.Type : a.Type), T);
+            MixedPrecision(syntax, Foreign(a.Type, b.Type));
             return null;
         }
 
@@ -698,7 +799,7 @@ internal sealed class UpdateRuleTranslator
     {
         if (!IsWideOrUniform(condition) || !CanWiden(a) || !CanWiden(b))
         {
-            Report(Descriptors.UpdateRuleMixedPrecision, syntax, Source(syntax), "a float condition choosing double values", T);
+            Report(Descriptors.UpdateRuleMixedPrecision, syntax, Source(syntax), "chooses between double values by a float condition", T, "compare in double, e.g. (double)g > 0 ? … : …");
             return null;
         }
 
@@ -757,7 +858,24 @@ internal sealed class UpdateRuleTranslator
                 return null;
             }
 
-            return Uniform(type, $"global::{owner}.{method.Name}({string.Join(", ", arguments.Select(a => a.Code))})", arguments.Any(a => a.ReadsStep), source);
+            Val? uniform = Uniform(type, $"global::{owner}.{method.Name}({string.Join(", ", arguments.Select(a => a.Code))})", arguments.Any(a => a.ReadsStep), source);
+            return uniform is not null && Throws(method, arguments) is { } why ? MayThrow(uniform, why, invocation.Syntax) : uniform;
+        }
+
+        if (method.Name == "Clamp" && !(arguments[1].IsUniform && arguments[2].IsUniform))
+        {
+            Report(Descriptors.UpdateRuleClampBounds, invocation.Syntax, source);
+            return null;
+        }
+
+        if (method.Name == "Clamp" && (arguments[1].Constant is null || arguments[2].Constant is null))
+        {
+            // Per-step bounds: Math.Clamp throws for every element when min > max; so does Step(), once, before the loop.
+            string bounds = $"global::{owner}.Clamp({arguments[1].Code}, {arguments[1].Code}, {arguments[2].Code})";
+            if (MayThrow(new Val { Type = arguments[1].Type, Code = bounds, ReadsStep = arguments[1].ReadsStep || arguments[2].ReadsStep, Source = source }, "Math.Clamp throws when min > max", invocation.Syntax) is null)
+            {
+                return null;
+            }
         }
 
         bool elementTyped = arguments.All(a => a.Type == _t);
@@ -765,7 +883,7 @@ internal sealed class UpdateRuleTranslator
         if (!elementTyped && !wide && method.Name is "Sqrt" or "Abs" or "Max" or "Min" or "Sign" or "Clamp" or "FusedMultiplyAdd")
         {
             // Math.Sqrt(float) converts to double first: say which overload computes in T.
-            Report(Descriptors.UpdateRuleMixedPrecision, invocation.Syntax, source, Keyword(arguments.First(a => a.Type != _t).Type), T);
+            MixedPrecision(invocation.Syntax, Foreign(arguments.First(a => a.Type != _t).Type, _t));
             return null;
         }
 
@@ -809,6 +927,20 @@ internal sealed class UpdateRuleTranslator
 
         return new Val { Type = method.Name == "Sign" ? SpecialType.System_Int32 : wide ? SpecialType.System_Double : _t, Element = result, Source = source, IsSign = method.Name == "Sign", Wide = wide };
     }
+
+    /// <summary>
+    /// Why a System.Math or System.MathF function can throw for some per-step arguments, or null: Clamp (min &gt; max),
+    /// Sign (NaN), Round (its digits), Abs (int.MinValue), DivRem (a zero divisor).
+    /// </summary>
+    private static string? Throws(IMethodSymbol method, List<Val> arguments) => method.Name switch
+    {
+        "Clamp" when !(Number(arguments[1]) <= Number(arguments[2]) || double.IsNaN(Number(arguments[1]) + Number(arguments[2]))) => $"{method.ContainingType.Name}.Clamp throws when min > max",
+        "Sign" when !IsInteger(arguments[0].Type) && !(arguments[0].Constant is not null && !double.IsNaN(Number(arguments[0]))) => $"{method.ContainingType.Name}.Sign throws for NaN",
+        "Round" when method.Parameters.Length >= 2 && method.Parameters[1].Type.SpecialType == SpecialType.System_Int32 => $"{method.ContainingType.Name}.Round throws for digits outside 0 to 15 (6 for float)",
+        "Abs" when arguments[0].Constant is null && IsInteger(arguments[0].Type) => $"{method.ContainingType.Name}.Abs throws for MinValue",
+        "DivRem" => $"{method.ContainingType.Name}.DivRem throws for a zero divisor",
+        _ => null,
+    };
 
     /// <summary>
     /// <c>T.IsNaN(x)</c>, <c>T.IsFinite(x)</c>, <c>T.IsInfinity(x)</c> as the comparisons they are equivalent to:
@@ -872,7 +1004,7 @@ internal sealed class UpdateRuleTranslator
             }
             else
             {
-                _diagnostics.Add(DiagnosticInfo.Create(Descriptors.UpdateRuleMixedPrecision, LocationInfo.From(location), value.Source, Keyword(value.Type), T));
+                _diagnostics.Add(DiagnosticInfo.Create(Descriptors.UpdateRuleMixedPrecision, LocationInfo.From(location), MixedPrecisionArguments(value.Source, value.Type)));
                 _failed = true;
                 return null;
             }
@@ -977,6 +1109,26 @@ internal sealed class UpdateRuleTranslator
     private static string Source(SyntaxNode? syntax) => syntax is null ? "" : Normalize(syntax.ToString());
 
     private static string Normalize(string text) => Regex.Replace(text, @"\s+", " ").Trim();
+
+    /// <summary>Of two types that meet in an element value, the one that is neither the rule's nor its double island.</summary>
+    private SpecialType Foreign(SpecialType a, SpecialType b) =>
+        IsInteger(a) ? a : IsInteger(b) ? b : a != _t ? a : b;
+
+    /// <summary>OPT0045 for element values computed as <paramref name="foreign"/>, with the fix that fits that type.</summary>
+    private void MixedPrecision(SyntaxNode syntax, SpecialType foreign)
+    {
+        _diagnostics.Add(DiagnosticInfo.Create(Descriptors.UpdateRuleMixedPrecision, LocationInfo.From(syntax), MixedPrecisionArguments(Source(syntax), foreign)));
+        _failed = true;
+    }
+
+    private string[] MixedPrecisionArguments(string source, SpecialType foreign)
+    {
+        string math = _t == SpecialType.System_Single ? "MathF" : "Math";
+        string hint = IsInteger(foreign) ? $"convert integer values to {T} before computing with them, e.g. ({T}){math}.Sign(g) * 2"
+            : foreign == SpecialType.System_Single ? "keep element values in double: call Math rather than MathF, and drop the (float) casts"
+            : $"compute element values in {T}" + (_t == SpecialType.System_Single ? " (or in double, converting float values with (double))" : "");
+        return new[] { source, $"computes element values as {Keyword(foreign)}", T, hint };
+    }
 
     private void Unsupported(SyntaxNode? syntax, string what, string hint)
     {

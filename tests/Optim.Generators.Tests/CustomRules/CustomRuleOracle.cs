@@ -5,6 +5,7 @@ using System.Linq;
 using System.Reflection;
 using System.Runtime.Loader;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 using Optim.Generators.Tests.Infrastructure;
 using Xunit;
 
@@ -16,10 +17,13 @@ namespace Optim.Generators.Tests.CustomRules;
 /// </summary>
 internal static class CustomRuleOracle
 {
-    /// <summary>Compiles <paramref name="source"/> with the generator (no diagnostics, no warnings in generated code) and loads it.</summary>
-    public static Assembly Compile(string source, out AssemblyLoadContext context)
+    /// <summary>
+    /// Compiles <paramref name="source"/> with the generator (no diagnostics, no warnings in generated code) and loads it;
+    /// <paramref name="overflowChecks"/> compiles it as a project with CheckForOverflowUnderflow does.
+    /// </summary>
+    public static Assembly Compile(string source, out AssemblyLoadContext context, bool overflowChecks = false)
     {
-        GeneratorHarness.Run run = GeneratorHarness.Generate(source);
+        GeneratorHarness.Run run = overflowChecks ? Checked(source) : GeneratorHarness.Generate(source);
         Assert.True(run.GeneratorDiagnostics.IsEmpty, string.Join("\n", run.GeneratorDiagnostics) + "\n" + source);
         Assert.True(run.CompileDiagnostics.IsEmpty, string.Join("\n", run.CompileDiagnostics) + "\n" + source);
         using var image = new MemoryStream();
@@ -30,10 +34,19 @@ internal static class CustomRuleOracle
         return context.LoadFromStream(image);
     }
 
+    private static GeneratorHarness.Run Checked(string source)
+    {
+        CSharpCompilation compilation = GeneratorHarness.Compilation(new[] { source });
+        compilation = compilation.WithOptions(compilation.Options.WithOverflowChecks(true));
+        GeneratorDriver driver = GeneratorHarness.Driver().RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out _);
+        return new GeneratorHarness.Run(driver.GetRunResult(), output);
+    }
+
     /// <summary>
     /// Trains the model <paramref name="type"/> for <paramref name="steps"/> steps (random values over many magnitudes, some
     /// zeros, a learning rate that changes between steps) beside the per-element oracle; null when every parameter matches
-    /// bit for bit after every step, else the first difference.
+    /// bit for bit after every step, else the first difference. A step in which the method throws must throw the same
+    /// exception from Step(), leaving the parameters as the method left them; the run ends there.
     /// </summary>
     public static string? Compare(Type type, int steps, int seed)
     {
@@ -65,9 +78,18 @@ internal static class CustomRuleOracle
             T[] g = Enumerable.Range(0, n).Select(_ => random.Next(8) == 0 ? T.Zero : draw(random)).ToArray();
             g.CopyTo(model.Gradients);
             model.LearningRate = baseLr * (1 + (step % 3));
-            model.Step();
+            Exception? generatedError = null;
+            try
+            {
+                model.Step();
+            }
+            catch (Exception e) when (e is ArithmeticException or ArgumentException)
+            {
+                generatedError = e;
+            }
 
             T lr = T.CreateChecked(model.LearningRate);
+            Exception? methodError = null;
             for (int i = 0; i < n; i++)
             {
                 args[0] = p[i];
@@ -82,7 +104,16 @@ internal static class CustomRuleOracle
                     args[k] = parameters[k].ParameterType == typeof(long) ? (object)(long)step : lr;
                 }
 
-                rule.Invoke(null, args);
+                try
+                {
+                    rule.Invoke(null, args);
+                }
+                catch (TargetInvocationException e)
+                {
+                    methodError = e.InnerException;
+                    break;
+                }
+
                 p[i] = (T)args[0]!;
                 for (int s = 0; s < states; s++)
                 {
@@ -99,10 +130,22 @@ internal static class CustomRuleOracle
                     return $"{model.GetType().Name}, {n} values: step {step}, element {i}: method {p[i]:R}, generated {model.Parameters[i]:R}";
                 }
             }
+
+            if (methodError?.GetType() != generatedError?.GetType())
+            {
+                return $"{model.GetType().Name}, {n} values: step {step}: the method {Outcome(methodError)}, Step() {Outcome(generatedError)}";
+            }
+
+            if (methodError is not null)
+            {
+                return null;
+            }
         }
 
         return null;
     }
+
+    private static string Outcome(Exception? error) => error is null ? "returned" : "threw " + error.GetType().Name;
 
     /// <summary>Values over many magnitudes, both signs.</summary>
     private static double Value(Random random) => (random.NextDouble() * 2 - 1) * Math.Pow(10, random.Next(-3, 3));

@@ -111,6 +111,116 @@ public sealed class CustomRuleTests
         }
         """;
 
+    /// <summary>
+    /// Locals declared without an initialiser and assigned later: by both branches of an if (issue 20: Step() stored
+    /// nothing), by nested ifs, in straight-line code, by compound assignments inside branches; element and per-step ones.
+    /// </summary>
+    public const string DeferredLocals = """
+        [UpdateRule]
+        public static void Deferred(ref T param, T grad, ref T s, T lr, long step)
+        {
+            T x;
+            if (grad > 0)
+                x = 1;
+            else
+                x = 2;
+            T y;
+            y = grad * 0.5F;
+            T z = y;
+            if (param > 0)
+            {
+                if (grad < param)
+                {
+                    z = grad;
+                }
+                else
+                {
+                    z *= 3;
+                }
+            }
+
+            T w;
+            if (step > 2)
+            {
+                w = lr;
+            }
+            else
+            {
+                w = lr * 0.5F;
+            }
+
+            T u;
+            if (grad < -0.5F)
+            {
+                u = param;
+                u += 1;
+            }
+            else
+            {
+                u = s;
+                u -= grad;
+                if (u > 1)
+                {
+                    u /= 2;
+                }
+            }
+
+            T k = 4;
+            if (grad == 0)
+            {
+                k = 8;
+            }
+
+            s = u + k;
+            param -= x * w + y * z + u;
+        }
+        """;
+
+    /// <summary>
+    /// Issue 20's checked product: the method throws OverflowException from step 2 (2 × long.MaxValue), so must Step();
+    /// it carried on with the wrapped value when the hoisted code dropped <c>checked</c>.
+    /// </summary>
+    public const string CheckedProduct = """
+        [UpdateRule]
+        public static void Checked(ref T param, T grad, long step) => param -= grad * checked(step * long.MaxValue) * 1e-30F;
+        """;
+
+    /// <summary>A checked per-step value nobody reads still throws, as the method computing it does (from step 3).</summary>
+    public const string UnreadChecked = """
+        [UpdateRule]
+        public static void Unread(ref T param, T grad, T lr, long step)
+        {
+            int unread = checked((int)(step * 1000000000L));
+            param -= lr * grad;
+        }
+        """;
+
+    /// <summary>
+    /// Unchecked products wrap, whatever the project's overflow checking (see the checked-project test); integer
+    /// division by the step count minus 4 throws DivideByZeroException at step 4 in both.
+    /// </summary>
+    public const string WrapsAndDivides = """
+        [UpdateRule]
+        public static void Wraps(ref T param, T grad, long step)
+        {
+            long wrapped = unchecked(step * long.MaxValue + 3);
+            param -= grad * (wrapped % 5) * 0.01F;
+            param += (T)(10 / (step - 4)) * 0.001F;
+        }
+        """;
+
+    /// <summary>
+    /// Math.Clamp between per-step bounds: the method throws ArgumentException on every element once min &gt; max (from
+    /// step 6 here); Step() used to clamp silently.
+    /// </summary>
+    public const string PerStepClamp = """
+        [UpdateRule]
+        public static void Clamped(ref T param, T grad, T lr, long step)
+        {
+            param = Math.Clamp(param - grad * lr, -lr * 100, lr * 100 * (4 - step));
+        }
+        """;
+
     /// <summary>A model around a rule, in float or double (T, MathT and the F suffix rewritten).</summary>
     public static string Model(string name, string rule, string element, int size, double lr = 0.01) =>
         $$"""
@@ -141,6 +251,11 @@ public sealed class CustomRuleTests
     [InlineData(nameof(KitchenSink))]
     [InlineData(nameof(SignedZerosAndNaN))]
     [InlineData(nameof(DoubleIslands))]
+    [InlineData(nameof(DeferredLocals))]
+    [InlineData(nameof(CheckedProduct))]
+    [InlineData(nameof(UnreadChecked))]
+    [InlineData(nameof(WrapsAndDivides))]
+    [InlineData(nameof(PerStepClamp))]
     public void Generated_step_equals_the_method_called_per_element(string rule)
     {
         string text = (string)typeof(CustomRuleTests).GetField(rule)!.GetValue(null)!;
@@ -156,6 +271,38 @@ public sealed class CustomRuleTests
             }
 
             Assert.Equal(2 * sizes.Length, assembly.GetTypes().Count(t => t.Name.StartsWith(rule + "_", StringComparison.Ordinal)));
+        }
+        finally
+        {
+            context.Unload();
+        }
+    }
+
+    /// <summary>
+    /// A project compiled with CheckForOverflowUnderflow: the method's unmarked product throws from step 2 and its
+    /// unchecked one wraps; the generated code, compiled in the same context, must say which is which.
+    /// </summary>
+    [Fact]
+    public void Overflow_follows_the_method_in_a_checked_project()
+    {
+        const string rules = """
+            [UpdateRule]
+            public static void Wraps(ref T param, T grad, long step) => param -= grad * unchecked(step * long.MaxValue) * 1e-30F;
+            """;
+        const string throws = """
+            [UpdateRule]
+            public static void Throws(ref T param, T grad, long step) => param -= grad * (step * long.MaxValue) * 1e-30F;
+            """;
+        string source = "using System;\nusing Optim;\nusing static Optim.Optimizer;\n" + string.Concat(
+            new[] { ("Wraps", rules), ("Throws", throws) }.SelectMany(r => new[] { "float", "double" }.Select(element => Model($"{r.Item1}_{element}", r.Item2, element, 17)))
+                .Select(model => model.Replace("using System;\nusing Optim;\nusing static Optim.Optimizer;\n", "")));
+        var assembly = CustomRuleOracle.Compile(source, out AssemblyLoadContext context, overflowChecks: true);
+        try
+        {
+            foreach (Type type in assembly.GetTypes().Where(t => t.Name.StartsWith("Wraps_", StringComparison.Ordinal) || t.Name.StartsWith("Throws_", StringComparison.Ordinal)))
+            {
+                Assert.Null(CustomRuleOracle.Compare(type, steps: 4, seed: 1));
+            }
         }
         finally
         {

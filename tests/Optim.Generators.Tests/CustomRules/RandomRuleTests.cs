@@ -145,8 +145,11 @@ public sealed class RandomRuleTests
 
         private void Statement(string indent)
         {
-            switch (_random.Next(5))
+            switch (_random.Next(6))
             {
+                case 5:
+                    DeferredLocal(indent);
+                    break;
                 case 0:
                 case 1:
                 {
@@ -179,6 +182,50 @@ public sealed class RandomRuleTests
                     }
 
                     break;
+            }
+        }
+
+        /// <summary>
+        /// A local declared without an initialiser, then assigned in straight-line code or by both branches of an if
+        /// (one of which may hold a nested if/else that assigns it on both paths, or a compound assignment after it).
+        /// </summary>
+        private void DeferredLocal(string indent)
+        {
+            string local = "a" + _locals++;
+            _body.Append(indent).Append(CultureInfo.InvariantCulture, $"T {local};\n");
+            if (_random.Next(3) == 0)
+            {
+                _body.Append(indent).Append(CultureInfo.InvariantCulture, $"{local} = {Expression(2)};\n");
+            }
+            else
+            {
+                _body.Append(indent).Append(CultureInfo.InvariantCulture, $"if ({Condition(2)})\n{indent}{{\n");
+                Branch(local, indent + "    ");
+                _body.Append(indent).Append(CultureInfo.InvariantCulture, $"}}\n{indent}else\n{indent}{{\n");
+                Branch(local, indent + "    ");
+                _body.Append(indent).Append("}\n");
+            }
+
+            _values.Add(local);
+            _assignable.Add(local);
+        }
+
+        /// <summary>One branch assigning <paramref name="local"/> on every path.</summary>
+        private void Branch(string local, string indent)
+        {
+            if (_random.Next(3) == 0)
+            {
+                _body.Append(indent).Append(CultureInfo.InvariantCulture, $"if ({Condition(1)})\n{indent}{{\n{indent}    {local} = {Expression(2)};\n{indent}}}\n");
+                _body.Append(indent).Append(CultureInfo.InvariantCulture, $"else\n{indent}{{\n{indent}    {local} = {Expression(2)};\n{indent}}}\n");
+            }
+            else
+            {
+                _body.Append(indent).Append(CultureInfo.InvariantCulture, $"{local} = {Expression(2)};\n");
+            }
+
+            if (_random.Next(2) == 0)
+            {
+                _body.Append(indent).Append(CultureInfo.InvariantCulture, $"{local} {Pick("+=", "-=", "*=", "/=")} {Expression(1)};\n");
             }
         }
 

@@ -131,6 +131,14 @@ public sealed class DiagnosticTests
         { "OPT0045", "[Optimize(Custom)] public partial class M { [Parameter(3)] public partial Span<double> W { get; } [UpdateRule] static void R(ref double p, double g) => p = [|(float)g|]; }" },
         { "OPT0045", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g) => p = (float)([|g > 0 ? (double)g : 1.0|]); }}" },
         { "OPT0046", $"[Optimize(Adam)] public partial class M {{ {W} [UpdateRule] static void [|R|](ref float p, float g) {{ }} }}" },
+        // OPT0047: a per-step value that can throw, computed by the method only under a condition.
+        { "OPT0047", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g, long step) {{ if (g > 0) p -= g * checked([|step * long.MaxValue|]); }} }}" },
+        { "OPT0047", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g, long step) => p = step > 1 ? p : g * ([|1 / (step - 1)|]); }}" },
+        { "OPT0047", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g, float lr) {{ if (g > 0) {{ p = [|Math.Clamp(p, -lr, lr)|]; }} }} }}" },
+        { "OPT0047", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g, float lr) {{ if (g > 0 && [|MathF.Sign(lr)|] > 0) p = 0; }} }}" },
+        // OPT0048: Math.Clamp between element-valued bounds (issue 20: it throws whenever g > 1).
+        { "OPT0048", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g) => p = [|Math.Clamp(p, g, 1f)|]; }}" },
+        { "OPT0048", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g, float lr) {{ float high = MathF.Abs(g) + lr; p = [|Math.Clamp(p, -lr, high)|]; }} }}" },
         // ClipGradNorm: a positive finite number, on the class.
         { "OPT0007", $"[Optimize(Adam, [|ClipGradNorm = 0|])] public partial class M {{ {W} }}" },
         { "OPT0007", $"[Optimize(Adam, [|ClipGradNorm = -1|])] public partial class M {{ {W} }}" },
@@ -176,6 +184,24 @@ public sealed class DiagnosticTests
         Assert.Equal(id is "OPT0008" or "OPT0017" or "OPT0046" or "OPT0051" ? DiagnosticSeverity.Warning : DiagnosticSeverity.Error, diagnostic.Severity);
         Assert.EndsWith($"/docs/diagnostics/{id}.md", diagnostic.Descriptor.HelpLinkUri, System.StringComparison.Ordinal);
         Assert.True(System.IO.File.Exists(System.IO.Path.Combine(Repository.Root, "docs", "diagnostics", id + ".md")), $"docs/diagnostics/{id}.md is missing");
+    }
+
+    /// <summary>OPT0045 names the type the element values are computed in, never the rule's own type, and the fix for it.</summary>
+    [Theory]
+    [InlineData("p = (float)(g > 0 ? 3 : 100000000)", "computes element values as int in a float rule", "convert integer values to float")]
+    [InlineData("p = (float)(double)MathF.Sign(g)", "computes element values as int in a float rule", "convert integer values to float")]
+    [InlineData("p = g * (int)g", "computes element values as int in a float rule", "convert integer values to float")]
+    [InlineData("p = (float)(g > 0 ? (double)g : 1.0)", "chooses between double values by a float condition in a float rule", "compare in double")]
+    public void OPT0045_says_which_precision_and_how_to_fix_it(string body, string says, string fix)
+    {
+        GeneratorHarness.Run run = GeneratorHarness.Generate(Usings + $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g) => {body}; }}");
+
+        Diagnostic diagnostic = Assert.Single(run.GeneratorDiagnostics);
+        Assert.Equal("OPT0045", diagnostic.Id);
+        string message = diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Contains(says, message, System.StringComparison.Ordinal);
+        Assert.Contains(fix, message, System.StringComparison.Ordinal);
+        Assert.DoesNotContain("as float in a float rule", message, System.StringComparison.Ordinal);
     }
 
     [Fact]
