@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Collections.ObjectModel;
 using System.Numerics;
 using static System.FormattableString;
 
@@ -15,15 +17,31 @@ public sealed class CheckpointContents<T>
     private readonly T[][] _sections;
     private readonly ulong[] _scalars;
 
-    internal CheckpointContents(CheckpointLayout layout, T[][] sections, ulong[] scalars)
+    internal CheckpointContents(CheckpointLayout layout, T[][] sections, ulong[] scalars, uint formatVersion, IReadOnlyList<CheckpointHyperparameter>? hyperparameters, bool hyperparametersMatch)
     {
         Layout = layout;
         _sections = sections;
         _scalars = scalars;
+        FormatVersion = formatVersion;
+        Hyperparameters = hyperparameters is null ? null : new ReadOnlyCollection<CheckpointHyperparameter>([.. hyperparameters]);
+        HyperparametersMatch = hyperparametersMatch;
     }
 
     /// <summary>The layout the checkpoint was checked against.</summary>
     public CheckpointLayout Layout { get; }
+
+    /// <summary>The format version of the file: 2 today, 1 for checkpoints written before hyperparameters were recorded.</summary>
+    public uint FormatVersion { get; }
+
+    /// <summary>The hyperparameters the checkpoint was saved with, as recorded; null for a version-1 checkpoint, which does not record them.</summary>
+    public ReadOnlyCollection<CheckpointHyperparameter>? Hyperparameters { get; }
+
+    /// <summary>
+    /// Whether the checkpoint's state was produced under the layout's hyperparameters: true when it records exactly the
+    /// layout's, false when the read allowed other ones. A version-1 checkpoint records none: true (assumed) unless the
+    /// read allowed hyperparameter changes.
+    /// </summary>
+    public bool HyperparametersMatch { get; }
 
     /// <summary>The values of section <paramref name="name"/>.</summary>
     /// <exception cref="ArgumentException">The layout has no section <paramref name="name"/>.</exception>

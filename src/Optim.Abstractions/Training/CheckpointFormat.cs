@@ -6,7 +6,7 @@ namespace Optim.Training;
 internal static class CheckpointFormat
 {
     /// <summary>The format version <see cref="CheckpointWriter{T}"/> writes.</summary>
-    public const uint CurrentVersion = 1;
+    public const uint CurrentVersion = 2;
 
     /// <summary>The longest name (model type, optimizer, section or scalar) a checkpoint may hold, in UTF-8 bytes.</summary>
     public const int MaxNameBytes = 1 << 16;

@@ -7,8 +7,9 @@ namespace Optim.Training;
 /// <summary>
 /// What a model's checkpoint holds, and what loading one expects: the model's type name, its optimizer, a description
 /// of its layout (stored as a 64-bit hash), and the named sections of values (parameters, state buffers) and named
-/// scalars (step count, learning rate, running products) in the order they are written. Build one per model type and
-/// share it between <see cref="CheckpointWriter{T}"/> and <see cref="CheckpointReader"/>.
+/// scalars (step count, learning rate, running products) in the order they are written, and the hyperparameters the
+/// model was compiled with (recorded in the checkpoint and compared on load). Build one per model type and share it
+/// between <see cref="CheckpointWriter{T}"/> and <see cref="CheckpointReader"/>.
 /// </summary>
 public sealed class CheckpointLayout
 {
@@ -23,6 +24,11 @@ public sealed class CheckpointLayout
     /// </param>
     /// <param name="sections">The sections of values, in writing order; names are unique.</param>
     /// <param name="scalars">The scalars, in writing order; names are unique.</param>
+    /// <param name="hyperparameters">
+    /// The values the model was compiled with (learning rate, betas, schedule arguments, …), in writing order; names are
+    /// unique. A checkpoint records them, and loading it into a model whose values differ is refused unless the caller
+    /// allows it. Null or empty: none.
+    /// </param>
     /// <exception cref="ArgumentException">
     /// A name is empty, not valid UTF-16, longer than 65,536 UTF-8 bytes, or used twice; a section length is negative.
     /// </exception>
@@ -31,7 +37,8 @@ public sealed class CheckpointLayout
         string optimizer,
         string description,
         IReadOnlyList<CheckpointSection> sections,
-        IReadOnlyList<CheckpointScalar> scalars)
+        IReadOnlyList<CheckpointScalar> scalars,
+        IReadOnlyList<CheckpointHyperparameter>? hyperparameters = null)
     {
         ArgumentNullException.ThrowIfNull(description);
         ArgumentNullException.ThrowIfNull(sections);
@@ -79,8 +86,23 @@ public sealed class CheckpointLayout
             scalarCopy[i] = scalar;
         }
 
+        var hyperparameterCopy = new CheckpointHyperparameter[hyperparameters?.Count ?? 0];
+        var hyperparameterNames = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < hyperparameterCopy.Length; i++)
+        {
+            CheckpointHyperparameter hyperparameter = hyperparameters![i];
+            Encode(hyperparameter.Name, nameof(hyperparameters));
+            if (!hyperparameterNames.Add(hyperparameter.Name))
+            {
+                throw new ArgumentException($"Two hyperparameters are named '{hyperparameter.Name}'.", nameof(hyperparameters));
+            }
+
+            hyperparameterCopy[i] = hyperparameter;
+        }
+
         Sections = Array.AsReadOnly(sectionCopy);
         Scalars = Array.AsReadOnly(scalarCopy);
+        Hyperparameters = Array.AsReadOnly(hyperparameterCopy);
     }
 
     /// <summary>The model's type name.</summary>
@@ -100,6 +122,9 @@ public sealed class CheckpointLayout
 
     /// <summary>The scalars, in writing order.</summary>
     public ReadOnlyCollection<CheckpointScalar> Scalars { get; }
+
+    /// <summary>The hyperparameters the model was compiled with, in writing order.</summary>
+    public ReadOnlyCollection<CheckpointHyperparameter> Hyperparameters { get; }
 
     internal byte[] ModelTypeUtf8 { get; }
 
@@ -144,6 +169,14 @@ public readonly record struct CheckpointSection(string Name, int Length);
 /// <param name="Name">The scalar's name, unique in its layout.</param>
 /// <param name="Kind">Whether it is a 64-bit integer or a double.</param>
 public readonly record struct CheckpointScalar(string Name, CheckpointScalarKind Kind);
+
+/// <summary>
+/// A compile-time hyperparameter of the model a checkpoint was saved from: <c>Lr</c>, <c>Beta1</c>, <c>Group1.Eps</c>,
+/// <c>Schedule.CosineAnnealingLR.TMax</c>, …; flags are 1 (true) or 0 (false).
+/// </summary>
+/// <param name="Name">The hyperparameter's name, unique in its layout.</param>
+/// <param name="Value">Its value; values compare bit for bit.</param>
+public readonly record struct CheckpointHyperparameter(string Name, double Value);
 
 /// <summary>The type of a checkpoint scalar; the numeric values are the format's kind codes.</summary>
 public enum CheckpointScalarKind : byte

@@ -19,27 +19,33 @@ public static class CheckpointReader
     /// <typeparam name="T">The model's element type, <see cref="float"/> or <see cref="double"/>.</typeparam>
     /// <param name="path">The checkpoint file.</param>
     /// <param name="layout">What the checkpoint must hold.</param>
+    /// <param name="allowHyperparameterChanges">
+    /// False (the default): a checkpoint that records hyperparameters other than the layout's (another <c>Lr</c>,
+    /// <c>Beta1</c>, schedule argument, …) is refused with an <see cref="ArgumentException"/> naming each difference.
+    /// True: it is accepted, and <see cref="CheckpointContents{T}.HyperparametersMatch"/> is false, so the caller checks
+    /// its state only against what any hyperparameters could produce.
+    /// </param>
     /// <returns>The validated contents, to copy into the model.</returns>
     /// <exception cref="InvalidDataException">
     /// The file is empty, truncated, corrupted (bad checksum, impossible length, invalid UTF-8, unknown code), has data
     /// after its checksum, is not a checkpoint, or has a format version this library cannot read.
     /// </exception>
     /// <exception cref="ArgumentException">
-    /// The checkpoint is intact but for another model type, element type, optimizer or layout; the message says what
-    /// differs.
+    /// The checkpoint is intact but for another model type, element type, optimizer or layout, or (unless
+    /// <paramref name="allowHyperparameterChanges"/>) was saved with other hyperparameters; the message says what differs.
     /// </exception>
     /// <exception cref="IOException">The file cannot be read.</exception>
-    public static CheckpointContents<T> Read<T>(string path, CheckpointLayout layout)
+    public static CheckpointContents<T> Read<T>(string path, CheckpointLayout layout, bool allowHyperparameterChanges = false)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(layout);
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1 << 16, FileOptions.SequentialScan);
-        return Read<T>(stream, layout);
+        return Read<T>(stream, layout, allowHyperparameterChanges);
     }
 
     /// <summary>Reads and validates a checkpoint from <paramref name="stream"/>, which must end where the checkpoint does.</summary>
-    /// <inheritdoc cref="Read{T}(string, CheckpointLayout)"/>
-    public static CheckpointContents<T> Read<T>(Stream stream, CheckpointLayout layout)
+    /// <inheritdoc cref="Read{T}(string, CheckpointLayout, bool)"/>
+    public static CheckpointContents<T> Read<T>(Stream stream, CheckpointLayout layout, bool allowHyperparameterChanges = false)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(stream);
@@ -67,14 +73,15 @@ public static class CheckpointReader
         uint version = input.ReadUInt32("the format version");
         return version switch
         {
-            1 => ReadVersion1<T>(input, layout, element),
+            // Version 1 is version 2 without the hyperparameter table.
+            1 or 2 => ReadBody<T>(input, layout, element, version, allowHyperparameterChanges),
             _ => throw new InvalidDataException(Invariant(
-                $"The checkpoint has format version {version}, which this version of Optim cannot read (it reads version {CheckpointFormat.CurrentVersion}).")),
+                $"The checkpoint has format version {version}, which this version of Optim cannot read (it reads versions 1 and {CheckpointFormat.CurrentVersion}).")),
         };
     }
 
-    /// <summary>Reads the rest of a version-1 checkpoint, after its magic number and version.</summary>
-    private static CheckpointContents<T> ReadVersion1<T>(BinaryInput input, CheckpointLayout layout, byte expectedElement)
+    /// <summary>Reads the rest of a version-1 or version-2 checkpoint, after its magic number and version.</summary>
+    private static CheckpointContents<T> ReadBody<T>(BinaryInput input, CheckpointLayout layout, byte expectedElement, uint version, bool allowHyperparameterChanges)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         string model = input.ReadString(MaxName, "the model type name");
@@ -138,6 +145,19 @@ public static class CheckpointReader
             bits.Add(input.ReadUInt64($"the value of scalar '{name}'"));
         }
 
+        List<CheckpointHyperparameter>? hyperparameters = null;
+        if (version >= 2)
+        {
+            uint hyperparameterCount = input.ReadUInt32("the hyperparameter count");
+            input.Require(hyperparameterCount * 12L, Invariant($"a table of {hyperparameterCount} hyperparameters"));
+            hyperparameters = [];
+            for (uint i = 0; i < hyperparameterCount; i++)
+            {
+                string name = input.ReadString(MaxName, Invariant($"the name of hyperparameter {i + 1}"));
+                hyperparameters.Add(new CheckpointHyperparameter(name, BitConverter.UInt64BitsToDouble(input.ReadUInt64($"the value of hyperparameter '{name}'"))));
+            }
+        }
+
         uint computed = input.Crc;
         uint stored = input.ReadUInt32("the checksum");
         if (stored != computed)
@@ -153,8 +173,68 @@ public static class CheckpointReader
             throw new ArgumentException(mismatch, nameof(layout));
         }
 
-        return new CheckpointContents<T>(layout, values, bits.ToArray());
+        bool match;
+        if (hyperparameters is null)
+        {
+            // Version 1 did not record them: assumed to be the model's, unless the caller allows them to differ.
+            match = !allowHyperparameterChanges;
+        }
+        else
+        {
+            string? differences = HyperparameterDifferences(layout, hyperparameters);
+            if (differences is not null && !allowHyperparameterChanges)
+            {
+                throw new ArgumentException(
+                    $"The checkpoint was saved with other hyperparameters than '{model}' has: {differences}. Load it with "
+                    + "allowHyperparameterChanges: true to resume with this model's values.",
+                    nameof(layout));
+            }
+
+            match = differences is null;
+        }
+
+        return new CheckpointContents<T>(layout, values, bits.ToArray(), version, hyperparameters, match);
     }
+
+    /// <summary>"Beta1 saved 0.9, this model 0.8; …" for each hyperparameter whose value differs or that one side lacks; null if none.</summary>
+    private static string? HyperparameterDifferences(CheckpointLayout layout, List<CheckpointHyperparameter> saved)
+    {
+        var savedByName = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (CheckpointHyperparameter hyperparameter in saved)
+        {
+            if (!savedByName.TryAdd(hyperparameter.Name, hyperparameter.Value))
+            {
+                throw new InvalidDataException($"The checkpoint is corrupted: it records hyperparameter '{hyperparameter.Name}' twice.");
+            }
+        }
+
+        var differences = new List<string>();
+        var modelNames = new HashSet<string>(StringComparer.Ordinal);
+        foreach (CheckpointHyperparameter expected in layout.Hyperparameters)
+        {
+            modelNames.Add(expected.Name);
+            if (!savedByName.TryGetValue(expected.Name, out double value))
+            {
+                differences.Add($"{expected.Name} not recorded, this model {Show(expected.Value)}");
+            }
+            else if (BitConverter.DoubleToUInt64Bits(value) != BitConverter.DoubleToUInt64Bits(expected.Value))
+            {
+                differences.Add($"{expected.Name} saved {Show(value)}, this model {Show(expected.Value)}");
+            }
+        }
+
+        foreach (CheckpointHyperparameter extra in saved)
+        {
+            if (!modelNames.Contains(extra.Name))
+            {
+                differences.Add($"{extra.Name} saved {Show(extra.Value)}, this model has none");
+            }
+        }
+
+        return differences.Count == 0 ? null : string.Join("; ", differences);
+    }
+
+    private static string Show(double value) => value.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>What differs between an intact checkpoint and the layout it was expected to have, or null.</summary>
     private static string? Mismatch(

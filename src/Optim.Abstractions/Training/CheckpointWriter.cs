@@ -6,9 +6,9 @@ using static System.FormattableString;
 namespace Optim.Training;
 
 /// <summary>
-/// Writes a checkpoint (format version 1, docs/checkpoints.md) entry by entry, in the order its
-/// <see cref="CheckpointLayout"/> lists them: every section, then every scalar, then <see cref="Commit"/>. Each entry
-/// is checked against the layout (name, length, kind) before a byte of it is written.
+/// Writes a checkpoint (format version 2, docs/checkpoints.md) entry by entry, in the order its
+/// <see cref="CheckpointLayout"/> lists them: every section, then every scalar, then <see cref="Commit"/>, which adds the
+/// layout's hyperparameters. Each entry is checked against the layout (name, length, kind) before a byte of it is written.
 /// </summary>
 /// <remarks>
 /// Written to a path, the checkpoint goes to a temporary file in the same folder that <see cref="Commit"/> flushes to the
@@ -102,7 +102,7 @@ public sealed class CheckpointWriter<T> : IDisposable
     public void WriteScalar(string name, double value) => WriteScalar(name, CheckpointScalarKind.RealNumber, BitConverter.DoubleToUInt64Bits(value));
 
     /// <summary>
-    /// Writes the checksum and flushes. Written to a path, the file is flushed to the disk and moved over the target,
+    /// Writes the layout's hyperparameters and the checksum, and flushes. Written to a path, the file is flushed to the disk and moved over the target,
     /// replacing any previous checkpoint there in one step.
     /// </summary>
     /// <exception cref="InvalidOperationException">An entry of the layout has not been written; or the writer is closed.</exception>
@@ -115,6 +115,13 @@ public sealed class CheckpointWriter<T> : IDisposable
                 ? $"section '{_layout.Sections[_next].Name}'"
                 : $"scalar '{_layout.Scalars[_next - _layout.Sections.Count].Name}'";
             throw new InvalidOperationException($"The checkpoint of '{_layout.ModelType}' is incomplete: {missing} has not been written.");
+        }
+
+        _output.WriteUInt32((uint)_layout.Hyperparameters.Count);
+        foreach (CheckpointHyperparameter hyperparameter in _layout.Hyperparameters)
+        {
+            _output.WriteString(StrictUtf8.Encoding.GetBytes(hyperparameter.Name));
+            _output.WriteUInt64(BitConverter.DoubleToUInt64Bits(hyperparameter.Value));
         }
 
         _output.WriteUInt32(_output.Crc);

@@ -4,6 +4,7 @@ using System.Linq;
 using Optim.Generators.Common;
 using Optim.Generators.Lowering;
 using Optim.Generators.Model;
+using Optim.Generators.Model.Schedules;
 
 namespace Optim.Generators.Emit;
 
@@ -43,6 +44,14 @@ internal static class CheckpointEmitter
         foreach (var (name, _, whole) in scalars)
         {
             w.Line($"        new(\"{name}\", {Training}.CheckpointScalarKind.{(whole ? "WholeNumber" : "RealNumber")}),");
+        }
+
+        w.Line("    },");
+        w.Line($"    new {Training}.CheckpointHyperparameter[]");
+        w.Line("    {");
+        foreach (var (name, value) in Hyperparameters(layout))
+        {
+            w.Line($"        new(\"{name}\", {Literals.Double(value)}),");
         }
 
         w.Line("    });");
@@ -87,62 +96,153 @@ internal static class CheckpointEmitter
 
         w.Line("/// <summary>");
         w.Line("/// Restores a checkpoint written by <see cref=\"SaveCheckpoint(global::System.IO.Stream)\"/>. The whole checkpoint is read and");
-        w.Line("/// checked (format, checksum, model, element type, optimizer, layout, values) before anything is copied: on any error");
-        w.Line("/// the model is left exactly as it was.");
+        w.Line("/// checked (format, checksum, model, element type, optimizer, layout, hyperparameters, and every value against what");
+        w.Line("/// <see cref=\"Step\"/> can produce) before anything is copied: on any error the model is left exactly as it was.");
         w.Line("/// </summary>");
-        w.Line("/// <exception cref=\"global::System.IO.InvalidDataException\">The checkpoint is truncated, corrupted or not a checkpoint.</exception>");
-        w.Line("/// <exception cref=\"global::System.ArgumentException\">The checkpoint is of another model, optimizer or layout.</exception>");
+        w.Line("/// <param name=\"stream\">The checkpoint, from its first byte to its last.</param>");
+        w.Line("/// <param name=\"allowHyperparameterChanges\">");
+        w.Line("/// False (the default): a checkpoint saved with other compile-time hyperparameters (Lr, betas, schedule arguments, …)");
+        w.Line("/// is refused with an <see cref=\"global::System.ArgumentException\"/> naming each one, its saved value and this model's.");
+        w.Line("/// True: it loads, and training continues from its state with this model's hyperparameters; its running products and");
+        w.Line("/// clamped state are then only checked for their range, since other hyperparameters produced them.");
+        w.Line("/// </param>");
+        w.Line("/// <exception cref=\"global::System.IO.InvalidDataException\">");
+        w.Line("/// The checkpoint is truncated, corrupted or not a checkpoint, or holds a value Step() cannot produce (a negative or");
+        w.Line("/// overflowing step count, a running product inconsistent with it, a negative second moment, …); the message names it.");
+        w.Line("/// </exception>");
+        w.Line("/// <exception cref=\"global::System.ArgumentException\">The checkpoint is of another model, optimizer or layout, or of other hyperparameters.</exception>");
         w.Line(ModelEmitter.GeneratedCode);
-        w.Line($"public void LoadCheckpoint(global::System.IO.Stream stream) => OptimLoadCheckpoint({Training}.CheckpointReader.Read<{t}>(stream, OptimCheckpointLayout));");
+        w.Line($"public void LoadCheckpoint(global::System.IO.Stream stream, bool allowHyperparameterChanges = false) => OptimLoadCheckpoint({Training}.CheckpointReader.Read<{t}>(stream, OptimCheckpointLayout, allowHyperparameterChanges));");
         w.Line();
-        w.Line("/// <summary>Restores the checkpoint at <paramref name=\"path\"/>; see <see cref=\"LoadCheckpoint(global::System.IO.Stream)\"/>.</summary>");
-        w.Line("/// <exception cref=\"global::System.IO.InvalidDataException\">The checkpoint is truncated, corrupted or not a checkpoint.</exception>");
-        w.Line("/// <exception cref=\"global::System.ArgumentException\">The checkpoint is of another model, optimizer or layout.</exception>");
+        w.Line("/// <summary>Restores the checkpoint at <paramref name=\"path\"/>; see <see cref=\"LoadCheckpoint(global::System.IO.Stream, bool)\"/>.</summary>");
+        w.Line("/// <param name=\"path\">The checkpoint file.</param>");
+        w.Line("/// <param name=\"allowHyperparameterChanges\">Whether a checkpoint saved with other hyperparameters loads (see the stream overload).</param>");
+        w.Line("/// <exception cref=\"global::System.IO.InvalidDataException\">The checkpoint is truncated, corrupted, not a checkpoint, or holds a value Step() cannot produce.</exception>");
+        w.Line("/// <exception cref=\"global::System.ArgumentException\">The checkpoint is of another model, optimizer or layout, or of other hyperparameters.</exception>");
         w.Line(ModelEmitter.GeneratedCode);
-        w.Line($"public void LoadCheckpoint(string path) => OptimLoadCheckpoint({Training}.CheckpointReader.Read<{t}>(path, OptimCheckpointLayout));");
+        w.Line($"public void LoadCheckpoint(string path, bool allowHyperparameterChanges = false) => OptimLoadCheckpoint({Training}.CheckpointReader.Read<{t}>(path, OptimCheckpointLayout, allowHyperparameterChanges));");
         w.Line();
         w.Line(ModelEmitter.GeneratedCode);
         w.Open($"private void OptimLoadCheckpoint({Training}.CheckpointContents<{t}> checkpoint)");
-        w.Line("// Scalars first, checked, so nothing is copied from a checkpoint that cannot be resumed.");
-        w.Line("long step = checkpoint.GetInt64(\"step\");");
-        var checks = new List<(string Condition, string Shown)> { ("step < 0", "step count ({step})") };
-        foreach (var (name, _, whole) in scalars.Where(s => s.Whole && s.Name != "step"))
+        w.Line("// Every value Step() reads is checked against what Step() can produce before anything is copied.");
+        List<string> checks = Checks(layout, scalars, out bool usesExact);
+        if (usesExact)
         {
-            // Counts (the skipped steps) cannot be negative either: refused, not clamped.
-            w.Line($"long {name} = checkpoint.GetInt64(\"{name}\");");
-            checks.Add(($"{name} < 0", $"{name} ({{{name}}})"));
+            w.Line("// With other hyperparameters (allowed by the caller) the running products and clamps are only checked for their range.");
+            w.Line("bool exact = checkpoint.HyperparametersMatch;");
         }
 
-        if (model.Schedule is null)
+        foreach (var (name, _, whole) in scalars)
         {
-            w.Line("double learningRate = checkpoint.GetDouble(\"learningRate\");");
-            checks.Add(("!(learningRate >= 0.0 && learningRate <= double.MaxValue)", "learning rate ({learningRate})"));
+            w.Line(whole ? $"long {Local(name)} = checkpoint.GetInt64(\"{name}\");" : $"double {Local(name)} = checkpoint.GetDouble(\"{name}\");");
         }
 
-        w.Open($"if ({string.Join(" || ", checks.Select(c => c.Condition))})");
-        string shown = checks.Count == 1 ? checks[0].Shown
-            : string.Join(", ", checks.Take(checks.Count - 1).Select(c => c.Shown)) + " or " + checks[checks.Count - 1].Shown;
-        w.Line($"throw new global::System.IO.InvalidDataException($\"The checkpoint's {shown} is invalid.\");");
-        w.Close();
+        w.Line($"{Training}.CheckpointChecks.ThrowIfAny(");
+        for (int i = 0; i < checks.Count; i++)
+        {
+            w.Line($"    {checks[i]}{(i == checks.Count - 1 ? ");" : ",")}");
+        }
+
         w.Line();
         foreach (var (name, span, _) in sections)
         {
             w.Line($"checkpoint.CopySectionTo(\"{name}\", {span});");
         }
 
-        foreach (var (name, field, whole) in scalars)
+        foreach (var (name, field, _) in scalars)
         {
-            string value = name switch
-            {
-                "step" => "step",
-                "learningRate" => "learningRate",
-                _ when whole => name,
-                _ => $"checkpoint.GetDouble(\"{name}\")",
-            };
-            w.Line($"{field} = {value};");
+            w.Line($"{field} = {Local(name)};");
         }
 
         w.Close();
+    }
+
+    /// <summary>The local a scalar is read into: its name in camelCase.</summary>
+    private static string Local(string scalar) => char.ToLowerInvariant(scalar[0]) + scalar.Substring(1);
+
+    /// <summary>
+    /// The CheckpointChecks calls for every scalar (counts, the rate, the norm, each running product against the step
+    /// count) and every state section with a range (second moments, Rprop's step sizes).
+    /// </summary>
+    private static List<string> Checks(ModelLayout layout, List<(string Name, string Field, bool Whole)> scalars, out bool usesExact)
+    {
+        string checks = Training + ".CheckpointChecks";
+        var calls = new List<string>();
+        foreach (var (name, _, whole) in scalars)
+        {
+            if (whole)
+            {
+                calls.Add($"{checks}.Count(\"{name}\", {Local(name)})");
+            }
+            else if (name == "learningRate")
+            {
+                calls.Add($"{checks}.LearningRate(\"{name}\", {Local(name)})");
+            }
+            else if (name == "lastGradNorm")
+            {
+                calls.Add($"{checks}.Norm(\"{name}\", {Local(name)})");
+            }
+        }
+
+        usesExact = false;
+        foreach (GroupLayout group in layout.Groups)
+        {
+            foreach (StepAccumulator accumulator in group.Rule.Accumulators)
+            {
+                string name = StepWriter.FieldName(group, accumulator).Substring("_optim".Length);
+                calls.Add($"{checks}.RunningProduct(\"{name}\", {Local(name)}, {Literals.Double(accumulator.LowBase)}, {Literals.Double(accumulator.HighBase)}, step, exact)");
+                usesExact = true;
+            }
+
+            foreach (Buffer buffer in group.Rule.State.Where(b => !b.Transient && b.Values != StateValues.Any))
+            {
+                foreach (ParameterSpec p in group.Parameters.Where(p => GroupLayout.ExtentOf(buffer.Extent, p) > 0))
+                {
+                    string section = $"{p.Name.TrimStart('@')}.{buffer.Name}";
+                    string values = $"checkpoint.GetSection(\"{section}\")";
+                    if (buffer.Values == StateValues.NonNegative)
+                    {
+                        calls.Add($"{checks}.NonNegative(\"{section}\", {values})");
+                    }
+                    else
+                    {
+                        ElementType element = layout.Model.Element;
+                        calls.Add($"{checks}.ZeroOrWithin(\"{section}\", {values}, {Literals.Element(buffer.Min, element)}, {Literals.Element(buffer.Max, element)}, exact)");
+                        usesExact = true;
+                    }
+                }
+            }
+        }
+
+        return calls;
+    }
+
+    /// <summary>
+    /// Every compile-time hyperparameter: each group's (<c>Lr</c>, <c>Beta1</c>, …; <c>Group1.Lr</c> for the second group),
+    /// the gradient services', and the schedule's (<c>Schedule.CosineAnnealingLR.TMax</c>, …). Flags are 1 or 0.
+    /// </summary>
+    private static List<(string Name, double Value)> Hyperparameters(ModelLayout layout)
+    {
+        ModelSpec model = layout.Model;
+        var values = new List<(string, double)>();
+        foreach (GroupLayout group in layout.Groups)
+        {
+            string prefix = group.Index == 0 ? "" : group.Suffix + ".";
+            values.AddRange(model.Groups[group.Index].Values.Select(v => (prefix + v.Name, v.Number)));
+        }
+
+        values.Add(("ClipGradNorm", model.Services?.ClipGradNorm ?? 0));
+        values.Add(("SkipNonFinite", model.Services is { SkipNonFinite: true } ? 1 : 0));
+        if (model.Schedule is { } schedule)
+        {
+            string prefix = "Schedule." + ScheduleCatalog.Find(schedule.Kind)!.Name + ".";
+            values.AddRange(schedule.Values.Select(v => (prefix + v.Name, v.Number)));
+            values.AddRange(schedule.Milestones.Select((m, i) => ($"{prefix}Milestones[{i.ToString(CultureInfo.InvariantCulture)}]", (double)m)));
+            values.Add(("Schedule.WarmupSteps", schedule.WarmupSteps));
+            values.Add(("Schedule.WarmupStartFactor", schedule.WarmupStartFactor));
+        }
+
+        return values;
     }
 
     /// <summary>

@@ -144,7 +144,7 @@ internal static class ModelEmitter
             {
                 w.Line($"/// <summary>{accumulator.Symbol} after the last step, carried from step to step{(layout.HasGroups ? $" (group {group.Index})" : "")}.</summary>");
                 w.Line(GeneratedCode);
-                w.Line($"private double {StepWriter.FieldName(group, accumulator)} = {Literals.Double(accumulator.Initial)};");
+                w.Line($"private double {StepWriter.FieldName(group, accumulator)} = {Literals.Double(StepAccumulator.Initial)};");
                 w.Line();
             }
         }

@@ -812,7 +812,7 @@ internal static class StepWriter
         var math = new ExprWriter(ExprMode.Math, model.Element, intermediates: intermediates);
         foreach (StepAccumulator accumulator in rule.Accumulators)
         {
-            yield return $"{accumulator.Symbol} ← {math.Write(accumulator.Update)}   (starts at {Literals.Double(accumulator.Initial)})";
+            yield return $"{accumulator.Symbol} ← {math.Write(accumulator.Update)}   (starts at {Literals.Double(StepAccumulator.Initial)})";
         }
 
         foreach (StepScalar scalar in rule.Scalars.Where(s => s.ToKernel))

@@ -18,6 +18,28 @@ namespace Optim.Generators.Model;
 internal sealed record Buffer(string Name, string Symbol, string Description, string View = "", bool Transient = false, Extent Extent = Extent.Elements)
 {
     public Expr Value => Expr.Variable(Name, Symbol);
+
+    /// <summary>What <c>Step()</c> can leave in the buffer; a checkpoint's section that holds anything else is refused.</summary>
+    public StateValues Values { get; init; } = StateValues.Any;
+
+    /// <summary>With <see cref="StateValues.ZeroOrClamped"/>: the smallest value <c>Step()</c> clamps to.</summary>
+    public double Min { get; init; }
+
+    /// <summary>With <see cref="StateValues.ZeroOrClamped"/>: the largest value <c>Step()</c> clamps to.</summary>
+    public double Max { get; init; }
+}
+
+/// <summary>The values <c>Step()</c> can leave in a state buffer, which loading a checkpoint checks.</summary>
+internal enum StateValues
+{
+    /// <summary>Any value (a first moment, averaged parameters, a custom rule's state).</summary>
+    Any,
+
+    /// <summary>Sums and averages of squares: never negative (NaN and +∞ can follow a non-finite gradient).</summary>
+    NonNegative,
+
+    /// <summary>0 until first updated, then in [<see cref="Buffer.Min"/>, <see cref="Buffer.Max"/>] (Rprop's step sizes).</summary>
+    ZeroOrClamped,
 }
 
 /// <summary>
@@ -47,21 +69,26 @@ internal sealed record StepScalar(string Name, string Symbol, Expr Value, bool T
 }
 
 /// <summary>
-/// A double kept from step to step and advanced once per step before the scalars are computed:
-/// <c>Name ← Update</c>, starting at <paramref name="Initial"/>. Running powers β^t use it, so a step costs
-/// one multiply instead of a Math.Pow call.
+/// A running product kept from step to step and advanced once per step before the scalars are computed:
+/// <c>Name ← Update</c>, starting at 1. Running powers β^t use it, so a step costs one multiply instead of a Math.Pow
+/// call. Each step's factor lies in [<paramref name="LowBase"/>, <paramref name="HighBase"/>] ⊂ [0, 1], so after t steps
+/// the product lies in [LowBaseᵗ, HighBaseᵗ]: what loading a checkpoint checks it against.
 /// </summary>
 /// <param name="Name">C# identifier (the field is _optim + Name in PascalCase).</param>
 /// <param name="Symbol">Math symbol.</param>
-/// <param name="Initial">Value before the first step.</param>
 /// <param name="Update">The next value, in terms of the current one (referenced as a scalar of the same name).</param>
-internal sealed record StepAccumulator(string Name, string Symbol, double Initial, Expr Update)
+/// <param name="LowBase">The smallest factor a step multiplies by.</param>
+/// <param name="HighBase">The largest factor a step multiplies by.</param>
+internal sealed record StepAccumulator(string Name, string Symbol, Expr Update, double LowBase, double HighBase)
 {
+    /// <summary>The value before the first step.</summary>
+    public const double Initial = 1.0;
+
     public Expr Ref => Expr.Scalar(Name, Symbol);
 
-    /// <summary>A running power base^t: starts at 1 and is multiplied by <paramref name="base"/> every step.</summary>
+    /// <summary>A running power base^t: starts at 1 and is multiplied by the constant <paramref name="base"/> every step.</summary>
     public static StepAccumulator Power(string name, string symbol, Expr @base) =>
-        new(name, symbol, 1.0, Expr.Scalar(name, symbol) * @base);
+        new(name, symbol, Expr.Scalar(name, symbol) * @base, @base.Value, @base.Value);
 }
 
 /// <summary>

@@ -21,8 +21,8 @@ public sealed partial class SkippingAdam
 public sealed class CheckpointCountTests
 {
     [Theory]
-    [InlineData(5L, -1L, "skippedSteps (-1)")]
-    [InlineData(-2L, 0L, "step count (-2)")]
+    [InlineData(5L, -1L, "skippedSteps is -1, a negative count")]
+    [InlineData(-2L, 0L, "step is -2, a negative count")]
     public void Negative_counts_are_refused_and_the_model_is_kept(long step, long skipped, string named)
     {
         var model = new SkippingAdam();

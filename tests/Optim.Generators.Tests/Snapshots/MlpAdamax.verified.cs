@@ -295,6 +295,17 @@ namespace Demo
                 new("step", global::Optim.Training.CheckpointScalarKind.WholeNumber),
                 new("learningRate", global::Optim.Training.CheckpointScalarKind.RealNumber),
                 new("Beta1Power", global::Optim.Training.CheckpointScalarKind.RealNumber),
+            },
+            new global::Optim.Training.CheckpointHyperparameter[]
+            {
+                new("Lr", 0.002),
+                new("Beta1", 0.9),
+                new("Beta2", 0.999),
+                new("Eps", 1E-08),
+                new("WeightDecay", 0.0),
+                new("Maximize", 0.0),
+                new("ClipGradNorm", 0.0),
+                new("SkipNonFinite", 0.0),
             });
 
         /// <summary>
@@ -343,30 +354,49 @@ namespace Demo
 
         /// <summary>
         /// Restores a checkpoint written by <see cref="SaveCheckpoint(global::System.IO.Stream)"/>. The whole checkpoint is read and
-        /// checked (format, checksum, model, element type, optimizer, layout, values) before anything is copied: on any error
-        /// the model is left exactly as it was.
+        /// checked (format, checksum, model, element type, optimizer, layout, hyperparameters, and every value against what
+        /// <see cref="Step"/> can produce) before anything is copied: on any error the model is left exactly as it was.
         /// </summary>
-        /// <exception cref="global::System.IO.InvalidDataException">The checkpoint is truncated, corrupted or not a checkpoint.</exception>
-        /// <exception cref="global::System.ArgumentException">The checkpoint is of another model, optimizer or layout.</exception>
+        /// <param name="stream">The checkpoint, from its first byte to its last.</param>
+        /// <param name="allowHyperparameterChanges">
+        /// False (the default): a checkpoint saved with other compile-time hyperparameters (Lr, betas, schedule arguments, …)
+        /// is refused with an <see cref="global::System.ArgumentException"/> naming each one, its saved value and this model's.
+        /// True: it loads, and training continues from its state with this model's hyperparameters; its running products and
+        /// clamped state are then only checked for their range, since other hyperparameters produced them.
+        /// </param>
+        /// <exception cref="global::System.IO.InvalidDataException">
+        /// The checkpoint is truncated, corrupted or not a checkpoint, or holds a value Step() cannot produce (a negative or
+        /// overflowing step count, a running product inconsistent with it, a negative second moment, …); the message names it.
+        /// </exception>
+        /// <exception cref="global::System.ArgumentException">The checkpoint is of another model, optimizer or layout, or of other hyperparameters.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public void LoadCheckpoint(global::System.IO.Stream stream) => OptimLoadCheckpoint(global::Optim.Training.CheckpointReader.Read<float>(stream, OptimCheckpointLayout));
+        public void LoadCheckpoint(global::System.IO.Stream stream, bool allowHyperparameterChanges = false) => OptimLoadCheckpoint(global::Optim.Training.CheckpointReader.Read<float>(stream, OptimCheckpointLayout, allowHyperparameterChanges));
 
-        /// <summary>Restores the checkpoint at <paramref name="path"/>; see <see cref="LoadCheckpoint(global::System.IO.Stream)"/>.</summary>
-        /// <exception cref="global::System.IO.InvalidDataException">The checkpoint is truncated, corrupted or not a checkpoint.</exception>
-        /// <exception cref="global::System.ArgumentException">The checkpoint is of another model, optimizer or layout.</exception>
+        /// <summary>Restores the checkpoint at <paramref name="path"/>; see <see cref="LoadCheckpoint(global::System.IO.Stream, bool)"/>.</summary>
+        /// <param name="path">The checkpoint file.</param>
+        /// <param name="allowHyperparameterChanges">Whether a checkpoint saved with other hyperparameters loads (see the stream overload).</param>
+        /// <exception cref="global::System.IO.InvalidDataException">The checkpoint is truncated, corrupted, not a checkpoint, or holds a value Step() cannot produce.</exception>
+        /// <exception cref="global::System.ArgumentException">The checkpoint is of another model, optimizer or layout, or of other hyperparameters.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public void LoadCheckpoint(string path) => OptimLoadCheckpoint(global::Optim.Training.CheckpointReader.Read<float>(path, OptimCheckpointLayout));
+        public void LoadCheckpoint(string path, bool allowHyperparameterChanges = false) => OptimLoadCheckpoint(global::Optim.Training.CheckpointReader.Read<float>(path, OptimCheckpointLayout, allowHyperparameterChanges));
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private void OptimLoadCheckpoint(global::Optim.Training.CheckpointContents<float> checkpoint)
         {
-            // Scalars first, checked, so nothing is copied from a checkpoint that cannot be resumed.
+            // Every value Step() reads is checked against what Step() can produce before anything is copied.
+            // With other hyperparameters (allowed by the caller) the running products and clamps are only checked for their range.
+            bool exact = checkpoint.HyperparametersMatch;
             long step = checkpoint.GetInt64("step");
             double learningRate = checkpoint.GetDouble("learningRate");
-            if (step < 0 || !(learningRate >= 0.0 && learningRate <= double.MaxValue))
-            {
-                throw new global::System.IO.InvalidDataException($"The checkpoint's step count ({step}) or learning rate ({learningRate}) is invalid.");
-            }
+            double beta1Power = checkpoint.GetDouble("Beta1Power");
+            global::Optim.Training.CheckpointChecks.ThrowIfAny(
+                global::Optim.Training.CheckpointChecks.Count("step", step),
+                global::Optim.Training.CheckpointChecks.LearningRate("learningRate", learningRate),
+                global::Optim.Training.CheckpointChecks.RunningProduct("Beta1Power", beta1Power, 0.9, 0.9, step, exact),
+                global::Optim.Training.CheckpointChecks.NonNegative("W1.expInf", checkpoint.GetSection("W1.expInf")),
+                global::Optim.Training.CheckpointChecks.NonNegative("B1.expInf", checkpoint.GetSection("B1.expInf")),
+                global::Optim.Training.CheckpointChecks.NonNegative("W2.expInf", checkpoint.GetSection("W2.expInf")),
+                global::Optim.Training.CheckpointChecks.NonNegative("B2.expInf", checkpoint.GetSection("B2.expInf")));
 
             checkpoint.CopySectionTo("W1", _optimArena.Slice(0, 50));
             checkpoint.CopySectionTo("B1", _optimArena.Slice(50, 5));
@@ -382,7 +412,7 @@ namespace Demo
             checkpoint.CopySectionTo("B2.expInf", _optimArena.Slice(252, 1));
             _optimStep = step;
             _optimLearningRate = learningRate;
-            _optimBeta1Power = checkpoint.GetDouble("Beta1Power");
+            _optimBeta1Power = beta1Power;
         }
 
         /// <summary>The tensors of a .safetensors file of this model: each parameter by name, dtype and shape.</summary>

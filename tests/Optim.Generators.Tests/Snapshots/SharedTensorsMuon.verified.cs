@@ -411,6 +411,25 @@ namespace Demo
                 new("learningRate", global::Optim.Training.CheckpointScalarKind.RealNumber),
                 new("Group1Beta1Power", global::Optim.Training.CheckpointScalarKind.RealNumber),
                 new("Group1Beta2Power", global::Optim.Training.CheckpointScalarKind.RealNumber),
+            },
+            new global::Optim.Training.CheckpointHyperparameter[]
+            {
+                new("Lr", 0.02),
+                new("WeightDecay", 0.1),
+                new("Momentum", 0.95),
+                new("Nesterov", 1.0),
+                new("Eps", 1E-07),
+                new("NsSteps", 5.0),
+                new("MatchRmsAdamW", 0.0),
+                new("Group1.Lr", 0.001),
+                new("Group1.Beta1", 0.9),
+                new("Group1.Beta2", 0.999),
+                new("Group1.Eps", 1E-08),
+                new("Group1.WeightDecay", 0.0),
+                new("Group1.Amsgrad", 0.0),
+                new("Group1.Maximize", 0.0),
+                new("ClipGradNorm", 0.0),
+                new("SkipNonFinite", 0.0),
             });
 
         /// <summary>
@@ -457,30 +476,48 @@ namespace Demo
 
         /// <summary>
         /// Restores a checkpoint written by <see cref="SaveCheckpoint(global::System.IO.Stream)"/>. The whole checkpoint is read and
-        /// checked (format, checksum, model, element type, optimizer, layout, values) before anything is copied: on any error
-        /// the model is left exactly as it was.
+        /// checked (format, checksum, model, element type, optimizer, layout, hyperparameters, and every value against what
+        /// <see cref="Step"/> can produce) before anything is copied: on any error the model is left exactly as it was.
         /// </summary>
-        /// <exception cref="global::System.IO.InvalidDataException">The checkpoint is truncated, corrupted or not a checkpoint.</exception>
-        /// <exception cref="global::System.ArgumentException">The checkpoint is of another model, optimizer or layout.</exception>
+        /// <param name="stream">The checkpoint, from its first byte to its last.</param>
+        /// <param name="allowHyperparameterChanges">
+        /// False (the default): a checkpoint saved with other compile-time hyperparameters (Lr, betas, schedule arguments, …)
+        /// is refused with an <see cref="global::System.ArgumentException"/> naming each one, its saved value and this model's.
+        /// True: it loads, and training continues from its state with this model's hyperparameters; its running products and
+        /// clamped state are then only checked for their range, since other hyperparameters produced them.
+        /// </param>
+        /// <exception cref="global::System.IO.InvalidDataException">
+        /// The checkpoint is truncated, corrupted or not a checkpoint, or holds a value Step() cannot produce (a negative or
+        /// overflowing step count, a running product inconsistent with it, a negative second moment, …); the message names it.
+        /// </exception>
+        /// <exception cref="global::System.ArgumentException">The checkpoint is of another model, optimizer or layout, or of other hyperparameters.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public void LoadCheckpoint(global::System.IO.Stream stream) => OptimLoadCheckpoint(global::Optim.Training.CheckpointReader.Read<float>(stream, OptimCheckpointLayout));
+        public void LoadCheckpoint(global::System.IO.Stream stream, bool allowHyperparameterChanges = false) => OptimLoadCheckpoint(global::Optim.Training.CheckpointReader.Read<float>(stream, OptimCheckpointLayout, allowHyperparameterChanges));
 
-        /// <summary>Restores the checkpoint at <paramref name="path"/>; see <see cref="LoadCheckpoint(global::System.IO.Stream)"/>.</summary>
-        /// <exception cref="global::System.IO.InvalidDataException">The checkpoint is truncated, corrupted or not a checkpoint.</exception>
-        /// <exception cref="global::System.ArgumentException">The checkpoint is of another model, optimizer or layout.</exception>
+        /// <summary>Restores the checkpoint at <paramref name="path"/>; see <see cref="LoadCheckpoint(global::System.IO.Stream, bool)"/>.</summary>
+        /// <param name="path">The checkpoint file.</param>
+        /// <param name="allowHyperparameterChanges">Whether a checkpoint saved with other hyperparameters loads (see the stream overload).</param>
+        /// <exception cref="global::System.IO.InvalidDataException">The checkpoint is truncated, corrupted, not a checkpoint, or holds a value Step() cannot produce.</exception>
+        /// <exception cref="global::System.ArgumentException">The checkpoint is of another model, optimizer or layout, or of other hyperparameters.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public void LoadCheckpoint(string path) => OptimLoadCheckpoint(global::Optim.Training.CheckpointReader.Read<float>(path, OptimCheckpointLayout));
+        public void LoadCheckpoint(string path, bool allowHyperparameterChanges = false) => OptimLoadCheckpoint(global::Optim.Training.CheckpointReader.Read<float>(path, OptimCheckpointLayout, allowHyperparameterChanges));
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private void OptimLoadCheckpoint(global::Optim.Training.CheckpointContents<float> checkpoint)
         {
-            // Scalars first, checked, so nothing is copied from a checkpoint that cannot be resumed.
+            // Every value Step() reads is checked against what Step() can produce before anything is copied.
+            // With other hyperparameters (allowed by the caller) the running products and clamps are only checked for their range.
+            bool exact = checkpoint.HyperparametersMatch;
             long step = checkpoint.GetInt64("step");
             double learningRate = checkpoint.GetDouble("learningRate");
-            if (step < 0 || !(learningRate >= 0.0 && learningRate <= double.MaxValue))
-            {
-                throw new global::System.IO.InvalidDataException($"The checkpoint's step count ({step}) or learning rate ({learningRate}) is invalid.");
-            }
+            double group1Beta1Power = checkpoint.GetDouble("Group1Beta1Power");
+            double group1Beta2Power = checkpoint.GetDouble("Group1Beta2Power");
+            global::Optim.Training.CheckpointChecks.ThrowIfAny(
+                global::Optim.Training.CheckpointChecks.Count("step", step),
+                global::Optim.Training.CheckpointChecks.LearningRate("learningRate", learningRate),
+                global::Optim.Training.CheckpointChecks.RunningProduct("Group1Beta1Power", group1Beta1Power, 0.9, 0.9, step, exact),
+                global::Optim.Training.CheckpointChecks.RunningProduct("Group1Beta2Power", group1Beta2Power, 0.999, 0.999, step, exact),
+                global::Optim.Training.CheckpointChecks.NonNegative("B3.expAvgSq", checkpoint.GetSection("B3.expAvgSq")));
 
             checkpoint.CopySectionTo("W1", _optimArena.Slice(0, 22400));
             checkpoint.CopySectionTo("W2", _optimArena.Slice(22400, 2048));
@@ -493,8 +530,8 @@ namespace Demo
             checkpoint.CopySectionTo("B3.expAvgSq", _optimArena.Slice(114224, 16));
             _optimStep = step;
             _optimLearningRate = learningRate;
-            _optimGroup1Beta1Power = checkpoint.GetDouble("Group1Beta1Power");
-            _optimGroup1Beta2Power = checkpoint.GetDouble("Group1Beta2Power");
+            _optimGroup1Beta1Power = group1Beta1Power;
+            _optimGroup1Beta2Power = group1Beta2Power;
         }
 
         /// <summary>The tensors of a .safetensors file of this model: each parameter by name, dtype and shape.</summary>

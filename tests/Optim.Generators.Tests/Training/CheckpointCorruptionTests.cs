@@ -89,14 +89,14 @@ public sealed class CheckpointCorruptionTests
 
     [Theory]
     [InlineData(0u)]
-    [InlineData(2u)]
+    [InlineData(3u)]
     [InlineData(0xFFFFFFFFu)]
     public void An_unknown_format_version_is_refused(uint version)
     {
         byte[] bytes = CheckpointTestData.Save(CheckpointTestData.Model<float>.Sample());
         BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(8), version);
         Assert.Equal(
-            $"The checkpoint has format version {version}, which this version of Optim cannot read (it reads version 1).",
+            $"The checkpoint has format version {version}, which this version of Optim cannot read (it reads versions 1 and 2).",
             AssertCorrupt<float>(bytes).Message);
     }
 

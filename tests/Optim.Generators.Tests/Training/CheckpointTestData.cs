@@ -18,10 +18,13 @@ internal static class CheckpointTestData
         string optimizer = "Adam",
         string description = Description,
         int stateLength = 9,
-        CheckpointScalarKind lrKind = CheckpointScalarKind.RealNumber) =>
+        CheckpointScalarKind lrKind = CheckpointScalarKind.RealNumber,
+        double beta1 = 0.9,
+        CheckpointHyperparameter[]? hyperparameters = null) =>
         new(model, optimizer, description,
             [new("W", 6), new("B", 3), new("expAvg", stateLength), new("expAvgSq", stateLength)],
-            [new("step", CheckpointScalarKind.WholeNumber), new("lr", lrKind), new("beta1Power", CheckpointScalarKind.RealNumber)]);
+            [new("step", CheckpointScalarKind.WholeNumber), new("lr", lrKind), new("beta1Power", CheckpointScalarKind.RealNumber)],
+            hyperparameters ?? [new("Lr", 3e-4), new("Beta1", beta1), new("Amsgrad", 0)]);
 
     /// <summary>The model's values: distinct, and including the awkward ones (−0, ∞, NaN, subnormal, extremes).</summary>
     public sealed class Model<T>

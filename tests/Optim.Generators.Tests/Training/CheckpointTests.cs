@@ -83,7 +83,7 @@ public sealed class CheckpointTests
         }
 
         Bytes("OPTIMCKP"u8);
-        U32(1);
+        U32(2);
         Str("Mlp");
         expected.WriteByte(0);
         Str("Adam");
@@ -103,9 +103,78 @@ public sealed class CheckpointTests
         Str("beta1Power");
         expected.WriteByte(1);
         U64(BitConverter.DoubleToUInt64Bits(model.Beta1Power));
+        U32(3);
+        Str("Lr");
+        U64(BitConverter.DoubleToUInt64Bits(3e-4));
+        Str("Beta1");
+        U64(BitConverter.DoubleToUInt64Bits(0.9));
+        Str("Amsgrad");
+        U64(0);
         U32(CheckpointTestData.ReferenceCrc32(expected.ToArray()));
 
         Assert.Equal(Convert.ToHexString(expected.ToArray()), Convert.ToHexString(actual));
+    }
+
+    [Fact]
+    public void A_version_1_checkpoint_still_loads_without_hyperparameters()
+    {
+        // Version 1 is version 2 without the hyperparameter table (docs/checkpoints.md, "Versions").
+        var saved = CheckpointTestData.Model<float>.Sample();
+        byte[] version2 = CheckpointTestData.Save(saved);
+        int table = version2.Length - 4 - (4 + (4 + 2 + 8) + (4 + 5 + 8) + (4 + 7 + 8));
+        byte[] version1 = [.. version2[..table], 0, 0, 0, 0];
+        BinaryPrimitives.WriteUInt32LittleEndian(version1.AsSpan(8), 1);
+        BinaryPrimitives.WriteUInt32LittleEndian(version1.AsSpan(table), CheckpointTestData.ReferenceCrc32(version1.AsSpan(0, table)));
+
+        CheckpointContents<float> contents = CheckpointReader.Read<float>(new MemoryStream(version1), CheckpointTestData.Layout(beta1: 0.8));
+        Assert.Equal(1u, contents.FormatVersion);
+        Assert.Null(contents.Hyperparameters);
+        Assert.True(contents.HyperparametersMatch); // assumed, so the caller checks the state against its own values
+        var loaded = CheckpointTestData.Model<float>.Sentinel();
+        loaded.Load(contents);
+        Assert.Equal(saved.Bits(), loaded.Bits());
+
+        Assert.False(CheckpointReader.Read<float>(new MemoryStream(version1), CheckpointTestData.Layout(), allowHyperparameterChanges: true).HyperparametersMatch);
+    }
+
+    [Fact]
+    public void The_hyperparameters_are_recorded_and_read_back()
+    {
+        byte[] bytes = CheckpointTestData.Save(CheckpointTestData.Model<double>.Sample());
+        CheckpointContents<double> contents = CheckpointReader.Read<double>(new MemoryStream(bytes), CheckpointTestData.Layout());
+        Assert.Equal(2u, contents.FormatVersion);
+        Assert.True(contents.HyperparametersMatch);
+        Assert.Equal([new("Lr", 3e-4), new CheckpointHyperparameter("Beta1", 0.9), new("Amsgrad", 0)], contents.Hyperparameters!);
+    }
+
+    [Fact]
+    public void Other_hyperparameters_are_refused_naming_each_difference_unless_allowed()
+    {
+        byte[] bytes = CheckpointTestData.Save(CheckpointTestData.Model<float>.Sample());
+        CheckpointLayout other = CheckpointTestData.Layout(hyperparameters: [new("Lr", 1e-3), new("Beta1", 0.9), new("Eps", 1e-8)]);
+        var model = CheckpointTestData.Model<float>.Sentinel();
+        string before = model.Bits();
+        var error = Assert.Throws<ArgumentException>(() => model.Load(CheckpointReader.Read<float>(new MemoryStream(bytes), other)));
+        Assert.Equal(
+            "The checkpoint was saved with other hyperparameters than 'Mlp' has: Lr saved 0.0003, this model 0.001; Eps not recorded, "
+            + "this model 1E-08; Amsgrad saved 0, this model has none. Load it with allowHyperparameterChanges: true to resume with "
+            + "this model's values. (Parameter 'layout')",
+            error.Message);
+        Assert.Equal(before, model.Bits());
+
+        CheckpointContents<float> allowed = CheckpointReader.Read<float>(new MemoryStream(bytes), other, allowHyperparameterChanges: true);
+        Assert.False(allowed.HyperparametersMatch);
+        Assert.Equal(0.9, allowed.Hyperparameters!.Single(h => h.Name == "Beta1").Value);
+    }
+
+    [Fact]
+    public void Hyperparameters_compare_bit_for_bit()
+    {
+        // −0 and 0 are other values; NaN (Adafactor's "machine epsilon" default) equals itself.
+        byte[] bytes = CheckpointTestData.Save(CheckpointTestData.Model<float>.Sample(), CheckpointTestData.Layout(hyperparameters: [new("A", double.NaN), new("B", 0.0)]));
+        Assert.True(CheckpointReader.Read<float>(new MemoryStream(bytes), CheckpointTestData.Layout(hyperparameters: [new("A", double.NaN), new("B", 0.0)])).HyperparametersMatch);
+        string message = Assert.Throws<ArgumentException>(() => CheckpointReader.Read<float>(new MemoryStream(bytes), CheckpointTestData.Layout(hyperparameters: [new("A", double.NaN), new("B", -0.0)]))).Message;
+        Assert.Contains("B saved 0, this model -0", message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -22,8 +22,8 @@ internal static class Adadelta
     private static UpdateRule Build(HyperValues h)
     {
         double rho = h["Rho"];
-        var squareAvg = new Buffer("squareAvg", "v", "square_avg v (running average of g²)");
-        var accDelta = new Buffer("accDelta", "u", "acc_delta u (running average of Δ²)");
+        var squareAvg = new Buffer("squareAvg", "v", "square_avg v (running average of g²)") { Values = StateValues.NonNegative };
+        var accDelta = new Buffer("accDelta", "u", "acc_delta u (running average of Δ²)") { Values = StateValues.NonNegative };
         var gamma = new StepScalar("gamma", "γ", Lr, ToKernel: true);
         var body = new List<Statement>();
         Expr eps = Constant("eps", "ε", h["Eps"]);

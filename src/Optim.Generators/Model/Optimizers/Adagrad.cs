@@ -22,7 +22,7 @@ internal static class Adagrad
 
     private static UpdateRule Build(HyperValues h)
     {
-        var sum = new Buffer("stateSum", "s", "sum s (running sum of g²)");
+        var sum = new Buffer("stateSum", "s", "sum s (running sum of g²)") { Values = StateValues.NonNegative };
         var body = new List<Statement>();
 
         // clr = γ / (1 + (t − 1)·lr_decay)

@@ -29,7 +29,7 @@ internal static class Adam
     {
         double beta1 = h["Beta1"], beta2 = h["Beta2"], weightDecay = h["WeightDecay"];
         var expAvg = new Buffer("expAvg", "m", "exp_avg m (first moment)");
-        var expAvgSq = new Buffer("expAvgSq", "v", "exp_avg_sq v (second moment)");
+        var expAvgSq = new Buffer("expAvgSq", "v", "exp_avg_sq v (second moment)") { Values = StateValues.NonNegative };
         var state = new List<Buffer> { expAvg, expAvgSq };
         var body = new List<Statement>();
 
@@ -60,7 +60,7 @@ internal static class Adam
         Expr second = expAvgSq.Value;
         if (h.Flag("Amsgrad"))
         {
-            var maxExpAvgSq = new Buffer("maxExpAvgSq", "v̂", "max_exp_avg_sq v̂ (running maximum of v)");
+            var maxExpAvgSq = new Buffer("maxExpAvgSq", "v̂", "max_exp_avg_sq v̂ (running maximum of v)") { Values = StateValues.NonNegative };
             state.Add(maxExpAvgSq);
             body.Add(new Statement(maxExpAvgSq.Name, maxExpAvgSq.Symbol, Max(maxExpAvgSq.Value, expAvgSq.Value)));
             second = maxExpAvgSq.Value;

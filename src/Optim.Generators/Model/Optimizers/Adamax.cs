@@ -23,7 +23,7 @@ internal static class Adamax
     private static UpdateRule Build(HyperValues h)
     {
         var expAvg = new Buffer("expAvg", "m", "exp_avg m (first moment)");
-        var expInf = new Buffer("expInf", "u", "exp_inf u (exponentially weighted infinity norm)");
+        var expInf = new Buffer("expInf", "u", "exp_inf u (exponentially weighted infinity norm)") { Values = StateValues.NonNegative };
         var body = new List<Statement>();
 
         // clr = γ / (1 − β₁ᵗ), with β₁ᵗ a running product.

@@ -26,7 +26,7 @@ internal static class Lamb
     {
         double beta1 = h["Beta1"], beta2 = h["Beta2"], weightDecay = h["WeightDecay"];
         var expAvg = new Buffer("expAvg", "m", "exp_avg m (first moment)");
-        var expAvgSq = new Buffer("expAvgSq", "v", "exp_avg_sq v (second moment)");
+        var expAvgSq = new Buffer("expAvgSq", "v", "exp_avg_sq v (second moment)") { Values = StateValues.NonNegative };
         Expr theta = UpdateRule.Param.Value, g = UpdateRule.Grad.Value;
 
         var beta1Power = StepAccumulator.Power("beta1Power", "β₁ᵗ", Constant("beta1", "β₁", beta1));

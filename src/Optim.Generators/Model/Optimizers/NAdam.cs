@@ -27,7 +27,7 @@ internal static class NAdam
         double beta1 = h["Beta1"], beta2 = h["Beta2"], psi = h["MomentumDecay"];
         bool decoupled = h.Flag("DecoupledWeightDecay");
         var expAvg = new Buffer("expAvg", "m", "exp_avg m (first moment)");
-        var expAvgSq = new Buffer("expAvgSq", "v", "exp_avg_sq v (second moment)");
+        var expAvgSq = new Buffer("expAvgSq", "v", "exp_avg_sq v (second moment)") { Values = StateValues.NonNegative };
         var body = new List<Statement>();
         var scalars = new List<StepScalar>();
 
@@ -39,7 +39,9 @@ internal static class NAdam
         var decayPower = StepAccumulator.Power("decayPower", "0.96^(tψ)", decayStep);
         var mu = new StepScalar("mu", "μₜ", b1 * (One - (half * decayPower.Ref)), ToKernel: false);
         var muNext = new StepScalar("muNext", "μₜ₊₁", b1 * (One - (half * (decayPower.Ref * decayStep))), ToKernel: false);
-        var muProduct = new StepAccumulator("muProduct", "Πμ", 1.0, Scalar("muProduct", "Πμ") * mu.Value);
+        // μₜ lies in [β₁(1 − ½·0.96^ψ), β₁] (0.96^(tψ) falls from 0.96^ψ towards 0), so Πμ lies between their t-th powers.
+        double c = System.Math.Pow(0.96, psi);
+        var muProduct = new StepAccumulator("muProduct", "Πμ", Scalar("muProduct", "Πμ") * mu.Value, beta1 * (1 - (0.5 * c)), beta1);
         var beta2Power = StepAccumulator.Power("beta2Power", "β₂ᵗ", Constant("beta2", "β₂", beta2));
         var biasCorrection2 = new StepScalar("biasCorrection2", "(1 − β₂ᵗ)", One - beta2Power.Ref, ToKernel: true);
         var gradStep = new StepScalar("gradStep", "c₁", Lr * (One - mu.Ref) / (One - muProduct.Ref), ToKernel: true);

@@ -26,7 +26,7 @@ internal static class RAdam
         double beta1 = h["Beta1"], beta2 = h["Beta2"];
         bool decoupled = h.Flag("DecoupledWeightDecay");
         var expAvg = new Buffer("expAvg", "m", "exp_avg m (first moment)");
-        var expAvgSq = new Buffer("expAvgSq", "v", "exp_avg_sq v (second moment)");
+        var expAvgSq = new Buffer("expAvgSq", "v", "exp_avg_sq v (second moment)") { Values = StateValues.NonNegative };
         var body = new List<Statement>();
 
         var beta1Power = StepAccumulator.Power("beta1Power", "β₁ᵗ", Constant("beta1", "β₁", beta1));

@@ -24,7 +24,7 @@ internal static class RmsProp
     private static UpdateRule Build(HyperValues h)
     {
         double alpha = h["Alpha"], momentum = h["Momentum"];
-        var squareAvg = new Buffer("squareAvg", "v", "square_avg v (running average of g²)");
+        var squareAvg = new Buffer("squareAvg", "v", "square_avg v (running average of g²)") { Values = StateValues.NonNegative };
         var state = new List<Buffer> { squareAvg };
         var body = new List<Statement>();
         var gamma = new StepScalar("gamma", "γ", Lr, ToKernel: true);

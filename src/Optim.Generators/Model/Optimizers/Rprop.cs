@@ -32,7 +32,7 @@ internal static class Rprop
     private static UpdateRule Build(HyperValues h)
     {
         var prev = new Buffer("prev", "g₋", "prev g₋ (the last step's gradient, zeroed where its sign flipped)");
-        var stepSize = new Buffer("stepSize", "η", "step_size η (per-element step, γ on the first step)");
+        var stepSize = new Buffer("stepSize", "η", "step_size η (per-element step, γ on the first step)") { Values = StateValues.ZeroOrClamped, Min = h["StepSizeMin"], Max = h["StepSizeMax"] };
         var gamma = new StepScalar("gamma", "γ", Lr, ToKernel: true);
         var body = new List<Statement>();
         Expr zero = Constant("zero", "0", 0);
