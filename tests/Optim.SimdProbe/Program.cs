@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Security.Cryptography;
 using Optim;
+using Optim.Generators.Tests.Networks;
 using Optim.SimdProbe;
 
 // Which vector widths this process accelerates (the test checks the DOTNET_Enable* setting took effect), and whether
@@ -45,6 +46,10 @@ TrainNetworks(hash);
 var initialised = new Initialised();
 initialised.Initialize(42);
 hash.AppendData(MemoryMarshal.AsBytes(initialised.Parameters));
+
+// The network kernels (Optim.Kernels): every op, activation and loss, three training steps each, float and double.
+NetworkWorkout<float>.HashAll(hash.AppendData);
+NetworkWorkout<double>.HashAll(hash.AppendData);
 Console.WriteLine("hash: " + Convert.ToHexString(hash.GetHashAndReset()));
 
 // The custom rules' contract at this vector width: Step() against the method called once per element.

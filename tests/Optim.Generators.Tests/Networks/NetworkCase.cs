@@ -6,7 +6,7 @@ using Optim.Generators.Tests.Infrastructure;
 
 namespace Optim.Generators.Tests.Networks;
 
-/// <summary>One network of tests/reference/networks.json: libtorch's outputs, losses, gradients and Adam steps.</summary>
+/// <summary>One case of tests/reference/networks.json.</summary>
 internal sealed record NetworkCase(
     string Name,
     string Network,
@@ -14,60 +14,55 @@ internal sealed record NetworkCase(
     int[] InputShape,
     double[] Input,
     double[] Target,
-    (string Name, int[] Shape, double[] Values)[] Parameters,
-    IReadOnlyDictionary<string, double[]> Fields,
-    IReadOnlyDictionary<string, IReadOnlyDictionary<string, double[]>> PerParameter)
+    IReadOnlyList<(string Name, int[] Shape, double[] Init)> Parameters,
+    double[] Output32,
+    double[] Output64,
+    double[] Loss32,
+    double[] Loss64,
+    IReadOnlyDictionary<string, double[]> Grad32,
+    IReadOnlyDictionary<string, double[]> Grad64,
+    IReadOnlyDictionary<string, double[]> Final32,
+    IReadOnlyDictionary<string, double[]> Final64)
 {
-    public static IReadOnlyList<NetworkCase> All { get; } = Load();
+    public static double AdamLr { get; private set; }
 
-    public static double AdamLr { get; } = LoadLr();
+    public static IReadOnlyList<NetworkCase> All { get; } = Load();
 
     public static NetworkCase Named(string name) => All.Single(c => c.Name == name);
 
+    /// <summary>The batch size (the input's first dimension).</summary>
     public int Batch => InputShape[0];
 
     public override string ToString() => Name;
 
-    private static double LoadLr()
-    {
-        using JsonDocument document = JsonDocument.Parse(File.ReadAllText(Repository.ReferenceFile("networks.json")));
-        return document.RootElement.GetProperty("adam_lr").GetDouble();
-    }
-
     private static List<NetworkCase> Load()
     {
         using JsonDocument document = JsonDocument.Parse(File.ReadAllText(Repository.ReferenceFile("networks.json")));
-        var cases = new List<NetworkCase>();
-        foreach (JsonElement c in document.RootElement.GetProperty("cases").EnumerateArray())
-        {
-            var fields = new Dictionary<string, double[]>();
-            foreach (string field in new[] { "output_f32", "output_f64", "loss_f32", "loss_f64" })
-            {
-                fields[field] = Numbers(c.GetProperty(field));
-            }
-
-            var perParameter = new Dictionary<string, IReadOnlyDictionary<string, double[]>>();
-            foreach (string field in new[] { "grad_f32", "grad_f64", "final_f32", "final_f64" })
-            {
-                perParameter[field] = c.GetProperty(field).EnumerateObject().ToDictionary(p => p.Name, p => Numbers(p.Value));
-            }
-
-            cases.Add(new NetworkCase(
-                c.GetProperty("name").GetString()!,
-                c.GetProperty("network").GetString()!,
-                c.GetProperty("loss").GetString()!,
-                c.GetProperty("input_shape").EnumerateArray().Select(e => e.GetInt32()).ToArray(),
-                Numbers(c.GetProperty("input")),
-                Numbers(c.GetProperty("target")),
-                c.GetProperty("parameters").EnumerateArray()
-                    .Select(p => (p.GetProperty("name").GetString()!, p.GetProperty("shape").EnumerateArray().Select(e => e.GetInt32()).ToArray(), Numbers(p.GetProperty("init"))))
-                    .ToArray(),
-                fields,
-                perParameter));
-        }
-
-        return cases;
+        JsonElement root = document.RootElement;
+        AdamLr = root.GetProperty("adam_lr").GetDouble();
+        return root.GetProperty("cases").EnumerateArray().Select(c => new NetworkCase(
+            c.GetProperty("name").GetString()!,
+            c.GetProperty("network").GetString()!,
+            c.GetProperty("loss").GetString()!,
+            c.GetProperty("input_shape").EnumerateArray().Select(e => e.GetInt32()).ToArray(),
+            Doubles(c.GetProperty("input")),
+            Doubles(c.GetProperty("target")),
+            c.GetProperty("parameters").EnumerateArray().Select(p => (
+                p.GetProperty("name").GetString()!,
+                p.GetProperty("shape").EnumerateArray().Select(e => e.GetInt32()).ToArray(),
+                Doubles(p.GetProperty("init")))).ToList(),
+            Doubles(c.GetProperty("output_f32")),
+            Doubles(c.GetProperty("output_f64")),
+            Doubles(c.GetProperty("loss_f32")),
+            Doubles(c.GetProperty("loss_f64")),
+            Tensors(c.GetProperty("grad_f32")),
+            Tensors(c.GetProperty("grad_f64")),
+            Tensors(c.GetProperty("final_f32")),
+            Tensors(c.GetProperty("final_f64")))).ToList();
     }
 
-    private static double[] Numbers(JsonElement array) => array.EnumerateArray().Select(e => e.GetDouble()).ToArray();
+    private static double[] Doubles(JsonElement array) => array.EnumerateArray().Select(e => e.GetDouble()).ToArray();
+
+    private static Dictionary<string, double[]> Tensors(JsonElement map) =>
+        map.EnumerateObject().ToDictionary(p => p.Name, p => Doubles(p.Value));
 }

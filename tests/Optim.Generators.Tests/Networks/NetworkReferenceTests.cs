@@ -62,18 +62,18 @@ public sealed class NetworkReferenceTests
 
         object input = c.Network.StartsWith("embedding", StringComparison.Ordinal) ? c.Input.Select(v => (int)v).ToArray() : c.Input.Select(v => T.CreateChecked((float)v)).ToArray();
         object target = c.Loss == "cross_entropy" ? c.Target.Select(v => (int)v).ToArray() : c.Target.Select(v => T.CreateChecked((float)v)).ToArray();
-        var output = new T[c.Fields["output_f64"].Length];
+        var output = new T[c.Output64.Length];
         Invoke(model, "RunPredict", input, output, c.Batch);
-        Close(c, "output", Doubles(output), c.Fields["output_f32"], c.Fields["output_f64"], element);
+        Close(c, "output", Doubles(output), c.Output32, c.Output64, element);
 
         T evaluated = (T)Invoke(model, "RunEvaluate", input, target, c.Batch)!;
-        Close(c, "loss (Evaluate)", new[] { double.CreateChecked(evaluated) }, c.Fields["loss_f32"][..1], c.Fields["loss_f64"][..1], element);
+        Close(c, "loss (Evaluate)", new[] { double.CreateChecked(evaluated) }, c.Loss32[..1], c.Loss64[..1], element);
 
-        double[] losses = c.Fields["loss_f64"];
+        double[] losses = c.Loss64;
         for (int step = 0; step < losses.Length; step++)
         {
             T loss = (T)Invoke(model, "RunTrainStep", input, target, c.Batch)!;
-            Close(c, $"loss before step {step + 1}", new[] { double.CreateChecked(loss) }, c.Fields["loss_f32"][step..(step + 1)], losses[step..(step + 1)], element);
+            Close(c, $"loss before step {step + 1}", new[] { double.CreateChecked(loss) }, c.Loss32[step..(step + 1)], losses[step..(step + 1)], element);
             if (step == 0)
             {
                 double[] gradients = Doubles(optimizable.Gradients.ToArray());
@@ -95,8 +95,8 @@ public sealed class NetworkReferenceTests
         int offset = 0;
         foreach (var (name, _, values) in c.Parameters)
         {
-            double[] f32 = c.PerParameter[field + "_f32"][name];
-            double[] f64 = c.PerParameter[field + "_f64"][name];
+            double[] f32 = (field == "grad" ? c.Grad32 : c.Final32)[name];
+            double[] f64 = (field == "grad" ? c.Grad64 : c.Final64)[name];
             Close(c, $"{what} of {name}", actual[offset..(offset + values.Length)], f32, f64, element);
             offset += values.Length;
         }
