@@ -150,7 +150,7 @@ public class NetworkKernelBenchmarks
             }
         }
 
-        _workspace = new float[Conv2d.WorkspaceLength(Batch, 1, Side, Side, Filters, Kernel, 1, 0)];
+        _workspace = new float[Conv2d.WorkspaceLength(1, Side, Side, Kernel, 1, 0)];
     }
 
     /// <summary>64·784·256 multiply-adds.</summary>

@@ -69,7 +69,7 @@ public readonly struct Conv2d<T>
         }
 
         Tensor<T> y = Tensor<T>.Create(new[] { batch, OutChannels, outHeight, outWidth });
-        var workspace = new T[Kernels.Conv2d.WorkspaceLength(batch, InChannels, height, width, OutChannels, KernelSize, Stride, Padding)];
+        var workspace = new T[Kernels.Conv2d.WorkspaceLength(InChannels, height, width, KernelSize, Stride, Padding)];
         Kernels.Conv2d.Forward<T>(x.Values, Weight, Bias, y.Values, workspace, batch, InChannels, height, width, OutChannels, KernelSize, Stride, Padding);
         return y;
     }

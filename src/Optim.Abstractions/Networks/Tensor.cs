@@ -74,7 +74,7 @@ public sealed class Tensor<T>
     {
         ArgumentNullException.ThrowIfNull(tensor);
         var result = new T[tensor.Values.Length];
-        Kernels.Elementwise.Scale<T>(tensor.Values, T.CreateChecked(factor), result);
+        Kernels.Elementwise.Scale<T>(tensor.Values, factor, result);
         return new Tensor<T>(result, tensor._shape);
     }
 

@@ -56,7 +56,7 @@ public sealed class NetworkReferenceTests
         object model = NetworkModels.Create(c, element);
         var optimizable = (IOptimizable<T>)model;
         // The file's values are float32 numbers printed shortest: round to float first, as libtorch's float64 run did.
-        T[] initial = c.Parameters.SelectMany(p => p.Values).Select(v => T.CreateChecked((float)v)).ToArray();
+        T[] initial = c.Parameters.SelectMany(p => p.Init).Select(v => T.CreateChecked((float)v)).ToArray();
         Assert.Equal(initial.Length, optimizable.Parameters.Length);
         initial.CopyTo(optimizable.Parameters);
 
@@ -106,11 +106,14 @@ public sealed class NetworkReferenceTests
     {
         Assert.Equal(f64.Length, actual.Length);
         double scale = f64.Max(Math.Abs);
+        double libtorchSpread = f32.Zip(f64, (a, b) => Math.Abs(a - b)).Max();
         for (int i = 0; i < actual.Length; i++)
         {
+            // As KernelReferenceTests: Adam amplifies rounding where a gradient changes sign between steps, so a float
+            // value may differ by libtorch's own largest float-vs-double difference in that tensor.
             double bound = element == "Float"
-                ? (8 * Math.Abs(f32[i] - f64[i])) + (1e-6 * scale)
-                : 1e-10 * Math.Max(scale, 1e-3);
+                ? (8 * Math.Abs(f32[i] - f64[i])) + libtorchSpread + (1e-6 * scale)
+                : 1e-10 * (Math.Abs(f64[i]) + scale);
             double error = Math.Abs(actual[i] - f64[i]);
             Assert.True(error <= bound, $"{c.Name} ({element}): {what}[{i}] = {actual[i]:R}, libtorch float64 {f64[i]:R} (float32 {f32[i]:R}); off by {error:E2}, bound {bound:E2}");
         }

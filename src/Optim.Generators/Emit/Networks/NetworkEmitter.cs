@@ -61,7 +61,7 @@ internal static class NetworkEmitter
     private static string Workspace(NetworkSpec network)
     {
         var lengths = network.Nodes.Where(n => n.Kind == OpKind.Layer && network.Layers.First(l => l.Name == n.Layer).Kind == LayerKind.Conv2d)
-            .Select(n => $"{Kernels}.Conv2d.WorkspaceLength({ConvolutionSizes(network, n, "MaxBatch")})")
+            .Select(n => $"{Kernels}.Conv2d.WorkspaceLength({WorkspaceSizes(network, n)})")
             .Distinct()
             .ToList();
         return lengths.Count == 0 ? "" : " + " + lengths.Aggregate((a, b) => $"global::System.Math.Max({a}, {b})");
@@ -73,6 +73,14 @@ internal static class NetworkEmitter
         LayerSpec layer = network.Layers.First(l => l.Name == node.Layer);
         Node input = network.Nodes[node.Inputs[0]];
         return $"{batch}, {Number(layer.In)}, {Number(input.Shape[1])}, {Number(input.Shape[2])}, {Number(layer.Out)}, {Number(layer.Sizes[2])}, {Number(layer.Sizes[3])}, {Number(layer.Sizes[4])}";
+    }
+
+    /// <summary>A convolution's workspace arguments: in, height, width, kernel, stride, padding.</summary>
+    private static string WorkspaceSizes(NetworkSpec network, Node node)
+    {
+        LayerSpec layer = network.Layers.First(l => l.Name == node.Layer);
+        Node input = network.Nodes[node.Inputs[0]];
+        return $"{Number(layer.In)}, {Number(input.Shape[1])}, {Number(input.Shape[2])}, {Number(layer.Sizes[2])}, {Number(layer.Sizes[3])}, {Number(layer.Sizes[4])}";
     }
 
     internal static string Shape(Node node) => "[batch, " + string.Join(", ", node.Shape) + "]";

@@ -187,7 +187,7 @@ internal sealed class PassWriter
                     _w.Line($"{Kernels}.Elementwise.Add<{_t}>({Values(x)}, {Values(_network.Nodes[node.Inputs[1]])}, {Values(node)});");
                     break;
                 case OpKind.Scale:
-                    _w.Line($"{Kernels}.Elementwise.Scale<{_t}>({Values(x)}, {Literals.Element(node.Number, _model.Element)}, {Values(node)});");
+                    _w.Line($"{Kernels}.Elementwise.Scale<{_t}>({Values(x)}, {Literals.Double(node.Number)}, {Values(node)});");
                     break;
             }
         }
@@ -268,7 +268,7 @@ internal sealed class PassWriter
 
                     break;
                 case OpKind.Scale:
-                    Into(x, written, target => $"{Kernels}.Elementwise.Scale<{_t}>({g}, {Literals.Element(node.Number, _model.Element)}, {target});");
+                    Into(x, written, target => $"{Kernels}.Elementwise.Scale<{_t}>({g}, {Literals.Double(node.Number)}, {target});");
                     break;
             }
         }
