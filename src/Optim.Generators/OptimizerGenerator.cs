@@ -69,6 +69,10 @@ public sealed class OptimizerGenerator : IIncrementalGenerator
             {
                 var rules = model.Groups.Select(model.RuleFor).ToList();
                 output.AddSource(model.HintName, SourceText.From(ModelEmitter.Emit(ModelLayout.Create(model, rules)), System.Text.Encoding.UTF8));
+                if (model.Network is not null)
+                {
+                    output.AddSource(model.HintName.Replace(".g.cs", ".Network.g.cs"), SourceText.From(Emit.Networks.NetworkEmitter.Emit(model), System.Text.Encoding.UTF8));
+                }
             }
             catch (Exception exception)
             {

@@ -24,8 +24,8 @@ internal sealed class Dataset
     /// <summary>Population variance of the targets: the MSE of always predicting their mean.</summary>
     public double TargetVariance { get; }
 
-    /// <summary>The <see cref="IMlp.Inputs"/> features of sample <paramref name="index"/>.</summary>
-    public ReadOnlySpan<float> Features(int index) => _features.AsSpan(index * IMlp.Inputs, IMlp.Inputs);
+    /// <summary>The <see cref="SeedNetwork.Inputs"/> features of sample <paramref name="index"/>.</summary>
+    public ReadOnlySpan<float> Features(int index) => _features.AsSpan(index * SeedNetwork.Inputs, SeedNetwork.Inputs);
 
     /// <summary>The target of sample <paramref name="index"/>.</summary>
     public float Target(int index) => _targets[index];
@@ -34,11 +34,11 @@ internal sealed class Dataset
     public static Dataset CreateSynthetic(int count, int seed)
     {
         var random = new Random(seed);
-        var features = new float[count * IMlp.Inputs];
+        var features = new float[count * SeedNetwork.Inputs];
         var targets = new float[count];
         for (int n = 0; n < count; n++)
         {
-            Span<float> x = features.AsSpan(n * IMlp.Inputs, IMlp.Inputs);
+            Span<float> x = features.AsSpan(n * SeedNetwork.Inputs, SeedNetwork.Inputs);
             foreach (ref float feature in x)
             {
                 feature = Uniform(random, 1.0);

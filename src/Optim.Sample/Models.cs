@@ -4,87 +4,62 @@ using static Optim.Optimizer;
 namespace Optim.Sample;
 
 /// <summary>
-/// The sample network, 10 → 5 → 1: Linear(10, 5), ReLU, Linear(5, 1). The training code sees a model only
-/// through this interface (plus <see cref="IOptimizable{T}"/>), so one training loop serves every optimizer.
-/// The parameter properties come from the model classes and the gradient views from the Optim generator;
-/// both implement these members implicitly.
+/// The sample network, written once: <c>nn.Sequential(nn.Linear(10, 5), nn.ReLU(), nn.Linear(5, 1))</c> trained on the
+/// mean squared error. The generator reads <see cref="Forward"/> and writes, for every optimizer class below, the batched
+/// forward pass, the loss and the backward pass (<c>TrainStep</c>, <c>Predict</c>); the layers start as PyTorch's do.
+/// Module names follow the Sequential's state_dict ("0.weight", "2.bias").
 /// </summary>
-internal interface IMlp
+internal abstract class SeedNetwork
 {
     /// <summary>Number of input features.</summary>
-    const int Inputs = 10;
+    internal const int Inputs = 10;
 
     /// <summary>Number of hidden units.</summary>
-    const int Hidden = 5;
+    internal const int HiddenUnits = 5;
 
-    /// <summary>First-layer weights, row-major <see cref="Hidden"/> × <see cref="Inputs"/>: <c>W1[j * Inputs + i]</c> connects input i to hidden unit j.</summary>
-    Span<float> W1 { get; }
+    [Linear(Inputs, HiddenUnits, Module = "0", WeightInit = Initialization.KaimingUniform, BiasInit = Initialization.Zeros)] public abstract Linear<float> Hidden { get; }
 
-    /// <summary>First-layer biases, one per hidden unit.</summary>
-    Span<float> B1 { get; }
+    [Linear(HiddenUnits, 1, Module = "2", WeightInit = Initialization.KaimingUniform, BiasInit = Initialization.Zeros)] public abstract Linear<float> Output { get; }
 
-    /// <summary>Second-layer weights, 1 × <see cref="Hidden"/>.</summary>
-    Span<float> W2 { get; }
+    [Forward(MaxBatch = TrainCommand.BatchSize, Criterion = Criterion.MeanSquared)]
+    public Tensor<float> Forward([Shape(Inputs)] Tensor<float> x) => Output.Forward(Nn.Relu(Hidden.Forward(x)));
+}
 
-    /// <summary>Output bias (one value).</summary>
-    Span<float> B2 { get; }
+/// <summary>
+/// What the trainer needs of a model: the members Optim generates for a network (or, for
+/// <see cref="HandWritten.HandWrittenAdamMlp"/>, writes by hand), implemented implicitly.
+/// </summary>
+internal interface ISeedMlp : IOptimizable<float>
+{
+    /// <summary>Zero-grad, forward, loss, backward and Step() on one batch; returns the loss before the step.</summary>
+    float TrainStep(ReadOnlySpan<float> x, ReadOnlySpan<float> target, int batch);
 
-    /// <summary>Gradient of the loss with respect to <see cref="W1"/>.</summary>
-    Span<float> W1Grad { get; }
+    /// <summary>The network's outputs for a batch.</summary>
+    void Predict(ReadOnlySpan<float> x, Span<float> output, int batch);
 
-    /// <summary>Gradient of the loss with respect to <see cref="B1"/>.</summary>
-    Span<float> B1Grad { get; }
-
-    /// <summary>Gradient of the loss with respect to <see cref="W2"/>.</summary>
-    Span<float> W2Grad { get; }
-
-    /// <summary>Gradient of the loss with respect to <see cref="B2"/>.</summary>
-    Span<float> B2Grad { get; }
-
-    /// <summary>
-    /// The generated initialisation: He-uniform weights (<c>Init = KaimingUniform</c>: U(−√(6 / fan_in), √(6 / fan_in)))
-    /// and zero biases. Seeds derive from the seed and the parameter's name, so every model starts from the same point.
-    /// </summary>
+    /// <summary>Draws every parameter again from <paramref name="seed"/> (PyTorch's default schemes for the layers).</summary>
     void Initialize(int seed);
 }
 
 // The same network for every optimizer; only the [Optimize] line differs. Optim generates storage, gradients,
-// optimizer state, Initialize(seed), Step() and ZeroGrad() for each at compile time. Each follows the same learning-rate schedule,
-// compiled into its Step(): a linear warm-up from a tenth of the rate, then cosine annealing to zero by the
-// last step (PyTorch's SequentialLR of LinearLR and CosineAnnealingLR).
+// optimizer state, the passes, Initialize(seed), Step() and ZeroGrad() for each at compile time. Each follows the same
+// learning-rate schedule, compiled into its Step(): a linear warm-up from a tenth of the rate, then cosine annealing to
+// zero by the last step (PyTorch's SequentialLR of LinearLR and CosineAnnealingLR).
 
 /// <summary>The MLP trained with plain stochastic gradient descent.</summary>
 [Optimize(Sgd, Lr = 0.1)]
 [LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
-internal sealed partial class SgdMlp : IMlp
-{
-    [Parameter(IMlp.Hidden, IMlp.Inputs, Init = Initialization.KaimingUniform)] public partial Span<float> W1 { get; }
-    [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
-    [Parameter(1, IMlp.Hidden, Init = Initialization.KaimingUniform)] public partial Span<float> W2 { get; }
-    [Parameter(1)] public partial Span<float> B2 { get; }
-}
+internal sealed partial class SgdMlp : SeedNetwork, ISeedMlp;
 
 /// <summary>The MLP trained with heavy-ball momentum (an exponential moving average of the gradients).</summary>
 [Optimize(Momentum, Lr = 0.1, Beta = 0.9)]
 [LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
-internal sealed partial class MomentumMlp : IMlp
-{
-    [Parameter(IMlp.Hidden, IMlp.Inputs, Init = Initialization.KaimingUniform)] public partial Span<float> W1 { get; }
-    [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
-    [Parameter(1, IMlp.Hidden, Init = Initialization.KaimingUniform)] public partial Span<float> W2 { get; }
-    [Parameter(1)] public partial Span<float> B2 { get; }
-}
+internal sealed partial class MomentumMlp : SeedNetwork, ISeedMlp;
 
 /// <summary>The MLP trained with Adam.</summary>
 [Optimize(Adam, Lr = 1e-2)]
 [LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
-internal sealed partial class AdamMlp : IMlp
-{
-    [Parameter(IMlp.Hidden, IMlp.Inputs, Init = Initialization.KaimingUniform)] public partial Span<float> W1 { get; }
-    [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
-    [Parameter(1, IMlp.Hidden, Init = Initialization.KaimingUniform)] public partial Span<float> W2 { get; }
-    [Parameter(1)] public partial Span<float> B2 { get; }
-}
+internal sealed partial class AdamMlp : SeedNetwork, ISeedMlp;
 
 /// <summary>
 /// The MLP trained with Adam and the training services of the checkpoint command: gradients clipped to norm 1 in the
@@ -92,155 +67,80 @@ internal sealed partial class AdamMlp : IMlp
 /// </summary>
 [Optimize(Adam, Lr = 1e-2, ClipGradNorm = 1.0, SkipNonFinite = true)]
 [LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
-internal sealed partial class ServicedAdamMlp : IMlp
-{
-    [Parameter(IMlp.Hidden, IMlp.Inputs, Init = Initialization.KaimingUniform)] public partial Span<float> W1 { get; }
-    [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
-    [Parameter(1, IMlp.Hidden, Init = Initialization.KaimingUniform)] public partial Span<float> W2 { get; }
-    [Parameter(1)] public partial Span<float> B2 { get; }
-}
-
-// Every other optimizer Optim offers, on the same network, schedule and data (the train command's comparison table).
+internal sealed partial class ServicedAdamMlp : SeedNetwork, ISeedMlp;
 
 /// <summary>The MLP trained with RMSprop.</summary>
 [Optimize(RmsProp, Lr = 3e-3)]
 [LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
-internal sealed partial class RmsPropMlp : IMlp
-{
-    [Parameter(IMlp.Hidden, IMlp.Inputs, Init = Initialization.KaimingUniform)] public partial Span<float> W1 { get; }
-    [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
-    [Parameter(1, IMlp.Hidden, Init = Initialization.KaimingUniform)] public partial Span<float> W2 { get; }
-    [Parameter(1)] public partial Span<float> B2 { get; }
-}
+internal sealed partial class RmsPropMlp : SeedNetwork, ISeedMlp;
 
 /// <summary>The MLP trained with Adagrad.</summary>
 [Optimize(Adagrad, Lr = 5e-2)]
 [LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
-internal sealed partial class AdagradMlp : IMlp
-{
-    [Parameter(IMlp.Hidden, IMlp.Inputs, Init = Initialization.KaimingUniform)] public partial Span<float> W1 { get; }
-    [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
-    [Parameter(1, IMlp.Hidden, Init = Initialization.KaimingUniform)] public partial Span<float> W2 { get; }
-    [Parameter(1)] public partial Span<float> B2 { get; }
-}
+internal sealed partial class AdagradMlp : SeedNetwork, ISeedMlp;
 
 /// <summary>The MLP trained with Adadelta.</summary>
 [Optimize(Adadelta, Lr = 1.0)]
 [LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
-internal sealed partial class AdadeltaMlp : IMlp
-{
-    [Parameter(IMlp.Hidden, IMlp.Inputs, Init = Initialization.KaimingUniform)] public partial Span<float> W1 { get; }
-    [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
-    [Parameter(1, IMlp.Hidden, Init = Initialization.KaimingUniform)] public partial Span<float> W2 { get; }
-    [Parameter(1)] public partial Span<float> B2 { get; }
-}
+internal sealed partial class AdadeltaMlp : SeedNetwork, ISeedMlp;
 
 /// <summary>The MLP trained with Adamax.</summary>
 [Optimize(Adamax, Lr = 2e-2)]
 [LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
-internal sealed partial class AdamaxMlp : IMlp
-{
-    [Parameter(IMlp.Hidden, IMlp.Inputs, Init = Initialization.KaimingUniform)] public partial Span<float> W1 { get; }
-    [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
-    [Parameter(1, IMlp.Hidden, Init = Initialization.KaimingUniform)] public partial Span<float> W2 { get; }
-    [Parameter(1)] public partial Span<float> B2 { get; }
-}
+internal sealed partial class AdamaxMlp : SeedNetwork, ISeedMlp;
 
 /// <summary>The MLP trained with NAdam.</summary>
 [Optimize(NAdam, Lr = 1e-2)]
 [LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
-internal sealed partial class NAdamMlp : IMlp
-{
-    [Parameter(IMlp.Hidden, IMlp.Inputs, Init = Initialization.KaimingUniform)] public partial Span<float> W1 { get; }
-    [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
-    [Parameter(1, IMlp.Hidden, Init = Initialization.KaimingUniform)] public partial Span<float> W2 { get; }
-    [Parameter(1)] public partial Span<float> B2 { get; }
-}
+internal sealed partial class NAdamMlp : SeedNetwork, ISeedMlp;
 
 /// <summary>The MLP trained with RAdam.</summary>
 [Optimize(RAdam, Lr = 1e-2)]
 [LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
-internal sealed partial class RAdamMlp : IMlp
-{
-    [Parameter(IMlp.Hidden, IMlp.Inputs, Init = Initialization.KaimingUniform)] public partial Span<float> W1 { get; }
-    [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
-    [Parameter(1, IMlp.Hidden, Init = Initialization.KaimingUniform)] public partial Span<float> W2 { get; }
-    [Parameter(1)] public partial Span<float> B2 { get; }
-}
+internal sealed partial class RAdamMlp : SeedNetwork, ISeedMlp;
 
 /// <summary>The MLP trained with Rprop.</summary>
 [Optimize(Rprop, Lr = 1e-3)]
 [LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
-internal sealed partial class RpropMlp : IMlp
-{
-    [Parameter(IMlp.Hidden, IMlp.Inputs, Init = Initialization.KaimingUniform)] public partial Span<float> W1 { get; }
-    [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
-    [Parameter(1, IMlp.Hidden, Init = Initialization.KaimingUniform)] public partial Span<float> W2 { get; }
-    [Parameter(1)] public partial Span<float> B2 { get; }
-}
+internal sealed partial class RpropMlp : SeedNetwork, ISeedMlp;
 
 /// <summary>The MLP trained with ASGD.</summary>
 [Optimize(Asgd, Lr = 0.1)]
 [LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
-internal sealed partial class AsgdMlp : IMlp
-{
-    [Parameter(IMlp.Hidden, IMlp.Inputs, Init = Initialization.KaimingUniform)] public partial Span<float> W1 { get; }
-    [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
-    [Parameter(1, IMlp.Hidden, Init = Initialization.KaimingUniform)] public partial Span<float> W2 { get; }
-    [Parameter(1)] public partial Span<float> B2 { get; }
-}
+internal sealed partial class AsgdMlp : SeedNetwork, ISeedMlp;
 
 /// <summary>The MLP trained with Lion.</summary>
 [Optimize(Lion, Lr = 1e-3)]
 [LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
-internal sealed partial class LionMlp : IMlp
-{
-    [Parameter(IMlp.Hidden, IMlp.Inputs, Init = Initialization.KaimingUniform)] public partial Span<float> W1 { get; }
-    [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
-    [Parameter(1, IMlp.Hidden, Init = Initialization.KaimingUniform)] public partial Span<float> W2 { get; }
-    [Parameter(1)] public partial Span<float> B2 { get; }
-}
+internal sealed partial class LionMlp : SeedNetwork, ISeedMlp;
 
 /// <summary>The MLP trained with LAMB.</summary>
 [Optimize(Lamb, Lr = 1e-2)]
 [LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
-internal sealed partial class LambMlp : IMlp
-{
-    [Parameter(IMlp.Hidden, IMlp.Inputs, Init = Initialization.KaimingUniform)] public partial Span<float> W1 { get; }
-    [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
-    [Parameter(1, IMlp.Hidden, Init = Initialization.KaimingUniform)] public partial Span<float> W2 { get; }
-    [Parameter(1)] public partial Span<float> B2 { get; }
-}
+internal sealed partial class LambMlp : SeedNetwork, ISeedMlp;
 
 /// <summary>The MLP trained with Adafactor.</summary>
 [Optimize(Adafactor, Lr = 1e-2)]
 [LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
-internal sealed partial class AdafactorMlp : IMlp
-{
-    [Parameter(IMlp.Hidden, IMlp.Inputs, Init = Initialization.KaimingUniform)] public partial Span<float> W1 { get; }
-    [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
-    [Parameter(1, IMlp.Hidden, Init = Initialization.KaimingUniform)] public partial Span<float> W2 { get; }
-    [Parameter(1)] public partial Span<float> B2 { get; }
-}
+internal sealed partial class AdafactorMlp : SeedNetwork, ISeedMlp;
 
 /// <summary>The MLP trained with AdamW.</summary>
 [Optimize(AdamW, Lr = 1e-2)]
 [LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
-internal sealed partial class AdamWMlp : IMlp
-{
-    [Parameter(IMlp.Hidden, IMlp.Inputs, Init = Initialization.KaimingUniform)] public partial Span<float> W1 { get; }
-    [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
-    [Parameter(1, IMlp.Hidden, Init = Initialization.KaimingUniform)] public partial Span<float> W2 { get; }
-    [Parameter(1)] public partial Span<float> B2 { get; }
-}
+internal sealed partial class AdamWMlp : SeedNetwork, ISeedMlp;
 
-/// <summary>The MLP with Muon for its weight matrices and AdamW for its biases (Muon only takes matrices): parameter groups.</summary>
-[Optimize(Muon, Lr = 0.02)]
+/// <summary>
+/// The MLP with Muon for its weight matrices and AdamW for its biases (Muon only takes matrices): a parameter group per
+/// layer. Its layers are declared here, not inherited, to carry their own [Optimize].
+/// </summary>
+[Optimize(AdamW, Lr = 1e-2)]
 [LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
-internal sealed partial class MuonMlp : IMlp
+internal sealed partial class MuonMlp : ISeedMlp
 {
-    [Parameter(IMlp.Hidden, IMlp.Inputs, Init = Initialization.KaimingUniform)] public partial Span<float> W1 { get; }
-    [Parameter(IMlp.Hidden), Optimize(AdamW, Lr = 1e-2)] public partial Span<float> B1 { get; }
-    [Parameter(1, IMlp.Hidden, Init = Initialization.KaimingUniform)] public partial Span<float> W2 { get; }
-    [Parameter(1), Optimize(AdamW, Lr = 1e-2)] public partial Span<float> B2 { get; }
+    [Linear(SeedNetwork.Inputs, SeedNetwork.HiddenUnits, Module = "0", WeightInit = Initialization.KaimingUniform, BiasInit = Initialization.Zeros), Optimize(Muon, Lr = 0.02)] public partial Linear<float> Hidden { get; }
+
+    [Linear(SeedNetwork.HiddenUnits, 1, Module = "2", WeightInit = Initialization.KaimingUniform, BiasInit = Initialization.Zeros), Optimize(Muon, Lr = 0.02)] public partial Linear<float> Output { get; }
+
+    [Forward(MaxBatch = TrainCommand.BatchSize, Criterion = Criterion.MeanSquared)]
+    public Tensor<float> Forward([Shape(SeedNetwork.Inputs)] Tensor<float> x) => Output.Forward(Nn.Relu(Hidden.Forward(x)));
 }

@@ -12,7 +12,7 @@ internal static class Report
     public static void Setup(Dataset data, int parameterCount, int batchSize, int epochs)
     {
         Console.WriteLine("Optim sample: a 10 -> 5 -> 1 MLP (Linear, ReLU, Linear; MSE loss) trained with every optimizer.");
-        Console.WriteLine(Invariant($"Data:     {data.Count} samples of {IMlp.Inputs} features in [-1, 1]"));
+        Console.WriteLine(Invariant($"Data:     {data.Count} samples of {SeedNetwork.Inputs} features in [-1, 1]"));
         Console.WriteLine(Invariant($"          {Dataset.Formula}"));
         Console.WriteLine(Invariant($"          target variance {data.TargetVariance:F5} (the MSE of always predicting the mean)"));
         Console.WriteLine(Invariant($"Training: {parameterCount} parameters, He-uniform init (same for every optimizer), batch {batchSize}, {epochs} epochs"));

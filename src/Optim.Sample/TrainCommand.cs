@@ -55,6 +55,7 @@ internal static class TrainCommand
             Start("LAMB", new LambMlp(), data),
             Start("Adafactor", new AdafactorMlp(), data),
             Start("Muon+AdamW", new MuonMlp(), data),
+            Start("Adam, hand-written", new HandWritten.HandWrittenAdamMlp(), data),
         ];
 
         Report.ProgressHeader(headline);
@@ -78,7 +79,7 @@ internal static class TrainCommand
 
     /// <summary>Initialises <paramref name="model"/> with the shared seed and wraps it in a trainer.</summary>
     private static MlpTrainer<TModel> Start<TModel>(string name, TModel model, Dataset data)
-        where TModel : IOptimizable<float>, IMlp
+        where TModel : ISeedMlp
     {
         model.Initialize(InitSeed);
         return new MlpTrainer<TModel>(name, model, data, BatchSize, ShuffleSeed);

@@ -35,12 +35,13 @@ internal interface ITrainingRun
 }
 
 /// <summary>
-/// Trains any <see cref="IMlp"/> model with whatever optimizer Optim generated for it. Every buffer is
-/// allocated in the constructor; an epoch only reads and writes spans, so training allocates nothing.
+/// Trains any <see cref="ISeedMlp"/> model with whatever optimizer Optim generated for it: each mini-batch is gathered
+/// from the shuffled sample order into two buffers and handed to <c>TrainStep</c> (zero-grad, forward, MSE, backward,
+/// Step). Every buffer is allocated in the constructor, so training allocates nothing.
 /// </summary>
-/// <typeparam name="TModel">A generated model class.</typeparam>
+/// <typeparam name="TModel">A generated model class (or the hand-written one).</typeparam>
 internal sealed class MlpTrainer<TModel> : ITrainingRun
-    where TModel : IOptimizable<float>, IMlp
+    where TModel : ISeedMlp
 {
     private readonly TModel _model;
     private readonly Dataset _data;
@@ -50,9 +51,11 @@ internal sealed class MlpTrainer<TModel> : ITrainingRun
     // Sample indices, reshuffled every epoch; a mini-batch is a slice of it.
     private readonly int[] _order;
 
-    // Activations of the current mini-batch, kept by the forward pass for the backward pass.
-    private readonly float[] _hidden;      // ReLU outputs, batchSize × Hidden
-    private readonly float[] _prediction;  // network outputs, batchSize
+    // The current mini-batch, row by row: features (batchSize × Inputs), targets and predictions (batchSize).
+    private readonly float[] _x;
+    private readonly float[] _y;
+    private readonly float[] _prediction;
+    private int _epochs;
 
     public MlpTrainer(string name, TModel model, Dataset data, int batchSize, int shuffleSeed)
     {
@@ -62,12 +65,13 @@ internal sealed class MlpTrainer<TModel> : ITrainingRun
         _batchSize = batchSize;
         _shuffle = new Random(shuffleSeed);
         _order = new int[data.Count];
-        for (int n = 0; n < _order.Length; n++)
+        for (int i = 0; i < _order.Length; i++)
         {
-            _order[n] = n;
+            _order[i] = i;
         }
 
-        _hidden = new float[batchSize * IMlp.Hidden];
+        _x = new float[batchSize * SeedNetwork.Inputs];
+        _y = new float[batchSize];
         _prediction = new float[batchSize];
     }
 
@@ -82,8 +86,6 @@ internal sealed class MlpTrainer<TModel> : ITrainingRun
     public long AllocatedBytes { get; private set; }
 
     public ReadOnlySpan<float> Parameters => _model.Parameters;
-
-    private int _epochs;
 
     /// <summary>
     /// Draws the mini-batch orders of <paramref name="epochs"/> epochs without training: a run resumed from a checkpoint
@@ -107,11 +109,8 @@ internal sealed class MlpTrainer<TModel> : ITrainingRun
         _shuffle.Shuffle(_order);
         for (int first = 0; first < _order.Length; first += _batchSize)
         {
-            ReadOnlySpan<int> batch = _order.AsSpan(first, Math.Min(_batchSize, _order.Length - first));
-            _model.ZeroGrad();
-            Forward(batch);
-            Backward(batch);
-            _model.Step();
+            int batch = Gather(first);
+            _model.TrainStep(_x, _y, batch);
         }
 
         TrainingTime += Stopwatch.GetElapsedTime(started);
@@ -127,11 +126,11 @@ internal sealed class MlpTrainer<TModel> : ITrainingRun
         double sumOfSquares = 0;
         for (int first = 0; first < _order.Length; first += _batchSize)
         {
-            ReadOnlySpan<int> batch = _order.AsSpan(first, Math.Min(_batchSize, _order.Length - first));
-            Forward(batch);
-            for (int n = 0; n < batch.Length; n++)
+            int batch = Gather(first);
+            _model.Predict(_x, _prediction, batch);
+            for (int n = 0; n < batch; n++)
             {
-                double error = _prediction[n] - _data.Target(batch[n]);
+                double error = _prediction[n] - _y[n];
                 sumOfSquares += error * error;
             }
         }
@@ -139,78 +138,17 @@ internal sealed class MlpTrainer<TModel> : ITrainingRun
         return sumOfSquares / _order.Length;
     }
 
-    /// <summary>
-    /// Forward pass over the samples in <paramref name="batch"/>:
-    /// <c>h = ReLU(W1·x + B1)</c>, <c>ŷ = W2·h + B2</c>. Stores h and ŷ for <see cref="Backward"/>.
-    /// </summary>
-    private void Forward(ReadOnlySpan<int> batch)
+    /// <summary>Copies the samples of the mini-batch starting at <paramref name="first"/> into the batch buffers; returns its size.</summary>
+    private int Gather(int first)
     {
-        ReadOnlySpan<float> w1 = _model.W1, b1 = _model.B1, w2 = _model.W2;
-        float b2 = _model.B2[0];
-
-        for (int n = 0; n < batch.Length; n++)
+        int batch = Math.Min(_batchSize, _order.Length - first);
+        for (int n = 0; n < batch; n++)
         {
-            ReadOnlySpan<float> x = _data.Features(batch[n]);
-            Span<float> h = _hidden.AsSpan(n * IMlp.Hidden, IMlp.Hidden);
-            float y = b2;
-            for (int j = 0; j < IMlp.Hidden; j++)
-            {
-                ReadOnlySpan<float> w1Row = w1.Slice(j * IMlp.Inputs, IMlp.Inputs);
-                float z = b1[j];
-                for (int i = 0; i < IMlp.Inputs; i++)
-                {
-                    z += w1Row[i] * x[i];
-                }
-
-                h[j] = MathF.Max(z, 0f);
-                y += w2[j] * h[j];
-            }
-
-            _prediction[n] = y;
+            int sample = _order[first + n];
+            _data.Features(sample).CopyTo(_x.AsSpan(n * SeedNetwork.Inputs, SeedNetwork.Inputs));
+            _y[n] = _data.Target(sample);
         }
-    }
 
-    /// <summary>
-    /// Backward pass for the loss <c>L = (1/B) Σₙ (ŷₙ − yₙ)²</c> over the B samples in <paramref name="batch"/>,
-    /// accumulated into the model's gradient views (which <c>ZeroGrad()</c> has cleared):
-    /// <code>
-    /// δₙ      = ∂L/∂ŷₙ = 2(ŷₙ − yₙ) / B
-    /// ∂L/∂B2 += δₙ
-    /// ∂L/∂W2ⱼ += δₙ·hₙⱼ
-    /// gₙⱼ     = δₙ·W2ⱼ if hₙⱼ > 0, else 0        (ReLU passes gradient only where it was active)
-    /// ∂L/∂B1ⱼ += gₙⱼ
-    /// ∂L/∂W1ⱼᵢ += gₙⱼ·xₙᵢ
-    /// </code>
-    /// </summary>
-    private void Backward(ReadOnlySpan<int> batch)
-    {
-        ReadOnlySpan<float> w2 = _model.W2;
-        Span<float> w1Grad = _model.W1Grad, b1Grad = _model.B1Grad, w2Grad = _model.W2Grad, b2Grad = _model.B2Grad;
-        float scale = 2f / batch.Length;
-
-        for (int n = 0; n < batch.Length; n++)
-        {
-            ReadOnlySpan<float> x = _data.Features(batch[n]);
-            ReadOnlySpan<float> h = _hidden.AsSpan(n * IMlp.Hidden, IMlp.Hidden);
-            float delta = scale * (_prediction[n] - _data.Target(batch[n]));
-
-            b2Grad[0] += delta;
-            for (int j = 0; j < IMlp.Hidden; j++)
-            {
-                w2Grad[j] += delta * h[j];
-                if (h[j] <= 0f)
-                {
-                    continue;
-                }
-
-                float g = delta * w2[j];
-                b1Grad[j] += g;
-                Span<float> w1GradRow = w1Grad.Slice(j * IMlp.Inputs, IMlp.Inputs);
-                for (int i = 0; i < IMlp.Inputs; i++)
-                {
-                    w1GradRow[i] += g * x[i];
-                }
-            }
-        }
+        return batch;
     }
 }

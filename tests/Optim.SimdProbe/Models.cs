@@ -266,3 +266,41 @@ internal sealed partial class ClippedLambDouble
     [Parameter(37)] public partial Span<double> A { get; }
     [Parameter(20, 50)] public partial Span<double> B { get; }
 }
+
+// Generated networks: every op's kernel, forward and backward, at sizes that leave vector tails; a float and a double
+// network, trained by TrainStep (forward, loss, backward, Adam) on fixed data.
+[Optimize(Adam, Lr = 1e-2)]
+internal sealed partial class ConvNetwork
+{
+    [Conv2d(2, 5, 3, Stride = 2, Padding = 1)] public partial Conv2d<float> Conv { get; }
+    [LayerNorm(45)] public partial LayerNorm<float> Norm { get; }
+    [Linear(45, 37)] public partial Linear<float> Hidden { get; }
+    [Linear(37, 7)] public partial Linear<float> Output { get; }
+
+    [Forward(MaxBatch = 9, Criterion = Criterion.CrossEntropy)]
+    public Tensor<float> Forward([Shape(2, 13, 11)] Tensor<float> image)
+    {
+        var h = Nn.MaxPool2d(Nn.Gelu(Conv.Forward(image)), 2);
+        h = Norm.Forward(Nn.Flatten(h));
+        var r = Nn.Tanh(Hidden.Forward(h));
+        r = Nn.Dropout(r, 0.2) + (Nn.Sigmoid(r) * 0.5);
+        return Output.Forward(Nn.LeakyRelu(r, 0.05));
+    }
+}
+
+[Optimize(AdamW, Lr = 1e-2)]
+internal sealed partial class TokenNetwork
+{
+    [Embedding(23, 5)] public partial Embedding<double> Tokens { get; }
+    [Linear(35, 19)] public partial Linear<double> Hidden { get; }
+    [Linear(19, 3)] public partial Linear<double> Output { get; }
+    [Linear(12, 3)] public partial Linear<double> Context { get; }
+
+    [Forward(MaxBatch = 11, Criterion = Criterion.SmoothL1)]
+    public Tensor<double> Forward([Shape(7)] Indices words, [Shape(3, 5, 5)] Tensor<double> context)
+    {
+        var h = Nn.Silu(Hidden.Forward(Nn.Flatten(Tokens.Forward(words))));
+        var y = Output.Forward(Nn.GeluTanh(h) + Nn.Relu(h));
+        return y + (Context.Forward(Nn.Flatten(Nn.AvgPool2d(context, 2))) * 0.25);
+    }
+}

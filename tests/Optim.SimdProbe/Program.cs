@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Security.Cryptography;
 using Optim;
+using Optim.Generators.Tests.Networks;
 using Optim.SimdProbe;
 
 // Which vector widths this process accelerates (the test checks the DOTNET_Enable* setting took effect), and whether
@@ -41,9 +42,14 @@ Train(new CustomSelects(), hash);
 Train(new CustomEdges(), hash);
 Train(new ClippedAdam(), hash);
 Train(new ClippedLambDouble(), hash);
+TrainNetworks(hash);
 var initialised = new Initialised();
 initialised.Initialize(42);
 hash.AppendData(MemoryMarshal.AsBytes(initialised.Parameters));
+
+// The network kernels (Optim.Kernels): every op, activation and loss, three training steps each, float and double.
+NetworkWorkout<float>.HashAll(hash.AppendData);
+NetworkWorkout<double>.HashAll(hash.AppendData);
 Console.WriteLine("hash: " + Convert.ToHexString(hash.GetHashAndReset()));
 
 // The custom rules' contract at this vector width: Step() against the method called once per element.
@@ -105,6 +111,55 @@ static void Train<T>(IOptimizable<T> model, IncrementalHash hash)
     }
 
     hash.AppendData(MemoryMarshal.AsBytes(model.Parameters));
+}
+
+// The generated networks: 12 training steps each on fixed data (dropout drawing from the model's seeded generator),
+// then the parameters, the last loss and a prediction go into the hash.
+static void TrainNetworks(IncrementalHash hash)
+{
+    var random = new Random(4321);
+    var conv = new ConvNetwork();
+    conv.Initialize(5);
+    float[] images = new float[9 * 2 * 13 * 11];
+    Fill<float>(images, random);
+    int[] classes = new int[9];
+    for (int i = 0; i < classes.Length; i++)
+    {
+        classes[i] = random.Next(7);
+    }
+
+    float convLoss = 0;
+    for (int step = 0; step < 12; step++)
+    {
+        convLoss = conv.TrainStep(images, classes, 9 - (step % 3));
+    }
+
+    float[] logits = new float[9 * 7];
+    conv.Predict(images, logits, 9);
+    hash.AppendData(MemoryMarshal.AsBytes(conv.Parameters));
+    hash.AppendData(MemoryMarshal.AsBytes(new ReadOnlySpan<float>(in convLoss)));
+    hash.AppendData(MemoryMarshal.AsBytes<float>(logits));
+
+    var tokens = new TokenNetwork();
+    tokens.Initialize(6);
+    int[] words = new int[11 * 7];
+    for (int i = 0; i < words.Length; i++)
+    {
+        words[i] = random.Next(23);
+    }
+
+    double[] context = new double[11 * 75];
+    double[] targets = new double[11 * 3];
+    Fill<double>(context, random);
+    Fill<double>(targets, random);
+    double tokenLoss = 0;
+    for (int step = 0; step < 12; step++)
+    {
+        tokenLoss = tokens.TrainStep(words, context, targets, 11 - (step % 4));
+    }
+
+    hash.AppendData(MemoryMarshal.AsBytes(tokens.Parameters));
+    hash.AppendData(MemoryMarshal.AsBytes(new ReadOnlySpan<double>(in tokenLoss)));
 }
 
 static void Fill<T>(Span<T> values, Random random)

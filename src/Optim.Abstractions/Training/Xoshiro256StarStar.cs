@@ -9,7 +9,7 @@ namespace Optim.Training;
 internal struct Xoshiro256StarStar
 {
     // SplitMix64's increment: 2⁶⁴ divided by the golden ratio, odd.
-    private const ulong Golden = 0x9E3779B97F4A7C15;
+    internal const ulong Golden = 0x9E3779B97F4A7C15;
 
     private ulong _s0;
     private ulong _s1;

@@ -203,6 +203,26 @@ internal static class Descriptors
         isEnabledByDefault: true,
         helpLinkUri: HelpLink("OPT0051"));
 
+    public static readonly DiagnosticDescriptor ForwardConstructUnsupported = Error(
+        "OPT0060",
+        "A construct a forward method cannot contain",
+        "A [Forward] method cannot contain {0}");
+
+    public static readonly DiagnosticDescriptor ShapeMismatch = Error(
+        "OPT0061",
+        "Shapes do not match",
+        "Shape mismatch: {0}");
+
+    public static readonly DiagnosticDescriptor LayerInvalid = Error(
+        "OPT0062",
+        "A layer declaration is invalid",
+        "Layer '{0}' is invalid: {1}");
+
+    public static readonly DiagnosticDescriptor ForwardInvalid = Error(
+        "OPT0063",
+        "A [Forward] method's declaration is invalid",
+        "'{0}' cannot be a network's forward method: {1}");
+
     private static DiagnosticDescriptor Error(string id, string title, string message) =>
         new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpLink(id));
 

@@ -261,7 +261,7 @@ internal static class CheckpointEmitter
         foreach (ParameterSpec p in model.Parameters)
         {
             string shape = string.Concat(p.Shape.Select(d => ", " + d.ToString(CultureInfo.InvariantCulture)));
-            w.Line($"    new(\"{p.Name.TrimStart('@')}\", {Training}.TensorDType.{dtype}{shape}),");
+            w.Line($"    new(\"{p.FileName}\", {Training}.TensorDType.{dtype}{shape}),");
         }
 
         w.Line("];");
@@ -275,7 +275,7 @@ internal static class CheckpointEmitter
         w.Line($"using {Training}.SafetensorsWriter writer = new(path, OptimTensors);");
         foreach (ParameterSpec p in model.Parameters)
         {
-            w.Line($"writer.Write<{t}>(\"{p.Name.TrimStart('@')}\", {Slice(p)});");
+            w.Line($"writer.Write<{t}>(\"{p.FileName}\", {Slice(p)});");
         }
 
         w.Line("writer.Commit();");
@@ -292,7 +292,7 @@ internal static class CheckpointEmitter
         w.Line($"{Training}.SafetensorsContents contents = {Training}.Safetensors.Read(path, OptimTensors);");
         foreach (ParameterSpec p in model.Parameters)
         {
-            w.Line($"contents.CopyTo<{t}>(\"{p.Name.TrimStart('@')}\", {Slice(p)});");
+            w.Line($"contents.CopyTo<{t}>(\"{p.FileName}\", {Slice(p)});");
         }
 
         w.Close();

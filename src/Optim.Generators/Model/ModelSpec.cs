@@ -51,7 +51,12 @@ internal sealed record TypeHeader(string Keyword, string Name);
 /// <param name="Length">Number of elements.</param>
 /// <param name="Group">Its parameter group: 0 for the class's [Optimize], else the index into <see cref="ModelSpec.PropertyGroups"/> plus 1.</param>
 /// <param name="Init">How Initialize(seed) fills it; null for zeros.</param>
-internal sealed record ParameterSpec(string Name, string Modifiers, string Accessibility, EquatableArray<int> Shape, int Offset, int Length, int Group = 0, InitSpec? Init = null);
+/// <param name="TensorName">Its name in .safetensors files when not the property's (a layer's "0.weight").</param>
+internal sealed record ParameterSpec(string Name, string Modifiers, string Accessibility, EquatableArray<int> Shape, int Offset, int Length, int Group = 0, InitSpec? Init = null, string? TensorName = null)
+{
+    /// <summary>Its tensor's name in .safetensors files: a layer's PyTorch state_dict key, else the property's name.</summary>
+    public string FileName => TensorName ?? Name.TrimStart('@');
+}
 
 /// <summary>
 /// A parameter's [Parameter(Init = …)]: the member of Optim.Initialization and the arguments its initializer takes,
@@ -76,6 +81,7 @@ internal sealed record InitSpec(string Scheme, EquatableArray<string> Arguments,
 /// <param name="PropertyGroups">Optimizers chosen by [Optimize] on parameter properties, one per distinct choice.</param>
 /// <param name="CustomRule">The rule compiled from the class's [UpdateRule] method, when a group uses Optimizer.Custom.</param>
 /// <param name="Services">Gradient clipping and the non-finite skip, applied to every group before the update.</param>
+/// <param name="Network">The network read from the class's layers and [Forward] method, if it declares one.</param>
 internal sealed record ModelSpec(
     string Namespace,
     EquatableArray<TypeHeader> ContainingTypes,
@@ -88,7 +94,8 @@ internal sealed record ModelSpec(
     ScheduleSpec? Schedule,
     EquatableArray<OptimizerSpec> PropertyGroups = default,
     UpdateRule? CustomRule = null,
-    GradientServices? Services = null)
+    GradientServices? Services = null,
+    Networks.NetworkSpec? Network = null)
 {
     /// <summary>The update rule of one of the model's groups, reading clipped gradients when the model clips.</summary>
     public UpdateRule RuleFor(OptimizerSpec group)

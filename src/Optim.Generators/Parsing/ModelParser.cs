@@ -107,6 +107,26 @@ internal static class ModelParser
         var groupRules = new List<UpdateRule>();
         INamedTypeSymbol? optimizeAttribute = context.SemanticModel.Compilation.GetTypeByMetadataName("Optim.OptimizeAttribute");
 
+        // The group of a property's own [Optimize]: 0 when it equals the class's, else its index among the groups plus 1.
+        int GroupIndex(OptimizerSpec spec, OptimizerDefinition ownDefinition)
+        {
+            if (spec == optimizer)
+            {
+                return 0;
+            }
+
+            int index = groups.IndexOf(spec);
+            if (index < 0)
+            {
+                groups.Add(spec);
+                groupRules.Add(Placeholder(ownDefinition, spec));
+                usesCustom |= ownDefinition.Id == Custom.Id;
+                index = groups.Count - 1;
+            }
+
+            return index + 1;
+        }
+
         // Parameters.
         INamedTypeSymbol? parameterAttribute = context.SemanticModel.Compilation.GetTypeByMetadataName(ParameterAttribute);
         var parameters = new List<ParameterSpec>();
@@ -187,19 +207,7 @@ internal static class ModelParser
                 }
 
                 groupDefinition = ownDefinition;
-                if (spec != optimizer)
-                {
-                    int index = groups.IndexOf(spec);
-                    if (index < 0)
-                    {
-                        groups.Add(spec);
-                        groupRules.Add(Placeholder(ownDefinition, spec));
-                        usesCustom |= ownDefinition.Id == Custom.Id;
-                        index = groups.Count - 1;
-                    }
-
-                    group = index + 1;
-                }
+                group = GroupIndex(spec, ownDefinition);
             }
 
             if (groupDefinition.RequiresMatrices && shape.Value.Length != 2)
@@ -234,6 +242,63 @@ internal static class ModelParser
                 group,
                 init));
             offset += length;
+        }
+
+        // Layers and the [Forward] method (the networks front end): the layers' weights and biases are ordinary parameters.
+        Networks.NetworkParser.Result network = Networks.NetworkParser.Read(type, context.SemanticModel.Compilation, diagnostics, cancellationToken);
+        canEmit &= network.Valid;
+        anyParameter |= network.Declared;
+        if (network.Element is ElementType networkElement)
+        {
+            if (element is null)
+            {
+                element = networkElement;
+            }
+            else if (element != networkElement)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Descriptors.MixedElementTypes, LocationInfo.From(syntax.Identifier), network.Network?.Method ?? "the network", networkElement.Keyword(), firstName, element.Value.Keyword()));
+                canEmit = false;
+            }
+        }
+
+        // A layer's own [Optimize] puts its parameters in that group, except a vector (a bias) under an optimizer that needs
+        // matrices (Muon), which stays with the class's optimizer.
+        var layerGroups = new Dictionary<string, (OptimizerSpec? Spec, OptimizerDefinition? Definition)>();
+        foreach (ParameterSpec layerParameter in network.Parameters)
+        {
+            int group = 0;
+            OptimizerDefinition groupDefinition = definition;
+            string layer = network.LayerOf[layerParameter.Name];
+            if (network.Optimizers.TryGetValue(layer, out AttributeData? own))
+            {
+                if (!layerGroups.TryGetValue(layer, out var read))
+                {
+                    read = ReadGroup(own, definition, optimizer, diagnostics, cancellationToken);
+                    layerGroups[layer] = read;
+                }
+
+                if (read.Spec is null || read.Definition is null)
+                {
+                    canEmit = false;
+                    continue;
+                }
+
+                if (!(read.Definition.RequiresMatrices && layerParameter.Shape.Count == 1))
+                {
+                    groupDefinition = read.Definition;
+                    group = GroupIndex(read.Spec, read.Definition);
+                }
+            }
+
+            if (groupDefinition.RequiresMatrices && layerParameter.Shape.Count != 2)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(Descriptors.MatrixRequired, network.Locations[layer], groupDefinition.Name, layerParameter.Name, string.Join(", ", layerParameter.Shape)));
+                canEmit = false;
+                continue;
+            }
+
+            parameters.Add(layerParameter with { Group = group });
+            offset += layerParameter.Length;
         }
 
         // Offsets: group by group, declaration order within a group, so each group is one contiguous range.
@@ -295,7 +360,7 @@ internal static class ModelParser
             canEmit = false;
         }
 
-        canEmit &= CheckNameConflicts(type, parameters, ViewNames(new[] { rule }.Concat(groupRules).ToList(), parameters, groups.Count > 0), syntax, diagnostics, cancellationToken);
+        canEmit &= CheckNameConflicts(type, parameters, ViewNames(new[] { rule }.Concat(groupRules).ToList(), parameters, groups.Count > 0).Concat(network.Network is null ? Array.Empty<string>() : Networks.NetworkParser.GeneratedMembers), syntax, diagnostics, cancellationToken);
         if (!canEmit || element is null)
         {
             return Result(null);
@@ -313,7 +378,8 @@ internal static class ModelParser
             schedule,
             groups.ToEquatableArray(),
             customRule,
-            services));
+            services,
+            network.Network));
     }
 
     /// <summary>The class and every type containing it must be partial; the class must not be static.</summary>

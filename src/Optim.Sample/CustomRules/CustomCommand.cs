@@ -67,7 +67,7 @@ internal static class CustomCommand
     }
 
     private static MlpTrainer<TModel> Start<TModel>(string name, TModel model, Dataset data)
-        where TModel : IOptimizable<float>, IMlp
+        where TModel : ISeedMlp
     {
         model.Initialize(InitSeed);
         return new MlpTrainer<TModel>(name, model, data, BatchSize, ShuffleSeed);

@@ -10,13 +10,8 @@ namespace Optim.Sample.CustomRules;
 /// <summary>The seed's SimpleSGD ("Custom Optimizer: Understanding the Guts"): <c>p.data -= lr * p.grad</c>.</summary>
 [Optimize(Custom, Lr = 0.1)]
 [LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
-internal sealed partial class SimpleSgdMlp : IMlp
+internal sealed partial class SimpleSgdMlp : SeedNetwork, ISeedMlp
 {
-    [Parameter(IMlp.Hidden, IMlp.Inputs, Init = Initialization.KaimingUniform)] public partial Span<float> W1 { get; }
-    [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
-    [Parameter(1, IMlp.Hidden, Init = Initialization.KaimingUniform)] public partial Span<float> W2 { get; }
-    [Parameter(1)] public partial Span<float> B2 { get; }
-
     [UpdateRule]
     public static void Sgd(ref float param, float grad, float lr) => param -= lr * grad;
 }
@@ -24,13 +19,8 @@ internal sealed partial class SimpleSgdMlp : IMlp
 /// <summary>Adam written the naive way: the bias corrections recomputed with MathF.Pow, two divisions per element.</summary>
 [Optimize(Custom, Lr = 1e-2)]
 [LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
-internal sealed partial class NaiveAdamMlp : IMlp
+internal sealed partial class NaiveAdamMlp : SeedNetwork, ISeedMlp
 {
-    [Parameter(IMlp.Hidden, IMlp.Inputs, Init = Initialization.KaimingUniform)] public partial Span<float> W1 { get; }
-    [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
-    [Parameter(1, IMlp.Hidden, Init = Initialization.KaimingUniform)] public partial Span<float> W2 { get; }
-    [Parameter(1)] public partial Span<float> B2 { get; }
-
     [UpdateRule]
     public static void Adam(ref float param, float grad, ref float m, ref float v, float lr, long step)
     {
@@ -46,13 +36,8 @@ internal sealed partial class NaiveAdamMlp : IMlp
 /// <summary>Lion (Chen et al. 2023): the sign of an interpolated momentum.</summary>
 [Optimize(Custom, Lr = 1e-3)]
 [LrSchedule(ScheduleKind.CosineAnnealingLR, TMax = TrainCommand.TotalSteps - TrainCommand.WarmupSteps, WarmupSteps = TrainCommand.WarmupSteps)]
-internal sealed partial class CustomLionMlp : IMlp
+internal sealed partial class CustomLionMlp : SeedNetwork, ISeedMlp
 {
-    [Parameter(IMlp.Hidden, IMlp.Inputs, Init = Initialization.KaimingUniform)] public partial Span<float> W1 { get; }
-    [Parameter(IMlp.Hidden)] public partial Span<float> B1 { get; }
-    [Parameter(1, IMlp.Hidden, Init = Initialization.KaimingUniform)] public partial Span<float> W2 { get; }
-    [Parameter(1)] public partial Span<float> B2 { get; }
-
     [UpdateRule]
     public static void Lion(ref float param, float grad, ref float m, float lr)
     {

@@ -315,7 +315,7 @@ public static partial class MatrixKernels
     /// the sum over j, ascending, of left[i, j] times row j of right, added to the row in memory (the same terms in the
     /// same order, so the same bits).
     /// </summary>
-    private static void MultiplyByRows<T>(ReadOnlySpan<T> left, int n, int inner, ReadOnlySpan<T> right, int width, Span<T> result)
+    internal static void MultiplyByRows<T>(ReadOnlySpan<T> left, int n, int inner, ReadOnlySpan<T> right, int width, Span<T> result)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         result.Clear();
@@ -343,7 +343,7 @@ public static partial class MatrixKernels
 
     /// <summary>d[l] ← d[l] + s·x[l] for l below <paramref name="length"/>: one multiply and one add per element on every path.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddScaled<T>(ref T d, T s, ref T x, nuint length)
+    internal static void AddScaled<T>(ref T d, T s, ref T x, nuint length)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         nuint i = 0;

@@ -1,0 +1,237 @@
+using System;
+using System.ComponentModel;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Optim.Kernels;
+
+/// <summary>
+/// 2-D cross-correlation as PyTorch's Conv2d computes it: x [batch, cin, h, w] (NCHW), weight [cout, cin, k, k],
+/// bias [cout], y [batch, cout, oh, ow], a square kernel, one stride and zero padding on every side.
+/// <para>
+/// im2col, one image at a time: the workspace receives the image's patches as a [cin·k·k, oh·ow] matrix (zeros where
+/// a patch covers padding), and the convolution becomes products over contiguous rows. Forward: y = W·col, each output
+/// adding its cin·k·k terms in ascending order (vectorised across output positions), then the bias. BackwardWeights:
+/// dW[co, r] += the dot product of row co of dy with row r of col, in the fixed lane order of <see cref="Lanes"/>, images
+/// in order. BackwardInput: dcol = Wᵀ·dy (ascending output channels), then col2im adds each patch value back to its
+/// pixel, patch rows and positions in ascending order. Every order is fixed, so every vector width gives the same bits.
+/// </para>
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class Conv2d
+{
+    /// <summary>Output size of one spatial dimension: ⌊(size + 2·padding − kernel) / stride⌋ + 1.</summary>
+    public static int OutputSize(int size, int kernel, int stride, int padding) => ((size + (2 * padding) - kernel) / stride) + 1;
+
+    /// <summary>Elements of the workspace every call needs: cin·k·k·oh·ow (one image's patch matrix).</summary>
+    public static int WorkspaceLength(int inChannels, int height, int width, int kernel, int stride, int padding) =>
+        checked(inChannels * kernel * kernel * OutputSize(height, kernel, stride, padding) * OutputSize(width, kernel, stride, padding));
+
+    /// <summary>y = conv(x, W) + b (<paramref name="bias"/> empty: no bias); y overwritten.</summary>
+    public static void Forward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> y, Span<T> workspace,
+        int batch, int inChannels, int height, int width, int outChannels, int kernel, int stride, int padding)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        var s = new Shape(batch, inChannels, height, width, outChannels, kernel, stride, padding);
+        s.Check(x.Length, weight.Length, y.Length, workspace.Length, nameof(x), nameof(y));
+        if (!bias.IsEmpty)
+        {
+            Guard.Fits(bias.Length, outChannels, nameof(bias));
+        }
+
+        Span<T> col = workspace[..(s.Rows * s.Positions)];
+        for (int b = 0; b < batch; b++)
+        {
+            Im2Col(x.Slice(b * s.Image, s.Image), col, s);
+            Span<T> image = y.Slice(b * s.OutImage, s.OutImage);
+            MatrixKernels.MultiplyByRows(weight, outChannels, s.Rows, col, s.Positions, image);
+            for (int co = 0; co < outChannels && !bias.IsEmpty; co++)
+            {
+                Span<T> plane = image.Slice(co * s.Positions, s.Positions);
+                Lanes.Map(new Shifted<T>(bias[co]), plane, plane, plane, plane, s.Positions);
+            }
+        }
+    }
+
+    /// <summary>dx = the gradient of the convolution with respect to its input (dx overwritten).</summary>
+    public static void BackwardInput<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> weight, Span<T> dx, Span<T> workspace,
+        int batch, int inChannels, int height, int width, int outChannels, int kernel, int stride, int padding)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        var s = new Shape(batch, inChannels, height, width, outChannels, kernel, stride, padding);
+        s.Check(dx.Length, weight.Length, dy.Length, workspace.Length, nameof(dx), nameof(dy));
+        Span<T> col = workspace[..(s.Rows * s.Positions)];
+        ref T w = ref MemoryMarshal.GetReference(weight);
+        for (int b = 0; b < batch; b++)
+        {
+            // dcol[r, :] = Σ over co, ascending, of W[co, r]·dy[co, :].
+            col.Clear();
+            ref T c = ref MemoryMarshal.GetReference(col);
+            ref T g = ref MemoryMarshal.GetReference(dy.Slice(b * s.OutImage, s.OutImage));
+            for (int r = 0; r < s.Rows; r++)
+            {
+                for (int co = 0; co < outChannels; co++)
+                {
+                    MatrixKernels.AddScaled(ref Unsafe.Add(ref c, r * s.Positions), Unsafe.Add(ref w, (co * s.Rows) + r), ref Unsafe.Add(ref g, co * s.Positions), (nuint)s.Positions);
+                }
+            }
+
+            Col2Im(col, dx.Slice(b * s.Image, s.Image), s);
+        }
+    }
+
+    /// <summary>dW += the gradient with respect to the weight, dB += Σ dy over images and positions (<paramref name="dBias"/> empty: no bias).</summary>
+    public static void BackwardWeights<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, Span<T> dWeight, Span<T> dBias, Span<T> workspace,
+        int batch, int inChannels, int height, int width, int outChannels, int kernel, int stride, int padding)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        var s = new Shape(batch, inChannels, height, width, outChannels, kernel, stride, padding);
+        s.Check(x.Length, dWeight.Length, dy.Length, workspace.Length, nameof(x), nameof(dy));
+        if (!dBias.IsEmpty)
+        {
+            Guard.Fits(dBias.Length, outChannels, nameof(dBias));
+        }
+
+        Span<T> col = workspace[..(s.Rows * s.Positions)];
+        for (int b = 0; b < batch; b++)
+        {
+            Im2Col(x.Slice(b * s.Image, s.Image), col, s);
+            ref T c = ref MemoryMarshal.GetReference(col);
+            ref T g = ref MemoryMarshal.GetReference(dy.Slice(b * s.OutImage, s.OutImage));
+            for (int co = 0; co < outChannels; co++)
+            {
+                ref T plane = ref Unsafe.Add(ref g, co * s.Positions);
+                Span<T> target = dWeight.Slice(co * s.Rows, s.Rows);
+                for (int r = 0; r < s.Rows; r++)
+                {
+                    target[r] += Lanes.Dot(ref plane, ref Unsafe.Add(ref c, r * s.Positions), s.Positions);
+                }
+
+                if (!dBias.IsEmpty)
+                {
+                    dBias[co] += Lanes.Sum(default(Identity<T>), ref plane, ref plane, ref plane, s.Positions);
+                }
+            }
+        }
+    }
+
+    /// <summary>col[(c, i, j), (oh, ow)] = x[c, oh·stride + i − padding, ow·stride + j − padding], 0 outside the image.</summary>
+    private static void Im2Col<T>(ReadOnlySpan<T> image, Span<T> col, in Shape s)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int row = 0;
+        for (int c = 0; c < s.InChannels; c++)
+        {
+            for (int i = 0; i < s.Kernel; i++)
+            {
+                for (int j = 0; j < s.Kernel; j++, row++)
+                {
+                    Span<T> target = col.Slice(row * s.Positions, s.Positions);
+                    int p = 0;
+                    for (int oh = 0; oh < s.OutHeight; oh++)
+                    {
+                        int ih = (oh * s.Stride) + i - s.Padding;
+                        for (int ow = 0; ow < s.OutWidth; ow++, p++)
+                        {
+                            int iw = (ow * s.Stride) + j - s.Padding;
+                            target[p] = (uint)ih < (uint)s.Height && (uint)iw < (uint)s.Width ? image[(((c * s.Height) + ih) * s.Width) + iw] : T.Zero;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>image = 0, then image[c, ih, iw] += col[(c, i, j), (oh, ow)] for every patch value inside the image, in order.</summary>
+    private static void Col2Im<T>(ReadOnlySpan<T> col, Span<T> image, in Shape s)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        image.Clear();
+        int row = 0;
+        for (int c = 0; c < s.InChannels; c++)
+        {
+            for (int i = 0; i < s.Kernel; i++)
+            {
+                for (int j = 0; j < s.Kernel; j++, row++)
+                {
+                    ReadOnlySpan<T> source = col.Slice(row * s.Positions, s.Positions);
+                    int p = 0;
+                    for (int oh = 0; oh < s.OutHeight; oh++)
+                    {
+                        int ih = (oh * s.Stride) + i - s.Padding;
+                        for (int ow = 0; ow < s.OutWidth; ow++, p++)
+                        {
+                            int iw = (ow * s.Stride) + j - s.Padding;
+                            if ((uint)ih < (uint)s.Height && (uint)iw < (uint)s.Width)
+                            {
+                                image[(((c * s.Height) + ih) * s.Width) + iw] += source[p];
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>One call's sizes, checked once.</summary>
+    private readonly struct Shape
+    {
+        public Shape(int batch, int inChannels, int height, int width, int outChannels, int kernel, int stride, int padding)
+        {
+            Guard.Positive(batch, nameof(batch));
+            Guard.Positive(inChannels, nameof(inChannels));
+            Guard.Positive(height, nameof(height));
+            Guard.Positive(width, nameof(width));
+            Guard.Positive(outChannels, nameof(outChannels));
+            Guard.Positive(kernel, nameof(kernel));
+            Guard.Positive(stride, nameof(stride));
+            if (padding < 0 || height + (2 * padding) < kernel || width + (2 * padding) < kernel)
+            {
+                throw new ArgumentOutOfRangeException(nameof(padding), padding, $"A {kernel} × {kernel} kernel with padding {padding} does not fit a {height} × {width} image.");
+            }
+
+            (Batch, InChannels, Height, Width, OutChannels, Kernel, Stride, Padding) = (batch, inChannels, height, width, outChannels, kernel, stride, padding);
+            OutHeight = OutputSize(height, kernel, stride, padding);
+            OutWidth = OutputSize(width, kernel, stride, padding);
+        }
+
+        public int Batch { get; }
+
+        public int InChannels { get; }
+
+        public int Height { get; }
+
+        public int Width { get; }
+
+        public int OutChannels { get; }
+
+        public int Kernel { get; }
+
+        public int Stride { get; }
+
+        public int Padding { get; }
+
+        public int OutHeight { get; }
+
+        public int OutWidth { get; }
+
+        /// <summary>Rows of the patch matrix: cin·k·k.</summary>
+        public int Rows => InChannels * Kernel * Kernel;
+
+        /// <summary>Output positions of one channel: oh·ow.</summary>
+        public int Positions => OutHeight * OutWidth;
+
+        public int Image => InChannels * Height * Width;
+
+        public int OutImage => OutChannels * Positions;
+
+        public void Check(int input, int weight, int output, int workspace, string inputName, string outputName)
+        {
+            Guard.Fits(input, (long)Batch * Image, inputName);
+            Guard.Fits(weight, (long)OutChannels * Rows, nameof(weight));
+            Guard.Fits(output, (long)Batch * OutImage, outputName);
+            Guard.Fits(workspace, (long)Rows * Positions, nameof(workspace));
+        }
+    }
+}

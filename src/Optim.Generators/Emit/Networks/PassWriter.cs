@@ -1,0 +1,368 @@
+using System.Collections.Generic;
+using System.Linq;
+using Optim.Generators.Common;
+using Optim.Generators.Model;
+using Optim.Generators.Model.Networks;
+
+namespace Optim.Generators.Emit.Networks;
+
+/// <summary>
+/// Writes the passes of a network: <c>OptimForward</c> (each node's kernel in graph order), <c>OptimBackward</c> (reverse
+/// mode: each node's gradient, complete once every op reading it has added its part, goes back through its op's rule
+/// into its inputs' gradients and its layer's parameter gradients) and the public members that check their arguments and
+/// run them.
+/// </summary>
+internal sealed class PassWriter
+{
+    private const string Kernels = "global::Optim.Kernels";
+    private readonly SourceWriter _w;
+    private readonly ModelSpec _model;
+    private readonly NetworkSpec _network;
+    private readonly BufferPlan _plan;
+    private readonly string _t;
+    private readonly List<Node> _inputs;
+    private readonly Node _output;
+
+    public PassWriter(SourceWriter w, ModelSpec model, BufferPlan plan)
+    {
+        _w = w;
+        _model = model;
+        _network = model.Network!;
+        _plan = plan;
+        _t = model.Element.Keyword();
+        _inputs = _network.Nodes.Where(n => n.IsInput).ToList();
+        _output = _network.Nodes[_network.Output];
+    }
+
+    private static string N(int value) => NetworkEmitter.Number(value);
+
+    private string InputParameters => string.Join(", ", _inputs.Select(i => $"global::System.ReadOnlySpan<{(i.Kind == OpKind.IndexInput ? "int" : _t)}> {i.Layer}"));
+
+    private string InputArguments => string.Join(", ", _inputs.Select(i => i.Layer));
+
+    private string TargetType => _network.ClassTargets ? "int" : _t;
+
+    private int TargetPerExample => _network.ClassTargets ? 1 : _output.PerExample;
+
+    public void Write()
+    {
+        WritePredict();
+        WriteEvaluate();
+        WriteTrainStep();
+        WriteChecks();
+        WriteForward();
+        WriteLoss();
+        WriteBackward();
+    }
+
+    private void WritePredict()
+    {
+        _w.Line($"/// <summary>Inference: the network's output {NetworkEmitter.Shape(_output)} for the first <paramref name=\"batch\"/> examples of the input, into <paramref name=\"output\"/>.</summary>");
+        _w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">The batch is below 1 or above <see cref=\"MaxBatch\"/>.</exception>");
+        _w.Line("/// <exception cref=\"global::System.ArgumentException\">A span is shorter than the batch needs.</exception>");
+        _w.Line(ModelEmitter.GeneratedCode);
+        _w.Open($"public void Predict({InputParameters}, global::System.Span<{_t}> output, int batch)");
+        _w.Line($"OptimCheckInputs({InputArguments}, batch);");
+        _w.Line($"global::Optim.Kernels.NetworkChecks.Length(output.Length, batch, {N(_output.PerExample)}, \"output\");");
+        _w.Line($"OptimForward({InputArguments}, batch, false);");
+        _w.Line($"{Values(_output)}.CopyTo(output);");
+        _w.Close();
+        _w.Line();
+    }
+
+    private void WriteEvaluate()
+    {
+        _w.Line($"/// <summary>The {Criterion()} of the first <paramref name=\"batch\"/> examples (no gradient is computed; parameters and gradients are left as they are).</summary>");
+        _w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">The batch is below 1 or above <see cref=\"MaxBatch\"/>" + (_network.ClassTargets ? ", or a class index is outside [0, classes)" : "") + ".</exception>");
+        _w.Line("/// <exception cref=\"global::System.ArgumentException\">A span is shorter than the batch needs.</exception>");
+        _w.Line(ModelEmitter.GeneratedCode);
+        _w.Open($"public {_t} Evaluate({InputParameters}, global::System.ReadOnlySpan<{TargetType}> target, int batch)");
+        _w.Line($"OptimCheckInputs({InputArguments}, batch);");
+        _w.Line("OptimCheckTarget(target, batch);");
+        _w.Line($"OptimForward({InputArguments}, batch, false);");
+        _w.Line("return OptimLoss(target, batch, false);");
+        _w.Close();
+        _w.Line();
+    }
+
+    private void WriteTrainStep()
+    {
+        _w.Line($"/// <summary>");
+        _w.Line($"/// One training step on the first <paramref name=\"batch\"/> examples: <see cref=\"ZeroGrad\"/>, the forward pass, the {Criterion()},");
+        _w.Line("/// the backward pass into every parameter's gradient, and <see cref=\"Step\"/>. Returns the loss before the step.");
+        _w.Line("/// </summary>");
+        _w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">The batch is below 1 or above <see cref=\"MaxBatch\"/>" + (_network.ClassTargets ? ", or a class index is outside [0, classes)" : "") + ".</exception>");
+        _w.Line("/// <exception cref=\"global::System.ArgumentException\">A span is shorter than the batch needs.</exception>");
+        _w.Line(ModelEmitter.GeneratedCode);
+        _w.Open($"public {_t} TrainStep({InputParameters}, global::System.ReadOnlySpan<{TargetType}> target, int batch)");
+        _w.Line($"OptimCheckInputs({InputArguments}, batch);");
+        _w.Line("OptimCheckTarget(target, batch);");
+        _w.Line("ZeroGrad();");
+        _w.Line($"OptimForward({InputArguments}, batch, true);");
+        _w.Line($"{_t} loss = OptimLoss(target, batch, true);");
+        _w.Line($"OptimBackward({InputArguments}, batch);");
+        _w.Line("Step();");
+        _w.Line("return loss;");
+        _w.Close();
+        _w.Line();
+    }
+
+    private void WriteChecks()
+    {
+        _w.Line("/// <summary>Checks the batch against MaxBatch and every input's length before any kernel touches memory.</summary>");
+        _w.Line(ModelEmitter.GeneratedCode);
+        _w.Open($"private static void OptimCheckInputs({InputParameters}, int batch)");
+        _w.Line("global::Optim.Kernels.NetworkChecks.Batch(batch, MaxBatch);");
+        foreach (Node input in _inputs)
+        {
+            _w.Line($"global::Optim.Kernels.NetworkChecks.Length({input.Layer}.Length, batch, {N(input.PerExample)}, \"{input.Layer}\");");
+            var rows = _network.Nodes.Where(n => n.Inputs.Contains(input.Id) && n.Kind == OpKind.Layer).Select(n => _plan.LayerOf(n).Sizes[0]).ToList();
+            if (input.Kind == OpKind.IndexInput && rows.Count > 0)
+            {
+                _w.Line($"global::Optim.Kernels.NetworkChecks.Indices({input.Layer}.Slice(0, batch * {N(input.PerExample)}), {N(rows.Min())}, \"{input.Layer}\");");
+            }
+        }
+
+        _w.Close();
+        _w.Line();
+        _w.Line(_network.ClassTargets
+            ? "/// <summary>Checks the targets' length and that every class index is in [0, classes).</summary>"
+            : "/// <summary>Checks the targets' length.</summary>");
+        _w.Line(ModelEmitter.GeneratedCode);
+        _w.Open($"private static void OptimCheckTarget(global::System.ReadOnlySpan<{TargetType}> target, int batch)");
+        _w.Line($"global::Optim.Kernels.NetworkChecks.Length(target.Length, batch, {N(TargetPerExample)}, \"target\");");
+        if (_network.ClassTargets)
+        {
+            _w.Line($"global::Optim.Kernels.NetworkChecks.Classes(target.Slice(0, batch), {N(_output.PerExample)});");
+        }
+
+        _w.Close();
+        _w.Line();
+    }
+
+    private void WriteForward()
+    {
+        _w.Line("/// <summary>");
+        _w.Line("/// The forward pass over the first <paramref name=\"batch\"/> examples: every node's values, in graph order. With");
+        _w.Line("/// <paramref name=\"training\"/> false, dropout passes values through.");
+        _w.Line("/// </summary>");
+        _w.Line(ModelEmitter.GeneratedCode);
+        _w.Open($"private void OptimForward({InputParameters}, int batch, bool training)");
+        if (!_network.HasDropout)
+        {
+            _w.Line("_ = training;");
+        }
+
+        foreach (Node node in _network.Nodes.Where(n => !n.IsInput))
+        {
+            _w.Line($"// n{node.Id} {NetworkEmitter.Shape(node)} = {node.Source}");
+            Node x = _network.Nodes[node.Inputs[0]];
+            string k = N((int)node.Number);
+            switch (node.Kind)
+            {
+                case OpKind.Layer:
+                    _w.Line(LayerForward(node, _plan.LayerOf(node), x));
+                    break;
+                case OpKind.Activation:
+                    _w.Line($"{Kernels}.Activations.Forward<{_t}>({Kernels}.Activation.{node.Activation}, {Literals.Double(node.Number)}, {Values(x)}, {Values(node)});");
+                    break;
+                case OpKind.MaxPool:
+                    _w.Line($"{Kernels}.Pooling.MaxForward<{_t}>({Values(x)}, {Values(node)}, {Positions(node)}, batch, {N(x.Shape[0])}, {N(x.Shape[1])}, {N(x.Shape[2])}, {k});");
+                    break;
+                case OpKind.AvgPool:
+                    _w.Line($"{Kernels}.Pooling.AvgForward<{_t}>({Values(x)}, {Values(node)}, batch, {N(x.Shape[0])}, {N(x.Shape[1])}, {N(x.Shape[2])}, {k});");
+                    break;
+                case OpKind.Flatten:
+                    _w.Line($"{Values(x)}.CopyTo({Values(node)});");
+                    break;
+                case OpKind.Dropout:
+                    _w.Open("if (training)");
+                    _w.Line($"{Kernels}.Dropout.Forward<{_t}>({Values(x)}, {Values(node)}, {Saved(node, 0, node.PerExample)}, {Literals.Double(node.Number)}, ref _optimDropoutState);");
+                    _w.Close();
+                    _w.Open("else");
+                    _w.Line($"{Values(x)}.CopyTo({Values(node)});");
+                    _w.Close();
+                    break;
+                case OpKind.Add:
+                    _w.Line($"{Kernels}.Elementwise.Add<{_t}>({Values(x)}, {Values(_network.Nodes[node.Inputs[1]])}, {Values(node)});");
+                    break;
+                case OpKind.Scale:
+                    _w.Line($"{Kernels}.Elementwise.Scale<{_t}>({Values(x)}, {Literals.Double(node.Number)}, {Values(node)});");
+                    break;
+            }
+        }
+
+        _w.Close();
+        _w.Line();
+    }
+
+    private string LayerForward(Node node, LayerSpec layer, Node x) => layer.Kind switch
+    {
+        LayerKind.Linear => $"{Kernels}.Dense.Forward<{_t}>({Values(x)}, {Weight(layer)}, {Bias(layer)}, {Values(node)}, {Rows(x, layer.In)}, {N(layer.In)}, {N(layer.Out)});",
+        LayerKind.Conv2d => $"{Kernels}.Conv2d.Forward<{_t}>({Values(x)}, {Weight(layer)}, {Bias(layer)}, {Values(node)}, {Workspace}, {NetworkEmitter.ConvolutionSizes(_network, node, "batch")});",
+        LayerKind.Embedding => $"{Kernels}.Embedding.Forward<{_t}>({Values(x)}, {Weight(layer)}, {Values(node)}, batch * {N(x.PerExample)}, {N(layer.Out)});",
+        _ => $"{Kernels}.LayerNorm.Forward<{_t}>({Values(x)}, {Weight(layer)}, {Bias(layer)}, {Values(node)}, {Saved(node, 0, _plan.Rows(node))}, {Saved(node, _network.MaxBatch * _plan.Rows(node), _plan.Rows(node))}, batch * {N(_plan.Rows(node))}, {N(layer.Sizes[0])}, {Literals.Double(layer.Eps)});",
+    };
+
+    private void WriteLoss()
+    {
+        _w.Line($"/// <summary>The {Criterion()} of the output; with <paramref name=\"gradient\"/>, also ∂loss/∂output into the output's gradient buffer.</summary>");
+        _w.Line(ModelEmitter.GeneratedCode);
+        _w.Open($"private {_t} OptimLoss(global::System.ReadOnlySpan<{TargetType}> target, int batch, bool gradient)");
+        string dy = _plan.HasGradient(_output) ? $"gradient ? {Gradient(_output)} : default" : "default";
+        string y = Values(_output);
+        string call = _network.Criterion switch
+        {
+            "CrossEntropy" => $"{Kernels}.Losses.CrossEntropy<{_t}>({y}, target.Slice(0, batch), {dy}, batch, {N(_output.PerExample)})",
+            "MeanSquared" => $"{Kernels}.Losses.MeanSquared<{_t}>({y}, target.Slice(0, batch * {N(_output.PerExample)}), {dy})",
+            "L1" => $"{Kernels}.Losses.L1<{_t}>({y}, target.Slice(0, batch * {N(_output.PerExample)}), {dy})",
+            "SmoothL1" => $"{Kernels}.Losses.SmoothL1<{_t}>({y}, target.Slice(0, batch * {N(_output.PerExample)}), {dy})",
+            _ => $"{Kernels}.Losses.BinaryCrossEntropyWithLogits<{_t}>({y}, target.Slice(0, batch * {N(_output.PerExample)}), {dy})",
+        };
+        _w.Line($"return ({_t}){call};");
+        _w.Close();
+        _w.Line();
+    }
+
+    private void WriteBackward()
+    {
+        _w.Line("/// <summary>");
+        _w.Line("/// The backward pass (reverse mode): from ∂loss/∂output, each node in reverse graph order passes its gradient through");
+        _w.Line("/// its op into its inputs' gradients (the first op to reach a node writes it, later ones add to it) and adds its");
+        _w.Line("/// layer's contribution to the parameter gradients (a layer used twice adds both).");
+        _w.Line("/// </summary>");
+        _w.Line(ModelEmitter.GeneratedCode);
+        _w.Open($"private void OptimBackward({InputParameters}, int batch)");
+        var written = new HashSet<int>();
+        foreach (Node node in _network.Nodes.Reverse().Where(n => !n.IsInput && _plan.HasGradient(n)))
+        {
+            _w.Line($"// n{node.Id} = {node.Source}");
+            string g = Gradient(node);
+            Node x = _network.Nodes[node.Inputs[0]];
+            string k = N((int)node.Number);
+            switch (node.Kind)
+            {
+                case OpKind.Layer:
+                    LayerBackward(node, _plan.LayerOf(node), x, g, written);
+                    break;
+                case OpKind.Activation:
+                    Into(x, written, target => $"{Kernels}.Activations.Backward<{_t}>({Kernels}.Activation.{node.Activation}, {Literals.Double(node.Number)}, {Values(x)}, {Values(node)}, {g}, {target});");
+                    break;
+                case OpKind.MaxPool:
+                    Into(x, written, target => $"{Kernels}.Pooling.MaxBackward<{_t}>({g}, {Positions(node)}, {target}, batch, {N(x.Shape[0])}, {N(x.Shape[1])}, {N(x.Shape[2])}, {k});");
+                    break;
+                case OpKind.AvgPool:
+                    Into(x, written, target => $"{Kernels}.Pooling.AvgBackward<{_t}>({g}, {target}, batch, {N(x.Shape[0])}, {N(x.Shape[1])}, {N(x.Shape[2])}, {k});");
+                    break;
+                case OpKind.Flatten:
+                    Into(x, written, target => $"{g}.CopyTo({target});");
+                    break;
+                case OpKind.Dropout:
+                    Into(x, written, target => $"{Kernels}.Dropout.Backward<{_t}>({g}, {Saved(node, 0, node.PerExample)}, {target}, {Literals.Double(node.Number)});");
+                    break;
+                case OpKind.Add:
+                    foreach (int input in node.Inputs)
+                    {
+                        Into(_network.Nodes[input], written, target => $"{g}.CopyTo({target});");
+                    }
+
+                    break;
+                case OpKind.Scale:
+                    Into(x, written, target => $"{Kernels}.Elementwise.Scale<{_t}>({g}, {Literals.Double(node.Number)}, {target});");
+                    break;
+            }
+        }
+
+        _w.Close();
+    }
+
+    private void LayerBackward(Node node, LayerSpec layer, Node x, string g, HashSet<int> written)
+    {
+        switch (layer.Kind)
+        {
+            case LayerKind.Linear:
+                string rows = Rows(x, layer.In);
+                _w.Line($"{Kernels}.Dense.BackwardWeights<{_t}>({g}, {Values(x)}, {WeightGrad(layer)}, {BiasGrad(layer)}, {rows}, {N(layer.In)}, {N(layer.Out)});");
+                Into(x, written, target => $"{Kernels}.Dense.BackwardInput<{_t}>({g}, {Weight(layer)}, {target}, {rows}, {N(layer.In)}, {N(layer.Out)});");
+                break;
+            case LayerKind.Conv2d:
+                string sizes = NetworkEmitter.ConvolutionSizes(_network, node, "batch");
+                _w.Line($"{Kernels}.Conv2d.BackwardWeights<{_t}>({g}, {Values(x)}, {WeightGrad(layer)}, {BiasGrad(layer)}, {Workspace}, {sizes});");
+                Into(x, written, target => $"{Kernels}.Conv2d.BackwardInput<{_t}>({g}, {Weight(layer)}, {target}, {Workspace}, {sizes});");
+                break;
+            case LayerKind.Embedding:
+                _w.Line($"{Kernels}.Embedding.Backward<{_t}>({Values(x)}, {g}, {WeightGrad(layer)}, batch * {N(x.PerExample)}, {N(layer.Out)});");
+                break;
+            default:
+                int perRow = _plan.Rows(node);
+                string call(string target) => $"{Kernels}.LayerNorm.Backward<{_t}>({g}, {Values(x)}, {Weight(layer)}, {Saved(node, 0, perRow)}, {Saved(node, _network.MaxBatch * perRow, perRow)}, {target}, {WeightGrad(layer)}, {BiasGrad(layer)}, batch * {N(perRow)}, {N(layer.Sizes[0])});";
+                if (_plan.HasGradient(x))
+                {
+                    Into(x, written, call);
+                }
+                else
+                {
+                    // The kernel writes the input's gradient too; the input needs none, so it goes to scratch.
+                    _w.Line(call($"_optimNetwork.Slice({N(_plan.Scratch)}, batch * {N(x.PerExample)})"));
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>Writes a gradient contribution to <paramref name="input"/>: directly if it is the first, else through scratch and an addition.</summary>
+    private void Into(Node input, HashSet<int> written, System.Func<string, string> compute)
+    {
+        if (!_plan.HasGradient(input))
+        {
+            return;
+        }
+
+        if (written.Add(input.Id))
+        {
+            _w.Line(compute(Gradient(input)));
+            return;
+        }
+
+        string scratch = $"_optimNetwork.Slice({N(_plan.Scratch)}, batch * {N(input.PerExample)})";
+        _w.Line(compute(scratch));
+        _w.Line($"{Kernels}.Elementwise.Accumulate<{_t}>({scratch}, {Gradient(input)});");
+    }
+
+    private string Criterion() => _network.Criterion switch
+    {
+        "MeanSquared" => "mean squared error (nn.MSELoss)",
+        "L1" => "mean absolute error (nn.L1Loss)",
+        "SmoothL1" => "smooth L1 loss with β = 1 (nn.SmoothL1Loss)",
+        "CrossEntropy" => "cross-entropy of the logits against class indices (nn.CrossEntropyLoss)",
+        _ => "binary cross-entropy of the logits (nn.BCEWithLogitsLoss)",
+    };
+
+    private string Values(Node node) => node.IsInput
+        ? $"{node.Layer}.Slice(0, batch * {N(node.PerExample)})"
+        : $"_optimNetwork.Slice({N(_plan.Values(node))}, batch * {N(node.PerExample)})";
+
+    private string Gradient(Node node) => $"_optimNetwork.Slice({N(_plan.Gradient(node))}, batch * {N(node.PerExample)})";
+
+    private string Workspace => $"_optimNetwork.Slice({N(_plan.Total)}, _optimNetwork.Length - {N(_plan.Total)})";
+
+    private string Positions(Node node) => $"global::System.MemoryExtensions.AsSpan(_optimPositions, {N(_plan.Positions(node))}, batch * {N(node.PerExample)})";
+
+    /// <summary>Saved state of a node: <paramref name="perExample"/> values per example from <paramref name="at"/> past its start.</summary>
+    private string Saved(Node node, int at, int perExample) => $"_optimNetwork.Slice({N(_plan.Saved(node) + at)}, batch * {N(perExample)})";
+
+    private static string Rows(Node x, int inFeatures) => x.PerExample == inFeatures ? "batch" : $"batch * {N(x.PerExample / inFeatures)}";
+
+    private ParameterSpec Parameter(string name) => _model.Parameters.First(p => p.Name == name);
+
+    private string Weight(LayerSpec layer) => Slice(Parameter(layer.Weight), false);
+
+    private string Bias(LayerSpec layer) => layer.HasBias ? Slice(Parameter(layer.Bias), false) : "default";
+
+    private string WeightGrad(LayerSpec layer) => Slice(Parameter(layer.Weight), true);
+
+    private string BiasGrad(LayerSpec layer) => layer.HasBias ? Slice(Parameter(layer.Bias), true) : "default";
+
+    private static string Slice(ParameterSpec p, bool gradient) =>
+        $"_optimArena.Slice({(gradient ? "OptimStride + " : "")}{N(p.Offset)}, {N(p.Length)})";
+}

@@ -1,0 +1,121 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Numerics;
+using Xunit;
+
+namespace Optim.Generators.Tests.Networks;
+
+/// <summary>
+/// Generated networks against libtorch (tests/reference/networks.json): from the file's initial parameters, the output,
+/// the loss, every parameter's gradient, the losses of three TrainStep calls (Adam) and the parameters after them, as
+/// a float model and as a double model. A float model passes when every value is within 8·|f32 − f64| + 1e-6·max|value|
+/// of libtorch's float64 result (the file's rule: the float results differ by summation order); a double model within
+/// 1e-10·max|value|.
+/// </summary>
+public sealed class NetworkReferenceTests
+{
+    public static TheoryData<string, string> Cases()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (NetworkCase c in NetworkModels.Cases)
+        {
+            data.Add(c.Name, "Float");
+            data.Add(c.Name, "Double");
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Matches_libtorch(string name, string element)
+    {
+        NetworkCase c = NetworkCase.Named(name);
+        if (element == "Float")
+        {
+            Run<float>(c, element);
+        }
+        else
+        {
+            Run<double>(c, element);
+        }
+    }
+
+    /// <summary>Every case of the file is run: none is left out as unsupported.</summary>
+    [Fact]
+    public void Every_case_of_the_file_is_run()
+    {
+        Assert.Equal(14, NetworkCase.All.Count);
+        Assert.Equal(NetworkCase.All.Select(c => c.Name), NetworkModels.Cases.Select(c => c.Name));
+    }
+
+    private static void Run<T>(NetworkCase c, string element)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        object model = NetworkModels.Create(c, element);
+        var optimizable = (IOptimizable<T>)model;
+        // The file's values are float32 numbers printed shortest: round to float first, as libtorch's float64 run did.
+        T[] initial = c.Parameters.SelectMany(p => p.Init).Select(v => T.CreateChecked((float)v)).ToArray();
+        Assert.Equal(initial.Length, optimizable.Parameters.Length);
+        initial.CopyTo(optimizable.Parameters);
+
+        object input = c.Network.StartsWith("embedding", StringComparison.Ordinal) ? c.Input.Select(v => (int)v).ToArray() : c.Input.Select(v => T.CreateChecked((float)v)).ToArray();
+        object target = c.Loss == "cross_entropy" ? c.Target.Select(v => (int)v).ToArray() : c.Target.Select(v => T.CreateChecked((float)v)).ToArray();
+        var output = new T[c.Output64.Length];
+        Invoke(model, "RunPredict", input, output, c.Batch);
+        Close(c, "output", Doubles(output), c.Output32, c.Output64, element);
+
+        T evaluated = (T)Invoke(model, "RunEvaluate", input, target, c.Batch)!;
+        Close(c, "loss (Evaluate)", new[] { double.CreateChecked(evaluated) }, c.Loss32[..1], c.Loss64[..1], element);
+
+        double[] losses = c.Loss64;
+        for (int step = 0; step < losses.Length; step++)
+        {
+            T loss = (T)Invoke(model, "RunTrainStep", input, target, c.Batch)!;
+            Close(c, $"loss before step {step + 1}", new[] { double.CreateChecked(loss) }, c.Loss32[step..(step + 1)], losses[step..(step + 1)], element);
+            if (step == 0)
+            {
+                double[] gradients = Doubles(optimizable.Gradients.ToArray());
+                CloseByParameter(c, "gradient", gradients, "grad", element);
+            }
+        }
+
+        CloseByParameter(c, "parameters after the Adam steps", Doubles(optimizable.Parameters.ToArray()), "final", element);
+    }
+
+    private static object? Invoke(object model, string method, params object[] arguments) =>
+        model.GetType().GetMethod(method)!.Invoke(model, arguments);
+
+    private static double[] Doubles<T>(T[] values)
+        where T : INumberBase<T> => values.Select(double.CreateChecked).ToArray();
+
+    private static void CloseByParameter(NetworkCase c, string what, double[] actual, string field, string element)
+    {
+        int offset = 0;
+        foreach (var (name, _, values) in c.Parameters)
+        {
+            double[] f32 = (field == "grad" ? c.Grad32 : c.Final32)[name];
+            double[] f64 = (field == "grad" ? c.Grad64 : c.Final64)[name];
+            Close(c, $"{what} of {name}", actual[offset..(offset + values.Length)], f32, f64, element);
+            offset += values.Length;
+        }
+    }
+
+    private static void Close(NetworkCase c, string what, double[] actual, double[] f32, double[] f64, string element)
+    {
+        Assert.Equal(f64.Length, actual.Length);
+        double scale = f64.Max(Math.Abs);
+        double libtorchSpread = f32.Zip(f64, (a, b) => Math.Abs(a - b)).Max();
+        for (int i = 0; i < actual.Length; i++)
+        {
+            // As KernelReferenceTests: Adam amplifies rounding where a gradient changes sign between steps, so a float
+            // value may differ by libtorch's own largest float-vs-double difference in that tensor.
+            double bound = element == "Float"
+                ? (8 * Math.Abs(f32[i] - f64[i])) + libtorchSpread + (1e-6 * scale)
+                : 1e-10 * (Math.Abs(f64[i]) + scale);
+            double error = Math.Abs(actual[i] - f64[i]);
+            Assert.True(error <= bound, $"{c.Name} ({element}): {what}[{i}] = {actual[i]:R}, libtorch float64 {f64[i]:R} (float32 {f32[i]:R}); off by {error:E2}, bound {bound:E2}");
+        }
+    }
+}
