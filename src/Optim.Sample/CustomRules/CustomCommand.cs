@@ -13,7 +13,7 @@ internal static class CustomCommand
     private const int BatchSize = 32;
     private const int Epochs = 60;
     private const int DataSeed = 42;
-    private const int InitSeed = 1;
+    private const int InitSeed = TrainCommand.InitSeed;
     private const int ShuffleSeed = 2024;
 
     /// <summary>The custom Adam must bring the training MSE below this fraction of the target variance.</summary>
