@@ -78,7 +78,7 @@ public sealed class DocumentedInstallTests(PackagedOptim package, ITestOutputHel
             ["MSBUILDDISABLENODEREUSE"] = "1",
             ["DOTNET_CLI_USE_MSBUILD_SERVER"] = "0",
             ["UseSharedCompilation"] = "false",
-        }, TimeSpan.FromMinutes(10));
+        }, TimeSpan.FromMinutes(25));
 
     /// <summary>What a clone holds that packing needs: the root build files and src/, without build outputs.</summary>
     private static void CopySources(string repository, string clone)
