@@ -50,7 +50,7 @@ public sealed class DocumentationBlockTests
         string[] sources =
         [
             GlobalUsings(),
-            string.Join('\n', block.Preamble) + "\n" + block.Code,
+            block.Source,
             .. block.With.Select(name => MarkdownBlock.Named(Blocks.Value, name).Code),
         ];
 

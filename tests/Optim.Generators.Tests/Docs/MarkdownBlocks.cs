@@ -12,14 +12,22 @@ namespace Optim.DocTests;
 /// <item><c>&lt;!-- doc-test name: quick-start --&gt;</c> names the block, for <c>with</c> and for the packaging tests.</item>
 /// <item><c>&lt;!-- doc-test with: quick-start --&gt;</c> compiles the named block beside this one (as another file).</item>
 /// <item><c>&lt;!-- doc-test preamble: var model = new Mlp(); --&gt;</c> puts the code before the block, in its file.</item>
+/// <item><c>&lt;!-- doc-test wrap: [Optimize(Adam)] public partial class M --&gt;</c> puts the block (members) in braces after it.</item>
+/// <item><c>&lt;!-- doc-test after: public partial class M { } --&gt;</c> puts the code after the block (an attribute's class).</item>
 /// <item><c>&lt;!-- doc-test expect: OPT0030 --&gt;</c> the block must produce exactly these error or warning IDs.</item>
 /// <item><c>&lt;!-- doc-test skip: a generated-code excerpt --&gt;</c> a C# block that is not compiled, with the reason.</item>
 /// </list>
 /// </summary>
 internal sealed record MarkdownBlock(
     string File, int Line, string Language, string Code, string? Name, string? Skip,
-    IReadOnlyList<string> Expect, IReadOnlyList<string> With, IReadOnlyList<string> Preamble)
+    IReadOnlyList<string> Expect, IReadOnlyList<string> With, IReadOnlyList<string> Preamble, string? Wrap = null, string? After = null)
 {
+    /// <summary>The block's file as compiled: preamble, the block (inside <see cref="Wrap"/>'s braces if given), <see cref="After"/>.</summary>
+    public string Source =>
+        string.Join('\n', Preamble) + "\n"
+        + (Wrap is null ? Code : Wrap + "\n{\n" + Code + "\n}")
+        + "\n" + After;
+
     /// <summary>Where the block starts, as "README.md:42".</summary>
     public override string ToString() => $"{File}:{Line}";
 
@@ -74,7 +82,7 @@ internal sealed record MarkdownBlock(
                 directives.Insert(0, (body[..colon].Trim(), body[(colon + 1)..].Trim()));
             }
 
-            string[] known = ["name", "with", "preamble", "expect", "skip"];
+            string[] known = ["name", "with", "preamble", "wrap", "after", "expect", "skip"];
             foreach (var (key, _) in directives.Where(d => !known.Contains(d.Key)))
             {
                 throw new InvalidOperationException($"{file}:{start + 1}: unknown doc-test directive '{key}' (known: {string.Join(", ", known)}).");
@@ -86,7 +94,9 @@ internal sealed record MarkdownBlock(
                 Skip: directives.LastOrDefault(d => d.Key == "skip").Value,
                 Expect: directives.Where(d => d.Key == "expect").SelectMany(d => d.Value.Split([',', ' '], StringSplitOptions.RemoveEmptyEntries)).ToList(),
                 With: directives.Where(d => d.Key == "with").Select(d => d.Value).ToList(),
-                Preamble: directives.Where(d => d.Key == "preamble").Select(d => d.Value).ToList());
+                Preamble: directives.Where(d => d.Key == "preamble").Select(d => d.Value).ToList(),
+                Wrap: directives.LastOrDefault(d => d.Key == "wrap").Value,
+                After: directives.LastOrDefault(d => d.Key == "after").Value);
         }
     }
 }
