@@ -99,6 +99,28 @@ public sealed class ConsumerTests(PackagedOptim package, ITestOutputHelper outpu
     }
 
     [Fact]
+    public void The_package_adds_global_usings_for_Optim_with_ImplicitUsings_off_and_OptimImplicitUsings_false_removes_them()
+    {
+        // Consumer/Program.cs writes `[Optimize(Adam, ...)]` with no `using Optim;` or `using static Optim.Optimizer;`.
+        // The other consumers are `dotnet new console` projects (ImplicitUsings enabled); this one disables them, so the
+        // only global usings are the package's (buildTransitive/Optim.props).
+        var consumer = ConsumerProject.Create(package, "no-implicit-usings", "net10.0", [.. StrictProperties, new("ImplicitUsings", "disable")]);
+
+        ProcessResult build = consumer.Dotnet("build", consumer.ProjectFile, "-c", "Release");
+        Assert.True(build.ExitCode == 0, build.ToString());
+        Assert.Empty(build.Diagnostics("warning"));
+        AssertTrains(consumer.RunBuilt("Release", "net10.0"));
+
+        // The documented opt-out: no global usings from the package, so the bare names no longer resolve.
+        ProcessResult optedOut = consumer.Dotnet("build", consumer.ProjectFile, "-c", "Release", "-p:OptimImplicitUsings=false");
+        output.WriteLine(optedOut.ToString());
+        Assert.NotEqual(0, optedOut.ExitCode);
+        var errors = optedOut.Diagnostics("error");
+        Assert.Contains(errors, e => e.Code == "CS0103" && e.Line.Contains("'Adam'", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Code == "CS0246" && e.Line.Contains("'Optimize", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void OPT_warnings_are_suppressed_by_pragma_and_by_editorconfig_like_any_compiler_warning()
     {
         // A model with a hyperparameter its optimizer ignores (OPT0008, a warning) in a project that treats warnings as

@@ -30,6 +30,7 @@ public sealed class PackageTests(PackagedOptim package, ITestOutputHelper output
         [
             "PACKAGE.md",
             "analyzers/dotnet/cs/Optim.Generators.dll",
+            "buildTransitive/Optim.props",
             "lib/net10.0/Optim.Abstractions.dll",
             "lib/net10.0/Optim.Abstractions.xml",
             "lib/net8.0/Optim.Abstractions.dll",

@@ -45,6 +45,23 @@ public sealed class ParameterGroupTests
             10.0
         },
 
+        // The rule the README states: a group with the class's optimizer inherits every value it leaves out (Lr and Beta1
+        // here); a group with another optimizer starts from that optimizer's defaults, Lr included (Sgd's 1e-3, not 0.05).
+        {
+            "[Optimize(Adam, Lr = 0.05, Beta1 = 0.8)]",
+            "[Parameter(4, 3)] public partial Span<float> W1 { get; }\n[Parameter(4), Optimize(Adam, Eps = 1e-6)] public partial Span<float> B1 { get; }",
+            "[Optimize(Adam, Lr = 0.05, Beta1 = 0.8)] public sealed partial class A { [Parameter(4, 3)] public partial Span<float> W1 { get; } }",
+            "[Optimize(Adam, Lr = 0.05, Beta1 = 0.8, Eps = 1e-6)] public sealed partial class B { [Parameter(4)] public partial Span<float> B1 { get; } }",
+            1.0
+        },
+        {
+            "[Optimize(Adam, Lr = 0.05)]",
+            "[Parameter(4, 3)] public partial Span<float> W1 { get; }\n[Parameter(4), Optimize(Sgd, Momentum = 0.9)] public partial Span<float> B1 { get; }",
+            "[Optimize(Adam, Lr = 0.05)] public sealed partial class A { [Parameter(4, 3)] public partial Span<float> W1 { get; } }",
+            "[Optimize(Sgd, Lr = 1e-3, Momentum = 0.9)] public sealed partial class B { [Parameter(4)] public partial Span<float> B1 { get; } }",
+            1e-3 / 0.05
+        },
+
         // Adafactor (per-row and per-column state) as the second group, after Adam's sections: matrices, a vector, a 3-D tensor.
         {
             "[Optimize(Adam, Lr = 1e-3)]",

@@ -1,9 +1,9 @@
 // The consumer the packaging tests install Optim into: a fresh console project outside the repository that references
 // the Optim package by version from a local folder. Not compiled by the test project.
+// No `using Optim;` or `using static Optim.Optimizer;`: the package's buildTransitive/Optim.props adds both as global
+// usings. `using System;` is here so that the file also compiles with ImplicitUsings disabled.
 using System;
 using System.Globalization;
-using Optim;
-using static Optim.Optimizer;
 
 // Fits y = 3x + 2 with full-batch gradients of the mean squared error.
 const int Samples = 64;

@@ -47,8 +47,9 @@ internal static class DotNetCli
 
     /// <summary>Runs a program (a native executable, or <c>dotnet</c> with a .dll) with extra environment variables.</summary>
     public static ProcessResult RunProgram(
-        string fileName, IEnumerable<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string>? environment = null) =>
-        RunProcess(fileName, arguments, workingDirectory, environment, TimeSpan.FromMinutes(2));
+        string fileName, IEnumerable<string> arguments, string workingDirectory, IReadOnlyDictionary<string, string>? environment = null,
+        TimeSpan? timeout = null) =>
+        RunProcess(fileName, arguments, workingDirectory, environment, timeout ?? TimeSpan.FromMinutes(2));
 
     private static ProcessResult RunProcess(
         string fileName, IEnumerable<string> arguments, string workingDirectory,
