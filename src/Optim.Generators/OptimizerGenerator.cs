@@ -48,8 +48,9 @@ public sealed class OptimizerGenerator : IIncrementalGenerator
 
         var withLanguage = parsed.Combine(language);
 
+        // The model to emit, or for a rejected one its placeholders; nothing without partial properties (C# 12 and older).
         var models = withLanguage
-            .Select(static (pair, _) => pair.Right.SupportsPartialProperties ? pair.Left.Model : null)
+            .Select(static (pair, _) => pair.Right.SupportsPartialProperties ? (pair.Left.Model, pair.Left.Stub) : default)
             .WithTrackingName(TrackingNames.Model);
 
         var diagnostics = withLanguage
@@ -58,10 +59,16 @@ public sealed class OptimizerGenerator : IIncrementalGenerator
                 : pair.Left.Diagnostics.Concat(new[] { DiagnosticInfo.Create(Descriptors.LanguageVersionTooLow, pair.Left.AttributeLocation, pair.Right.Version) }).ToEquatableArray())
             .WithTrackingName(TrackingNames.Diagnostics);
 
-        context.RegisterSourceOutput(models, static (output, model) =>
+        context.RegisterSourceOutput(models, static (output, item) =>
         {
+            var (model, stub) = item;
             if (model is null)
             {
+                if (stub is not null)
+                {
+                    output.AddSource(stub.HintName, SourceText.From(StubEmitter.Emit(stub), System.Text.Encoding.UTF8));
+                }
+
                 return;
             }
 

@@ -24,6 +24,22 @@ internal static class Fnv1a64
         return hash;
     }
 
-    /// <summary>The FNV-1a 64 hash of <paramref name="text"/>'s UTF-8 bytes.</summary>
-    public static ulong Hash(string text) => Hash(Encoding.UTF8.GetBytes(text));
+    /// <summary>
+    /// The FNV-1a 64 hash of <paramref name="text"/>'s UTF-8 bytes (a lone surrogate as U+FFFD, as Encoding.UTF8 writes
+    /// it), encoded a character at a time so that nothing is allocated: a model's constructor hashes parameter names.
+    /// </summary>
+    public static ulong Hash(string text)
+    {
+        ulong hash = OffsetBasis;
+        Span<byte> utf8 = stackalloc byte[4];
+        foreach (Rune rune in text.EnumerateRunes())
+        {
+            foreach (byte b in utf8[..rune.EncodeToUtf8(utf8)])
+            {
+                hash = (hash ^ b) * Prime;
+            }
+        }
+
+        return hash;
+    }
 }

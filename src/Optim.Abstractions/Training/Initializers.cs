@@ -18,6 +18,13 @@ namespace Optim.Training;
 /// </remarks>
 public static class Initializers
 {
+    /// <summary>
+    /// The seed a model's parameters are initialised from when it is constructed: a new model holds the values
+    /// <c>Initialize(DefaultSeed)</c> gives, so two models constructed alike start alike. Call <c>Initialize(seed)</c> to
+    /// draw from another seed.
+    /// </summary>
+    public const int DefaultSeed = 0;
+
     /// <summary>A parameter's seed from the model's <paramref name="seed"/> and the parameter's name.</summary>
     public static ulong DeriveSeed(ulong seed, string parameterName)
     {

@@ -45,7 +45,7 @@ internal static class Descriptors
     public static readonly DiagnosticDescriptor HyperparameterIgnored = new(
         "OPT0008",
         "Hyperparameter is ignored by the chosen optimizer",
-        "{1} does not use {0}; the value is ignored (it uses {2})",
+        "{1} does not use {0}; the value is ignored ({2})",
         Category,
         DiagnosticSeverity.Warning,
         isEnabledByDefault: true,

@@ -298,8 +298,8 @@ internal static class CheckpointEmitter
         w.Close();
     }
 
-    public static string Slice(ParameterSpec p) =>
-        $"_optimArena.Slice({p.Offset.ToString(CultureInfo.InvariantCulture)}, {p.Length.ToString(CultureInfo.InvariantCulture)})";
+    public static string Slice(ParameterSpec p, string arena = "_optimArena") =>
+        $"{arena}.Slice({p.Offset.ToString(CultureInfo.InvariantCulture)}, {p.Length.ToString(CultureInfo.InvariantCulture)})";
 
     /// <summary>Each parameter, then each parameter's slice of each of its group's state buffers (working space excluded).</summary>
     private static List<(string Name, string Span, int Length)> Sections(ModelLayout layout)

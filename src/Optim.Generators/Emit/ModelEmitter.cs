@@ -116,8 +116,16 @@ internal static class ModelEmitter
         }
 
         w.Line("// Elements past the values of a section are padding: zero, and no loop ever writes them.");
+        string arena = $"new({layout.ArenaLength}, \"{DisplayName(model)}\")";
+        if (InitializesOnConstruction(model))
+        {
+            // A field initializer runs whatever constructor the user writes: the parameters are drawn before any of them.
+            w.Line($"// Constructed with its parameters drawn as Initialize({DefaultSeed}) draws them.");
+            arena = $"OptimInitialize({arena}, {DefaultSeed})";
+        }
+
         w.Line(GeneratedCode);
-        w.Line($"private readonly global::Optim.Arena<{t}> _optimArena = new({layout.ArenaLength}, \"{DisplayName(model)}\");");
+        w.Line($"private readonly global::Optim.Arena<{t}> _optimArena = {arena};");
         w.Line();
         foreach (string routine in layout.Groups.SelectMany(g => g.Rule.TensorPhases.OfType<TensorCall>()).Where(c => c.Workspace).Select(c => c.Routine).Distinct())
         {
@@ -340,19 +348,33 @@ internal static class ModelEmitter
         w.Line();
     }
 
+    /// <summary>The seed of the parameters' first draw, when the model is constructed (Optim.Training.Initializers.DefaultSeed).</summary>
+    private const string DefaultSeed = "global::Optim.Training.Initializers.DefaultSeed";
+
+    /// <summary>Whether constructing the model draws its parameters: some parameter has an Init.</summary>
+    private static bool InitializesOnConstruction(ModelSpec model) => model.Parameters.Any(p => p.Init is not null);
+
     /// <summary>
     /// Initialize(seed): each parameter filled by its [Parameter(Init = …)] scheme from a seed derived from the model's seed
-    /// and the parameter's name, so adding a parameter changes no other parameter's values.
+    /// and the parameter's name, so adding a parameter changes no other parameter's values. A model with an Init draws
+    /// them on construction too (from Initializers.DefaultSeed), as PyTorch's layers initialise themselves; both go
+    /// through one static OptimInitialize, which the arena's field initializer can call.
     /// </summary>
     private static void WriteInitialize(SourceWriter w, ModelLayout layout)
     {
         ModelSpec model = layout.Model;
         string t = model.Element.Keyword();
+        bool onConstruction = InitializesOnConstruction(model);
         w.Line("/// <summary>");
         w.Line("/// Fills every parameter as its <c>[Parameter(Init = …)]</c> asks, from <paramref name=\"seed\"/>: the same seed gives the");
         w.Line("/// same values, bit for bit, on every machine and vector width. Each parameter draws from its own generator, seeded");
         w.Line("/// from <paramref name=\"seed\"/> and its name. Gradients, optimizer state, step count and learning rate are left as");
         w.Line("/// they are.");
+        if (onConstruction)
+        {
+            w.Line($"/// A new model already holds the values of <c>Initialize(<see cref=\"{DefaultSeed}\"/>)</c>.");
+        }
+
         w.Line("/// <code>");
         foreach (ParameterSpec p in model.Parameters)
         {
@@ -363,7 +385,19 @@ internal static class ModelEmitter
         w.Line("/// </summary>");
         w.Line("/// <param name=\"seed\">Any value; the run's seed.</param>");
         w.Line(GeneratedCode);
-        w.Open("public void Initialize(int seed)");
+        if (onConstruction)
+        {
+            w.Line("public void Initialize(int seed) => OptimInitialize(_optimArena, seed);");
+            w.Line();
+            w.Line("/// <summary>Draws the parameters in <paramref name=\"arena\"/> from <paramref name=\"seed\"/> (see <see cref=\"Initialize\"/>) and returns it.</summary>");
+            w.Line(GeneratedCode);
+            w.Open($"private static global::Optim.Arena<{t}> OptimInitialize(global::Optim.Arena<{t}> arena, int seed)");
+        }
+        else
+        {
+            w.Open("public void Initialize(int seed)");
+        }
+
         if (model.Parameters.Any(p => p.Init is { Scheme: not "Ones" }))
         {
             w.Line("ulong _optimSeed = unchecked((ulong)seed);");
@@ -371,7 +405,8 @@ internal static class ModelEmitter
 
         foreach (ParameterSpec p in model.Parameters)
         {
-            string span = CheckpointEmitter.Slice(p); // not the property: it may be [Obsolete], or named seed
+            // Not the property: it may be [Obsolete], or named seed.
+            string span = onConstruction ? CheckpointEmitter.Slice(p, "arena") : CheckpointEmitter.Slice(p);
             switch (p.Init)
             {
                 case null:
@@ -384,7 +419,8 @@ internal static class ModelEmitter
                     var arguments = new List<string> { span };
                     if (init.TakesShape)
                     {
-                        arguments.Add("[" + string.Join(", ", p.Shape.Select(Number)) + "]");
+                        // stackalloc, not [..]: a collection expression of constants allocates in unoptimised (tier-0) code.
+                        arguments.Add("stackalloc int[] { " + string.Join(", ", p.Shape.Select(Number)) + " }");
                     }
 
                     arguments.Add($"global::Optim.Training.Initializers.DeriveSeed(_optimSeed, \"{p.Name.TrimStart('@')}\")");
@@ -392,6 +428,12 @@ internal static class ModelEmitter
                     w.Line($"global::Optim.Training.Initializers.{init.Scheme}<{t}>({string.Join(", ", arguments)});");
                     break;
             }
+        }
+
+        if (onConstruction)
+        {
+            w.Line();
+            w.Line("return arena;");
         }
 
         w.Close();

@@ -34,7 +34,7 @@ internal static class ModelParser
     private static readonly string[] GeneratedMembers =
     {
         "ParameterCount", "Parameters", "Gradients", "LearningRate", "StepCount", "Step", "ZeroGrad", "UpdateRule", "OptimStride", "OptimRangeKernel", "OptimTensorKernel", "OptimScheduledLr", "OptimStepTensor", "OptimStepMatrix", "OptimStepVector",
-        "SaveCheckpoint", "LoadCheckpoint", "OptimCheckpointLayout", "OptimWriteCheckpoint", "OptimLoadCheckpoint", "SaveSafetensors", "LoadSafetensors", "OptimTensors", "Initialize", "LastGradNorm", "SkippedSteps", "OptimGradientSquares",
+        "SaveCheckpoint", "LoadCheckpoint", "OptimCheckpointLayout", "OptimWriteCheckpoint", "OptimLoadCheckpoint", "SaveSafetensors", "LoadSafetensors", "OptimTensors", "Initialize", "OptimInitialize", "LastGradNorm", "SkippedSteps", "OptimGradientSquares",
     };
 
     /// <summary>Prefix of the generator's private fields (arena, step, learning rate, accumulators).</summary>
@@ -67,10 +67,25 @@ internal static class ModelParser
             return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty, null);
         }
 
+        // [Optimize] on two partial declarations of one class is the compiler's CS0579 at the second; the pipeline sees one
+        // item per declaration, so only the declaration holding the class's first [Optimize] describes the model (one
+        // file, one hint name); the others produce nothing.
         AttributeData attribute = context.Attributes[0];
+        AttributeData? first = type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == "Optim.OptimizeAttribute");
+        if (first?.ApplicationSyntaxReference is { } firstReference)
+        {
+            if (firstReference.SyntaxTree != syntax.SyntaxTree || !syntax.AttributeLists.Any(list => list.Span.Contains(firstReference.Span)))
+            {
+                return new ParseResult(null, EquatableArray<DiagnosticInfo>.Empty, null);
+            }
+
+            attribute = first;
+        }
+
         var attributeSyntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
         LocationInfo? attributeLocation = LocationInfo.From(attributeSyntax) ?? LocationInfo.From(syntax.Identifier);
-        ParseResult Result(ModelSpec? model) => new(model, diagnostics.ToEquatableArray(), attributeLocation);
+        // A rejected model still gets placeholders for its parameter properties, so only the OPT errors show.
+        ParseResult Result(ModelSpec? model) => new(model, diagnostics.ToEquatableArray(), attributeLocation, model is null ? StubParser.Read(type, cancellationToken) : null);
 
         bool canEmit = CheckType(type, syntax, diagnostics, cancellationToken);
 
@@ -472,7 +487,7 @@ internal static class ModelParser
             if (hyperparameter is null)
             {
                 string accepted = string.Join(", ", definition.Hyperparameters.Select(h => h.Name));
-                diagnostics.Add(DiagnosticInfo.Create(Descriptors.HyperparameterIgnored, ArgumentLocation(named.Key), named.Key, definition.Name, accepted));
+                diagnostics.Add(DiagnosticInfo.Create(Descriptors.HyperparameterIgnored, ArgumentLocation(named.Key), named.Key, definition.Name, "it uses " + accepted));
                 continue;
             }
 
@@ -592,20 +607,27 @@ internal static class ModelParser
                 continue;
             }
 
-            foreach (PropertyDeclarationSyntax implementation in part.Members.OfType<PropertyDeclarationSyntax>())
+            foreach (PropertyDeclarationSyntax implementation in part.Members.OfType<PropertyDeclarationSyntax>().Where(p => IsImplementation(p, property.Name)))
             {
-                bool hasBody = implementation.ExpressionBody is not null
-                    || implementation.AccessorList?.Accessors.Any(a => a.Body is not null || a.ExpressionBody is not null) == true;
-                if (hasBody && implementation.Identifier.ValueText == property.Name && implementation.Modifiers.Any(SyntaxKind.PartialKeyword))
-                {
-                    diagnostics.Add(DiagnosticInfo.Create(Descriptors.ParameterImplemented, LocationInfo.From(implementation.Identifier), property.Name));
-                    return false;
-                }
+                diagnostics.Add(DiagnosticInfo.Create(Descriptors.ParameterImplemented, LocationInfo.From(implementation.Identifier), property.Name));
+                return false;
             }
         }
 
         return true;
     }
+
+    /// <summary>Whether some declaration of the type implements the partial property <paramref name="name"/> (gives it a body).</summary>
+    internal static bool HasImplementation(INamedTypeSymbol type, string name, CancellationToken cancellationToken) =>
+        type.DeclaringSyntaxReferences
+            .Select(r => r.GetSyntax(cancellationToken))
+            .OfType<TypeDeclarationSyntax>()
+            .Any(part => part.Members.OfType<PropertyDeclarationSyntax>().Any(p => IsImplementation(p, name)));
+
+    private static bool IsImplementation(PropertyDeclarationSyntax declaration, string name) =>
+        declaration.Identifier.ValueText == name
+        && declaration.Modifiers.Any(SyntaxKind.PartialKeyword)
+        && (declaration.ExpressionBody is not null || declaration.AccessorList?.Accessors.Any(a => a.Body is not null || a.ExpressionBody is not null) == true);
 
     /// <summary>float for Span&lt;float&gt;, double for Span&lt;double&gt;, otherwise a diagnostic and null.</summary>
     private static ElementType? ElementOf(IPropertySymbol property, PropertyDeclarationSyntax declaration, List<DiagnosticInfo> diagnostics)
@@ -717,7 +739,7 @@ internal static class ModelParser
 
         foreach (string argument in ModelArguments.Where(a => attribute.NamedArguments.Any(n => n.Key == a)))
         {
-            diagnostics.Add(DiagnosticInfo.Create(Descriptors.HyperparameterIgnored, LocationInfo.OfNamedArgument(syntax, argument, location), argument, "a parameter's [Optimize]", $"{argument} applies to the whole model: set it on the class"));
+            diagnostics.Add(DiagnosticInfo.Create(Descriptors.HyperparameterIgnored, LocationInfo.OfNamedArgument(syntax, argument, location), argument, "A parameter's [Optimize]", $"{argument} applies to the whole model: set it in the class's [Optimize]"));
         }
 
         IReadOnlyDictionary<string, double>? baseline = definition.Id == classDefinition.Id ? classSpec.Values.ToDictionary(v => v.Name, v => v.Number) : null;
@@ -725,7 +747,7 @@ internal static class ModelParser
     }
 
     /// <summary>The opening brace of a block-scoped namespace (a file-scoped one has none, so it is never missing).</summary>
-    private static SyntaxToken OpenBraceToken(this BaseNamespaceDeclarationSyntax declaration) =>
+    internal static SyntaxToken OpenBraceToken(this BaseNamespaceDeclarationSyntax declaration) =>
         declaration is NamespaceDeclarationSyntax block ? block.OpenBraceToken : SyntaxFactory.Token(SyntaxKind.OpenBraceToken);
 
     /// <summary><paramref name="count"/> rounded up to whole 64-byte lines of floats (a bound for doubles too).</summary>
@@ -779,10 +801,10 @@ internal static class ModelParser
         return ok;
     }
 
-    private static string Namespace(INamedTypeSymbol type) =>
+    internal static string Namespace(INamedTypeSymbol type) =>
         type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : "";
 
-    private static EquatableArray<TypeHeader> ContainingTypes(INamedTypeSymbol type, CancellationToken cancellationToken)
+    internal static EquatableArray<TypeHeader> ContainingTypes(INamedTypeSymbol type, CancellationToken cancellationToken)
     {
         var headers = new List<TypeHeader>();
         for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
@@ -794,7 +816,7 @@ internal static class ModelParser
         return headers.ToEquatableArray();
     }
 
-    private static TypeHeader Header(INamedTypeSymbol type, TypeDeclarationSyntax declaration)
+    internal static TypeHeader Header(INamedTypeSymbol type, TypeDeclarationSyntax declaration)
     {
         string keyword = declaration switch
         {
@@ -810,7 +832,7 @@ internal static class ModelParser
     }
 
     /// <summary>A name as C# code must spell it: keywords and contextual keywords escaped with '@' (class @class, @int).</summary>
-    private static string Identifier(string name) =>
+    internal static string Identifier(string name) =>
         SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None || SyntaxFacts.GetContextualKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
 
     /// <summary>
@@ -819,7 +841,7 @@ internal static class ModelParser
     /// and a namespace of the same spelling, or M`1 beside M_1, would otherwise collide (CS8785, and every model of the
     /// project lost); the hash keeps each file apart.
     /// </summary>
-    private static string HintName(INamedTypeSymbol type)
+    internal static string HintName(INamedTypeSymbol type)
     {
         var parts = new List<string>();
         for (INamedTypeSymbol? t = type; t is not null; t = t.ContainingType)

@@ -238,6 +238,24 @@ public sealed class DiagnosticTests
         Assert.Equal("Beta2 = 1.5 is invalid for Adam: it must be in [0, 1)", message);
     }
 
+    [Fact]
+    public void OPT0008_on_a_parameter_group_says_where_the_model_argument_goes()
+    {
+        GeneratorHarness.Run run = GeneratorHarness.Generate(Usings + "[Optimize(Adam)] public partial class M { [Parameter(3), Optimize(Sgd, Threads = 2)] public partial Span<float> W { get; } }");
+
+        string message = Assert.Single(run.GeneratorDiagnostics).GetMessage(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal("A parameter's [Optimize] does not use Threads; the value is ignored (Threads applies to the whole model: set it in the class's [Optimize])", message);
+    }
+
+    [Fact]
+    public void OPT0008_lists_what_the_optimizer_uses()
+    {
+        GeneratorHarness.Run run = GeneratorHarness.Generate(Usings + $"[Optimize(Momentum, Eps = 1e-8)] public partial class M {{ {W} }}");
+
+        string message = Assert.Single(run.GeneratorDiagnostics).GetMessage(System.Globalization.CultureInfo.InvariantCulture);
+        Assert.StartsWith("Momentum does not use Eps; the value is ignored (it uses Lr, ", message, System.StringComparison.Ordinal);
+    }
+
     public static TheoryData<string> ValidModels => new()
     {
         $"[Optimize(Adam, Lr = 1e-3)] public partial class M {{ {W} }}",

@@ -38,6 +38,33 @@ public sealed class HintNameTests
         Assert.Empty(run.CompileDiagnostics);
     }
 
+    /// <summary>
+    /// [Optimize] on two partial declarations of one class: the compiler's CS0579 (duplicate attribute) at the second is the
+    /// one error; the model is generated once from the first, so no CS8785 drops the other models of the project.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Optimize_on_two_partial_declarations_generates_the_model_once(bool sameFile)
+    {
+        string first = $"[Optimize(Adam)] public partial class M {{ {W} }}";
+        string second = "[[|Optimize|](Sgd)] public partial class M { [Parameter(2)] public partial Span<float> V { get; } }";
+        string other = $"[Optimize(Sgd)] public partial class Other {{ {W} }}";
+        MarkedSource marked = MarkedSource.Parse(Usings + (sameFile ? first + "\n" + second : second));
+        string[] files = sameFile ? new[] { marked.Text, Usings + other } : new[] { Usings + first, marked.Text, Usings + other };
+
+        GeneratorHarness.Run run = GeneratorHarness.Generate(files);
+
+        Assert.Null(run.Generator.Exception);
+        Assert.Empty(run.GeneratorDiagnostics);
+        Assert.Equal(2, run.Sources.Count);
+        Diagnostic error = Assert.Single(run.Output.GetDiagnostics(), d => d.Severity == DiagnosticSeverity.Error);
+        Assert.Equal("CS0579", error.Id);
+        Assert.Equal(marked.Spans.Single(), error.Location.SourceSpan);
+        Assert.Equal(sameFile ? "Model0.cs" : "Model1.cs", error.Location.SourceTree!.FilePath);
+        Assert.NotNull(run.Output.GetTypeByMetadataName("Other")!.GetMembers("Step").SingleOrDefault());
+    }
+
     /// <summary>Keywords escaped with '@' round-trip: in the model's name, a parameter's, a namespace's and a type parameter's.</summary>
     [Theory]
     [InlineData("[Optimize(Adam)] public partial class @class { [Parameter(3)] public partial Span<float> W { get; } }", "@class")]

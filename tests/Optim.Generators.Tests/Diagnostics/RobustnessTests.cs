@@ -57,6 +57,7 @@ public sealed class RobustnessTests
         "public partial class M { [Parameter(3)] public partial Span<float> W { get; } }",
         "[Optim.Optimize(Optim.Optimizer.Adam)] partial class",
         "[Optimize(Adam)] public partial class M<T> { [Parameter(3)] public partial Span<T> W { get; } }",
+        "[Optimize(Adam, Lr = -1)] public partial class M { [Parameter(3)] public partial Span<float> W { ]t; } [Parameter(0)] public partial Span<float> V { get; } }",
     };
 
     [Theory]

@@ -29,6 +29,26 @@ public sealed partial class InitDoubleModel
     [Parameter(5, Init = Initialization.Normal, Std = 0)] public partial Span<double> seed { get; }
 }
 
+/// <summary>An MLP whose layers initialise themselves, as nn.Linear does.</summary>
+[Optimize(Adam, Lr = 0.01)]
+public sealed partial class InitMlp
+{
+    [Parameter(64, 32, Init = Initialization.KaimingUniform)] public partial Span<float> W1 { get; }
+    [Parameter(64, Init = Initialization.LinearDefault, FanIn = 32)] public partial Span<float> B1 { get; }
+    [Parameter(1, 64, Init = Initialization.XavierNormal)] public partial Span<float> W2 { get; }
+    [Parameter(1, Init = Initialization.Uniform, Low = -0.1, High = 0.1)] public partial Span<float> B2 { get; }
+}
+
+/// <summary>InitMlp's parameters without their Init: the same arena, all zeros on construction.</summary>
+[Optimize(Adam, Lr = 0.01)]
+public sealed partial class ZeroMlp
+{
+    [Parameter(64, 32)] public partial Span<float> W1 { get; }
+    [Parameter(64)] public partial Span<float> B1 { get; }
+    [Parameter(1, 64)] public partial Span<float> W2 { get; }
+    [Parameter(1)] public partial Span<float> B2 { get; }
+}
+
 /// <summary>
 /// The generated Initialize(seed): each parameter filled by its scheme (the same values Optim.Training.Initializers gives
 /// with the parameter's derived seed), deterministic, within its bounds, with the scheme's moments, and leaving
@@ -53,6 +73,46 @@ public sealed class InitializeTests
         Assert.Equal(Expected(s => Initializers.KaimingNormal(s, [120, 90], Initializers.DeriveSeed(root, "Kn")), 10800), model.Kn.ToArray());
         Assert.All(model.One.ToArray(), v => Assert.Equal(1f, v));
         Assert.All(model.Zeros.ToArray(), v => Assert.Equal(0f, v));
+    }
+
+    /// <summary>As PyTorch's layers do, a model initialises its parameters on construction: from Initializers.DefaultSeed.</summary>
+    [Fact]
+    public void A_new_model_holds_the_values_of_Initialize_with_the_default_seed()
+    {
+        var constructed = new InitModel();
+        var drawn = new InitModel();
+        drawn.Initialize(7);
+        Assert.NotEqual(drawn.Parameters.ToArray(), constructed.Parameters.ToArray());
+
+        drawn.Initialize(Initializers.DefaultSeed);
+
+        Assert.Equal(drawn.Parameters.ToArray(), constructed.Parameters.ToArray());
+        Assert.Equal(new InitModel().Parameters.ToArray(), constructed.Parameters.ToArray());
+        Assert.Equal(Expected(s => Initializers.KaimingNormal(s, [120, 90], Initializers.DeriveSeed(Initializers.DefaultSeed, "Kn")), 10800), constructed.Kn.ToArray());
+        Assert.All(constructed.One.ToArray(), v => Assert.Equal(1f, v));
+        Assert.All(constructed.Zeros.ToArray(), v => Assert.Equal(0f, v));
+        Assert.All(constructed.Gradients.ToArray(), v => Assert.Equal(0f, v));
+        Assert.Contains(new InitDoubleModel().W.ToArray(), v => v != 0);
+    }
+
+    /// <summary>Drawing the parameters on construction allocates nothing beyond the arena.</summary>
+    [Fact]
+    public void Constructing_allocates_no_more_than_the_same_model_without_Init()
+    {
+        // The fewest bytes of several constructions: the runtime's one-off allocations (type loading, tiered JIT) aside.
+        static long Bytes(Func<object> construct) => Enumerable.Range(0, 8).Min(_ =>
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            GC.KeepAlive(construct());
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        });
+
+        long plain = Bytes(() => new ZeroMlp());
+        long initialised = Bytes(() => new InitMlp());
+
+        Assert.Equal(ZeroMlp.ParameterCount, InitMlp.ParameterCount);
+        Assert.Contains(new InitMlp().W1.ToArray(), v => v != 0);
+        Assert.Equal(plain, initialised);
     }
 
     [Fact]

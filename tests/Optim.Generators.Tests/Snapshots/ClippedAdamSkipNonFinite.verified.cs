@@ -23,8 +23,9 @@ namespace Demo
         //   W1 [0, 50)
         //   B1 [50, 55)
         // Elements past the values of a section are padding: zero, and no loop ever writes them.
+        // Constructed with its parameters drawn as Initialize(global::Optim.Training.Initializers.DefaultSeed) draws them.
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private readonly global::Optim.Arena<float> _optimArena = new(256, "Demo.ClippedAdamSkipNonFinite");
+        private readonly global::Optim.Arena<float> _optimArena = OptimInitialize(new(256, "Demo.ClippedAdamSkipNonFinite"), global::Optim.Training.Initializers.DefaultSeed);
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private long _optimStep;
@@ -133,6 +134,7 @@ namespace Demo
         /// same values, bit for bit, on every machine and vector width. Each parameter draws from its own generator, seeded
         /// from <paramref name="seed"/> and its name. Gradients, optimizer state, step count and learning rate are left as
         /// they are.
+        /// A new model already holds the values of <c>Initialize(<see cref="global::Optim.Training.Initializers.DefaultSeed"/>)</c>.
         /// <code>
         /// W1 ~ U(−b, b), b = √(2 / (1 + 0²))·√(3 / fan_in)  (shape 5 × 10)
         /// B1 ~ U(−1/√10, 1/√10)  (shape 5)
@@ -140,11 +142,17 @@ namespace Demo
         /// </summary>
         /// <param name="seed">Any value; the run's seed.</param>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public void Initialize(int seed)
+        public void Initialize(int seed) => OptimInitialize(_optimArena, seed);
+
+        /// <summary>Draws the parameters in <paramref name="arena"/> from <paramref name="seed"/> (see <see cref="Initialize"/>) and returns it.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private static global::Optim.Arena<float> OptimInitialize(global::Optim.Arena<float> arena, int seed)
         {
             ulong _optimSeed = unchecked((ulong)seed);
-            global::Optim.Training.Initializers.KaimingUniform<float>(_optimArena.Slice(0, 50), [5, 10], global::Optim.Training.Initializers.DeriveSeed(_optimSeed, "W1"), 0.0);
-            global::Optim.Training.Initializers.LinearDefault<float>(_optimArena.Slice(50, 5), [5], global::Optim.Training.Initializers.DeriveSeed(_optimSeed, "B1"), fanIn: 10);
+            global::Optim.Training.Initializers.KaimingUniform<float>(arena.Slice(0, 50), stackalloc int[] { 5, 10 }, global::Optim.Training.Initializers.DeriveSeed(_optimSeed, "W1"), 0.0);
+            global::Optim.Training.Initializers.LinearDefault<float>(arena.Slice(50, 5), stackalloc int[] { 5 }, global::Optim.Training.Initializers.DeriveSeed(_optimSeed, "B1"), fanIn: 10);
+
+            return arena;
         }
 
         /// <summary>The update rule <see cref="Step"/> implements, as in its documentation: Adam (torch.optim.Adam).</summary>
