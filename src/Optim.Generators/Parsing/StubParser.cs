@@ -10,7 +10,7 @@ using Optim.Generators.Model;
 namespace Optim.Generators.Parsing;
 
 /// <summary>
-/// Reads what a rejected model still needs so that only the OPT errors show: its partial [Parameter] property
+/// Reads what a rejected model still needs so that only the OPT errors show: its partial [Parameter] and layer property
 /// definitions that nothing implements. Null when a placeholder could itself be an error (a type that is not partial
 /// everywhere, file-local, an enum or delegate, or half-typed), or when there is nothing to implement. A static class, a
 /// struct or an interface gets them: the compiler's own error there is about the user's declaration, not the placeholder.
@@ -88,7 +88,7 @@ internal static class StubParser
     private static StubProperty? Property(INamedTypeSymbol type, IPropertySymbol property, CancellationToken cancellationToken)
     {
         if (property.IsIndexer
-            || !property.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == ParameterAttribute)
+            || !property.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() is ParameterAttribute or "Optim.LinearAttribute" or "Optim.Conv2dAttribute" or "Optim.EmbeddingAttribute" or "Optim.LayerNormAttribute")
             || type.GetMembers(property.Name).Length != 1
             || ContainsError(property.Type))
         {

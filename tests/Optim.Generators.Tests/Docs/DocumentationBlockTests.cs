@@ -27,7 +27,7 @@ public sealed class DocumentationBlockTests
         ["System", "System.Collections.Generic", "System.IO", "System.Linq", "System.Net.Http", "System.Threading", "System.Threading.Tasks"];
 
     /// <summary>Fence languages that are not compiled (commands, project files, program output, data).</summary>
-    private static readonly string[] OtherLanguages = ["sh", "xml", "text", "json"];
+    private static readonly string[] OtherLanguages = ["sh", "xml", "text", "json", "python"];
 
     private static readonly Lazy<IReadOnlyList<MarkdownBlock>> Blocks = new(() => MarkdownBlock.InRepository(Repository.Root));
 
