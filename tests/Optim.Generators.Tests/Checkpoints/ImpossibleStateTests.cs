@@ -158,25 +158,7 @@ public sealed class ImpossibleStateTests(ImpossibleStateTests.Models models) : I
         var random = new Random(7);
         for (int step = 0; step < steps; step++)
         {
-            if (model is IOptimizable<float> f)
-            {
-                for (int i = 0; i < f.ParameterCount; i++)
-                {
-                    f.Gradients[i] = (float)(random.NextDouble() - 0.5);
-                }
-
-                f.Step();
-            }
-            else
-            {
-                var d = (IOptimizable<double>)model;
-                for (int i = 0; i < d.ParameterCount; i++)
-                {
-                    d.Gradients[i] = random.NextDouble() - 0.5;
-                }
-
-                d.Step();
-            }
+            ResumeTests.StepWithRandomGradients(model, random);
         }
     }
 

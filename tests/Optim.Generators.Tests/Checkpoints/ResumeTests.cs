@@ -197,31 +197,36 @@ public sealed class ResumeTests
         }
     }
 
+    /// <summary>One Step() of a float or double model with gradients drawn uniformly from [−0.5, 0.5).</summary>
+    internal static void StepWithRandomGradients(object model, Random random)
+    {
+        if (model is IOptimizable<float> f)
+        {
+            for (int i = 0; i < f.ParameterCount; i++)
+            {
+                f.Gradients[i] = (float)(random.NextDouble() - 0.5);
+            }
+
+            f.Step();
+        }
+        else
+        {
+            var d = (IOptimizable<double>)model;
+            for (int i = 0; i < d.ParameterCount; i++)
+            {
+                d.Gradients[i] = random.NextDouble() - 0.5;
+            }
+
+            d.Step();
+        }
+    }
+
     /// <summary>Steps [from, to) with gradients that depend only on the step index; returns the final checkpoint's bytes.</summary>
     private static byte[] Train(dynamic model, int from, int to)
     {
         for (int step = from; step < to; step++)
         {
-            var random = new Random(1000 + step);
-            if (model is IOptimizable<float> f)
-            {
-                for (int i = 0; i < f.ParameterCount; i++)
-                {
-                    f.Gradients[i] = (float)(random.NextDouble() - 0.5);
-                }
-
-                f.Step();
-            }
-            else
-            {
-                var d = (IOptimizable<double>)model;
-                for (int i = 0; i < d.ParameterCount; i++)
-                {
-                    d.Gradients[i] = random.NextDouble() - 0.5;
-                }
-
-                d.Step();
-            }
+            StepWithRandomGradients(model, new Random(1000 + step));
         }
 
         return Checkpoint(model);

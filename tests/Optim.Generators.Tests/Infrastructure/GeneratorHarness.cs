@@ -76,6 +76,20 @@ internal static class GeneratorHarness
         }
     }
 
+    /// <summary>
+    /// Generates and compiles <paramref name="source"/> (no generator diagnostic and no compiler error allowed) and loads
+    /// the assembly into a load context of its own named <paramref name="context"/>.
+    /// </summary>
+    public static System.Reflection.Assembly Load(string source, string context)
+    {
+        Run run = Generate(source);
+        Xunit.Assert.Empty(run.GeneratorDiagnostics);
+        using var image = new MemoryStream();
+        var emitted = run.Output.Emit(image);
+        Xunit.Assert.True(emitted.Success, string.Join("\n", emitted.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error)));
+        return new System.Runtime.Loader.AssemblyLoadContext(context).LoadFromStream(new MemoryStream(image.ToArray()));
+    }
+
     /// <summary>One generator run: what it produced and the compilation that includes its output.</summary>
     public sealed record Run(GeneratorDriverRunResult Result, Compilation Output)
     {
