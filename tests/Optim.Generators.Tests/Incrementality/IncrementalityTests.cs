@@ -28,6 +28,21 @@ public sealed class IncrementalityTests
 
     private const string Other = "public static class Helper { public static int Value => 1; }";
 
+    private const string Network = """
+        using Optim;
+        using static Optim.Optimizer;
+
+        [Optimize(Adam, Lr = 1e-3)]
+        public partial class Net
+        {
+            [Linear(4, 3)] public partial Linear<float> Hidden { get; }
+            [Linear(3, 2)] public partial Linear<float> Output { get; }
+
+            [Forward(Criterion = Criterion.CrossEntropy)]
+            public Tensor<float> Forward([Shape(4)] Tensor<float> x) => Output.Forward(Nn.Relu(Hidden.Forward(x)));
+        }
+        """;
+
     private static readonly string[] TrackedSteps =
     {
         OptimizerGenerator.TrackingNames.Parse,
@@ -106,9 +121,27 @@ public sealed class IncrementalityTests
     }
 
     [Fact]
-    public void Step_outputs_hold_no_symbol_syntax_or_compilation()
+    public void A_network_is_emitted_again_only_when_its_graph_changes()
     {
-        var (first, _) = RunTwice(Model, Model, Other, Other);
+        var (first, second) = RunTwice(Network, Network, Other, Other.Replace("=> 1", "=> 2", StringComparison.Ordinal));
+
+        Assert.Equal(2, first.GeneratedSources.Length);
+        foreach (string step in TrackedSteps)
+        {
+            Assert.All(Reasons(second, step), r => Assert.True(r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{step}: {r}"));
+        }
+
+        var (_, edited) = RunTwice(Network, Network.Replace("Nn.Relu", "Nn.Tanh", StringComparison.Ordinal), Other, Other);
+        Assert.Contains(IncrementalStepRunReason.Modified, Reasons(edited, OptimizerGenerator.TrackingNames.Model));
+        Assert.Contains(edited.GeneratedSources, s => s.HintName.EndsWith(".Network.g.cs", StringComparison.Ordinal) && s.SourceText.ToString().Contains("Activation.Tanh", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(Model)]
+    [InlineData(Network)]
+    public void Step_outputs_hold_no_symbol_syntax_or_compilation(string model)
+    {
+        var (first, _) = RunTwice(model, model, Other, Other);
 
         foreach (string step in TrackedSteps)
         {

@@ -62,6 +62,26 @@ public sealed class NetworkRuntimeTests
     }
 
     [Fact]
+    public void Layers_initialise_themselves_when_the_model_is_constructed()
+    {
+        var first = new SeedAdam();
+        var second = new SeedAdam();
+
+        // nn.Linear's default: weight and bias U(−1/√in, 1/√in), drawn from the documented default seed.
+        float hiddenBound = 1 / MathF.Sqrt(10), outputBound = 1 / MathF.Sqrt(5);
+        Assert.All(first.HiddenWeight.ToArray().Concat(first.HiddenBias.ToArray()), v => Assert.InRange(Math.Abs(v), 0, hiddenBound));
+        Assert.All(first.OutputWeight.ToArray().Concat(first.OutputBias.ToArray()), v => Assert.InRange(Math.Abs(v), 0, outputBound));
+        Assert.True(first.HiddenWeight.ToArray().Distinct().Count() > 45, "the weights are not drawn");
+        Assert.Equal(first.Parameters.ToArray(), second.Parameters.ToArray());
+
+        float[] constructed = first.Parameters.ToArray();
+        first.Initialize(Optim.Training.Initializers.DefaultSeed);
+        Assert.Equal(constructed, first.Parameters.ToArray());
+        first.Initialize(5);
+        Assert.NotEqual(constructed, first.Parameters.ToArray());
+    }
+
+    [Fact]
     public void One_network_declaration_trains_under_two_optimizers()
     {
         var sgd = new SeedSgd();
