@@ -28,9 +28,8 @@ namespace Demo
         //   n2 [batch, 24] = Nn.Flatten(Tokens.Forward(words)): values [96, 192), gradient [400, 496)
         //   n3 [batch, 24] = Norm.Forward(Nn.Flatten(Tokens.Forward(words))): values [192, 288), gradient [496, 592)
         //   n4 [batch, 1] = Output.Forward(Norm.Forward(Nn.Flatten(Tokens.Forward(words)))): values [288, 292), gradient [592, 596)
-        //   scratch [624, 720): a gradient contribution added to one already written
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private readonly global::Optim.Arena<float> _optimNetwork = new(720, "Demo.NetworkEmbeddingLayerNorm network");
+        private readonly global::Optim.Arena<float> _optimNetwork = new(624, "Demo.NetworkEmbeddingLayerNorm network");
 
         /// <summary>Inference: the network's output [batch, 1] for the first <paramref name="batch"/> examples of the input, into <paramref name="output"/>.</summary>
         /// <exception cref="global::System.ArgumentOutOfRangeException">The batch is below 1 or above <see cref="MaxBatch"/>.</exception>

@@ -56,7 +56,7 @@ internal sealed class BufferPlan
             }
             else if (node.Kind == OpKind.Layer && LayerOf(node).Kind == LayerKind.LayerNorm)
             {
-                _saved[node.Id] = Take(2 * Rows(node));
+                _saved[node.Id] = Take(2 * _network.MaxBatch * Rows(node));
             }
             else if (node.Kind == OpKind.MaxPool)
             {
@@ -68,8 +68,9 @@ internal sealed class BufferPlan
         // A node read by several ops gets its gradient from each; all but the first add theirs through the scratch buffer.
         // An op whose kernel always writes its input's gradient (LayerNorm) writes there when the input needs none.
         ScratchLength = network.Nodes
-            .Where(n => (_needsGradient[n.Id] && Consumers(n.Id) > 1) || (!n.IsInput && !_needsGradient[n.Id] && network.Nodes.Any(c => c.Inputs.Contains(n.Id) && c.Kind == OpKind.Layer && LayerOf(c).Kind == LayerKind.LayerNorm)))
-            .Concat(network.Nodes.Where(n => n.Kind == OpKind.Layer && LayerOf(n).Kind == LayerKind.LayerNorm).Select(n => network.Nodes[n.Inputs[0]]))
+            .Where(n => _needsGradient[n.Id]
+                ? Consumers(n.Id) > 1
+                : network.Nodes.Any(c => c.Kind == OpKind.Layer && c.Inputs[0] == n.Id && LayerOf(c).Kind == LayerKind.LayerNorm))
             .Select(Length).DefaultIfEmpty(0).Max();
         Scratch = Take(ScratchLength);
         Total = next;
