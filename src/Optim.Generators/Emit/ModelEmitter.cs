@@ -31,15 +31,7 @@ internal static class ModelEmitter
         w.Line("#nullable enable");
         w.Line();
 
-        if (model.Namespace.Length > 0)
-        {
-            w.Open("namespace " + model.Namespace);
-        }
-
-        foreach (TypeHeader outer in model.ContainingTypes)
-        {
-            w.Open($"partial {outer.Keyword} {outer.Name}");
-        }
+        TypeScope.Open(w, model.Namespace, model.ContainingTypes);
 
         string t = model.Element.Keyword();
         string summary = string.Join("; ", layout.Groups.Select(g => $"{g.Rule.Title} ({g.Rule.Reference}) with {g.Rule.Settings}{(layout.HasGroups ? " for " + string.Join(", ", g.Parameters.Select(p => p.Name)) : "")}"));
@@ -57,15 +49,7 @@ internal static class ModelEmitter
         CheckpointEmitter.WriteSafetensors(w, layout);
         w.Close();
 
-        for (int i = 0; i < model.ContainingTypes.Count; i++)
-        {
-            w.Close();
-        }
-
-        if (model.Namespace.Length > 0)
-        {
-            w.Close();
-        }
+        TypeScope.Close(w, model.Namespace, model.ContainingTypes);
 
         w.Line();
         WriteKernel(w, layout);

@@ -17,15 +17,7 @@ internal static class StubEmitter
         w.Line("// only these placeholders, which keep the compiler from adding an error per parameter. Fix the OPT errors.");
         w.Line("#nullable enable");
         w.Line();
-        if (stub.Namespace.Length > 0)
-        {
-            w.Open("namespace " + stub.Namespace);
-        }
-
-        foreach (TypeHeader outer in stub.ContainingTypes)
-        {
-            w.Open($"partial {outer.Keyword} {outer.Name}");
-        }
+        TypeScope.Open(w, stub.Namespace, stub.ContainingTypes);
 
         w.Open($"partial {stub.Type.Keyword} {stub.Type.Name}");
         bool first = true;
@@ -49,15 +41,7 @@ internal static class StubEmitter
         }
 
         w.Close();
-        for (int i = 0; i < stub.ContainingTypes.Count; i++)
-        {
-            w.Close();
-        }
-
-        if (stub.Namespace.Length > 0)
-        {
-            w.Close();
-        }
+        TypeScope.Close(w, stub.Namespace, stub.ContainingTypes);
 
         return w.ToString();
     }

@@ -14,7 +14,7 @@ namespace Optim.Generators.Emit.Networks;
 /// </summary>
 internal sealed class PassWriter
 {
-    private const string Kernels = "global::Optim.Kernels";
+    private const string Kernels = NetworkEmitter.Kernels;
     private readonly SourceWriter _w;
     private readonly ModelSpec _model;
     private readonly NetworkSpec _network;

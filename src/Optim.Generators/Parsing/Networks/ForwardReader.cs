@@ -21,10 +21,8 @@ namespace Optim.Generators.Parsing.Networks;
 /// </summary>
 internal sealed class ForwardReader
 {
-    private static readonly Dictionary<string, string> Activations = new()
-    {
-        ["Relu"] = "Relu", ["LeakyRelu"] = "LeakyRelu", ["Tanh"] = "Tanh", ["Sigmoid"] = "Sigmoid", ["Gelu"] = "Gelu", ["GeluTanh"] = "GeluTanh", ["Silu"] = "Silu",
-    };
+    /// <summary>The Nn activations, named as Optim.Kernels.Activation's members.</summary>
+    private static readonly HashSet<string> Activations = new() { "Relu", "LeakyRelu", "Tanh", "Sigmoid", "Gelu", "GeluTanh", "Silu" };
 
     private static readonly char[] LineBreaks = { '\r', '\n' };
 
@@ -233,8 +231,9 @@ internal sealed class ForwardReader
             return shape is null ? null : Add(OpKind.Layer, EquatableArray.Of(x), shape, layer.Name, "", 0, Source(invocation));
         }
 
-        if (optim && container == "Nn" && Activations.TryGetValue(target.Name, out string? activation))
+        if (optim && container == "Nn" && Activations.Contains(target.Name))
         {
+            string activation = target.Name;
             if (Tensor(arguments[0].Value) is not int x)
             {
                 return null;
