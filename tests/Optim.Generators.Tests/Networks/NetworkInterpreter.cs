@@ -110,7 +110,7 @@ internal sealed class Network<T>
     private static Layer[] Build(string spec, string prefix, int[] shape, List<NetworkParameter<T>> parameters, List<int[]> shapes)
     {
         var layers = new List<Layer>();
-        foreach (string op in SplitTop(spec, ','))
+        foreach (string op in NetworkStrings.SplitTop(spec, ','))
         {
             string name = prefix + layers.Count.ToString(CultureInfo.InvariantCulture) + ".";
             Layer layer = Create(op, name, shape, parameters);
@@ -120,23 +120,6 @@ internal sealed class Network<T>
         }
 
         return layers.ToArray();
-    }
-
-    /// <summary>Splits at separators outside parentheses.</summary>
-    private static IEnumerable<string> SplitTop(string spec, char separator)
-    {
-        int depth = 0, start = 0;
-        for (int i = 0; i < spec.Length; i++)
-        {
-            depth += spec[i] == '(' ? 1 : spec[i] == ')' ? -1 : 0;
-            if (spec[i] == separator && depth == 0)
-            {
-                yield return spec[start..i];
-                start = i + 1;
-            }
-        }
-
-        yield return spec[start..];
     }
 
     private static Layer Create(string op, string name, int[] shape, List<NetworkParameter<T>> parameters)
@@ -369,5 +352,26 @@ internal sealed class PlainAdam<T>
             }
         }
 
+    }
+}
+
+/// <summary>The network strings of tests/reference/networks.json ("linear:10:5,relu,res(linear:16:16;relu)").</summary>
+internal static class NetworkStrings
+{
+    /// <summary>Splits at separators outside parentheses: the top-level ops (a residual block is one).</summary>
+    public static IEnumerable<string> SplitTop(string spec, char separator)
+    {
+        int depth = 0, start = 0;
+        for (int i = 0; i < spec.Length; i++)
+        {
+            depth += spec[i] == '(' ? 1 : spec[i] == ')' ? -1 : 0;
+            if (spec[i] == separator && depth == 0)
+            {
+                yield return spec[start..i];
+                start = i + 1;
+            }
+        }
+
+        yield return spec[start..];
     }
 }

@@ -18,13 +18,6 @@ internal static class NetworkModels
 {
     private static readonly Lazy<Assembly> Compiled = new(Compile);
 
-    /// <summary>Ops the generator reads today; a case using any other is listed by <see cref="Unsupported"/>.</summary>
-    private static readonly string[] Supported = { "linear", "relu", "leaky_relu", "tanh", "sigmoid", "gelu", "gelu_tanh", "silu", "res", "conv2d", "max_pool2d", "avg_pool2d", "flatten", "embedding", "layer_norm" };
-
-    public static bool IsSupported(NetworkCase c) => Ops(c.Network).All(op => Supported.Contains(op.Split(':')[0].Split('(')[0]));
-
-    public static IEnumerable<NetworkCase> Cases => NetworkCase.All.Where(IsSupported);
-
     public static object Create(NetworkCase c, string element) =>
         Activator.CreateInstance(Compiled.Value.GetType(TypeName(c, element), throwOnError: true)!)!;
 
@@ -132,31 +125,12 @@ internal static class NetworkModels
     }
 
     /// <summary>The top-level ops of a network string (a residual block is one op).</summary>
-    private static IEnumerable<string> Ops(string network)
-    {
-        int depth = 0, start = 0;
-        for (int i = 0; i <= network.Length; i++)
-        {
-            if (i == network.Length || (network[i] == ',' && depth == 0))
-            {
-                yield return network[start..i];
-                start = i + 1;
-            }
-            else if (network[i] == '(')
-            {
-                depth++;
-            }
-            else if (network[i] == ')')
-            {
-                depth--;
-            }
-        }
-    }
+    private static IEnumerable<string> Ops(string network) => NetworkStrings.SplitTop(network, ',');
 
     private static Assembly Compile()
     {
         var source = new StringBuilder("using System;\nusing Optim;\nusing static Optim.Optimizer;\n");
-        foreach (NetworkCase c in Cases)
+        foreach (NetworkCase c in NetworkCase.All)
         {
             source.Append(Declaration(c, "Float")).Append(Declaration(c, "Double"));
         }

@@ -18,7 +18,7 @@ public sealed class NetworkReferenceTests
     public static TheoryData<string, string> Cases()
     {
         var data = new TheoryData<string, string>();
-        foreach (NetworkCase c in NetworkModels.Cases)
+        foreach (NetworkCase c in NetworkCase.All)
         {
             data.Add(c.Name, "Float");
             data.Add(c.Name, "Double");
@@ -42,12 +42,11 @@ public sealed class NetworkReferenceTests
         }
     }
 
-    /// <summary>Every case of the file is run: none is left out as unsupported.</summary>
+    /// <summary>The file holds its 14 networks, every one of which the theory above runs.</summary>
     [Fact]
-    public void Every_case_of_the_file_is_run()
+    public void The_reference_file_holds_every_network()
     {
         Assert.Equal(14, NetworkCase.All.Count);
-        Assert.Equal(NetworkCase.All.Select(c => c.Name), NetworkModels.Cases.Select(c => c.Name));
     }
 
     private static void Run<T>(NetworkCase c, string element)
