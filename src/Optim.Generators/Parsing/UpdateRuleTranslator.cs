@@ -5,6 +5,7 @@ using System.Linq;
 using System.Text.RegularExpressions;
 using Buffer = Optim.Generators.Model.Buffer;
 using System.Threading;
+using Optim.Generators.Parsing.Operations;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Operations;
 using Optim.Generators.Common;
@@ -28,24 +29,20 @@ namespace Optim.Generators.Parsing;
 /// </list>
 /// Anything else is one diagnostic at that construct; the translator never throws on user code.
 /// </summary>
-internal sealed class UpdateRuleTranslator
+internal sealed class UpdateRuleTranslator : BodyWalker<UpdateRuleTranslator.Val>
 {
     /// <summary>Longest per-step C# expression accepted (a guard against exponential growth of inlined uniform locals).</summary>
     private const int MaxCodeLength = 20_000;
 
     private readonly UpdateRuleParser.Signature _signature;
-    private readonly List<DiagnosticInfo> _diagnostics;
-    private readonly CancellationToken _cancellationToken;
     private readonly SpecialType _t;
     private readonly List<Statement> _body = new();
     private readonly List<StepScalar> _scalars = new();
     private readonly Dictionary<string, Expr> _hoisted = new();
     private readonly Dictionary<long, Expr> _constants = new();
     private readonly Dictionary<ISymbol, Buffer> _buffers = new(SymbolEqualityComparer.Default);
-    private Dictionary<ISymbol, Val> _env = new(SymbolEqualityComparer.Default);
     private readonly Dictionary<ISymbol, int> _versions = new(SymbolEqualityComparer.Default);
     private int _temporaries;
-    private bool _failed;
 
     /// <summary>
     /// How many conditions the code being translated runs under: &gt; 0 inside an if's branches, a ?:'s operands and the
@@ -54,17 +51,16 @@ internal sealed class UpdateRuleTranslator
     private int _conditional;
 
     public UpdateRuleTranslator(UpdateRuleParser.Signature signature, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+        : base(diagnostics, cancellationToken)
     {
         _signature = signature;
-        _diagnostics = diagnostics;
-        _cancellationToken = cancellationToken;
         _t = signature.Element == ElementType.Float ? SpecialType.System_Single : SpecialType.System_Double;
     }
 
     private string T => _signature.Element.Keyword();
 
     /// <summary>A value during translation: element-wise (an expression tree) or uniform (per-step C#).</summary>
-    private sealed class Val
+    internal sealed class Val
     {
         public SpecialType Type { get; set; }
 
@@ -114,27 +110,27 @@ internal sealed class UpdateRuleTranslator
 
         foreach (KeyValuePair<ISymbol, Buffer> pair in _buffers)
         {
-            _env[pair.Key] = new Val { Type = _t, Element = pair.Value.Value, Source = pair.Key.Name };
+            Variables[pair.Key] = new Val { Type = _t, Element = pair.Value.Value, Source = pair.Key.Name };
         }
 
         if (_signature.Lr is not null)
         {
-            _env[_signature.Lr] = new Val { Type = _t, Code = $"(({T})lr)", Source = _signature.Lr.Name };
+            Variables[_signature.Lr] = new Val { Type = _t, Code = $"(({T})lr)", Source = _signature.Lr.Name };
         }
 
         if (_signature.Step is not null)
         {
-            _env[_signature.Step] = new Val { Type = SpecialType.System_Int64, Code = "t", ReadsStep = true, Source = _signature.Step.Name };
+            Variables[_signature.Step] = new Val { Type = SpecialType.System_Int64, Code = "t", ReadsStep = true, Source = _signature.Step.Name };
         }
 
-        IBlockOperation? block = method.BlockBody ?? method.ExpressionBody;
+        IBlockOperation? block = Body(method);
         if (block is null)
         {
             return null;
         }
 
         Statements(block.Operations, topLevel: true);
-        if (_failed)
+        if (Failed)
         {
             return null;
         }
@@ -142,7 +138,7 @@ internal sealed class UpdateRuleTranslator
         // Write back every ref parameter whose value changed.
         foreach (IParameterSymbol p in new[] { _signature.Param }.Concat(_signature.State))
         {
-            Val final = _env[p];
+            Val final = Variables[p];
             Buffer buffer = _buffers[p];
             Expr value = ToElement(final, p.Locations.FirstOrDefault()) ?? buffer.Value;
             if (value != buffer.Value)
@@ -151,7 +147,7 @@ internal sealed class UpdateRuleTranslator
             }
         }
 
-        if (_failed)
+        if (Failed)
         {
             return null;
         }
@@ -175,65 +171,39 @@ internal sealed class UpdateRuleTranslator
 
     // ---- Statements -------------------------------------------------------------------------------------------------
 
-    private void Statements(IEnumerable<IOperation> operations, bool topLevel)
+    /// <summary>The method's closing <c>return;</c> (or the implicit one) ends the rule; any other return is reported.</summary>
+    protected override void Return(IReturnOperation ret, bool last)
     {
-        var list = operations.ToList();
-        for (int i = 0; i < list.Count; i++)
+        if (!(ret.ReturnedValue is null && (ret.IsImplicit || last)))
         {
-            _cancellationToken.ThrowIfCancellationRequested();
-            IOperation operation = list[i];
-            if (operation is IReturnOperation { ReturnedValue: null } ret && (ret.IsImplicit || (topLevel && i == list.Count - 1)))
-            {
-                continue;
-            }
-
-            Statement(operation);
+            UnsupportedStatement(ret);
         }
     }
 
-    private void Statement(IOperation operation)
+    protected override void Block(IBlockOperation block) => Statements(block.Operations, topLevel: false);
+
+    protected override void Empty(IEmptyOperation empty)
     {
-        switch (operation)
+    }
+
+    protected override void Declare(IVariableDeclaratorOperation declarator, IVariableInitializerOperation? initializer)
+    {
+        if (declarator.Symbol.IsRef)
         {
-            case IBlockOperation block:
-                Statements(block.Operations, topLevel: false);
-                return;
-            case IEmptyOperation:
-                return;
-            case IVariableDeclarationGroupOperation group:
-                foreach (IVariableDeclarationOperation declaration in group.Declarations)
-                {
-                    foreach (IVariableDeclaratorOperation declarator in declaration.Declarators)
-                    {
-                        if (declarator.Symbol.IsRef)
-                        {
-                            Unsupported(declarator.Syntax, "a ref local", "use a plain local");
-                            continue;
-                        }
-
-                        IVariableInitializerOperation? initializer = declarator.Initializer ?? declaration.Initializer;
-                        if (initializer is not null)
-                        {
-                            Assign(declarator.Symbol, Value(initializer.Value), declarator.Syntax);
-                        }
-                    }
-                }
-
-                return;
-            case IExpressionStatementOperation { Operation: var expression }:
-                ExpressionStatement(expression);
-                return;
-            case IConditionalOperation conditional:
-                If(conditional);
-                return;
-            default:
-                Unsupported(operation.Syntax, Describe(operation), "an update rule is straight-line code: assignments, if/else and ?:");
-                return;
+            Unsupported(declarator.Syntax, "a ref local", "use a plain local");
+        }
+        else if (initializer is not null)
+        {
+            Assign(declarator.Symbol, Value(initializer.Value), declarator.Syntax);
         }
     }
 
-    private void ExpressionStatement(IOperation expression)
+    protected override void UnsupportedStatement(IOperation statement) =>
+        Unsupported(statement.Syntax, Describe(statement), "an update rule is straight-line code: assignments, if/else and ?:");
+
+    protected override void ExpressionStatement(IExpressionStatementOperation statement)
     {
+        IOperation expression = statement.Operation;
         switch (expression)
         {
             case ISimpleAssignmentOperation { IsRef: false } assignment when Target(assignment.Target) is { } target:
@@ -241,7 +211,7 @@ internal sealed class UpdateRuleTranslator
                 return;
             case ICompoundAssignmentOperation compound when Target(compound.Target) is { } target:
             {
-                Val? current = Read(target, compound.Target.Syntax);
+                Val? current = Read(target, compound.Target);
                 Val? operand = Value(compound.Value);
                 Val? result = current is null || operand is null ? null : Binary(compound.OperatorKind, current, operand, Promote(current.Type, operand.Type), compound.Syntax, compound.IsChecked);
                 Assign(target, result, compound.Syntax, compound.IsChecked);
@@ -250,7 +220,7 @@ internal sealed class UpdateRuleTranslator
 
             case IIncrementOrDecrementOperation step when Target(step.Target) is { } target:
             {
-                Val? current = Read(target, step.Target.Syntax);
+                Val? current = Read(target, step.Target);
                 Val one = Constant(TypeOf(step.Target.Type), 1, "1");
                 Val? result = current is null ? null : Binary(step.Kind == OperationKind.Increment ? BinaryOperatorKind.Add : BinaryOperatorKind.Subtract, current, one, TypeOf(step.Target.Type), step.Syntax, step.IsChecked);
                 Assign(target, result, step.Syntax);
@@ -304,7 +274,7 @@ internal sealed class UpdateRuleTranslator
         if (value.IsUniform || value.Type == SpecialType.System_Boolean || value.Wide)
         {
             // Uniform values stay C# text; element conditions stay trees (they read only single-assignment values).
-            _env[target] = value;
+            Variables[target] = value;
             return;
         }
 
@@ -313,30 +283,30 @@ internal sealed class UpdateRuleTranslator
         _versions[target] = _versions.TryGetValue(target, out int version) ? version + 1 : 1;
         string symbol = target.Name.TrimStart('@') + Subscript(_versions[target]);
         _body.Add(new Statement(name, symbol, value.Element!));
-        _env[target] = new Val { Type = value.Type, Element = Expr.Variable(name, symbol), Source = symbol, IsSign = value.IsSign };
+        Variables[target] = new Val { Type = value.Type, Element = Expr.Variable(name, symbol), Source = symbol, IsSign = value.IsSign };
     }
 
     /// <summary>
     /// if/else: both branches run on copies of the variables, then every variable either changed becomes
     /// <c>condition ? then : else</c> (a vector select for an element condition, a per-step choice otherwise).
     /// </summary>
-    private void If(IConditionalOperation conditional)
+    protected override void If(IConditionalOperation conditional)
     {
         Val? condition = Value(conditional.Condition);
-        Dictionary<ISymbol, Val> before = _env;
-        _env = new Dictionary<ISymbol, Val>(before, SymbolEqualityComparer.Default);
+        Dictionary<ISymbol, Val> before = Variables;
+        Variables = new Dictionary<ISymbol, Val>(before, SymbolEqualityComparer.Default);
         _conditional++;
         Statement(conditional.WhenTrue);
-        Dictionary<ISymbol, Val> whenTrue = _env;
-        _env = new Dictionary<ISymbol, Val>(before, SymbolEqualityComparer.Default);
+        Dictionary<ISymbol, Val> whenTrue = Variables;
+        Variables = new Dictionary<ISymbol, Val>(before, SymbolEqualityComparer.Default);
         if (conditional.WhenFalse is not null)
         {
             Statement(conditional.WhenFalse);
         }
 
         _conditional--;
-        Dictionary<ISymbol, Val> whenFalse = _env;
-        _env = before;
+        Dictionary<ISymbol, Val> whenFalse = Variables;
+        Variables = before;
         if (condition is null)
         {
             return;
@@ -358,62 +328,57 @@ internal sealed class UpdateRuleTranslator
 
     // ---- Expressions ------------------------------------------------------------------------------------------------
 
-    private Val? Value(IOperation operation)
+    /// <summary>A constant of a numeric or bool type, as its literal.</summary>
+    protected override Val? ConstantValue(IOperation operation, object? value) =>
+        TypeOf(operation.Type) is var type && (IsNumeric(type) || type == SpecialType.System_Boolean) ? Constant(type, value, Source(operation.Syntax)) : null;
+
+    protected override Val? Field(IFieldReferenceOperation field)
     {
-        _cancellationToken.ThrowIfCancellationRequested();
-        string source = Source(operation.Syntax);
-        if (operation.ConstantValue.HasValue && TypeOf(operation.Type) is var constantType && (IsNumeric(constantType) || constantType == SpecialType.System_Boolean))
+        Unsupported(field.Syntax, $"reading the field '{field.Field.Name}'", "only const fields, whose values are fixed at compile time, may be read");
+        return null;
+    }
+
+    protected override Val? Conversion(IConversionOperation conversion)
+    {
+        Val? operand = Value(conversion.Operand);
+        return operand is null ? null : Convert(operand, TypeOf(conversion.Type), conversion.Syntax, conversion.IsChecked, conversion.OperatorMethod is not null);
+    }
+
+    protected override Val? Binary(IBinaryOperation binary)
+    {
+        if (binary.OperatorMethod is not null)
         {
-            return Constant(constantType, operation.ConstantValue.Value, source);
+            Unsupported(binary.Syntax, $"the user-defined operator '{binary.OperatorMethod.Name}'", "only the built-in operators of float, double, int, long and bool");
+            return null;
         }
 
-        switch (operation)
+        // The right operand of && and || runs only when the left one does not decide.
+        bool shortCircuits = binary.OperatorKind is BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr;
+        Val? left = Value(binary.LeftOperand), right = shortCircuits ? Conditionally(binary.RightOperand) : Value(binary.RightOperand);
+        return left is null || right is null ? null : Binary(binary.OperatorKind, left, right, TypeOf(binary.Type), binary.Syntax, binary.IsChecked);
+    }
+
+    protected override Val? Unary(IUnaryOperation unary)
+    {
+        Val? operand = Value(unary.Operand);
+        return operand is null ? null : Unary(unary, operand);
+    }
+
+    protected override Val? Conditional(IConditionalOperation conditional)
+    {
+        if (conditional is not { WhenFalse: not null, IsRef: false })
         {
-            case ILocalReferenceOperation local:
-                return Read(local.Local, operation.Syntax);
-            case IParameterReferenceOperation parameter:
-                return Read(parameter.Parameter, operation.Syntax);
-            case IFieldReferenceOperation field:
-                Unsupported(operation.Syntax, $"reading the field '{field.Field.Name}'", "only const fields, whose values are fixed at compile time, may be read");
-                return null;
-            case IConversionOperation conversion:
-            {
-                Val? operand = Value(conversion.Operand);
-                return operand is null ? null : Convert(operand, TypeOf(conversion.Type), operation.Syntax, conversion.IsChecked, conversion.OperatorMethod is not null);
-            }
-
-            case IBinaryOperation binary:
-            {
-                if (binary.OperatorMethod is not null)
-                {
-                    Unsupported(operation.Syntax, $"the user-defined operator '{binary.OperatorMethod.Name}'", "only the built-in operators of float, double, int, long and bool");
-                    return null;
-                }
-
-                // The right operand of && and || runs only when the left one does not decide.
-                bool shortCircuits = binary.OperatorKind is BinaryOperatorKind.ConditionalAnd or BinaryOperatorKind.ConditionalOr;
-                Val? left = Value(binary.LeftOperand), right = shortCircuits ? Conditionally(binary.RightOperand) : Value(binary.RightOperand);
-                return left is null || right is null ? null : Binary(binary.OperatorKind, left, right, TypeOf(binary.Type), operation.Syntax, binary.IsChecked);
-            }
-
-            case IUnaryOperation unary:
-            {
-                Val? operand = Value(unary.Operand);
-                return operand is null ? null : Unary(unary, operand);
-            }
-
-            case IConditionalOperation { WhenFalse: not null, IsRef: false } conditional:
-            {
-                Val? condition = Value(conditional.Condition), a = Conditionally(conditional.WhenTrue), b = Conditionally(conditional.WhenFalse);
-                return condition is null || a is null || b is null ? null : Select(condition, a, b, operation.Syntax);
-            }
-
-            case IInvocationOperation invocation:
-                return Call(invocation);
-            default:
-                Unsupported(operation.Syntax, Describe(operation), "write the rule with the constructs listed in OPT0043's help page");
-                return null;
+            return UnsupportedValue(conditional);
         }
+
+        Val? condition = Value(conditional.Condition), a = Conditionally(conditional.WhenTrue), b = Conditionally(conditional.WhenFalse);
+        return condition is null || a is null || b is null ? null : Select(condition, a, b, conditional.Syntax);
+    }
+
+    protected override Val? UnsupportedValue(IOperation operation)
+    {
+        Unsupported(operation.Syntax, Describe(operation), "write the rule with the constructs listed in OPT0043's help page");
+        return null;
     }
 
     /// <summary>An operand the method evaluates only under a condition (see <see cref="_conditional"/>).</summary>
@@ -463,18 +428,12 @@ internal sealed class UpdateRuleTranslator
     private static bool IsInteger(SpecialType type) => type is SpecialType.System_Int32 or SpecialType.System_Int64;
 
     /// <summary>
-    /// The current value of a local or parameter. C# only lets the method read definitely assigned variables, so every
-    /// read finds one; should a construct ever leave one unknown, that is reported rather than silently dropping the
-    /// statement that reads it.
+    /// C# only lets the method read definitely assigned variables, so every read finds a value; should a construct ever
+    /// leave one unknown, that is reported rather than silently dropping the statement that reads it.
     /// </summary>
-    private Val? Read(ISymbol symbol, SyntaxNode syntax)
+    protected override Val? Unassigned(ISymbol symbol, IOperation reference)
     {
-        if (_env.TryGetValue(symbol, out Val? value))
-        {
-            return value;
-        }
-
-        Unsupported(syntax, $"reading '{symbol.Name}' here", "the generator cannot tell which value it holds; assign it on every path before this statement");
+        Unsupported(reference.Syntax, $"reading '{symbol.Name}' here", "the generator cannot tell which value it holds; assign it on every path before this statement");
         return null;
     }
 
@@ -815,7 +774,7 @@ internal sealed class UpdateRuleTranslator
             : new Val { Type = a.Type, Element = new Expr(ExprKind.Narrow, Left: chosen), Source = Source(syntax) };
     }
 
-    private Val? Call(IInvocationOperation invocation)
+    protected override Val? Invocation(IInvocationOperation invocation)
     {
         IMethodSymbol method = invocation.TargetMethod;
         string owner = method.ContainingType?.ToDisplayString() ?? "";
@@ -1004,8 +963,7 @@ internal sealed class UpdateRuleTranslator
             }
             else
             {
-                _diagnostics.Add(DiagnosticInfo.Create(Descriptors.UpdateRuleMixedPrecision, LocationInfo.From(location), MixedPrecisionArguments(value.Source, value.Type)));
-                _failed = true;
+                Report(Descriptors.UpdateRuleMixedPrecision, LocationInfo.From(location), MixedPrecisionArguments(value.Source, value.Type));
                 return null;
             }
         }
@@ -1115,11 +1073,8 @@ internal sealed class UpdateRuleTranslator
         IsInteger(a) ? a : IsInteger(b) ? b : a != _t ? a : b;
 
     /// <summary>OPT0045 for element values computed as <paramref name="foreign"/>, with the fix that fits that type.</summary>
-    private void MixedPrecision(SyntaxNode syntax, SpecialType foreign)
-    {
-        _diagnostics.Add(DiagnosticInfo.Create(Descriptors.UpdateRuleMixedPrecision, LocationInfo.From(syntax), MixedPrecisionArguments(Source(syntax), foreign)));
-        _failed = true;
-    }
+    private void MixedPrecision(SyntaxNode syntax, SpecialType foreign) =>
+        Report(Descriptors.UpdateRuleMixedPrecision, syntax, MixedPrecisionArguments(Source(syntax), foreign));
 
     private string[] MixedPrecisionArguments(string source, SpecialType foreign)
     {
@@ -1135,11 +1090,8 @@ internal sealed class UpdateRuleTranslator
         Report(Descriptors.UpdateRuleUnsupported, syntax, what, hint);
     }
 
-    private void Report(DiagnosticDescriptor descriptor, SyntaxNode? syntax, params string[] arguments)
-    {
-        _diagnostics.Add(DiagnosticInfo.Create(descriptor, LocationInfo.From(syntax), arguments));
-        _failed = true;
-    }
+    private void Report(DiagnosticDescriptor descriptor, SyntaxNode? syntax, params string[] arguments) =>
+        Report(descriptor, LocationInfo.From(syntax), arguments);
 
     /// <summary>What an unsupported operation is, in words.</summary>
     private static string Describe(IOperation operation) => operation switch

@@ -11,15 +11,17 @@ using Optim.Generators.Diagnostics;
 using Optim.Generators.Emit;
 using Optim.Generators.Model;
 using Optim.Generators.Model.Networks;
+using Optim.Generators.Parsing.Operations;
 
 namespace Optim.Generators.Parsing.Networks;
 
 /// <summary>
 /// Reads a <c>[Forward]</c> method's operation tree into a graph: parameters become input nodes, each layer call,
 /// <c>Nn</c> function, <c>+</c> and <c>*</c> by a constant a node with its shape computed and checked here. Locals name
-/// nodes (a local assigned again names the new node); the method returns one node.
+/// nodes (a local assigned again names the new node); the method returns one node. The statements, locals and
+/// diagnostics are <see cref="BodyWalker{TValue}"/>'s; this reader supplies the vocabulary.
 /// </summary>
-internal sealed class ForwardReader
+internal sealed class ForwardReader : BodyWalker<Node>
 {
     /// <summary>The Nn activations, named as Optim.Kernels.Activation's members.</summary>
     private static readonly HashSet<string> Activations = new() { "Relu", "LeakyRelu", "Tanh", "Sigmoid", "Gelu", "GeluTanh", "Silu" };
@@ -30,23 +32,21 @@ internal sealed class ForwardReader
 
     private readonly List<LayerSpec> _layers;
     private readonly Compilation _compilation;
-    private readonly List<DiagnosticInfo> _diagnostics;
-    private readonly CancellationToken _cancellationToken;
     private readonly List<Node> _nodes = new();
-    private readonly Dictionary<ISymbol, int> _names = new(SymbolEqualityComparer.Default);
-    private bool _failed;
+
+    /// <summary>The node the method returns, once its return has been read.</summary>
+    private Node? _output;
 
     public ForwardReader(List<LayerSpec> layers, Compilation compilation, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+        : base(diagnostics, cancellationToken)
     {
         _layers = layers;
         _compilation = compilation;
-        _diagnostics = diagnostics;
-        _cancellationToken = cancellationToken;
     }
 
     public NetworkSpec? Read(IMethodSymbol method, INamedTypeSymbol forwardAttribute, ref ElementType? element)
     {
-        var syntax = method.DeclaringSyntaxReferences.Select(r => r.GetSyntax(_cancellationToken)).OfType<MethodDeclarationSyntax>().FirstOrDefault(m => m.Body is not null || m.ExpressionBody is not null);
+        var syntax = method.DeclaringSyntaxReferences.Select(r => r.GetSyntax(CancellationToken)).OfType<MethodDeclarationSyntax>().FirstOrDefault(m => m.Body is not null || m.ExpressionBody is not null);
         LocationInfo? at = LocationInfo.From(method.Locations.FirstOrDefault());
         AttributeData attribute = method.GetAttributes().First(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, forwardAttribute));
         int maxBatch = attribute.NamedArguments.FirstOrDefault(a => a.Key == "MaxBatch").Value.Value is int m ? m : 64;
@@ -107,67 +107,21 @@ internal sealed class ForwardReader
                 return Fail(where, method.Name, $"input '{parameter.Name}' needs [Shape(…)] with one example's dimensions, each 1 or more (e.g. [Shape(10)] for 10 features)");
             }
 
-            _names[parameter] = Add(indices ? OpKind.IndexInput : OpKind.Input, EquatableArray<int>.Empty, dimensions, parameter.Name, "", 0, parameter.Name);
+            Variables[parameter] = Add(indices ? OpKind.IndexInput : OpKind.Input, EquatableArray<int>.Empty, dimensions, parameter.Name, "", 0, parameter.Name);
         }
 
-        if (_compilation.GetSemanticModel(syntax.SyntaxTree).GetOperation(syntax, _cancellationToken) is not IMethodBodyOperation body
-            || (body.BlockBody ?? body.ExpressionBody) is not IBlockOperation block)
+        if (Body(_compilation.GetSemanticModel(syntax.SyntaxTree).GetOperation(syntax, CancellationToken) as IMethodBodyOperation) is not { } block)
         {
             return Fail(at, method.Name, "its body could not be read");
         }
 
-        int? output = null;
-        foreach (IOperation statement in block.Operations)
-        {
-            _cancellationToken.ThrowIfCancellationRequested();
-            if (output is not null)
-            {
-                Unsupported(statement, "a statement after the return");
-                break;
-            }
-
-            switch (statement)
-            {
-                case IVariableDeclarationGroupOperation group:
-                    foreach (IVariableDeclaratorOperation declarator in group.Declarations.SelectMany(d => d.Declarators))
-                    {
-                        IVariableInitializerOperation? initializer = declarator.Initializer ?? (declarator.Parent as IVariableDeclarationOperation)?.Initializer;
-                        if (initializer is null)
-                        {
-                            Unsupported(declarator, "a local without an initializer (give each tensor local its value where it is declared)");
-                            continue;
-                        }
-
-                        if (Evaluate(initializer.Value) is int node)
-                        {
-                            _names[declarator.Symbol] = node;
-                        }
-                    }
-
-                    break;
-                case IExpressionStatementOperation { Operation: ISimpleAssignmentOperation { Target: ILocalReferenceOperation local } assignment }:
-                    if (Evaluate(assignment.Value) is int assigned)
-                    {
-                        _names[local.Local] = assigned;
-                    }
-
-                    break;
-                case IReturnOperation { ReturnedValue: { } value }:
-                    output = Evaluate(value) ?? -1;
-                    break;
-                default:
-                    Unsupported(statement, Describe(statement) + "; a forward method is a straight line of tensor locals and one return");
-                    break;
-            }
-        }
-
-        if (_failed || output is not int result || result < 0)
+        Statements(block.Operations, topLevel: true);
+        if (Failed || _output is not Node last)
         {
             return null;
         }
 
         string criterion = Criteria[criterionValue];
-        Node last = _nodes[result];
         if (criterion == "CrossEntropy" && last.Shape.Count != 1)
         {
             return Fail(LocationInfo.From(syntax.ReturnType), method.Name, $"Criterion.CrossEntropy needs an output of shape [batch, classes], but the method returns [batch, {string.Join(", ", last.Shape)}]");
@@ -178,34 +132,64 @@ internal sealed class ForwardReader
             return Fail(at, method.Name, "it returns its input unchanged; a network computes something from it");
         }
 
-        return new NetworkSpec(method.Name, _layers.ToEquatableArray(), _nodes.ToEquatableArray(), result, maxBatch, criterion);
+        return new NetworkSpec(method.Name, _layers.ToEquatableArray(), _nodes.ToEquatableArray(), last.Id, maxBatch, criterion);
     }
 
-    private int? Evaluate(IOperation operation)
+    // ---- Statements: tensor locals, each given its value where it is declared, and one return ----------------------
+
+    protected override void Declare(IVariableDeclaratorOperation declarator, IVariableInitializerOperation? initializer)
     {
-        _cancellationToken.ThrowIfCancellationRequested();
-        switch (operation)
+        if (initializer is null)
         {
-            case IConversionOperation { Conversion.IsIdentity: true } conversion:
-                return Evaluate(conversion.Operand);
-            case IParenthesizedOperation parenthesized:
-                return Evaluate(parenthesized.Operand);
-            case IParameterReferenceOperation parameter when _names.TryGetValue(parameter.Parameter, out int input):
-                return input;
-            case ILocalReferenceOperation local when _names.TryGetValue(local.Local, out int named):
-                return named;
-            case ILocalReferenceOperation local:
-                return Unsupported(operation, $"the local '{local.Local.Name}', which holds no tensor computed in this method");
-            case IInvocationOperation invocation:
-                return Invocation(invocation);
-            case IBinaryOperation binary:
-                return Binary(binary);
-            default:
-                return Unsupported(operation, Describe(operation));
+            Unsupported(declarator, "a local without an initializer (give each tensor local its value where it is declared)");
+        }
+        else if (Value(initializer.Value) is Node node)
+        {
+            Variables[declarator.Symbol] = node;
         }
     }
 
-    private int? Invocation(IInvocationOperation invocation)
+    protected override void ExpressionStatement(IExpressionStatementOperation statement)
+    {
+        if (statement.Operation is not ISimpleAssignmentOperation { Target: ILocalReferenceOperation local } assignment)
+        {
+            UnsupportedStatement(statement);
+        }
+        else if (Value(assignment.Value) is Node assigned)
+        {
+            Variables[local.Local] = assigned;
+        }
+    }
+
+    protected override void Return(IReturnOperation ret, bool last)
+    {
+        if (ret.ReturnedValue is null)
+        {
+            UnsupportedStatement(ret);
+            return;
+        }
+
+        _output = Value(ret.ReturnedValue);
+        Ended = true;
+    }
+
+    protected override void AfterEnd(IOperation statement) => Unsupported(statement, "a statement after the return");
+
+    protected override void UnsupportedStatement(IOperation statement) =>
+        Unsupported(statement, Describe(statement) + "; a forward method is a straight line of tensor locals and one return");
+
+    // ---- Expressions: the inputs, the locals and the vocabulary's calls and operators -------------------------------
+
+    protected override Node? Conversion(IConversionOperation conversion) =>
+        conversion.Conversion.IsIdentity ? Value(conversion.Operand) : UnsupportedValue(conversion);
+
+    protected override Node? Unassigned(ISymbol symbol, IOperation reference) => symbol is ILocalSymbol local
+        ? Unsupported(reference, $"the local '{local.Name}', which holds no tensor computed in this method")
+        : UnsupportedValue(reference);
+
+    protected override Node? UnsupportedValue(IOperation operation) => Unsupported(operation, Describe(operation));
+
+    protected override Node? Invocation(IInvocationOperation invocation)
     {
         IMethodSymbol target = invocation.TargetMethod;
         string container = target.ContainingType?.Name ?? "";
@@ -222,19 +206,19 @@ internal sealed class ForwardReader
                 return Unsupported(invocation, "a call of Forward on something other than one of this model's layer properties");
             }
 
-            if (Evaluate(arguments[0].Value) is not int x)
+            if (Value(arguments[0].Value) is not Node x)
             {
                 return null;
             }
 
-            int[]? shape = LayerShape(invocation, layer, _nodes[x]);
-            return shape is null ? null : Add(OpKind.Layer, EquatableArray.Of(x), shape, layer.Name, "", 0, Source(invocation));
+            int[]? shape = LayerShape(invocation, layer, x);
+            return shape is null ? null : Add(OpKind.Layer, EquatableArray.Of(x.Id), shape, layer.Name, "", 0, Source(invocation));
         }
 
         if (optim && container == "Nn" && Activations.Contains(target.Name))
         {
             string activation = target.Name;
-            if (Tensor(arguments[0].Value) is not int x)
+            if (Tensor(arguments[0].Value) is not Node x)
             {
                 return null;
             }
@@ -250,7 +234,7 @@ internal sealed class ForwardReader
                 slope = value;
             }
 
-            return Add(OpKind.Activation, EquatableArray.Of(x), _nodes[x].Shape.ToArray(), "", activation, slope, Source(invocation));
+            return Add(OpKind.Activation, EquatableArray.Of(x.Id), x.Shape.ToArray(), "", activation, slope, Source(invocation));
         }
 
         if (optim && container == "Nn" && target.Name is "MaxPool2d" or "AvgPool2d" && arguments.Count == 2)
@@ -260,29 +244,29 @@ internal sealed class ForwardReader
                 return Unsupported(arguments[1].Value, "a pooling window that is not a constant integer of 1 or more");
             }
 
-            if (Tensor(arguments[0].Value) is not int x)
+            if (Tensor(arguments[0].Value) is not Node x)
             {
                 return null;
             }
 
             int k = (int)window;
-            Node input = _nodes[x];
+            Node input = x;
             if (input.Shape.Count != 3 || input.Shape[1] < k || input.Shape[2] < k)
             {
                 return ShapeMismatch(invocation, $"{target.Name}({k}) takes [batch, channels, height, width] with height and width at least {k}, but is given {Shape(input)}");
             }
 
-            return Add(target.Name == "MaxPool2d" ? OpKind.MaxPool : OpKind.AvgPool, EquatableArray.Of(x), new[] { input.Shape[0], input.Shape[1] / k, input.Shape[2] / k }, "", "", k, Source(invocation));
+            return Add(target.Name == "MaxPool2d" ? OpKind.MaxPool : OpKind.AvgPool, EquatableArray.Of(x.Id), new[] { input.Shape[0], input.Shape[1] / k, input.Shape[2] / k }, "", "", k, Source(invocation));
         }
 
         if (optim && container == "Nn" && target.Name == "Flatten" && arguments.Count == 1)
         {
-            if (Tensor(arguments[0].Value) is not int x)
+            if (Tensor(arguments[0].Value) is not Node x)
             {
                 return null;
             }
 
-            return Add(OpKind.Flatten, EquatableArray.Of(x), new[] { _nodes[x].PerExample }, "", "", 0, Source(invocation));
+            return Add(OpKind.Flatten, EquatableArray.Of(x.Id), new[] { x.PerExample }, "", "", 0, Source(invocation));
         }
 
         if (optim && container == "Nn" && target.Name == "Dropout" && arguments.Count == 2)
@@ -292,13 +276,13 @@ internal sealed class ForwardReader
                 return Unsupported(arguments[1].Value, "a dropout probability that is not a constant in [0, 1)");
             }
 
-            return Tensor(arguments[0].Value) is int x ? Add(OpKind.Dropout, EquatableArray.Of(x), _nodes[x].Shape.ToArray(), "", "", p, Source(invocation)) : null;
+            return Tensor(arguments[0].Value) is Node x ? Add(OpKind.Dropout, EquatableArray.Of(x.Id), x.Shape.ToArray(), "", "", p, Source(invocation)) : null;
         }
 
         return Unsupported(invocation, $"a call of '{target.ContainingType?.Name}.{target.Name}', which is not a layer or an Nn function");
     }
 
-    private int? Binary(IBinaryOperation binary)
+    protected override Node? Binary(IBinaryOperation binary)
     {
         bool tensors = NetworkParser.LayerElement(binary.Type ?? binary.LeftOperand.Type!, "Tensor") is not null;
         if (tensors && binary.OperatorKind == BinaryOperatorKind.Add)
@@ -314,38 +298,38 @@ internal sealed class ForwardReader
         return Unsupported(binary, $"the operator '{binary.OperatorKind}' here; tensors support + (of one shape) and * by a constant");
     }
 
-    private int? Sum(IOperation at, IOperation left, IOperation right)
+    private Node? Sum(IOperation at, IOperation left, IOperation right)
     {
-        int? a = Tensor(left), b = Tensor(right);
-        if (a is not int x || b is not int y)
+        Node? a = Tensor(left), b = Tensor(right);
+        if (a is not Node x || b is not Node y)
         {
             return null;
         }
 
-        if (!_nodes[x].Shape.SequenceEqual(_nodes[y].Shape))
+        if (!x.Shape.SequenceEqual(y.Shape))
         {
-            return ShapeMismatch(at, $"tensors of shapes {Shape(_nodes[x])} and {Shape(_nodes[y])} cannot be added");
+            return ShapeMismatch(at, $"tensors of shapes {Shape(x)} and {Shape(y)} cannot be added");
         }
 
-        return Add(OpKind.Add, EquatableArray.Of(x, y), _nodes[x].Shape.ToArray(), "", "", 0, Source(at));
+        return Add(OpKind.Add, EquatableArray.Of(x.Id, y.Id), x.Shape.ToArray(), "", "", 0, Source(at));
     }
 
-    private int? Scaled(IOperation at, IOperation tensor, IOperation factor)
+    private Node? Scaled(IOperation at, IOperation tensor, IOperation factor)
     {
         if (Constant(factor) is not double value || double.IsNaN(value) || double.IsInfinity(value))
         {
             return Unsupported(factor, "a factor that is not a finite constant (tensors are multiplied only by constants)");
         }
 
-        return Tensor(tensor) is int x ? Add(OpKind.Scale, EquatableArray.Of(x), _nodes[x].Shape.ToArray(), "", "", value, Source(at)) : null;
+        return Tensor(tensor) is Node x ? Add(OpKind.Scale, EquatableArray.Of(x.Id), x.Shape.ToArray(), "", "", value, Source(at)) : null;
     }
 
     /// <summary>A tensor operand: a node that is not an index input.</summary>
-    private int? Tensor(IOperation operation)
+    private Node? Tensor(IOperation operation)
     {
-        int? node = Evaluate(operation);
-        return node is int n && _nodes[n].Kind == OpKind.IndexInput
-            ? Unsupported(operation, $"the indices '{_nodes[n].Layer}' where a tensor is needed (indices go into an Embedding layer)")
+        Node? node = Value(operation);
+        return node is { Kind: OpKind.IndexInput }
+            ? Unsupported(operation, $"the indices '{node.Layer}' where a tensor is needed (indices go into an Embedding layer)")
             : node;
     }
 
@@ -397,10 +381,11 @@ internal sealed class ForwardReader
         ? Convert.ToDouble(value, CultureInfo.InvariantCulture)
         : null;
 
-    private int Add(OpKind kind, EquatableArray<int> inputs, int[] shape, string layer, string activation, double number, string source)
+    private Node Add(OpKind kind, EquatableArray<int> inputs, int[] shape, string layer, string activation, double number, string source)
     {
-        _nodes.Add(new Node(_nodes.Count, kind, inputs, EquatableArray.Of(shape), layer, activation, number, source));
-        return _nodes.Count - 1;
+        var node = new Node(_nodes.Count, kind, inputs, EquatableArray.Of(shape), layer, activation, number, source);
+        _nodes.Add(node);
+        return node;
     }
 
     private static string Source(IOperation operation)
@@ -423,24 +408,15 @@ internal sealed class ForwardReader
         _ => $"this {operation.Kind} construct",
     };
 
-    private int? Unsupported(IOperation operation, string what)
-    {
-        _failed = true;
-        _diagnostics.Add(DiagnosticInfo.Create(Descriptors.ForwardConstructUnsupported, LocationInfo.From(operation.Syntax), what));
-        return null;
-    }
+    private Node? Unsupported(IOperation operation, string what) =>
+        Report(Descriptors.ForwardConstructUnsupported, LocationInfo.From(operation.Syntax), what);
 
-    private int? ShapeMismatch(IOperation operation, string what)
-    {
-        _failed = true;
-        _diagnostics.Add(DiagnosticInfo.Create(Descriptors.ShapeMismatch, LocationInfo.From(operation.Syntax), what));
-        return null;
-    }
+    private Node? ShapeMismatch(IOperation operation, string what) =>
+        Report(Descriptors.ShapeMismatch, LocationInfo.From(operation.Syntax), what);
 
     private NetworkSpec? Fail(LocationInfo? at, string method, string why)
     {
-        _failed = true;
-        _diagnostics.Add(DiagnosticInfo.Create(Descriptors.ForwardInvalid, at, method, why));
+        Report(Descriptors.ForwardInvalid, at, method, why);
         return null;
     }
 }
