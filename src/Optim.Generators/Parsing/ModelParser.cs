@@ -11,34 +11,22 @@ using Optim.Generators.Diagnostics;
 using Optim.Generators.Emit;
 using Optim.Generators.Model;
 using Optim.Generators.Model.Optimizers;
+using Optim.Generators.Parsing.UpdateRules;
 
 namespace Optim.Generators.Parsing;
 
 /// <summary>
 /// The parse room: reads an [Optimize] class and its [Parameter] properties into a <see cref="ModelSpec"/>.
 /// All symbol and syntax work happens here; nothing it returns holds a symbol, node or compilation.
+/// This file walks the model in order; ModelParser.Declarations checks the class and its [Parameter] properties,
+/// ModelParser.Optimizers reads [Optimize]'s arguments, ModelParser.Names the names the generated code uses.
 /// </summary>
-internal static class ModelParser
+internal static partial class ModelParser
 {
     private const string ParameterAttribute = "Optim.ParameterAttribute";
 
-    private const string ThreadsArgument = "Threads";
-
-    /// <summary>Arguments of [Optimize] that apply to the whole model rather than to an optimizer.</summary>
-    private static readonly string[] ModelArguments = { ThreadsArgument, "ClipGradNorm", "SkipNonFinite" };
-
     /// <summary>Array.MaxLength, which the arena (plus its alignment slack) must not exceed.</summary>
     private const long MaxArrayLength = 0x7FFFFFC7;
-
-    /// <summary>Names the generator adds to the model, which the user's members must not use.</summary>
-    private static readonly string[] GeneratedMembers =
-    {
-        "ParameterCount", "Parameters", "Gradients", "LearningRate", "StepCount", "Step", "ZeroGrad", "UpdateRule", "OptimStride", "OptimRangeKernel", "OptimTensorKernel", "OptimScheduledLr", "OptimStepTensor", "OptimStepMatrix", "OptimStepVector",
-        "SaveCheckpoint", "LoadCheckpoint", "OptimCheckpointLayout", "OptimWriteCheckpoint", "OptimLoadCheckpoint", "SaveSafetensors", "LoadSafetensors", "OptimTensors", "Initialize", "OptimInitialize", "LastGradNorm", "SkippedSteps", "OptimGradientSquares",
-    };
-
-    /// <summary>Prefix of the generator's private fields (arena, step, learning rate, accumulators).</summary>
-    private const string ReservedPrefix = "_optim";
 
     public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
@@ -316,19 +304,7 @@ internal static class ModelParser
             offset += layerParameter.Length;
         }
 
-        // Offsets: group by group, declaration order within a group, so each group is one contiguous range.
-        int next = 0;
-        foreach (int g in parameters.Select(p => p.Group).Distinct().OrderBy(g => g).ToList())
-        {
-            for (int i = 0; i < parameters.Count; i++)
-            {
-                if (parameters[i].Group == g)
-                {
-                    parameters[i] = parameters[i] with { Offset = next };
-                    next += parameters[i].Length;
-                }
-            }
-        }
+        AssignOffsets(parameters);
 
         UpdateRule? customRule = null;
         if (usesCustom)
@@ -397,474 +373,23 @@ internal static class ModelParser
             network.Network));
     }
 
-    /// <summary>The class and every type containing it must be partial; the class must not be static.</summary>
-    private static bool CheckType(INamedTypeSymbol type, TypeDeclarationSyntax syntax, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
+    /// <summary>Offsets: group by group, declaration order within a group, so each group is one contiguous range.</summary>
+    private static void AssignOffsets(List<ParameterSpec> parameters)
     {
-        // A struct (copied by value, arena and all), an interface or an enum cannot hold a model; the compiler also
-        // rejects [Optimize] there (CS0592), and nothing is generated on top of that.
-        if (type.TypeKind != TypeKind.Class)
+        int next = 0;
+        foreach (int g in parameters.Select(p => p.Group).Distinct().OrderBy(g => g).ToList())
         {
-            diagnostics.Add(DiagnosticInfo.Create(Descriptors.ModelMustBeClass, LocationInfo.From(syntax.Identifier), type.Name, type.TypeKind.ToString().ToLowerInvariant()));
-            return false;
-        }
-
-        // A file-local type exists in one file only, so no generated file can add the other half (CS9249 otherwise).
-        for (INamedTypeSymbol? t = type; t is not null; t = t.ContainingType)
-        {
-            if (t.IsFileLocal)
+            for (int i = 0; i < parameters.Count; i++)
             {
-                var declaration = t.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<TypeDeclarationSyntax>().FirstOrDefault();
-                diagnostics.Add(DiagnosticInfo.Create(Descriptors.FileLocalModel, LocationInfo.From(declaration?.Identifier ?? syntax.Identifier), t.Name, SymbolEqualityComparer.Default.Equals(t, type) ? "the model" : $"the model '{type.Name}' it contains"));
-                return false;
-            }
-        }
-
-        bool ok = true;
-        string ns = Namespace(type);
-
-        // Half-typed code: a namespace or type whose name is missing is the compiler's error; nothing to generate.
-        if (ns.Split('.').Where(part => part.Length > 0 || ns.Length > 0).Concat(new[] { type.Name }).Any(part => !SyntaxFacts.IsValidIdentifier(part.TrimStart('@')))
-            || syntax.Ancestors().OfType<BaseNamespaceDeclarationSyntax>().Any(n => n.Name.IsMissing || n.Name.ContainsDiagnostics || n.OpenBraceToken().IsMissing))
-        {
-            return false;
-        }
-        if (ns == "Optim.Generated" || ns.StartsWith("Optim.Generated.", StringComparison.Ordinal))
-        {
-            diagnostics.Add(DiagnosticInfo.Create(Descriptors.ReservedNamespace, LocationInfo.From(syntax.Identifier), type.Name, ns));
-            ok = false;
-        }
-
-        for (INamedTypeSymbol? baseType = type.BaseType; baseType is not null && baseType.SpecialType != SpecialType.System_Object; baseType = baseType.BaseType)
-        {
-            if (baseType.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == "Optim.OptimizeAttribute"))
-            {
-                diagnostics.Add(DiagnosticInfo.Create(Descriptors.ModelDerivesFromModel, LocationInfo.From(syntax.BaseList?.Types.FirstOrDefault()) ?? LocationInfo.From(syntax.Identifier), type.Name, baseType.Name));
-                ok = false;
-                break;
-            }
-        }
-
-        if (!syntax.Modifiers.Any(SyntaxKind.PartialKeyword))
-        {
-            diagnostics.Add(DiagnosticInfo.Create(Descriptors.TypeMustBePartial, LocationInfo.From(syntax.Identifier), type.Name, "this model"));
-            ok = false;
-        }
-
-        if (type.IsStatic)
-        {
-            diagnostics.Add(DiagnosticInfo.Create(Descriptors.StaticModel, LocationInfo.From(syntax.Identifier), type.Name));
-            ok = false;
-        }
-
-        for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
-        {
-            var declarations = outer.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<TypeDeclarationSyntax>().ToList();
-            TypeDeclarationSyntax? notPartial = declarations.FirstOrDefault(d => !d.Modifiers.Any(SyntaxKind.PartialKeyword));
-            if (notPartial is not null)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(Descriptors.TypeMustBePartial, LocationInfo.From(notPartial.Identifier), outer.Name, $"the nested model '{type.Name}'"));
-                ok = false;
-            }
-        }
-
-        return ok;
-    }
-
-    private static OptimizerSpec ReadHyperparameters(
-        OptimizerDefinition definition,
-        AttributeData attribute,
-        AttributeSyntax? attributeSyntax,
-        LocationInfo? attributeLocation,
-        List<DiagnosticInfo> diagnostics,
-        IReadOnlyDictionary<string, double>? baseline = null)
-    {
-        var values = definition.Hyperparameters.ToDictionary(h => h.Name, h => baseline is not null && baseline.TryGetValue(h.Name, out double inherited) ? inherited : h.Default);
-        LocationInfo? ArgumentLocation(string name) => LocationInfo.OfNamedArgument(attributeSyntax, name, attributeLocation);
-
-        foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments.Where(n => !ModelArguments.Contains(n.Key)))
-        {
-            Hyperparameter? hyperparameter = definition.Find(named.Key);
-            if (hyperparameter is null)
-            {
-                string accepted = string.Join(", ", definition.Hyperparameters.Select(h => h.Name));
-                diagnostics.Add(DiagnosticInfo.Create(Descriptors.HyperparameterIgnored, ArgumentLocation(named.Key), named.Key, definition.Name, "it uses " + accepted));
-                continue;
-            }
-
-            double? value = named.Value.Value switch
-            {
-                bool flag => flag ? 1 : 0,
-                double number => number,
-                int count => count,
-                _ => null,
-            };
-            if (value is null)
-            {
-                continue;
-            }
-
-            string? problem = hyperparameter.Check(value.Value);
-            if (problem is null)
-            {
-                values[named.Key] = value.Value;
-            }
-            else
-            {
-                // Keep the default so the rest of the model still generates and only this error shows.
-                diagnostics.Add(DiagnosticInfo.Create(Descriptors.HyperparameterInvalid, ArgumentLocation(named.Key), named.Key, hyperparameter.Format(value.Value), definition.Name, problem));
-            }
-        }
-
-        foreach (ComboError error in definition.CheckCombination(new HyperValues(values.Select(v => new OptimizerSpec.Value(v.Key, v.Value)))).ToList())
-        {
-            diagnostics.Add(DiagnosticInfo.Create(Descriptors.HyperparameterInvalid, ArgumentLocation(error.Blame), error.Blame, definition.Find(error.Blame)!.Format(values[error.Blame]), definition.Name, error.Reason));
-            values[error.Blame] = definition.Find(error.Blame)!.Default;
-        }
-
-        return new OptimizerSpec(definition.Id, definition.Hyperparameters.Select(h => new OptimizerSpec.Value(h.Name, values[h.Name])).ToEquatableArray());
-    }
-
-    /// <summary>The attribute's Threads (not a hyperparameter: it applies to every optimizer).</summary>
-    private static int ReadThreads(AttributeData attribute, AttributeSyntax? attributeSyntax, LocationInfo? attributeLocation, List<DiagnosticInfo> diagnostics)
-    {
-        foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
-        {
-            if (named.Key == ThreadsArgument && named.Value.Value is int threads)
-            {
-                if (threads >= 0)
+                if (parameters[i].Group == g)
                 {
-                    return threads;
+                    parameters[i] = parameters[i] with { Offset = next };
+                    next += parameters[i].Length;
                 }
-
-                LocationInfo? location = LocationInfo.OfNamedArgument(attributeSyntax, ThreadsArgument, attributeLocation);
-                diagnostics.Add(DiagnosticInfo.Create(Descriptors.HyperparameterInvalid, location, ThreadsArgument, threads.ToString(System.Globalization.CultureInfo.InvariantCulture), "every optimizer", "it must be 0 (automatic), 1 (single-threaded) or more"));
             }
         }
-
-        return 0;
     }
-
-    /// <summary>ClipGradNorm (a positive finite number, or 0 for none) and SkipNonFinite.</summary>
-    private static GradientServices ReadGradientServices(AttributeData attribute, AttributeSyntax? attributeSyntax, LocationInfo? attributeLocation, List<DiagnosticInfo> diagnostics)
-    {
-        double clip = 0;
-        bool skip = false;
-        foreach (KeyValuePair<string, TypedConstant> named in attribute.NamedArguments)
-        {
-            switch (named.Key, named.Value.Value)
-            {
-                case ("ClipGradNorm", double value):
-                    if (value > 0 && value <= double.MaxValue)
-                    {
-                        clip = value;
-                    }
-                    else
-                    {
-                        LocationInfo? location = LocationInfo.OfNamedArgument(attributeSyntax, named.Key, attributeLocation);
-                        diagnostics.Add(DiagnosticInfo.Create(Descriptors.HyperparameterInvalid, location, named.Key, value.ToString("R", System.Globalization.CultureInfo.InvariantCulture), "every optimizer", "the largest gradient norm must be a positive finite number (leave ClipGradNorm out not to clip)"));
-                    }
-
-                    break;
-                case ("SkipNonFinite", bool value):
-                    skip = value;
-                    break;
-            }
-        }
-
-        return new GradientServices(clip, skip);
-    }
-
-    /// <summary>A parameter must be a partial, get-only instance property declaration.</summary>
-    private static bool CheckDeclaration(IPropertySymbol property, PropertyDeclarationSyntax declaration, List<DiagnosticInfo> diagnostics)
-    {
-        bool ok = true;
-        if (!declaration.Modifiers.Any(SyntaxKind.PartialKeyword))
-        {
-            diagnostics.Add(DiagnosticInfo.Create(Descriptors.ParameterMustBePartial, LocationInfo.From(declaration.Identifier), property.Name));
-            ok = false;
-        }
-
-        bool getOnly = declaration.AccessorList is { Accessors: { Count: 1 } accessors }
-            && accessors[0].IsKind(SyntaxKind.GetAccessorDeclaration)
-            && accessors[0].Body is null
-            && accessors[0].ExpressionBody is null;
-        if (property.IsStatic || !getOnly || declaration.ExpressionBody is not null || declaration.Initializer is not null || declaration.ExplicitInterfaceSpecifier is not null)
-        {
-            diagnostics.Add(DiagnosticInfo.Create(Descriptors.ParameterShape, LocationInfo.From(declaration.Identifier), property.Name));
-            ok = false;
-        }
-
-        return ok;
-    }
-
-    /// <summary>The generator writes a parameter property's implementation: one the user wrote as well is reported.</summary>
-    private static bool CheckNoImplementation(INamedTypeSymbol type, IPropertySymbol property, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
-    {
-        foreach (SyntaxReference reference in type.DeclaringSyntaxReferences)
-        {
-            if (reference.GetSyntax(cancellationToken) is not TypeDeclarationSyntax part)
-            {
-                continue;
-            }
-
-            foreach (PropertyDeclarationSyntax implementation in part.Members.OfType<PropertyDeclarationSyntax>().Where(p => IsImplementation(p, property.Name)))
-            {
-                diagnostics.Add(DiagnosticInfo.Create(Descriptors.ParameterImplemented, LocationInfo.From(implementation.Identifier), property.Name));
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    /// <summary>Whether some declaration of the type implements the partial property <paramref name="name"/> (gives it a body).</summary>
-    internal static bool HasImplementation(INamedTypeSymbol type, string name, CancellationToken cancellationToken) =>
-        type.DeclaringSyntaxReferences
-            .Select(r => r.GetSyntax(cancellationToken))
-            .OfType<TypeDeclarationSyntax>()
-            .Any(part => part.Members.OfType<PropertyDeclarationSyntax>().Any(p => IsImplementation(p, name)));
-
-    private static bool IsImplementation(PropertyDeclarationSyntax declaration, string name) =>
-        declaration.Identifier.ValueText == name
-        && declaration.Modifiers.Any(SyntaxKind.PartialKeyword)
-        && (declaration.ExpressionBody is not null || declaration.AccessorList?.Accessors.Any(a => a.Body is not null || a.ExpressionBody is not null) == true);
-
-    /// <summary>float for Span&lt;float&gt;, double for Span&lt;double&gt;, otherwise a diagnostic and null.</summary>
-    private static ElementType? ElementOf(IPropertySymbol property, PropertyDeclarationSyntax declaration, List<DiagnosticInfo> diagnostics)
-    {
-        if (property.Type is INamedTypeSymbol { Name: "Span", Arity: 1 } span
-            && span.ContainingNamespace is { Name: "System", ContainingNamespace.IsGlobalNamespace: true })
-        {
-            switch (span.TypeArguments[0].SpecialType)
-            {
-                case SpecialType.System_Single:
-                    return ElementType.Float;
-                case SpecialType.System_Double:
-                    return ElementType.Double;
-            }
-        }
-
-        // An unresolved type is already a compiler error; a second message would only add noise.
-        if (property.Type.TypeKind != TypeKind.Error && !ContainsError(property.Type))
-        {
-            diagnostics.Add(DiagnosticInfo.Create(Descriptors.ParameterTypeNotSupported, LocationInfo.From(declaration.Type), property.Name, property.Type.ToDisplayString()));
-        }
-
-        return null;
-    }
-
-    private static bool ContainsError(ITypeSymbol type) =>
-        type.TypeKind == TypeKind.Error || (type is INamedTypeSymbol named && named.TypeArguments.Any(ContainsError));
-
-    /// <summary>The shape from [Parameter(dims…)], or null after reporting why it is invalid.</summary>
-    private static ImmutableArray<int>? ReadShape(string name, AttributeData parameter, List<DiagnosticInfo> diagnostics, long maxPerBuffer, CancellationToken cancellationToken)
-    {
-        if (parameter.ConstructorArguments.Length != 1 || parameter.ConstructorArguments[0] is not { Kind: TypedConstantKind.Array } array || array.IsNull)
-        {
-            return null;
-        }
-
-        var arguments = (parameter.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax)?.ArgumentList?.Arguments;
-        LocationInfo? attributeLocation = LocationInfo.From(parameter.ApplicationSyntaxReference?.GetSyntax(cancellationToken));
-        LocationInfo? DimensionLocation(int index) =>
-            arguments is { } list && list.Count == array.Values.Length && index < list.Count ? LocationInfo.From(list[index]) : attributeLocation;
-
-        var dimensions = ImmutableArray.CreateBuilder<int>(array.Values.Length);
-        long length = 1;
-        bool ok = true;
-        for (int i = 0; i < array.Values.Length; i++)
-        {
-            if (array.Values[i].Value is not int dimension)
-            {
-                return null;
-            }
-
-            if (dimension <= 0)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(Descriptors.DimensionNotPositive, DimensionLocation(i), name, i.ToString(System.Globalization.CultureInfo.InvariantCulture), dimension.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-                ok = false;
-            }
-            else
-            {
-                length = Math.Min(length * dimension, long.MaxValue / int.MaxValue);
-            }
-
-            dimensions.Add(dimension);
-        }
-
-        if (ok && length > maxPerBuffer)
-        {
-            diagnostics.Add(DiagnosticInfo.Create(Descriptors.TooLarge, attributeLocation, $"Parameter '{name}'", string.Join(" × ", dimensions), maxPerBuffer.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-            ok = false;
-        }
-
-        return ok ? dimensions.ToImmutable() : null;
-    }
-
-    /// <summary>
-    /// The views exposed state adds (ASGD's averages): one per parameter of the group, and one for the whole model when
-    /// the model has a single group.
-    /// </summary>
-    private static IEnumerable<string> ViewNames(List<UpdateRule> rules, List<ParameterSpec> parameters, bool grouped) =>
-        rules.SelectMany((rule, g) => rule.State.Where(b => b.View.Length > 0).SelectMany(b =>
-        {
-            var names = parameters.Where(p => p.Group == g).Select(p => p.Name + b.View);
-            return grouped ? names : names.Append(b.View + "Parameters");
-        }));
-
-    /// <summary>
-    /// A parameter's own [Optimize]: another optimizer with its defaults, or the class's optimizer with the class's values,
-    /// each overridden by the arguments given. Threads applies to the whole model and is reported if given here.
-    /// </summary>
-    private static (OptimizerSpec? Spec, OptimizerDefinition? Definition) ReadGroup(
-        AttributeData attribute,
-        OptimizerDefinition classDefinition,
-        OptimizerSpec classSpec,
-        List<DiagnosticInfo> diagnostics,
-        CancellationToken cancellationToken)
-    {
-        var syntax = attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
-        LocationInfo? location = LocationInfo.From(syntax);
-        if (attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Value is not int id)
-        {
-            return (null, null);
-        }
-
-        OptimizerDefinition? definition = OptimizerCatalog.Find(id);
-        if (definition is null)
-        {
-            diagnostics.Add(DiagnosticInfo.Create(Descriptors.UnknownOptimizer, LocationInfo.From(syntax?.ArgumentList?.Arguments.FirstOrDefault()) ?? location, $"Optimizer value {id}"));
-            return (null, null);
-        }
-
-        foreach (string argument in ModelArguments.Where(a => attribute.NamedArguments.Any(n => n.Key == a)))
-        {
-            diagnostics.Add(DiagnosticInfo.Create(Descriptors.HyperparameterIgnored, LocationInfo.OfNamedArgument(syntax, argument, location), argument, "A parameter's [Optimize]", $"{argument} applies to the whole model: set it in the class's [Optimize]"));
-        }
-
-        IReadOnlyDictionary<string, double>? baseline = definition.Id == classDefinition.Id ? classSpec.Values.ToDictionary(v => v.Name, v => v.Number) : null;
-        return (ReadHyperparameters(definition, attribute, syntax, location, diagnostics, baseline), definition);
-    }
-
-    /// <summary>The opening brace of a block-scoped namespace (a file-scoped one has none, so it is never missing).</summary>
-    internal static SyntaxToken OpenBraceToken(this BaseNamespaceDeclarationSyntax declaration) =>
-        declaration is NamespaceDeclarationSyntax block ? block.OpenBraceToken : SyntaxFactory.Token(SyntaxKind.OpenBraceToken);
 
     /// <summary><paramref name="count"/> rounded up to whole 64-byte lines of floats (a bound for doubles too).</summary>
     private static long RoundUp(long count) => (count + 15) / 16 * 16;
-
-    /// <summary>The members every parameter X brings: its gradient view XGrad and its XFrozen switch.</summary>
-    private static string[] OwnViews(ParameterSpec parameter) => new[] { parameter.Name + "Grad", parameter.Name + "Frozen" };
-
-    private static bool CheckNameConflicts(INamedTypeSymbol type, List<ParameterSpec> parameters, IEnumerable<string> views, TypeDeclarationSyntax syntax, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
-    {
-        bool ok = true;
-
-        // A parameter's own views (WGrad, WAx) must not take a name the generator gives to a member of its own.
-        foreach (ParameterSpec parameter in parameters)
-        {
-            foreach (string view in views.Concat(OwnViews(parameter)).Where(v => v.StartsWith(parameter.Name, StringComparison.Ordinal) && GeneratedMembers.Contains(v.Replace("@", ""))))
-            {
-                ISymbol? property = type.GetMembers(parameter.Name.Replace("@", "")).FirstOrDefault();
-                LocationInfo? location = LocationInfo.From(property?.Locations.FirstOrDefault(l => l.IsInSource)) ?? LocationInfo.From(syntax.Identifier);
-                diagnostics.Add(DiagnosticInfo.Create(Descriptors.ViewNameConflict, location, parameter.Name.Replace("@", ""), view.Replace("@", "")));
-                ok = false;
-            }
-        }
-
-        var reserved = type.GetMembers().Select(m => m.Name).Where(n => n.StartsWith(ReservedPrefix, StringComparison.Ordinal));
-        foreach (string name in GeneratedMembers.Concat(parameters.SelectMany(OwnViews)).Concat(views).Concat(reserved).Distinct())
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            ISymbol? existing = type.GetMembers(name.Replace("@", "")).FirstOrDefault(m => !m.IsImplicitlyDeclared);
-            if (existing is not null)
-            {
-                LocationInfo? location = LocationInfo.From(existing.Locations.FirstOrDefault(l => l.IsInSource)) ?? LocationInfo.From(syntax.Identifier);
-                diagnostics.Add(DiagnosticInfo.Create(Descriptors.MemberNameConflict, location, type.Name, name));
-                ok = false;
-                continue;
-            }
-
-            // An inherited member of that name would be hidden or, abstract, left unimplemented (CS0114, CS0534).
-            for (INamedTypeSymbol? baseType = type.BaseType; baseType is not null && baseType.SpecialType != SpecialType.System_Object; baseType = baseType.BaseType)
-            {
-                ISymbol? inherited = baseType.GetMembers(name.Replace("@", "")).FirstOrDefault(m => !m.IsImplicitlyDeclared && m.DeclaredAccessibility != Accessibility.Private);
-                if (inherited is not null)
-                {
-                    diagnostics.Add(DiagnosticInfo.Create(Descriptors.InheritedMemberConflict, LocationInfo.From(syntax.BaseList?.Types.FirstOrDefault()) ?? LocationInfo.From(syntax.Identifier), type.Name, baseType.Name, inherited.Name));
-                    ok = false;
-                    break;
-                }
-            }
-        }
-
-        return ok;
-    }
-
-    internal static string Namespace(INamedTypeSymbol type) =>
-        type.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : "";
-
-    internal static EquatableArray<TypeHeader> ContainingTypes(INamedTypeSymbol type, CancellationToken cancellationToken)
-    {
-        var headers = new List<TypeHeader>();
-        for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
-        {
-            var declaration = outer.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<TypeDeclarationSyntax>().First();
-            headers.Insert(0, Header(outer, declaration));
-        }
-
-        return headers.ToEquatableArray();
-    }
-
-    internal static TypeHeader Header(INamedTypeSymbol type, TypeDeclarationSyntax declaration)
-    {
-        string keyword = declaration switch
-        {
-            RecordDeclarationSyntax record => record.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) ? "record struct" : "record",
-            StructDeclarationSyntax => "struct",
-            InterfaceDeclarationSyntax => "interface",
-            _ => "class",
-        };
-        string name = type.TypeParameters.Length == 0
-            ? Identifier(type.Name)
-            : $"{Identifier(type.Name)}<{string.Join(", ", type.TypeParameters.Select(p => Identifier(p.Name)))}>";
-        return new TypeHeader(keyword, name);
-    }
-
-    /// <summary>A name as C# code must spell it: keywords and contextual keywords escaped with '@' (class @class, @int).</summary>
-    internal static string Identifier(string name) =>
-        SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None || SyntaxFacts.GetContextualKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
-
-    /// <summary>
-    /// The generated file's name: the readable Namespace.Outer.Model (generic arity as `N), then a hash of the type's full
-    /// metadata name. Hint names must be unique ignoring case, so two models whose names differ only in case, a nested type
-    /// and a namespace of the same spelling, or M`1 beside M_1, would otherwise collide (CS8785, and every model of the
-    /// project lost); the hash keeps each file apart.
-    /// </summary>
-    internal static string HintName(INamedTypeSymbol type)
-    {
-        var parts = new List<string>();
-        for (INamedTypeSymbol? t = type; t is not null; t = t.ContainingType)
-        {
-            parts.Insert(0, t.Arity == 0 ? t.Name : $"{t.Name}`{t.Arity}");
-        }
-
-        string ns = Namespace(type).Replace("@", "");
-        string readable = (ns.Length > 0 ? ns + "." : "") + string.Join(".", parts);
-        string identity = type.ContainingNamespace is { IsGlobalNamespace: false } ? type.ContainingNamespace.ToDisplayString() + "/" : "/";
-        identity += string.Join("+", parts);
-        return $"{readable}.{Fnv1a(identity):x8}.g.cs";
-    }
-
-    /// <summary>FNV-1a over the UTF-16 code units: stable across runs and machines (string.GetHashCode is not).</summary>
-    private static uint Fnv1a(string text)
-    {
-        uint hash = 2166136261;
-        foreach (char c in text)
-        {
-            hash = unchecked((hash ^ c) * 16777619);
-        }
-
-        return hash;
-    }
 }

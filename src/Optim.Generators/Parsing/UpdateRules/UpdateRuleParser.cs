@@ -9,7 +9,7 @@ using Optim.Generators.Emit;
 using Optim.Generators.Model;
 using Microsoft.CodeAnalysis.Operations;
 
-namespace Optim.Generators.Parsing;
+namespace Optim.Generators.Parsing.UpdateRules;
 
 /// <summary>
 /// Finds a custom model's [UpdateRule] method, checks its signature and compiles its body (through Roslyn's operation
