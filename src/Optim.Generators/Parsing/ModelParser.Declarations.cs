@@ -6,11 +6,8 @@ using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Optim.Generators.Common;
 using Optim.Generators.Diagnostics;
-using Optim.Generators.Emit;
 using Optim.Generators.Model;
-using Optim.Generators.Model.Optimizers;
 
 namespace Optim.Generators.Parsing;
 

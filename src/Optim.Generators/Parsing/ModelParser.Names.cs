@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
@@ -8,9 +7,7 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Optim.Generators.Common;
 using Optim.Generators.Diagnostics;
-using Optim.Generators.Emit;
 using Optim.Generators.Model;
-using Optim.Generators.Model.Optimizers;
 
 namespace Optim.Generators.Parsing;
 

@@ -1,14 +1,11 @@
 using System;
 using System.Collections.Generic;
-using System.Collections.Immutable;
 using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Optim.Generators.Common;
 using Optim.Generators.Diagnostics;
-using Optim.Generators.Emit;
 using Optim.Generators.Model;
 using Optim.Generators.Model.Optimizers;
 
