@@ -74,6 +74,30 @@ public sealed class GemmTests
         }
     }
 
+    [Theory]
+    [InlineData(5, 3)]     // short rows: the unpacked path, then the activation kernel
+    [InlineData(37, 19)]   // the GEMM with the activation fused into its store
+    public void Dense_forward_with_a_fused_relu_equals_the_product_then_the_activation_kernel_at_any_thread_count(int inFeatures, int outFeatures)
+    {
+        const int Batch = 13;
+        var random = new Random(inFeatures);
+        float[] x = GemmWorkout.Random<float>(Batch * inFeatures, random), w = GemmWorkout.Random<float>(outFeatures * inFeatures, random);
+        float[] bias = GemmWorkout.Random<float>(outFeatures, random);
+        float[] separate = new float[Batch * outFeatures];
+        Dense.Forward<float>(x, w, bias, separate, Batch, inFeatures, outFeatures);
+        Activations.Forward<float>(Activation.Relu, 0, separate, separate);
+        Assert.Contains(separate, v => v == 0);
+        Assert.Contains(separate, v => v > 0);
+        foreach (int threads in new[] { 1, 2, 3 })
+        {
+            float[] fused = new float[Batch * outFeatures];
+            Dense.Forward<float>(x, w, bias, fused, Batch, inFeatures, outFeatures, GemmOptions.Relu, 0, threads);
+            Assert.True(MemoryMarshal.AsBytes(separate.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(fused.AsSpan())), $"threads={threads}");
+        }
+
+        Assert.Throws<ArgumentException>(() => Dense.Forward<float>(x, w, bias, separate, Batch, inFeatures, outFeatures, GemmOptions.TransposeA));
+    }
+
     [Fact]
     public void Bad_arguments_throw_exceptions_naming_the_problem()
     {
