@@ -50,6 +50,10 @@ hash.AppendData(MemoryMarshal.AsBytes(initialised.Parameters));
 // The network kernels (Optim.Kernels): every op, activation and loss, three training steps each, float and double.
 NetworkWorkout<float>.HashAll(hash.AppendData);
 NetworkWorkout<double>.HashAll(hash.AppendData);
+
+// The GEMM alone (Optim.Kernels.Gemm): every transpose, accumulation, bias and activation, tile edges, one and two threads.
+Optim.Generators.Tests.Gemm.GemmWorkout.HashAll<float>(hash.AppendData);
+Optim.Generators.Tests.Gemm.GemmWorkout.HashAll<double>(hash.AppendData);
 Console.WriteLine("hash: " + Convert.ToHexString(hash.GetHashAndReset()));
 
 // The custom rules' contract at this vector width: Step() against the method called once per element.

@@ -11,11 +11,11 @@ namespace Optim.Kernels;
 /// bias [cout], y [batch, cout, oh, ow], a square kernel, one stride and zero padding on every side.
 /// <para>
 /// im2col, one image at a time: the workspace receives the image's patches as a [cin·k·k, oh·ow] matrix (zeros where
-/// a patch covers padding), and the convolution becomes products over contiguous rows. Forward: y = W·col, each output
-/// adding its cin·k·k terms in ascending order (vectorised across output positions), then the bias. BackwardWeights:
-/// dW[co, r] += the dot product of row co of dy with row r of col, in the fixed lane order of <see cref="Lanes"/>, images
-/// in order. BackwardInput: dcol = Wᵀ·dy (ascending output channels), then col2im adds each patch value back to its
-/// pixel, patch rows and positions in ascending order. Every order is fixed, so every vector width gives the same bits.
+/// a patch covers padding), and the convolution becomes <see cref="Gemm"/> products. Forward: y = W·col, each output
+/// adding its cin·k·k terms in ascending order, then the bias (fused per row). BackwardWeights: dW += dy·colᵀ, each
+/// weight adding its positions in ascending order, images in order. BackwardInput: dcol = Wᵀ·dy (ascending output
+/// channels), then col2im adds each patch value back to its pixel, patch rows and positions in ascending order. Every
+/// order is fixed, so every vector width gives the same bits.
 /// </para>
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
@@ -45,12 +45,7 @@ public static class Conv2d
         {
             Im2Col(x.Slice(b * s.Image, s.Image), col, s);
             Span<T> image = y.Slice(b * s.OutImage, s.OutImage);
-            MatrixKernels.MultiplyByRows(weight, outChannels, s.Rows, col, s.Positions, image);
-            for (int co = 0; co < outChannels && !bias.IsEmpty; co++)
-            {
-                Span<T> plane = image.Slice(co * s.Positions, s.Positions);
-                Lanes.Map(new Shifted<T>(bias[co]), plane, plane, plane, plane, s.Positions);
-            }
+            Gemm.Multiply(weight, col, image, outChannels, s.Positions, s.Rows, bias.IsEmpty ? GemmOptions.None : GemmOptions.BiasPerRow, bias);
         }
     }
 
@@ -62,21 +57,10 @@ public static class Conv2d
         var s = new Shape(batch, inChannels, height, width, outChannels, kernel, stride, padding);
         s.Check(dx.Length, weight.Length, dy.Length, workspace.Length, nameof(dx), nameof(dy));
         Span<T> col = workspace[..(s.Rows * s.Positions)];
-        ref T w = ref MemoryMarshal.GetReference(weight);
         for (int b = 0; b < batch; b++)
         {
-            // dcol[r, :] = Σ over co, ascending, of W[co, r]·dy[co, :].
-            col.Clear();
-            ref T c = ref MemoryMarshal.GetReference(col);
-            ref T g = ref MemoryMarshal.GetReference(dy.Slice(b * s.OutImage, s.OutImage));
-            for (int r = 0; r < s.Rows; r++)
-            {
-                for (int co = 0; co < outChannels; co++)
-                {
-                    MatrixKernels.AddScaled(ref Unsafe.Add(ref c, r * s.Positions), Unsafe.Add(ref w, (co * s.Rows) + r), ref Unsafe.Add(ref g, co * s.Positions), (nuint)s.Positions);
-                }
-            }
-
+            // dcol = Wᵀ·dy: dcol[r, p] = Σ over co, ascending, of W[co, r]·dy[co, p].
+            Gemm.Multiply(weight, dy.Slice(b * s.OutImage, s.OutImage), col, s.Rows, s.Positions, outChannels, GemmOptions.TransposeA);
             Col2Im(col, dx.Slice(b * s.Image, s.Image), s);
         }
     }
@@ -97,21 +81,14 @@ public static class Conv2d
         for (int b = 0; b < batch; b++)
         {
             Im2Col(x.Slice(b * s.Image, s.Image), col, s);
-            ref T c = ref MemoryMarshal.GetReference(col);
-            ref T g = ref MemoryMarshal.GetReference(dy.Slice(b * s.OutImage, s.OutImage));
-            for (int co = 0; co < outChannels; co++)
-            {
-                ref T plane = ref Unsafe.Add(ref g, co * s.Positions);
-                Span<T> target = dWeight.Slice(co * s.Rows, s.Rows);
-                for (int r = 0; r < s.Rows; r++)
-                {
-                    target[r] += Lanes.Dot(ref plane, ref Unsafe.Add(ref c, r * s.Positions), s.Positions);
-                }
+            ReadOnlySpan<T> image = dy.Slice(b * s.OutImage, s.OutImage);
 
-                if (!dBias.IsEmpty)
-                {
-                    dBias[co] += Lanes.Sum(default(Identity<T>), ref plane, ref plane, ref plane, s.Positions);
-                }
+            // dW += dy·colᵀ: dW[co, r] gets dy[co, p]·col[r, p] for p ascending, images in order.
+            Gemm.Multiply(image, col, dWeight, outChannels, s.Rows, s.Positions, GemmOptions.TransposeB | GemmOptions.Accumulate);
+            for (int co = 0; co < outChannels && !dBias.IsEmpty; co++)
+            {
+                ref T plane = ref MemoryMarshal.GetReference(image.Slice(co * s.Positions, s.Positions));
+                dBias[co] += Lanes.Sum(default(Identity<T>), ref plane, ref plane, ref plane, s.Positions);
             }
         }
     }

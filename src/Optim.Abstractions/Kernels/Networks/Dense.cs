@@ -9,39 +9,57 @@ namespace Optim.Kernels;
 /// <summary>
 /// A fully connected layer in PyTorch's layout: x [batch, in], weight [out, in], bias [out], y [batch, out].
 /// <para>
-/// Forward: each output is the dot product of a row of x and a row of the weight, both contiguous, added in the fixed
-/// lane order of <see cref="Lanes"/> (16 float or 8 double partial sums, a padded last line, a pairwise tree), then
-/// the bias. No transposed copy of the weight is needed and the result has the same bits at every vector width.
-/// BackwardInput and BackwardWeights run across contiguous rows (vectorised over the in features), each term added in
-/// ascending order with one multiply and one add. These are the reference products; a packed GEMM replaces them later.
+/// All three products are <see cref="Gemm"/> calls: y = x·Wᵀ (W packed transposed) with the bias and a ReLU fused into
+/// the store, dx = dy·W, dW += dyᵀ·x (dy packed transposed). Every output adds its terms in ascending order with one
+/// multiply and one add, so every vector width and thread count gives the same bits. Layers with fewer in features
+/// than one 64-byte line skip the packing: the same ascending chains in scalar code (forward) or row by row.
 /// </para>
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class Dense
 {
-    /// <summary>y = x·Wᵀ + b (<paramref name="bias"/> empty: no bias). y is overwritten.</summary>
-    public static void Forward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> y, int batch, int inFeatures, int outFeatures)
+    /// <summary>
+    /// y = x·Wᵀ + b (<paramref name="bias"/> empty: no bias), then <paramref name="activation"/> (None, Relu or LeakyRelu
+    /// with <paramref name="slope"/>) fused into the store. y is overwritten.
+    /// </summary>
+    public static void Forward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> y, int batch, int inFeatures, int outFeatures,
+        GemmOptions activation = GemmOptions.None, double slope = 0, int maxThreads = 1)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         Check(batch, inFeatures, outFeatures, x.Length, weight.Length, y.Length, nameof(x), nameof(y));
+        if ((activation & ~(GemmOptions.Relu | GemmOptions.LeakyRelu)) != 0)
+        {
+            throw new ArgumentException($"A layer's fused activation is Relu or LeakyRelu, not {activation}.", nameof(activation));
+        }
+
         bool hasBias = !bias.IsEmpty;
         if (hasBias)
         {
             Guard.Fits(bias.Length, outFeatures, nameof(bias));
         }
 
+        if (inFeatures >= Lanes.Line<T>())
+        {
+            Gemm.Multiply(x, weight, y, batch, outFeatures, inFeatures, GemmOptions.TransposeB | activation, bias, slope, maxThreads);
+            return;
+        }
+
         ref T xr = ref MemoryMarshal.GetReference(x);
         ref T w = ref MemoryMarshal.GetReference(weight);
-        bool shortRows = inFeatures < Lanes.Line<T>();
         for (int b = 0; b < batch; b++)
         {
             ref T row = ref Unsafe.Add(ref xr, b * inFeatures);
             Span<T> target = y.Slice(b * outFeatures, outFeatures);
             for (int o = 0; o < outFeatures; o++)
             {
-                T dot = shortRows ? ShortDot(ref row, ref Unsafe.Add(ref w, o * inFeatures), inFeatures) : Lanes.Dot(ref row, ref Unsafe.Add(ref w, o * inFeatures), inFeatures);
+                T dot = ShortDot(ref row, ref Unsafe.Add(ref w, o * inFeatures), inFeatures);
                 target[o] = hasBias ? dot + bias[o] : dot;
             }
+        }
+
+        if (activation != GemmOptions.None)
+        {
+            Activations.Forward(activation == GemmOptions.Relu ? Activation.Relu : Activation.LeakyRelu, slope, y[..(batch * outFeatures)], y);
         }
     }
 
@@ -63,32 +81,47 @@ public static class Dense
         return sum;
     }
 
-    /// <summary>dx = dy·W (dx [batch, in] overwritten): row b of dx is Σ over o, ascending, of dy[b, o]·W[o, :].</summary>
-    public static void BackwardInput<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> weight, Span<T> dx, int batch, int inFeatures, int outFeatures)
+    /// <summary>dx = dy·W (dx [batch, in] overwritten): dx[b, i] is Σ over o, ascending, of dy[b, o]·W[o, i].</summary>
+    public static void BackwardInput<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> weight, Span<T> dx, int batch, int inFeatures, int outFeatures, int maxThreads = 1)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         Check(batch, inFeatures, outFeatures, dx.Length, weight.Length, dy.Length, nameof(dx), nameof(dy));
-        MatrixKernels.MultiplyByRows(dy, batch, outFeatures, weight, inFeatures, dx[..(batch * inFeatures)]);
+        if (inFeatures < Lanes.Line<T>())
+        {
+            // A short row: the same chains, row by row, without packing.
+            MatrixKernels.MultiplyByRows(dy, batch, outFeatures, weight, inFeatures, dx[..(batch * inFeatures)]);
+            return;
+        }
+
+        Gemm.Multiply(dy, weight, dx, batch, inFeatures, outFeatures, GemmOptions.None, default, 0, maxThreads);
     }
 
     /// <summary>
-    /// dW += dyᵀ·x and dB += Σ_b dy (<paramref name="dBias"/> empty: no bias), added to what the gradients hold: row o
-    /// of dW gets dy[b, o]·x[b, :] for b ascending, dB gets the rows of dy in order.
+    /// dW += dyᵀ·x and dB += Σ_b dy (<paramref name="dBias"/> empty: no bias), added to what the gradients hold: dW[o, i]
+    /// gets dy[b, o]·x[b, i] for b ascending, dB gets the rows of dy in order. Threads split the rows (or columns) of dW:
+    /// no gradient is summed across threads.
     /// </summary>
-    public static void BackwardWeights<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, Span<T> dWeight, Span<T> dBias, int batch, int inFeatures, int outFeatures)
+    public static void BackwardWeights<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, Span<T> dWeight, Span<T> dBias, int batch, int inFeatures, int outFeatures, int maxThreads = 1)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         Check(batch, inFeatures, outFeatures, x.Length, dWeight.Length, dy.Length, nameof(x), nameof(dy));
         ref T d = ref MemoryMarshal.GetReference(dy);
-        ref T xr = ref MemoryMarshal.GetReference(x);
-        ref T gw = ref MemoryMarshal.GetReference(dWeight);
-        for (int o = 0; o < outFeatures; o++)
+        if (inFeatures < Lanes.Line<T>())
         {
-            ref T target = ref Unsafe.Add(ref gw, o * inFeatures);
-            for (int b = 0; b < batch; b++)
+            ref T xr = ref MemoryMarshal.GetReference(x);
+            ref T gw = ref MemoryMarshal.GetReference(dWeight);
+            for (int o = 0; o < outFeatures; o++)
             {
-                MatrixKernels.AddScaled(ref target, Unsafe.Add(ref d, (b * outFeatures) + o), ref Unsafe.Add(ref xr, b * inFeatures), (nuint)inFeatures);
+                ref T target = ref Unsafe.Add(ref gw, o * inFeatures);
+                for (int b = 0; b < batch; b++)
+                {
+                    MatrixKernels.AddScaled(ref target, Unsafe.Add(ref d, (b * outFeatures) + o), ref Unsafe.Add(ref xr, b * inFeatures), (nuint)inFeatures);
+                }
             }
+        }
+        else
+        {
+            Gemm.Multiply(dy, x, dWeight, outFeatures, inFeatures, batch, GemmOptions.TransposeA | GemmOptions.Accumulate, default, 0, maxThreads);
         }
 
         if (!dBias.IsEmpty)

@@ -1,0 +1,138 @@
+using System;
+using System.Linq;
+using System.Numerics;
+using System.Runtime.InteropServices;
+using CsCheck;
+using Optim.Generators.Tests.Runtime;
+using Optim.Kernels;
+using Xunit;
+
+namespace Optim.Generators.Tests.Gemm;
+
+/// <summary>
+/// <see cref="Optim.Kernels.Gemm"/> against the scalar triple loop of <see cref="GemmOracle"/>, bit for bit: random shapes
+/// (1 and every non-multiple of the micro-tiles, KC blocks and MC blocks), every transpose, accumulation, bias and
+/// activation, at 1, 2 and 3 threads. (The vector widths are compared by the SIMD probe, which hashes
+/// <see cref="GemmWorkout"/>.)
+/// </summary>
+public sealed class GemmTests
+{
+    private sealed record Case(int M, int N, int K, GemmOptions Options, bool Bias, int Seed);
+
+    private static readonly Gen<GemmOptions> Options =
+        from transposes in Gen.Int[0, 3]
+        from accumulate in Gen.Bool
+        from activation in Gen.Int[0, 2]
+        select (GemmOptions)transposes | (accumulate ? GemmOptions.Accumulate : 0)
+            | activation switch { 1 => GemmOptions.Relu, 2 => GemmOptions.LeakyRelu, _ => GemmOptions.None };
+
+    private static readonly Gen<Case> Cases =
+        from m in Gen.OneOf(Gen.Int[1, 20], Gen.Int[1, 200])
+        from n in Gen.OneOf(Gen.Int[1, 40], Gen.Int[1, 130])
+        from k in Gen.OneOf(Gen.Int[1, 12], Gen.Int[1, 600])
+        from options in Options
+        from bias in Gen.Int[0, 2]
+        from seed in Gen.Int
+        select new Case(m, n, k, options | (bias == 2 ? GemmOptions.BiasPerRow : 0), bias > 0, seed);
+
+    [Fact]
+    public void Float_products_equal_the_scalar_oracle_bit_for_bit_at_1_2_and_3_threads() =>
+        Cases.Sample(Check<float>, iter: 60, threads: 1);
+
+    [Fact]
+    public void Double_products_equal_the_scalar_oracle_bit_for_bit_at_1_2_and_3_threads() =>
+        Cases.Sample(Check<double>, iter: 40, threads: 1);
+
+    [Theory]
+    [InlineData(3, 1100, 5, GemmOptions.TransposeB)]                       // past one NC panel of B
+    [InlineData(2, 1030, 1, GemmOptions.Accumulate)]
+    [InlineData(200, 7, 520, GemmOptions.TransposeA | GemmOptions.Relu)]   // past MC rows and two KC blocks
+    [InlineData(97, 33, 257, GemmOptions.Accumulate | GemmOptions.LeakyRelu | GemmOptions.BiasPerRow)]
+    public void Products_crossing_every_block_boundary_equal_the_oracle(int m, int n, int k, GemmOptions options)
+    {
+        Check<float>(new Case(m, n, k, options, true, 11));
+        Check<double>(new Case(m, n, k, options, true, 12));
+    }
+
+    [Fact]
+    public void A_product_allocates_nothing_after_the_first_at_one_or_several_threads()
+    {
+        var random = new Random(3);
+        float[] a = GemmWorkout.Random<float>(64 * 300, random), b = GemmWorkout.Random<float>(300 * 200, random);
+        float[] c = new float[64 * 200], bias = GemmWorkout.Random<float>(200, random);
+        foreach (int threads in new[] { 1, 2 })
+        {
+            void Product() => Optim.Kernels.Gemm.Multiply<float>(a, b, c, 64, 200, 300, GemmOptions.Relu, bias, 0, threads);
+            Product();
+            Assert.Equal(0, Allocations.OnThisThread(() =>
+            {
+                for (int i = 0; i < 5; i++)
+                {
+                    Product();
+                }
+            }));
+        }
+    }
+
+    [Theory]
+    [InlineData(5, 3)]     // short rows: the unpacked path, then the activation kernel
+    [InlineData(37, 19)]   // the GEMM with the activation fused into its store
+    public void Dense_forward_with_a_fused_relu_equals_the_product_then_the_activation_kernel_at_any_thread_count(int inFeatures, int outFeatures)
+    {
+        const int Batch = 13;
+        var random = new Random(inFeatures);
+        float[] x = GemmWorkout.Random<float>(Batch * inFeatures, random), w = GemmWorkout.Random<float>(outFeatures * inFeatures, random);
+        float[] bias = GemmWorkout.Random<float>(outFeatures, random);
+        float[] separate = new float[Batch * outFeatures];
+        Dense.Forward<float>(x, w, bias, separate, Batch, inFeatures, outFeatures);
+        Activations.Forward<float>(Activation.Relu, 0, separate, separate);
+        Assert.Contains(separate, v => v == 0);
+        Assert.Contains(separate, v => v > 0);
+        foreach (int threads in new[] { 1, 2, 3 })
+        {
+            float[] fused = new float[Batch * outFeatures];
+            Dense.Forward<float>(x, w, bias, fused, Batch, inFeatures, outFeatures, GemmOptions.Relu, 0, threads);
+            Assert.True(MemoryMarshal.AsBytes(separate.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(fused.AsSpan())), $"threads={threads}");
+        }
+
+        Assert.Throws<ArgumentException>(() => Dense.Forward<float>(x, w, bias, separate, Batch, inFeatures, outFeatures, GemmOptions.TransposeA));
+    }
+
+    [Fact]
+    public void Bad_arguments_throw_exceptions_naming_the_problem()
+    {
+        float[] a = new float[6], b = new float[6], c = new float[4];
+        Assert.Contains("a holds 6", Assert.Throws<ArgumentException>(() => Optim.Kernels.Gemm.Multiply<float>(a, b, c, 2, 2, 4)).Message);
+        Assert.Contains("c holds 4", Assert.Throws<ArgumentException>(() => Optim.Kernels.Gemm.Multiply<float>(a, b, c, 3, 2, 2)).Message);
+        Assert.Equal("n", Assert.Throws<ArgumentOutOfRangeException>(() => Optim.Kernels.Gemm.Multiply<float>(a, b, c, 2, 0, 3)).ParamName);
+        Assert.Contains("choose one", Assert.Throws<ArgumentException>(() => Optim.Kernels.Gemm.Multiply<float>(a, b, c, 2, 2, 3, GemmOptions.Relu | GemmOptions.LeakyRelu)).Message);
+        Assert.Contains("no bias", Assert.Throws<ArgumentException>(() => Optim.Kernels.Gemm.Multiply<float>(a, b, c, 2, 2, 3, GemmOptions.BiasPerRow)).Message);
+        Assert.Contains("bias holds 1", Assert.Throws<ArgumentException>(() => Optim.Kernels.Gemm.Multiply<float>(a, b, c, 2, 2, 3, bias: new float[1])).Message);
+        Assert.Equal("maxThreads", Assert.Throws<ArgumentOutOfRangeException>(() => Optim.Kernels.Gemm.Multiply<float>(a, b, c, 2, 2, 3, maxThreads: -1)).ParamName);
+    }
+
+    private static void Check<T>(Case test)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        (int m, int n, int k, GemmOptions options, bool hasBias, int seed) = test;
+        var random = new Random(seed);
+        T[] a = GemmWorkout.Random<T>(m * k, random), b = GemmWorkout.Random<T>(k * n, random), c = GemmWorkout.Random<T>(m * n, random);
+
+        // Exact zeros and negative zeros, so the signs of zero sums and the activations' edges are exercised too.
+        a[random.Next(a.Length)] = T.Zero;
+        c[random.Next(c.Length)] = T.NegativeZero;
+        T[] bias = hasBias ? GemmWorkout.Random<T>((options & GemmOptions.BiasPerRow) != 0 ? m : n, random) : [];
+        T[] expected = (T[])c.Clone();
+        GemmOracle.Multiply(a, b, expected, m, n, k, options, bias, 0.02);
+        foreach (int threads in new[] { 1, 2, 3 })
+        {
+            T[] actual = (T[])c.Clone();
+            Optim.Kernels.Gemm.Multiply<T>(a, b, actual, m, n, k, options, bias, 0.02, threads);
+            if (!MemoryMarshal.AsBytes(expected.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(actual.AsSpan())))
+            {
+                int first = Enumerable.Range(0, expected.Length).First(i => !MemoryMarshal.AsBytes(expected.AsSpan(i, 1)).SequenceEqual(MemoryMarshal.AsBytes(actual.AsSpan(i, 1))));
+                Assert.Fail($"{typeof(T).Name} {m}×{n}×{k} {options} bias={hasBias} threads={threads}: C[{first / n}, {first % n}] = {actual[first]}, the oracle {expected[first]}");
+            }
+        }
+    }
+}
