@@ -116,6 +116,9 @@ public sealed class DiagnosticTests
         { "OPT0043", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g) {{ [|for (int i = 0; i < 3; i++) p -= g;|] }} }}" },
         { "OPT0043", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g) {{ [|while (p > 1) p /= 2;|] }} }}" },
         { "OPT0043", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g) => p = [|Helper(g)|]; static float Helper(float x) => x; }}" },
+        // A local whose value failed: one diagnostic where it failed, none at its later reads.
+        { "OPT0043", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g) {{ float d = [|Helper(g)|]; p -= d * d; }} static float Helper(float x) => x; }}" },
+        { "OPT0043", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g) {{ float d; if ([|Helper(g)|] > 0) {{ d = g; }} else {{ d = -g; }} p -= d; }} static float Helper(float x) => x; }}" },
         { "OPT0043", $"[Optimize(Custom)] public partial class M {{ {W} static float s; [UpdateRule] static void R(ref float p, float g) {{ [|s|] = g; }} }}" },
         { "OPT0043", $"[Optimize(Custom)] public partial class M {{ {W} static float s = 1; [UpdateRule] static void R(ref float p, float g) {{ p -= [|s|] * g; }} }}" },
         { "OPT0043", $"[Optimize(Custom)] public partial class M {{ {W} [UpdateRule] static void R(ref float p, float g) {{ ref float [|q = ref p|]; }} }}" },

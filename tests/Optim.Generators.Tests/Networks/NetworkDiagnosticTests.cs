@@ -27,6 +27,9 @@ public sealed class NetworkDiagnosticTests
         { "OPT0060", Model("=> B.Forward(A.Forward(x) * [|Scale|]); private static double Scale => 2;") },
         { "OPT0060", Model("=> B.Forward(Nn.LeakyRelu(A.Forward(x), [|Slope|])); private static double Slope => 0.1;") },
         { "OPT0060", Model("{ Tensor<float> [|h|]; h = A.Forward(x); return B.Forward(h); }") },
+        // A local whose value failed is one diagnostic, where it failed, not another at each later read.
+        { "OPT0060", Model("{ var h = [|Helper(A.Forward(x))|]; var g = Nn.Relu(h); return B.Forward(g + h); } static Tensor<float> Helper(Tensor<float> t) => t;") },
+        { "OPT0060", Model("{ var h = A.Forward(x); h = [|Helper(h)|]; return B.Forward(h); } static Tensor<float> Helper(Tensor<float> t) => t;") },
         // OPT0061: shapes, naming both.
         { "OPT0061", Model("=> [|B.Forward(x)|];") },
         { "OPT0061", Model("=> B.Forward([|A.Forward(x) + x|]);") },

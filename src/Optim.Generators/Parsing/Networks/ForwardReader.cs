@@ -139,14 +139,9 @@ internal sealed class ForwardReader : BodyWalker<Node>
 
     protected override void Declare(IVariableDeclaratorOperation declarator, IVariableInitializerOperation? initializer)
     {
-        if (initializer is null)
-        {
-            Unsupported(declarator, "a local without an initializer (give each tensor local its value where it is declared)");
-        }
-        else if (Value(initializer.Value) is Node node)
-        {
-            Variables[declarator.Symbol] = node;
-        }
+        Assign(declarator.Symbol, initializer is null
+            ? Unsupported(declarator, "a local without an initializer (give each tensor local its value where it is declared)")
+            : Value(initializer.Value));
     }
 
     protected override void ExpressionStatement(IExpressionStatementOperation statement)
@@ -155,9 +150,9 @@ internal sealed class ForwardReader : BodyWalker<Node>
         {
             UnsupportedStatement(statement);
         }
-        else if (Value(assignment.Value) is Node assigned)
+        else
         {
-            Variables[local.Local] = assigned;
+            Assign(local.Local, Value(assignment.Value));
         }
     }
 

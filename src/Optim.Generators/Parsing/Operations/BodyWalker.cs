@@ -14,8 +14,9 @@ namespace Optim.Generators.Parsing.Operations;
 /// <list type="bullet">
 /// <item>the statement loop: cancellation, each declarator of a declaration group with its initializer, the end of a
 /// straight line at its return (a statement after it goes to <see cref="AfterEnd"/>);</item>
-/// <item>what each local and parameter holds at each point (<see cref="Variables"/>; a read of one the walk gave no
-/// value goes to <see cref="Unassigned"/>);</item>
+/// <item>what each local and parameter holds at each point (<see cref="Variables"/>, written through
+/// <see cref="Assign"/>; a read of one the walk gave no value goes to <see cref="Unassigned"/>, a read of one whose value
+/// failed with a diagnostic is silent);</item>
 /// <item>the dispatch of a statement and of an expression to the hook for its kind, after offering a compile-time
 /// constant to <see cref="ConstantValue"/>;</item>
 /// <item>the diagnostics: a construct whose hook a front end does not override is reported at that construct, in that
@@ -29,6 +30,10 @@ internal abstract class BodyWalker<TValue>
     where TValue : class
 {
     private readonly List<DiagnosticInfo> _diagnostics;
+
+    // Locals and parameters whose latest assignment could not be computed (reported there): reads of them stay silent,
+    // so one mistake is one diagnostic, at the construct, not one more at every later use.
+    private readonly HashSet<ISymbol> _failed = new(SymbolEqualityComparer.Default);
 
     protected BodyWalker(List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)
     {
@@ -164,7 +169,26 @@ internal abstract class BodyWalker<TValue>
 
     /// <summary>What a local or parameter holds here (see <see cref="Variables"/>).</summary>
     protected TValue? Read(ISymbol symbol, IOperation reference) =>
-        Variables.TryGetValue(symbol, out TValue? value) ? value : Unassigned(symbol, reference);
+        Variables.TryGetValue(symbol, out TValue? value) ? value
+        : _failed.Contains(symbol) ? null
+        : Unassigned(symbol, reference);
+
+    /// <summary>
+    /// Records an assignment: <paramref name="value"/> null means it was reported and there is nothing to hold, so later
+    /// reads of <paramref name="symbol"/> give null without another diagnostic.
+    /// </summary>
+    protected void Assign(ISymbol symbol, TValue? value)
+    {
+        if (value is null)
+        {
+            Variables.Remove(symbol);
+            _failed.Add(symbol);
+            return;
+        }
+
+        Variables[symbol] = value;
+        _failed.Remove(symbol);
+    }
 
     /// <summary>
     /// A compile-time constant as a value of the front end's, or null to walk the operation by its kind (the default:

@@ -155,6 +155,7 @@ internal sealed partial class UpdateRuleTranslator : BodyWalker<UpdateRuleTransl
         if (declarator.Symbol.IsRef)
         {
             Unsupported(declarator.Syntax, "a ref local", "use a plain local");
+            Assign(declarator.Symbol, null);
         }
         else if (initializer is not null)
         {
@@ -222,6 +223,7 @@ internal sealed partial class UpdateRuleTranslator : BodyWalker<UpdateRuleTransl
     {
         if (value is null)
         {
+            Assign(target, null); // reported: later reads stay silent
             return;
         }
 
@@ -231,6 +233,7 @@ internal sealed partial class UpdateRuleTranslator : BodyWalker<UpdateRuleTransl
             value = Convert(value, type, syntax, isChecked);
             if (value is null)
             {
+                Assign(target, null);
                 return;
             }
         }
@@ -238,7 +241,7 @@ internal sealed partial class UpdateRuleTranslator : BodyWalker<UpdateRuleTransl
         if (value.IsUniform || value.Type == SpecialType.System_Boolean || value.Wide)
         {
             // Uniform values stay C# text; element conditions stay trees (they read only single-assignment values).
-            Variables[target] = value;
+            Assign(target, value);
             return;
         }
 
@@ -247,7 +250,7 @@ internal sealed partial class UpdateRuleTranslator : BodyWalker<UpdateRuleTransl
         _versions[target] = _versions.TryGetValue(target, out int version) ? version + 1 : 1;
         string symbol = target.Name.TrimStart('@') + Subscript(_versions[target]);
         _body.Add(new Statement(name, symbol, value.Element!));
-        Variables[target] = new Val { Type = value.Type, Element = Expr.Variable(name, symbol), Source = symbol, IsSign = value.IsSign };
+        Assign(target, new Val { Type = value.Type, Element = Expr.Variable(name, symbol), Source = symbol, IsSign = value.IsSign });
     }
 
     /// <summary>
@@ -273,6 +276,18 @@ internal sealed partial class UpdateRuleTranslator : BodyWalker<UpdateRuleTransl
         Variables = before;
         if (condition is null)
         {
+            // Reported: what either branch assigned is unknown, and reading it later is not another mistake.
+            foreach (ISymbol symbol in whenTrue.Keys.Concat(whenFalse.Keys).Distinct(SymbolEqualityComparer.Default).ToList())
+            {
+                before.TryGetValue(symbol, out Val? previous);
+                whenTrue.TryGetValue(symbol, out Val? a);
+                whenFalse.TryGetValue(symbol, out Val? b);
+                if (previous is null || !ReferenceEquals(a, previous) || !ReferenceEquals(b, previous))
+                {
+                    Assign(symbol, null);
+                }
+            }
+
             return;
         }
 
