@@ -125,6 +125,65 @@ public sealed class NetworkRuntimeTests
     }
 
     [Fact]
+    public void ZeroGrad_Backward_Step_is_TrainStep_and_Backward_adds_to_the_gradients()
+    {
+        var trained = new SeedAdam();
+        var manual = new SeedAdam();
+        var (x, y) = SeedBatch(32, 5);
+
+        for (int step = 0; step < 3; step++)
+        {
+            float expected = trained.TrainStep(x, y, 32);
+            manual.ZeroGrad();
+            float loss = manual.Backward(x, y, 32);
+            Assert.Equal(expected, loss);
+            manual.Step();
+            Assert.Equal(trained.Parameters.ToArray(), manual.Parameters.ToArray());
+        }
+
+        // Without ZeroGrad a second call adds the same gradient again (each term is added to what the gradient holds,
+        // so twice the first up to rounding, not a copy of it).
+        manual.ZeroGrad();
+        manual.Backward(x, y, 32);
+        float[] once = manual.Gradients.ToArray();
+        manual.Backward(x, y, 32);
+        float[] twice = manual.Gradients.ToArray();
+        Assert.Contains(once, g => g != 0);
+        for (int i = 0; i < once.Length; i++)
+        {
+            Assert.True(Math.Abs(twice[i] - (2 * once[i])) <= 1e-6f * (1 + Math.Abs(once[i])), $"gradient {i}: {once[i]} then {twice[i]}");
+        }
+
+        Assert.Equal(3, manual.StepCount);
+    }
+
+    [Fact]
+    public void Every_thread_count_gives_the_same_bits()
+    {
+        var random = new Random(9);
+        float[] images = Enumerable.Range(0, 16 * 100).Select(_ => random.NextSingle()).ToArray();
+        int[] classes = Enumerable.Range(0, 16).Select(i => (i * 7) % 10).ToArray();
+        float[]? expected = null;
+        foreach (int threads in new[] { 1, 2, 3, 0 })
+        {
+            var model = new WideConvNet { Threads = threads };
+            Assert.Equal(threads, model.Threads);
+            for (int step = 0; step < 3; step++)
+            {
+                model.TrainStep(images, classes, 16);
+            }
+
+            float[] parameters = model.Parameters.ToArray();
+            expected ??= parameters;
+            Assert.Equal(expected, parameters);
+        }
+
+        Assert.Equal(0, new WideConvNet().Threads); // [Optimize] without Threads: automatic
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => new WideConvNet { Threads = -1 });
+        Assert.Contains("Threads", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_training_step_allocates_nothing()
     {
         var model = new TinyConvNet();

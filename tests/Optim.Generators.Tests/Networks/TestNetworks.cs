@@ -52,3 +52,18 @@ public sealed partial class TinyConvNet
     public Tensor<float> Forward([Shape(1, 8, 8)] Tensor<float> image) =>
         Output.Forward(Nn.Dropout(Nn.Flatten(Nn.MaxPool2d(Nn.Relu(Conv.Forward(image)), 2)), 0.25));
 }
+
+/// <summary>A network whose products are wide enough for GEMM to split them between threads (the Threads tests).</summary>
+[Optimize(Adam, Lr = 1e-3)]
+public sealed partial class WideConvNet
+{
+    [Conv2d(1, 4, 3)] public partial Conv2d<float> Conv { get; }
+
+    [Linear(256, 64)] public partial Linear<float> Hidden { get; }
+
+    [Linear(64, 10)] public partial Linear<float> Output { get; }
+
+    [Forward(MaxBatch = 16, Criterion = Criterion.CrossEntropy)]
+    public Tensor<float> Forward([Shape(1, 10, 10)] Tensor<float> image) =>
+        Output.Forward(Nn.Relu(Hidden.Forward(Nn.Flatten(Nn.Relu(Conv.Forward(image))))));
+}

@@ -18,6 +18,22 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public const int MaxBatch = 8;
 
+        /// <summary>
+        /// Threads the network's passes may use for their matrix products: 0 automatic (every processor for a product of at
+        /// least Optim.Kernels.Gemm.AutomaticParallelSize multiply-adds, else the calling thread), 1 the calling thread, n up
+        /// to n. Every setting gives the same bits. Starts at [Optimize(Threads = 0)]; <see cref="Step"/> keeps that setting.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">The value is negative.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public int Threads
+        {
+            get => _optimThreads;
+            set => _optimThreads = value >= 0 ? value : throw new global::System.ArgumentOutOfRangeException(nameof(value), value, "Threads is 0 (automatic) or at least 1.");
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private int _optimThreads = 0;
+
         // Network buffers (float, MaxBatch rows each, 64-byte aligned), one value and one gradient buffer per node:
         //   n0 [batch, 1, 8, 8] = image: values: the caller's input
         //   n1 [batch, 4, 8, 8] = Conv.Forward(image): values [0, 2048), gradient [5200, 7248)
@@ -76,6 +92,26 @@ namespace Demo
             return loss;
         }
 
+        /// <summary>
+        /// The forward pass, the cross-entropy of the logits against class indices (nn.CrossEntropyLoss) and the backward pass on the first <paramref name="batch"/> examples,
+        /// adding ∂loss/∂parameter to every parameter's gradient (as PyTorch's <c>loss.backward()</c> does) without
+        /// <see cref="ZeroGrad"/> or <see cref="Step"/>: for gradients that are combined before the step (averaged across
+        /// processes, accumulated over several batches). <c>ZeroGrad(); Backward(…); Step();</c> is <see cref="TrainStep"/>.
+        /// Returns the loss.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">The batch is below 1 or above <see cref="MaxBatch"/>, or a class index is outside [0, classes).</exception>
+        /// <exception cref="global::System.ArgumentException">A span is shorter than the batch needs.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public float Backward(global::System.ReadOnlySpan<float> image, global::System.ReadOnlySpan<int> target, int batch)
+        {
+            OptimCheckInputs(image, batch);
+            OptimCheckTarget(target, batch);
+            OptimForward(image, batch, true);
+            float loss = OptimLoss(target, batch, true);
+            OptimBackward(image, batch);
+            return loss;
+        }
+
         /// <summary>Checks the batch against MaxBatch and every input's length before any kernel touches memory.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private static void OptimCheckInputs(global::System.ReadOnlySpan<float> image, int batch)
@@ -101,7 +137,7 @@ namespace Demo
         {
             _ = training;
             // n1 [batch, 4, 8, 8] = Conv.Forward(image)
-            global::Optim.Kernels.Conv2d.Forward<float>(image.Slice(0, batch * 64), _optimArena.Slice(0, 36), _optimArena.Slice(36, 4), _optimNetwork.Slice(0, batch * 256), _optimNetwork.Slice(10400, _optimNetwork.Length - 10400), batch, 1, 8, 8, 4, 3, 1, 1);
+            global::Optim.Kernels.Conv2d.Forward<float>(image.Slice(0, batch * 64), _optimArena.Slice(0, 36), _optimArena.Slice(36, 4), _optimNetwork.Slice(0, batch * 256), _optimNetwork.Slice(10400, _optimNetwork.Length - 10400), batch, 1, 8, 8, 4, 3, 1, 1, _optimThreads);
             // n2 [batch, 4, 8, 8] = Nn.Relu(Conv.Forward(image))
             global::Optim.Kernels.Activations.Forward<float>(global::Optim.Kernels.Activation.Relu, 0.0, _optimNetwork.Slice(0, batch * 256), _optimNetwork.Slice(2048, batch * 256));
             // n3 [batch, 4, 4, 4] = Nn.MaxPool2d(Nn.Relu(Conv.Forward(image)), 2)
@@ -109,7 +145,7 @@ namespace Demo
             // n4 [batch, 64] = Nn.Flatten(Nn.MaxPool2d(Nn.Relu(Conv.Forward(image)), 2))
             _optimNetwork.Slice(4096, batch * 64).CopyTo(_optimNetwork.Slice(4608, batch * 64));
             // n5 [batch, 10] = Output.Forward(Nn.Flatten(Nn.MaxPool2d(Nn.Relu(Conv.Forward(image)), 2)))
-            global::Optim.Kernels.Dense.Forward<float>(_optimNetwork.Slice(4608, batch * 64), _optimArena.Slice(40, 640), _optimArena.Slice(680, 10), _optimNetwork.Slice(5120, batch * 10), batch, 64, 10);
+            global::Optim.Kernels.Dense.Forward<float>(_optimNetwork.Slice(4608, batch * 64), _optimArena.Slice(40, 640), _optimArena.Slice(680, 10), _optimNetwork.Slice(5120, batch * 10), batch, 64, 10, maxThreads: _optimThreads);
         }
 
         /// <summary>The cross-entropy of the logits against class indices (nn.CrossEntropyLoss) of the output; with <paramref name="gradient"/>, also ∂loss/∂output into the output's gradient buffer.</summary>
@@ -128,8 +164,8 @@ namespace Demo
         private void OptimBackward(global::System.ReadOnlySpan<float> image, int batch)
         {
             // n5 = Output.Forward(Nn.Flatten(Nn.MaxPool2d(Nn.Relu(Conv.Forward(image)), 2)))
-            global::Optim.Kernels.Dense.BackwardWeights<float>(_optimNetwork.Slice(10320, batch * 10), _optimNetwork.Slice(4608, batch * 64), _optimArena.Slice(OptimStride + 40, 640), _optimArena.Slice(OptimStride + 680, 10), batch, 64, 10);
-            global::Optim.Kernels.Dense.BackwardInput<float>(_optimNetwork.Slice(10320, batch * 10), _optimArena.Slice(40, 640), _optimNetwork.Slice(9808, batch * 64), batch, 64, 10);
+            global::Optim.Kernels.Dense.BackwardWeights<float>(_optimNetwork.Slice(10320, batch * 10), _optimNetwork.Slice(4608, batch * 64), _optimArena.Slice(OptimStride + 40, 640), _optimArena.Slice(OptimStride + 680, 10), batch, 64, 10, _optimThreads);
+            global::Optim.Kernels.Dense.BackwardInput<float>(_optimNetwork.Slice(10320, batch * 10), _optimArena.Slice(40, 640), _optimNetwork.Slice(9808, batch * 64), batch, 64, 10, _optimThreads);
             // n4 = Nn.Flatten(Nn.MaxPool2d(Nn.Relu(Conv.Forward(image)), 2))
             _optimNetwork.Slice(9808, batch * 64).CopyTo(_optimNetwork.Slice(9296, batch * 64));
             // n3 = Nn.MaxPool2d(Nn.Relu(Conv.Forward(image)), 2)
@@ -137,7 +173,7 @@ namespace Demo
             // n2 = Nn.Relu(Conv.Forward(image))
             global::Optim.Kernels.Activations.Backward<float>(global::Optim.Kernels.Activation.Relu, 0.0, _optimNetwork.Slice(0, batch * 256), _optimNetwork.Slice(2048, batch * 256), _optimNetwork.Slice(7248, batch * 256), _optimNetwork.Slice(5200, batch * 256));
             // n1 = Conv.Forward(image)
-            global::Optim.Kernels.Conv2d.BackwardWeights<float>(_optimNetwork.Slice(5200, batch * 256), image.Slice(0, batch * 64), _optimArena.Slice(OptimStride + 0, 36), _optimArena.Slice(OptimStride + 36, 4), _optimNetwork.Slice(10400, _optimNetwork.Length - 10400), batch, 1, 8, 8, 4, 3, 1, 1);
+            global::Optim.Kernels.Conv2d.BackwardWeights<float>(_optimNetwork.Slice(5200, batch * 256), image.Slice(0, batch * 64), _optimArena.Slice(OptimStride + 0, 36), _optimArena.Slice(OptimStride + 36, 4), _optimNetwork.Slice(10400, _optimNetwork.Length - 10400), batch, 1, 8, 8, 4, 3, 1, 1, _optimThreads);
         }
     }
 }

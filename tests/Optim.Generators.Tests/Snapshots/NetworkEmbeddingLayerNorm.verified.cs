@@ -22,6 +22,22 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public const int MaxBatch = 4;
 
+        /// <summary>
+        /// Threads the network's passes may use for their matrix products: 0 automatic (every processor for a product of at
+        /// least Optim.Kernels.Gemm.AutomaticParallelSize multiply-adds, else the calling thread), 1 the calling thread, n up
+        /// to n. Every setting gives the same bits. Starts at [Optimize(Threads = 0)]; <see cref="Step"/> keeps that setting.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">The value is negative.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public int Threads
+        {
+            get => _optimThreads;
+            set => _optimThreads = value >= 0 ? value : throw new global::System.ArgumentOutOfRangeException(nameof(value), value, "Threads is 0 (automatic) or at least 1.");
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private int _optimThreads = 0;
+
         // Network buffers (float, MaxBatch rows each, 64-byte aligned), one value and one gradient buffer per node:
         //   n0 [batch, 4] = words: values: the caller's input
         //   n1 [batch, 4, 6] = Tokens.Forward(words): values [0, 96), gradient [304, 400)
@@ -74,6 +90,26 @@ namespace Demo
             return loss;
         }
 
+        /// <summary>
+        /// The forward pass, the binary cross-entropy of the logits (nn.BCEWithLogitsLoss) and the backward pass on the first <paramref name="batch"/> examples,
+        /// adding ∂loss/∂parameter to every parameter's gradient (as PyTorch's <c>loss.backward()</c> does) without
+        /// <see cref="ZeroGrad"/> or <see cref="Step"/>: for gradients that are combined before the step (averaged across
+        /// processes, accumulated over several batches). <c>ZeroGrad(); Backward(…); Step();</c> is <see cref="TrainStep"/>.
+        /// Returns the loss.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">The batch is below 1 or above <see cref="MaxBatch"/>.</exception>
+        /// <exception cref="global::System.ArgumentException">A span is shorter than the batch needs.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public float Backward(global::System.ReadOnlySpan<int> words, global::System.ReadOnlySpan<float> target, int batch)
+        {
+            OptimCheckInputs(words, batch);
+            OptimCheckTarget(target, batch);
+            OptimForward(words, batch, true);
+            float loss = OptimLoss(target, batch, true);
+            OptimBackward(words, batch);
+            return loss;
+        }
+
         /// <summary>Checks the batch against MaxBatch and every input's length before any kernel touches memory.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private static void OptimCheckInputs(global::System.ReadOnlySpan<int> words, int batch)
@@ -105,7 +141,7 @@ namespace Demo
             // n3 [batch, 24] = Norm.Forward(Nn.Flatten(Tokens.Forward(words)))
             global::Optim.Kernels.LayerNorm.Forward<float>(_optimNetwork.Slice(96, batch * 24), _optimArena.Slice(120, 24), _optimArena.Slice(144, 24), _optimNetwork.Slice(192, batch * 24), _optimNetwork.Slice(608, batch * 1), _optimNetwork.Slice(612, batch * 1), batch * 1, 24, 1E-05);
             // n4 [batch, 1] = Output.Forward(Norm.Forward(Nn.Flatten(Tokens.Forward(words))))
-            global::Optim.Kernels.Dense.Forward<float>(_optimNetwork.Slice(192, batch * 24), _optimArena.Slice(168, 24), _optimArena.Slice(192, 1), _optimNetwork.Slice(288, batch * 1), batch, 24, 1);
+            global::Optim.Kernels.Dense.Forward<float>(_optimNetwork.Slice(192, batch * 24), _optimArena.Slice(168, 24), _optimArena.Slice(192, 1), _optimNetwork.Slice(288, batch * 1), batch, 24, 1, maxThreads: _optimThreads);
         }
 
         /// <summary>The binary cross-entropy of the logits (nn.BCEWithLogitsLoss) of the output; with <paramref name="gradient"/>, also ∂loss/∂output into the output's gradient buffer.</summary>
@@ -124,8 +160,8 @@ namespace Demo
         private void OptimBackward(global::System.ReadOnlySpan<int> words, int batch)
         {
             // n4 = Output.Forward(Norm.Forward(Nn.Flatten(Tokens.Forward(words))))
-            global::Optim.Kernels.Dense.BackwardWeights<float>(_optimNetwork.Slice(592, batch * 1), _optimNetwork.Slice(192, batch * 24), _optimArena.Slice(OptimStride + 168, 24), _optimArena.Slice(OptimStride + 192, 1), batch, 24, 1);
-            global::Optim.Kernels.Dense.BackwardInput<float>(_optimNetwork.Slice(592, batch * 1), _optimArena.Slice(168, 24), _optimNetwork.Slice(496, batch * 24), batch, 24, 1);
+            global::Optim.Kernels.Dense.BackwardWeights<float>(_optimNetwork.Slice(592, batch * 1), _optimNetwork.Slice(192, batch * 24), _optimArena.Slice(OptimStride + 168, 24), _optimArena.Slice(OptimStride + 192, 1), batch, 24, 1, _optimThreads);
+            global::Optim.Kernels.Dense.BackwardInput<float>(_optimNetwork.Slice(592, batch * 1), _optimArena.Slice(168, 24), _optimNetwork.Slice(496, batch * 24), batch, 24, 1, _optimThreads);
             // n3 = Norm.Forward(Nn.Flatten(Tokens.Forward(words)))
             global::Optim.Kernels.LayerNorm.Backward<float>(_optimNetwork.Slice(496, batch * 24), _optimNetwork.Slice(96, batch * 24), _optimArena.Slice(120, 24), _optimNetwork.Slice(608, batch * 1), _optimNetwork.Slice(612, batch * 1), _optimNetwork.Slice(400, batch * 24), _optimArena.Slice(OptimStride + 120, 24), _optimArena.Slice(OptimStride + 144, 24), batch * 1, 24);
             // n2 = Nn.Flatten(Tokens.Forward(words))

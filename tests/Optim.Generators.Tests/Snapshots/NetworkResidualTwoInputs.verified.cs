@@ -18,6 +18,22 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public const int MaxBatch = 16;
 
+        /// <summary>
+        /// Threads the network's passes may use for their matrix products: 0 automatic (every processor for a product of at
+        /// least Optim.Kernels.Gemm.AutomaticParallelSize multiply-adds, else the calling thread), 1 the calling thread, n up
+        /// to n. Every setting gives the same bits. Starts at [Optimize(Threads = 0)]; <see cref="Step"/> keeps that setting.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">The value is negative.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public int Threads
+        {
+            get => _optimThreads;
+            set => _optimThreads = value >= 0 ? value : throw new global::System.ArgumentOutOfRangeException(nameof(value), value, "Threads is 0 (automatic) or at least 1.");
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private int _optimThreads = 0;
+
         // Network buffers (double, MaxBatch rows each, 64-byte aligned), one value and one gradient buffer per node:
         //   n0 [batch, 8] = a: values: the caller's input
         //   n1 [batch, 8] = b: values: the caller's input
@@ -80,6 +96,26 @@ namespace Demo
             return loss;
         }
 
+        /// <summary>
+        /// The forward pass, the cross-entropy of the logits against class indices (nn.CrossEntropyLoss) and the backward pass on the first <paramref name="batch"/> examples,
+        /// adding ∂loss/∂parameter to every parameter's gradient (as PyTorch's <c>loss.backward()</c> does) without
+        /// <see cref="ZeroGrad"/> or <see cref="Step"/>: for gradients that are combined before the step (averaged across
+        /// processes, accumulated over several batches). <c>ZeroGrad(); Backward(…); Step();</c> is <see cref="TrainStep"/>.
+        /// Returns the loss.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">The batch is below 1 or above <see cref="MaxBatch"/>, or a class index is outside [0, classes).</exception>
+        /// <exception cref="global::System.ArgumentException">A span is shorter than the batch needs.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public double Backward(global::System.ReadOnlySpan<double> a, global::System.ReadOnlySpan<double> b, global::System.ReadOnlySpan<int> target, int batch)
+        {
+            OptimCheckInputs(a, b, batch);
+            OptimCheckTarget(target, batch);
+            OptimForward(a, b, batch, true);
+            double loss = OptimLoss(target, batch, true);
+            OptimBackward(a, b, batch);
+            return loss;
+        }
+
         /// <summary>Checks the batch against MaxBatch and every input's length before any kernel touches memory.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private static void OptimCheckInputs(global::System.ReadOnlySpan<double> a, global::System.ReadOnlySpan<double> b, int batch)
@@ -105,13 +141,13 @@ namespace Demo
         private void OptimForward(global::System.ReadOnlySpan<double> a, global::System.ReadOnlySpan<double> b, int batch, bool training)
         {
             // n2 [batch, 8] = Block.Forward(a)
-            global::Optim.Kernels.Dense.Forward<double>(a.Slice(0, batch * 8), _optimArena.Slice(0, 64), _optimArena.Slice(64, 8), _optimNetwork.Slice(0, batch * 8), batch, 8, 8);
+            global::Optim.Kernels.Dense.Forward<double>(a.Slice(0, batch * 8), _optimArena.Slice(0, 64), _optimArena.Slice(64, 8), _optimNetwork.Slice(0, batch * 8), batch, 8, 8, maxThreads: _optimThreads);
             // n3 [batch, 8] = Nn.Gelu(Block.Forward(a))
             global::Optim.Kernels.Activations.Forward<double>(global::Optim.Kernels.Activation.Gelu, 0.0, _optimNetwork.Slice(0, batch * 8), _optimNetwork.Slice(128, batch * 8));
             // n4 [batch, 8] = Nn.Gelu(Block.Forward(a)) + b
             global::Optim.Kernels.Elementwise.Add<double>(_optimNetwork.Slice(128, batch * 8), b.Slice(0, batch * 8), _optimNetwork.Slice(256, batch * 8));
             // n5 [batch, 8] = Block.Forward(h)
-            global::Optim.Kernels.Dense.Forward<double>(_optimNetwork.Slice(256, batch * 8), _optimArena.Slice(0, 64), _optimArena.Slice(64, 8), _optimNetwork.Slice(384, batch * 8), batch, 8, 8);
+            global::Optim.Kernels.Dense.Forward<double>(_optimNetwork.Slice(256, batch * 8), _optimArena.Slice(0, 64), _optimArena.Slice(64, 8), _optimNetwork.Slice(384, batch * 8), batch, 8, 8, maxThreads: _optimThreads);
             // n6 [batch, 8] = Block.Forward(h) * 0.5
             global::Optim.Kernels.Elementwise.Scale<double>(_optimNetwork.Slice(384, batch * 8), 0.5, _optimNetwork.Slice(512, batch * 8));
             // n7 [batch, 8] = h + Block.Forward(h) * 0.5
@@ -126,7 +162,7 @@ namespace Demo
                 _optimNetwork.Slice(640, batch * 8).CopyTo(_optimNetwork.Slice(768, batch * 8));
             }
             // n9 [batch, 3] = Head.Forward(Nn.Dropout(h, 0.1))
-            global::Optim.Kernels.Dense.Forward<double>(_optimNetwork.Slice(768, batch * 8), _optimArena.Slice(72, 24), default, _optimNetwork.Slice(896, batch * 3), batch, 8, 3);
+            global::Optim.Kernels.Dense.Forward<double>(_optimNetwork.Slice(768, batch * 8), _optimArena.Slice(72, 24), default, _optimNetwork.Slice(896, batch * 3), batch, 8, 3, maxThreads: _optimThreads);
         }
 
         /// <summary>The cross-entropy of the logits against class indices (nn.CrossEntropyLoss) of the output; with <paramref name="gradient"/>, also ∂loss/∂output into the output's gradient buffer.</summary>
@@ -145,8 +181,8 @@ namespace Demo
         private void OptimBackward(global::System.ReadOnlySpan<double> a, global::System.ReadOnlySpan<double> b, int batch)
         {
             // n9 = Head.Forward(Nn.Dropout(h, 0.1))
-            global::Optim.Kernels.Dense.BackwardWeights<double>(_optimNetwork.Slice(1840, batch * 3), _optimNetwork.Slice(768, batch * 8), _optimArena.Slice(OptimStride + 72, 24), default, batch, 8, 3);
-            global::Optim.Kernels.Dense.BackwardInput<double>(_optimNetwork.Slice(1840, batch * 3), _optimArena.Slice(72, 24), _optimNetwork.Slice(1712, batch * 8), batch, 8, 3);
+            global::Optim.Kernels.Dense.BackwardWeights<double>(_optimNetwork.Slice(1840, batch * 3), _optimNetwork.Slice(768, batch * 8), _optimArena.Slice(OptimStride + 72, 24), default, batch, 8, 3, _optimThreads);
+            global::Optim.Kernels.Dense.BackwardInput<double>(_optimNetwork.Slice(1840, batch * 3), _optimArena.Slice(72, 24), _optimNetwork.Slice(1712, batch * 8), batch, 8, 3, _optimThreads);
             // n8 = Nn.Dropout(h, 0.1)
             global::Optim.Kernels.Dropout.Backward<double>(_optimNetwork.Slice(1712, batch * 8), _optimNetwork.Slice(1888, batch * 8), _optimNetwork.Slice(1584, batch * 8), 0.1);
             // n7 = h + Block.Forward(h) * 0.5
@@ -155,15 +191,15 @@ namespace Demo
             // n6 = Block.Forward(h) * 0.5
             global::Optim.Kernels.Elementwise.Scale<double>(_optimNetwork.Slice(1456, batch * 8), 0.5, _optimNetwork.Slice(1328, batch * 8));
             // n5 = Block.Forward(h)
-            global::Optim.Kernels.Dense.BackwardWeights<double>(_optimNetwork.Slice(1328, batch * 8), _optimNetwork.Slice(256, batch * 8), _optimArena.Slice(OptimStride + 0, 64), _optimArena.Slice(OptimStride + 64, 8), batch, 8, 8);
-            global::Optim.Kernels.Dense.BackwardInput<double>(_optimNetwork.Slice(1328, batch * 8), _optimArena.Slice(0, 64), _optimNetwork.Slice(2016, batch * 8), batch, 8, 8);
+            global::Optim.Kernels.Dense.BackwardWeights<double>(_optimNetwork.Slice(1328, batch * 8), _optimNetwork.Slice(256, batch * 8), _optimArena.Slice(OptimStride + 0, 64), _optimArena.Slice(OptimStride + 64, 8), batch, 8, 8, _optimThreads);
+            global::Optim.Kernels.Dense.BackwardInput<double>(_optimNetwork.Slice(1328, batch * 8), _optimArena.Slice(0, 64), _optimNetwork.Slice(2016, batch * 8), batch, 8, 8, _optimThreads);
             global::Optim.Kernels.Elementwise.Accumulate<double>(_optimNetwork.Slice(2016, batch * 8), _optimNetwork.Slice(1200, batch * 8));
             // n4 = Nn.Gelu(Block.Forward(a)) + b
             _optimNetwork.Slice(1200, batch * 8).CopyTo(_optimNetwork.Slice(1072, batch * 8));
             // n3 = Nn.Gelu(Block.Forward(a))
             global::Optim.Kernels.Activations.Backward<double>(global::Optim.Kernels.Activation.Gelu, 0.0, _optimNetwork.Slice(0, batch * 8), _optimNetwork.Slice(128, batch * 8), _optimNetwork.Slice(1072, batch * 8), _optimNetwork.Slice(944, batch * 8));
             // n2 = Block.Forward(a)
-            global::Optim.Kernels.Dense.BackwardWeights<double>(_optimNetwork.Slice(944, batch * 8), a.Slice(0, batch * 8), _optimArena.Slice(OptimStride + 0, 64), _optimArena.Slice(OptimStride + 64, 8), batch, 8, 8);
+            global::Optim.Kernels.Dense.BackwardWeights<double>(_optimNetwork.Slice(944, batch * 8), a.Slice(0, batch * 8), _optimArena.Slice(OptimStride + 0, 64), _optimArena.Slice(OptimStride + 64, 8), batch, 8, 8, _optimThreads);
         }
     }
 }

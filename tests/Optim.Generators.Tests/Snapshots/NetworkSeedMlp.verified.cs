@@ -18,6 +18,22 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public const int MaxBatch = 32;
 
+        /// <summary>
+        /// Threads the network's passes may use for their matrix products: 0 automatic (every processor for a product of at
+        /// least Optim.Kernels.Gemm.AutomaticParallelSize multiply-adds, else the calling thread), 1 the calling thread, n up
+        /// to n. Every setting gives the same bits. Starts at [Optimize(Threads = 0)]; <see cref="Step"/> keeps that setting.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">The value is negative.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public int Threads
+        {
+            get => _optimThreads;
+            set => _optimThreads = value >= 0 ? value : throw new global::System.ArgumentOutOfRangeException(nameof(value), value, "Threads is 0 (automatic) or at least 1.");
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private int _optimThreads = 0;
+
         // Network buffers (float, MaxBatch rows each, 64-byte aligned), one value and one gradient buffer per node:
         //   n0 [batch, 10] = x: values: the caller's input
         //   n1 [batch, 5] = Hidden.Forward(x): values [0, 160), gradient [352, 512)
@@ -69,6 +85,26 @@ namespace Demo
             return loss;
         }
 
+        /// <summary>
+        /// The forward pass, the mean squared error (nn.MSELoss) and the backward pass on the first <paramref name="batch"/> examples,
+        /// adding ∂loss/∂parameter to every parameter's gradient (as PyTorch's <c>loss.backward()</c> does) without
+        /// <see cref="ZeroGrad"/> or <see cref="Step"/>: for gradients that are combined before the step (averaged across
+        /// processes, accumulated over several batches). <c>ZeroGrad(); Backward(…); Step();</c> is <see cref="TrainStep"/>.
+        /// Returns the loss.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">The batch is below 1 or above <see cref="MaxBatch"/>.</exception>
+        /// <exception cref="global::System.ArgumentException">A span is shorter than the batch needs.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public float Backward(global::System.ReadOnlySpan<float> x, global::System.ReadOnlySpan<float> target, int batch)
+        {
+            OptimCheckInputs(x, batch);
+            OptimCheckTarget(target, batch);
+            OptimForward(x, batch, true);
+            float loss = OptimLoss(target, batch, true);
+            OptimBackward(x, batch);
+            return loss;
+        }
+
         /// <summary>Checks the batch against MaxBatch and every input's length before any kernel touches memory.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private static void OptimCheckInputs(global::System.ReadOnlySpan<float> x, int batch)
@@ -93,11 +129,11 @@ namespace Demo
         {
             _ = training;
             // n1 [batch, 5] = Hidden.Forward(x)
-            global::Optim.Kernels.Dense.Forward<float>(x.Slice(0, batch * 10), _optimArena.Slice(0, 50), _optimArena.Slice(50, 5), _optimNetwork.Slice(0, batch * 5), batch, 10, 5);
+            global::Optim.Kernels.Dense.Forward<float>(x.Slice(0, batch * 10), _optimArena.Slice(0, 50), _optimArena.Slice(50, 5), _optimNetwork.Slice(0, batch * 5), batch, 10, 5, maxThreads: _optimThreads);
             // n2 [batch, 5] = Nn.Relu(Hidden.Forward(x))
             global::Optim.Kernels.Activations.Forward<float>(global::Optim.Kernels.Activation.Relu, 0.0, _optimNetwork.Slice(0, batch * 5), _optimNetwork.Slice(160, batch * 5));
             // n3 [batch, 1] = Output.Forward(Nn.Relu(Hidden.Forward(x)))
-            global::Optim.Kernels.Dense.Forward<float>(_optimNetwork.Slice(160, batch * 5), _optimArena.Slice(55, 5), _optimArena.Slice(60, 1), _optimNetwork.Slice(320, batch * 1), batch, 5, 1);
+            global::Optim.Kernels.Dense.Forward<float>(_optimNetwork.Slice(160, batch * 5), _optimArena.Slice(55, 5), _optimArena.Slice(60, 1), _optimNetwork.Slice(320, batch * 1), batch, 5, 1, maxThreads: _optimThreads);
         }
 
         /// <summary>The mean squared error (nn.MSELoss) of the output; with <paramref name="gradient"/>, also ∂loss/∂output into the output's gradient buffer.</summary>
@@ -116,12 +152,12 @@ namespace Demo
         private void OptimBackward(global::System.ReadOnlySpan<float> x, int batch)
         {
             // n3 = Output.Forward(Nn.Relu(Hidden.Forward(x)))
-            global::Optim.Kernels.Dense.BackwardWeights<float>(_optimNetwork.Slice(672, batch * 1), _optimNetwork.Slice(160, batch * 5), _optimArena.Slice(OptimStride + 55, 5), _optimArena.Slice(OptimStride + 60, 1), batch, 5, 1);
-            global::Optim.Kernels.Dense.BackwardInput<float>(_optimNetwork.Slice(672, batch * 1), _optimArena.Slice(55, 5), _optimNetwork.Slice(512, batch * 5), batch, 5, 1);
+            global::Optim.Kernels.Dense.BackwardWeights<float>(_optimNetwork.Slice(672, batch * 1), _optimNetwork.Slice(160, batch * 5), _optimArena.Slice(OptimStride + 55, 5), _optimArena.Slice(OptimStride + 60, 1), batch, 5, 1, _optimThreads);
+            global::Optim.Kernels.Dense.BackwardInput<float>(_optimNetwork.Slice(672, batch * 1), _optimArena.Slice(55, 5), _optimNetwork.Slice(512, batch * 5), batch, 5, 1, _optimThreads);
             // n2 = Nn.Relu(Hidden.Forward(x))
             global::Optim.Kernels.Activations.Backward<float>(global::Optim.Kernels.Activation.Relu, 0.0, _optimNetwork.Slice(0, batch * 5), _optimNetwork.Slice(160, batch * 5), _optimNetwork.Slice(512, batch * 5), _optimNetwork.Slice(352, batch * 5));
             // n1 = Hidden.Forward(x)
-            global::Optim.Kernels.Dense.BackwardWeights<float>(_optimNetwork.Slice(352, batch * 5), x.Slice(0, batch * 10), _optimArena.Slice(OptimStride + 0, 50), _optimArena.Slice(OptimStride + 50, 5), batch, 10, 5);
+            global::Optim.Kernels.Dense.BackwardWeights<float>(_optimNetwork.Slice(352, batch * 5), x.Slice(0, batch * 10), _optimArena.Slice(OptimStride + 0, 50), _optimArena.Slice(OptimStride + 50, 5), batch, 10, 5, _optimThreads);
         }
     }
 }

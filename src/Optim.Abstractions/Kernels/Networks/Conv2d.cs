@@ -30,7 +30,7 @@ public static class Conv2d
 
     /// <summary>y = conv(x, W) + b (<paramref name="bias"/> empty: no bias); y overwritten.</summary>
     public static void Forward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> y, Span<T> workspace,
-        int batch, int inChannels, int height, int width, int outChannels, int kernel, int stride, int padding)
+        int batch, int inChannels, int height, int width, int outChannels, int kernel, int stride, int padding, int maxThreads = 1)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         var s = new Shape(batch, inChannels, height, width, outChannels, kernel, stride, padding);
@@ -45,13 +45,13 @@ public static class Conv2d
         {
             Im2Col(x.Slice(b * s.Image, s.Image), col, s);
             Span<T> image = y.Slice(b * s.OutImage, s.OutImage);
-            Gemm.Multiply(weight, col, image, outChannels, s.Positions, s.Rows, bias.IsEmpty ? GemmOptions.None : GemmOptions.BiasPerRow, bias);
+            Gemm.Multiply(weight, col, image, outChannels, s.Positions, s.Rows, bias.IsEmpty ? GemmOptions.None : GemmOptions.BiasPerRow, bias, 0, maxThreads);
         }
     }
 
     /// <summary>dx = the gradient of the convolution with respect to its input (dx overwritten).</summary>
     public static void BackwardInput<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> weight, Span<T> dx, Span<T> workspace,
-        int batch, int inChannels, int height, int width, int outChannels, int kernel, int stride, int padding)
+        int batch, int inChannels, int height, int width, int outChannels, int kernel, int stride, int padding, int maxThreads = 1)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         var s = new Shape(batch, inChannels, height, width, outChannels, kernel, stride, padding);
@@ -60,14 +60,14 @@ public static class Conv2d
         for (int b = 0; b < batch; b++)
         {
             // dcol = Wᵀ·dy: dcol[r, p] = Σ over co, ascending, of W[co, r]·dy[co, p].
-            Gemm.Multiply(weight, dy.Slice(b * s.OutImage, s.OutImage), col, s.Rows, s.Positions, outChannels, GemmOptions.TransposeA);
+            Gemm.Multiply(weight, dy.Slice(b * s.OutImage, s.OutImage), col, s.Rows, s.Positions, outChannels, GemmOptions.TransposeA, default, 0, maxThreads);
             Col2Im(col, dx.Slice(b * s.Image, s.Image), s);
         }
     }
 
     /// <summary>dW += the gradient with respect to the weight, dB += Σ dy over images and positions (<paramref name="dBias"/> empty: no bias).</summary>
     public static void BackwardWeights<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, Span<T> dWeight, Span<T> dBias, Span<T> workspace,
-        int batch, int inChannels, int height, int width, int outChannels, int kernel, int stride, int padding)
+        int batch, int inChannels, int height, int width, int outChannels, int kernel, int stride, int padding, int maxThreads = 1)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         var s = new Shape(batch, inChannels, height, width, outChannels, kernel, stride, padding);
@@ -84,7 +84,7 @@ public static class Conv2d
             ReadOnlySpan<T> image = dy.Slice(b * s.OutImage, s.OutImage);
 
             // dW += dy·colᵀ: dW[co, r] gets dy[co, p]·col[r, p] for p ascending, images in order.
-            Gemm.Multiply(image, col, dWeight, outChannels, s.Rows, s.Positions, GemmOptions.TransposeB | GemmOptions.Accumulate);
+            Gemm.Multiply(image, col, dWeight, outChannels, s.Rows, s.Positions, GemmOptions.TransposeB | GemmOptions.Accumulate, default, 0, maxThreads);
             for (int co = 0; co < outChannels && !dBias.IsEmpty; co++)
             {
                 ref T plane = ref MemoryMarshal.GetReference(image.Slice(co * s.Positions, s.Positions));

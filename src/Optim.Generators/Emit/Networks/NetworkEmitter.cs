@@ -11,7 +11,7 @@ namespace Optim.Generators.Emit.Networks;
 /// Writes a network's members into a second file of the model: the layer properties, the buffers of every node's values
 /// and gradients (planned once, for MaxBatch rows, in one arena allocated with the model), the forward pass, the loss, the
 /// backward pass (reverse mode over the graph, each op's rule calling its kernel in Optim.Kernels), and the public
-/// <c>Predict</c>, <c>Evaluate</c> and <c>TrainStep</c> with their run-time checks.
+/// <c>Predict</c>, <c>Evaluate</c>, <c>TrainStep</c> and <c>Backward</c> with their run-time checks.
 /// </summary>
 internal static class NetworkEmitter
 {
@@ -97,6 +97,21 @@ internal static class NetworkEmitter
         w.Line($"/// <summary>The largest batch <see cref=\"Predict\"/>, <see cref=\"Evaluate\"/> and <see cref=\"TrainStep\"/> accept ([Forward(MaxBatch = {network.MaxBatch})]).</summary>");
         w.Line(ModelEmitter.GeneratedCode);
         w.Line($"public const int MaxBatch = {Number(network.MaxBatch)};");
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Threads the network's passes may use for their matrix products: 0 automatic (every processor for a product of at");
+        w.Line("/// least Optim.Kernels.Gemm.AutomaticParallelSize multiply-adds, else the calling thread), 1 the calling thread, n up");
+        w.Line($"/// to n. Every setting gives the same bits. Starts at [Optimize(Threads = {Number(model.Threads)})]; <see cref=\"Step\"/> keeps that setting.");
+        w.Line("/// </summary>");
+        w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">The value is negative.</exception>");
+        w.Line(ModelEmitter.GeneratedCode);
+        w.Open("public int Threads");
+        w.Line("get => _optimThreads;");
+        w.Line("set => _optimThreads = value >= 0 ? value : throw new global::System.ArgumentOutOfRangeException(nameof(value), value, \"Threads is 0 (automatic) or at least 1.\");");
+        w.Close();
+        w.Line();
+        w.Line(ModelEmitter.GeneratedCode);
+        w.Line($"private int _optimThreads = {Number(model.Threads)};");
         w.Line();
         w.Line($"// Network buffers ({t}, MaxBatch rows each, 64-byte aligned), one value and one gradient buffer per node:");
         foreach (Node node in network.Nodes)

@@ -49,6 +49,7 @@ internal sealed class PassWriter
         WritePredict();
         WriteEvaluate();
         WriteTrainStep();
+        WriteBackwardPublic();
         WriteChecks();
         WriteForward();
         WriteLoss();
@@ -102,6 +103,29 @@ internal sealed class PassWriter
         _w.Line($"{_t} loss = OptimLoss(target, batch, true);");
         _w.Line($"OptimBackward({InputArguments}, batch);");
         _w.Line("Step();");
+        _w.Line("return loss;");
+        _w.Close();
+        _w.Line();
+    }
+
+    private void WriteBackwardPublic()
+    {
+        _w.Line("/// <summary>");
+        _w.Line($"/// The forward pass, the {Criterion()} and the backward pass on the first <paramref name=\"batch\"/> examples,");
+        _w.Line("/// adding ∂loss/∂parameter to every parameter's gradient (as PyTorch's <c>loss.backward()</c> does) without");
+        _w.Line("/// <see cref=\"ZeroGrad\"/> or <see cref=\"Step\"/>: for gradients that are combined before the step (averaged across");
+        _w.Line("/// processes, accumulated over several batches). <c>ZeroGrad(); Backward(…); Step();</c> is <see cref=\"TrainStep\"/>.");
+        _w.Line("/// Returns the loss.");
+        _w.Line("/// </summary>");
+        _w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">The batch is below 1 or above <see cref=\"MaxBatch\"/>" + (_network.ClassTargets ? ", or a class index is outside [0, classes)" : "") + ".</exception>");
+        _w.Line("/// <exception cref=\"global::System.ArgumentException\">A span is shorter than the batch needs.</exception>");
+        _w.Line(ModelEmitter.GeneratedCode);
+        _w.Open($"public {_t} Backward({InputParameters}, global::System.ReadOnlySpan<{TargetType}> target, int batch)");
+        _w.Line($"OptimCheckInputs({InputArguments}, batch);");
+        _w.Line("OptimCheckTarget(target, batch);");
+        _w.Line($"OptimForward({InputArguments}, batch, true);");
+        _w.Line($"{_t} loss = OptimLoss(target, batch, true);");
+        _w.Line($"OptimBackward({InputArguments}, batch);");
         _w.Line("return loss;");
         _w.Close();
         _w.Line();
@@ -198,8 +222,8 @@ internal sealed class PassWriter
 
     private string LayerForward(Node node, LayerSpec layer, Node x) => layer.Kind switch
     {
-        LayerKind.Linear => $"{Kernels}.Dense.Forward<{_t}>({Values(x)}, {Weight(layer)}, {Bias(layer)}, {Values(node)}, {Rows(x, layer.In)}, {N(layer.In)}, {N(layer.Out)});",
-        LayerKind.Conv2d => $"{Kernels}.Conv2d.Forward<{_t}>({Values(x)}, {Weight(layer)}, {Bias(layer)}, {Values(node)}, {Workspace}, {NetworkEmitter.ConvolutionSizes(_network, node, "batch")});",
+        LayerKind.Linear => $"{Kernels}.Dense.Forward<{_t}>({Values(x)}, {Weight(layer)}, {Bias(layer)}, {Values(node)}, {Rows(x, layer.In)}, {N(layer.In)}, {N(layer.Out)}, maxThreads: _optimThreads);",
+        LayerKind.Conv2d => $"{Kernels}.Conv2d.Forward<{_t}>({Values(x)}, {Weight(layer)}, {Bias(layer)}, {Values(node)}, {Workspace}, {NetworkEmitter.ConvolutionSizes(_network, node, "batch")}, _optimThreads);",
         LayerKind.Embedding => $"{Kernels}.Embedding.Forward<{_t}>({Values(x)}, {Weight(layer)}, {Values(node)}, batch * {N(x.PerExample)}, {N(layer.Out)});",
         _ => $"{Kernels}.LayerNorm.Forward<{_t}>({Values(x)}, {Weight(layer)}, {Bias(layer)}, {Values(node)}, {Saved(node, 0, _plan.Rows(node))}, {Saved(node, _network.MaxBatch * _plan.Rows(node), _plan.Rows(node))}, batch * {N(_plan.Rows(node))}, {N(layer.Sizes[0])}, {Literals.Double(layer.Eps)});",
     };
@@ -282,13 +306,13 @@ internal sealed class PassWriter
         {
             case LayerKind.Linear:
                 string rows = Rows(x, layer.In);
-                _w.Line($"{Kernels}.Dense.BackwardWeights<{_t}>({g}, {Values(x)}, {WeightGrad(layer)}, {BiasGrad(layer)}, {rows}, {N(layer.In)}, {N(layer.Out)});");
-                Into(x, written, target => $"{Kernels}.Dense.BackwardInput<{_t}>({g}, {Weight(layer)}, {target}, {rows}, {N(layer.In)}, {N(layer.Out)});");
+                _w.Line($"{Kernels}.Dense.BackwardWeights<{_t}>({g}, {Values(x)}, {WeightGrad(layer)}, {BiasGrad(layer)}, {rows}, {N(layer.In)}, {N(layer.Out)}, _optimThreads);");
+                Into(x, written, target => $"{Kernels}.Dense.BackwardInput<{_t}>({g}, {Weight(layer)}, {target}, {rows}, {N(layer.In)}, {N(layer.Out)}, _optimThreads);");
                 break;
             case LayerKind.Conv2d:
                 string sizes = NetworkEmitter.ConvolutionSizes(_network, node, "batch");
-                _w.Line($"{Kernels}.Conv2d.BackwardWeights<{_t}>({g}, {Values(x)}, {WeightGrad(layer)}, {BiasGrad(layer)}, {Workspace}, {sizes});");
-                Into(x, written, target => $"{Kernels}.Conv2d.BackwardInput<{_t}>({g}, {Weight(layer)}, {target}, {Workspace}, {sizes});");
+                _w.Line($"{Kernels}.Conv2d.BackwardWeights<{_t}>({g}, {Values(x)}, {WeightGrad(layer)}, {BiasGrad(layer)}, {Workspace}, {sizes}, _optimThreads);");
+                Into(x, written, target => $"{Kernels}.Conv2d.BackwardInput<{_t}>({g}, {Weight(layer)}, {target}, {Workspace}, {sizes}, _optimThreads);");
                 break;
             case LayerKind.Embedding:
                 _w.Line($"{Kernels}.Embedding.Backward<{_t}>({Values(x)}, {g}, {WeightGrad(layer)}, batch * {N(x.PerExample)}, {N(layer.Out)});");

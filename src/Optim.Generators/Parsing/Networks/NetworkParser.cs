@@ -23,7 +23,7 @@ namespace Optim.Generators.Parsing.Networks;
 internal static class NetworkParser
 {
     /// <summary>Members a network adds to its model, which the user's members must not use.</summary>
-    public static readonly string[] GeneratedMembers = { "Predict", "Evaluate", "TrainStep", "MaxBatch", "OptimForward", "OptimBackward", "OptimLoss", "OptimCheckInputs", "OptimCheckTarget" };
+    public static readonly string[] GeneratedMembers = { "Predict", "Evaluate", "TrainStep", "Backward", "Threads", "MaxBatch", "OptimForward", "OptimBackward", "OptimLoss", "OptimCheckInputs", "OptimCheckTarget" };
 
     /// <summary>Layers larger than this many values are rejected (the arena's limit, with room for state).</summary>
     private const long MaxLayerValues = int.MaxValue / 8;
