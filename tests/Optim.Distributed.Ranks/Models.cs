@@ -133,3 +133,31 @@ internal static class HandMlp<T>
         return loss / T.CreateChecked(batch);
     }
 }
+
+/// <summary>A generated network (10 → 16 → 8 → 1, tanh then ReLU), float: the generator writes its <c>Backward</c>.</summary>
+[Optimize(Adam, Lr = 1e-2)]
+public sealed partial class NetworkFloat : IRankModel<float>
+{
+    [Linear(Mlp.Inputs, 16)] public partial Linear<float> First { get; }
+
+    [Linear(16, 8)] public partial Linear<float> Second { get; }
+
+    [Linear(8, 1)] public partial Linear<float> Output { get; }
+
+    [Forward(MaxBatch = Mlp.MaxBatch, Criterion = Criterion.MeanSquared)]
+    public Tensor<float> Forward([Shape(Mlp.Inputs)] Tensor<float> x) => Output.Forward(Nn.Relu(Second.Forward(Nn.Tanh(First.Forward(x)))));
+}
+
+/// <summary>The same network in double precision.</summary>
+[Optimize(Adam, Lr = 1e-2)]
+public sealed partial class NetworkDouble : IRankModel<double>
+{
+    [Linear(Mlp.Inputs, 16)] public partial Linear<double> First { get; }
+
+    [Linear(16, 8)] public partial Linear<double> Second { get; }
+
+    [Linear(8, 1)] public partial Linear<double> Output { get; }
+
+    [Forward(MaxBatch = Mlp.MaxBatch, Criterion = Criterion.MeanSquared)]
+    public Tensor<double> Forward([Shape(Mlp.Inputs)] Tensor<double> x) => Output.Forward(Nn.Relu(Second.Forward(Nn.Tanh(First.Forward(x)))));
+}

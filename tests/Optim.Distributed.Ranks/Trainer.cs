@@ -23,6 +23,8 @@ public sealed record TrainOptions
     public int FailStep { get; init; } = -1;
     public string FailMode { get; init; } = "throw";
     public int AllocationCalls { get; init; }
+    public int PerturbRank { get; init; } = -1;
+    public int PerturbStep { get; init; } = -1;
 
     public static TrainOptions Parse(IReadOnlyList<string> args)
     {
@@ -45,6 +47,8 @@ public sealed record TrainOptions
                 "--fail-step" => options with { FailStep = Int(name, value) },
                 "--fail-mode" => options with { FailMode = value },
                 "--allocation-calls" => options with { AllocationCalls = Int(name, value) },
+                "--perturb-rank" => options with { PerturbRank = Int(name, value) },
+                "--perturb-step" => options with { PerturbStep = Int(name, value) },
                 _ => throw new ArgumentException($"Unknown option {name}."),
             };
         }
@@ -70,6 +74,8 @@ public static class Trainer
     {
         "hand-float" => Run(new HandMlpFloat(), options, world),
         "hand-double" => Run(new HandMlpDouble(), options, world),
+        "network-float" => Run(new NetworkFloat(), options, world),
+        "network-double" => Run(new NetworkDouble(), options, world),
         _ => throw new ArgumentException($"Unknown model '{options.Model}'."),
     };
 
@@ -113,7 +119,13 @@ public static class Trainer
 
             parallel?.AverageGradients();
             model.Step();
+            if (rank == options.PerturbRank && step == options.PerturbStep)
+            {
+                // One parameter moves by one ulp: the hash check below must notice.
+                model.Parameters[0] = T.BitIncrement(model.Parameters[0]);
+            }
 
+            parallel?.VerifyParametersAgree();
             lossSum[0] = loss;
             world?.AllReduceSum(lossSum);
             losses.Add(double.CreateChecked(lossSum[0]) / size);
