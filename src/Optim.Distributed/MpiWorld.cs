@@ -24,6 +24,7 @@ public sealed unsafe class MpiWorld
 {
     private static readonly object Gate = new();
     private static MpiWorld? _current;
+    private readonly int[] _blockCounts;   // MPI_Reduce_scatter's receive counts, one per rank
     private int _finished;   // 1 once MPI_Finalize or MPI_Abort has been called
 
     private MpiWorld(int rank, int size, bool ownsMpi)
@@ -31,6 +32,7 @@ public sealed unsafe class MpiWorld
         Rank = rank;
         Size = size;
         OwnsMpi = ownsMpi;
+        _blockCounts = new int[size];
     }
 
     /// <summary>This process's rank, 0 to <see cref="Size"/> − 1.</summary>
@@ -111,8 +113,9 @@ public sealed unsafe class MpiWorld
 
     /// <summary>
     /// Sums <paramref name="input"/> (<see cref="Size"/> blocks of <c>output.Length</c> elements) element by element across
-    /// ranks and leaves block <see cref="Rank"/> of the sum in <paramref name="output"/> (<c>MPI_Reduce_scatter_block</c>):
-    /// half of an all-reduce's traffic, the first half of ZeRO's gradient exchange. Allocates nothing.
+    /// ranks and leaves block <see cref="Rank"/> of the sum in <paramref name="output"/> (<c>MPI_Reduce_scatter</c> with
+    /// equal counts; Open MPI's <c>MPI_Reduce_scatter_block</c> has no fast algorithm): half of an all-reduce's traffic,
+    /// the first half of ZeRO's gradient exchange. Allocates nothing. Not thread-safe (calls are serialized anyway).
     /// </summary>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
     /// <exception cref="ArgumentException"><paramref name="input"/> is not <see cref="Size"/> × <c>output.Length</c> long.</exception>
@@ -126,10 +129,12 @@ public sealed unsafe class MpiWorld
                 $"ReduceScatterSum needs input of ranks × block = {Size} × {output.Length} elements, but input has {input.Length}.", nameof(input));
         }
 
+        _blockCounts.AsSpan().Fill(output.Length);
         fixed (T* source = input)
         fixed (T* target = output)
+        fixed (int* counts = _blockCounts)
         {
-            Check(MpiNative.ReduceScatterBlock((nint)source, target, output.Length, type, MpiNative.Sum, MpiNative.CommWorld), "MPI_Reduce_scatter_block");
+            Check(MpiNative.ReduceScatter((nint)source, target, counts, type, MpiNative.Sum, MpiNative.CommWorld), "MPI_Reduce_scatter");
         }
     }
 
