@@ -43,7 +43,7 @@ internal static unsafe partial class MpiNative
     internal static delegate* unmanaged<nint, void*, int, nint, nint, nint, int> Allreduce;
     internal static delegate* unmanaged<void*, int, nint, int, nint, int> Bcast;
     internal static delegate* unmanaged<void*, int, nint, void*, int, nint, nint, int> Allgather;
-    internal static delegate* unmanaged<nint, void*, int*, nint, nint, nint, int> ReduceScatter;
+    internal static delegate* unmanaged<void*, int, nint, int, int, void*, int, nint, int, int, nint, void*, int> Sendrecv;
     internal static delegate* unmanaged<nint, int, int> Abort;
     internal static delegate* unmanaged<int, byte*, int*, int> ErrorString;
 
@@ -81,7 +81,7 @@ internal static unsafe partial class MpiNative
             Allreduce = (delegate* unmanaged<nint, void*, int, nint, nint, nint, int>)Export(library, "MPI_Allreduce");
             Bcast = (delegate* unmanaged<void*, int, nint, int, nint, int>)Export(library, "MPI_Bcast");
             Allgather = (delegate* unmanaged<void*, int, nint, void*, int, nint, nint, int>)Export(library, "MPI_Allgather");
-            ReduceScatter = (delegate* unmanaged<nint, void*, int*, nint, nint, nint, int>)Export(library, "MPI_Reduce_scatter");
+            Sendrecv = (delegate* unmanaged<void*, int, nint, int, int, void*, int, nint, int, int, nint, void*, int>)Export(library, "MPI_Sendrecv");
             Abort = (delegate* unmanaged<nint, int, int>)Export(library, "MPI_Abort");
             ErrorString = (delegate* unmanaged<int, byte*, int*, int>)Export(library, "MPI_Error_string");
             _loaded = true;

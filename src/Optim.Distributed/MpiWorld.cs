@@ -1,4 +1,5 @@
 using System;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Threading;
@@ -24,7 +25,7 @@ public sealed unsafe class MpiWorld
 {
     private static readonly object Gate = new();
     private static MpiWorld? _current;
-    private readonly int[] _blockCounts;   // MPI_Reduce_scatter's receive counts, one per rank
+    private byte[] _scratch = [];   // ReduceScatterSum's second receive buffer (pinned), grown when needed
     private int _finished;   // 1 once MPI_Finalize or MPI_Abort has been called
 
     private MpiWorld(int rank, int size, bool ownsMpi)
@@ -32,7 +33,6 @@ public sealed unsafe class MpiWorld
         Rank = rank;
         Size = size;
         OwnsMpi = ownsMpi;
-        _blockCounts = new int[size];
     }
 
     /// <summary>This process's rank, 0 to <see cref="Size"/> − 1.</summary>
@@ -113,28 +113,59 @@ public sealed unsafe class MpiWorld
 
     /// <summary>
     /// Sums <paramref name="input"/> (<see cref="Size"/> blocks of <c>output.Length</c> elements) element by element across
-    /// ranks and leaves block <see cref="Rank"/> of the sum in <paramref name="output"/> (<c>MPI_Reduce_scatter</c> with
-    /// equal counts; Open MPI's <c>MPI_Reduce_scatter_block</c> has no fast algorithm): half of an all-reduce's traffic,
-    /// the first half of ZeRO's gradient exchange. Allocates nothing. Not thread-safe (calls are serialized anyway).
+    /// ranks and leaves block <see cref="Rank"/> of the sum in <paramref name="output"/>: half of an all-reduce's traffic,
+    /// the first half of ZeRO's gradient exchange. A ring over <c>MPI_Sendrecv</c>: in n − 1 rounds each rank passes a
+    /// running sum of one block to the next rank and adds its own part of the block it receives, so each rank sends and
+    /// receives (n − 1)/n of the buffer. (Open MPI 4.1's <c>MPI_Reduce_scatter</c> was 5 to 10 times slower than this at
+    /// 10 M floats, with each of its algorithms.) Every rank's block is summed in a fixed order: deterministic. Allocates
+    /// nothing once its scratch buffer has grown to a block.
     /// </summary>
     /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
-    /// <exception cref="ArgumentException"><paramref name="input"/> is not <see cref="Size"/> × <c>output.Length</c> long.</exception>
+    /// <exception cref="ArgumentException"><paramref name="input"/> is not <see cref="Size"/> × <c>output.Length</c> long, or the spans overlap.</exception>
     public void ReduceScatterSum<T>(ReadOnlySpan<T> input, Span<T> output)
-        where T : unmanaged
+        where T : unmanaged, INumberBase<T>
     {
         nint type = TypeOf<T>();
-        if ((long)output.Length * Size != input.Length)
+        int block = output.Length;
+        if ((long)block * Size != input.Length)
         {
             throw new ArgumentException(
-                $"ReduceScatterSum needs input of ranks × block = {Size} × {output.Length} elements, but input has {input.Length}.", nameof(input));
+                $"ReduceScatterSum needs input of ranks × block = {Size} × {block} elements, but input has {input.Length}.", nameof(input));
         }
 
-        _blockCounts.AsSpan().Fill(output.Length);
-        fixed (T* source = input)
-        fixed (T* target = output)
-        fixed (int* counts = _blockCounts)
+        if (input.Overlaps(output))
         {
-            Check(MpiNative.ReduceScatter((nint)source, target, counts, type, MpiNative.Sum, MpiNative.CommWorld), "MPI_Reduce_scatter");
+            throw new ArgumentException("ReduceScatterSum's output must not overlap its input.", nameof(output));
+        }
+
+        if (Size == 1)
+        {
+            input.CopyTo(output);
+            return;
+        }
+
+        int bytes = checked(block * sizeof(T));
+        if (Size > 2 && _scratch.Length < bytes)
+        {
+            _scratch = GC.AllocateUninitializedArray<byte>(bytes, pinned: true);
+        }
+
+        Span<T> scratch = MemoryMarshal.Cast<byte, T>(_scratch.AsSpan(0, Size > 2 ? bytes : 0));
+        int right = (Rank + 1) % Size, left = (Rank + Size - 1) % Size;
+        fixed (T* source = input)
+        fixed (T* result = output)
+        fixed (T* spare = scratch)
+        {
+            // Round s receives the running sum of block (rank − s − 2) mod n; the last round's block is this rank's own and
+            // lands in output. Receive buffers alternate so that a round never receives into the buffer it sends from.
+            T* sending = source + (long)Modulo(Rank - 1) * block;
+            for (int s = 0; s < Size - 1; s++)
+            {
+                T* receiving = (Size - 2 - s) % 2 == 0 ? result : spare;
+                Check(MpiNative.Sendrecv(sending, block, type, right, 0, receiving, block, type, left, 0, MpiNative.CommWorld, null), "MPI_Sendrecv");
+                AddInPlace(new Span<T>(receiving, block), new ReadOnlySpan<T>(source + (long)Modulo(Rank - s - 2) * block, block));
+                sending = receiving;
+            }
         }
     }
 
@@ -226,6 +257,30 @@ public sealed unsafe class MpiWorld
         if (Interlocked.Exchange(ref _finished, 1) == 0 && OwnsMpi)
         {
             Check(MpiNative.Finalize(), "MPI_Finalize");
+        }
+    }
+
+    private int Modulo(int value) => ((value % Size) + Size) % Size;
+
+    private static void AddInPlace<T>(Span<T> sums, ReadOnlySpan<T> values)
+        where T : unmanaged, INumberBase<T>
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && sums.Length >= Vector<T>.Count)
+        {
+            Span<Vector<T>> target = MemoryMarshal.Cast<T, Vector<T>>(sums);
+            ReadOnlySpan<Vector<T>> source = MemoryMarshal.Cast<T, Vector<T>>(values);
+            for (int v = 0; v < target.Length; v++)
+            {
+                target[v] += source[v];   // IEEE addition per element: the same bits as the scalar loop
+            }
+
+            i = target.Length * Vector<T>.Count;
+        }
+
+        for (; i < sums.Length; i++)
+        {
+            sums[i] += values[i];
         }
     }
 

@@ -3,10 +3,17 @@ using Optim.Distributed;
 using Optim.Distributed.Ranks;
 
 // Started by the distributed tests under mpirun: `mpirun -np 3 dotnet Optim.Distributed.Ranks.dll train --model hand-float ...`.
-// `single` trains the same way in one process without MPI (the reference the ranks must match).
+// `single` trains the same way in one process without MPI (the reference the ranks must match); `collectives` checks
+// MpiWorld's collectives against a scalar oracle.
+if (args.Length == 1 && args[0] == "collectives")
+{
+    Collectives.Check(MpiWorld.Initialize());
+    return 0;
+}
+
 if (args.Length == 0 || (args[0] != "train" && args[0] != "single"))
 {
-    Console.Error.WriteLine("usage: Optim.Distributed.Ranks train|single [--model hand-float|hand-double|network-float|network-double] [--steps N] " +
+    Console.Error.WriteLine("usage: Optim.Distributed.Ranks collectives | train|single [--model hand-float|hand-double|network-float|network-double] [--steps N] " +
         "[--batch B] [--seed S] [--out DIR] [--save PATH --save-at STEP] [--resume PATH] [--fail-rank R --fail-step STEP " +
         "--fail-mode throw|die|exit] [--allocation-calls N]");
     return 2;
