@@ -18,13 +18,12 @@ model.Gradients.Fill(1e-3f);
 var parallel = new DataParallel<float>(world, model);
 int block = TenMillion.ParameterCount / world.Size;
 float[] shard = new float[block];
-Span<float> gradients = model.Gradients[..(block * world.Size)], parameters = model.Parameters[..(block * world.Size)];
 
 double[] step = Time(() => model.Step());
 double[] allReduce = Time(() => parallel.AverageGradients());
+double[] allReduceOnly = Time(() => world.AllReduceSum(model.Gradients));
 double[] reduceScatter = Time(() => world.ReduceScatterSum<float>(model.Gradients[..(block * world.Size)], shard));
 double[] allGather = Time(() => world.AllGatherInPlace(model.Parameters[..(block * world.Size)]));
-_ = gradients.Length + parameters.Length;
 
 if (world.IsRoot)
 {
@@ -33,6 +32,7 @@ if (world.IsRoot)
     Console.WriteLine($"{world.Size} ranks, {TenMillion.ParameterCount:N0} float parameters ({bytes / 1e6:F0} MB of gradients), {iterations} iterations, median (fastest) in ms");
     Report("Adam Step()", step, 0);
     Report("AverageGradients (all-reduce + divide)", allReduce, (long)(ringShare * bytes));
+    Report("AllReduceSum alone", allReduceOnly, (long)(ringShare * bytes));
     Report("ReduceScatterSum (ZeRO-1, gradients)", reduceScatter, (long)((world.Size - 1.0) / world.Size * bytes));
     Report("AllGatherInPlace (ZeRO-1, parameters)", allGather, (long)((world.Size - 1.0) / world.Size * bytes));
     Console.WriteLine($"ZeRO-1 exchange (reduce-scatter + all-gather): {Median(reduceScatter) + Median(allGather):F2} ms against the all-reduce's {Median(allReduce):F2} ms");
