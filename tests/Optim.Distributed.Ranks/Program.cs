@@ -11,9 +11,27 @@ if (args.Length == 1 && args[0] == "collectives")
     return 0;
 }
 
+if (args.Length == 1 && args[0] == "mismatch")
+{
+    // Rank 0 broadcasts 64 bytes, the others expect 8: MPI reports the truncation, which must arrive as an MpiException.
+    var job = MpiWorld.Initialize();
+    try
+    {
+        job.Broadcast<long>(new long[job.IsRoot ? 8 : 1]);
+        Console.WriteLine($"rank {job.Rank}: no error");
+    }
+    catch (MpiException e)
+    {
+        Console.WriteLine($"MpiException: {e.Message} [function {e.Function}, code {e.ErrorCode}, rank {e.Rank}]");
+    }
+
+    job.Barrier();
+    return 0;
+}
+
 if (args.Length == 0 || (args[0] != "train" && args[0] != "single"))
 {
-    Console.Error.WriteLine("usage: Optim.Distributed.Ranks collectives | train|single [--model hand-float|hand-double|network-float|network-double] [--steps N] " +
+    Console.Error.WriteLine("usage: Optim.Distributed.Ranks collectives | mismatch | train|single [--model hand-float|hand-double|network-float|network-double] [--steps N] " +
         "[--batch B] [--seed S] [--out DIR] [--save PATH --save-at STEP] [--resume PATH] [--fail-rank R --fail-step STEP " +
         "--fail-mode throw|die|exit] [--allocation-calls N]");
     return 2;
