@@ -39,6 +39,7 @@ internal static unsafe partial class MpiNative
     internal static delegate* unmanaged<nint, int*, int> CommRank;
     internal static delegate* unmanaged<nint, int*, int> CommSize;
     internal static delegate* unmanaged<nint, nint, int> CommSetErrhandler;
+    internal static delegate* unmanaged<nint, nint*, int> CommDup;
     internal static delegate* unmanaged<nint, int> Barrier;
     internal static delegate* unmanaged<nint, void*, int, nint, nint, nint, int> Allreduce;
     internal static delegate* unmanaged<void*, int, nint, int, nint, int> Bcast;
@@ -77,6 +78,7 @@ internal static unsafe partial class MpiNative
             CommRank = (delegate* unmanaged<nint, int*, int>)Export(library, "MPI_Comm_rank");
             CommSize = (delegate* unmanaged<nint, int*, int>)Export(library, "MPI_Comm_size");
             CommSetErrhandler = (delegate* unmanaged<nint, nint, int>)Export(library, "MPI_Comm_set_errhandler");
+            CommDup = (delegate* unmanaged<nint, nint*, int>)Export(library, "MPI_Comm_dup");
             Barrier = (delegate* unmanaged<nint, int>)Export(library, "MPI_Barrier");
             Allreduce = (delegate* unmanaged<nint, void*, int, nint, nint, nint, int>)Export(library, "MPI_Allreduce");
             Bcast = (delegate* unmanaged<void*, int, nint, int, nint, int>)Export(library, "MPI_Bcast");

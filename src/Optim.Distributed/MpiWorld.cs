@@ -28,8 +28,12 @@ public sealed unsafe class MpiWorld
     private byte[] _scratch = [];   // ReduceScatterSum's second receive buffer (pinned), grown when needed
     private int _finished;   // 1 once MPI_Finalize or MPI_Abort has been called
 
-    private MpiWorld(int rank, int size, bool ownsMpi)
+    // A duplicate of MPI_COMM_WORLD: our collectives and ring messages never match the program's own MPI messages.
+    private readonly nint _comm;
+
+    private MpiWorld(int rank, int size, bool ownsMpi, nint comm)
     {
+        _comm = comm;
         Rank = rank;
         Size = size;
         OwnsMpi = ownsMpi;
@@ -84,7 +88,10 @@ public sealed unsafe class MpiWorld
             Check(MpiNative.CommRank(MpiNative.CommWorld, &rank), "MPI_Comm_rank", -1, -1);
             Check(MpiNative.CommSize(MpiNative.CommWorld, &size), "MPI_Comm_size", rank, -1);
 
-            var world = new MpiWorld(rank, size, owns);
+            nint comm;
+            Check(MpiNative.CommDup(MpiNative.CommWorld, &comm), "MPI_Comm_dup", rank, size);
+            Check(MpiNative.CommSetErrhandler(comm, MpiNative.ErrorsReturn), "MPI_Comm_set_errhandler", rank, size);
+            var world = new MpiWorld(rank, size, owns, comm);
             AppDomain.CurrentDomain.UnhandledException += world.OnUnhandledException;
             AppDomain.CurrentDomain.ProcessExit += world.OnProcessExit;
             _current = world;
@@ -93,7 +100,7 @@ public sealed unsafe class MpiWorld
     }
 
     /// <summary>Waits until every rank has called it (<c>MPI_Barrier</c>).</summary>
-    public void Barrier() => Check(MpiNative.Barrier(MpiNative.CommWorld), "MPI_Barrier");
+    public void Barrier() => Check(MpiNative.Barrier(_comm), "MPI_Barrier");
 
     /// <summary>
     /// Sums <paramref name="values"/> element by element across ranks, in place (<c>MPI_Allreduce</c> with
@@ -107,7 +114,7 @@ public sealed unsafe class MpiWorld
         nint type = TypeOf<T>();
         fixed (T* pointer = values)
         {
-            Check(MpiNative.Allreduce(MpiNative.InPlace, pointer, values.Length, type, MpiNative.Sum, MpiNative.CommWorld), "MPI_Allreduce");
+            Check(MpiNative.Allreduce(MpiNative.InPlace, pointer, values.Length, type, MpiNative.Sum, _comm), "MPI_Allreduce");
         }
     }
 
@@ -162,7 +169,7 @@ public sealed unsafe class MpiWorld
             for (int s = 0; s < Size - 1; s++)
             {
                 T* receiving = (Size - 2 - s) % 2 == 0 ? result : spare;
-                Check(MpiNative.Sendrecv(sending, block, type, right, 0, receiving, block, type, left, 0, MpiNative.CommWorld, null), "MPI_Sendrecv");
+                Check(MpiNative.Sendrecv(sending, block, type, right, 0, receiving, block, type, left, 0, _comm, null), "MPI_Sendrecv");
                 AddInPlace(new Span<T>(receiving, block), new ReadOnlySpan<T>(source + (long)Modulo(Rank - s - 2) * block, block));
                 sending = receiving;
             }
@@ -191,7 +198,7 @@ public sealed unsafe class MpiWorld
 
         fixed (T* pointer = values)
         {
-            Check(MpiNative.Allgather((void*)MpiNative.InPlace, 0, MpiNative.Byte, pointer, (int)blockBytes, MpiNative.Byte, MpiNative.CommWorld), "MPI_Allgather");
+            Check(MpiNative.Allgather((void*)MpiNative.InPlace, 0, MpiNative.Byte, pointer, (int)blockBytes, MpiNative.Byte, _comm), "MPI_Allgather");
         }
     }
 
@@ -209,7 +216,7 @@ public sealed unsafe class MpiWorld
 
         fixed (T* target = all)
         {
-            Check(MpiNative.Allgather(&value, sizeof(T), MpiNative.Byte, target, sizeof(T), MpiNative.Byte, MpiNative.CommWorld), "MPI_Allgather");
+            Check(MpiNative.Allgather(&value, sizeof(T), MpiNative.Byte, target, sizeof(T), MpiNative.Byte, _comm), "MPI_Allgather");
         }
     }
 
@@ -230,7 +237,7 @@ public sealed unsafe class MpiWorld
             for (long offset = 0; offset < bytes.Length; offset += Chunk)
             {
                 int count = (int)Math.Min(Chunk, bytes.Length - offset);
-                Check(MpiNative.Bcast(pointer + offset, count, MpiNative.Byte, root, MpiNative.CommWorld), "MPI_Bcast");
+                Check(MpiNative.Bcast(pointer + offset, count, MpiNative.Byte, root, _comm), "MPI_Bcast");
             }
         }
     }
