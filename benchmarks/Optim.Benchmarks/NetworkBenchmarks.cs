@@ -171,9 +171,72 @@ public class NetworkKernelBenchmarks
 
     /// <summary>2 · 64·8·26·26·9 multiply-adds.</summary>
     [Benchmark]
-    public void Conv2dBackward()
+    public void Conv2dBackward() => Conv2dBackwardWith(_workspace);
+
+    private void Conv2dBackwardWith(float[] workspace)
     {
-        Conv2d.BackwardInput<float>(_maps, _filters, _dImage, _workspace, Batch, 1, Side, Side, Filters, Kernel, 1, 0);
-        Conv2d.BackwardWeights<float>(_maps, _image, _dFilters, _dFilterBias, _workspace, Batch, 1, Side, Side, Filters, Kernel, 1, 0);
+        Conv2d.BackwardInput<float>(_maps, _filters, _dImage, workspace, Batch, 1, Side, Side, Filters, Kernel, 1, 0);
+        Conv2d.BackwardWeights<float>(_maps, _image, _dFilters, _dFilterBias, workspace, Batch, 1, Side, Side, Filters, Kernel, 1, 0);
     }
+}
+
+/// <summary>The Fashion-MNIST CNN: conv 1→8 3×3, ReLU, max-pool 2, conv 8→16 3×3, ReLU, max-pool 2, linear 400→10.</summary>
+[Optimize(Adam, Lr = 1e-3, Threads = 1)]
+public sealed partial class FashionCnnStepModel
+{
+    [Conv2d(1, 8, 3)] public partial Conv2d<float> First { get; }
+
+    [Conv2d(8, 16, 3)] public partial Conv2d<float> Second { get; }
+
+    [Linear(400, 10)] public partial Linear<float> Output { get; }
+
+    [Forward(MaxBatch = 64, Criterion = Criterion.CrossEntropy)]
+    public Tensor<float> Forward([Shape(1, 28, 28)] Tensor<float> image) =>
+        Output.Forward(Nn.Flatten(Nn.MaxPool2d(Nn.Relu(Second.Forward(Nn.MaxPool2d(Nn.Relu(First.Forward(image)), 2))), 2)));
+}
+
+/// <summary>The Fashion-MNIST MLP: 784 → 256 → 10.</summary>
+[Optimize(Adam, Lr = 1e-3, Threads = 1)]
+public sealed partial class FashionMlpStepModel
+{
+    [Linear(784, 256)] public partial Linear<float> Hidden { get; }
+
+    [Linear(256, 10)] public partial Linear<float> Output { get; }
+
+    [Forward(MaxBatch = 64, Criterion = Criterion.CrossEntropy)]
+    public Tensor<float> Forward([Shape(784)] Tensor<float> image) => Output.Forward(Nn.Relu(Hidden.Forward(image)));
+}
+
+/// <summary>
+/// One training step (zero-grad, forward, cross-entropy, backward, Adam) of the Fashion-MNIST networks at batch 64 on one
+/// thread, the shapes libtorch was timed at through TorchSharp (MLP 6.5 ms, CNN 19 ms on this machine, one thread).
+/// </summary>
+public class FashionStepBenchmarks
+{
+    private const int Batch = 64;
+    private readonly FashionCnnStepModel _cnn = new();
+    private readonly FashionMlpStepModel _mlp = new();
+    private readonly float[] _images = new float[Batch * 784];
+    private readonly int[] _labels = new int[Batch];
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var random = new Random(3);
+        for (int i = 0; i < _images.Length; i++)
+        {
+            _images[i] = random.NextSingle();
+        }
+
+        for (int i = 0; i < Batch; i++)
+        {
+            _labels[i] = random.Next(10);
+        }
+    }
+
+    [Benchmark]
+    public float MlpStep() => _mlp.TrainStep(_images, _labels, Batch);
+
+    [Benchmark]
+    public float CnnStep() => _cnn.TrainStep(_images, _labels, Batch);
 }

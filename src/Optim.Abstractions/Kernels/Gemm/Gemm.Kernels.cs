@@ -19,6 +19,8 @@ public static partial class Gemm
 
         public static int Columns => 2 * Vector512<T>.Count;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+
         public static void Run(int kc, ref T a, ref T b, ref T c, nint ldc, bool load, in Finish<T> finish, ref T rowBias, ref T columnBias)
         {
             nuint n = (nuint)Vector512<T>.Count;
@@ -175,6 +177,8 @@ public static partial class Gemm
 
         public static int Columns => 2 * Vector256<T>.Count;
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+
         public static void Run(int kc, ref T a, ref T b, ref T c, nint ldc, bool load, in Finish<T> finish, ref T rowBias, ref T columnBias)
         {
             nuint n = (nuint)Vector256<T>.Count;
@@ -274,6 +278,8 @@ public static partial class Gemm
         public static int Rows => 4;
 
         public static int Columns => 2 * Vector128<T>.Count;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
 
         public static void Run(int kc, ref T a, ref T b, ref T c, nint ldc, bool load, in Finish<T> finish, ref T rowBias, ref T columnBias)
         {

@@ -1,0 +1,179 @@
+using System;
+using System.Linq;
+using CsCheck;
+using Optim.Kernels;
+using Xunit;
+
+namespace Optim.Generators.Tests.Networks;
+
+/// <summary>
+/// Conv2d against a plain seven-loop oracle that adds in the order the kernel promises (each output: zero, then
+/// W·x for (c, i, j) ascending with 0 for padding, then the bias; each weight gradient: positions ascending, images in
+/// order; each input gradient: patch rows then positions ascending, each patch value through Σ over co ascending). The
+/// results must be equal bit for bit (the weight gradient of at most Conv2d.DotRows patch rows and the bias gradient,
+/// summed in the fixed lane order of the other reductions, within rounding), and the same bits for 1, 2 or 3 threads
+/// and a workspace longer than needed.
+/// </summary>
+public sealed class Conv2dKernelTests
+{
+    private static readonly Gen<(int Batch, int Cin, int Cout, int K, int Stride, int Pad, int H, int W, int Seed)> Shapes =
+        from batch in Gen.OneOf(Gen.Int[1, 3], Gen.Int[1, 37])
+        from cin in Gen.Int[1, 3]
+        from cout in Gen.Int[1, 9]
+        from k in Gen.Int[1, 4]
+        from stride in Gen.Int[1, 3]
+        from pad in Gen.Int[0, 2]
+        from h in Gen.Int[Math.Max(1, k - (2 * pad)), 11]
+        from w in Gen.Int[Math.Max(1, k - (2 * pad)), 11]
+        from seed in Gen.Int
+        select (batch, cin, cout, k, stride, pad, h, w, seed);
+
+    [Fact]
+    public void Float_equals_the_oracle_at_every_thread_count() => Shapes.Sample(Check<float>, iter: 40);
+
+    [Fact]
+    public void Double_equals_the_oracle_at_every_thread_count() => Shapes.Sample(Check<double>, iter: 25);
+
+    private static void Check<T>((int Batch, int Cin, int Cout, int K, int Stride, int Pad, int H, int W, int Seed) c)
+        where T : unmanaged, System.Numerics.IBinaryFloatingPointIeee754<T>
+    {
+        var (batch, cin, cout, k, stride, pad, h, w, seed) = c;
+        var random = new Random(seed);
+        T[] Values(int n) => Enumerable.Range(0, n).Select(_ => T.CreateTruncating((random.NextDouble() * 2) - 1)).ToArray();
+        int oh = Conv2d.OutputSize(h, k, stride, pad), ow = Conv2d.OutputSize(w, k, stride, pad);
+        T[] x = Values(batch * cin * h * w), weight = Values(cout * cin * k * k), bias = Values(cout), dy = Values(batch * cout * oh * ow);
+        T[] dw0 = Values(weight.Length), db0 = Values(cout);
+
+        var (y, dx, dw, db) = Oracle(x, weight, bias, dy, dw0, db0, batch, cin, h, w, cout, k, stride, pad);
+        T[]? firstDb = null, firstDw = null;
+        string shape = $"batch {batch}, {cin}→{cout}, k {k}, stride {stride}, pad {pad}, {h}×{w}";
+        foreach (int workspace in new[] { Conv2d.WorkspaceLength(cin, h, w, k, stride, pad), Conv2d.WorkspaceLength(cin, h, w, k, stride, pad) + 7 })
+        {
+            foreach (int threads in new[] { 1, 2, 3 })
+            {
+                var space = new T[workspace];
+                var gy = new T[y.Length];
+                var gdx = new T[dx.Length];
+                T[] gdw = (T[])dw0.Clone(), gdb = (T[])db0.Clone();
+                Conv2d.Forward<T>(x, weight, bias, gy, space, batch, cin, h, w, cout, k, stride, pad, threads);
+                Conv2d.BackwardInput<T>(dy, weight, gdx, space, batch, cin, h, w, cout, k, stride, pad, threads);
+                Conv2d.BackwardWeights<T>(dy, x, gdw, gdb, space, batch, cin, h, w, cout, k, stride, pad, threads);
+                string where = $"{shape}, workspace {workspace}, {threads} threads";
+                Assert.True(y.SequenceEqual(gy), "y: " + where);
+                Assert.True(dx.SequenceEqual(gdx), "dx: " + where);
+                firstDw ??= gdw;
+                Assert.True(firstDw.SequenceEqual(gdw), "dW differs between configurations: " + where);
+                if (cin * k * k > Conv2d.DotRows)
+                {
+                    Assert.True(dw.SequenceEqual(gdw), "dW: " + where); // the product: positions ascending, as the oracle adds
+                }
+                else
+                {
+                    Close(dw, gdw, batch * oh * ow, "dW (dot products in lane order): " + where);
+                }
+
+                firstDb ??= gdb;
+                Assert.True(firstDb.SequenceEqual(gdb), "dB differs between configurations: " + where);
+                Close(db, gdb, batch * oh * ow, "dB: " + where);
+            }
+        }
+    }
+
+    /// <summary>Sums of <paramref name="terms"/> values in (−1, 1) added in another order: within a few ulps per term.</summary>
+    private static void Close<T>(T[] expected, T[] actual, int terms, string what)
+        where T : unmanaged, System.Numerics.IBinaryFloatingPointIeee754<T>
+    {
+        double tolerance = (typeof(T) == typeof(float) ? 1e-6 : 1e-14) * (terms + 1);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double e = double.CreateTruncating(expected[i]), a = double.CreateTruncating(actual[i]);
+            Assert.True(Math.Abs(e - a) <= tolerance * (1 + Math.Abs(e)), $"{what}: [{i}] {a} vs {e}");
+        }
+    }
+
+    private static (T[] Y, T[] Dx, T[] Dw, T[] Db) Oracle<T>(T[] x, T[] weight, T[] bias, T[] dy, T[] dw0, T[] db0,
+        int batch, int cin, int h, int w, int cout, int k, int stride, int pad)
+        where T : unmanaged, System.Numerics.IBinaryFloatingPointIeee754<T>
+    {
+        int oh = Conv2d.OutputSize(h, k, stride, pad), ow = Conv2d.OutputSize(w, k, stride, pad), rows = cin * k * k, positions = oh * ow;
+        T Input(int b, int ci, int ih, int iw) =>
+            (uint)ih < (uint)h && (uint)iw < (uint)w ? x[(((((b * cin) + ci) * h) + ih) * w) + iw] : T.Zero;
+        (int C, int I, int J) Row(int r) => (r / (k * k), r / k % k, r % k);
+
+        var y = new T[batch * cout * positions];
+        var dx = new T[x.Length];
+        T[] dw = (T[])dw0.Clone(), db = (T[])db0.Clone();
+        for (int b = 0; b < batch; b++)
+        {
+            for (int co = 0; co < cout; co++)
+            {
+                for (int p = 0; p < positions; p++)
+                {
+                    T sum = T.Zero;
+                    for (int r = 0; r < rows; r++)
+                    {
+                        var (ci, i, j) = Row(r);
+                        T product = weight[(co * rows) + r] * Input(b, ci, ((p / ow) * stride) + i - pad, ((p % ow) * stride) + j - pad);
+                        sum += product;
+                    }
+
+                    y[(((b * cout) + co) * positions) + p] = sum + bias[co];
+                }
+            }
+        }
+
+        for (int co = 0; co < cout; co++)
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                var (ci, i, j) = Row(r);
+                T sum = dw[(co * rows) + r];
+                for (int b = 0; b < batch; b++)
+                {
+                    for (int p = 0; p < positions; p++)
+                    {
+                        T product = dy[(((b * cout) + co) * positions) + p] * Input(b, ci, ((p / ow) * stride) + i - pad, ((p % ow) * stride) + j - pad);
+                        sum += product;
+                    }
+                }
+
+                dw[(co * rows) + r] = sum;
+            }
+        }
+
+        for (int b = 0; b < batch; b++)
+        {
+            for (int co = 0; co < cout; co++)
+            {
+                // The kernel adds each plane in a fixed pairwise order of lanes (Lanes.Sum): the oracle adds in order,
+                // so the bias gradient is compared within rounding and between configurations bit for bit.
+                for (int p = 0; p < positions; p++)
+                {
+                    db[co] += dy[(((b * cout) + co) * positions) + p];
+                }
+            }
+
+            for (int r = 0; r < rows; r++)
+            {
+                var (ci, i, j) = Row(r);
+                for (int p = 0; p < positions; p++)
+                {
+                    T sum = T.Zero;
+                    for (int co = 0; co < cout; co++)
+                    {
+                        T product = weight[(co * rows) + r] * dy[(((b * cout) + co) * positions) + p];
+                        sum += product;
+                    }
+
+                    int ih = ((p / ow) * stride) + i - pad, iw = ((p % ow) * stride) + j - pad;
+                    if ((uint)ih < (uint)h && (uint)iw < (uint)w)
+                    {
+                        dx[(((((b * cin) + ci) * h) + ih) * w) + iw] += sum;
+                    }
+                }
+            }
+        }
+
+        return (y, dx, dw, db);
+    }
+}

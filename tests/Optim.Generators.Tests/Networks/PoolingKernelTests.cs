@@ -1,0 +1,54 @@
+using System;
+using System.Linq;
+using CsCheck;
+using Optim.Kernels;
+using Xunit;
+
+namespace Optim.Generators.Tests.Networks;
+
+/// <summary>
+/// Max pooling against a plain oracle of PyTorch's rule on values drawn with many ties, infinities and NaNs: the first
+/// maximum in row-major window order wins a tie, a NaN wins (the last NaN of the window), and the output is the chosen
+/// value with its index in the plane.
+/// </summary>
+public sealed class PoolingKernelTests
+{
+    [Fact]
+    public void Max_pooling_picks_what_PyTorch_picks() =>
+        Gen.Select(Gen.Int[1, 3], Gen.Int[1, 4], Gen.Int[0, 5], Gen.Int[0, 5], Gen.Int).Sample((channels, k, eh, ew, seed) =>
+        {
+            int h = k + eh, w = k + ew, oh = h / k, ow = w / k;
+            var random = new Random(seed);
+            float[] pool = { 0f, -0f, 1f, 1f, -2f, float.NegativeInfinity, float.PositiveInfinity, float.NaN };
+            float[] x = Enumerable.Range(0, 2 * channels * h * w).Select(_ => pool[random.Next(pool.Length)]).ToArray();
+            var y = new float[2 * channels * oh * ow];
+            var argmax = new int[y.Length];
+            Pooling.MaxForward<float>(x, y, argmax, 2, channels, h, w, k);
+
+            for (int p = 0, o = 0; p < 2 * channels; p++)
+            {
+                for (int i = 0; i < oh; i++)
+                {
+                    for (int j = 0; j < ow; j++, o++)
+                    {
+                        int best = -1;
+                        for (int a = 0; a < k; a++)
+                        {
+                            for (int b = 0; b < k; b++)
+                            {
+                                int index = (((i * k) + a) * w) + (j * k) + b;
+                                float v = x[(p * h * w) + index];
+                                if (best < 0 || float.IsNaN(v) || (!float.IsNaN(x[(p * h * w) + best]) && v > x[(p * h * w) + best]))
+                                {
+                                    best = index;
+                                }
+                            }
+                        }
+
+                        Assert.Equal(best, argmax[o]);
+                        Assert.Equal(BitConverter.SingleToInt32Bits(x[(p * h * w) + best]), BitConverter.SingleToInt32Bits(y[o]));
+                    }
+                }
+            }
+        }, iter: 200);
+}
