@@ -21,6 +21,7 @@ internal static class GeneratorHarness
         return tpa.Split(Path.PathSeparator)
             .Where(path => Path.GetFileName(path).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(path) is "mscorlib.dll" or "netstandard.dll")
             .Append(typeof(IOptimizable).Assembly.Location)
+            .Append(typeof(Optim.Distributed.MpiWorld).Assembly.Location)   // docs/distributed.md's blocks use it
             .Distinct()
             .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))
             .ToImmutableArray();

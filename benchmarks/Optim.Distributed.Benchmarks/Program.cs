@@ -1,0 +1,116 @@
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using Optim;
+using Optim.Distributed;
+using static Optim.Optimizer;
+
+// Per-step cost of data-parallel training at 10 M float parameters: the model's Adam Step() against
+// AverageGradients() (all-reduce + division) and against ZeRO-1's exchange (reduce-scatter of the gradients, then
+// all-gather of the parameters). Each rank runs the same number of iterations in lockstep (a barrier before each);
+// rank 0 prints the median and the fastest of them.
+//   mpirun -np 2 dotnet benchmarks/Optim.Distributed.Benchmarks/bin/Release/net10.0/Optim.Distributed.Benchmarks.dll [iterations]
+// Open MPI's all-reduce algorithm is chosen on mpirun's command line (docs/distributed.md).
+var world = MpiWorld.Initialize();
+int iterations = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 30;
+var model = new TenMillion();
+model.Gradients.Fill(1e-3f);
+var parallel = new DataParallel<float>(world, model);
+int block = TenMillion.ParameterCount / world.Size;
+float[] shard = new float[block];
+
+double[] step = Time(() => model.Step());
+double[] allReduce = Time(() => parallel.AverageGradients());
+double[] allReduceOnly = Time(() => world.AllReduceSum(model.Gradients));
+double[] reduceScatter = Time(() => world.ReduceScatterSum<float>(model.Gradients[..(block * world.Size)], shard));
+double[] allGather = Time(() => world.AllGatherInPlace(model.Parameters[..(block * world.Size)]));
+
+// A whole step both ways. Plain: all-reduce, Adam over all 10 M. ZeRO-1 as the generator would do it, emulated for 2
+// ranks with a model of half the size standing for this rank's slice (its Adam state is half as large): reduce-scatter
+// into the slice's gradients, divide, Adam on the slice, copy the slice into the full parameters, all-gather.
+double[] plainStep = Time(() =>
+{
+    parallel.AverageGradients();
+    model.Step();
+});
+double[] zeroStep = [];
+if (world.Size == 2)
+{
+    var slice = new HalfOfTenMillion();
+    zeroStep = Time(() =>
+    {
+        world.ReduceScatterSum<float>(model.Gradients, slice.Gradients);
+        Span<float> gradients = slice.Gradients;
+        for (int i = 0; i < gradients.Length; i++)
+        {
+            gradients[i] *= 0.5f;
+        }
+
+        slice.Step();
+        slice.Parameters.CopyTo(model.Parameters.Slice(world.Rank * block, block));
+        world.AllGatherInPlace(model.Parameters);
+    });
+}
+
+if (world.IsRoot)
+{
+    long bytes = (long)TenMillion.ParameterCount * sizeof(float);
+    double ringShare = 2.0 * (world.Size - 1) / world.Size;   // a ring all-reduce sends and receives this many buffers per rank
+    Console.WriteLine($"{world.Size} ranks, {TenMillion.ParameterCount:N0} float parameters ({bytes / 1e6:F0} MB of gradients), {iterations} iterations, median (fastest) in ms");
+    Report("Adam Step()", step, 0);
+    Report("AverageGradients (all-reduce + divide)", allReduce, (long)(ringShare * bytes));
+    Report("AllReduceSum alone", allReduceOnly, (long)(ringShare * bytes));
+    Report("ReduceScatterSum (ZeRO-1, gradients)", reduceScatter, (long)((world.Size - 1.0) / world.Size * bytes));
+    Report("AllGatherInPlace (ZeRO-1, parameters)", allGather, (long)((world.Size - 1.0) / world.Size * bytes));
+    Console.WriteLine($"ZeRO-1 exchange (reduce-scatter + all-gather): {Median(reduceScatter) + Median(allGather):F2} ms against the all-reduce's {Median(allReduce):F2} ms");
+    Report("Whole step: AverageGradients + Step()", plainStep, 0);
+    Console.WriteLine($"    Adam state per rank: {2L * TenMillion.ParameterCount * sizeof(float) / 1e6:F0} MB (m and v for all 10 M)");
+    if (zeroStep.Length > 0)
+    {
+        Report("Whole step, ZeRO-1 emulated (2 ranks)", zeroStep, 0);
+        Console.WriteLine($"    Adam state per rank: {2L * HalfOfTenMillion.ParameterCount * sizeof(float) / 1e6:F0} MB (m and v for this rank's 5 M)");
+    }
+}
+
+world.Shutdown();
+return 0;
+
+double[] Time(Action action)
+{
+    for (int i = 0; i < 3; i++)
+    {
+        world.Barrier();
+        action();
+    }
+
+    var times = new double[iterations];
+    for (int i = 0; i < iterations; i++)
+    {
+        world.Barrier();
+        long start = Stopwatch.GetTimestamp();
+        action();
+        times[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+    }
+
+    Array.Sort(times);
+    return times;
+}
+
+static double Median(double[] sorted) => sorted[sorted.Length / 2];
+
+static void Report(string what, double[] sorted, long bytesPerRank) =>
+    Console.WriteLine($"  {what,-40} {Median(sorted),8:F2} ({sorted[0]:F2}){(bytesPerRank > 0 ? $"   ~{bytesPerRank / 1e6:F0} MB sent and received per rank (ring)" : "")}");
+
+/// <summary>The slice of <see cref="TenMillion"/> one of two ranks steps under ZeRO-1, with Adam's state for it alone.</summary>
+[Optimize(Adam, Lr = 1e-3, Threads = 1)]
+internal sealed partial class HalfOfTenMillion
+{
+    [Parameter(5_000_000)] public partial Span<float> Weights { get; }
+}
+
+/// <summary>10 M float parameters stepped by Adam on one thread (two ranks share the two cores).</summary>
+[Optimize(Adam, Lr = 1e-3, Threads = 1)]
+internal sealed partial class TenMillion
+{
+    [Parameter(10_000_000)] public partial Span<float> Weights { get; }
+}
