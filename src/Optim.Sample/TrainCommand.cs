@@ -4,7 +4,8 @@ namespace Optim.Sample;
 
 /// <summary>
 /// The <c>train</c> command: trains the same MLP, from the same initial weights and on the same mini-batches,
-/// with every optimizer Optim offers (progress shown for SGD, Momentum and Adam), then compares them.
+/// with every optimizer Optim offers (progress shown for SGD, Momentum and Adam), then compares them; then trains a
+/// classifier of the embedded handwritten digits (<see cref="Classification.Digits"/>).
 /// </summary>
 internal static class TrainCommand
 {
@@ -31,7 +32,7 @@ internal static class TrainCommand
     /// <summary>Adam must bring the training MSE below this fraction of the target variance.</summary>
     private const double AdamGoal = 0.10;
 
-    /// <summary>Runs the command; returns 0 if Adam met <see cref="AdamGoal"/>, 1 otherwise.</summary>
+    /// <summary>Runs the command; returns 0 if Adam met <see cref="AdamGoal"/> and the digits classifier its goal, 1 otherwise.</summary>
     public static int Run()
     {
         Dataset data = Dataset.CreateSynthetic(SampleCount, DataSeed);
@@ -79,7 +80,12 @@ internal static class TrainCommand
         }
 
         Report.Summary(runs, data.TargetVariance);
-        return Report.Verdict(adam, data.TargetVariance, AdamGoal) ? 0 : 1;
+        bool adamPassed = Report.Verdict(adam, data.TargetVariance, AdamGoal);
+
+        // Real data beside the synthetic comparison: the embedded handwritten digits.
+        Console.WriteLine();
+        bool digitsPassed = Classification.Digits.Run();
+        return adamPassed && digitsPassed ? 0 : 1;
     }
 
     /// <summary>Initialises <paramref name="model"/> with the shared seed and wraps it in a trainer.</summary>

@@ -7,7 +7,7 @@ using Xunit;
 
 namespace Optim.Generators.Tests.Sample;
 
-/// <summary>The sample's MLP training reaches its loss target with every optimizer, allocating nothing while training.</summary>
+/// <summary>The sample's MLP training reaches its loss target with every optimizer, allocating nothing while training; the digits their accuracy.</summary>
 public sealed class SampleTrainingTests
 {
     [Fact]
@@ -36,6 +36,14 @@ public sealed class SampleTrainingTests
         // (they differ only in the order of a few float sums).
         double Mse(string optimizer) => double.Parse(Regex.Match(output, $@"^{optimizer}\s+([\d.]+)\s", RegexOptions.Multiline).Groups[1].Value, CultureInfo.InvariantCulture);
         Assert.Equal(Mse("Adam"), Mse("Adam, hand-written"), 3);
+
+        // Then the digits classifier, on the fixed split, to at least 95 % test accuracy.
+        Assert.Contains("1437 train, 360 test", output, StringComparison.Ordinal);
+        Match digits = Regex.Match(output, @"OK: digits MLP reached ([\d.]+)% test accuracy \((\d+) of 360");
+        Assert.True(digits.Success, output);
+        double percent = double.Parse(digits.Groups[1].Value, CultureInfo.InvariantCulture);
+        Assert.InRange(percent, 95, 100);
+        Assert.Equal(100 * int.Parse(digits.Groups[2].Value, CultureInfo.InvariantCulture) / 360.0, percent, 2);
     }
 
     [Fact]
