@@ -14,7 +14,7 @@ namespace Optim.Kernels;
 /// im2col, one image at a time: the workspace receives the image's patches as a [cin·k·k, oh·ow] matrix (zeros where
 /// a patch covers padding; runs of pixels copied whole where the stride is 1), and the convolution becomes <see cref="Gemm"/>
 /// products. Forward: y = W·col, each output adding its cin·k·k terms in ascending order, then the bias (fused per row).
-/// BackwardWeights: each image adds its part to dW, images in order (see the method for the order within an image).
+/// BackwardWeights: dW += dy·colᵀ, each weight adding its positions in ascending order, images in order.
 /// BackwardInput: dcol = Wᵀ·dy (ascending output channels), then col2im adds each patch value back to its pixel, patch
 /// rows and positions in ascending order. Every order is fixed, so every vector width and thread count gives the same bits.
 /// (Multiplying a chunk of images in one wider product was measured and not kept: no faster at the Fashion-MNIST shapes,
@@ -24,12 +24,6 @@ namespace Optim.Kernels;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class Conv2d
 {
-    /// <summary>
-    /// Patch rows (cin·k·k) up to which BackwardWeights sums each weight's positions as a dot product: a product's tiles
-    /// would be mostly padding (measured at 1 × 3 × 3: 3.3× faster; at 8 × 3 × 3 the product is 2.3× faster).
-    /// </summary>
-    public const int DotRows = 16;
-
     /// <summary>Output size of one spatial dimension: ⌊(size + 2·padding − kernel) / stride⌋ + 1.</summary>
     public static int OutputSize(int size, int kernel, int stride, int padding) => ((size + (2 * padding) - kernel) / stride) + 1;
 
@@ -74,14 +68,7 @@ public static class Conv2d
         }
     }
 
-    /// <summary>
-    /// dW += the gradient with respect to the weight, dB += Σ dy over images and positions (<paramref name="dBias"/> empty:
-    /// no bias). Each image adds its part to dW in order; the part of one weight is a sum over the image's positions.
-    /// Few patch rows (at most <see cref="DotRows"/>, where a product's tiles would be mostly padding) take each
-    /// such sum as a dot product in the fixed lane order of the other reductions (16 float or 8 double lanes, added
-    /// pairwise); larger ones take it as the product dy·colᵀ, positions ascending. Both give the same bits at every
-    /// vector width and thread count.
-    /// </summary>
+    /// <summary>dW += the gradient with respect to the weight, dB += Σ dy over images and positions (<paramref name="dBias"/> empty: no bias).</summary>
     public static void BackwardWeights<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, Span<T> dWeight, Span<T> dBias, Span<T> workspace,
         int batch, int inChannels, int height, int width, int outChannels, int kernel, int stride, int padding, int maxThreads = 1)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -93,30 +80,14 @@ public static class Conv2d
             Guard.Fits(dBias.Length, outChannels, nameof(dBias));
         }
 
-        bool dots = s.Rows <= DotRows;
         Span<T> col = workspace[..(s.Rows * s.Positions)];
         for (int b = 0; b < batch; b++)
         {
             Im2Col(x.Slice(b * s.Image, s.Image), col, s);
             ReadOnlySpan<T> image = dy.Slice(b * s.OutImage, s.OutImage);
-            if (dots)
-            {
-                ref T g = ref MemoryMarshal.GetReference(image);
-                ref T c = ref MemoryMarshal.GetReference(col);
-                for (int co = 0; co < outChannels; co++)
-                {
-                    ref T plane = ref Unsafe.Add(ref g, co * s.Positions);
-                    for (int r = 0; r < s.Rows; r++)
-                    {
-                        dWeight[(co * s.Rows) + r] += Lanes.Sum(default(Product2<T>), ref plane, ref Unsafe.Add(ref c, r * s.Positions), ref plane, s.Positions);
-                    }
-                }
-            }
-            else
-            {
-                // dW += dy·colᵀ: dW[co, r] gets dy[co, p]·col[r, p] for p ascending, images in order.
-                Gemm.Multiply(image, col, dWeight, outChannels, s.Rows, s.Positions, GemmOptions.TransposeB | GemmOptions.Accumulate, default, 0, maxThreads);
-            }
+
+            // dW += dy·colᵀ: dW[co, r] gets dy[co, p]·col[r, p] for p ascending, images in order.
+            Gemm.Multiply(image, col, dWeight, outChannels, s.Rows, s.Positions, GemmOptions.TransposeB | GemmOptions.Accumulate, default, 0, maxThreads);
 
             for (int co = 0; co < outChannels && !dBias.IsEmpty; co++)
             {
