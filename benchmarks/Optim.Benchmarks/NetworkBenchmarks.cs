@@ -180,42 +180,16 @@ public class NetworkKernelBenchmarks
     }
 }
 
-/// <summary>The Fashion-MNIST CNN: conv 1→8 3×3, ReLU, max-pool 2, conv 8→16 3×3, ReLU, max-pool 2, linear 400→10.</summary>
-[Optimize(Adam, Lr = 1e-3, Threads = 1)]
-public sealed partial class FashionCnnStepModel
-{
-    [Conv2d(1, 8, 3)] public partial Conv2d<float> First { get; }
-
-    [Conv2d(8, 16, 3)] public partial Conv2d<float> Second { get; }
-
-    [Linear(400, 10)] public partial Linear<float> Output { get; }
-
-    [Forward(MaxBatch = 64, Criterion = Criterion.CrossEntropy)]
-    public Tensor<float> Forward([Shape(1, 28, 28)] Tensor<float> image) =>
-        Output.Forward(Nn.Flatten(Nn.MaxPool2d(Nn.Relu(Second.Forward(Nn.MaxPool2d(Nn.Relu(First.Forward(image)), 2))), 2)));
-}
-
-/// <summary>The Fashion-MNIST MLP: 784 → 256 → 10.</summary>
-[Optimize(Adam, Lr = 1e-3, Threads = 1)]
-public sealed partial class FashionMlpStepModel
-{
-    [Linear(784, 256)] public partial Linear<float> Hidden { get; }
-
-    [Linear(256, 10)] public partial Linear<float> Output { get; }
-
-    [Forward(MaxBatch = 64, Criterion = Criterion.CrossEntropy)]
-    public Tensor<float> Forward([Shape(784)] Tensor<float> image) => Output.Forward(Nn.Relu(Hidden.Forward(image)));
-}
-
 /// <summary>
 /// One training step (zero-grad, forward, cross-entropy, backward, Adam) of the Fashion-MNIST networks at batch 64 on one
-/// thread, the shapes libtorch was timed at through TorchSharp (MLP 6.5 ms, CNN 19 ms on this machine, one thread).
+/// thread, the shapes libtorch was timed at through TorchSharp (MLP 6.5 ms, CNN 19 ms on this machine, one thread), on the
+/// epoch benchmarks' models (EpochBenchmarks.cs) held to one thread through their Threads property.
 /// </summary>
 public class FashionStepBenchmarks
 {
     private const int Batch = 64;
-    private readonly FashionCnnStepModel _cnn = new();
-    private readonly FashionMlpStepModel _mlp = new();
+    private readonly FashionEpochCnn _cnn = new() { Threads = 1 };
+    private readonly FashionEpochMlp _mlp = new() { Threads = 1 };
     private readonly float[] _images = new float[Batch * 784];
     private readonly int[] _labels = new int[Batch];
 

@@ -74,8 +74,7 @@ internal sealed class PassWriter
     private void WriteEvaluate()
     {
         _w.Line($"/// <summary>The {Criterion()} of the first <paramref name=\"batch\"/> examples (no gradient is computed; parameters and gradients are left as they are).</summary>");
-        _w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">The batch is below 1 or above <see cref=\"MaxBatch\"/>" + (_network.ClassTargets ? ", or a class index is outside [0, classes)" : "") + ".</exception>");
-        _w.Line("/// <exception cref=\"global::System.ArgumentException\">A span is shorter than the batch needs.</exception>");
+        WriteTargetExceptions();
         _w.Line(ModelEmitter.GeneratedCode);
         _w.Open($"public {_t} Evaluate({InputParameters}, global::System.ReadOnlySpan<{TargetType}> target, int batch)");
         _w.Line($"OptimCheckInputs({InputArguments}, batch);");
@@ -92,8 +91,7 @@ internal sealed class PassWriter
         _w.Line($"/// One training step on the first <paramref name=\"batch\"/> examples: <see cref=\"ZeroGrad\"/>, the forward pass, the {Criterion()},");
         _w.Line("/// the backward pass into every parameter's gradient, and <see cref=\"Step\"/>. Returns the loss before the step.");
         _w.Line("/// </summary>");
-        _w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">The batch is below 1 or above <see cref=\"MaxBatch\"/>" + (_network.ClassTargets ? ", or a class index is outside [0, classes)" : "") + ".</exception>");
-        _w.Line("/// <exception cref=\"global::System.ArgumentException\">A span is shorter than the batch needs.</exception>");
+        WriteTargetExceptions();
         _w.Line(ModelEmitter.GeneratedCode);
         _w.Open($"public {_t} TrainStep({InputParameters}, global::System.ReadOnlySpan<{TargetType}> target, int batch)");
         _w.Line($"OptimCheckInputs({InputArguments}, batch);");
@@ -117,8 +115,7 @@ internal sealed class PassWriter
         _w.Line("/// processes, accumulated over several batches). <c>ZeroGrad(); Backward(…); Step();</c> is <see cref=\"TrainStep\"/>.");
         _w.Line("/// Returns the loss.");
         _w.Line("/// </summary>");
-        _w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">The batch is below 1 or above <see cref=\"MaxBatch\"/>" + (_network.ClassTargets ? ", or a class index is outside [0, classes)" : "") + ".</exception>");
-        _w.Line("/// <exception cref=\"global::System.ArgumentException\">A span is shorter than the batch needs.</exception>");
+        WriteTargetExceptions();
         _w.Line(ModelEmitter.GeneratedCode);
         _w.Open($"public {_t} Backward({InputParameters}, global::System.ReadOnlySpan<{TargetType}> target, int batch)");
         _w.Line($"OptimCheckInputs({InputArguments}, batch);");
@@ -129,6 +126,13 @@ internal sealed class PassWriter
         _w.Line("return loss;");
         _w.Close();
         _w.Line();
+    }
+
+    /// <summary>The exceptions of a member that takes inputs, targets and a batch (Evaluate, TrainStep, Backward).</summary>
+    private void WriteTargetExceptions()
+    {
+        _w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">The batch is below 1 or above <see cref=\"MaxBatch\"/>" + (_network.ClassTargets ? ", or a class index is outside [0, classes)" : "") + ".</exception>");
+        _w.Line("/// <exception cref=\"global::System.ArgumentException\">A span is shorter than the batch needs.</exception>");
     }
 
     private void WriteChecks()
