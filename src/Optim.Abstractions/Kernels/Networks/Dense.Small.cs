@@ -1,0 +1,539 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Optim.Kernels;
+
+/// <summary>
+/// The three products of a layer with fewer in features than one 64-byte line (the seed's 10 → 5 → 1 MLP, any small
+/// head), where packing for the GEMM costs more than the product. Each output keeps the chain the GEMM gives it (terms in
+/// ascending order, one multiply and one add each), so these loops only choose which independent chains share a vector:
+/// <list type="bullet">
+/// <item>forward: the batch. A block of rows is transposed into a scratch tile so that lane l holds row l's feature i,
+/// and every output is one vector chain over i;</item>
+/// <item>both backward products: the in features, in at most two (overlapping) vectors, with the accumulators held in
+/// registers across the whole batch instead of stored and reloaded after every row.</item>
+/// </list>
+/// Lanes never exchange values, so the results have the same bits as the scalar loops at every vector width.
+/// </summary>
+public static partial class Dense
+{
+    /// <summary>
+    /// Forward of a small layer: y[b, o] = (Σ_i x[b, i]·W[o, i]) + bias[o]. Outputs share a vector when there are at least
+    /// half a vector of them; narrower layers (a regression head) put rows of the batch in the lanes instead.
+    /// </summary>
+    private static void ForwardSmall<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> y, int batch, int inFeatures, int outFeatures)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (!Vector256.IsHardwareAccelerated)
+        {
+            ForwardRows(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(weight), bias, ref MemoryMarshal.GetReference(y), 0, batch, inFeatures, outFeatures);
+        }
+        else if (2 * outFeatures >= Vector256<T>.Count)
+        {
+            ForwardByOutputs(x, weight, bias, y, batch, inFeatures, outFeatures);
+        }
+        else
+        {
+            ForwardByRows(x, weight, bias, y, batch, inFeatures, outFeatures);
+        }
+    }
+
+    /// <summary>
+    /// Outputs in lanes: a transposed, zero-padded tile of W holds in lane l the weights of output c + l, and each row of
+    /// the batch is one vector chain over i of x[b, i]·tile[i].
+    /// </summary>
+    private static void ForwardByOutputs<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> y, int batch, int inFeatures, int outFeatures)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        ref T xr = ref MemoryMarshal.GetReference(x);
+        ref T w = ref MemoryMarshal.GetReference(weight);
+        ref T yr = ref MemoryMarshal.GetReference(y);
+        bool hasBias = !bias.IsEmpty;
+        int lanes = Vector256<T>.Count;
+        Span<T> tile = stackalloc T[inFeatures * Vector256<T>.Count];
+        Span<T> lane = stackalloc T[Vector256<T>.Count];
+        ref T t = ref MemoryMarshal.GetReference(tile);
+        ref T o = ref MemoryMarshal.GetReference(lane);
+        int total = batch * outFeatures;
+        for (int chunk = 0; chunk < outFeatures; chunk += lanes)
+        {
+            // The last chunk ends at the last output, overlapping the one before it: the outputs computed twice get the
+            // same operations both times. A layer narrower than a vector has one partial chunk.
+            int c = Math.Min(chunk, Math.Max(0, outFeatures - lanes));
+            int width = Math.Min(lanes, outFeatures - c);
+            tile.Clear();
+            lane.Clear();
+            for (int l = 0; l < width; l++)
+            {
+                ref T wo = ref Unsafe.Add(ref w, (c + l) * inFeatures);
+                for (int i = 0; i < inFeatures; i++)
+                {
+                    Unsafe.Add(ref t, (i * lanes) + l) = Unsafe.Add(ref wo, i);
+                }
+
+                if (hasBias)
+                {
+                    Unsafe.Add(ref o, l) = bias[c + l];
+                }
+            }
+
+            Vector256<T> b0 = Vector256.LoadUnsafe(ref o);
+            int b = 0;
+            for (; b + 4 <= batch; b += 4)
+            {
+                // Four rows at once: four independent chains hide the adds' latency and share each load of the tile.
+                ref T x0 = ref Unsafe.Add(ref xr, b * inFeatures);
+                ref T x1 = ref Unsafe.Add(ref x0, inFeatures);
+                ref T x2 = ref Unsafe.Add(ref x1, inFeatures);
+                ref T x3 = ref Unsafe.Add(ref x2, inFeatures);
+                Vector256<T> ti = Vector256.LoadUnsafe(ref t);
+                Vector256<T> s0 = Vector256.Create(x0) * ti, s1 = Vector256.Create(x1) * ti, s2 = Vector256.Create(x2) * ti, s3 = Vector256.Create(x3) * ti;
+                for (int i = 1; i < inFeatures; i++)
+                {
+                    ti = Vector256.LoadUnsafe(ref t, (nuint)(i * lanes));
+                    s0 += Vector256.Create(Unsafe.Add(ref x0, i)) * ti;
+                    s1 += Vector256.Create(Unsafe.Add(ref x1, i)) * ti;
+                    s2 += Vector256.Create(Unsafe.Add(ref x2, i)) * ti;
+                    s3 += Vector256.Create(Unsafe.Add(ref x3, i)) * ti;
+                }
+
+                if (hasBias)
+                {
+                    s0 += b0;
+                    s1 += b0;
+                    s2 += b0;
+                    s3 += b0;
+                }
+
+                StoreOutputs(s0, ref yr, (b * outFeatures) + c, width, total, ref o);
+                StoreOutputs(s1, ref yr, ((b + 1) * outFeatures) + c, width, total, ref o);
+                StoreOutputs(s2, ref yr, ((b + 2) * outFeatures) + c, width, total, ref o);
+                StoreOutputs(s3, ref yr, ((b + 3) * outFeatures) + c, width, total, ref o);
+            }
+
+            for (; b < batch; b++)
+            {
+                ref T xb = ref Unsafe.Add(ref xr, b * inFeatures);
+                Vector256<T> sum = Vector256.Create(xb) * Vector256.LoadUnsafe(ref t);
+                for (int i = 1; i < inFeatures; i++)
+                {
+                    sum += Vector256.Create(Unsafe.Add(ref xb, i)) * Vector256.LoadUnsafe(ref t, (nuint)(i * lanes));
+                }
+
+                if (hasBias)
+                {
+                    sum += b0;
+                }
+
+                StoreOutputs(sum, ref yr, (b * outFeatures) + c, width, total, ref o);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The first <paramref name="width"/> lanes of <paramref name="sum"/> to y[at …]. A partial vector (a layer narrower
+    /// than a vector) is stored whole when it stays inside y's <paramref name="total"/> elements: its extra lanes land on
+    /// the next rows, which are written after this one; the last rows go lane by lane through <paramref name="scratch"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreOutputs<T>(Vector256<T> sum, ref T y, int at, int width, int total, ref T scratch)
+        where T : unmanaged
+    {
+        if (width == Vector256<T>.Count || at + Vector256<T>.Count <= total)
+        {
+            sum.StoreUnsafe(ref y, (nuint)at);
+            return;
+        }
+
+        sum.StoreUnsafe(ref scratch);
+        for (int l = 0; l < width; l++)
+        {
+            Unsafe.Add(ref y, at + l) = Unsafe.Add(ref scratch, l);
+        }
+    }
+
+    /// <summary>Rows of the batch in lanes: lane l computes row b + l, its features gathered into vectors in registers.</summary>
+    private static void ForwardByRows<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> y, int batch, int inFeatures, int outFeatures)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        ref T xr = ref MemoryMarshal.GetReference(x);
+        ref T w = ref MemoryMarshal.GetReference(weight);
+        ref T yr = ref MemoryMarshal.GetReference(y);
+        bool hasBias = !bias.IsEmpty;
+        int lanes = Vector256<T>.Count;
+
+        // column[i] = x[b + l, i] in lane l, built in registers (a vector load of values just stored one by one would
+        // wait for each store); lane[l] = one output's lanes before they go to their rows.
+        Span<Vector256<T>> column = stackalloc Vector256<T>[inFeatures];
+        Span<T> lane = stackalloc T[Vector256<T>.Count];
+        ref Vector256<T> c = ref MemoryMarshal.GetReference(column);
+        ref T o = ref MemoryMarshal.GetReference(lane);
+        int b = 0;
+        for (; b + lanes <= batch; b += lanes)
+        {
+            ref T block = ref Unsafe.Add(ref xr, b * inFeatures);
+            for (int i = 0; i < inFeatures; i++)
+            {
+                Unsafe.Add(ref c, i) = Strided(ref Unsafe.Add(ref block, i), inFeatures);
+            }
+
+            for (int output = 0; output < outFeatures; output++)
+            {
+                ref T wo = ref Unsafe.Add(ref w, output * inFeatures);
+                Vector256<T> sum = c * Vector256.Create(wo);
+                for (int i = 1; i < inFeatures; i++)
+                {
+                    sum += Unsafe.Add(ref c, i) * Vector256.Create(Unsafe.Add(ref wo, i));
+                }
+
+                if (hasBias)
+                {
+                    sum += Vector256.Create(bias[output]);
+                }
+
+                if (outFeatures == 1)
+                {
+                    sum.StoreUnsafe(ref yr, (nuint)b);
+                    continue;
+                }
+
+                sum.StoreUnsafe(ref o);
+                for (int l = 0; l < lanes; l++)
+                {
+                    Unsafe.Add(ref yr, ((b + l) * outFeatures) + output) = Unsafe.Add(ref o, l);
+                }
+            }
+        }
+
+        ForwardRows(ref xr, ref w, bias, ref yr, b, batch, inFeatures, outFeatures);
+    }
+
+    /// <summary>The vector of source[l·stride] for each lane l (float or double).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<T> Strided<T>(ref T source, int stride)
+        where T : unmanaged
+    {
+        if (typeof(T) == typeof(float))
+        {
+            ref float f = ref Unsafe.As<T, float>(ref source);
+            return Vector256.Create(
+                f, Unsafe.Add(ref f, stride), Unsafe.Add(ref f, 2 * stride), Unsafe.Add(ref f, 3 * stride),
+                Unsafe.Add(ref f, 4 * stride), Unsafe.Add(ref f, 5 * stride), Unsafe.Add(ref f, 6 * stride), Unsafe.Add(ref f, 7 * stride)).As<float, T>();
+        }
+
+        if (typeof(T) == typeof(double))
+        {
+            ref double d = ref Unsafe.As<T, double>(ref source);
+            return Vector256.Create(d, Unsafe.Add(ref d, stride), Unsafe.Add(ref d, 2 * stride), Unsafe.Add(ref d, 3 * stride)).As<double, T>();
+        }
+
+        throw new NotSupportedException($"Network kernels run on float and double, not {typeof(T).Name}.");
+    }
+
+    /// <summary>Rows [from, to) of <see cref="ForwardSmall{T}"/> one scalar chain at a time.</summary>
+    private static void ForwardRows<T>(ref T xr, ref T w, ReadOnlySpan<T> bias, ref T yr, int from, int to, int inFeatures, int outFeatures)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        bool hasBias = !bias.IsEmpty;
+        for (int b = from; b < to; b++)
+        {
+            ref T row = ref Unsafe.Add(ref xr, b * inFeatures);
+            ref T target = ref Unsafe.Add(ref yr, b * outFeatures);
+            for (int output = 0; output < outFeatures; output++)
+            {
+                ref T wo = ref Unsafe.Add(ref w, output * inFeatures);
+                T sum = row * wo;
+                for (int i = 1; i < inFeatures; i++)
+                {
+                    sum += Unsafe.Add(ref row, i) * Unsafe.Add(ref wo, i);
+                }
+
+                Unsafe.Add(ref target, output) = hasBias ? sum + bias[output] : sum;
+            }
+        }
+    }
+
+    /// <summary>
+    /// dW[o, ·] += Σ_b dy[b, o]·x[b, ·] for a row shorter than a line, b ascending: each W row in at most two overlapping
+    /// vectors (lanes [0, v) and [n − v, n)), held in registers for the whole batch; outputs four at a time so that four
+    /// independent chains hide the adds' latency.
+    /// </summary>
+    private static void BackwardWeightsSmall<T>(ref T dy, ref T x, ref T dW, int batch, int inFeatures, int outFeatures)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (Vector256.IsHardwareAccelerated && inFeatures >= Vector256<T>.Count)
+        {
+            int o = 0;
+            for (; o + 4 <= outFeatures; o += 4)
+            {
+                WeightRows4<T, Width256<T>, Vector256<T>>(default, ref dy, ref x, ref dW, o, batch, inFeatures, outFeatures);
+            }
+
+            for (; o < outFeatures; o++)
+            {
+                WeightRow<T, Width256<T>, Vector256<T>>(default, ref dy, ref x, ref dW, o, batch, inFeatures, outFeatures);
+            }
+        }
+        else if (Vector128.IsHardwareAccelerated && inFeatures >= Vector128<T>.Count)
+        {
+            int o = 0;
+            for (; o + 4 <= outFeatures; o += 4)
+            {
+                WeightRows4<T, Width128<T>, Vector128<T>>(default, ref dy, ref x, ref dW, o, batch, inFeatures, outFeatures);
+            }
+
+            for (; o < outFeatures; o++)
+            {
+                WeightRow<T, Width128<T>, Vector128<T>>(default, ref dy, ref x, ref dW, o, batch, inFeatures, outFeatures);
+            }
+        }
+        else
+        {
+            for (int o = 0; o < outFeatures; o++)
+            {
+                ref T target = ref Unsafe.Add(ref dW, o * inFeatures);
+                for (int i = 0; i < inFeatures; i++)
+                {
+                    T sum = Unsafe.Add(ref target, i);
+                    for (int b = 0; b < batch; b++)
+                    {
+                        sum += Unsafe.Add(ref dy, (b * outFeatures) + o) * Unsafe.Add(ref x, (b * inFeatures) + i);
+                    }
+
+                    Unsafe.Add(ref target, i) = sum;
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WeightRow<T, TW, TV>(TW width, ref T dy, ref T x, ref T dW, int o, int batch, int inFeatures, int outFeatures)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TW : struct, IWidth<T, TV>
+        where TV : struct
+    {
+        nuint tail = (nuint)(inFeatures - width.Count);
+        ref T row = ref Unsafe.Add(ref dW, o * inFeatures);
+        TV head = width.Load(ref row, 0), end = width.Load(ref row, tail);
+        for (int b = 0; b < batch; b++)
+        {
+            ref T xb = ref Unsafe.Add(ref x, b * inFeatures);
+            TV s = width.Broadcast(Unsafe.Add(ref dy, (b * outFeatures) + o));
+            head = width.AddProduct(head, s, width.Load(ref xb, 0));
+            end = width.AddProduct(end, s, width.Load(ref xb, tail));
+        }
+
+        // The overlap of the two vectors holds the same values in both: the second store rewrites them unchanged.
+        width.Store(head, ref row, 0);
+        width.Store(end, ref row, tail);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void WeightRows4<T, TW, TV>(TW width, ref T dy, ref T x, ref T dW, int o, int batch, int inFeatures, int outFeatures)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TW : struct, IWidth<T, TV>
+        where TV : struct
+    {
+        nuint tail = (nuint)(inFeatures - width.Count);
+        ref T r0 = ref Unsafe.Add(ref dW, o * inFeatures);
+        ref T r1 = ref Unsafe.Add(ref r0, inFeatures);
+        ref T r2 = ref Unsafe.Add(ref r1, inFeatures);
+        ref T r3 = ref Unsafe.Add(ref r2, inFeatures);
+        TV h0 = width.Load(ref r0, 0), e0 = width.Load(ref r0, tail);
+        TV h1 = width.Load(ref r1, 0), e1 = width.Load(ref r1, tail);
+        TV h2 = width.Load(ref r2, 0), e2 = width.Load(ref r2, tail);
+        TV h3 = width.Load(ref r3, 0), e3 = width.Load(ref r3, tail);
+        for (int b = 0; b < batch; b++)
+        {
+            ref T xb = ref Unsafe.Add(ref x, b * inFeatures);
+            ref T d = ref Unsafe.Add(ref dy, (b * outFeatures) + o);
+            TV head = width.Load(ref xb, 0), end = width.Load(ref xb, tail);
+            TV s = width.Broadcast(d);
+            h0 = width.AddProduct(h0, s, head);
+            e0 = width.AddProduct(e0, s, end);
+            s = width.Broadcast(Unsafe.Add(ref d, 1));
+            h1 = width.AddProduct(h1, s, head);
+            e1 = width.AddProduct(e1, s, end);
+            s = width.Broadcast(Unsafe.Add(ref d, 2));
+            h2 = width.AddProduct(h2, s, head);
+            e2 = width.AddProduct(e2, s, end);
+            s = width.Broadcast(Unsafe.Add(ref d, 3));
+            h3 = width.AddProduct(h3, s, head);
+            e3 = width.AddProduct(e3, s, end);
+        }
+
+        width.Store(h0, ref r0, 0);
+        width.Store(e0, ref r0, tail);
+        width.Store(h1, ref r1, 0);
+        width.Store(e1, ref r1, tail);
+        width.Store(h2, ref r2, 0);
+        width.Store(e2, ref r2, tail);
+        width.Store(h3, ref r3, 0);
+        width.Store(e3, ref r3, tail);
+    }
+
+    /// <summary>
+    /// dx[b, ·] = Σ_o dy[b, o]·W[o, ·] (o ascending, from +0) for a row shorter than a line: each dx row in at most two
+    /// overlapping vectors.
+    /// </summary>
+    private static void BackwardInputSmall<T>(ref T dy, ref T w, ref T dx, int batch, int inFeatures, int outFeatures)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (Vector256.IsHardwareAccelerated && inFeatures >= Vector256<T>.Count)
+        {
+            InputRows<T, Width256<T>, Vector256<T>>(default, ref dy, ref w, ref dx, batch, inFeatures, outFeatures);
+        }
+        else if (Vector128.IsHardwareAccelerated && inFeatures >= Vector128<T>.Count)
+        {
+            InputRows<T, Width128<T>, Vector128<T>>(default, ref dy, ref w, ref dx, batch, inFeatures, outFeatures);
+        }
+        else
+        {
+            for (int b = 0; b < batch; b++)
+            {
+                ref T d = ref Unsafe.Add(ref dy, b * outFeatures);
+                for (int i = 0; i < inFeatures; i++)
+                {
+                    T sum = T.Zero;
+                    for (int o = 0; o < outFeatures; o++)
+                    {
+                        sum += Unsafe.Add(ref d, o) * Unsafe.Add(ref w, (o * inFeatures) + i);
+                    }
+
+                    Unsafe.Add(ref dx, (b * inFeatures) + i) = sum;
+                }
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void InputRows<T, TW, TV>(TW width, ref T dy, ref T w, ref T dx, int batch, int inFeatures, int outFeatures)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TW : struct, IWidth<T, TV>
+        where TV : struct
+    {
+        nuint tail = (nuint)(inFeatures - width.Count);
+        for (int b = 0; b < batch; b++)
+        {
+            ref T d = ref Unsafe.Add(ref dy, b * outFeatures);
+            TV head = width.Zero, end = width.Zero;
+            for (int o = 0; o < outFeatures; o++)
+            {
+                ref T wo = ref Unsafe.Add(ref w, o * inFeatures);
+                TV s = width.Broadcast(Unsafe.Add(ref d, o));
+                head = width.AddProduct(head, s, width.Load(ref wo, 0));
+                end = width.AddProduct(end, s, width.Load(ref wo, tail));
+            }
+
+            ref T target = ref Unsafe.Add(ref dx, b * inFeatures);
+            width.Store(head, ref target, 0);
+            width.Store(end, ref target, tail);
+        }
+    }
+
+    /// <summary>dB[o] += Σ_b dy[b, o], b ascending, for a row shorter than a line: the sums held in registers.</summary>
+    private static void BiasSmall<T>(ref T dy, ref T dB, int batch, int outFeatures)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (Vector256.IsHardwareAccelerated && outFeatures >= Vector256<T>.Count)
+        {
+            ColumnSums<T, Width256<T>, Vector256<T>>(default, ref dy, ref dB, batch, outFeatures);
+        }
+        else if (Vector128.IsHardwareAccelerated && outFeatures >= Vector128<T>.Count)
+        {
+            ColumnSums<T, Width128<T>, Vector128<T>>(default, ref dy, ref dB, batch, outFeatures);
+        }
+        else
+        {
+            for (int o = 0; o < outFeatures; o++)
+            {
+                T sum = Unsafe.Add(ref dB, o);
+                for (int b = 0; b < batch; b++)
+                {
+                    sum += Unsafe.Add(ref dy, (b * outFeatures) + o);
+                }
+
+                Unsafe.Add(ref dB, o) = sum;
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ColumnSums<T, TW, TV>(TW width, ref T dy, ref T dB, int batch, int outFeatures)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TW : struct, IWidth<T, TV>
+        where TV : struct
+    {
+        nuint tail = (nuint)(outFeatures - width.Count);
+        TV head = width.Load(ref dB, 0), end = width.Load(ref dB, tail);
+        for (int b = 0; b < batch; b++)
+        {
+            ref T row = ref Unsafe.Add(ref dy, b * outFeatures);
+            head = width.Add(head, width.Load(ref row, 0));
+            end = width.Add(end, width.Load(ref row, tail));
+        }
+
+        width.Store(head, ref dB, 0);
+        width.Store(end, ref dB, tail);
+    }
+
+    /// <summary>One vector width for the small-layer loops, so that each loop is written once for 256 and 128 bits.</summary>
+    private interface IWidth<T, TV>
+        where T : unmanaged
+        where TV : struct
+    {
+        int Count { get; }
+
+        TV Zero { get; }
+
+        TV Load(ref T source, nuint offset);
+
+        void Store(TV value, ref T target, nuint offset);
+
+        TV Broadcast(T value);
+
+        /// <summary>sum + s·v: one multiply, then one add (never fused).</summary>
+        TV AddProduct(TV sum, TV s, TV v);
+
+        TV Add(TV a, TV b);
+    }
+
+    private readonly struct Width256<T> : IWidth<T, Vector256<T>>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        public int Count => Vector256<T>.Count;
+
+        public Vector256<T> Zero => Vector256<T>.Zero;
+
+        public Vector256<T> Load(ref T source, nuint offset) => Vector256.LoadUnsafe(ref source, offset);
+
+        public void Store(Vector256<T> value, ref T target, nuint offset) => value.StoreUnsafe(ref target, offset);
+
+        public Vector256<T> Broadcast(T value) => Vector256.Create(value);
+
+        public Vector256<T> AddProduct(Vector256<T> sum, Vector256<T> s, Vector256<T> v) => sum + (s * v);
+
+        public Vector256<T> Add(Vector256<T> a, Vector256<T> b) => a + b;
+    }
+
+    private readonly struct Width128<T> : IWidth<T, Vector128<T>>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        public int Count => Vector128<T>.Count;
+
+        public Vector128<T> Zero => Vector128<T>.Zero;
+
+        public Vector128<T> Load(ref T source, nuint offset) => Vector128.LoadUnsafe(ref source, offset);
+
+        public void Store(Vector128<T> value, ref T target, nuint offset) => value.StoreUnsafe(ref target, offset);
+
+        public Vector128<T> Broadcast(T value) => Vector128.Create(value);
+
+        public Vector128<T> AddProduct(Vector128<T> sum, Vector128<T> s, Vector128<T> v) => sum + (s * v);
+
+        public Vector128<T> Add(Vector128<T> a, Vector128<T> b) => a + b;
+    }
+}

@@ -1,0 +1,154 @@
+using System;
+using System.Numerics;
+using CsCheck;
+using Optim.Kernels;
+using Xunit;
+
+namespace Optim.Generators.Tests.Networks;
+
+/// <summary>
+/// Linear's three products against plain loops that add in the order the kernel promises: y[b, o] = (x[b, 0]·W[o, 0] +
+/// x[b, 1]·W[o, 1] + …) + bias[o]; dx[b, i] = 0 + dy[b, 0]·W[0, i] + …; dW[o, i] += dy[0, o]·x[0, i], then row 1, …; and
+/// dB[o] += dy[0, o], then row 1, …. Equal bit for bit at every shape, small layers (in features below one 64-byte line:
+/// batch or outputs in vector lanes, two overlapping vectors per row) and packed GEMM layers alike, with guard values
+/// around every output that must survive (a whole-vector store of a layer narrower than a vector must stay inside y).
+/// </summary>
+public sealed class DenseKernelTests
+{
+    private const int Guard = 19;
+
+    private static readonly Gen<(int Batch, int In, int Out, bool Bias, int Seed)> Shapes =
+        from batch in Gen.OneOf(Gen.Int[1, 9], Gen.Int[1, 70])
+        from inFeatures in Gen.OneOf(Gen.Int[1, 17], Gen.Int[1, 40])
+        from outFeatures in Gen.OneOf(Gen.Int[1, 9], Gen.Int[1, 40])
+        from bias in Gen.Bool
+        from seed in Gen.Int
+        select (batch, inFeatures, outFeatures, bias, seed);
+
+    [Fact]
+    public void Float_products_equal_the_ordered_loops() => Shapes.Sample(Check<float>, iter: 300);
+
+    [Fact]
+    public void Double_products_equal_the_ordered_loops() => Shapes.Sample(Check<double>, iter: 200);
+
+    [Theory]
+    [InlineData(32, 10, 5)]
+    [InlineData(32, 5, 1)]
+    [InlineData(31, 15, 3)]
+    [InlineData(7, 8, 8)]
+    [InlineData(64, 4, 12)]
+    public void The_seed_shapes_and_their_neighbours_equal_the_ordered_loops(int batch, int inFeatures, int outFeatures)
+    {
+        Check<float>((batch, inFeatures, outFeatures, true, 7));
+        Check<double>((batch, inFeatures, outFeatures, false, 8));
+    }
+
+    private static void Check<T>((int Batch, int In, int Out, bool Bias, int Seed) c)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        var (batch, inF, outF, hasBias, seed) = c;
+        var random = new Random(seed);
+        T[] x = Values<T>(random, batch * inF), w = Values<T>(random, outF * inF), bias = Values<T>(random, outF), dy = Values<T>(random, batch * outF);
+        T[] dW0 = Values<T>(random, outF * inF), dB0 = Values<T>(random, outF);
+        ReadOnlySpan<T> b = hasBias ? bias : default;
+
+        T[] y = Guarded<T>(batch * outF), dx = Guarded<T>(batch * inF), dW = Guarded<T>(outF * inF), dB = Guarded<T>(outF);
+        dW0.CopyTo(dW, Guard);
+        dB0.CopyTo(dB, Guard);
+        Dense.Forward<T>(x, w, b, y.AsSpan(Guard, batch * outF), batch, inF, outF);
+        Dense.BackwardInput<T>(dy, w, dx.AsSpan(Guard, batch * inF), batch, inF, outF);
+        Dense.BackwardWeights<T>(dy, x, dW.AsSpan(Guard, outF * inF), dB.AsSpan(Guard, outF), batch, inF, outF);
+
+        for (int n = 0; n < batch; n++)
+        {
+            for (int o = 0; o < outF; o++)
+            {
+                T sum = x[n * inF] * w[o * inF];
+                for (int i = 1; i < inF; i++)
+                {
+                    sum += x[(n * inF) + i] * w[(o * inF) + i];
+                }
+
+                Same(hasBias ? sum + bias[o] : sum, y[Guard + (n * outF) + o], $"y[{n}, {o}]", c);
+            }
+
+            for (int i = 0; i < inF; i++)
+            {
+                T sum = T.Zero;
+                for (int o = 0; o < outF; o++)
+                {
+                    sum += dy[(n * outF) + o] * w[(o * inF) + i];
+                }
+
+                Same(sum, dx[Guard + (n * inF) + i], $"dx[{n}, {i}]", c);
+            }
+        }
+
+        for (int o = 0; o < outF; o++)
+        {
+            for (int i = 0; i < inF; i++)
+            {
+                T sum = dW0[(o * inF) + i];
+                for (int n = 0; n < batch; n++)
+                {
+                    sum += dy[(n * outF) + o] * x[(n * inF) + i];
+                }
+
+                Same(sum, dW[Guard + (o * inF) + i], $"dW[{o}, {i}]", c);
+            }
+
+            T bs = dB0[o];
+            for (int n = 0; n < batch; n++)
+            {
+                bs += dy[(n * outF) + o];
+            }
+
+            Same(bs, dB[Guard + o], $"dB[{o}]", c);
+        }
+
+        GuardsIntact(y, batch * outF, "y", c);
+        GuardsIntact(dx, batch * inF, "dx", c);
+        GuardsIntact(dW, outF * inF, "dW", c);
+        GuardsIntact(dB, outF, "dB", c);
+    }
+
+    private static T[] Values<T>(Random random, int n)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        var values = new T[n];
+        for (int i = 0; i < n; i++)
+        {
+            // A few exact zeros of both signs among the values: their sums are where orders differ in the sign bit.
+            int pick = random.Next(16);
+            values[i] = pick == 0 ? T.Zero : pick == 1 ? T.NegativeZero : T.CreateTruncating((random.NextDouble() * 4) - 2);
+        }
+
+        return values;
+    }
+
+    private static T[] Guarded<T>(int n)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        var values = new T[n + (2 * Guard)];
+        values.AsSpan().Fill(T.CreateTruncating(12345.0));
+        return values;
+    }
+
+    private static void GuardsIntact<T>(T[] buffer, int n, string name, (int Batch, int In, int Out, bool Bias, int Seed) c)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < Guard; i++)
+        {
+            Assert.True(buffer[i] == T.CreateTruncating(12345.0) && buffer[Guard + n + i] == T.CreateTruncating(12345.0), $"{name}: a guard value was overwritten at {c}");
+        }
+    }
+
+    private static void Same<T>(T expected, T actual, string what, (int Batch, int In, int Out, bool Bias, int Seed) c)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (!expected.Equals(actual) || T.IsNegative(expected) != T.IsNegative(actual))
+        {
+            Assert.Fail($"{what} at {c}: expected {expected}, got {actual}");
+        }
+    }
+}
