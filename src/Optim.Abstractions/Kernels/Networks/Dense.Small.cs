@@ -45,6 +45,7 @@ public static partial class Dense
     /// Outputs in lanes: a transposed, zero-padded tile of W holds in lane l the weights of output c + l, and each row of
     /// the batch is one vector chain over i of x[b, i]·tile[i].
     /// </summary>
+    [SkipLocalsInit]
     private static void ForwardByOutputs<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> y, int batch, int inFeatures, int outFeatures)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -53,9 +54,15 @@ public static partial class Dense
         ref T yr = ref MemoryMarshal.GetReference(y);
         bool hasBias = !bias.IsEmpty;
         int lanes = Vector256<T>.Count;
-        Span<T> tile = stackalloc T[inFeatures * Vector256<T>.Count];
-        Span<T> lane = stackalloc T[Vector256<T>.Count];
-        ref T t = ref MemoryMarshal.GetReference(tile);
+        // tile[i] holds in lane l the weight W[c + l, i], built in registers: a vector load of values just stored one by
+        // one would wait for each store to retire. Lanes past a partial chunk repeat its last output and are never kept.
+        VectorTile<T> tileBuffer = default;
+        Offsets rowBuffer = default;
+        LaneValues<T> laneBuffer = default;
+        Span<Vector256<T>> tile = tileBuffer;
+        Span<int> rows = rowBuffer;
+        Span<T> lane = laneBuffer;
+        ref Vector256<T> t = ref MemoryMarshal.GetReference(tile);
         ref T o = ref MemoryMarshal.GetReference(lane);
         int total = batch * outFeatures;
         for (int chunk = 0; chunk < outFeatures; chunk += lanes)
@@ -64,40 +71,44 @@ public static partial class Dense
             // same operations both times. A layer narrower than a vector has one partial chunk.
             int c = Math.Min(chunk, Math.Max(0, outFeatures - lanes));
             int width = Math.Min(lanes, outFeatures - c);
-            tile.Clear();
-            lane.Clear();
-            for (int l = 0; l < width; l++)
+            for (int l = 0; l < lanes; l++)
             {
-                ref T wo = ref Unsafe.Add(ref w, (c + l) * inFeatures);
-                for (int i = 0; i < inFeatures; i++)
-                {
-                    Unsafe.Add(ref t, (i * lanes) + l) = Unsafe.Add(ref wo, i);
-                }
-
-                if (hasBias)
-                {
-                    Unsafe.Add(ref o, l) = bias[c + l];
-                }
+                rows[l] = (c + Math.Min(l, width - 1)) * inFeatures;
             }
 
-            Vector256<T> b0 = Vector256.LoadUnsafe(ref o);
+            for (int i = 0; i < inFeatures; i++)
+            {
+                Unsafe.Add(ref t, i) = Gather(ref Unsafe.Add(ref w, i), rows);
+            }
+
+            Vector256<T> b0 = Vector256<T>.Zero;
+            if (hasBias)
+            {
+                for (int l = 0; l < lanes; l++)
+                {
+                    rows[l] = c + Math.Min(l, width - 1);
+                }
+
+                b0 = Gather(ref MemoryMarshal.GetReference(bias), rows);
+            }
             int b = 0;
             for (; b + 4 <= batch; b += 4)
             {
-                // Four rows at once: four independent chains hide the adds' latency and share each load of the tile.
+                // Four rows at once: four independent chains hide the adds' latency and share each tile vector.
                 ref T x0 = ref Unsafe.Add(ref xr, b * inFeatures);
-                ref T x1 = ref Unsafe.Add(ref x0, inFeatures);
-                ref T x2 = ref Unsafe.Add(ref x1, inFeatures);
-                ref T x3 = ref Unsafe.Add(ref x2, inFeatures);
-                Vector256<T> ti = Vector256.LoadUnsafe(ref t);
-                Vector256<T> s0 = Vector256.Create(x0) * ti, s1 = Vector256.Create(x1) * ti, s2 = Vector256.Create(x2) * ti, s3 = Vector256.Create(x3) * ti;
+                Vector256<T> ti = t;
+                Vector256<T> s0 = Vector256.Create(x0) * ti;
+                Vector256<T> s1 = Vector256.Create(Unsafe.Add(ref x0, inFeatures)) * ti;
+                Vector256<T> s2 = Vector256.Create(Unsafe.Add(ref x0, 2 * inFeatures)) * ti;
+                Vector256<T> s3 = Vector256.Create(Unsafe.Add(ref x0, 3 * inFeatures)) * ti;
                 for (int i = 1; i < inFeatures; i++)
                 {
-                    ti = Vector256.LoadUnsafe(ref t, (nuint)(i * lanes));
-                    s0 += Vector256.Create(Unsafe.Add(ref x0, i)) * ti;
-                    s1 += Vector256.Create(Unsafe.Add(ref x1, i)) * ti;
-                    s2 += Vector256.Create(Unsafe.Add(ref x2, i)) * ti;
-                    s3 += Vector256.Create(Unsafe.Add(ref x3, i)) * ti;
+                    ti = Unsafe.Add(ref t, i);
+                    ref T xi = ref Unsafe.Add(ref x0, i);
+                    s0 += Vector256.Create(xi) * ti;
+                    s1 += Vector256.Create(Unsafe.Add(ref xi, inFeatures)) * ti;
+                    s2 += Vector256.Create(Unsafe.Add(ref xi, 2 * inFeatures)) * ti;
+                    s3 += Vector256.Create(Unsafe.Add(ref xi, 3 * inFeatures)) * ti;
                 }
 
                 if (hasBias)
@@ -108,19 +119,20 @@ public static partial class Dense
                     s3 += b0;
                 }
 
-                StoreOutputs(s0, ref yr, (b * outFeatures) + c, width, total, ref o);
-                StoreOutputs(s1, ref yr, ((b + 1) * outFeatures) + c, width, total, ref o);
-                StoreOutputs(s2, ref yr, ((b + 2) * outFeatures) + c, width, total, ref o);
-                StoreOutputs(s3, ref yr, ((b + 3) * outFeatures) + c, width, total, ref o);
+                int at = (b * outFeatures) + c;
+                StoreOutputs(s0, ref yr, at, width, total, ref o);
+                StoreOutputs(s1, ref yr, at + outFeatures, width, total, ref o);
+                StoreOutputs(s2, ref yr, at + (2 * outFeatures), width, total, ref o);
+                StoreOutputs(s3, ref yr, at + (3 * outFeatures), width, total, ref o);
             }
 
             for (; b < batch; b++)
             {
                 ref T xb = ref Unsafe.Add(ref xr, b * inFeatures);
-                Vector256<T> sum = Vector256.Create(xb) * Vector256.LoadUnsafe(ref t);
+                Vector256<T> sum = Vector256.Create(xb) * t;
                 for (int i = 1; i < inFeatures; i++)
                 {
-                    sum += Vector256.Create(Unsafe.Add(ref xb, i)) * Vector256.LoadUnsafe(ref t, (nuint)(i * lanes));
+                    sum += Vector256.Create(Unsafe.Add(ref xb, i)) * Unsafe.Add(ref t, i);
                 }
 
                 if (hasBias)
@@ -167,8 +179,10 @@ public static partial class Dense
 
         // column[i] = x[b + l, i] in lane l, built in registers (a vector load of values just stored one by one would
         // wait for each store); lane[l] = one output's lanes before they go to their rows.
-        Span<Vector256<T>> column = stackalloc Vector256<T>[inFeatures];
-        Span<T> lane = stackalloc T[Vector256<T>.Count];
+        VectorTile<T> columnBuffer = default;
+        LaneValues<T> laneBuffer = default;
+        Span<Vector256<T>> column = columnBuffer;
+        Span<T> lane = laneBuffer;
         ref Vector256<T> c = ref MemoryMarshal.GetReference(column);
         ref T o = ref MemoryMarshal.GetReference(lane);
         int b = 0;
@@ -209,6 +223,28 @@ public static partial class Dense
         }
 
         ForwardRows(ref xr, ref w, bias, ref yr, b, batch, inFeatures, outFeatures);
+    }
+
+    /// <summary>The vector of source[offsets[l]] for each lane l (float or double).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<T> Gather<T>(ref T source, ReadOnlySpan<int> offsets)
+        where T : unmanaged
+    {
+        if (typeof(T) == typeof(float))
+        {
+            ref float f = ref Unsafe.As<T, float>(ref source);
+            return Vector256.Create(
+                Unsafe.Add(ref f, offsets[0]), Unsafe.Add(ref f, offsets[1]), Unsafe.Add(ref f, offsets[2]), Unsafe.Add(ref f, offsets[3]),
+                Unsafe.Add(ref f, offsets[4]), Unsafe.Add(ref f, offsets[5]), Unsafe.Add(ref f, offsets[6]), Unsafe.Add(ref f, offsets[7])).As<float, T>();
+        }
+
+        if (typeof(T) == typeof(double))
+        {
+            ref double d = ref Unsafe.As<T, double>(ref source);
+            return Vector256.Create(Unsafe.Add(ref d, offsets[0]), Unsafe.Add(ref d, offsets[1]), Unsafe.Add(ref d, offsets[2]), Unsafe.Add(ref d, offsets[3])).As<double, T>();
+        }
+
+        throw new NotSupportedException($"Network kernels run on float and double, not {typeof(T).Name}.");
     }
 
     /// <summary>The vector of source[l·stride] for each lane l (float or double).</summary>
@@ -478,6 +514,29 @@ public static partial class Dense
 
         width.Store(head, ref dB, 0);
         width.Store(end, ref dB, tail);
+    }
+
+    /// <summary>One vector per in feature of a small layer (fewer than 16), on the stack.</summary>
+    [InlineArray(16)]
+    private struct VectorTile<T>
+        where T : unmanaged
+    {
+        private Vector256<T> _element;
+    }
+
+    /// <summary>One offset per lane of a Vector256 of floats (or doubles), on the stack.</summary>
+    [InlineArray(8)]
+    private struct Offsets
+    {
+        private int _element;
+    }
+
+    /// <summary>One value per lane of a Vector256 of floats (or doubles), on the stack.</summary>
+    [InlineArray(8)]
+    private struct LaneValues<T>
+        where T : unmanaged
+    {
+        private T _element;
     }
 
     /// <summary>One vector width for the small-layer loops, so that each loop is written once for 256 and 128 bits.</summary>

@@ -12,7 +12,7 @@ namespace Optim.Kernels;
 /// All three products are <see cref="Gemm"/> calls: y = x·Wᵀ (W packed transposed) with the bias and a ReLU fused into
 /// the store, dx = dy·W, dW += dyᵀ·x (dy packed transposed). Every output adds its terms in ascending order with one
 /// multiply and one add, so every vector width and thread count gives the same bits. Layers with fewer in features
-/// than one 64-byte line skip the packing: the same ascending chains in scalar code (forward) or row by row.
+/// than one 64-byte line skip the packing: the same ascending chains in vectors of their own (Dense.Small.cs).
 /// </para>
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
