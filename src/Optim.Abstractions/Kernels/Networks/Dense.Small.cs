@@ -13,8 +13,9 @@ namespace Optim.Kernels;
 /// <list type="bullet">
 /// <item>forward: the batch. A block of rows is transposed into a scratch tile so that lane l holds row l's feature i,
 /// and every output is one vector chain over i;</item>
-/// <item>both backward products: the in features, in at most two (overlapping) vectors, with the accumulators held in
-/// registers across the whole batch instead of stored and reloaded after every row.</item>
+/// <item>both backward products: the in features, in two (overlapping) vectors, with the accumulators held in
+/// registers across the whole batch instead of stored and reloaded after every row. Two 256-bit vectors always cover
+/// a row shorter than a line; where only 128-bit vectors run (or none), longer rows take the scalar loops.</item>
 /// </list>
 /// Lanes never exchange values, so the results have the same bits as the scalar loops at every vector width.
 /// </summary>
@@ -313,7 +314,7 @@ public static partial class Dense
                 WeightRow<T, Width256<T>, Vector256<T>>(default, ref dy, ref x, ref dW, o, batch, inFeatures, outFeatures);
             }
         }
-        else if (Vector128.IsHardwareAccelerated && inFeatures >= Vector128<T>.Count)
+        else if (Vector128.IsHardwareAccelerated && inFeatures >= Vector128<T>.Count && inFeatures <= 2 * Vector128<T>.Count)
         {
             int o = 0;
             for (; o + 4 <= outFeatures; o += 4)
@@ -422,7 +423,7 @@ public static partial class Dense
         {
             InputRows<T, Width256<T>, Vector256<T>>(default, ref dy, ref w, ref dx, batch, inFeatures, outFeatures);
         }
-        else if (Vector128.IsHardwareAccelerated && inFeatures >= Vector128<T>.Count)
+        else if (Vector128.IsHardwareAccelerated && inFeatures >= Vector128<T>.Count && inFeatures <= 2 * Vector128<T>.Count)
         {
             InputRows<T, Width128<T>, Vector128<T>>(default, ref dy, ref w, ref dx, batch, inFeatures, outFeatures);
         }
@@ -478,7 +479,7 @@ public static partial class Dense
         {
             ColumnSums<T, Width256<T>, Vector256<T>>(default, ref dy, ref dB, batch, outFeatures);
         }
-        else if (Vector128.IsHardwareAccelerated && outFeatures >= Vector128<T>.Count)
+        else if (Vector128.IsHardwareAccelerated && outFeatures >= Vector128<T>.Count && outFeatures <= 2 * Vector128<T>.Count)
         {
             ColumnSums<T, Width128<T>, Vector128<T>>(default, ref dy, ref dB, batch, outFeatures);
         }
