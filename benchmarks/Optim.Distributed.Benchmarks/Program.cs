@@ -7,7 +7,7 @@ using static Optim.Optimizer;
 
 // Per-step cost of data-parallel training at 10 M float parameters: the model's Adam Step() against
 // AverageGradients() (all-reduce + division) and against ZeRO-1's exchange (reduce-scatter of the gradients, then
-// all-gather of the parameters). Each rank runs the same number of iterations in lockstep (a barrier before each);
+// all-gather of the parameters), and a whole step both ways with the optimizer state per rank. Each rank runs the same number of iterations in lockstep (a barrier before each);
 // rank 0 prints the median and the fastest of them.
 //   mpirun -np 2 dotnet benchmarks/Optim.Distributed.Benchmarks/bin/Release/net10.0/Optim.Distributed.Benchmarks.dll [iterations]
 // Open MPI's all-reduce algorithm is chosen on mpirun's command line (docs/distributed.md).
@@ -25,32 +25,21 @@ double[] allReduceOnly = Time(() => world.AllReduceSum(model.Gradients));
 double[] reduceScatter = Time(() => world.ReduceScatterSum<float>(model.Gradients[..(block * world.Size)], shard));
 double[] allGather = Time(() => world.AllGatherInPlace(model.Parameters[..(block * world.Size)]));
 
-// A whole step both ways. Plain: all-reduce, Adam over all 10 M. ZeRO-1 as the generator would do it, emulated for 2
-// ranks with a model of half the size standing for this rank's slice (its Adam state is half as large): reduce-scatter
-// into the slice's gradients, divide, Adam on the slice, copy the slice into the full parameters, all-gather.
+// A whole step both ways. Plain: all-reduce, Adam over all 10 M. ZeRO-1 (DataParallel.ShardOptimizerState, a second
+// model holding Adam's state for its own slice only): reduce-scatter, divide this rank's slice, Adam on the slice,
+// all-gather the parameters.
 double[] plainStep = Time(() =>
 {
     parallel.AverageGradients();
     model.Step();
 });
-double[] zeroStep = [];
-if (world.Size == 2)
-{
-    var slice = new HalfOfTenMillion();
-    zeroStep = Time(() =>
-    {
-        world.ReduceScatterSum<float>(model.Gradients, slice.Gradients);
-        Span<float> gradients = slice.Gradients;
-        for (int i = 0; i < gradients.Length; i++)
-        {
-            gradients[i] *= 0.5f;
-        }
-
-        slice.Step();
-        slice.Parameters.CopyTo(model.Parameters.Slice(world.Rank * block, block));
-        world.AllGatherInPlace(model.Parameters);
-    });
-}
+var zeroModel = new TenMillion();
+zeroModel.Gradients.Fill(1e-3f);
+var zero = new DataParallel<float>(world, zeroModel);
+zero.ShardOptimizerState();
+double[] zeroStep = Time(zero.Step);
+var stateBytes = new long[world.Size];
+world.AllGather(zeroModel.OptimizerStateBytes, stateBytes);
 
 if (world.IsRoot)
 {
@@ -64,12 +53,9 @@ if (world.IsRoot)
     Report("AllGatherInPlace (ZeRO-1, parameters)", allGather, (long)((world.Size - 1.0) / world.Size * bytes));
     Console.WriteLine($"ZeRO-1 exchange (reduce-scatter + all-gather): {Median(reduceScatter) + Median(allGather):F2} ms against the all-reduce's {Median(allReduce):F2} ms");
     Report("Whole step: AverageGradients + Step()", plainStep, 0);
-    Console.WriteLine($"    Adam state per rank: {2L * TenMillion.ParameterCount * sizeof(float) / 1e6:F0} MB (m and v for all 10 M)");
-    if (zeroStep.Length > 0)
-    {
-        Report("Whole step, ZeRO-1 emulated (2 ranks)", zeroStep, 0);
-        Console.WriteLine($"    Adam state per rank: {2L * HalfOfTenMillion.ParameterCount * sizeof(float) / 1e6:F0} MB (m and v for this rank's 5 M)");
-    }
+    Console.WriteLine($"    Adam state per rank: {model.OptimizerStateBytes / 1e6:F1} MB (m and v for all 10 M)");
+    Report("Whole step, ZeRO-1 (DataParallel.Step)", zeroStep, 0);
+    Console.WriteLine($"    Adam state per rank: {string.Join(", ", Array.ConvertAll(stateBytes, b => (b / 1e6).ToString("F1", CultureInfo.InvariantCulture)))} MB (ranks 0..{world.Size - 1}: m and v for each rank's slice)");
 }
 
 world.Shutdown();
@@ -100,13 +86,6 @@ static double Median(double[] sorted) => sorted[sorted.Length / 2];
 
 static void Report(string what, double[] sorted, long bytesPerRank) =>
     Console.WriteLine($"  {what,-40} {Median(sorted),8:F2} ({sorted[0]:F2}){(bytesPerRank > 0 ? $"   ~{bytesPerRank / 1e6:F0} MB sent and received per rank (ring)" : "")}");
-
-/// <summary>The slice of <see cref="TenMillion"/> one of two ranks steps under ZeRO-1, with Adam's state for it alone.</summary>
-[Optimize(Adam, Lr = 1e-3, Threads = 1)]
-internal sealed partial class HalfOfTenMillion
-{
-    [Parameter(5_000_000)] public partial Span<float> Weights { get; }
-}
 
 /// <summary>10 M float parameters stepped by Adam on one thread (two ranks share the two cores).</summary>
 [Optimize(Adam, Lr = 1e-3, Threads = 1)]

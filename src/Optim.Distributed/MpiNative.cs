@@ -45,6 +45,8 @@ internal static unsafe partial class MpiNative
     internal static delegate* unmanaged<void*, int, nint, int, nint, int> Bcast;
     internal static delegate* unmanaged<void*, int, nint, void*, int, nint, nint, int> Allgather;
     internal static delegate* unmanaged<void*, int, nint, int, int, void*, int, nint, int, int, nint, void*, int> Sendrecv;
+    internal static delegate* unmanaged<void*, int, nint, void*, int*, int*, nint, nint, int> Allgatherv;
+    internal static delegate* unmanaged<void*, int, nint, void*, int*, int*, nint, int, nint, int> Gatherv;
     internal static delegate* unmanaged<nint, int, int> Abort;
     internal static delegate* unmanaged<int, byte*, int*, int> ErrorString;
 
@@ -84,6 +86,8 @@ internal static unsafe partial class MpiNative
             Bcast = (delegate* unmanaged<void*, int, nint, int, nint, int>)Export(library, "MPI_Bcast");
             Allgather = (delegate* unmanaged<void*, int, nint, void*, int, nint, nint, int>)Export(library, "MPI_Allgather");
             Sendrecv = (delegate* unmanaged<void*, int, nint, int, int, void*, int, nint, int, int, nint, void*, int>)Export(library, "MPI_Sendrecv");
+            Allgatherv = (delegate* unmanaged<void*, int, nint, void*, int*, int*, nint, nint, int>)Export(library, "MPI_Allgatherv");
+            Gatherv = (delegate* unmanaged<void*, int, nint, void*, int*, int*, nint, int, nint, int>)Export(library, "MPI_Gatherv");
             Abort = (delegate* unmanaged<nint, int, int>)Export(library, "MPI_Abort");
             ErrorString = (delegate* unmanaged<int, byte*, int*, int>)Export(library, "MPI_Error_string");
             _loaded = true;

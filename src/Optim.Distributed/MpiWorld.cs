@@ -203,6 +203,161 @@ public sealed unsafe class MpiWorld
     }
 
     /// <summary>
+    /// <see cref="ReduceScatterSum{T}(ReadOnlySpan{T}, Span{T})"/> with blocks of unequal lengths: <paramref name="input"/>
+    /// holds rank r's block of <paramref name="counts"/>[r] elements after the blocks of the ranks before it, and
+    /// <paramref name="output"/> (<paramref name="counts"/>[<see cref="Rank"/>] elements) receives the sum of this rank's
+    /// block. The same ring, summing each block in a fixed order (deterministic); ZeRO's gradient exchange when the
+    /// parameters do not divide evenly among the ranks. Allocates nothing once its scratch buffer has grown.
+    /// </summary>
+    /// <exception cref="ArgumentException">The counts are not one per rank, negative, or do not add up to the input's length; the output's length is not this rank's count; the spans overlap.</exception>
+    public void ReduceScatterSum<T>(ReadOnlySpan<T> input, Span<T> output, ReadOnlySpan<int> counts)
+        where T : unmanaged, INumberBase<T>
+    {
+        nint type = TypeOf<T>();
+        long total = CheckCounts(counts, "ReduceScatterSum");
+        if (total != input.Length || output.Length != counts[Rank])
+        {
+            throw new ArgumentException(
+                $"ReduceScatterSum needs input of {total} elements (the counts' sum) and output of {counts[Rank]} (rank {Rank}'s count); got {input.Length} and {output.Length}.", nameof(input));
+        }
+
+        if (input.Overlaps(output))
+        {
+            throw new ArgumentException("ReduceScatterSum's output must not overlap its input.", nameof(output));
+        }
+
+        if (Size == 1)
+        {
+            input.CopyTo(output);
+            return;
+        }
+
+        int max = 0;
+        Span<long> offsets = Size <= 256 ? stackalloc long[Size] : new long[Size];
+        for (int r = 0, offset = 0; r < Size; offset += counts[r], r++)
+        {
+            offsets[r] = offset;
+            max = Math.Max(max, counts[r]);
+        }
+
+        int bytes = Size > 2 ? checked(2 * max * sizeof(T)) : 0;
+        if (_scratch.Length < bytes)
+        {
+            _scratch = GC.AllocateUninitializedArray<byte>(bytes, pinned: true);
+        }
+
+        int right = (Rank + 1) % Size, left = (Rank + Size - 1) % Size;
+        fixed (T* source = input)
+        fixed (T* result = output)
+        fixed (byte* spare = _scratch)
+        {
+            // As the even ring, but the running sums of other ranks' blocks go to two scratch halves in turn (a block
+            // may be longer than this rank's output); the last round's block is this rank's own and lands in output.
+            int first = Modulo(Rank - 1);
+            T* sending = source + offsets[first];
+            int sendCount = counts[first];
+            for (int s = 0; s < Size - 1; s++)
+            {
+                int block = Modulo(Rank - s - 2);
+                int count = counts[block];
+                T* receiving = s == Size - 2 ? result : (T*)spare + (s % 2) * max;
+                Check(MpiNative.Sendrecv(sending, sendCount, type, right, 0, receiving, count, type, left, 0, _comm, null), "MPI_Sendrecv");
+                AddInPlace(new Span<T>(receiving, count), new ReadOnlySpan<T>(source + offsets[block], count));
+                sending = receiving;
+                sendCount = count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Gathers every rank's block into <paramref name="values"/> in place (<c>MPI_Allgatherv</c> with
+    /// <c>MPI_IN_PLACE</c>): rank r's block is <paramref name="counts"/>[r] elements after the blocks of the ranks before it,
+    /// this rank supplies its own, and afterwards every rank holds all of them. ZeRO's parameter exchange for unequal slices.
+    /// </summary>
+    /// <exception cref="ArgumentException">The counts are not one per rank, negative, or do not add up to the span's length.</exception>
+    public void AllGatherInPlace<T>(Span<T> values, ReadOnlySpan<int> counts)
+        where T : unmanaged
+    {
+        long total = CheckCounts(counts, "AllGatherInPlace");
+        if (total != values.Length)
+        {
+            throw new ArgumentException($"AllGatherInPlace's counts add up to {total}, but the span has {values.Length} elements.", nameof(values));
+        }
+
+        Span<int> displacements = Size <= 256 ? stackalloc int[Size] : new int[Size];
+        for (int r = 0, offset = 0; r < Size; offset += counts[r], r++)
+        {
+            displacements[r] = offset;
+        }
+
+        fixed (T* pointer = values)
+        fixed (int* countPointer = counts)
+        fixed (int* displacementPointer = displacements)
+        {
+            Check(MpiNative.Allgatherv((void*)MpiNative.InPlace, 0, TypeOf<T>(), pointer, countPointer, displacementPointer, TypeOf<T>(), _comm), "MPI_Allgatherv");
+        }
+    }
+
+    /// <summary>
+    /// Gathers every rank's <paramref name="block"/> into <paramref name="all"/> on rank <paramref name="root"/>
+    /// (<c>MPI_Gatherv</c>): rank r's block lands <paramref name="counts"/>[r] elements long after the blocks of the ranks
+    /// before it. On the root, <paramref name="block"/> must be its own part of <paramref name="all"/> (sent in place); on
+    /// the other ranks <paramref name="all"/> is not read and may be empty.
+    /// </summary>
+    /// <exception cref="ArgumentException">The counts are wrong, or a span's length does not match them.</exception>
+    public void Gather<T>(ReadOnlySpan<T> block, Span<T> all, ReadOnlySpan<int> counts, int root = 0)
+        where T : unmanaged
+    {
+        long total = CheckCounts(counts, "Gather");
+        if (block.Length != counts[Rank] || (Rank == root && all.Length != total))
+        {
+            throw new ArgumentException($"Gather needs this rank's block of {counts[Rank]} elements and, on the root, {total} elements to gather into; got {block.Length} and {all.Length}.", nameof(block));
+        }
+
+        Span<int> displacements = Size <= 256 ? stackalloc int[Size] : new int[Size];
+        for (int r = 0, offset = 0; r < Size; offset += counts[r], r++)
+        {
+            displacements[r] = offset;
+        }
+
+        nint type = TypeOf<T>();
+        fixed (T* send = block)
+        fixed (T* receive = all)
+        fixed (int* countPointer = counts)
+        fixed (int* displacementPointer = displacements)
+        {
+            void* source = Rank == root ? (void*)MpiNative.InPlace : send;
+            Check(MpiNative.Gatherv(source, block.Length, type, receive, countPointer, displacementPointer, type, root, _comm), "MPI_Gatherv");
+        }
+    }
+
+    private long CheckCounts(ReadOnlySpan<int> counts, string operation)
+    {
+        if (counts.Length != Size)
+        {
+            throw new ArgumentException($"{operation} needs one count per rank ({Size}), but got {counts.Length}.", nameof(counts));
+        }
+
+        long total = 0;
+        foreach (int count in counts)
+        {
+            if (count < 0)
+            {
+                throw new ArgumentException($"{operation}'s counts must not be negative; got {count}.", nameof(counts));
+            }
+
+            total += count;
+        }
+
+        if (total > int.MaxValue)
+        {
+            throw new ArgumentException($"{operation} moves at most {int.MaxValue} elements in all; the counts add up to {total}.", nameof(counts));
+        }
+
+        return total;
+    }
+
+    /// <summary>
     /// Gathers one value from every rank: afterwards <paramref name="all"/>[r] holds rank r's <paramref name="value"/>
     /// (<c>MPI_Allgather</c>). <paramref name="all"/> has <see cref="Size"/> elements.
     /// </summary>

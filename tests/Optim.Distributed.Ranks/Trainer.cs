@@ -25,6 +25,7 @@ public sealed record TrainOptions
     public int AllocationCalls { get; init; }
     public int PerturbRank { get; init; } = -1;
     public int PerturbStep { get; init; } = -1;
+    public bool Zero { get; init; }
 
     public static TrainOptions Parse(IReadOnlyList<string> args)
     {
@@ -49,6 +50,7 @@ public sealed record TrainOptions
                 "--allocation-calls" => options with { AllocationCalls = Int(name, value) },
                 "--perturb-rank" => options with { PerturbRank = Int(name, value) },
                 "--perturb-step" => options with { PerturbStep = Int(name, value) },
+                "--zero" => options with { Zero = Int(name, value) != 0 },
                 _ => throw new ArgumentException($"Unknown option {name}."),
             };
         }
@@ -61,7 +63,7 @@ public sealed record TrainOptions
 }
 
 /// <summary>What a run produced (rank 0's view; also written to the output directory).</summary>
-public sealed record TrainResult(IReadOnlyList<double> Losses, IReadOnlyList<ulong[]> Hashes, byte[] Parameters, long[] AllocatedBytes);
+public sealed record TrainResult(IReadOnlyList<double> Losses, IReadOnlyList<ulong[]> Hashes, byte[] Parameters, long[] AllocatedBytes, long[] StateBytes);
 
 /// <summary>
 /// Trains a model with data parallelism over <c>world</c> (or in this process alone when <c>world</c> is null) on a
@@ -88,6 +90,11 @@ public static class Trainer
 
         model.Initialize(options.Seed + rank * 1000);   // deliberately different on every rank: the broadcast must fix it
         parallel?.BroadcastParameters();
+        if (options.Zero && parallel != null)
+        {
+            parallel.ShardOptimizerState();   // before a resume, so that loading into a sharded model is what runs
+        }
+
         if (options.ResumePath != null)
         {
             if (parallel != null)
@@ -117,8 +124,16 @@ public static class Trainer
                 Fail(options.FailMode, rank, step);
             }
 
-            parallel?.AverageGradients();
-            model.Step();
+            if (parallel != null && options.Zero)
+            {
+                parallel.Step();   // reduce-scatter, this rank's slice, all-gather
+            }
+            else
+            {
+                parallel?.AverageGradients();
+                model.Step();
+            }
+
             if (rank == options.PerturbRank && step == options.PerturbStep)
             {
                 // One parameter moves by one ulp: the hash check below must notice.
@@ -145,7 +160,18 @@ public static class Trainer
         }
 
         long[] allocated = MeasureAllocation(parallel, world, options.AllocationCalls);
-        var result = new TrainResult(losses, hashes, MemoryMarshal.AsBytes(model.Parameters).ToArray(), allocated);
+        var stateBytes = new long[size];
+        long mine = ((IShardableOptimizer<T>)model).OptimizerStateBytes;
+        if (world != null)
+        {
+            world.AllGather(mine, stateBytes);
+        }
+        else
+        {
+            stateBytes[0] = mine;
+        }
+
+        var result = new TrainResult(losses, hashes, MemoryMarshal.AsBytes(model.Parameters).ToArray(), allocated, stateBytes);
         if (rank == 0 && options.OutputDirectory != null)
         {
             Write(options.OutputDirectory, result);
@@ -226,6 +252,7 @@ public static class Trainer
         }
 
         File.WriteAllText(Path.Combine(directory, "allocated.txt"), string.Join(' ', result.AllocatedBytes));
+        File.WriteAllText(Path.Combine(directory, "state-bytes.txt"), string.Join(' ', result.StateBytes));
         File.WriteAllBytes(Path.Combine(directory, "parameters.bin"), result.Parameters);
     }
 }

@@ -6,7 +6,7 @@ using System.Linq;
 namespace Optim.Distributed.Tests;
 
 /// <summary>What rank 0 of a helper run wrote to its output directory.</summary>
-internal sealed record RunFiles(double[] Losses, ulong[][] Hashes, byte[] Parameters, long[] AllocatedBytes)
+internal sealed record RunFiles(double[] Losses, ulong[][] Hashes, byte[] Parameters, long[] AllocatedBytes, long[] StateBytes)
 {
     public static RunFiles Read(string directory)
     {
@@ -16,6 +16,8 @@ internal sealed record RunFiles(double[] Losses, ulong[][] Hashes, byte[] Parame
             .ToArray();
         long[] allocated = File.ReadAllText(Path.Combine(directory, "allocated.txt"))
             .Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(a => long.Parse(a, CultureInfo.InvariantCulture)).ToArray();
-        return new RunFiles(losses, hashes, File.ReadAllBytes(Path.Combine(directory, "parameters.bin")), allocated);
+        long[] state = File.ReadAllText(Path.Combine(directory, "state-bytes.txt"))
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(a => long.Parse(a, CultureInfo.InvariantCulture)).ToArray();
+        return new RunFiles(losses, hashes, File.ReadAllBytes(Path.Combine(directory, "parameters.bin")), allocated, state);
     }
 }

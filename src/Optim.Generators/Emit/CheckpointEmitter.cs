@@ -64,6 +64,11 @@ internal static class CheckpointEmitter
         w.Line("/// </summary>");
         w.Line(ModelEmitter.GeneratedCode);
         w.Open("public void SaveCheckpoint(global::System.IO.Stream stream)");
+        if (ShardWriter.Unsupported(layout) is null)
+        {
+            w.Line("OptimThrowIfSharded(\"save a checkpoint\");");
+        }
+
         w.Line($"using {Training}.CheckpointWriter<{t}> writer = new(stream, OptimCheckpointLayout);");
         w.Line("OptimWriteCheckpoint(writer);");
         w.Close();
@@ -74,6 +79,11 @@ internal static class CheckpointEmitter
         w.Line("/// </summary>");
         w.Line(ModelEmitter.GeneratedCode);
         w.Open("public void SaveCheckpoint(string path)");
+        if (ShardWriter.Unsupported(layout) is null)
+        {
+            w.Line("OptimThrowIfSharded(\"save a checkpoint\");");
+        }
+
         w.Line($"using {Training}.CheckpointWriter<{t}> writer = new(path, OptimCheckpointLayout);");
         w.Line("OptimWriteCheckpoint(writer);");
         w.Close();
@@ -124,6 +134,11 @@ internal static class CheckpointEmitter
         w.Line();
         w.Line(ModelEmitter.GeneratedCode);
         w.Open($"private void OptimLoadCheckpoint({Training}.CheckpointContents<{t}> checkpoint)");
+        if (ShardWriter.Unsupported(layout) is null)
+        {
+            w.Line("OptimThrowIfSharded(\"load a checkpoint\");");
+        }
+
         w.Line("// Every value Step() reads is checked against what Step() can produce before anything is copied.");
         List<string> checks = Checks(layout, scalars, out bool usesExact);
         if (usesExact)

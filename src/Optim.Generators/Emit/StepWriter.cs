@@ -83,6 +83,12 @@ internal static class StepWriter
         WriteConcurrencyCheckExit(w);
         w.Close();
         WriteConcurrencyCheckField(w);
+        if (ShardWriter.Unsupported(layout) is null)
+        {
+            w.Line();
+            WriteShardStep(w, layout, layout.Groups[0]);
+        }
+
         if (model.Services is { Any: true } used)
         {
             WriteGradientServiceMembers(w, model, used);
@@ -357,6 +363,15 @@ internal static class StepWriter
         {
             string args = string.Concat(kernelScalars.Select(s => ", " + s.Name));
             List<Buffer> used = KernelWriter.UsedBuffers(Buffers(rule), rule.Body.ToList(), new List<Reduction>());
+            if (ShardWriter.Unsupported(layout) is null)
+            {
+                w.Open("if (_optimSharded)");
+                w.Line($"OptimStepShard({string.Join(", ", kernelScalars.Select(s => s.Name))});");
+                w.Line("return;");
+                w.Close();
+                w.Line();
+            }
+
             // The first element of each section the loop reads, named once so each call below stays readable.
             w.Line($"ref {t} origin = ref _optimArena.Origin;");
             List<string> references = ReferenceList(group, used, group.Start.ToString(CultureInfo.InvariantCulture), "0").ToList();
@@ -373,6 +388,40 @@ internal static class StepWriter
                 "the loop runs over each unfrozen one",
                 (start, end) => $"{call}, start: {start}, end: {end}, count: {group.Count}{args});");
         }
+    }
+
+    /// <summary>
+    /// ZeRO stage 1: the loop over the slice [_optimShardStart, _optimShardEnd) only, the state sections sized to the slice
+    /// (element i of the slice at i of each section); the per-step scalars come from Step().
+    /// </summary>
+    private static void WriteShardStep(SourceWriter w, ModelLayout layout, GroupLayout group)
+    {
+        UpdateRule rule = group.Rule;
+        string t = layout.Model.Element.Keyword();
+        var kernelScalars = rule.Scalars.Where(s => s.ToKernel).ToList();
+        List<Buffer> used = KernelWriter.UsedBuffers(Buffers(rule), rule.Body.ToList(), new List<Reduction>());
+        string line = layout.Model.Element.PerLine().ToString(CultureInfo.InvariantCulture);
+        w.Line(ModelEmitter.GeneratedCode);
+        w.Open($"private void OptimStepShard({string.Join(", ", kernelScalars.Select(s => $"{KernelType(s, layout.Model)} {s.Name}"))})");
+        w.Open("if (_optimFrozenParameterCount != 0)");
+        w.Line($"throw new global::System.InvalidOperationException(\"{ModelEmitter.DisplayName(layout.Model)} cannot step frozen parameters while its optimizer state is sharded.\");");
+        w.Close();
+        w.Line();
+        w.Line("int start = _optimShardStart;");
+        w.Line("int length = _optimShardEnd - start;");
+        w.Line($"int section = global::Optim.OptimizerStateShards.SectionLength(length, {line});");
+        w.Line($"ref {t} origin = ref _optimArena.Origin;");
+        foreach (Buffer b in used)
+        {
+            string offset = b.Name == UpdateRule.Param.Name ? "start"
+                : b.Name == UpdateRule.Grad.Name ? "OptimStride + start"
+                : $"2 * OptimStride + {rule.State.ToList().FindIndex(s => s.Name == b.Name).ToString(CultureInfo.InvariantCulture)} * section";
+            w.Line($"ref {t} {b.Name}0 = ref {Unsafe}.Add(ref origin, {offset});");
+        }
+
+        string args = string.Concat(kernelScalars.Select(s => ", " + s.Name));
+        w.Line($"global::Optim.Generated.{ModelEmitter.KernelName}.Update({string.Join(", ", used.Select(b => $"ref {b.Name}0"))}, start: 0, end: (nuint)length, count: (nuint)length{args});");
+        w.Close();
     }
 
     /// <summary>

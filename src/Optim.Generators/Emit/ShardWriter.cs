@@ -1,0 +1,150 @@
+using System.Globalization;
+using System.Linq;
+using Optim.Generators.Common;
+using Optim.Generators.Lowering;
+using Optim.Generators.Model;
+
+namespace Optim.Generators.Emit;
+
+/// <summary>
+/// The members of Optim.IShardableOptimizer (ZeRO stage 1): a model of one element-wise rule can hold its optimizer state
+/// for a slice [start, end) of the arena only, and its Step() then updates that slice only. Other models get the same
+/// members, with ShardOptimizerState throwing NotSupportedException that names why.
+/// </summary>
+internal static class ShardWriter
+{
+    /// <summary>Why the model cannot shard its state by element ranges, or null when it can.</summary>
+    public static string? Unsupported(ModelLayout layout)
+    {
+        ModelSpec model = layout.Model;
+        GroupLayout group = layout.Groups[0];
+        if (layout.HasGroups)
+        {
+            return "it has parameter groups (each group keeps its own state sections); only a model of one [Optimize] rule shards its state";
+        }
+
+        if (group.Rule.IsPerTensor)
+        {
+            return $"{group.Rule.Title} updates whole tensors (per-tensor sums or matrix routines), so its state cannot be cut at element ranges; sharding by whole tensors is not implemented";
+        }
+
+        if (model.Services is { Any: true })
+        {
+            return "gradient clipping and the non-finite skip need the gradient norm over every element, but a sharded step sees its slice only";
+        }
+
+        if (StepWriter.SplitsLoop(layout, group))
+        {
+            return "its Step() splits the whole arena between threads; set Threads = 1 to shard its state";
+        }
+
+        if (group.Rule.State.Any(b => b.View.Length > 0))
+        {
+            return $"{group.Rule.Title}'s state views ({string.Join(", ", group.Rule.State.Where(b => b.View.Length > 0).Select(b => b.View))}) read the whole state buffer";
+        }
+
+        return null;
+    }
+
+    /// <summary>The fields, properties and methods.</summary>
+    public static void Write(SourceWriter w, ModelLayout layout)
+    {
+        ModelSpec model = layout.Model;
+        string t = model.Element.Keyword();
+        string? reason = Unsupported(layout);
+        int buffers = layout.Groups.Sum(g => g.Rule.State.Count);
+        string line = model.Element.PerLine().ToString(CultureInfo.InvariantCulture);
+        string owner = ModelEmitter.DisplayName(model);
+        string gc = ModelEmitter.GeneratedCode;
+
+        w.Line("/// <summary>Slices of the optimizer state start on multiples of this many elements (one 64-byte line).</summary>");
+        w.Line(gc);
+        w.Line($"public int ShardAlignment => {line};");
+        w.Line();
+        w.Line("/// <summary>Number of state buffers the rule keeps per element.</summary>");
+        w.Line(gc);
+        w.Line($"public int OptimizerStateBuffers => {buffers};");
+        w.Line();
+        if (reason is not null)
+        {
+            w.Line("/// <summary>First element whose optimizer state this model holds: this model is never sharded.</summary>");
+            w.Line(gc);
+            w.Line("public int ShardStart => 0;");
+            w.Line();
+            w.Line("/// <summary>One past the last element whose optimizer state this model holds: this model is never sharded.</summary>");
+            w.Line(gc);
+            w.Line("public int ShardEnd => ParameterCount;");
+            w.Line();
+            w.Line("/// <summary>Bytes allocated for optimizer state.</summary>");
+            w.Line(gc);
+            w.Line($"public long OptimizerStateBytes => {((long)(layout.ArenaLength - 2 * layout.Stride) * (64 / model.Element.PerLine())).ToString(CultureInfo.InvariantCulture)}L;");
+            w.Line();
+            w.Line("/// <summary>Not supported by this model: the exception says why.</summary>");
+            w.Line("/// <exception cref=\"global::System.NotSupportedException\">Always.</exception>");
+            w.Line(gc);
+            w.Line($"public void ShardOptimizerState(int start, int end) => throw new global::System.NotSupportedException(\"{owner} cannot shard its optimizer state: {reason}.\");");
+            w.Line();
+            w.Line("/// <summary>Not supported by this model: the exception says why.</summary>");
+            w.Line("/// <exception cref=\"global::System.NotSupportedException\">Always.</exception>");
+            w.Line(gc);
+            w.Line($"public global::System.Span<{t}> OptimizerState(int buffer) => throw new global::System.NotSupportedException(\"{owner} cannot shard its optimizer state: {reason}.\");");
+            return;
+        }
+
+        w.Line(gc);
+        w.Line("private bool _optimSharded;");
+        w.Line();
+        w.Line(gc);
+        w.Line("private int _optimShardStart;");
+        w.Line();
+        w.Line(gc);
+        w.Line("private int _optimShardEnd = ParameterCount;");
+        w.Line();
+        w.Line("/// <summary>First element whose optimizer state this model holds (0 unless sharded).</summary>");
+        w.Line(gc);
+        w.Line("public int ShardStart => _optimShardStart;");
+        w.Line();
+        w.Line("/// <summary>One past the last element whose optimizer state this model holds (ParameterCount unless sharded).</summary>");
+        w.Line(gc);
+        w.Line("public int ShardEnd => _optimShardEnd;");
+        w.Line();
+        w.Line("/// <summary>Bytes allocated for optimizer state (every state section, padding included).</summary>");
+        w.Line(gc);
+        w.Line($"public long OptimizerStateBytes => (long)(_optimArena.Length - 2 * OptimStride) * sizeof({t});");
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Keeps the optimizer state of parameters [<paramref name=\"start\"/>, <paramref name=\"end\"/>) only (ZeRO stage 1): the");
+        w.Line("/// storage is reallocated with state sections for the slice, and <see cref=\"Step\"/> then updates that slice only.");
+        w.Line("/// State of elements in both the old and the new slice is kept; elements new to this model start at zero.");
+        w.Line("/// (0, ParameterCount) restores the ordinary model. A sharded model refuses checkpoints and frozen parameters.");
+        w.Line("/// </summary>");
+        w.Line($"/// <exception cref=\"global::System.ArgumentOutOfRangeException\">The slice is empty, outside the parameters, or not on multiples of {line} elements (its end may be ParameterCount).</exception>");
+        w.Line(gc);
+        w.Open("public void ShardOptimizerState(int start, int end)");
+        w.Line($"global::Optim.OptimizerStateShards.Validate(start, end, ParameterCount, {line}, \"{owner}\");");
+        w.Line($"_optimArena = global::Optim.OptimizerStateShards.Reallocate(_optimArena, OptimStride, {buffers}, {line}, _optimShardStart, _optimShardEnd, start, end, \"{owner}\");");
+        w.Line("_optimShardStart = start;");
+        w.Line("_optimShardEnd = end;");
+        w.Line("_optimSharded = end - start != ParameterCount;");
+        w.Close();
+        w.Line();
+        w.Line("/// <summary>State buffer <paramref name=\"buffer\"/> over the elements this model holds (element i is parameter ShardStart + i).</summary>");
+        w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\"><paramref name=\"buffer\"/> is not a state buffer's index.</exception>");
+        w.Line(gc);
+        w.Open($"public global::System.Span<{t}> OptimizerState(int buffer)");
+        w.Open($"if ((uint)buffer >= {buffers}u)");
+        w.Line($"throw new global::System.ArgumentOutOfRangeException(nameof(buffer), buffer, \"{owner} keeps {buffers} state buffer(s).\");");
+        w.Close();
+        w.Line();
+        w.Line("int length = _optimShardEnd - _optimShardStart;");
+        w.Line($"return _optimArena.Slice(2 * OptimStride + buffer * global::Optim.OptimizerStateShards.SectionLength(length, {line}), length);");
+        w.Close();
+        w.Line();
+        w.Line(gc);
+        w.Open("private void OptimThrowIfSharded(string what)");
+        w.Open("if (_optimSharded)");
+        w.Line($"throw new global::System.InvalidOperationException($\"{owner} holds the optimizer state of parameters [{{_optimShardStart}}, {{_optimShardEnd}}) only and cannot {{what}}: gather the state first (DataParallel's checkpoints do), or call ShardOptimizerState(0, ParameterCount).\");");
+        w.Close();
+        w.Close();
+    }
+}
