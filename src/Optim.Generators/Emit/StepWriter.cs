@@ -420,7 +420,7 @@ internal static class StepWriter
         }
 
         string args = string.Concat(kernelScalars.Select(s => ", " + s.Name));
-        w.Line($"global::Optim.Generated.{ModelEmitter.KernelName}.Update({string.Join(", ", used.Select(b => $"ref {b.Name}0"))}, start: 0, end: (nuint)length, count: (nuint)length{args});");
+        w.Line($"global::Optim.Generated.{ModelEmitter.KernelName}.Update{group.Suffix}({string.Join(", ", used.Select(b => $"ref {b.Name}0"))}, start: 0, end: (nuint)length, count: (nuint)length{args});");
         w.Close();
     }
 
