@@ -294,38 +294,22 @@ public static partial class Dense
     }
 
     /// <summary>
-    /// dW[o, ·] += Σ_b dy[b, o]·x[b, ·] for a row shorter than a line, b ascending: each W row in at most two overlapping
-    /// vectors (lanes [0, v) and [n − v, n)), held in registers for the whole batch; outputs four at a time so that four
-    /// independent chains hide the adds' latency.
+    /// dW[o, ·] += Σ_b dy[b, o]·x[b, ·] and, when <paramref name="hasBias"/>, dB[o] += Σ_b dy[b, o], for a row shorter than
+    /// a line, b ascending. Each W row sits in at most two overlapping vectors (lanes [0, v) and [n − v, n)), held in
+    /// registers for the whole batch. A layer of up to six outputs is one pass over the batch with every chain of the
+    /// layer in flight, its weight rows and its bias sums, so that their add latencies overlap instead of following one
+    /// another; wider layers go four outputs to a pass.
     /// </summary>
-    private static void BackwardWeightsSmall<T>(ref T dy, ref T x, ref T dW, int batch, int inFeatures, int outFeatures)
+    private static void BackwardWeightsSmall<T>(ref T dy, ref T x, ref T dW, ref T dB, bool hasBias, int batch, int inFeatures, int outFeatures)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         if (Vector256.IsHardwareAccelerated && inFeatures >= Vector256<T>.Count)
         {
-            int o = 0;
-            for (; o + 4 <= outFeatures; o += 4)
-            {
-                WeightRows4<T, Width256<T>, Vector256<T>>(default, ref dy, ref x, ref dW, o, batch, inFeatures, outFeatures);
-            }
-
-            for (; o < outFeatures; o++)
-            {
-                WeightRow<T, Width256<T>, Vector256<T>>(default, ref dy, ref x, ref dW, o, batch, inFeatures, outFeatures);
-            }
+            WeightBlocks<T, Width256<T>, Vector256<T>>(ref dy, ref x, ref dW, ref dB, hasBias, batch, inFeatures, outFeatures);
         }
         else if (Vector128.IsHardwareAccelerated && inFeatures >= Vector128<T>.Count && inFeatures <= 2 * Vector128<T>.Count)
         {
-            int o = 0;
-            for (; o + 4 <= outFeatures; o += 4)
-            {
-                WeightRows4<T, Width128<T>, Vector128<T>>(default, ref dy, ref x, ref dW, o, batch, inFeatures, outFeatures);
-            }
-
-            for (; o < outFeatures; o++)
-            {
-                WeightRow<T, Width128<T>, Vector128<T>>(default, ref dy, ref x, ref dW, o, batch, inFeatures, outFeatures);
-            }
+            WeightBlocks<T, Width128<T>, Vector128<T>>(ref dy, ref x, ref dW, ref dB, hasBias, batch, inFeatures, outFeatures);
         }
         else
         {
@@ -343,73 +327,228 @@ public static partial class Dense
                     Unsafe.Add(ref target, i) = sum;
                 }
             }
+
+            if (hasBias)
+            {
+                BiasGradient(ref dy, ref dB, batch, outFeatures);
+            }
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WeightRow<T, TW, TV>(TW width, ref T dy, ref T x, ref T dW, int o, int batch, int inFeatures, int outFeatures)
+    private static void WeightBlocks<T, TW, TV>(ref T dy, ref T x, ref T dW, ref T dB, bool hasBias, int batch, int inFeatures, int outFeatures)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TW : struct, IWidth<T, TV>
         where TV : struct
     {
-        nuint tail = (nuint)(inFeatures - width.Count);
-        ref T row = ref Unsafe.Add(ref dW, o * inFeatures);
-        TV head = width.Load(ref row, 0), end = width.Load(ref row, tail);
-        for (int b = 0; b < batch; b++)
+        int o = 0;
+        while (o < outFeatures)
         {
-            ref T xb = ref Unsafe.Add(ref x, b * inFeatures);
-            TV s = width.Broadcast(Unsafe.Add(ref dy, (b * outFeatures) + o));
-            head = width.AddProduct(head, s, width.Load(ref xb, 0));
-            end = width.AddProduct(end, s, width.Load(ref xb, tail));
-        }
+            switch (outFeatures - o <= 6 ? outFeatures - o : 4)
+            {
+            case 1:
+                WeightBlock<T, TW, TV, Rows1>(ref dy, ref x, ref dW, ref dB, hasBias, o, batch, inFeatures, outFeatures);
+                break;
+            case 2:
+                WeightBlock<T, TW, TV, Rows2>(ref dy, ref x, ref dW, ref dB, hasBias, o, batch, inFeatures, outFeatures);
+                break;
+            case 3:
+                WeightBlock<T, TW, TV, Rows3>(ref dy, ref x, ref dW, ref dB, hasBias, o, batch, inFeatures, outFeatures);
+                break;
+            case 4:
+                WeightBlock<T, TW, TV, Rows4>(ref dy, ref x, ref dW, ref dB, hasBias, o, batch, inFeatures, outFeatures);
+                break;
+            case 5:
+                WeightBlock<T, TW, TV, Rows5>(ref dy, ref x, ref dW, ref dB, hasBias, o, batch, inFeatures, outFeatures);
+                break;
+            case 6:
+                WeightBlock<T, TW, TV, Rows6>(ref dy, ref x, ref dW, ref dB, hasBias, o, batch, inFeatures, outFeatures);
+                break;
+            }
 
-        // The overlap of the two vectors holds the same values in both: the second store rewrites them unchanged.
-        width.Store(head, ref row, 0);
-        width.Store(end, ref row, tail);
+            o += outFeatures - o <= 6 ? outFeatures - o : 4;
+        }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void WeightRows4<T, TW, TV>(TW width, ref T dy, ref T x, ref T dW, int o, int batch, int inFeatures, int outFeatures)
+    /// <summary>
+    /// Outputs [o, o + TRows.Count) of <see cref="BackwardWeightsSmall{T}"/> in one pass over the batch (TRows is a
+    /// compile-time count: the JIT drops the accumulators a block does not use). The block's bias sums run in two
+    /// overlapping 128-bit vectors when it has at least as many outputs as one holds, else one scalar chain per output.
+    /// </summary>
+    [SkipLocalsInit]
+    private static void WeightBlock<T, TW, TV, TRows>(ref T dy, ref T x, ref T dW, ref T dB, bool hasBias, int o, int batch, int inFeatures, int outFeatures)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TW : struct, IWidth<T, TV>
         where TV : struct
+        where TRows : struct, IRowCount
     {
+        TW width = default;
+        Width128<T> narrow = default;
+        int rows = TRows.Count;
+        bool vectorBias = hasBias && rows >= Vector128<T>.Count && rows <= 2 * Vector128<T>.Count;
+        bool scalarBias = hasBias && !vectorBias;
         nuint tail = (nuint)(inFeatures - width.Count);
+        nuint biasTail = (nuint)(rows - Vector128<T>.Count);
         ref T r0 = ref Unsafe.Add(ref dW, o * inFeatures);
-        ref T r1 = ref Unsafe.Add(ref r0, inFeatures);
-        ref T r2 = ref Unsafe.Add(ref r1, inFeatures);
-        ref T r3 = ref Unsafe.Add(ref r2, inFeatures);
+        ref T r1 = ref Unsafe.Add(ref r0, rows > 1 ? 1 * inFeatures : 0);
+        ref T r2 = ref Unsafe.Add(ref r0, rows > 2 ? 2 * inFeatures : 0);
+        ref T r3 = ref Unsafe.Add(ref r0, rows > 3 ? 3 * inFeatures : 0);
+        ref T r4 = ref Unsafe.Add(ref r0, rows > 4 ? 4 * inFeatures : 0);
+        ref T r5 = ref Unsafe.Add(ref r0, rows > 5 ? 5 * inFeatures : 0);
         TV h0 = width.Load(ref r0, 0), e0 = width.Load(ref r0, tail);
-        TV h1 = width.Load(ref r1, 0), e1 = width.Load(ref r1, tail);
-        TV h2 = width.Load(ref r2, 0), e2 = width.Load(ref r2, tail);
-        TV h3 = width.Load(ref r3, 0), e3 = width.Load(ref r3, tail);
+        TV h1 = default, e1 = default, h2 = default, e2 = default, h3 = default, e3 = default, h4 = default, e4 = default, h5 = default, e5 = default;
+        if (rows > 1)
+        {
+            h1 = width.Load(ref r1, 0);
+            e1 = width.Load(ref r1, tail);
+        }
+
+        if (rows > 2)
+        {
+            h2 = width.Load(ref r2, 0);
+            e2 = width.Load(ref r2, tail);
+        }
+
+        if (rows > 3)
+        {
+            h3 = width.Load(ref r3, 0);
+            e3 = width.Load(ref r3, tail);
+        }
+
+        if (rows > 4)
+        {
+            h4 = width.Load(ref r4, 0);
+            e4 = width.Load(ref r4, tail);
+        }
+
+        if (rows > 5)
+        {
+            h5 = width.Load(ref r5, 0);
+            e5 = width.Load(ref r5, tail);
+        }
+
+        ref T bias = ref Unsafe.Add(ref dB, hasBias ? o : 0);
+        Vector128<T> biasHead = vectorBias ? narrow.Load(ref bias, 0) : default, biasEnd = vectorBias ? narrow.Load(ref bias, biasTail) : default;
+        T b0 = scalarBias ? bias : T.Zero;
+        T b1 = scalarBias && rows > 1 ? Unsafe.Add(ref bias, 1) : T.Zero;
+        T b2 = scalarBias && rows > 2 ? Unsafe.Add(ref bias, 2) : T.Zero;
+        T b3 = scalarBias && rows > 3 ? Unsafe.Add(ref bias, 3) : T.Zero;
+        T b4 = scalarBias && rows > 4 ? Unsafe.Add(ref bias, 4) : T.Zero;
+        T b5 = scalarBias && rows > 5 ? Unsafe.Add(ref bias, 5) : T.Zero;
+        ref T xb = ref x;
+        ref T d = ref Unsafe.Add(ref dy, o);
         for (int b = 0; b < batch; b++)
         {
-            ref T xb = ref Unsafe.Add(ref x, b * inFeatures);
-            ref T d = ref Unsafe.Add(ref dy, (b * outFeatures) + o);
             TV head = width.Load(ref xb, 0), end = width.Load(ref xb, tail);
             TV s = width.Broadcast(d);
             h0 = width.AddProduct(h0, s, head);
             e0 = width.AddProduct(e0, s, end);
-            s = width.Broadcast(Unsafe.Add(ref d, 1));
-            h1 = width.AddProduct(h1, s, head);
-            e1 = width.AddProduct(e1, s, end);
-            s = width.Broadcast(Unsafe.Add(ref d, 2));
-            h2 = width.AddProduct(h2, s, head);
-            e2 = width.AddProduct(e2, s, end);
-            s = width.Broadcast(Unsafe.Add(ref d, 3));
-            h3 = width.AddProduct(h3, s, head);
-            e3 = width.AddProduct(e3, s, end);
+            b0 = scalarBias ? b0 + d : b0;
+            if (rows > 1)
+            {
+                s = width.Broadcast(Unsafe.Add(ref d, 1));
+                h1 = width.AddProduct(h1, s, head);
+                e1 = width.AddProduct(e1, s, end);
+                b1 = scalarBias ? b1 + Unsafe.Add(ref d, 1) : b1;
+            }
+
+            if (rows > 2)
+            {
+                s = width.Broadcast(Unsafe.Add(ref d, 2));
+                h2 = width.AddProduct(h2, s, head);
+                e2 = width.AddProduct(e2, s, end);
+                b2 = scalarBias ? b2 + Unsafe.Add(ref d, 2) : b2;
+            }
+
+            if (rows > 3)
+            {
+                s = width.Broadcast(Unsafe.Add(ref d, 3));
+                h3 = width.AddProduct(h3, s, head);
+                e3 = width.AddProduct(e3, s, end);
+                b3 = scalarBias ? b3 + Unsafe.Add(ref d, 3) : b3;
+            }
+
+            if (rows > 4)
+            {
+                s = width.Broadcast(Unsafe.Add(ref d, 4));
+                h4 = width.AddProduct(h4, s, head);
+                e4 = width.AddProduct(e4, s, end);
+                b4 = scalarBias ? b4 + Unsafe.Add(ref d, 4) : b4;
+            }
+
+            if (rows > 5)
+            {
+                s = width.Broadcast(Unsafe.Add(ref d, 5));
+                h5 = width.AddProduct(h5, s, head);
+                e5 = width.AddProduct(e5, s, end);
+                b5 = scalarBias ? b5 + Unsafe.Add(ref d, 5) : b5;
+            }
+
+            if (vectorBias)
+            {
+                biasHead = narrow.Add(biasHead, narrow.Load(ref d, 0));
+                biasEnd = narrow.Add(biasEnd, narrow.Load(ref d, biasTail));
+            }
+
+            xb = ref Unsafe.Add(ref xb, inFeatures);
+            d = ref Unsafe.Add(ref d, outFeatures);
         }
 
+        // The overlap of a row's two vectors holds the same values in both: the second store rewrites them unchanged.
         width.Store(h0, ref r0, 0);
         width.Store(e0, ref r0, tail);
-        width.Store(h1, ref r1, 0);
-        width.Store(e1, ref r1, tail);
-        width.Store(h2, ref r2, 0);
-        width.Store(e2, ref r2, tail);
-        width.Store(h3, ref r3, 0);
-        width.Store(e3, ref r3, tail);
+        if (rows > 1)
+        {
+            width.Store(h1, ref r1, 0);
+            width.Store(e1, ref r1, tail);
+        }
+
+        if (rows > 2)
+        {
+            width.Store(h2, ref r2, 0);
+            width.Store(e2, ref r2, tail);
+        }
+
+        if (rows > 3)
+        {
+            width.Store(h3, ref r3, 0);
+            width.Store(e3, ref r3, tail);
+        }
+
+        if (rows > 4)
+        {
+            width.Store(h4, ref r4, 0);
+            width.Store(e4, ref r4, tail);
+        }
+
+        if (rows > 5)
+        {
+            width.Store(h5, ref r5, 0);
+            width.Store(e5, ref r5, tail);
+        }
+
+        if (vectorBias)
+        {
+            narrow.Store(biasHead, ref bias, 0);
+            narrow.Store(biasEnd, ref bias, biasTail);
+        }
+        else if (scalarBias)
+        {
+            bias = b0;
+            SetIf(rows > 1, ref bias, 1, b1);
+            SetIf(rows > 2, ref bias, 2, b2);
+            SetIf(rows > 3, ref bias, 3, b3);
+            SetIf(rows > 4, ref bias, 4, b4);
+            SetIf(rows > 5, ref bias, 5, b5);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SetIf<T>(bool condition, ref T target, int offset, T value)
+    {
+        if (condition)
+        {
+            Unsafe.Add(ref target, offset) = value;
+        }
     }
 
     /// <summary>
@@ -515,6 +654,42 @@ public static partial class Dense
 
         width.Store(head, ref dB, 0);
         width.Store(end, ref dB, tail);
+    }
+
+    /// <summary>A block's number of outputs as a type, so that each block size is compiled with its own registers.</summary>
+    private interface IRowCount
+    {
+        static abstract int Count { get; }
+    }
+
+    private readonly struct Rows1 : IRowCount
+    {
+        public static int Count => 1;
+    }
+
+    private readonly struct Rows2 : IRowCount
+    {
+        public static int Count => 2;
+    }
+
+    private readonly struct Rows3 : IRowCount
+    {
+        public static int Count => 3;
+    }
+
+    private readonly struct Rows4 : IRowCount
+    {
+        public static int Count => 4;
+    }
+
+    private readonly struct Rows5 : IRowCount
+    {
+        public static int Count => 5;
+    }
+
+    private readonly struct Rows6 : IRowCount
+    {
+        public static int Count => 6;
     }
 
     /// <summary>One vector per in feature of a small layer (fewer than 16), on the stack.</summary>

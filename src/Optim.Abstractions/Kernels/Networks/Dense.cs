@@ -76,30 +76,41 @@ public static partial class Dense
     {
         Check(batch, inFeatures, outFeatures, x.Length, dWeight.Length, dy.Length, nameof(x), nameof(dy));
         ref T d = ref MemoryMarshal.GetReference(dy);
-        if (inFeatures < Lanes.Line<T>())
-        {
-            BackwardWeightsSmall(ref d, ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dWeight), batch, inFeatures, outFeatures);
-        }
-        else
-        {
-            Gemm.Multiply(dy, x, dWeight, outFeatures, inFeatures, batch, GemmOptions.TransposeA | GemmOptions.Accumulate, default, 0, maxThreads);
-        }
-
-        if (!dBias.IsEmpty)
+        bool hasBias = !dBias.IsEmpty;
+        if (hasBias)
         {
             Guard.Fits(dBias.Length, outFeatures, nameof(dBias));
-            ref T gb = ref MemoryMarshal.GetReference(dBias);
-            if (outFeatures < Lanes.Line<T>())
-            {
-                BiasSmall(ref d, ref gb, batch, outFeatures);
-                return;
-            }
+        }
 
-            for (int b = 0; b < batch; b++)
-            {
-                ref T row = ref Unsafe.Add(ref d, b * outFeatures);
-                Lanes.Map(default(Sum2<T>), ref gb, ref row, ref row, ref gb, outFeatures);
-            }
+        ref T gb = ref MemoryMarshal.GetReference(dBias);
+        if (inFeatures < Lanes.Line<T>())
+        {
+            // The bias sums run in the same pass as the weight rows.
+            BackwardWeightsSmall(ref d, ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dWeight), ref gb, hasBias, batch, inFeatures, outFeatures);
+            return;
+        }
+
+        Gemm.Multiply(dy, x, dWeight, outFeatures, inFeatures, batch, GemmOptions.TransposeA | GemmOptions.Accumulate, default, 0, maxThreads);
+        if (hasBias)
+        {
+            BiasGradient(ref d, ref gb, batch, outFeatures);
+        }
+    }
+
+    /// <summary>dB += Σ_b dy[b, ·], the rows of dy in order.</summary>
+    private static void BiasGradient<T>(ref T dy, ref T dB, int batch, int outFeatures)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (outFeatures < Lanes.Line<T>())
+        {
+            BiasSmall(ref dy, ref dB, batch, outFeatures);
+            return;
+        }
+
+        for (int b = 0; b < batch; b++)
+        {
+            ref T row = ref Unsafe.Add(ref dy, b * outFeatures);
+            Lanes.Map(default(Sum2<T>), ref dB, ref row, ref row, ref dB, outFeatures);
         }
     }
 
