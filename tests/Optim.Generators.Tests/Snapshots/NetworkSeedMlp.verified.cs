@@ -129,9 +129,9 @@ namespace Demo
         {
             _ = training;
             // n1 [batch, 5] = Hidden.Forward(x)
-            global::Optim.Kernels.Dense.Forward<float>(x.Slice(0, batch * 10), _optimArena.Slice(0, 50), _optimArena.Slice(50, 5), _optimNetwork.Slice(0, batch * 5), batch, 10, 5, maxThreads: _optimThreads);
+            global::Optim.Kernels.Dense.Forward<float>(x.Slice(0, batch * 10), _optimArena.Slice(0, 50), _optimArena.Slice(50, 5), _optimNetwork.Slice(160, batch * 5), batch, 10, 5, global::Optim.Kernels.GemmOptions.Relu, 0.0, _optimThreads);
             // n2 [batch, 5] = Nn.Relu(Hidden.Forward(x))
-            global::Optim.Kernels.Activations.Forward<float>(global::Optim.Kernels.Activation.Relu, 0.0, _optimNetwork.Slice(0, batch * 5), _optimNetwork.Slice(160, batch * 5));
+            // (applied by n1's kernel as it stores)
             // n3 [batch, 1] = Output.Forward(Nn.Relu(Hidden.Forward(x)))
             global::Optim.Kernels.Dense.Forward<float>(_optimNetwork.Slice(160, batch * 5), _optimArena.Slice(55, 5), _optimArena.Slice(60, 1), _optimNetwork.Slice(320, batch * 1), batch, 5, 1, maxThreads: _optimThreads);
         }
@@ -153,9 +153,9 @@ namespace Demo
         {
             // n3 = Output.Forward(Nn.Relu(Hidden.Forward(x)))
             global::Optim.Kernels.Dense.BackwardWeights<float>(_optimNetwork.Slice(672, batch * 1), _optimNetwork.Slice(160, batch * 5), _optimArena.Slice(OptimStride + 55, 5), _optimArena.Slice(OptimStride + 60, 1), batch, 5, 1, _optimThreads);
-            global::Optim.Kernels.Dense.BackwardInput<float>(_optimNetwork.Slice(672, batch * 1), _optimArena.Slice(55, 5), _optimNetwork.Slice(512, batch * 5), batch, 5, 1, _optimThreads);
+            global::Optim.Kernels.Dense.BackwardInput<float>(_optimNetwork.Slice(672, batch * 1), _optimArena.Slice(55, 5), _optimNetwork.Slice(352, batch * 5), batch, 5, 1, _optimThreads, global::Optim.Kernels.GemmOptions.Relu, _optimNetwork.Slice(160, batch * 5), 0.0);
             // n2 = Nn.Relu(Hidden.Forward(x))
-            global::Optim.Kernels.Activations.Backward<float>(global::Optim.Kernels.Activation.Relu, 0.0, _optimNetwork.Slice(0, batch * 5), _optimNetwork.Slice(160, batch * 5), _optimNetwork.Slice(512, batch * 5), _optimNetwork.Slice(352, batch * 5));
+            // (passed back through by its reader's kernel)
             // n1 = Hidden.Forward(x)
             global::Optim.Kernels.Dense.BackwardWeights<float>(_optimNetwork.Slice(352, batch * 5), x.Slice(0, batch * 10), _optimArena.Slice(OptimStride + 0, 50), _optimArena.Slice(OptimStride + 50, 5), batch, 10, 5, _optimThreads);
         }

@@ -25,20 +25,20 @@ public static partial class Dense
     /// Forward of a small layer: y[b, o] = (Σ_i x[b, i]·W[o, i]) + bias[o]. Outputs share a vector when there are at least
     /// half a vector of them; narrower layers (a regression head) put rows of the batch in the lanes instead.
     /// </summary>
-    private static void ForwardSmall<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> y, int batch, int inFeatures, int outFeatures)
+    private static void ForwardSmall<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> y, int batch, int inFeatures, int outFeatures, FusedActivation<T> activation)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         if (!Vector256.IsHardwareAccelerated)
         {
-            ForwardRows(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(weight), bias, ref MemoryMarshal.GetReference(y), 0, batch, inFeatures, outFeatures);
+            ForwardRows(ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(weight), bias, ref MemoryMarshal.GetReference(y), 0, batch, inFeatures, outFeatures, activation);
         }
         else if (2 * outFeatures >= Vector256<T>.Count)
         {
-            ForwardByOutputs(x, weight, bias, y, batch, inFeatures, outFeatures);
+            ForwardByOutputs(x, weight, bias, y, batch, inFeatures, outFeatures, activation);
         }
         else
         {
-            ForwardByRows(x, weight, bias, y, batch, inFeatures, outFeatures);
+            ForwardByRows(x, weight, bias, y, batch, inFeatures, outFeatures, activation);
         }
     }
 
@@ -47,7 +47,7 @@ public static partial class Dense
     /// the batch is one vector chain over i of x[b, i]·tile[i].
     /// </summary>
     [SkipLocalsInit]
-    private static void ForwardByOutputs<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> y, int batch, int inFeatures, int outFeatures)
+    private static void ForwardByOutputs<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> y, int batch, int inFeatures, int outFeatures, FusedActivation<T> activation)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         ref T xr = ref MemoryMarshal.GetReference(x);
@@ -120,6 +120,10 @@ public static partial class Dense
                     s3 += b0;
                 }
 
+                s0 = activation.Apply(s0);
+                s1 = activation.Apply(s1);
+                s2 = activation.Apply(s2);
+                s3 = activation.Apply(s3);
                 int at = (b * outFeatures) + c;
                 StoreOutputs(s0, ref yr, at, width, total, ref o);
                 StoreOutputs(s1, ref yr, at + outFeatures, width, total, ref o);
@@ -141,7 +145,7 @@ public static partial class Dense
                     sum += b0;
                 }
 
-                StoreOutputs(sum, ref yr, (b * outFeatures) + c, width, total, ref o);
+                StoreOutputs(activation.Apply(sum), ref yr, (b * outFeatures) + c, width, total, ref o);
             }
         }
     }
@@ -169,7 +173,7 @@ public static partial class Dense
     }
 
     /// <summary>Rows of the batch in lanes: lane l computes row b + l, its features gathered into vectors in registers.</summary>
-    private static void ForwardByRows<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> y, int batch, int inFeatures, int outFeatures)
+    private static void ForwardByRows<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> y, int batch, int inFeatures, int outFeatures, FusedActivation<T> activation)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         ref T xr = ref MemoryMarshal.GetReference(x);
@@ -209,6 +213,8 @@ public static partial class Dense
                     sum += Vector256.Create(bias[output]);
                 }
 
+                sum = activation.Apply(sum);
+
                 if (outFeatures == 1)
                 {
                     sum.StoreUnsafe(ref yr, (nuint)b);
@@ -223,7 +229,7 @@ public static partial class Dense
             }
         }
 
-        ForwardRows(ref xr, ref w, bias, ref yr, b, batch, inFeatures, outFeatures);
+        ForwardRows(ref xr, ref w, bias, ref yr, b, batch, inFeatures, outFeatures, activation);
     }
 
     /// <summary>The vector of source[offsets[l]] for each lane l (float or double).</summary>
@@ -271,7 +277,7 @@ public static partial class Dense
     }
 
     /// <summary>Rows [from, to) of <see cref="ForwardSmall{T}"/> one scalar chain at a time.</summary>
-    private static void ForwardRows<T>(ref T xr, ref T w, ReadOnlySpan<T> bias, ref T yr, int from, int to, int inFeatures, int outFeatures)
+    private static void ForwardRows<T>(ref T xr, ref T w, ReadOnlySpan<T> bias, ref T yr, int from, int to, int inFeatures, int outFeatures, FusedActivation<T> activation)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         bool hasBias = !bias.IsEmpty;
@@ -288,7 +294,7 @@ public static partial class Dense
                     sum += Unsafe.Add(ref row, i) * Unsafe.Add(ref wo, i);
                 }
 
-                Unsafe.Add(ref target, output) = hasBias ? sum + bias[output] : sum;
+                Unsafe.Add(ref target, output) = activation.Apply(hasBias ? sum + bias[output] : sum);
             }
         }
     }
@@ -553,18 +559,19 @@ public static partial class Dense
 
     /// <summary>
     /// dx[b, ·] = Σ_o dy[b, o]·W[o, ·] (o ascending, from +0) for a row shorter than a line: each dx row in at most two
-    /// overlapping vectors.
+    /// overlapping vectors. With an <paramref name="activation"/>, each sum then goes back through it, gated by the
+    /// activation's output <paramref name="input"/>[b, ·] (this layer's input).
     /// </summary>
-    private static void BackwardInputSmall<T>(ref T dy, ref T w, ref T dx, int batch, int inFeatures, int outFeatures)
+    private static void BackwardInputSmall<T>(ref T dy, ref T w, ref T dx, int batch, int inFeatures, int outFeatures, FusedActivation<T> activation, ref T input)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         if (Vector256.IsHardwareAccelerated && inFeatures >= Vector256<T>.Count)
         {
-            InputRows<T, Width256<T>, Vector256<T>>(default, ref dy, ref w, ref dx, batch, inFeatures, outFeatures);
+            InputRows<T, Width256<T>, Vector256<T>>(default, ref dy, ref w, ref dx, batch, inFeatures, outFeatures, activation, ref input);
         }
         else if (Vector128.IsHardwareAccelerated && inFeatures >= Vector128<T>.Count && inFeatures <= 2 * Vector128<T>.Count)
         {
-            InputRows<T, Width128<T>, Vector128<T>>(default, ref dy, ref w, ref dx, batch, inFeatures, outFeatures);
+            InputRows<T, Width128<T>, Vector128<T>>(default, ref dy, ref w, ref dx, batch, inFeatures, outFeatures, activation, ref input);
         }
         else
         {
@@ -579,14 +586,15 @@ public static partial class Dense
                         sum += Unsafe.Add(ref d, o) * Unsafe.Add(ref w, (o * inFeatures) + i);
                     }
 
-                    Unsafe.Add(ref dx, (b * inFeatures) + i) = sum;
+                    int at = (b * inFeatures) + i;
+                    Unsafe.Add(ref dx, at) = activation.IsNone ? sum : activation.Backward(Unsafe.Add(ref input, at), sum);
                 }
             }
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void InputRows<T, TW, TV>(TW width, ref T dy, ref T w, ref T dx, int batch, int inFeatures, int outFeatures)
+    private static void InputRows<T, TW, TV>(TW width, ref T dy, ref T w, ref T dx, int batch, int inFeatures, int outFeatures, FusedActivation<T> activation, ref T input)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TW : struct, IWidth<T, TV>
         where TV : struct
@@ -605,6 +613,13 @@ public static partial class Dense
             }
 
             ref T target = ref Unsafe.Add(ref dx, b * inFeatures);
+            if (!activation.IsNone)
+            {
+                ref T y = ref Unsafe.Add(ref input, b * inFeatures);
+                head = width.Gate(activation.Kind, activation.Slope, width.Load(ref y, 0), head);
+                end = width.Gate(activation.Kind, activation.Slope, width.Load(ref y, tail), end);
+            }
+
             width.Store(head, ref target, 0);
             width.Store(end, ref target, tail);
         }
@@ -654,6 +669,42 @@ public static partial class Dense
 
         width.Store(head, ref dB, 0);
         width.Store(end, ref dB, tail);
+    }
+
+    /// <summary>
+    /// The activation a small layer applies before it stores (none, Relu or LeakyRelu), with
+    /// <see cref="Activations"/>' operations: x ≤ 0 ? 0 : x, and x &gt; 0 ? x : slope·x.
+    /// </summary>
+    internal readonly struct FusedActivation<T>(GemmOptions kind, T slope)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        public GemmOptions Kind => kind;
+
+        public T Slope => slope;
+
+        public bool IsNone => kind == GemmOptions.None;
+
+        public T Apply(T v) => kind switch
+        {
+            GemmOptions.Relu => v <= T.Zero ? T.Zero : v,
+            GemmOptions.LeakyRelu => v > T.Zero ? v : v * slope,
+            _ => v,
+        };
+
+        public Vector256<T> Apply(Vector256<T> v) => kind switch
+        {
+            GemmOptions.Relu => Vector256.ConditionalSelect(Vector256.LessThanOrEqual(v, Vector256<T>.Zero), Vector256<T>.Zero, v),
+            GemmOptions.LeakyRelu => Vector256.ConditionalSelect(Vector256.GreaterThan(v, Vector256<T>.Zero), v, v * Vector256.Create(slope)),
+            _ => v,
+        };
+
+        /// <summary>The gradient of the activation's input from its output <paramref name="y"/> (valid for slope ≥ 0): y ≤ 0 ? 0 : g, and y &gt; 0 ? g : slope·g.</summary>
+        public T Backward(T y, T g) => kind switch
+        {
+            GemmOptions.Relu => y <= T.Zero ? T.Zero : g,
+            GemmOptions.LeakyRelu => y > T.Zero ? g : g * slope,
+            _ => g,
+        };
     }
 
     /// <summary>A block's number of outputs as a type, so that each block size is compiled with its own registers.</summary>
@@ -734,6 +785,9 @@ public static partial class Dense
         TV AddProduct(TV sum, TV s, TV v);
 
         TV Add(TV a, TV b);
+
+        /// <summary>g through Relu or LeakyRelu, gated by the activation's output y: y ≤ 0 ? 0 : g, or y &gt; 0 ? g : slope·g.</summary>
+        TV Gate(GemmOptions kind, T slope, TV y, TV g);
     }
 
     private readonly struct Width256<T> : IWidth<T, Vector256<T>>
@@ -752,6 +806,10 @@ public static partial class Dense
         public Vector256<T> AddProduct(Vector256<T> sum, Vector256<T> s, Vector256<T> v) => sum + (s * v);
 
         public Vector256<T> Add(Vector256<T> a, Vector256<T> b) => a + b;
+
+        public Vector256<T> Gate(GemmOptions kind, T slope, Vector256<T> y, Vector256<T> g) => kind == GemmOptions.Relu
+            ? Vector256.ConditionalSelect(Vector256.LessThanOrEqual(y, Vector256<T>.Zero), Vector256<T>.Zero, g)
+            : Vector256.ConditionalSelect(Vector256.GreaterThan(y, Vector256<T>.Zero), g, g * Vector256.Create(slope));
     }
 
     private readonly struct Width128<T> : IWidth<T, Vector128<T>>
@@ -770,5 +828,9 @@ public static partial class Dense
         public Vector128<T> AddProduct(Vector128<T> sum, Vector128<T> s, Vector128<T> v) => sum + (s * v);
 
         public Vector128<T> Add(Vector128<T> a, Vector128<T> b) => a + b;
+
+        public Vector128<T> Gate(GemmOptions kind, T slope, Vector128<T> y, Vector128<T> g) => kind == GemmOptions.Relu
+            ? Vector128.ConditionalSelect(Vector128.LessThanOrEqual(y, Vector128<T>.Zero), Vector128<T>.Zero, g)
+            : Vector128.ConditionalSelect(Vector128.GreaterThan(y, Vector128<T>.Zero), g, g * Vector128.Create(slope));
     }
 }

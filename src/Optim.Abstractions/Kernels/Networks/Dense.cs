@@ -44,26 +44,44 @@ public static partial class Dense
             return;
         }
 
-        ForwardSmall(x, weight, bias, y, batch, inFeatures, outFeatures);
-
-        if (activation != GemmOptions.None)
-        {
-            Activations.Forward(activation == GemmOptions.Relu ? Activation.Relu : Activation.LeakyRelu, slope, y[..(batch * outFeatures)], y);
-        }
+        ForwardSmall(x, weight, bias, y, batch, inFeatures, outFeatures, new FusedActivation<T>(activation, T.CreateTruncating(slope)));
     }
 
-    /// <summary>dx = dy·W (dx [batch, in] overwritten): dx[b, i] is Σ over o, ascending, of dy[b, o]·W[o, i].</summary>
-    public static void BackwardInput<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> weight, Span<T> dx, int batch, int inFeatures, int outFeatures, int maxThreads = 1)
+    /// <summary>
+    /// dx = dy·W (dx [batch, in] overwritten): dx[b, i] is Σ over o, ascending, of dy[b, o]·W[o, i]. When this layer's input
+    /// is the output of a Relu or LeakyRelu (<paramref name="inputActivation"/>, <paramref name="input"/> that output,
+    /// <paramref name="slope"/> ≥ 0), dx goes on back through it, as <see cref="Activations.Backward{T}"/> would: dx is then
+    /// the gradient of the activation's input (input ≤ 0 ? 0 : dx, or input &gt; 0 ? dx : slope·dx; the output's sign is
+    /// the input's for these activations).
+    /// </summary>
+    public static void BackwardInput<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> weight, Span<T> dx, int batch, int inFeatures, int outFeatures, int maxThreads = 1,
+        GemmOptions inputActivation = GemmOptions.None, ReadOnlySpan<T> input = default, double slope = 0)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         Check(batch, inFeatures, outFeatures, dx.Length, weight.Length, dy.Length, nameof(dx), nameof(dy));
+        if (inputActivation != GemmOptions.None)
+        {
+            if (inputActivation is not (GemmOptions.Relu or GemmOptions.LeakyRelu) || !(slope >= 0))
+            {
+                throw new ArgumentException($"An input activation is Relu or LeakyRelu with a slope of at least 0, not {inputActivation} with slope {slope}.", nameof(inputActivation));
+            }
+
+            Guard.Fits(input.Length, (long)batch * inFeatures, nameof(input));
+        }
+
         if (inFeatures < Lanes.Line<T>())
         {
-            BackwardInputSmall(ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(weight), ref MemoryMarshal.GetReference(dx), batch, inFeatures, outFeatures);
+            BackwardInputSmall(ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(weight), ref MemoryMarshal.GetReference(dx), batch, inFeatures, outFeatures,
+                new FusedActivation<T>(inputActivation, T.CreateTruncating(slope)), ref MemoryMarshal.GetReference(input));
             return;
         }
 
         Gemm.Multiply(dy, weight, dx, batch, inFeatures, outFeatures, GemmOptions.None, default, 0, maxThreads);
+        if (inputActivation != GemmOptions.None)
+        {
+            int n = batch * inFeatures;
+            Activations.Backward(inputActivation == GemmOptions.Relu ? Activation.Relu : Activation.LeakyRelu, slope, input[..n], default, dx[..n], dx);
+        }
     }
 
     /// <summary>

@@ -23,6 +23,12 @@ internal sealed class PassWriter
     private readonly List<Node> _inputs;
     private readonly Node _output;
 
+    /// <summary>Linear nodes whose only reader is a Relu or LeakyRelu: the layer's kernel applies it as it stores (node id → the activation).</summary>
+    private readonly Dictionary<int, Node> _activationOf = new();
+
+    /// <summary>Activations whose gradient the Linear layer reading them passes straight through them (their own backward step is skipped).</summary>
+    private readonly HashSet<int> _gatedByReader = new();
+
     public PassWriter(SourceWriter w, ModelSpec model, BufferPlan plan)
     {
         _w = w;
@@ -32,7 +38,43 @@ internal sealed class PassWriter
         _t = model.Element.Keyword();
         _inputs = _network.Nodes.Where(n => n.IsInput).ToList();
         _output = _network.Nodes[_network.Output];
+        FindFusions();
     }
+
+    /// <summary>
+    /// Relu and LeakyRelu (slope ≥ 0) are fused with the Linear layers around them: a layer whose only reader is one
+    /// applies it in its own kernel, and a layer that is the only reader of one passes its input gradient back through it.
+    /// Both read the activation's output in place of its input, which gives the same mask for these activations (the
+    /// output is ≤ 0, or &gt; 0, exactly when the input is).
+    /// </summary>
+    private void FindFusions()
+    {
+        foreach (Node node in _network.Nodes)
+        {
+            if (node.Kind != OpKind.Activation || node.Id == _network.Output || !(node.Activation == "Relu" || (node.Activation == "LeakyRelu" && node.Number >= 0)))
+            {
+                continue;
+            }
+
+            Node x = _network.Nodes[node.Inputs[0]];
+            if (IsLinear(x) && x.Id != _network.Output && Readers(x).Count == 1)
+            {
+                _activationOf[x.Id] = node;
+            }
+
+            List<Node> readers = Readers(node);
+            if (readers.Count == 1 && IsLinear(readers[0]) && readers[0].Inputs[0] == node.Id)
+            {
+                _gatedByReader.Add(node.Id);
+            }
+        }
+    }
+
+    private bool IsLinear(Node node) => node.Kind == OpKind.Layer && _plan.LayerOf(node).Kind == LayerKind.Linear;
+
+    private List<Node> Readers(Node node) => _network.Nodes.Where(n => n.Inputs.Contains(node.Id)).ToList();
+
+    private static string FusedOption(Node activation) => $"global::Optim.Kernels.GemmOptions.{activation.Activation}";
 
     private static string N(int value) => NetworkEmitter.Number(value);
 
@@ -191,6 +233,9 @@ internal sealed class PassWriter
                 case OpKind.Layer:
                     _w.Line(LayerForward(node, _plan.LayerOf(node), x));
                     break;
+                case OpKind.Activation when _activationOf.TryGetValue(x.Id, out Node? fused) && fused.Id == node.Id:
+                    _w.Line($"// (applied by n{x.Id}'s kernel as it stores)");
+                    break;
                 case OpKind.Activation:
                     _w.Line($"{Kernels}.Activations.Forward<{_t}>({Kernels}.Activation.{node.Activation}, {Literals.Double(node.Number)}, {Values(x)}, {Values(node)});");
                     break;
@@ -226,6 +271,8 @@ internal sealed class PassWriter
 
     private string LayerForward(Node node, LayerSpec layer, Node x) => layer.Kind switch
     {
+        LayerKind.Linear when _activationOf.TryGetValue(node.Id, out Node? activation) =>
+            $"{Kernels}.Dense.Forward<{_t}>({Values(x)}, {Weight(layer)}, {Bias(layer)}, {Values(activation)}, {Rows(x, layer.In)}, {N(layer.In)}, {N(layer.Out)}, {FusedOption(activation)}, {Literals.Double(activation.Number)}, _optimThreads);",
         LayerKind.Linear => $"{Kernels}.Dense.Forward<{_t}>({Values(x)}, {Weight(layer)}, {Bias(layer)}, {Values(node)}, {Rows(x, layer.In)}, {N(layer.In)}, {N(layer.Out)}, maxThreads: _optimThreads);",
         LayerKind.Conv2d => $"{Kernels}.Conv2d.Forward<{_t}>({Values(x)}, {Weight(layer)}, {Bias(layer)}, {Values(node)}, {Workspace}, {NetworkEmitter.ConvolutionSizes(_network, node, "batch")}, _optimThreads);",
         LayerKind.Embedding => $"{Kernels}.Embedding.Forward<{_t}>({Values(x)}, {Weight(layer)}, {Values(node)}, batch * {N(x.PerExample)}, {N(layer.Out)});",
@@ -273,8 +320,13 @@ internal sealed class PassWriter
                 case OpKind.Layer:
                     LayerBackward(node, _plan.LayerOf(node), x, g, written);
                     break;
+                case OpKind.Activation when _gatedByReader.Contains(node.Id):
+                    _w.Line("// (passed back through by its reader's kernel)");
+                    break;
                 case OpKind.Activation:
-                    Into(x, written, target => $"{Kernels}.Activations.Backward<{_t}>({Kernels}.Activation.{node.Activation}, {Literals.Double(node.Number)}, {Values(x)}, {Values(node)}, {g}, {target});");
+                    // A fused forward pass leaves the activation's input unwritten: its output gives the same mask.
+                    string gateInput = _activationOf.ContainsKey(x.Id) ? Values(node) : Values(x);
+                    Into(x, written, target => $"{Kernels}.Activations.Backward<{_t}>({Kernels}.Activation.{node.Activation}, {Literals.Double(node.Number)}, {gateInput}, {Values(node)}, {g}, {target});");
                     break;
                 case OpKind.MaxPool:
                     Into(x, written, target => $"{Kernels}.Pooling.MaxBackward<{_t}>({g}, {Positions(node)}, {target}, batch, {N(x.Shape[0])}, {N(x.Shape[1])}, {N(x.Shape[2])}, {k});");
@@ -311,7 +363,17 @@ internal sealed class PassWriter
             case LayerKind.Linear:
                 string rows = Rows(x, layer.In);
                 _w.Line($"{Kernels}.Dense.BackwardWeights<{_t}>({g}, {Values(x)}, {WeightGrad(layer)}, {BiasGrad(layer)}, {rows}, {N(layer.In)}, {N(layer.Out)}, _optimThreads);");
-                Into(x, written, target => $"{Kernels}.Dense.BackwardInput<{_t}>({g}, {Weight(layer)}, {target}, {rows}, {N(layer.In)}, {N(layer.Out)}, _optimThreads);");
+                if (_gatedByReader.Contains(x.Id))
+                {
+                    // The input is a Relu's (or LeakyRelu's) output read by this layer alone: its gradient goes straight on
+                    // through the activation, into the activation's input.
+                    Into(_network.Nodes[x.Inputs[0]], written, target => $"{Kernels}.Dense.BackwardInput<{_t}>({g}, {Weight(layer)}, {target}, {rows}, {N(layer.In)}, {N(layer.Out)}, _optimThreads, {FusedOption(x)}, {Values(x)}, {Literals.Double(x.Number)});");
+                }
+                else
+                {
+                    Into(x, written, target => $"{Kernels}.Dense.BackwardInput<{_t}>({g}, {Weight(layer)}, {target}, {rows}, {N(layer.In)}, {N(layer.Out)}, _optimThreads);");
+                }
+
                 break;
             case LayerKind.Conv2d:
                 string sizes = NetworkEmitter.ConvolutionSizes(_network, node, "batch");
