@@ -43,6 +43,63 @@ public sealed class DenseKernelTests
         Check<double>((batch, inFeatures, outFeatures, false, 8));
     }
 
+    [Fact]
+    public void Float_fused_activations_equal_the_separate_kernels() => Shapes.Sample(c => CheckFused<float>(c), iter: 200);
+
+    [Fact]
+    public void Double_fused_activations_equal_the_separate_kernels() => Shapes.Sample(c => CheckFused<double>(c), iter: 100);
+
+    /// <summary>
+    /// Relu and LeakyRelu fused into Forward (applied as it stores) and into BackwardInput (the input gradient passed back
+    /// through the activation that produced the input, gated by its output) give the bits of the separate kernels, which
+    /// read the activation's input.
+    /// </summary>
+    private static void CheckFused<T>((int Batch, int In, int Out, bool Bias, int Seed) c)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        var (batch, inF, outF, hasBias, seed) = c;
+        var random = new Random(seed);
+        T[] x = Values<T>(random, batch * inF), w = Values<T>(random, outF * inF), bias = Values<T>(random, outF), dy = Values<T>(random, batch * outF);
+        T[] preActivation = Values<T>(random, batch * inF);
+        ReadOnlySpan<T> b = hasBias ? bias : default;
+        foreach (var (option, kind, slope) in new[] { (GemmOptions.Relu, Activation.Relu, 0.0), (GemmOptions.LeakyRelu, Activation.LeakyRelu, 0.01), (GemmOptions.LeakyRelu, Activation.LeakyRelu, 0.0) })
+        {
+            T[] separate = new T[batch * outF];
+            Dense.Forward<T>(x, w, b, separate, batch, inF, outF);
+            Activations.Forward<T>(kind, slope, separate, separate);
+            T[] fused = Guarded<T>(batch * outF);
+            Dense.Forward<T>(x, w, b, fused.AsSpan(Guard, batch * outF), batch, inF, outF, option, slope);
+            for (int i = 0; i < separate.Length; i++)
+            {
+                Same(separate[i], fused[Guard + i], $"{kind} y[{i}]", c);
+            }
+
+            GuardsIntact(fused, batch * outF, $"{kind} y", c);
+
+            // The layer's input is the activation's output; the separate kernels gate by the activation's input.
+            T[] activated = new T[batch * inF];
+            Activations.Forward<T>(kind, slope, preActivation, activated);
+            T[] expected = new T[batch * inF];
+            Dense.BackwardInput<T>(dy, w, expected, batch, inF, outF);
+            Activations.Backward<T>(kind, slope, preActivation, activated, expected, expected);
+            T[] gated = Guarded<T>(batch * inF);
+            Dense.BackwardInput<T>(dy, w, gated.AsSpan(Guard, batch * inF), batch, inF, outF, 1, option, activated, slope);
+            for (int i = 0; i < expected.Length; i++)
+            {
+                Same(expected[i], gated[Guard + i], $"{kind} dx[{i}]", c);
+            }
+
+            GuardsIntact(gated, batch * inF, $"{kind} dx", c);
+        }
+    }
+
+    [Fact]
+    public void A_negative_slope_cannot_be_fused_into_the_input_gradient()
+    {
+        var error = Assert.Throws<ArgumentException>(() => Dense.BackwardInput<float>(new float[2], new float[2], new float[2], 1, 2, 1, 1, GemmOptions.LeakyRelu, new float[2], -0.5));
+        Assert.Contains("slope", error.Message, StringComparison.Ordinal);
+    }
+
     private static void Check<T>((int Batch, int In, int Out, bool Bias, int Seed) c)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
