@@ -165,7 +165,7 @@ public static partial class Gemm
     }
 
     /// <summary>C[i0..i1, j0..j1): the BLIS loops over NC panels of B, KC blocks of k, MC blocks of A, then the micro-tiles.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Region<T, TKernel>(in Plan<T> plan, int i0, int i1, int j0, int j1)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TKernel : struct, IMicroKernel<T>
@@ -259,7 +259,7 @@ public static partial class Gemm
     /// Rows [ic, ic + mc) and k [pc, pc + kc) of op(A) into micro-panels of <paramref name="mr"/> rows: panel q holds
     /// op(A)[ic + q·mr + r, pc + p] at q·mr·kc + p·mr + r, rows past the edge zero.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static unsafe void PackA<T>(in Plan<T> plan, int mr, int pc, int kc, int ic, int mc, ref T packed)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -306,7 +306,7 @@ public static partial class Gemm
     /// Columns [jc, jc + nc) and k [pc, pc + kc) of op(B) into micro-panels of <paramref name="nr"/> columns: panel q holds
     /// op(B)[pc + p, jc + q·nr + j] at q·nr·kc + p·nr + j, columns past the edge zero.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static unsafe void PackB<T>(in Plan<T> plan, int nr, int pc, int kc, int jc, int nc, ref T packed)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -556,7 +556,7 @@ internal readonly struct KernelScalar<T> : IMicroKernel<T>
 
     public static int Columns => 4;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
 
     public static void Run(int kc, ref T a, ref T b, ref T c, nint ldc, bool load, in Finish<T> finish, ref T rowBias, ref T columnBias)
     {
