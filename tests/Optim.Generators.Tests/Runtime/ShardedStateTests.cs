@@ -36,7 +36,16 @@ public sealed class ShardedStateTests
     {
         var whole = (IShardableOptimizer<float>)InMemoryModels.Create(Source(optimizer), "Sharded");
         Assert.Equal(108, whole.ParameterCount);
-        if (optimizer is "Lamb" or "Adafactor" or "Muon" or "Asgd")
+        if (optimizer is "Lamb" or "Adafactor" or "Muon")
+        {
+            // Rules that update whole tensors refuse a slice that cuts one (their own test is below).
+            Assert.True(whole.ShardsWholeTensors);
+            Assert.Throws<ArgumentOutOfRangeException>(() => whole.ShardOptimizerState(0, 16));
+            return;
+        }
+
+        Assert.False(whole.ShardsWholeTensors);
+        if (optimizer is "Asgd")
         {
             var e = Assert.Throws<NotSupportedException>(() => whole.ShardOptimizerState(0, 16));
             Assert.Contains(optimizer, e.Message, StringComparison.OrdinalIgnoreCase);
@@ -92,6 +101,146 @@ public sealed class ShardedStateTests
         }
 
         Assert.Equal(wholeBytes, middle.OptimizerStateBytes);
+    }
+
+    public static TheoryData<string, int> PerTensorRules() => new()
+    {
+        { "Lamb", 2 }, { "Lamb", 3 }, { "Adafactor", 2 }, { "Adafactor", 3 }, { "Muon", 2 }, { "Muon", 3 },
+    };
+
+    // Matrices of several shapes and (but for Muon, which takes matrices only) a vector between them, so that a slice
+    // holds rows, columns and a vector's state, and the tensors do not start on lines.
+    private static string TensorSource(string optimizer, string extra = "") => $$"""
+        using System;
+        using Optim;
+        using static Optim.Optimizer;
+        [Optimize({{optimizer}}, Lr = 0.01, Threads = 1{{extra}})]
+        public sealed partial class ByTensor
+        {
+            [Parameter(7, 5)] public partial Span<float> W { get; }
+            {{(optimizer == "Muon" ? "" : "[Parameter(9)] public partial Span<float> B { get; }")}}
+            [Parameter(3, 11)] public partial Span<float> V { get; }
+            [Parameter(4, 10)] public partial Span<float> U { get; }
+        }
+        """;
+
+    [Theory]
+    [MemberData(nameof(PerTensorRules))]
+    public void Per_tensor_rules_shard_by_whole_tensors_and_step_as_one_model(string optimizer, int parts)
+    {
+        var whole = (IShardableOptimizer<float>)InMemoryModels.Create(TensorSource(optimizer), "ByTensor");
+        int count = whole.ParameterCount;
+        int[] boundaries = whole.TensorBoundaries.ToArray();
+        Assert.Equal(optimizer == "Muon" ? [0, 35, 68, 108] : new[] { 0, 35, 44, 77, 117 }, boundaries);
+        Assert.True(whole.ShardsWholeTensors);
+
+        // Balanced by elements, cut at tensor boundaries.
+        int[] cuts = OptimizerStateShards.Partition(whole, parts);
+        int[] expected = (optimizer, parts) switch
+        {
+            ("Muon", 2) => [0, 68, 108],
+            ("Muon", 3) => [0, 35, 68, 108],
+            (_, 2) => [0, 44, 117],
+            _ => [0, 35, 77, 117],
+        };
+        Assert.Equal(expected, cuts);
+
+        var shards = Enumerable.Range(0, parts).Select(_ => (IShardableOptimizer<float>)InMemoryModels.Create(TensorSource(optimizer), "ByTensor")).ToArray();
+        var random = new Random(11);
+        float[] start = Enumerable.Range(0, count).Select(_ => random.NextSingle() * 2 - 1).ToArray();
+        start.CopyTo(whole.Parameters);
+        long wholeBytes = whole.OptimizerStateBytes;
+        long shardBytes = 0;
+        for (int s = 0; s < parts; s++)
+        {
+            start.CopyTo(shards[s].Parameters);
+            shards[s].ShardOptimizerState(cuts[s], cuts[s + 1]);
+            Assert.Equal((cuts[s], cuts[s + 1]), (shards[s].ShardStart, shards[s].ShardEnd));
+            Assert.True(shards[s].OptimizerStateBytes < wholeBytes, $"slice {s}: {shards[s].OptimizerStateBytes} bytes of state, the whole model {wholeBytes}");
+            shardBytes += shards[s].OptimizerStateBytes;
+        }
+
+        Assert.True(shardBytes <= wholeBytes + parts * whole.OptimizerStateBuffers * 64L, $"{shardBytes} bytes in all against {wholeBytes}");
+        for (int step = 0; step < 6; step++)
+        {
+            float[] gradient = Enumerable.Range(0, count).Select(_ => random.NextSingle() * 2 - 1).ToArray();
+            gradient.CopyTo(whole.Gradients);
+            whole.Step();
+            for (int s = 0; s < parts; s++)
+            {
+                gradient.CopyTo(shards[s].Gradients);
+                shards[s].Step();
+            }
+        }
+
+        for (int s = 0; s < parts; s++)
+        {
+            int from = cuts[s], to = cuts[s + 1];
+            Assert.Equal(whole.Parameters[from..to].ToArray(), shards[s].Parameters[from..to].ToArray());
+            Assert.Equal(start[..from], shards[s].Parameters[..from].ToArray());
+            Assert.Equal(start[to..], shards[s].Parameters[to..].ToArray());
+            Assert.Equal(6, shards[s].StepCount);
+            for (int b = 0; b < whole.OptimizerStateBuffers; b++)
+            {
+                Span<float> all = whole.OptimizerState(b);
+                Span<float> held = shards[s].OptimizerState(b);
+                Assert.True(held.Length < all.Length || parts == 1);
+                int before = Enumerable.Range(0, s).Sum(r => shards[r].OptimizerState(b).Length);
+                Assert.Equal(all.Slice(before, held.Length).ToArray(), held.ToArray());
+            }
+        }
+
+        Assert.Equal(whole.OptimizerStateBuffers == 0 ? 0 : whole.OptimizerState(0).Length,
+            Enumerable.Range(0, parts).Sum(s => whole.OptimizerStateBuffers == 0 ? 0 : shards[s].OptimizerState(0).Length));
+
+        // Back to the whole model: the slice's tensors keep their state, the others start at zero, the bytes are the model's.
+        var last = shards[parts - 1];
+        last.ShardOptimizerState(0, count);
+        Assert.Equal(wholeBytes, last.OptimizerStateBytes);
+        for (int b = 0; b < whole.OptimizerStateBuffers; b++)
+        {
+            int before = Enumerable.Range(0, parts - 1).Sum(r => shards[r].OptimizerState(b).Length);
+            Assert.Equal(whole.OptimizerState(b)[before..].ToArray(), last.OptimizerState(b)[before..].ToArray());
+            Assert.All(last.OptimizerState(b)[..before].ToArray(), v => Assert.Equal(0f, v));
+        }
+
+        // It steps as a whole model again: its tensors match the whole model's step after step.
+        float[] next = Enumerable.Range(0, count).Select(_ => random.NextSingle() * 2 - 1).ToArray();
+        next.CopyTo(whole.Gradients);
+        next.CopyTo(last.Gradients);
+        whole.Step();
+        last.Step();
+        Assert.Equal(whole.Parameters[cuts[parts - 1]..].ToArray(), last.Parameters[cuts[parts - 1]..].ToArray());
+    }
+
+    [Theory]
+    [InlineData("Lamb")]
+    [InlineData("Adafactor")]
+    public void A_per_tensor_model_refuses_slices_that_cut_a_tensor_and_too_many_parts(string optimizer)
+    {
+        var model = (IShardableOptimizer<float>)InMemoryModels.Create(TensorSource(optimizer), "ByTensor");
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => model.ShardOptimizerState(0, 48));   // a line, inside V
+        Assert.Contains("whole tensors", e.Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.ShardOptimizerState(16, 117));         // starts inside W
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.ShardOptimizerState(35, 35));
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.ShardOptimizerState(117, 117));
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.OptimizerState(model.OptimizerStateBuffers));
+        var parts = Assert.Throws<ArgumentException>(() => OptimizerStateShards.Partition(model, 5));
+        Assert.Contains("4 tensor(s)", parts.Message, StringComparison.Ordinal);
+        model.ShardOptimizerState(35, 77);
+        var save = model.GetType().GetMethod("SaveCheckpoint", [typeof(System.IO.Stream)])!;
+        var failure = Assert.Throws<System.Reflection.TargetInvocationException>(() => save.Invoke(model, [new System.IO.MemoryStream()]));
+        Assert.Contains("[35, 77)", failure.InnerException!.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Lamb")]
+    [InlineData("Muon")]
+    public void A_multi_threaded_per_tensor_model_refuses_sharding(string optimizer)
+    {
+        var model = (IShardableOptimizer<float>)InMemoryModels.Create(TensorSource(optimizer).Replace("Threads = 1", "Threads = 2", StringComparison.Ordinal), "ByTensor");
+        var e = Assert.Throws<NotSupportedException>(() => model.ShardOptimizerState(0, 35));
+        Assert.Contains("Threads = 1", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
