@@ -53,6 +53,27 @@ public interface IShardableOptimizer<T> : IOptimizable<T>
     void ShardOptimizerState(int start, int end);
 
     /// <summary>
+    /// Whether <see cref="IOptimizable.Step"/> needs the norm of every gradient (ClipGradNorm, SkipNonFinite). Sharded, such a
+    /// model sees its slice only, so before each sharded Step() it must be handed the whole gradient's Σ g² and finiteness
+    /// by <see cref="SetGlobalGradientSquares"/>, made of every slice's <see cref="ShardGradientSquares"/> (DataParallel.Step
+    /// does this: an all-gather of the partial sums, added in rank order on every rank).
+    /// </summary>
+    bool NeedsGlobalGradientNorm { get; }
+
+    /// <summary>
+    /// Σ g² over the gradients of the parameters this model holds state for (frozen ones left out, as the unsharded norm
+    /// leaves them out), in double as the model's own norm computes it, and whether they are all finite.
+    /// </summary>
+    double ShardGradientSquares(out bool finite);
+
+    /// <summary>
+    /// The whole model's Σ g² and finiteness for the next sharded <see cref="IOptimizable.Step"/> (which uses them once, in
+    /// place of its own pass over the gradients, for the clip coefficient, the non-finite skip and LastGradNorm). Ignored by a
+    /// model that does not <see cref="NeedsGlobalGradientNorm"/>; an unsharded model computes its own.
+    /// </summary>
+    void SetGlobalGradientSquares(double squares, bool finite);
+
+    /// <summary>
     /// State buffer <paramref name="buffer"/> over the elements this model holds: element i of the slice is parameter
     /// ShardStart + i. For a rule that <see cref="ShardsWholeTensors"/>, the held tensors' parts of the buffer one after
     /// another (a per-row buffer holds each matrix's rows, so its length need not be the slice's).

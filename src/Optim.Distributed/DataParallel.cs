@@ -25,6 +25,8 @@ public sealed class DataParallel<T>
     private int[]? _counts;      // ZeRO-1: every rank's number of parameters, once sharded
     private int[]? _starts;      // ZeRO-1: every rank's first parameter
     private T[] _gradientSlice = [];   // ZeRO-1: this rank's summed gradients, before they are copied into the model
+    private double[] _partialSquares = [];   // ZeRO-1 with ClipGradNorm/SkipNonFinite: every rank's Σ g² over its slice
+    private int[] _partialFinite = [];       // … and whether its slice was finite (1) or not (0)
 
     /// <summary>Wraps <paramref name="model"/> for training over <paramref name="world"/>.</summary>
     /// <exception cref="NotSupportedException"><typeparamref name="T"/> is neither float nor double.</exception>
@@ -75,7 +77,7 @@ public sealed class DataParallel<T>
     /// <see cref="AverageGradients"/> and the model's <c>Step()</c>. Collective. Call it after loading or broadcasting the
     /// parameters, or later: the state a rank held for its slice is kept.
     /// </summary>
-    /// <exception cref="NotSupportedException">The model is not a generated <see cref="IShardableOptimizer{T}"/>, or its rule, groups, threads or gradient services need the whole model in one step (the message names which).</exception>
+    /// <exception cref="NotSupportedException">The model is not a generated <see cref="IShardableOptimizer{T}"/>, or its rule (ASGD), parameter groups or threads need the whole model in one step (the message names which).</exception>
     /// <exception cref="ArgumentException">The model has fewer 64-byte lines of parameters (or tensors, for a per-tensor rule) than there are ranks.</exception>
     public void ShardOptimizerState()
     {
@@ -98,6 +100,8 @@ public sealed class DataParallel<T>
         _starts = starts;
         _counts = counts;
         _gradientSlice = new T[counts[World.Rank]];
+        _partialSquares = new double[World.Size];
+        _partialFinite = new int[World.Size];
     }
 
     /// <summary>
@@ -105,7 +109,9 @@ public sealed class DataParallel<T>
     /// then the model's <c>Step()</c>. Sharded (<see cref="ShardOptimizerState"/>): the gradients are reduce-scattered (each
     /// rank receives the sum of its slice only) and divided by the number of ranks, each rank steps its slice, and the
     /// parameters are all-gathered, so every rank again holds the same bits. The gradients outside a rank's slice are
-    /// left as this rank computed them. Collective; allocates nothing.
+    /// left as this rank computed them. A model that clips by, or skips on, the gradient norm (ClipGradNorm,
+    /// SkipNonFinite) is handed the whole gradient's Σ g² first: each rank's sum over its slice, all-gathered and added in
+    /// rank order on every rank, and whether every slice was finite. Collective; allocates nothing.
     /// </summary>
     public void Step()
     {
@@ -124,6 +130,25 @@ public sealed class DataParallel<T>
         if (World.Size > 1)
         {
             DivideInPlace(mine, T.CreateChecked(World.Size));
+        }
+
+        var shardable = (IShardableOptimizer<T>)_model;
+        if (shardable.NeedsGlobalGradientNorm)
+        {
+            // ClipGradNorm / SkipNonFinite need the norm of the whole gradient: every rank's Σ g² over its slice, gathered and
+            // added in rank order on every rank (the same order, so the same bits, everywhere), and every slice's finiteness.
+            double partial = shardable.ShardGradientSquares(out bool finite);
+            World.AllGather(partial, _partialSquares);
+            World.AllGather(finite ? 1 : 0, _partialFinite);
+            double squares = 0;
+            bool allFinite = true;
+            for (int r = 0; r < World.Size; r++)
+            {
+                squares += _partialSquares[r];
+                allFinite &= _partialFinite[r] != 0;
+            }
+
+            shardable.SetGlobalGradientSquares(squares, allFinite);
         }
 
         _model.Step();

@@ -35,11 +35,6 @@ internal static class ShardWriter
             return "it has parameter groups (each group keeps its own state sections); only a model of one [Optimize] rule shards its state";
         }
 
-        if (model.Services is { Any: true })
-        {
-            return "gradient clipping and the non-finite skip need the gradient norm over every element, but a sharded step sees its slice only";
-        }
-
         if (StepWriter.SplitsLoop(layout, group))
         {
             return "its Step() splits the whole arena between threads; set Threads = 1 to shard its state";
@@ -91,6 +86,13 @@ internal static class ShardWriter
         w.Line(gc);
         w.Line($"private static readonly int[] OptimTensorBoundaries = {{ {string.Join(", ", model.Parameters.Select(p => p.Offset.ToString(CultureInfo.InvariantCulture)))}, ParameterCount }};");
         w.Line();
+        bool services = model.Services is { Any: true };
+        w.Line(services
+            ? "/// <summary>Step() clips by, or skips on, the norm of every gradient: sharded, it must be handed the whole gradient's Σ g² (SetGlobalGradientSquares).</summary>"
+            : "/// <summary>Step() needs no gradient norm.</summary>");
+        w.Line(gc);
+        w.Line($"public bool NeedsGlobalGradientNorm => {(services ? "true" : "false")};");
+        w.Line();
         if (reason is not null)
         {
             w.Line("/// <summary>First element whose optimizer state this model holds: this model is never sharded.</summary>");
@@ -114,6 +116,16 @@ internal static class ShardWriter
             w.Line("/// <exception cref=\"global::System.NotSupportedException\">Always.</exception>");
             w.Line(gc);
             w.Line($"public global::System.Span<{t}> OptimizerState(int buffer) => throw new global::System.NotSupportedException(\"{owner} cannot shard its optimizer state: {reason}.\");");
+            w.Line();
+            w.Line("/// <summary>Not supported by this model: the exception says why.</summary>");
+            w.Line("/// <exception cref=\"global::System.NotSupportedException\">Always.</exception>");
+            w.Line(gc);
+            w.Line($"public double ShardGradientSquares(out bool finite) => throw new global::System.NotSupportedException(\"{owner} cannot shard its optimizer state: {reason}.\");");
+            w.Line();
+            w.Line("/// <summary>Not supported by this model: the exception says why.</summary>");
+            w.Line("/// <exception cref=\"global::System.NotSupportedException\">Always.</exception>");
+            w.Line(gc);
+            w.Line($"public void SetGlobalGradientSquares(double squares, bool finite) => throw new global::System.NotSupportedException(\"{owner} cannot shard its optimizer state: {reason}.\");");
             return;
         }
 
@@ -153,6 +165,7 @@ internal static class ShardWriter
         w.Line($"return _optimArena.Slice(2 * OptimStride + buffer * global::Optim.OptimizerStateShards.SectionLength(length, {line}), length);");
         w.Close();
         w.Line();
+        WriteGradientHooks(w, layout);
         WriteThrowIfSharded(w, owner);
     }
 
@@ -266,6 +279,93 @@ internal static class ShardWriter
         w.Line("return _optimArena.Slice(at + before, held);");
         w.Close();
         w.Line();
+        WriteGradientHooks(w, layout);
         WriteThrowIfSharded(w, owner);
+    }
+
+    /// <summary>
+    /// ShardGradientSquares (the slice's part of the gradient norm) and SetGlobalGradientSquares (the whole norm, for a
+    /// model with gradient services, which its OptimGradientSquares takes while sharded).
+    /// </summary>
+    private static void WriteGradientHooks(SourceWriter w, ModelLayout layout)
+    {
+        ModelSpec model = layout.Model;
+        string t = model.Element.Keyword();
+        string gc = ModelEmitter.GeneratedCode;
+        w.Line("/// <summary>Σ g² over the gradients of the parameters this model holds state for (frozen ones left out), and whether they are all finite.</summary>");
+        w.Line(gc);
+        w.Open("public double ShardGradientSquares(out bool finite)");
+        w.Line("int start = _optimShardStart;");
+        w.Line("int end = _optimShardEnd;");
+        w.Open("if (_optimFrozenParameterCount == 0)");
+        w.Line($"global::System.ReadOnlySpan<{t}> all = _optimArena.Slice(OptimStride + start, end - start);");
+        w.Line("double squares = global::Optim.GradientNorm.SumOfSquares(all);");
+        w.Line("finite = double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(all);");
+        w.Line("return squares;");
+        w.Close();
+        w.Line();
+        w.Line("// Frozen parameters' gradients are left out: each unfrozen parameter's part of the slice.");
+        w.Line("double sum = 0;");
+        w.Line("finite = true;");
+        foreach (ParameterSpec p in model.Parameters)
+        {
+            string offset = p.Offset.ToString(CultureInfo.InvariantCulture);
+            string after = (p.Offset + p.Length).ToString(CultureInfo.InvariantCulture);
+            w.Open($"if (!{ModelEmitter.FrozenField(p)} && start < {after} && {offset} < end)");
+            w.Line($"int from = global::System.Math.Max(start, {offset});");
+            w.Line($"global::System.ReadOnlySpan<{t}> g = _optimArena.Slice(OptimStride + from, global::System.Math.Min(end, {after}) - from); // {p.Name}");
+            w.Line("double squares = global::Optim.GradientNorm.SumOfSquares(g);");
+            w.Line("sum += squares;");
+            w.Line("finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);");
+            w.Close();
+        }
+
+        w.Line("return sum;");
+        w.Close();
+        w.Line();
+        if (model.Services is not { Any: true })
+        {
+            w.Line("/// <summary>Ignored: this model's Step() needs no gradient norm.</summary>");
+            w.Line(gc);
+            w.Open("public void SetGlobalGradientSquares(double squares, bool finite)");
+            w.Close();
+            w.Line();
+            return;
+        }
+
+        w.Line("/// <summary>The whole gradient's Σ g² and finiteness, which the next sharded Step() uses in place of its own pass.</summary>");
+        w.Line(gc);
+        w.Open("public void SetGlobalGradientSquares(double squares, bool finite)");
+        w.Line("_optimGlobalSquares = squares;");
+        w.Line("_optimGlobalFinite = finite;");
+        w.Line("_optimGlobalGiven = true;");
+        w.Close();
+        w.Line();
+        w.Line(gc);
+        w.Line("private double _optimGlobalSquares;");
+        w.Line();
+        w.Line(gc);
+        w.Line("private bool _optimGlobalFinite;");
+        w.Line();
+        w.Line(gc);
+        w.Line("private bool _optimGlobalGiven;");
+        w.Line();
+    }
+
+    /// <summary>The sharded branch of OptimGradientSquares: the whole gradient's norm, handed over for this step.</summary>
+    public static void WriteGlobalSquares(SourceWriter w, ModelLayout layout)
+    {
+        string owner = ModelEmitter.DisplayName(layout.Model);
+        w.Open("if (_optimSharded)");
+        w.Line("// Sharded (ZeRO-1): this model sees its slice only; the whole gradient's Σ g² was handed over for this step.");
+        w.Open("if (!_optimGlobalGiven)");
+        w.Line($"throw new global::System.InvalidOperationException(\"{owner} clips by, or skips on, the norm of every gradient, and its sharded Step() needs that norm handed over first: call SetGlobalGradientSquares before each Step() (DataParallel.Step does).\");");
+        w.Close();
+        w.Line();
+        w.Line("_optimGlobalGiven = false;");
+        w.Line("finite = _optimGlobalFinite;");
+        w.Line("return _optimGlobalSquares;");
+        w.Close();
+        w.Line();
     }
 }

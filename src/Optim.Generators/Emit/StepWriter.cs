@@ -91,7 +91,7 @@ internal static class StepWriter
 
         if (model.Services is { Any: true } used)
         {
-            WriteGradientServiceMembers(w, model, used);
+            WriteGradientServiceMembers(w, layout, used);
         }
 
         foreach (GroupLayout group in layout.Groups)
@@ -146,8 +146,9 @@ internal static class StepWriter
     }
 
     /// <summary>LastGradNorm and SkippedSteps, with their fields, and the norm's pass.</summary>
-    private static void WriteGradientServiceMembers(SourceWriter w, ModelSpec model, GradientServices services)
+    private static void WriteGradientServiceMembers(SourceWriter w, ModelLayout layout, GradientServices services)
     {
+        ModelSpec model = layout.Model;
         string t = model.Element.Keyword();
         w.Line();
         w.Line("/// <summary>");
@@ -156,6 +157,11 @@ internal static class StepWriter
         w.Line("/// </summary>");
         w.Line(ModelEmitter.GeneratedCode);
         w.Open("private double OptimGradientSquares(out bool finite)");
+        if (ShardWriter.Unsupported(layout) is null)
+        {
+            ShardWriter.WriteGlobalSquares(w, layout);
+        }
+
         w.Open("if (_optimFrozenParameterCount == 0)");
         w.Line($"global::System.ReadOnlySpan<{t}> all = _optimArena.Slice(OptimStride, ParameterCount);");
         w.Line(model.IsParallel

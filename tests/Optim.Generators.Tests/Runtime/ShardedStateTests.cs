@@ -258,13 +258,94 @@ public sealed class ShardedStateTests
         Assert.Contains("[16, 108)", e.InnerException!.Message, StringComparison.Ordinal);
     }
 
+    // The global-norm hook: sharded models handed the sum of every slice's Σ g² (in slice order, as DataParallel adds the
+    // ranks' partial sums) clip and skip as one unsharded model does. The sums differ from the unsharded one's only in
+    // the order of the additions (a few units in the last place of a double), so the clip coefficient, rounded to float,
+    // is almost always the same: the tests allow 1e-6 relative on every parameter and measured none above it.
     [Theory]
-    [InlineData(", ClipGradNorm = 1.0", "clipping")]
-    [InlineData(", SkipNonFinite = true", "non-finite")]
-    public void Gradient_services_refuse_sharding(string extra, string named)
+    [InlineData("Adam", false)]
+    [InlineData("Lamb", true)]
+    [InlineData("Adafactor", true)]
+    public void Sharded_models_given_the_whole_gradient_norm_clip_and_skip_as_one_model(string optimizer, bool byTensor)
     {
-        var model = (IShardableOptimizer<float>)InMemoryModels.Create(Source("Adam", extra), "Sharded");
-        var e = Assert.Throws<NotSupportedException>(() => model.ShardOptimizerState(0, 16));
-        Assert.Contains(named, e.Message, StringComparison.Ordinal);
+        const string Services = ", ClipGradNorm = 0.5, SkipNonFinite = true";
+        string source = byTensor ? TensorSource(optimizer, Services) : Source(optimizer, Services);
+        string name = byTensor ? "ByTensor" : "Sharded";
+        var whole = (IShardableOptimizer<float>)InMemoryModels.Create(source, name);
+        Assert.True(whole.NeedsGlobalGradientNorm);
+        int count = whole.ParameterCount;
+        int[] cuts = OptimizerStateShards.Partition(whole, 3);
+        var shards = cuts.SkipLast(1).Select(_ => (IShardableOptimizer<float>)InMemoryModels.Create(source, name)).ToArray();
+        var random = new Random(5);
+        float[] start = Enumerable.Range(0, count).Select(_ => random.NextSingle() * 2 - 1).ToArray();
+        start.CopyTo(whole.Parameters);
+        for (int s = 0; s < shards.Length; s++)
+        {
+            start.CopyTo(shards[s].Parameters);
+            shards[s].ShardOptimizerState(cuts[s], cuts[s + 1]);
+        }
+
+        // Without the whole norm a sharded step refuses rather than clip by its slice's norm.
+        var refused = Assert.Throws<InvalidOperationException>(() => shards[0].Step());
+        Assert.Contains("SetGlobalGradientSquares", refused.Message, StringComparison.Ordinal);
+
+        for (int step = 0; step < 6; step++)
+        {
+            float[] gradient = Enumerable.Range(0, count).Select(_ => (random.NextSingle() * 2 - 1) * 3).ToArray();
+            if (step == 3)
+            {
+                gradient[count - 1] = float.NaN;   // in the last slice only: every slice must skip the step
+            }
+
+            gradient.CopyTo(whole.Gradients);
+            whole.Step();
+            double squares = 0;
+            bool finite = true;
+            foreach (var shard in shards)
+            {
+                gradient.CopyTo(shard.Gradients);
+                squares += shard.ShardGradientSquares(out bool sliceFinite);
+                finite &= sliceFinite;
+            }
+
+            foreach (var shard in shards)
+            {
+                shard.SetGlobalGradientSquares(squares, finite);
+                shard.Step();
+            }
+
+            double norm = (double)whole.GetType().GetProperty("LastGradNorm")!.GetValue(whole)!;
+            Assert.True(step == 3 ? double.IsNaN(norm) : norm > 0.5, $"step {step}: norm {norm} (the test means to clip)");
+            foreach (var shard in shards)
+            {
+                double shardNorm = (double)shard.GetType().GetProperty("LastGradNorm")!.GetValue(shard)!;
+                Assert.True(step == 3 ? double.IsNaN(shardNorm) : Math.Abs(shardNorm - norm) <= 1e-12 * norm, $"step {step}: {shardNorm} against {norm}");
+            }
+        }
+
+        Assert.Equal(1L, (long)whole.GetType().GetProperty("SkippedSteps")!.GetValue(whole)!);
+        for (int s = 0; s < shards.Length; s++)
+        {
+            Assert.Equal(1L, (long)shards[s].GetType().GetProperty("SkippedSteps")!.GetValue(shards[s])!);
+            for (int i = cuts[s]; i < cuts[s + 1]; i++)
+            {
+                float expected = whole.Parameters[i], actual = shards[s].Parameters[i];
+                Assert.True(Math.Abs(actual - expected) <= 1e-6 * Math.Max(1, Math.Abs(expected)), $"slice {s}, parameter {i}: {actual:R} against {expected:R}");
+            }
+        }
+    }
+
+    [Fact]
+    public void A_model_without_gradient_services_needs_no_global_norm()
+    {
+        var model = (IShardableOptimizer<float>)InMemoryModels.Create(Source("Adam"), "Sharded");
+        Assert.False(model.NeedsGlobalGradientNorm);
+        model.Gradients.Fill(2f);
+        model.ShardOptimizerState(16, 64);
+        Assert.Equal(48 * 4.0, model.ShardGradientSquares(out bool finite));
+        Assert.True(finite);
+        model.Gradients[20] = float.PositiveInfinity;
+        model.ShardGradientSquares(out finite);
+        Assert.False(finite);
     }
 }

@@ -260,6 +260,10 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private static readonly int[] OptimTensorBoundaries = { 0, 2048, ParameterCount };
 
+        /// <summary>Step() needs no gradient norm.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public bool NeedsGlobalGradientNorm => false;
+
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private bool _optimSharded;
 
@@ -329,6 +333,48 @@ namespace Demo
             var (before, held) = global::Optim.OptimizerStateShards.TensorState(OptimTensorBoundaries, OptimTensorStateLengths[buffer], _optimShardStart, _optimShardEnd);
             int at = buffer switch { 0 => _optimMomentumBufferAt, _ => _optimUpdateAt };
             return _optimArena.Slice(at + before, held);
+        }
+
+        /// <summary>Σ g² over the gradients of the parameters this model holds state for (frozen ones left out), and whether they are all finite.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public double ShardGradientSquares(out bool finite)
+        {
+            int start = _optimShardStart;
+            int end = _optimShardEnd;
+            if (_optimFrozenParameterCount == 0)
+            {
+                global::System.ReadOnlySpan<float> all = _optimArena.Slice(OptimStride + start, end - start);
+                double squares = global::Optim.GradientNorm.SumOfSquares(all);
+                finite = double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(all);
+                return squares;
+            }
+
+            // Frozen parameters' gradients are left out: each unfrozen parameter's part of the slice.
+            double sum = 0;
+            finite = true;
+            if (!_optimFrozenW1 && start < 2048 && 0 < end)
+            {
+                int from = global::System.Math.Max(start, 0);
+                global::System.ReadOnlySpan<float> g = _optimArena.Slice(OptimStride + from, global::System.Math.Min(end, 2048) - from); // W1
+                double squares = global::Optim.GradientNorm.SumOfSquares(g);
+                sum += squares;
+                finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);
+            }
+            if (!_optimFrozenW2 && start < 3072 && 2048 < end)
+            {
+                int from = global::System.Math.Max(start, 2048);
+                global::System.ReadOnlySpan<float> g = _optimArena.Slice(OptimStride + from, global::System.Math.Min(end, 3072) - from); // W2
+                double squares = global::Optim.GradientNorm.SumOfSquares(g);
+                sum += squares;
+                finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);
+            }
+            return sum;
+        }
+
+        /// <summary>Ignored: this model's Step() needs no gradient norm.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public void SetGlobalGradientSquares(double squares, bool finite)
+        {
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
