@@ -178,3 +178,20 @@ public sealed partial class NetworkLambFloat : IRankModel<float>
     [Forward(MaxBatch = Mlp.MaxBatch, Criterion = Criterion.MeanSquared)]
     public Tensor<float> Forward([Shape(Mlp.Inputs)] Tensor<float> x) => Output.Forward(Nn.Relu(Second.Forward(Nn.Tanh(First.Forward(x)))));
 }
+
+/// <summary>
+/// The float network with Adam, gradient clipping and the non-finite skip: sharded, its step needs the norm of every
+/// rank's slice (DataParallel.Step's global-norm hook). A max norm of 0.05 clips most steps.
+/// </summary>
+[Optimize(Adam, Lr = 1e-2, Threads = 1, ClipGradNorm = 0.05, SkipNonFinite = true)]
+public sealed partial class NetworkClippedFloat : IRankModel<float>
+{
+    [Linear(Mlp.Inputs, 16)] public partial Linear<float> First { get; }
+
+    [Linear(16, 8)] public partial Linear<float> Second { get; }
+
+    [Linear(8, 1)] public partial Linear<float> Output { get; }
+
+    [Forward(MaxBatch = Mlp.MaxBatch, Criterion = Criterion.MeanSquared)]
+    public Tensor<float> Forward([Shape(Mlp.Inputs)] Tensor<float> x) => Output.Forward(Nn.Relu(Second.Forward(Nn.Tanh(First.Forward(x)))));
+}

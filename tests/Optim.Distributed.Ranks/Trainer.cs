@@ -79,6 +79,7 @@ public static class Trainer
         "network-float" => Run(new NetworkFloat(), options, world),
         "network-double" => Run(new NetworkDouble(), options, world),
         "lamb-float" => Run(new NetworkLambFloat(), options, world),
+        "clipped-float" => Run(new NetworkClippedFloat(), options, world),
         _ => throw new ArgumentException($"Unknown model '{options.Model}'."),
     };
 

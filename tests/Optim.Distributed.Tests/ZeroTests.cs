@@ -25,6 +25,8 @@ public sealed class ZeroTests : TempDirectory
     [InlineData("network-double", 3)]
     [InlineData("lamb-float", 2)]
     [InlineData("lamb-float", 3)]
+    [InlineData("clipped-float", 2)]
+    [InlineData("clipped-float", 3)]
     public void Sharded_ranks_train_to_the_loss_of_one_process_with_their_slice_of_the_state(string model, int ranks)
     {
         MpiRun.Ranks(ranks, DataParallelTests.Arguments(model, Steps, PathOf("run"), "--zero", "1")).Succeeded();
