@@ -161,3 +161,37 @@ public sealed partial class NetworkDouble : IRankModel<double>
     [Forward(MaxBatch = Mlp.MaxBatch, Criterion = Criterion.MeanSquared)]
     public Tensor<double> Forward([Shape(Mlp.Inputs)] Tensor<double> x) => Output.Forward(Nn.Relu(Second.Forward(Nn.Tanh(First.Forward(x)))));
 }
+
+/// <summary>
+/// The float network with LAMB, a per-tensor rule (trust ratios over each tensor): ZeRO-1 shards its state by whole
+/// tensors. Its six tensors are 160, 16, 128, 8, 8 and 1 values.
+/// </summary>
+[Optimize(Lamb, Lr = 1e-2, Threads = 1)]
+public sealed partial class NetworkLambFloat : IRankModel<float>
+{
+    [Linear(Mlp.Inputs, 16)] public partial Linear<float> First { get; }
+
+    [Linear(16, 8)] public partial Linear<float> Second { get; }
+
+    [Linear(8, 1)] public partial Linear<float> Output { get; }
+
+    [Forward(MaxBatch = Mlp.MaxBatch, Criterion = Criterion.MeanSquared)]
+    public Tensor<float> Forward([Shape(Mlp.Inputs)] Tensor<float> x) => Output.Forward(Nn.Relu(Second.Forward(Nn.Tanh(First.Forward(x)))));
+}
+
+/// <summary>
+/// The float network with Adam, gradient clipping and the non-finite skip: sharded, its step needs the norm of every
+/// rank's slice (DataParallel.Step's global-norm hook). A max norm of 0.05 clips most steps.
+/// </summary>
+[Optimize(Adam, Lr = 1e-2, Threads = 1, ClipGradNorm = 0.05, SkipNonFinite = true)]
+public sealed partial class NetworkClippedFloat : IRankModel<float>
+{
+    [Linear(Mlp.Inputs, 16)] public partial Linear<float> First { get; }
+
+    [Linear(16, 8)] public partial Linear<float> Second { get; }
+
+    [Linear(8, 1)] public partial Linear<float> Output { get; }
+
+    [Forward(MaxBatch = Mlp.MaxBatch, Criterion = Criterion.MeanSquared)]
+    public Tensor<float> Forward([Shape(Mlp.Inputs)] Tensor<float> x) => Output.Forward(Nn.Relu(Second.Forward(Nn.Tanh(First.Forward(x)))));
+}

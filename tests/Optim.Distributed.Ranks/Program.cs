@@ -31,7 +31,7 @@ if (args.Length == 1 && args[0] == "mismatch")
 
 if (args.Length == 0 || (args[0] != "train" && args[0] != "single"))
 {
-    Console.Error.WriteLine("usage: Optim.Distributed.Ranks collectives | mismatch | train|single [--model hand-float|hand-double|network-float|network-double] [--steps N] " +
+    Console.Error.WriteLine("usage: Optim.Distributed.Ranks collectives | mismatch | train|single [--model hand-float|hand-double|network-float|network-double|lamb-float|clipped-float] [--steps N] " +
         "[--batch B] [--seed S] [--out DIR] [--save PATH --save-at STEP] [--resume PATH] [--fail-rank R --fail-step STEP " +
         "--fail-mode throw|die|exit] [--allocation-calls N]");
     return 2;

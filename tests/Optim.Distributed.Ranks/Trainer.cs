@@ -78,6 +78,8 @@ public static class Trainer
         "hand-double" => Run(new HandMlpDouble(), options, world),
         "network-float" => Run(new NetworkFloat(), options, world),
         "network-double" => Run(new NetworkDouble(), options, world),
+        "lamb-float" => Run(new NetworkLambFloat(), options, world),
+        "clipped-float" => Run(new NetworkClippedFloat(), options, world),
         _ => throw new ArgumentException($"Unknown model '{options.Model}'."),
     };
 

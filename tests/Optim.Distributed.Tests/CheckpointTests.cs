@@ -69,6 +69,10 @@ public sealed class CheckpointTests : TempDirectory
                 var networkDouble = new NetworkDouble();
                 networkDouble.LoadCheckpoint(stream);
                 return MemoryMarshal.AsBytes(networkDouble.Parameters).ToArray();
+            case "lamb-float":
+                var lamb = new NetworkLambFloat();
+                lamb.LoadCheckpoint(stream);
+                return MemoryMarshal.AsBytes(lamb.Parameters).ToArray();
             default:
                 throw new ArgumentException($"No loader for {model}.", nameof(model));
         }

@@ -1,3 +1,4 @@
+using System;
 using System.Linq;
 using Optim.Distributed.Ranks;
 using Xunit;
@@ -22,6 +23,10 @@ public sealed class ZeroTests : TempDirectory
     [InlineData("hand-double", 3)]
     [InlineData("network-float", 2)]
     [InlineData("network-double", 3)]
+    [InlineData("lamb-float", 2)]
+    [InlineData("lamb-float", 3)]
+    [InlineData("clipped-float", 2)]
+    [InlineData("clipped-float", 3)]
     public void Sharded_ranks_train_to_the_loss_of_one_process_with_their_slice_of_the_state(string model, int ranks)
     {
         MpiRun.Ranks(ranks, DataParallelTests.Arguments(model, Steps, PathOf("run"), "--zero", "1")).Succeeded();
@@ -34,17 +39,21 @@ public sealed class ZeroTests : TempDirectory
         Tolerance.Losses(model, single.Losses.ToArray(), run.Losses);
         Tolerance.Parameters(model, single.Parameters, run.Parameters);
 
-        // State per rank: its slice (whole 64-byte lines per state buffer), not the whole model's.
+        // State per rank: its slice (whole 64-byte lines per state buffer), not the whole model's. LAMB's slices are whole
+        // tensors, balanced by elements as the tensors allow: a slice may exceed 1/n by up to its largest tensor (160 values,
+        // two state buffers: 1280 bytes).
         long whole = single.StateBytes[0];
         Assert.Equal(ranks, run.StateBytes.Length);
         Assert.All(run.StateBytes, bytes => Assert.True(bytes > 0 && bytes < whole, $"{bytes} bytes of state on a rank, {whole} unsharded"));
         Assert.True(run.StateBytes.Sum() <= whole, $"the ranks hold {run.StateBytes.Sum()} bytes of state in all, one process {whole}");
-        Assert.True(run.StateBytes.Max() <= whole / ranks + 2 * 64 * 2, $"the largest slice's state, {run.StateBytes.Max()} bytes, is not about 1/{ranks} of {whole}");
+        long slack = model.StartsWith("lamb", StringComparison.Ordinal) ? 2 * 160 * sizeof(float) + 2 * 64 : 2 * 64 * 2;
+        Assert.True(run.StateBytes.Max() <= whole / ranks + slack, $"the largest slice's state, {run.StateBytes.Max()} bytes, is not about 1/{ranks} of {whole}");
     }
 
     [SkippableTheory]
     [InlineData("hand-float")]
     [InlineData("network-double")]
+    [InlineData("lamb-float")]
     public void A_sharded_run_on_3_ranks_resumes_sharded_on_2_then_unsharded_on_2_then_in_one_process(string model)
     {
         string first = PathOf("3.ckpt"), second = PathOf("2.ckpt"), third = PathOf("2u.ckpt");

@@ -91,7 +91,7 @@ internal static class StepWriter
 
         if (model.Services is { Any: true } used)
         {
-            WriteGradientServiceMembers(w, model, used);
+            WriteGradientServiceMembers(w, layout, used);
         }
 
         foreach (GroupLayout group in layout.Groups)
@@ -146,8 +146,9 @@ internal static class StepWriter
     }
 
     /// <summary>LastGradNorm and SkippedSteps, with their fields, and the norm's pass.</summary>
-    private static void WriteGradientServiceMembers(SourceWriter w, ModelSpec model, GradientServices services)
+    private static void WriteGradientServiceMembers(SourceWriter w, ModelLayout layout, GradientServices services)
     {
+        ModelSpec model = layout.Model;
         string t = model.Element.Keyword();
         w.Line();
         w.Line("/// <summary>");
@@ -156,6 +157,11 @@ internal static class StepWriter
         w.Line("/// </summary>");
         w.Line(ModelEmitter.GeneratedCode);
         w.Open("private double OptimGradientSquares(out bool finite)");
+        if (ShardWriter.Unsupported(layout) is null)
+        {
+            ShardWriter.WriteGlobalSquares(w, layout);
+        }
+
         w.Open("if (_optimFrozenParameterCount == 0)");
         w.Line($"global::System.ReadOnlySpan<{t}> all = _optimArena.Slice(OptimStride, ParameterCount);");
         w.Line(model.IsParallel
@@ -332,6 +338,15 @@ internal static class StepWriter
         else if (rule.IsPerTensor)
         {
             List<(string Type, string Name)> arguments = TensorArguments(model, rule);
+            if (ShardWriter.MovesSections(layout))
+            {
+                w.Open("if (_optimSharded)");
+                w.Line($"OptimStepShard({string.Join(", ", arguments.Select(a => a.Name))});");
+                w.Line("return;");
+                w.Close();
+                w.Line();
+            }
+
             w.Line("// Tensor by tensor: the rule needs per-tensor sums or matrix routines between its passes.");
             bool matrices = UsesMatrixShape(rule);
             foreach (ParameterSpec p in group.Parameters)
@@ -397,6 +412,12 @@ internal static class StepWriter
     private static void WriteShardStep(SourceWriter w, ModelLayout layout, GroupLayout group)
     {
         UpdateRule rule = group.Rule;
+        if (rule.IsPerTensor)
+        {
+            WriteTensorShardStep(w, layout, group);
+            return;
+        }
+
         string t = layout.Model.Element.Keyword();
         var kernelScalars = rule.Scalars.Where(s => s.ToKernel).ToList();
         List<Buffer> used = KernelWriter.UsedBuffers(Buffers(rule), rule.Body.ToList(), new List<Reduction>());
@@ -421,6 +442,29 @@ internal static class StepWriter
 
         string args = string.Concat(kernelScalars.Select(s => ", " + s.Name));
         w.Line($"global::Optim.Generated.{ModelEmitter.KernelName}.Update{group.Suffix}({string.Join(", ", used.Select(b => $"ref {b.Name}0"))}, start: 0, end: (nuint)length, count: (nuint)length{args});");
+        w.Close();
+    }
+
+    /// <summary>
+    /// ZeRO stage 1 by whole tensors: the calls of the tensors inside [_optimShardStart, _optimShardEnd) only, the same as
+    /// Step()'s; their state sections start where the section fields say.
+    /// </summary>
+    private static void WriteTensorShardStep(SourceWriter w, ModelLayout layout, GroupLayout group)
+    {
+        List<(string Type, string Name)> arguments = TensorArguments(layout.Model, group.Rule);
+        bool matrices = UsesMatrixShape(group.Rule);
+        w.Line(ModelEmitter.GeneratedCode);
+        w.Open($"private void OptimStepShard({string.Join(", ", arguments.Select(a => $"{a.Type} {a.Name}"))})");
+        w.Line("// The tensors this model holds state for: a run of whole tensors [start, end).");
+        w.Line("int start = _optimShardStart;");
+        w.Line("int end = _optimShardEnd;");
+        foreach (ParameterSpec p in group.Parameters)
+        {
+            w.Open($"if (!{ModelEmitter.FrozenField(p)} && start <= {p.Offset.ToString(CultureInfo.InvariantCulture)} && {(p.Offset + p.Length).ToString(CultureInfo.InvariantCulture)} <= end)");
+            w.Line(TensorCallLine(group, p, matrices, arguments, ""));
+            w.Close();
+        }
+
         w.Close();
     }
 
@@ -461,21 +505,22 @@ internal static class StepWriter
     /// References to the first element of each buffer for the tensor (or group) at parameter offset <paramref name="offset"/>
     /// and group-local offset <paramref name="local"/> (C# expressions).
     /// </summary>
-    private static string References(GroupLayout group, IEnumerable<Buffer> buffers, string offset, string local) =>
-        string.Join(", ", ReferenceList(group, buffers, offset, local));
+    private static string References(GroupLayout group, IEnumerable<Buffer> buffers, string offset, string local, bool moved = false) =>
+        string.Join(", ", ReferenceList(group, buffers, offset, local, moved));
 
     /// <summary>The same references one by one.</summary>
-    private static IEnumerable<string> ReferenceList(GroupLayout group, IEnumerable<Buffer> buffers, string offset, string local) =>
-        buffers.Select(b => "ref " + At(Start(group, b, offset, local)));
+    private static IEnumerable<string> ReferenceList(GroupLayout group, IEnumerable<Buffer> buffers, string offset, string local, bool moved = false) =>
+        buffers.Select(b => "ref " + At(Start(group, b, offset, local, moved)));
 
     /// <summary>
     /// Where the part of <paramref name="buffer"/> at parameter offset <paramref name="offset"/> and group-local offset
-    /// <paramref name="local"/> starts in the arena (a C# expression).
+    /// <paramref name="local"/> starts in the arena (a C# expression). With <paramref name="moved"/> (a model that shards
+    /// by whole tensors) a state section starts where its field says.
     /// </summary>
-    private static string Start(GroupLayout group, Buffer buffer, string offset, string local) =>
+    private static string Start(GroupLayout group, Buffer buffer, string offset, string local, bool moved = false) =>
         buffer.Name == UpdateRule.Param.Name ? offset
         : buffer.Name == UpdateRule.Grad.Name ? Sum("OptimStride", offset)
-        : Sum(group.SectionOffset(buffer).ToString(CultureInfo.InvariantCulture), LocalOf(buffer, local));
+        : Sum(moved ? ShardWriter.BaseField(group, buffer) : group.SectionOffset(buffer).ToString(CultureInfo.InvariantCulture), LocalOf(buffer, local));
 
     private static string Sum(string a, string b) => b == "0" ? a : a == "0" ? b : a + " + " + b;
 
@@ -749,6 +794,7 @@ internal static class StepWriter
         string parameters = string.Concat(TensorArguments(model, rule).Select(a => $", {a.Type} {a.Name}"));
         bool matrices = UsesMatrixShape(rule);
         List<Buffer> buffers = Buffers(rule);
+        bool moved = ShardWriter.MovesSections(layout);
 
         string which = kind switch { TensorKind.Matrices => "matrix", TensorKind.Vectors => "vector", _ => "tensor" };
         List<(Extent Extent, string Name)> shaped = ShapedLocals(rule);
@@ -798,7 +844,7 @@ internal static class StepWriter
                 }
 
                 List<Buffer> used = KernelWriter.UsedBuffers(buffers, pass.Body.ToList(), pass.Reductions.ToList());
-                w.Line($"global::Optim.Generated.{ModelEmitter.KernelName}.Pass{index}{group.Suffix}({References(group, used, "offset", "local")}, start: 0, end: (nuint)length, count: (nuint)length{args});");
+                w.Line($"global::Optim.Generated.{ModelEmitter.KernelName}.Pass{index}{group.Suffix}({References(group, used, "offset", "local", moved)}, start: 0, end: (nuint)length, count: (nuint)length{args});");
                 for (int r = 0; r < pass.Reductions.Count; r++)
                 {
                     w.Line($"double {pass.Reductions[r].Name} = global::Optim.KernelMath.SumLanes(sums.Slice({r * lanes}, {lanes}));");
@@ -806,7 +852,7 @@ internal static class StepWriter
             }
             else if (phase is TensorCall call)
             {
-                string spans = string.Join(", ", call.Buffers.Select(b => $"_optimArena.Slice({Start(group, b, "offset", "local")}, {SpanLength(b, kind)})"));
+                string spans = string.Join(", ", call.Buffers.Select(b => $"_optimArena.Slice({Start(group, b, "offset", "local", moved)}, {SpanLength(b, kind)})"));
                 string arguments = (call.Workspace ? (takesWorkspace ? ", workspace" : ", _optimWorkspace") : "") + string.Concat(call.Arguments.Select(a => $", {a.Name}: {step.Write(a.Value)}"))
                     + (call.Threads ? $", maxThreads: {(takesWorkspace ? "maxThreads" : model.IsParallel ? Threads(model) : "1")}" : "")
                     + (call.Output.Length > 0 ? $", out double {call.Output}" : "");

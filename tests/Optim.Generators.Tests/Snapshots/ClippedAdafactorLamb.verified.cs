@@ -369,6 +369,21 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public int OptimizerStateBuffers => 5;
 
+        /// <summary>Slices of this model's state are element ranges on 64-byte lines.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public bool ShardsWholeTensors => false;
+
+        /// <summary>Where each tensor starts in <see cref="Parameters"/>, in declaration order, then ParameterCount.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public global::System.ReadOnlySpan<int> TensorBoundaries => OptimTensorBoundaries;
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private static readonly int[] OptimTensorBoundaries = { 0, 24, ParameterCount };
+
+        /// <summary>Step() clips by, or skips on, the norm of every gradient: sharded, it must be handed the whole gradient's Σ g² (SetGlobalGradientSquares).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public bool NeedsGlobalGradientNorm => true;
+
         /// <summary>First element whose optimizer state this model holds: this model is never sharded.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public int ShardStart => 0;
@@ -390,6 +405,16 @@ namespace Demo
         /// <exception cref="global::System.NotSupportedException">Always.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public global::System.Span<float> OptimizerState(int buffer) => throw new global::System.NotSupportedException("Demo.ClippedAdafactorLamb cannot shard its optimizer state: it has parameter groups (each group keeps its own state sections); only a model of one [Optimize] rule shards its state.");
+
+        /// <summary>Not supported by this model: the exception says why.</summary>
+        /// <exception cref="global::System.NotSupportedException">Always.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public double ShardGradientSquares(out bool finite) => throw new global::System.NotSupportedException("Demo.ClippedAdafactorLamb cannot shard its optimizer state: it has parameter groups (each group keeps its own state sections); only a model of one [Optimize] rule shards its state.");
+
+        /// <summary>Not supported by this model: the exception says why.</summary>
+        /// <exception cref="global::System.NotSupportedException">Always.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public void SetGlobalGradientSquares(double squares, bool finite) => throw new global::System.NotSupportedException("Demo.ClippedAdafactorLamb cannot shard its optimizer state: it has parameter groups (each group keeps its own state sections); only a model of one [Optimize] rule shards its state.");
 
         /// <summary>What a checkpoint of this model holds, and the layout hash that must match to load one.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]

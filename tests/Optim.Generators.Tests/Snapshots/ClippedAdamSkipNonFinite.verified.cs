@@ -209,6 +209,12 @@ namespace Demo
             float stepSize = (float)(lr * biasCorrection2Sqrt / biasCorrection1);
             float epsHat = (float)(1E-08 * biasCorrection2Sqrt);
 
+            if (_optimSharded)
+            {
+                OptimStepShard(clipScale, stepSize, epsHat);
+                return;
+            }
+
             ref float origin = ref _optimArena.Origin;
             ref float param0 = ref origin;
             ref float grad0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride);
@@ -245,6 +251,25 @@ namespace Demo
         private int _optimStepping;
         #endif
 
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private void OptimStepShard(float clipScale, float stepSize, float epsHat)
+        {
+            if (_optimFrozenParameterCount != 0)
+            {
+                throw new global::System.InvalidOperationException("Demo.ClippedAdamSkipNonFinite cannot step frozen parameters while its optimizer state is sharded.");
+            }
+
+            int start = _optimShardStart;
+            int length = _optimShardEnd - start;
+            int section = global::Optim.OptimizerStateShards.SectionLength(length, 16);
+            ref float origin = ref _optimArena.Origin;
+            ref float param0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, start);
+            ref float grad0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + start);
+            ref float expAvg0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 2 * OptimStride + 0 * section);
+            ref float expAvgSq0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 2 * OptimStride + 1 * section);
+            global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: 0, end: (nuint)length, count: (nuint)length, clipScale, stepSize, epsHat);
+        }
+
         /// <summary>
         /// Σ g² over the gradients of the unfrozen parameters (GradientNorm.SumOfSquares: the same at every vector width),
         /// and whether they are all finite (checked again element by element only when the sum is not).
@@ -252,6 +277,19 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private double OptimGradientSquares(out bool finite)
         {
+            if (_optimSharded)
+            {
+                // Sharded (ZeRO-1): this model sees its slice only; the whole gradient's Σ g² was handed over for this step.
+                if (!_optimGlobalGiven)
+                {
+                    throw new global::System.InvalidOperationException("Demo.ClippedAdamSkipNonFinite clips by, or skips on, the norm of every gradient, and its sharded Step() needs that norm handed over first: call SetGlobalGradientSquares before each Step() (DataParallel.Step does).");
+                }
+
+                _optimGlobalGiven = false;
+                finite = _optimGlobalFinite;
+                return _optimGlobalSquares;
+            }
+
             if (_optimFrozenParameterCount == 0)
             {
                 global::System.ReadOnlySpan<float> all = _optimArena.Slice(OptimStride, ParameterCount);
@@ -305,27 +343,135 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public int OptimizerStateBuffers => 2;
 
-        /// <summary>First element whose optimizer state this model holds: this model is never sharded.</summary>
+        /// <summary>Slices of this model's state are element ranges on 64-byte lines.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public int ShardStart => 0;
+        public bool ShardsWholeTensors => false;
 
-        /// <summary>One past the last element whose optimizer state this model holds: this model is never sharded.</summary>
+        /// <summary>Where each tensor starts in <see cref="Parameters"/>, in declaration order, then ParameterCount.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public int ShardEnd => ParameterCount;
+        public global::System.ReadOnlySpan<int> TensorBoundaries => OptimTensorBoundaries;
 
-        /// <summary>Bytes allocated for optimizer state.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public long OptimizerStateBytes => 512L;
+        private static readonly int[] OptimTensorBoundaries = { 0, 50, ParameterCount };
 
-        /// <summary>Not supported by this model: the exception says why.</summary>
-        /// <exception cref="global::System.NotSupportedException">Always.</exception>
+        /// <summary>Step() clips by, or skips on, the norm of every gradient: sharded, it must be handed the whole gradient's Σ g² (SetGlobalGradientSquares).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public void ShardOptimizerState(int start, int end) => throw new global::System.NotSupportedException("Demo.ClippedAdamSkipNonFinite cannot shard its optimizer state: gradient clipping and the non-finite skip need the gradient norm over every element, but a sharded step sees its slice only.");
+        public bool NeedsGlobalGradientNorm => true;
 
-        /// <summary>Not supported by this model: the exception says why.</summary>
-        /// <exception cref="global::System.NotSupportedException">Always.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public global::System.Span<float> OptimizerState(int buffer) => throw new global::System.NotSupportedException("Demo.ClippedAdamSkipNonFinite cannot shard its optimizer state: gradient clipping and the non-finite skip need the gradient norm over every element, but a sharded step sees its slice only.");
+        private bool _optimSharded;
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private int _optimShardStart;
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private int _optimShardEnd = ParameterCount;
+
+        /// <summary>First element whose optimizer state this model holds (0 unless sharded).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public int ShardStart => _optimShardStart;
+
+        /// <summary>One past the last element whose optimizer state this model holds (ParameterCount unless sharded).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public int ShardEnd => _optimShardEnd;
+
+        /// <summary>Bytes allocated for optimizer state (every state section, padding included).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public long OptimizerStateBytes => (long)(_optimArena.Length - 2 * OptimStride) * sizeof(float);
+
+        /// <summary>
+        /// Keeps the optimizer state of parameters [<paramref name="start"/>, <paramref name="end"/>) only (ZeRO stage 1): the
+        /// storage is reallocated with state sections for the slice, and <see cref="Step"/> then updates that slice only.
+        /// State of elements in both the old and the new slice is kept; elements new to this model start at zero.
+        /// (0, ParameterCount) restores the ordinary model. A sharded model refuses checkpoints and frozen parameters.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">The slice is empty, outside the parameters, or not on multiples of 16 elements (its end may be ParameterCount).</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public void ShardOptimizerState(int start, int end)
+        {
+            global::Optim.OptimizerStateShards.Validate(start, end, ParameterCount, 16, "Demo.ClippedAdamSkipNonFinite");
+            _optimArena = global::Optim.OptimizerStateShards.Reallocate(_optimArena, OptimStride, 2, 16, _optimShardStart, _optimShardEnd, start, end, "Demo.ClippedAdamSkipNonFinite");
+            _optimShardStart = start;
+            _optimShardEnd = end;
+            _optimSharded = end - start != ParameterCount;
+        }
+
+        /// <summary>State buffer <paramref name="buffer"/> over the elements this model holds (element i is parameter ShardStart + i).</summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="buffer"/> is not a state buffer's index.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public global::System.Span<float> OptimizerState(int buffer)
+        {
+            if ((uint)buffer >= 2u)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(buffer), buffer, "Demo.ClippedAdamSkipNonFinite keeps 2 state buffer(s).");
+            }
+
+            int length = _optimShardEnd - _optimShardStart;
+            return _optimArena.Slice(2 * OptimStride + buffer * global::Optim.OptimizerStateShards.SectionLength(length, 16), length);
+        }
+
+        /// <summary>Σ g² over the gradients of the parameters this model holds state for (frozen ones left out), and whether they are all finite.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public double ShardGradientSquares(out bool finite)
+        {
+            int start = _optimShardStart;
+            int end = _optimShardEnd;
+            if (_optimFrozenParameterCount == 0)
+            {
+                global::System.ReadOnlySpan<float> all = _optimArena.Slice(OptimStride + start, end - start);
+                double squares = global::Optim.GradientNorm.SumOfSquares(all);
+                finite = double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(all);
+                return squares;
+            }
+
+            // Frozen parameters' gradients are left out: each unfrozen parameter's part of the slice.
+            double sum = 0;
+            finite = true;
+            if (!_optimFrozenW1 && start < 50 && 0 < end)
+            {
+                int from = global::System.Math.Max(start, 0);
+                global::System.ReadOnlySpan<float> g = _optimArena.Slice(OptimStride + from, global::System.Math.Min(end, 50) - from); // W1
+                double squares = global::Optim.GradientNorm.SumOfSquares(g);
+                sum += squares;
+                finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);
+            }
+            if (!_optimFrozenB1 && start < 55 && 50 < end)
+            {
+                int from = global::System.Math.Max(start, 50);
+                global::System.ReadOnlySpan<float> g = _optimArena.Slice(OptimStride + from, global::System.Math.Min(end, 55) - from); // B1
+                double squares = global::Optim.GradientNorm.SumOfSquares(g);
+                sum += squares;
+                finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);
+            }
+            return sum;
+        }
+
+        /// <summary>The whole gradient's Σ g² and finiteness, which the next sharded Step() uses in place of its own pass.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public void SetGlobalGradientSquares(double squares, bool finite)
+        {
+            _optimGlobalSquares = squares;
+            _optimGlobalFinite = finite;
+            _optimGlobalGiven = true;
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private double _optimGlobalSquares;
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private bool _optimGlobalFinite;
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private bool _optimGlobalGiven;
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private void OptimThrowIfSharded(string what)
+        {
+            if (_optimSharded)
+            {
+                throw new global::System.InvalidOperationException($"Demo.ClippedAdamSkipNonFinite holds the optimizer state of parameters [{_optimShardStart}, {_optimShardEnd}) only and cannot {what}: gather the state first (DataParallel's checkpoints do), or call ShardOptimizerState(0, ParameterCount).");
+            }
+        }
 
         /// <summary>What a checkpoint of this model holds, and the layout hash that must match to load one.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -372,6 +518,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void SaveCheckpoint(global::System.IO.Stream stream)
         {
+            OptimThrowIfSharded("save a checkpoint");
             using global::Optim.Training.CheckpointWriter<float> writer = new(stream, OptimCheckpointLayout);
             OptimWriteCheckpoint(writer);
         }
@@ -383,6 +530,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void SaveCheckpoint(string path)
         {
+            OptimThrowIfSharded("save a checkpoint");
             using global::Optim.Training.CheckpointWriter<float> writer = new(path, OptimCheckpointLayout);
             OptimWriteCheckpoint(writer);
         }
@@ -436,6 +584,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private void OptimLoadCheckpoint(global::Optim.Training.CheckpointContents<float> checkpoint)
         {
+            OptimThrowIfSharded("load a checkpoint");
             // Every value Step() reads is checked against what Step() can produce before anything is copied.
             // With other hyperparameters (allowed by the caller) the running products and clamps are only checked for their range.
             bool exact = checkpoint.HyperparametersMatch;

@@ -254,6 +254,21 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public int OptimizerStateBuffers => 2;
 
+        /// <summary>Slices of this model's state are element ranges on 64-byte lines.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public bool ShardsWholeTensors => false;
+
+        /// <summary>Where each tensor starts in <see cref="Parameters"/>, in declaration order, then ParameterCount.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public global::System.ReadOnlySpan<int> TensorBoundaries => OptimTensorBoundaries;
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private static readonly int[] OptimTensorBoundaries = { 0, 12, ParameterCount };
+
+        /// <summary>Step() needs no gradient norm.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public bool NeedsGlobalGradientNorm => false;
+
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private bool _optimSharded;
 
@@ -304,6 +319,48 @@ namespace Demo
 
             int length = _optimShardEnd - _optimShardStart;
             return _optimArena.Slice(2 * OptimStride + buffer * global::Optim.OptimizerStateShards.SectionLength(length, 8), length);
+        }
+
+        /// <summary>Σ g² over the gradients of the parameters this model holds state for (frozen ones left out), and whether they are all finite.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public double ShardGradientSquares(out bool finite)
+        {
+            int start = _optimShardStart;
+            int end = _optimShardEnd;
+            if (_optimFrozenParameterCount == 0)
+            {
+                global::System.ReadOnlySpan<double> all = _optimArena.Slice(OptimStride + start, end - start);
+                double squares = global::Optim.GradientNorm.SumOfSquares(all);
+                finite = double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(all);
+                return squares;
+            }
+
+            // Frozen parameters' gradients are left out: each unfrozen parameter's part of the slice.
+            double sum = 0;
+            finite = true;
+            if (!_optimFrozenWeights && start < 12 && 0 < end)
+            {
+                int from = global::System.Math.Max(start, 0);
+                global::System.ReadOnlySpan<double> g = _optimArena.Slice(OptimStride + from, global::System.Math.Min(end, 12) - from); // Weights
+                double squares = global::Optim.GradientNorm.SumOfSquares(g);
+                sum += squares;
+                finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);
+            }
+            if (!_optimFrozenBias && start < 16 && 12 < end)
+            {
+                int from = global::System.Math.Max(start, 12);
+                global::System.ReadOnlySpan<double> g = _optimArena.Slice(OptimStride + from, global::System.Math.Min(end, 16) - from); // Bias
+                double squares = global::Optim.GradientNorm.SumOfSquares(g);
+                sum += squares;
+                finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);
+            }
+            return sum;
+        }
+
+        /// <summary>Ignored: this model's Step() needs no gradient norm.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public void SetGlobalGradientSquares(double squares, bool finite)
+        {
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]

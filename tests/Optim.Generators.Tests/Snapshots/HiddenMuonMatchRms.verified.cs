@@ -148,6 +148,12 @@ namespace Demo
 
             // Per-step scalars: computed once in double precision, as PyTorch does, then rounded to double.
 
+            if (_optimSharded)
+            {
+                OptimStepShard(lr);
+                return;
+            }
+
             // Tensor by tensor: the rule needs per-tensor sums or matrix routines between its passes.
             if (!_optimFrozenW)
             {
@@ -168,6 +174,18 @@ namespace Demo
         private int _optimStepping;
         #endif
 
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private void OptimStepShard(double lr)
+        {
+            // The tensors this model holds state for: a run of whole tensors [start, end).
+            int start = _optimShardStart;
+            int end = _optimShardEnd;
+            if (!_optimFrozenW && start <= 0 && 32 <= end)
+            {
+                _optimStepTensor(0, 0, 32, 8, 4, lr); // W (8 × 4)
+            }
+        }
+
         /// <summary>One Muon step of the tensor at <paramref name="offset"/> of the parameters (<paramref name="local"/> in its group's state), <paramref name="length"/> elements, rows × cols.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private void _optimStepTensor(int offset, int local, int length, int rows, int cols, double lr)
@@ -176,14 +194,14 @@ namespace Demo
             double rowCount = rows;
             double colCount = cols;
 
-            global::Optim.Generated.Kernel.Pass0(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 64 + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 96 + local), start: 0, end: (nuint)length, count: (nuint)length);
+            global::Optim.Generated.Kernel.Pass0(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, _optimMomentumBufferAt + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, _optimUpdateAt + local), start: 0, end: (nuint)length, count: (nuint)length);
 
             // NewtonSchulz3(O): X = O / max(‖O‖, ε), then X ← aX + (bA + cA²)X with A = XXᵀ, (a, b, c) = (3.4445, -4.775, 2.0315)
-            global::Optim.MatrixKernels.NewtonSchulz(_optimArena.Slice(96 + local, length), rows, cols, _optimWorkspace, steps: 3.0, eps: 1E-07, a: 3.4445, b: -4.775, c: 2.0315, maxThreads: 1);
+            global::Optim.MatrixKernels.NewtonSchulz(_optimArena.Slice(_optimUpdateAt + local, length), rows, cols, _optimWorkspace, steps: 3.0, eps: 1E-07, a: 3.4445, b: -4.775, c: 2.0315, maxThreads: 1);
 
             double adjustedLr = (double)(0.2 * global::System.Math.Sqrt(global::System.Math.Max(rowCount, colCount)) * lr);
 
-            global::Optim.Generated.Kernel.Pass1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 96 + local), start: 0, end: (nuint)length, count: (nuint)length, adjustedLr);
+            global::Optim.Generated.Kernel.Pass1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, _optimUpdateAt + local), start: 0, end: (nuint)length, count: (nuint)length, adjustedLr);
         }
 
         /// <summary>Slices of the optimizer state start on multiples of this many elements (one 64-byte line).</summary>
@@ -194,27 +212,134 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public int OptimizerStateBuffers => 2;
 
-        /// <summary>First element whose optimizer state this model holds: this model is never sharded.</summary>
+        /// <summary>A slice of this model's state is a run of whole tensors: its rule needs per-tensor sums or matrix routines.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public int ShardStart => 0;
+        public bool ShardsWholeTensors => true;
 
-        /// <summary>One past the last element whose optimizer state this model holds: this model is never sharded.</summary>
+        /// <summary>Where each tensor starts in <see cref="Parameters"/>, in declaration order, then ParameterCount.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public int ShardEnd => ParameterCount;
+        public global::System.ReadOnlySpan<int> TensorBoundaries => OptimTensorBoundaries;
 
-        /// <summary>Bytes allocated for optimizer state.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public long OptimizerStateBytes => 512L;
+        private static readonly int[] OptimTensorBoundaries = { 0, ParameterCount };
 
-        /// <summary>Not supported by this model: the exception says why.</summary>
-        /// <exception cref="global::System.NotSupportedException">Always.</exception>
+        /// <summary>Step() needs no gradient norm.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public void ShardOptimizerState(int start, int end) => throw new global::System.NotSupportedException("Demo.HiddenMuonMatchRms cannot shard its optimizer state: Muon updates whole tensors (per-tensor sums or matrix routines), so its state cannot be cut at element ranges; sharding by whole tensors is not implemented.");
+        public bool NeedsGlobalGradientNorm => false;
 
-        /// <summary>Not supported by this model: the exception says why.</summary>
-        /// <exception cref="global::System.NotSupportedException">Always.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public global::System.Span<double> OptimizerState(int buffer) => throw new global::System.NotSupportedException("Demo.HiddenMuonMatchRms cannot shard its optimizer state: Muon updates whole tensors (per-tensor sums or matrix routines), so its state cannot be cut at element ranges; sharding by whole tensors is not implemented.");
+        private bool _optimSharded;
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private int _optimShardStart;
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private int _optimShardEnd = ParameterCount;
+
+        /// <summary>Where the momentum_buffer b section starts, less the state of tensors before the held ones (ShardOptimizerState moves it).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private int _optimMomentumBufferAt = 64;
+
+        /// <summary>Where the update O, orthogonalized (working space, rewritten for each tensor) section starts, less the state of tensors before the held ones (ShardOptimizerState moves it).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private int _optimUpdateAt = 96;
+
+        /// <summary>Each state buffer's elements per tensor, in declaration order (a per-row buffer has a matrix's rows).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private static readonly int[][] OptimTensorStateLengths =
+        {
+            new int[] { 32 }, // momentumBuffer
+            new int[] { 32 }, // update
+        };
+
+        /// <summary>First element whose optimizer state this model holds (0 unless sharded).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public int ShardStart => _optimShardStart;
+
+        /// <summary>One past the last element whose optimizer state this model holds (ParameterCount unless sharded).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public int ShardEnd => _optimShardEnd;
+
+        /// <summary>Bytes allocated for optimizer state (every state section, padding included).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public long OptimizerStateBytes => (long)(_optimArena.Length - 2 * OptimStride) * sizeof(double);
+
+        /// <summary>
+        /// Keeps the optimizer state of the whole tensors in [<paramref name="start"/>, <paramref name="end"/>) only (ZeRO stage 1):
+        /// the storage is reallocated with state sections for those tensors, and <see cref="Step"/> then updates them only.
+        /// State of tensors in both the old and the new slice is kept; tensors new to this model start at zero.
+        /// (0, ParameterCount) restores the ordinary model. A sharded model refuses checkpoints.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">The slice is empty, or does not start and end where tensors do (<see cref="TensorBoundaries"/>).</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public void ShardOptimizerState(int start, int end)
+        {
+            global::System.Span<int> at = stackalloc int[2];
+            _optimArena = global::Optim.OptimizerStateShards.ReallocateTensors(_optimArena, OptimStride, 8, OptimTensorBoundaries, OptimTensorStateLengths, _optimShardStart, _optimShardEnd, start, end, at, "Demo.HiddenMuonMatchRms");
+            _optimMomentumBufferAt = at[0];
+            _optimUpdateAt = at[1];
+            _optimShardStart = start;
+            _optimShardEnd = end;
+            _optimSharded = end - start != ParameterCount;
+        }
+
+        /// <summary>State buffer <paramref name="buffer"/> of the tensors this model holds, one after another.</summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="buffer"/> is not a state buffer's index.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public global::System.Span<double> OptimizerState(int buffer)
+        {
+            if ((uint)buffer >= 2u)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(buffer), buffer, "Demo.HiddenMuonMatchRms keeps 2 state buffer(s).");
+            }
+
+            var (before, held) = global::Optim.OptimizerStateShards.TensorState(OptimTensorBoundaries, OptimTensorStateLengths[buffer], _optimShardStart, _optimShardEnd);
+            int at = buffer switch { 0 => _optimMomentumBufferAt, _ => _optimUpdateAt };
+            return _optimArena.Slice(at + before, held);
+        }
+
+        /// <summary>Σ g² over the gradients of the parameters this model holds state for (frozen ones left out), and whether they are all finite.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public double ShardGradientSquares(out bool finite)
+        {
+            int start = _optimShardStart;
+            int end = _optimShardEnd;
+            if (_optimFrozenParameterCount == 0)
+            {
+                global::System.ReadOnlySpan<double> all = _optimArena.Slice(OptimStride + start, end - start);
+                double squares = global::Optim.GradientNorm.SumOfSquares(all);
+                finite = double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(all);
+                return squares;
+            }
+
+            // Frozen parameters' gradients are left out: each unfrozen parameter's part of the slice.
+            double sum = 0;
+            finite = true;
+            if (!_optimFrozenW && start < 32 && 0 < end)
+            {
+                int from = global::System.Math.Max(start, 0);
+                global::System.ReadOnlySpan<double> g = _optimArena.Slice(OptimStride + from, global::System.Math.Min(end, 32) - from); // W
+                double squares = global::Optim.GradientNorm.SumOfSquares(g);
+                sum += squares;
+                finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);
+            }
+            return sum;
+        }
+
+        /// <summary>Ignored: this model's Step() needs no gradient norm.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public void SetGlobalGradientSquares(double squares, bool finite)
+        {
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private void OptimThrowIfSharded(string what)
+        {
+            if (_optimSharded)
+            {
+                throw new global::System.InvalidOperationException($"Demo.HiddenMuonMatchRms holds the optimizer state of parameters [{_optimShardStart}, {_optimShardEnd}) only and cannot {what}: gather the state first (DataParallel's checkpoints do), or call ShardOptimizerState(0, ParameterCount).");
+            }
+        }
 
         /// <summary>What a checkpoint of this model holds, and the layout hash that must match to load one.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -253,6 +378,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void SaveCheckpoint(global::System.IO.Stream stream)
         {
+            OptimThrowIfSharded("save a checkpoint");
             using global::Optim.Training.CheckpointWriter<double> writer = new(stream, OptimCheckpointLayout);
             OptimWriteCheckpoint(writer);
         }
@@ -264,6 +390,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void SaveCheckpoint(string path)
         {
+            OptimThrowIfSharded("save a checkpoint");
             using global::Optim.Training.CheckpointWriter<double> writer = new(path, OptimCheckpointLayout);
             OptimWriteCheckpoint(writer);
         }
@@ -309,6 +436,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private void OptimLoadCheckpoint(global::Optim.Training.CheckpointContents<double> checkpoint)
         {
+            OptimThrowIfSharded("load a checkpoint");
             // Every value Step() reads is checked against what Step() can produce before anything is copied.
             long step = checkpoint.GetInt64("step");
             double learningRate = checkpoint.GetDouble("learningRate");

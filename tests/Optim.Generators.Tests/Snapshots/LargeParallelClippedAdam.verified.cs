@@ -281,6 +281,21 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public int OptimizerStateBuffers => 2;
 
+        /// <summary>Slices of this model's state are element ranges on 64-byte lines.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public bool ShardsWholeTensors => false;
+
+        /// <summary>Where each tensor starts in <see cref="Parameters"/>, in declaration order, then ParameterCount.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public global::System.ReadOnlySpan<int> TensorBoundaries => OptimTensorBoundaries;
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private static readonly int[] OptimTensorBoundaries = { 0, ParameterCount };
+
+        /// <summary>Step() clips by, or skips on, the norm of every gradient: sharded, it must be handed the whole gradient's Σ g² (SetGlobalGradientSquares).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public bool NeedsGlobalGradientNorm => true;
+
         /// <summary>First element whose optimizer state this model holds: this model is never sharded.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public int ShardStart => 0;
@@ -296,12 +311,22 @@ namespace Demo
         /// <summary>Not supported by this model: the exception says why.</summary>
         /// <exception cref="global::System.NotSupportedException">Always.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public void ShardOptimizerState(int start, int end) => throw new global::System.NotSupportedException("Demo.LargeParallelClippedAdam cannot shard its optimizer state: gradient clipping and the non-finite skip need the gradient norm over every element, but a sharded step sees its slice only.");
+        public void ShardOptimizerState(int start, int end) => throw new global::System.NotSupportedException("Demo.LargeParallelClippedAdam cannot shard its optimizer state: its Step() splits the whole arena between threads; set Threads = 1 to shard its state.");
 
         /// <summary>Not supported by this model: the exception says why.</summary>
         /// <exception cref="global::System.NotSupportedException">Always.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public global::System.Span<float> OptimizerState(int buffer) => throw new global::System.NotSupportedException("Demo.LargeParallelClippedAdam cannot shard its optimizer state: gradient clipping and the non-finite skip need the gradient norm over every element, but a sharded step sees its slice only.");
+        public global::System.Span<float> OptimizerState(int buffer) => throw new global::System.NotSupportedException("Demo.LargeParallelClippedAdam cannot shard its optimizer state: its Step() splits the whole arena between threads; set Threads = 1 to shard its state.");
+
+        /// <summary>Not supported by this model: the exception says why.</summary>
+        /// <exception cref="global::System.NotSupportedException">Always.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public double ShardGradientSquares(out bool finite) => throw new global::System.NotSupportedException("Demo.LargeParallelClippedAdam cannot shard its optimizer state: its Step() splits the whole arena between threads; set Threads = 1 to shard its state.");
+
+        /// <summary>Not supported by this model: the exception says why.</summary>
+        /// <exception cref="global::System.NotSupportedException">Always.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public void SetGlobalGradientSquares(double squares, bool finite) => throw new global::System.NotSupportedException("Demo.LargeParallelClippedAdam cannot shard its optimizer state: its Step() splits the whole arena between threads; set Threads = 1 to shard its state.");
 
         /// <summary>What a checkpoint of this model holds, and the layout hash that must match to load one.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]

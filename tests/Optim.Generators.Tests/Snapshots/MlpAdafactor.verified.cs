@@ -239,6 +239,12 @@ namespace Demo
             double rho = global::System.Math.Min(lr, 1.0 / global::System.Math.Sqrt(t));
             float decay = (float)(1.0 - lr * 0.01);
 
+            if (_optimSharded)
+            {
+                OptimStepShard(blend, keep, smallBlend, rho, decay);
+                return;
+            }
+
             // Tensor by tensor: the rule needs per-tensor sums or matrix routines between its passes.
             if (!_optimFrozenW1)
             {
@@ -271,6 +277,30 @@ namespace Demo
         private int _optimStepping;
         #endif
 
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private void OptimStepShard(float blend, float keep, bool smallBlend, double rho, float decay)
+        {
+            // The tensors this model holds state for: a run of whole tensors [start, end).
+            int start = _optimShardStart;
+            int end = _optimShardEnd;
+            if (!_optimFrozenW1 && start <= 0 && 50 <= end)
+            {
+                _optimStepMatrix(0, 0, 0, 0, 50, 5, 10, blend, keep, smallBlend, rho, decay); // W1 (5 × 10)
+            }
+            if (!_optimFrozenB1 && start <= 50 && 55 <= end)
+            {
+                _optimStepVector(50, 50, 5, 10, 5, 5, 1, blend, keep, smallBlend, rho, decay); // B1 (5)
+            }
+            if (!_optimFrozenW2 && start <= 55 && 60 <= end)
+            {
+                _optimStepMatrix(55, 55, 10, 10, 5, 1, 5, blend, keep, smallBlend, rho, decay); // W2 (1 × 5)
+            }
+            if (!_optimFrozenB2 && start <= 60 && 61 <= end)
+            {
+                _optimStepVector(60, 60, 11, 15, 1, 1, 1, blend, keep, smallBlend, rho, decay); // B2 (1)
+            }
+        }
+
         /// <summary>One Adafactor step of the matrix at <paramref name="offset"/> of the parameters (<paramref name="local"/> in its group's state; <paramref name="rowLocal"/> in its per-row state and <paramref name="colLocal"/> in its per-column state), <paramref name="length"/> elements, rows × cols.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private void _optimStepMatrix(int offset, int local, int rowLocal, int colLocal, int length, int rows, int cols, float blend, float keep, bool smallBlend, double rho, float decay)
@@ -280,19 +310,19 @@ namespace Demo
             double rowCount = rows;
 
             // R̄ ← lerp(R̄, mean over columns of g², 1 − β₂ₜ), C̄ ← lerp(C̄, mean over rows of g², 1 − β₂ₜ), ‖θ‖² = Σ θ·θ
-            double rowVarSum = global::Optim.MatrixKernels.FactoredMeanSquares(_optimArena.Slice(offset, length), _optimArena.Slice(OptimStride + offset, length), _optimArena.Slice(128 + rowLocal, rows), _optimArena.Slice(144 + colLocal, cols), _optimArena.Slice(160 + colLocal, cols), rows, cols, weight: blend, out double paramSquares);
+            double rowVarSum = global::Optim.MatrixKernels.FactoredMeanSquares(_optimArena.Slice(offset, length), _optimArena.Slice(OptimStride + offset, length), _optimArena.Slice(_optimRowVarAt + rowLocal, rows), _optimArena.Slice(_optimColVarAt + colLocal, cols), _optimArena.Slice(_optimColFactorsAt + colLocal, cols), rows, cols, weight: blend, out double paramSquares);
 
             double alpha = global::System.Math.Max(0.001, global::System.Math.Sqrt(paramSquares) / global::System.Math.Sqrt(numel)) * rho;
 
             float rowMean = (float)global::System.Math.Max(rowVarSum / rowCount, 1.1920928955078125E-07);
 
             // κ ← √(max(mean(R̄), ε₁) / C̄), U = min(κ/√R̄, 1/ε₁)·g = 1/√max(R̄C̄ᵀ / max(mean(R̄), ε₁), ε₁²)·g, ‖U‖² = Σ U·U
-            double updateSquares = global::Optim.MatrixKernels.FactoredUpdate(_optimArena.Slice(OptimStride + offset, length), _optimArena.Slice(128 + rowLocal, rows), _optimArena.Slice(144 + colLocal, cols), _optimArena.Slice(160 + colLocal, cols), rows, cols, divisor: rowMean, floor: 1.4210854715202004E-14, sign: 1.0);
+            double updateSquares = global::Optim.MatrixKernels.FactoredUpdate(_optimArena.Slice(OptimStride + offset, length), _optimArena.Slice(_optimRowVarAt + rowLocal, rows), _optimArena.Slice(_optimColVarAt + colLocal, cols), _optimArena.Slice(_optimColFactorsAt + colLocal, cols), rows, cols, divisor: rowMean, floor: 1.4210854715202004E-14, sign: 1.0);
 
             float stepSize = (float)(alpha / global::System.Math.Max(1.0, global::System.Math.Sqrt(updateSquares) / (global::System.Math.Sqrt(numel) * 1.0)));
 
             // θ ← θ·(1 − γλ) − αₜ/max(1, RMS(U)/d)·U, U = min(κ/√R̄, 1/ε₁)·g
-            global::Optim.MatrixKernels.FactoredStep(_optimArena.Slice(offset, length), _optimArena.Slice(OptimStride + offset, length), _optimArena.Slice(128 + rowLocal, rows), _optimArena.Slice(160 + colLocal, cols), rows, cols, floor: 1.4210854715202004E-14, sign: 1.0, decay: decay, stepSize: stepSize);
+            global::Optim.MatrixKernels.FactoredStep(_optimArena.Slice(offset, length), _optimArena.Slice(OptimStride + offset, length), _optimArena.Slice(_optimRowVarAt + rowLocal, rows), _optimArena.Slice(_optimColFactorsAt + colLocal, cols), rows, cols, floor: 1.4210854715202004E-14, sign: 1.0, decay: decay, stepSize: stepSize);
         }
 
         /// <summary>One Adafactor step of the vector at <paramref name="offset"/> of the parameters (<paramref name="local"/> in its group's state; <paramref name="rowLocal"/> in its per-row state and <paramref name="colLocal"/> in its per-column state), <paramref name="length"/> elements, rows × cols.</summary>
@@ -311,12 +341,12 @@ namespace Demo
             double alpha = global::System.Math.Max(0.001, global::System.Math.Sqrt(paramSquares) / global::System.Math.Sqrt(numel)) * rho;
 
             sums.Clear();
-            global::Optim.Generated.Kernel.Pass1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128 + rowLocal), start: 0, end: (nuint)length, count: (nuint)length, blend, keep, smallBlend, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(sums));
+            global::Optim.Generated.Kernel.Pass1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, _optimRowVarAt + rowLocal), start: 0, end: (nuint)length, count: (nuint)length, blend, keep, smallBlend, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(sums));
             double updateSquares = global::Optim.KernelMath.SumLanes(sums.Slice(0, 16));
 
             float stepSize = (float)(alpha / global::System.Math.Max(1.0, global::System.Math.Sqrt(updateSquares) / (global::System.Math.Sqrt(numel) * 1.0)));
 
-            global::Optim.Generated.Kernel.Pass2(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128 + rowLocal), start: 0, end: (nuint)length, count: (nuint)length, decay, stepSize);
+            global::Optim.Generated.Kernel.Pass2(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, _optimRowVarAt + rowLocal), start: 0, end: (nuint)length, count: (nuint)length, decay, stepSize);
         }
 
         /// <summary>Slices of the optimizer state start on multiples of this many elements (one 64-byte line).</summary>
@@ -327,27 +357,164 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public int OptimizerStateBuffers => 3;
 
-        /// <summary>First element whose optimizer state this model holds: this model is never sharded.</summary>
+        /// <summary>A slice of this model's state is a run of whole tensors: its rule needs per-tensor sums or matrix routines.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public int ShardStart => 0;
+        public bool ShardsWholeTensors => true;
 
-        /// <summary>One past the last element whose optimizer state this model holds: this model is never sharded.</summary>
+        /// <summary>Where each tensor starts in <see cref="Parameters"/>, in declaration order, then ParameterCount.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public int ShardEnd => ParameterCount;
+        public global::System.ReadOnlySpan<int> TensorBoundaries => OptimTensorBoundaries;
 
-        /// <summary>Bytes allocated for optimizer state.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public long OptimizerStateBytes => 192L;
+        private static readonly int[] OptimTensorBoundaries = { 0, 50, 55, 60, ParameterCount };
 
-        /// <summary>Not supported by this model: the exception says why.</summary>
-        /// <exception cref="global::System.NotSupportedException">Always.</exception>
+        /// <summary>Step() needs no gradient norm.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public void ShardOptimizerState(int start, int end) => throw new global::System.NotSupportedException("Demo.MlpAdafactor cannot shard its optimizer state: Adafactor updates whole tensors (per-tensor sums or matrix routines), so its state cannot be cut at element ranges; sharding by whole tensors is not implemented.");
+        public bool NeedsGlobalGradientNorm => false;
 
-        /// <summary>Not supported by this model: the exception says why.</summary>
-        /// <exception cref="global::System.NotSupportedException">Always.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public global::System.Span<float> OptimizerState(int buffer) => throw new global::System.NotSupportedException("Demo.MlpAdafactor cannot shard its optimizer state: Adafactor updates whole tensors (per-tensor sums or matrix routines), so its state cannot be cut at element ranges; sharding by whole tensors is not implemented.");
+        private bool _optimSharded;
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private int _optimShardStart;
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private int _optimShardEnd = ParameterCount;
+
+        /// <summary>Where the row_var R̄ (running mean of g² over each row of a matrix; a vector's full variance) section starts, less the state of tensors before the held ones (ShardOptimizerState moves it).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private int _optimRowVarAt = 128;
+
+        /// <summary>Where the col_var C̄ (running mean of g² over each column of a matrix) section starts, less the state of tensors before the held ones (ShardOptimizerState moves it).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private int _optimColVarAt = 144;
+
+        /// <summary>Where the column factors κ of a matrix's update, first the column sums of g² (working space, rewritten for each tensor) section starts, less the state of tensors before the held ones (ShardOptimizerState moves it).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private int _optimColFactorsAt = 160;
+
+        /// <summary>Each state buffer's elements per tensor, in declaration order (a per-row buffer has a matrix's rows).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private static readonly int[][] OptimTensorStateLengths =
+        {
+            new int[] { 5, 5, 1, 1 }, // rowVar
+            new int[] { 10, 0, 5, 0 }, // colVar
+            new int[] { 10, 0, 5, 0 }, // colFactors
+        };
+
+        /// <summary>First element whose optimizer state this model holds (0 unless sharded).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public int ShardStart => _optimShardStart;
+
+        /// <summary>One past the last element whose optimizer state this model holds (ParameterCount unless sharded).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public int ShardEnd => _optimShardEnd;
+
+        /// <summary>Bytes allocated for optimizer state (every state section, padding included).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public long OptimizerStateBytes => (long)(_optimArena.Length - 2 * OptimStride) * sizeof(float);
+
+        /// <summary>
+        /// Keeps the optimizer state of the whole tensors in [<paramref name="start"/>, <paramref name="end"/>) only (ZeRO stage 1):
+        /// the storage is reallocated with state sections for those tensors, and <see cref="Step"/> then updates them only.
+        /// State of tensors in both the old and the new slice is kept; tensors new to this model start at zero.
+        /// (0, ParameterCount) restores the ordinary model. A sharded model refuses checkpoints.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">The slice is empty, or does not start and end where tensors do (<see cref="TensorBoundaries"/>).</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public void ShardOptimizerState(int start, int end)
+        {
+            global::System.Span<int> at = stackalloc int[3];
+            _optimArena = global::Optim.OptimizerStateShards.ReallocateTensors(_optimArena, OptimStride, 16, OptimTensorBoundaries, OptimTensorStateLengths, _optimShardStart, _optimShardEnd, start, end, at, "Demo.MlpAdafactor");
+            _optimRowVarAt = at[0];
+            _optimColVarAt = at[1];
+            _optimColFactorsAt = at[2];
+            _optimShardStart = start;
+            _optimShardEnd = end;
+            _optimSharded = end - start != ParameterCount;
+        }
+
+        /// <summary>State buffer <paramref name="buffer"/> of the tensors this model holds, one after another.</summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="buffer"/> is not a state buffer's index.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public global::System.Span<float> OptimizerState(int buffer)
+        {
+            if ((uint)buffer >= 3u)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(buffer), buffer, "Demo.MlpAdafactor keeps 3 state buffer(s).");
+            }
+
+            var (before, held) = global::Optim.OptimizerStateShards.TensorState(OptimTensorBoundaries, OptimTensorStateLengths[buffer], _optimShardStart, _optimShardEnd);
+            int at = buffer switch { 0 => _optimRowVarAt, 1 => _optimColVarAt, _ => _optimColFactorsAt };
+            return _optimArena.Slice(at + before, held);
+        }
+
+        /// <summary>Σ g² over the gradients of the parameters this model holds state for (frozen ones left out), and whether they are all finite.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public double ShardGradientSquares(out bool finite)
+        {
+            int start = _optimShardStart;
+            int end = _optimShardEnd;
+            if (_optimFrozenParameterCount == 0)
+            {
+                global::System.ReadOnlySpan<float> all = _optimArena.Slice(OptimStride + start, end - start);
+                double squares = global::Optim.GradientNorm.SumOfSquares(all);
+                finite = double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(all);
+                return squares;
+            }
+
+            // Frozen parameters' gradients are left out: each unfrozen parameter's part of the slice.
+            double sum = 0;
+            finite = true;
+            if (!_optimFrozenW1 && start < 50 && 0 < end)
+            {
+                int from = global::System.Math.Max(start, 0);
+                global::System.ReadOnlySpan<float> g = _optimArena.Slice(OptimStride + from, global::System.Math.Min(end, 50) - from); // W1
+                double squares = global::Optim.GradientNorm.SumOfSquares(g);
+                sum += squares;
+                finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);
+            }
+            if (!_optimFrozenB1 && start < 55 && 50 < end)
+            {
+                int from = global::System.Math.Max(start, 50);
+                global::System.ReadOnlySpan<float> g = _optimArena.Slice(OptimStride + from, global::System.Math.Min(end, 55) - from); // B1
+                double squares = global::Optim.GradientNorm.SumOfSquares(g);
+                sum += squares;
+                finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);
+            }
+            if (!_optimFrozenW2 && start < 60 && 55 < end)
+            {
+                int from = global::System.Math.Max(start, 55);
+                global::System.ReadOnlySpan<float> g = _optimArena.Slice(OptimStride + from, global::System.Math.Min(end, 60) - from); // W2
+                double squares = global::Optim.GradientNorm.SumOfSquares(g);
+                sum += squares;
+                finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);
+            }
+            if (!_optimFrozenB2 && start < 61 && 60 < end)
+            {
+                int from = global::System.Math.Max(start, 60);
+                global::System.ReadOnlySpan<float> g = _optimArena.Slice(OptimStride + from, global::System.Math.Min(end, 61) - from); // B2
+                double squares = global::Optim.GradientNorm.SumOfSquares(g);
+                sum += squares;
+                finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);
+            }
+            return sum;
+        }
+
+        /// <summary>Ignored: this model's Step() needs no gradient norm.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public void SetGlobalGradientSquares(double squares, bool finite)
+        {
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private void OptimThrowIfSharded(string what)
+        {
+            if (_optimSharded)
+            {
+                throw new global::System.InvalidOperationException($"Demo.MlpAdafactor holds the optimizer state of parameters [{_optimShardStart}, {_optimShardEnd}) only and cannot {what}: gather the state first (DataParallel's checkpoints do), or call ShardOptimizerState(0, ParameterCount).");
+            }
+        }
 
         /// <summary>What a checkpoint of this model holds, and the layout hash that must match to load one.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -394,6 +561,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void SaveCheckpoint(global::System.IO.Stream stream)
         {
+            OptimThrowIfSharded("save a checkpoint");
             using global::Optim.Training.CheckpointWriter<float> writer = new(stream, OptimCheckpointLayout);
             OptimWriteCheckpoint(writer);
         }
@@ -405,6 +573,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void SaveCheckpoint(string path)
         {
+            OptimThrowIfSharded("save a checkpoint");
             using global::Optim.Training.CheckpointWriter<float> writer = new(path, OptimCheckpointLayout);
             OptimWriteCheckpoint(writer);
         }
@@ -458,6 +627,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private void OptimLoadCheckpoint(global::Optim.Training.CheckpointContents<float> checkpoint)
         {
+            OptimThrowIfSharded("load a checkpoint");
             // Every value Step() reads is checked against what Step() can produce before anything is copied.
             long step = checkpoint.GetInt64("step");
             double learningRate = checkpoint.GetDouble("learningRate");

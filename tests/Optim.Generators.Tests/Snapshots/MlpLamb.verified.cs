@@ -246,6 +246,12 @@ namespace Demo
             float directionScale = (float)(biasCorrection2Sqrt / biasCorrection1);
             float epsHat = (float)(1E-06 * biasCorrection2Sqrt);
 
+            if (_optimSharded)
+            {
+                OptimStepShard(lr, directionScale, epsHat);
+                return;
+            }
+
             // Tensor by tensor: the rule needs per-tensor sums or matrix routines between its passes.
             if (!_optimFrozenW1)
             {
@@ -278,6 +284,30 @@ namespace Demo
         private int _optimStepping;
         #endif
 
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private void OptimStepShard(double lr, float directionScale, float epsHat)
+        {
+            // The tensors this model holds state for: a run of whole tensors [start, end).
+            int start = _optimShardStart;
+            int end = _optimShardEnd;
+            if (!_optimFrozenW1 && start <= 0 && 50 <= end)
+            {
+                _optimStepTensor(0, 0, 50, lr, directionScale, epsHat); // W1 (5 × 10)
+            }
+            if (!_optimFrozenB1 && start <= 50 && 55 <= end)
+            {
+                _optimStepTensor(50, 50, 5, lr, directionScale, epsHat); // B1 (5)
+            }
+            if (!_optimFrozenW2 && start <= 55 && 60 <= end)
+            {
+                _optimStepTensor(55, 55, 5, lr, directionScale, epsHat); // W2 (1 × 5)
+            }
+            if (!_optimFrozenB2 && start <= 60 && 61 <= end)
+            {
+                _optimStepTensor(60, 60, 1, lr, directionScale, epsHat); // B2 (1)
+            }
+        }
+
         /// <summary>One LAMB step of the tensor at <paramref name="offset"/> of the parameters (<paramref name="local"/> in its group's state), <paramref name="length"/> elements.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private void _optimStepTensor(int offset, int local, int length, double lr, float directionScale, float epsHat)
@@ -286,7 +316,7 @@ namespace Demo
             global::System.Span<float> sums = global::Optim.KernelMath.LineAligned(stackalloc float[48]);
 
             sums.Clear();
-            global::Optim.Generated.Kernel.Pass0(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128 + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192 + local), start: 0, end: (nuint)length, count: (nuint)length, directionScale, epsHat, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(sums));
+            global::Optim.Generated.Kernel.Pass0(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, _optimExpAvgAt + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, _optimExpAvgSqAt + local), start: 0, end: (nuint)length, count: (nuint)length, directionScale, epsHat, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(sums));
             double paramSquares = global::Optim.KernelMath.SumLanes(sums.Slice(0, 16));
             double updateSquares = global::Optim.KernelMath.SumLanes(sums.Slice(16, 16));
 
@@ -295,7 +325,7 @@ namespace Demo
             double trustRatio = paramNorm > 0.0 && updateNorm > 0.0 ? paramNorm / updateNorm : 1.0;
             float stepSize = (float)(lr * trustRatio);
 
-            global::Optim.Generated.Kernel.Pass1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128 + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192 + local), start: 0, end: (nuint)length, count: (nuint)length, directionScale, epsHat, stepSize);
+            global::Optim.Generated.Kernel.Pass1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, _optimExpAvgAt + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, _optimExpAvgSqAt + local), start: 0, end: (nuint)length, count: (nuint)length, directionScale, epsHat, stepSize);
         }
 
         /// <summary>Slices of the optimizer state start on multiples of this many elements (one 64-byte line).</summary>
@@ -306,27 +336,158 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public int OptimizerStateBuffers => 2;
 
-        /// <summary>First element whose optimizer state this model holds: this model is never sharded.</summary>
+        /// <summary>A slice of this model's state is a run of whole tensors: its rule needs per-tensor sums or matrix routines.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public int ShardStart => 0;
+        public bool ShardsWholeTensors => true;
 
-        /// <summary>One past the last element whose optimizer state this model holds: this model is never sharded.</summary>
+        /// <summary>Where each tensor starts in <see cref="Parameters"/>, in declaration order, then ParameterCount.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public int ShardEnd => ParameterCount;
+        public global::System.ReadOnlySpan<int> TensorBoundaries => OptimTensorBoundaries;
 
-        /// <summary>Bytes allocated for optimizer state.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public long OptimizerStateBytes => 512L;
+        private static readonly int[] OptimTensorBoundaries = { 0, 50, 55, 60, ParameterCount };
 
-        /// <summary>Not supported by this model: the exception says why.</summary>
-        /// <exception cref="global::System.NotSupportedException">Always.</exception>
+        /// <summary>Step() needs no gradient norm.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public void ShardOptimizerState(int start, int end) => throw new global::System.NotSupportedException("Demo.MlpLamb cannot shard its optimizer state: LAMB updates whole tensors (per-tensor sums or matrix routines), so its state cannot be cut at element ranges; sharding by whole tensors is not implemented.");
+        public bool NeedsGlobalGradientNorm => false;
 
-        /// <summary>Not supported by this model: the exception says why.</summary>
-        /// <exception cref="global::System.NotSupportedException">Always.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public global::System.Span<float> OptimizerState(int buffer) => throw new global::System.NotSupportedException("Demo.MlpLamb cannot shard its optimizer state: LAMB updates whole tensors (per-tensor sums or matrix routines), so its state cannot be cut at element ranges; sharding by whole tensors is not implemented.");
+        private bool _optimSharded;
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private int _optimShardStart;
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private int _optimShardEnd = ParameterCount;
+
+        /// <summary>Where the exp_avg m (first moment) section starts, less the state of tensors before the held ones (ShardOptimizerState moves it).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private int _optimExpAvgAt = 128;
+
+        /// <summary>Where the exp_avg_sq v (second moment) section starts, less the state of tensors before the held ones (ShardOptimizerState moves it).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private int _optimExpAvgSqAt = 192;
+
+        /// <summary>Each state buffer's elements per tensor, in declaration order (a per-row buffer has a matrix's rows).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private static readonly int[][] OptimTensorStateLengths =
+        {
+            new int[] { 50, 5, 5, 1 }, // expAvg
+            new int[] { 50, 5, 5, 1 }, // expAvgSq
+        };
+
+        /// <summary>First element whose optimizer state this model holds (0 unless sharded).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public int ShardStart => _optimShardStart;
+
+        /// <summary>One past the last element whose optimizer state this model holds (ParameterCount unless sharded).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public int ShardEnd => _optimShardEnd;
+
+        /// <summary>Bytes allocated for optimizer state (every state section, padding included).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public long OptimizerStateBytes => (long)(_optimArena.Length - 2 * OptimStride) * sizeof(float);
+
+        /// <summary>
+        /// Keeps the optimizer state of the whole tensors in [<paramref name="start"/>, <paramref name="end"/>) only (ZeRO stage 1):
+        /// the storage is reallocated with state sections for those tensors, and <see cref="Step"/> then updates them only.
+        /// State of tensors in both the old and the new slice is kept; tensors new to this model start at zero.
+        /// (0, ParameterCount) restores the ordinary model. A sharded model refuses checkpoints.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">The slice is empty, or does not start and end where tensors do (<see cref="TensorBoundaries"/>).</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public void ShardOptimizerState(int start, int end)
+        {
+            global::System.Span<int> at = stackalloc int[2];
+            _optimArena = global::Optim.OptimizerStateShards.ReallocateTensors(_optimArena, OptimStride, 16, OptimTensorBoundaries, OptimTensorStateLengths, _optimShardStart, _optimShardEnd, start, end, at, "Demo.MlpLamb");
+            _optimExpAvgAt = at[0];
+            _optimExpAvgSqAt = at[1];
+            _optimShardStart = start;
+            _optimShardEnd = end;
+            _optimSharded = end - start != ParameterCount;
+        }
+
+        /// <summary>State buffer <paramref name="buffer"/> of the tensors this model holds, one after another.</summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="buffer"/> is not a state buffer's index.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public global::System.Span<float> OptimizerState(int buffer)
+        {
+            if ((uint)buffer >= 2u)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(buffer), buffer, "Demo.MlpLamb keeps 2 state buffer(s).");
+            }
+
+            var (before, held) = global::Optim.OptimizerStateShards.TensorState(OptimTensorBoundaries, OptimTensorStateLengths[buffer], _optimShardStart, _optimShardEnd);
+            int at = buffer switch { 0 => _optimExpAvgAt, _ => _optimExpAvgSqAt };
+            return _optimArena.Slice(at + before, held);
+        }
+
+        /// <summary>Σ g² over the gradients of the parameters this model holds state for (frozen ones left out), and whether they are all finite.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public double ShardGradientSquares(out bool finite)
+        {
+            int start = _optimShardStart;
+            int end = _optimShardEnd;
+            if (_optimFrozenParameterCount == 0)
+            {
+                global::System.ReadOnlySpan<float> all = _optimArena.Slice(OptimStride + start, end - start);
+                double squares = global::Optim.GradientNorm.SumOfSquares(all);
+                finite = double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(all);
+                return squares;
+            }
+
+            // Frozen parameters' gradients are left out: each unfrozen parameter's part of the slice.
+            double sum = 0;
+            finite = true;
+            if (!_optimFrozenW1 && start < 50 && 0 < end)
+            {
+                int from = global::System.Math.Max(start, 0);
+                global::System.ReadOnlySpan<float> g = _optimArena.Slice(OptimStride + from, global::System.Math.Min(end, 50) - from); // W1
+                double squares = global::Optim.GradientNorm.SumOfSquares(g);
+                sum += squares;
+                finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);
+            }
+            if (!_optimFrozenB1 && start < 55 && 50 < end)
+            {
+                int from = global::System.Math.Max(start, 50);
+                global::System.ReadOnlySpan<float> g = _optimArena.Slice(OptimStride + from, global::System.Math.Min(end, 55) - from); // B1
+                double squares = global::Optim.GradientNorm.SumOfSquares(g);
+                sum += squares;
+                finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);
+            }
+            if (!_optimFrozenW2 && start < 60 && 55 < end)
+            {
+                int from = global::System.Math.Max(start, 55);
+                global::System.ReadOnlySpan<float> g = _optimArena.Slice(OptimStride + from, global::System.Math.Min(end, 60) - from); // W2
+                double squares = global::Optim.GradientNorm.SumOfSquares(g);
+                sum += squares;
+                finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);
+            }
+            if (!_optimFrozenB2 && start < 61 && 60 < end)
+            {
+                int from = global::System.Math.Max(start, 60);
+                global::System.ReadOnlySpan<float> g = _optimArena.Slice(OptimStride + from, global::System.Math.Min(end, 61) - from); // B2
+                double squares = global::Optim.GradientNorm.SumOfSquares(g);
+                sum += squares;
+                finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);
+            }
+            return sum;
+        }
+
+        /// <summary>Ignored: this model's Step() needs no gradient norm.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public void SetGlobalGradientSquares(double squares, bool finite)
+        {
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private void OptimThrowIfSharded(string what)
+        {
+            if (_optimSharded)
+            {
+                throw new global::System.InvalidOperationException($"Demo.MlpLamb holds the optimizer state of parameters [{_optimShardStart}, {_optimShardEnd}) only and cannot {what}: gather the state first (DataParallel's checkpoints do), or call ShardOptimizerState(0, ParameterCount).");
+            }
+        }
 
         /// <summary>What a checkpoint of this model holds, and the layout hash that must match to load one.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -375,6 +536,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void SaveCheckpoint(global::System.IO.Stream stream)
         {
+            OptimThrowIfSharded("save a checkpoint");
             using global::Optim.Training.CheckpointWriter<float> writer = new(stream, OptimCheckpointLayout);
             OptimWriteCheckpoint(writer);
         }
@@ -386,6 +548,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void SaveCheckpoint(string path)
         {
+            OptimThrowIfSharded("save a checkpoint");
             using global::Optim.Training.CheckpointWriter<float> writer = new(path, OptimCheckpointLayout);
             OptimWriteCheckpoint(writer);
         }
@@ -443,6 +606,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private void OptimLoadCheckpoint(global::Optim.Training.CheckpointContents<float> checkpoint)
         {
+            OptimThrowIfSharded("load a checkpoint");
             // Every value Step() reads is checked against what Step() can produce before anything is copied.
             // With other hyperparameters (allowed by the caller) the running products and clamps are only checked for their range.
             bool exact = checkpoint.HyperparametersMatch;

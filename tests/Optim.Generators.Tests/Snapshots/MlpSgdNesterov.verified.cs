@@ -295,6 +295,21 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public int OptimizerStateBuffers => 1;
 
+        /// <summary>Slices of this model's state are element ranges on 64-byte lines.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public bool ShardsWholeTensors => false;
+
+        /// <summary>Where each tensor starts in <see cref="Parameters"/>, in declaration order, then ParameterCount.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public global::System.ReadOnlySpan<int> TensorBoundaries => OptimTensorBoundaries;
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private static readonly int[] OptimTensorBoundaries = { 0, 50, 55, 60, ParameterCount };
+
+        /// <summary>Step() needs no gradient norm.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public bool NeedsGlobalGradientNorm => false;
+
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private bool _optimSharded;
 
@@ -345,6 +360,64 @@ namespace Demo
 
             int length = _optimShardEnd - _optimShardStart;
             return _optimArena.Slice(2 * OptimStride + buffer * global::Optim.OptimizerStateShards.SectionLength(length, 16), length);
+        }
+
+        /// <summary>Σ g² over the gradients of the parameters this model holds state for (frozen ones left out), and whether they are all finite.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public double ShardGradientSquares(out bool finite)
+        {
+            int start = _optimShardStart;
+            int end = _optimShardEnd;
+            if (_optimFrozenParameterCount == 0)
+            {
+                global::System.ReadOnlySpan<float> all = _optimArena.Slice(OptimStride + start, end - start);
+                double squares = global::Optim.GradientNorm.SumOfSquares(all);
+                finite = double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(all);
+                return squares;
+            }
+
+            // Frozen parameters' gradients are left out: each unfrozen parameter's part of the slice.
+            double sum = 0;
+            finite = true;
+            if (!_optimFrozenW1 && start < 50 && 0 < end)
+            {
+                int from = global::System.Math.Max(start, 0);
+                global::System.ReadOnlySpan<float> g = _optimArena.Slice(OptimStride + from, global::System.Math.Min(end, 50) - from); // W1
+                double squares = global::Optim.GradientNorm.SumOfSquares(g);
+                sum += squares;
+                finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);
+            }
+            if (!_optimFrozenB1 && start < 55 && 50 < end)
+            {
+                int from = global::System.Math.Max(start, 50);
+                global::System.ReadOnlySpan<float> g = _optimArena.Slice(OptimStride + from, global::System.Math.Min(end, 55) - from); // B1
+                double squares = global::Optim.GradientNorm.SumOfSquares(g);
+                sum += squares;
+                finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);
+            }
+            if (!_optimFrozenW2 && start < 60 && 55 < end)
+            {
+                int from = global::System.Math.Max(start, 55);
+                global::System.ReadOnlySpan<float> g = _optimArena.Slice(OptimStride + from, global::System.Math.Min(end, 60) - from); // W2
+                double squares = global::Optim.GradientNorm.SumOfSquares(g);
+                sum += squares;
+                finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);
+            }
+            if (!_optimFrozenB2 && start < 61 && 60 < end)
+            {
+                int from = global::System.Math.Max(start, 60);
+                global::System.ReadOnlySpan<float> g = _optimArena.Slice(OptimStride + from, global::System.Math.Min(end, 61) - from); // B2
+                double squares = global::Optim.GradientNorm.SumOfSquares(g);
+                sum += squares;
+                finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);
+            }
+            return sum;
+        }
+
+        /// <summary>Ignored: this model's Step() needs no gradient norm.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public void SetGlobalGradientSquares(double squares, bool finite)
+        {
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]

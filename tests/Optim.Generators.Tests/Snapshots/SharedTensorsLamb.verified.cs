@@ -310,6 +310,21 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public int OptimizerStateBuffers => 2;
 
+        /// <summary>A slice of this model's state is a run of whole tensors: its rule needs per-tensor sums or matrix routines.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public bool ShardsWholeTensors => true;
+
+        /// <summary>Where each tensor starts in <see cref="Parameters"/>, in declaration order, then ParameterCount.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public global::System.ReadOnlySpan<int> TensorBoundaries => OptimTensorBoundaries;
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private static readonly int[] OptimTensorBoundaries = { 0, 2048, 2112, ParameterCount };
+
+        /// <summary>Step() needs no gradient norm.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public bool NeedsGlobalGradientNorm => false;
+
         /// <summary>First element whose optimizer state this model holds: this model is never sharded.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public int ShardStart => 0;
@@ -325,12 +340,22 @@ namespace Demo
         /// <summary>Not supported by this model: the exception says why.</summary>
         /// <exception cref="global::System.NotSupportedException">Always.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public void ShardOptimizerState(int start, int end) => throw new global::System.NotSupportedException("Demo.SharedTensorsLamb cannot shard its optimizer state: LAMB updates whole tensors (per-tensor sums or matrix routines), so its state cannot be cut at element ranges; sharding by whole tensors is not implemented.");
+        public void ShardOptimizerState(int start, int end) => throw new global::System.NotSupportedException("Demo.SharedTensorsLamb cannot shard its optimizer state: its Step() shares its tensors between threads; set Threads = 1 to shard its state.");
 
         /// <summary>Not supported by this model: the exception says why.</summary>
         /// <exception cref="global::System.NotSupportedException">Always.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public global::System.Span<float> OptimizerState(int buffer) => throw new global::System.NotSupportedException("Demo.SharedTensorsLamb cannot shard its optimizer state: LAMB updates whole tensors (per-tensor sums or matrix routines), so its state cannot be cut at element ranges; sharding by whole tensors is not implemented.");
+        public global::System.Span<float> OptimizerState(int buffer) => throw new global::System.NotSupportedException("Demo.SharedTensorsLamb cannot shard its optimizer state: its Step() shares its tensors between threads; set Threads = 1 to shard its state.");
+
+        /// <summary>Not supported by this model: the exception says why.</summary>
+        /// <exception cref="global::System.NotSupportedException">Always.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public double ShardGradientSquares(out bool finite) => throw new global::System.NotSupportedException("Demo.SharedTensorsLamb cannot shard its optimizer state: its Step() shares its tensors between threads; set Threads = 1 to shard its state.");
+
+        /// <summary>Not supported by this model: the exception says why.</summary>
+        /// <exception cref="global::System.NotSupportedException">Always.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public void SetGlobalGradientSquares(double squares, bool finite) => throw new global::System.NotSupportedException("Demo.SharedTensorsLamb cannot shard its optimizer state: its Step() shares its tensors between threads; set Threads = 1 to shard its state.");
 
         /// <summary>What a checkpoint of this model holds, and the layout hash that must match to load one.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]

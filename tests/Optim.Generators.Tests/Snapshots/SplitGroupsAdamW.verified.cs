@@ -321,6 +321,21 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public int OptimizerStateBuffers => 4;
 
+        /// <summary>Slices of this model's state are element ranges on 64-byte lines.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public bool ShardsWholeTensors => false;
+
+        /// <summary>Where each tensor starts in <see cref="Parameters"/>, in declaration order, then ParameterCount.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public global::System.ReadOnlySpan<int> TensorBoundaries => OptimTensorBoundaries;
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private static readonly int[] OptimTensorBoundaries = { 0, 2048, ParameterCount };
+
+        /// <summary>Step() needs no gradient norm.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public bool NeedsGlobalGradientNorm => false;
+
         /// <summary>First element whose optimizer state this model holds: this model is never sharded.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public int ShardStart => 0;
@@ -342,6 +357,16 @@ namespace Demo
         /// <exception cref="global::System.NotSupportedException">Always.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public global::System.Span<float> OptimizerState(int buffer) => throw new global::System.NotSupportedException("Demo.SplitGroupsAdamW cannot shard its optimizer state: it has parameter groups (each group keeps its own state sections); only a model of one [Optimize] rule shards its state.");
+
+        /// <summary>Not supported by this model: the exception says why.</summary>
+        /// <exception cref="global::System.NotSupportedException">Always.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public double ShardGradientSquares(out bool finite) => throw new global::System.NotSupportedException("Demo.SplitGroupsAdamW cannot shard its optimizer state: it has parameter groups (each group keeps its own state sections); only a model of one [Optimize] rule shards its state.");
+
+        /// <summary>Not supported by this model: the exception says why.</summary>
+        /// <exception cref="global::System.NotSupportedException">Always.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public void SetGlobalGradientSquares(double squares, bool finite) => throw new global::System.NotSupportedException("Demo.SplitGroupsAdamW cannot shard its optimizer state: it has parameter groups (each group keeps its own state sections); only a model of one [Optimize] rule shards its state.");
 
         /// <summary>What a checkpoint of this model holds, and the layout hash that must match to load one.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
