@@ -167,13 +167,16 @@ public static partial class Gemm
         }
     }
 
-    /// <summary>4 rows by two 256-bit vectors of columns: 8 accumulators of the 16 registers AVX2 has.</summary>
+    /// <summary>
+    /// 6 rows by two 256-bit vectors of columns: 12 accumulators, two vectors of B, the broadcast value of A and one
+    /// product of the 16 registers AVX2 has (the 6 × 16-float tile of the BLIS Haswell kernel).
+    /// </summary>
     internal readonly struct Kernel256<T> : IMicroKernel<T>
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         public static bool IsSupported => Vector256.IsHardwareAccelerated && Vector256<T>.IsSupported;
 
-        public static int Rows => 4;
+        public static int Rows => 6;
 
         public static int Columns => 2 * Vector256<T>.Count;
 
@@ -182,7 +185,7 @@ public static partial class Gemm
         public static void Run(int kc, ref T a, ref T b, ref T c, nint ldc, bool load, in Finish<T> finish, ref T rowBias, ref T columnBias)
         {
             nuint n = (nuint)Vector256<T>.Count;
-            Vector256<T> c00, c01, c10, c11, c20, c21, c30, c31;
+            Vector256<T> c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
             if (load)
             {
                 c00 = Vector256.LoadUnsafe(ref c);
@@ -193,10 +196,14 @@ public static partial class Gemm
                 c21 = Vector256.LoadUnsafe(ref Unsafe.Add(ref c, 2 * ldc), n);
                 c30 = Vector256.LoadUnsafe(ref Unsafe.Add(ref c, 3 * ldc));
                 c31 = Vector256.LoadUnsafe(ref Unsafe.Add(ref c, 3 * ldc), n);
+                c40 = Vector256.LoadUnsafe(ref Unsafe.Add(ref c, 4 * ldc));
+                c41 = Vector256.LoadUnsafe(ref Unsafe.Add(ref c, 4 * ldc), n);
+                c50 = Vector256.LoadUnsafe(ref Unsafe.Add(ref c, 5 * ldc));
+                c51 = Vector256.LoadUnsafe(ref Unsafe.Add(ref c, 5 * ldc), n);
             }
             else
             {
-                c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = Vector256<T>.Zero;
+                c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = Vector256<T>.Zero;
             }
 
             // One chain per output: c ← c + a·b for p ascending, a multiply and an add (no fused multiply-add).
@@ -215,7 +222,13 @@ public static partial class Gemm
                 x = Vector256.Create(Unsafe.Add(ref a, 3));
                 c30 += x * b0;
                 c31 += x * b1;
-                a = ref Unsafe.Add(ref a, 4);
+                x = Vector256.Create(Unsafe.Add(ref a, 4));
+                c40 += x * b0;
+                c41 += x * b1;
+                x = Vector256.Create(Unsafe.Add(ref a, 5));
+                c50 += x * b0;
+                c51 += x * b1;
+                a = ref Unsafe.Add(ref a, 6);
                 b = ref Unsafe.Add(ref b, 2 * (int)n);
             }
 
@@ -235,6 +248,7 @@ public static partial class Gemm
 
                 c00 = finish.Apply(c00, b0);
                 c01 = finish.Apply(c01, b1);
+
                 if (finish.RowBias)
                 {
                     b0 = b1 = Vector256.Create(Unsafe.Add(ref rowBias, 1));
@@ -242,6 +256,7 @@ public static partial class Gemm
 
                 c10 = finish.Apply(c10, b0);
                 c11 = finish.Apply(c11, b1);
+
                 if (finish.RowBias)
                 {
                     b0 = b1 = Vector256.Create(Unsafe.Add(ref rowBias, 2));
@@ -249,6 +264,7 @@ public static partial class Gemm
 
                 c20 = finish.Apply(c20, b0);
                 c21 = finish.Apply(c21, b1);
+
                 if (finish.RowBias)
                 {
                     b0 = b1 = Vector256.Create(Unsafe.Add(ref rowBias, 3));
@@ -256,6 +272,22 @@ public static partial class Gemm
 
                 c30 = finish.Apply(c30, b0);
                 c31 = finish.Apply(c31, b1);
+
+                if (finish.RowBias)
+                {
+                    b0 = b1 = Vector256.Create(Unsafe.Add(ref rowBias, 4));
+                }
+
+                c40 = finish.Apply(c40, b0);
+                c41 = finish.Apply(c41, b1);
+
+                if (finish.RowBias)
+                {
+                    b0 = b1 = Vector256.Create(Unsafe.Add(ref rowBias, 5));
+                }
+
+                c50 = finish.Apply(c50, b0);
+                c51 = finish.Apply(c51, b1);
             }
 
             c00.StoreUnsafe(ref c);
@@ -266,6 +298,10 @@ public static partial class Gemm
             c21.StoreUnsafe(ref Unsafe.Add(ref c, 2 * ldc), n);
             c30.StoreUnsafe(ref Unsafe.Add(ref c, 3 * ldc));
             c31.StoreUnsafe(ref Unsafe.Add(ref c, 3 * ldc), n);
+            c40.StoreUnsafe(ref Unsafe.Add(ref c, 4 * ldc));
+            c41.StoreUnsafe(ref Unsafe.Add(ref c, 4 * ldc), n);
+            c50.StoreUnsafe(ref Unsafe.Add(ref c, 5 * ldc));
+            c51.StoreUnsafe(ref Unsafe.Add(ref c, 5 * ldc), n);
         }
     }
 
