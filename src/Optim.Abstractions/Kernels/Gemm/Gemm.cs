@@ -176,12 +176,17 @@ public static partial class Gemm
         ref T packedB = ref buffers.B;
         bool accumulate = (plan.Options & GemmOptions.Accumulate) != 0;
         nint ldc = plan.N;
+
+        // k in equal blocks of at most KC (784 = 4 × 196, not 3 × 256 + 16): a shallow last block would pay the tile's
+        // load and store of C for a few terms. The chain per output is the same whatever the blocks.
+        int blocks = (plan.K + KC - 1) / KC;
+        int depth = (plan.K + blocks - 1) / blocks;
         for (int jc = j0; jc < j1; jc += NC)
         {
             int nc = Math.Min(NC, j1 - jc);
-            for (int pc = 0; pc < plan.K; pc += KC)
+            for (int pc = 0; pc < plan.K; pc += depth)
             {
-                int kc = Math.Min(KC, plan.K - pc);
+                int kc = Math.Min(depth, plan.K - pc);
                 bool load = accumulate || pc > 0;
                 bool last = pc + kc == plan.K;
                 Finish<T> finish = last ? plan.Finish : default;
