@@ -4,6 +4,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Optim.Kernels;
 
@@ -190,11 +191,11 @@ public static partial class Gemm
                 bool load = accumulate || pc > 0;
                 bool last = pc + kc == plan.K;
                 Finish<T> finish = last ? plan.Finish : default;
-                PackB<T>(plan, nr, pc, kc, jc, nc, ref packedB);
+                PackB<T, TKernel>(plan, pc, kc, jc, nc, ref packedB);
                 for (int ic = i0; ic < i1; ic += MC)
                 {
                     int mc = Math.Min(MC, i1 - ic);
-                    PackA<T>(plan, mr, pc, kc, ic, mc, ref packedA);
+                    PackA<T, TKernel>(plan, pc, kc, ic, mc, ref packedA);
                     for (int jr = 0; jr < nc; jr += nr)
                     {
                         int cols = Math.Min(nr, nc - jr);
@@ -261,13 +262,15 @@ public static partial class Gemm
     }
 
     /// <summary>
-    /// Rows [ic, ic + mc) and k [pc, pc + kc) of op(A) into micro-panels of <paramref name="mr"/> rows: panel q holds
+    /// Rows [ic, ic + mc) and k [pc, pc + kc) of op(A) into micro-panels of MR rows: panel q holds
     /// op(A)[ic + q·mr + r, pc + p] at q·mr·kc + p·mr + r, rows past the edge zero.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void PackA<T>(in Plan<T> plan, int mr, int pc, int kc, int ic, int mc, ref T packed)
+    private static unsafe void PackA<T, TKernel>(in Plan<T> plan, int pc, int kc, int ic, int mc, ref T packed)
         where T : unmanaged, IFloatingPointIeee754<T>
+        where TKernel : struct, IMicroKernel<T>
     {
+        int mr = TKernel.Rows;
         bool transposed = (plan.Options & GemmOptions.TransposeA) != 0;
         for (int q = 0; q < mc; q += mr)
         {
@@ -280,76 +283,127 @@ public static partial class Gemm
                 for (int p = 0; p < kc; p++, source += plan.M)
                 {
                     ref T target = ref Unsafe.Add(ref panel, p * mr);
-                    new ReadOnlySpan<T>(source, rows).CopyTo(MemoryMarshal.CreateSpan(ref target, rows));
-                    MemoryMarshal.CreateSpan(ref Unsafe.Add(ref target, rows), mr - rows).Clear();
+                    if (rows == mr)
+                    {
+                        Unsafe.CopyBlockUnaligned(ref Unsafe.As<T, byte>(ref target), ref *(byte*)source, (uint)(TKernel.Rows * sizeof(T)));
+                    }
+                    else
+                    {
+                        new ReadOnlySpan<T>(source, rows).CopyTo(MemoryMarshal.CreateSpan(ref target, rows));
+                        MemoryMarshal.CreateSpan(ref Unsafe.Add(ref target, rows), mr - rows).Clear();
+                    }
                 }
             }
             else
             {
                 // Stored m × k: each row is contiguous over k.
-                for (int r = 0; r < rows; r++)
-                {
-                    T* source = plan.A + ((nint)(ic + q + r) * plan.K) + pc;
-                    for (int p = 0; p < kc; p++)
-                    {
-                        Unsafe.Add(ref panel, (p * mr) + r) = source[p];
-                    }
-                }
-
-                for (int r = rows; r < mr; r++)
-                {
-                    for (int p = 0; p < kc; p++)
-                    {
-                        Unsafe.Add(ref panel, (p * mr) + r) = T.Zero;
-                    }
-                }
+                Interleave(plan.A + ((nint)(ic + q) * plan.K) + pc, plan.K, rows, mr, kc, ref panel);
             }
         }
     }
 
     /// <summary>
-    /// Columns [jc, jc + nc) and k [pc, pc + kc) of op(B) into micro-panels of <paramref name="nr"/> columns: panel q holds
+    /// Columns [jc, jc + nc) and k [pc, pc + kc) of op(B) into micro-panels of NR columns: panel q holds
     /// op(B)[pc + p, jc + q·nr + j] at q·nr·kc + p·nr + j, columns past the edge zero.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void PackB<T>(in Plan<T> plan, int nr, int pc, int kc, int jc, int nc, ref T packed)
+    private static unsafe void PackB<T, TKernel>(in Plan<T> plan, int pc, int kc, int jc, int nc, ref T packed)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        where TKernel : struct, IMicroKernel<T>
+    {
+        int nr = TKernel.Columns;
+        if ((plan.Options & GemmOptions.TransposeB) != 0)
+        {
+            // Stored n × k: each column of op(B) is contiguous over k.
+            for (int q = 0; q < nc; q += nr)
+            {
+                Interleave(plan.B + ((nint)(jc + q) * plan.K) + pc, plan.K, Math.Min(nr, nc - q), nr, kc, ref Unsafe.Add(ref packed, q * kc));
+            }
+
+            return;
+        }
+
+        // Stored k × n: the nr values of one k are contiguous. Row by row of B (sequential reads), a whole micro-panel
+        // row copied inline; the last panel, cut by the edge, padded with zeros.
+        int full = nc / nr * nr;
+        for (int p = 0; p < kc; p++)
+        {
+            T* source = plan.B + ((nint)(pc + p) * plan.N) + jc;
+            ref T target = ref Unsafe.Add(ref packed, p * TKernel.Columns);
+            for (int q = 0; q < full; q += TKernel.Columns)
+            {
+                Unsafe.CopyBlockUnaligned(ref Unsafe.As<T, byte>(ref Unsafe.Add(ref target, q * kc)), ref *(byte*)(source + q), (uint)(TKernel.Columns * sizeof(T)));
+            }
+
+            if (full < nc)
+            {
+                ref T edge = ref Unsafe.Add(ref target, full * kc);
+                new ReadOnlySpan<T>(source + full, nc - full).CopyTo(MemoryMarshal.CreateSpan(ref edge, nc - full));
+                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref edge, nc - full), nr - (nc - full)).Clear();
+            }
+        }
+    }
+
+    /// <summary>
+    /// target[p·width + r] = source[r·ld + p] for r &lt; count and p &lt; kc, lanes [count, width) zero: count rows that
+    /// are contiguous over k interleaved into a micro-panel (rows of A, or columns of B stored transposed). Floats move
+    /// as 4 × 4 (and 2 × 4) blocks transposed in SSE registers; the rest one value at a time.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void Interleave<T>(T* source, nint ld, int count, int width, int kc, ref T target)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        bool transposed = (plan.Options & GemmOptions.TransposeB) != 0;
-        for (int q = 0; q < nc; q += nr)
+        int p = 0;
+        if (typeof(T) == typeof(float) && Sse.IsSupported && count == width && (width & 1) == 0)
         {
-            ref T panel = ref Unsafe.Add(ref packed, q * kc);
-            int cols = Math.Min(nr, nc - q);
-            if (transposed)
+            float* s = (float*)source;
+            float* t = (float*)Unsafe.AsPointer(ref target);
+            for (; p + 4 <= kc; p += 4)
             {
-                // Stored n × k: each column of op(B) is contiguous over k.
-                for (int j = 0; j < cols; j++)
+                int r = 0;
+                for (; r + 4 <= width; r += 4)
                 {
-                    T* source = plan.B + ((nint)(jc + q + j) * plan.K) + pc;
-                    for (int p = 0; p < kc; p++)
-                    {
-                        Unsafe.Add(ref panel, (p * nr) + j) = source[p];
-                    }
+                    float* row = s + (r * ld) + p;
+                    Vector128<float> x0 = Sse.LoadVector128(row), x1 = Sse.LoadVector128(row + ld);
+                    Vector128<float> x2 = Sse.LoadVector128(row + (2 * ld)), x3 = Sse.LoadVector128(row + (3 * ld));
+                    Vector128<float> t0 = Sse.UnpackLow(x0, x1), t1 = Sse.UnpackHigh(x0, x1);
+                    Vector128<float> t2 = Sse.UnpackLow(x2, x3), t3 = Sse.UnpackHigh(x2, x3);
+                    float* to = t + (p * width) + r;
+                    Sse.Store(to, Sse.MoveLowToHigh(t0, t2));
+                    Sse.Store(to + width, Sse.MoveHighToLow(t2, t0));
+                    Sse.Store(to + (2 * width), Sse.MoveLowToHigh(t1, t3));
+                    Sse.Store(to + (3 * width), Sse.MoveHighToLow(t3, t1));
                 }
 
-                for (int j = cols; j < nr; j++)
+                if (r < width)
                 {
-                    for (int p = 0; p < kc; p++)
-                    {
-                        Unsafe.Add(ref panel, (p * nr) + j) = T.Zero;
-                    }
+                    float* row = s + (r * ld) + p;
+                    Vector128<float> x0 = Sse.LoadVector128(row), x1 = Sse.LoadVector128(row + ld);
+                    Vector128<float> t0 = Sse.UnpackLow(x0, x1), t1 = Sse.UnpackHigh(x0, x1);
+                    float* to = t + (p * width) + r;
+                    Sse.StoreLow(to, t0);
+                    Sse.StoreHigh(to + width, t0);
+                    Sse.StoreLow(to + (2 * width), t1);
+                    Sse.StoreHigh(to + (3 * width), t1);
                 }
             }
-            else
+        }
+
+        for (int r = 0; r < count; r++)
+        {
+            T* row = source + (r * ld);
+            ref T lane = ref Unsafe.Add(ref target, r);
+            for (int q = p; q < kc; q++)
             {
-                // Stored k × n: the nr values of one k are contiguous.
-                T* source = plan.B + ((nint)pc * plan.N) + jc + q;
-                for (int p = 0; p < kc; p++, source += plan.N)
-                {
-                    ref T target = ref Unsafe.Add(ref panel, p * nr);
-                    new ReadOnlySpan<T>(source, cols).CopyTo(MemoryMarshal.CreateSpan(ref target, cols));
-                    MemoryMarshal.CreateSpan(ref Unsafe.Add(ref target, cols), nr - cols).Clear();
-                }
+                Unsafe.Add(ref lane, q * width) = row[q];
+            }
+        }
+
+        for (int r = count; r < width; r++)
+        {
+            for (int q = 0; q < kc; q++)
+            {
+                Unsafe.Add(ref target, (q * width) + r) = T.Zero;
             }
         }
     }
