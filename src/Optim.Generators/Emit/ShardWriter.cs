@@ -269,7 +269,7 @@ internal static class ShardWriter
         w.Line($"throw new global::System.ArgumentOutOfRangeException(nameof(buffer), buffer, \"{owner} keeps {state.Count.ToString(CultureInfo.InvariantCulture)} state buffer(s).\");");
         w.Close();
         w.Line();
-        w.Line("var (before, held) = global::Optim.OptimizerStateShards.TensorState(OptimTensorBoundaries, OptimTensorStateLengths[buffer], _optimShardStart, _optimShardEnd);");
+        w.Line("(int before, int held) = global::Optim.OptimizerStateShards.TensorState(OptimTensorBoundaries, OptimTensorStateLengths[buffer], _optimShardStart, _optimShardEnd);");
         w.Line(state.Count == 0
             ? "int at = 0;"
             : $"int at = buffer switch {{ {string.Join(", ", state.Select((b, i) => $"{(i == state.Count - 1 ? "_" : i.ToString(CultureInfo.InvariantCulture))} => {BaseField(b.Group, b.Buffer)}"))} }};");

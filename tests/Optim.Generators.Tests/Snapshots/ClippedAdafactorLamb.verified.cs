@@ -520,7 +520,7 @@ namespace Demo
                 throw new global::System.ArgumentOutOfRangeException(nameof(buffer), buffer, "Demo.ClippedAdafactorLamb keeps 5 state buffer(s).");
             }
 
-            var (before, held) = global::Optim.OptimizerStateShards.TensorState(OptimTensorBoundaries, OptimTensorStateLengths[buffer], _optimShardStart, _optimShardEnd);
+            (int before, int held) = global::Optim.OptimizerStateShards.TensorState(OptimTensorBoundaries, OptimTensorStateLengths[buffer], _optimShardStart, _optimShardEnd);
             int at = buffer switch { 0 => _optimRowVarAt, 1 => _optimColVarAt, 2 => _optimColFactorsAt, 3 => _optimGroup1ExpAvgAt, _ => _optimGroup1ExpAvgSqAt };
             return _optimArena.Slice(at + before, held);
         }

@@ -395,7 +395,7 @@ namespace Demo
                 throw new global::System.ArgumentOutOfRangeException(nameof(buffer), buffer, "Demo.CustomSimpleSgd keeps 0 state buffer(s).");
             }
 
-            var (before, held) = global::Optim.OptimizerStateShards.TensorState(OptimTensorBoundaries, OptimTensorStateLengths[buffer], _optimShardStart, _optimShardEnd);
+            (int before, int held) = global::Optim.OptimizerStateShards.TensorState(OptimTensorBoundaries, OptimTensorStateLengths[buffer], _optimShardStart, _optimShardEnd);
             int at = 0;
             return _optimArena.Slice(at + before, held);
         }

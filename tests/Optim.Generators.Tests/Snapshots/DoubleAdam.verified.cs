@@ -354,7 +354,7 @@ namespace Demo
                 throw new global::System.ArgumentOutOfRangeException(nameof(buffer), buffer, "Demo.DoubleAdam keeps 2 state buffer(s).");
             }
 
-            var (before, held) = global::Optim.OptimizerStateShards.TensorState(OptimTensorBoundaries, OptimTensorStateLengths[buffer], _optimShardStart, _optimShardEnd);
+            (int before, int held) = global::Optim.OptimizerStateShards.TensorState(OptimTensorBoundaries, OptimTensorStateLengths[buffer], _optimShardStart, _optimShardEnd);
             int at = buffer switch { 0 => _optimExpAvgAt, _ => _optimExpAvgSqAt };
             return _optimArena.Slice(at + before, held);
         }

@@ -461,7 +461,7 @@ namespace Demo
                 throw new global::System.ArgumentOutOfRangeException(nameof(buffer), buffer, "Demo.GroupedAdamNoDecayOnBiases keeps 4 state buffer(s).");
             }
 
-            var (before, held) = global::Optim.OptimizerStateShards.TensorState(OptimTensorBoundaries, OptimTensorStateLengths[buffer], _optimShardStart, _optimShardEnd);
+            (int before, int held) = global::Optim.OptimizerStateShards.TensorState(OptimTensorBoundaries, OptimTensorStateLengths[buffer], _optimShardStart, _optimShardEnd);
             int at = buffer switch { 0 => _optimExpAvgAt, 1 => _optimExpAvgSqAt, 2 => _optimGroup1ExpAvgAt, _ => _optimGroup1ExpAvgSqAt };
             return _optimArena.Slice(at + before, held);
         }

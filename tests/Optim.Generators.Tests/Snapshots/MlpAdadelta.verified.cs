@@ -413,7 +413,7 @@ namespace Demo
                 throw new global::System.ArgumentOutOfRangeException(nameof(buffer), buffer, "Demo.MlpAdadelta keeps 2 state buffer(s).");
             }
 
-            var (before, held) = global::Optim.OptimizerStateShards.TensorState(OptimTensorBoundaries, OptimTensorStateLengths[buffer], _optimShardStart, _optimShardEnd);
+            (int before, int held) = global::Optim.OptimizerStateShards.TensorState(OptimTensorBoundaries, OptimTensorStateLengths[buffer], _optimShardStart, _optimShardEnd);
             int at = buffer switch { 0 => _optimSquareAvgAt, _ => _optimAccDeltaAt };
             return _optimArena.Slice(at + before, held);
         }

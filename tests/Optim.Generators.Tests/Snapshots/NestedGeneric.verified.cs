@@ -289,7 +289,7 @@ partial class Outer
                     throw new global::System.ArgumentOutOfRangeException(nameof(buffer), buffer, "Outer.Inner<TTag>.Model<T> keeps 1 state buffer(s).");
                 }
 
-                var (before, held) = global::Optim.OptimizerStateShards.TensorState(OptimTensorBoundaries, OptimTensorStateLengths[buffer], _optimShardStart, _optimShardEnd);
+                (int before, int held) = global::Optim.OptimizerStateShards.TensorState(OptimTensorBoundaries, OptimTensorStateLengths[buffer], _optimShardStart, _optimShardEnd);
                 int at = buffer switch { _ => _optimVelocityAt };
                 return _optimArena.Slice(at + before, held);
             }

@@ -720,7 +720,7 @@ namespace Demo
                 throw new global::System.ArgumentOutOfRangeException(nameof(buffer), buffer, "Demo.SharedTensorGroupsLamb keeps 7 state buffer(s).");
             }
 
-            var (before, held) = global::Optim.OptimizerStateShards.TensorState(OptimTensorBoundaries, OptimTensorStateLengths[buffer], _optimShardStart, _optimShardEnd);
+            (int before, int held) = global::Optim.OptimizerStateShards.TensorState(OptimTensorBoundaries, OptimTensorStateLengths[buffer], _optimShardStart, _optimShardEnd);
             int at = buffer switch { 0 => _optimExpAvgAt, 1 => _optimExpAvgSqAt, 2 => _optimGroup1ExpAvgAt, 3 => _optimGroup1ExpAvgSqAt, 4 => _optimGroup2RowVarAt, 5 => _optimGroup2ColVarAt, _ => _optimGroup2ColFactorsAt };
             return _optimArena.Slice(at + before, held);
         }

@@ -545,7 +545,7 @@ namespace Demo
                 throw new global::System.ArgumentOutOfRangeException(nameof(buffer), buffer, "Demo.SharedTensorsMuon keeps 4 state buffer(s).");
             }
 
-            var (before, held) = global::Optim.OptimizerStateShards.TensorState(OptimTensorBoundaries, OptimTensorStateLengths[buffer], _optimShardStart, _optimShardEnd);
+            (int before, int held) = global::Optim.OptimizerStateShards.TensorState(OptimTensorBoundaries, OptimTensorStateLengths[buffer], _optimShardStart, _optimShardEnd);
             int at = buffer switch { 0 => _optimMomentumBufferAt, 1 => _optimUpdateAt, 2 => _optimGroup1ExpAvgAt, _ => _optimGroup1ExpAvgSqAt };
             return _optimArena.Slice(at + before, held);
         }
