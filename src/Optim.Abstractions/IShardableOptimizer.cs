@@ -119,32 +119,6 @@ public static class OptimizerStateShards
     public static int SectionLength(int length, int alignment) => (length + alignment - 1) / alignment * alignment;
 
     /// <summary>
-    /// A new arena for the slice [<paramref name="start"/>, <paramref name="end"/>): the parameter and gradient sections
-    /// (2 × <paramref name="stride"/> elements) copied, then <paramref name="buffers"/> state sections of whole lines, each
-    /// holding the old arena's state where the old slice [<paramref name="oldStart"/>, <paramref name="oldEnd"/>) covers it
-    /// and zero elsewhere.
-    /// </summary>
-    public static Arena<T> Reallocate<T>(Arena<T> old, int stride, int buffers, int alignment, int oldStart, int oldEnd, int start, int end, string owner)
-        where T : unmanaged
-    {
-        int oldSection = SectionLength(oldEnd - oldStart, alignment);
-        int section = SectionLength(end - start, alignment);
-        var arena = new Arena<T>(checked(2 * stride + buffers * section), owner);
-        old.Slice(0, 2 * stride).CopyTo(arena.Slice(0, 2 * stride));
-        int from = Math.Max(start, oldStart), to = Math.Min(end, oldEnd);
-        if (from < to)
-        {
-            for (int b = 0; b < buffers; b++)
-            {
-                old.Slice(2 * stride + b * oldSection + (from - oldStart), to - from)
-                    .CopyTo(arena.Slice(2 * stride + b * section + (from - start), to - from));
-            }
-        }
-
-        return arena;
-    }
-
-    /// <summary>
     /// Cuts <paramref name="model"/>'s parameters into <paramref name="parts"/> consecutive slices for
     /// <see cref="IShardableOptimizer{T}.ShardOptimizerState"/>, as equal in elements as the model's boundaries allow:
     /// whole lines for element-wise rules (the last slice ends at ParameterCount), whole tensors for rules that
@@ -184,7 +158,7 @@ public static class OptimizerStateShards
         if (tensors < parts)
         {
             throw new ArgumentException(
-                $"{model.GetType().FullName} has {tensors} tensor(s), too few to give each of {parts} slices a whole tensor (its rule updates whole tensors).", nameof(parts));
+                $"{model.GetType().FullName} has {tensors} tensor(s), too few to give each of {parts} slices a whole tensor (its rule, or a parameter group's, updates whole tensors).", nameof(parts));
         }
 
         int previous = 0;   // index of the previous cut in the boundaries
@@ -219,13 +193,13 @@ public static class OptimizerStateShards
         if (first < 0 || first == boundaries.Length - 1)
         {
             throw new ArgumentOutOfRangeException(nameof(start), start,
-                $"{owner}: its rule updates whole tensors, so a state slice starts where a tensor starts ({string.Join(", ", boundaries[..^1].ToArray())}).");
+                $"{owner}: its rule (or a parameter group's) updates whole tensors, so a state slice starts where a tensor starts ({string.Join(", ", boundaries[..^1].ToArray())}).");
         }
 
         if (last <= first)
         {
             throw new ArgumentOutOfRangeException(nameof(end), end,
-                $"{owner}: its rule updates whole tensors, so a state slice starting at {start} ends after it where a tensor ends ({string.Join(", ", boundaries[1..].ToArray())}).");
+                $"{owner}: its rule (or a parameter group's) updates whole tensors, so a state slice starting at {start} ends after it where a tensor ends ({string.Join(", ", boundaries[1..].ToArray())}).");
         }
 
         return (first, last);
@@ -265,26 +239,6 @@ public static class OptimizerStateShards
         }
 
         return (before, held);
-    }
-
-    /// <summary>
-    /// A new arena for the run of whole tensors [<paramref name="start"/>, <paramref name="end"/>): the parameter and
-    /// gradient sections (2 × <paramref name="stride"/> elements) copied, then one section of whole lines per state buffer
-    /// holding the slice's tensors' parts (<paramref name="lengths"/>[b][i]: tensor i's elements in buffer b), each holding
-    /// the old arena's state of the tensors in both the old slice [<paramref name="oldStart"/>, <paramref name="oldEnd"/>)
-    /// and the new one, zero elsewhere. <paramref name="bases"/>[b] receives where buffer b's section starts less the state
-    /// of the tensors before the slice: tensor i's part of buffer b is at bases[b] + (its offset in the whole buffer). The
-    /// whole model's slice gives the ordinary layout.
-    /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">The slice is not a run of whole tensors.</exception>
-    public static Arena<T> ReallocateTensors<T>(Arena<T> old, int stride, int alignment, int[] boundaries, int[][] lengths,
-        int oldStart, int oldEnd, int start, int end, Span<int> bases, string owner)
-        where T : unmanaged
-    {
-        ArgumentNullException.ThrowIfNull(boundaries);
-        ArgumentNullException.ThrowIfNull(lengths);
-        ValidateTensors(start, end, boundaries, owner);
-        return MoveSections(old, stride, alignment, boundaries, lengths, oldStart, oldEnd, start, end, bases, owner);
     }
 
     /// <summary>

@@ -302,7 +302,8 @@ public sealed class DataParallel<T>
         }
 
         // Each rank's part of a buffer: its slice's elements, or (a rule sharded by whole tensors) its tensors' parts, which
-        // follow each other in rank order as the slices do. The lengths are learnt while every rank still holds its slice.
+        // follow each other in rank order as the slices do. With parameter groups a buffer is one group's, and a rank's part
+        // is its slice's share of that group (possibly nothing: a count of 0). The lengths are learnt while every rank still holds its slice.
         var shardable = (IShardableOptimizer<T>)_model;
         var lengths = new int[shardable.OptimizerStateBuffers][];
         for (int b = 0; b < lengths.Length; b++)
