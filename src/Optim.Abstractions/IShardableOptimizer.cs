@@ -9,8 +9,10 @@ namespace Optim;
 /// and the state buffers hold those elements only, so state memory falls to the slice's share. Every generated model
 /// implements it. Element-wise rules (Adam, SGD, …) shard by element ranges at 64-byte line boundaries; rules with
 /// per-tensor sums or matrix routines (LAMB, Adafactor, Muon: <see cref="ShardsWholeTensors"/>) shard by whole tensors,
-/// a slice being a run of consecutive tensors. A model that cannot be sharded throws <see cref="NotSupportedException"/>
-/// naming the reason. <see cref="OptimizerStateShards.Partition{T}"/> cuts a model into balanced slices of either kind.
+/// a slice being a run of consecutive tensors. With parameter groups each group holds and updates the state of its part
+/// of the slice; a model with any group of a whole-tensor rule shards by whole tensors. A multi-threaded Step() splits the
+/// slice between its threads. A model that cannot be sharded (ASGD, whose state views read the whole buffer) throws
+/// <see cref="NotSupportedException"/> naming the reason. <see cref="OptimizerStateShards.Partition{T}"/> cuts a model into balanced slices of either kind.
 /// </summary>
 /// <typeparam name="T"><see cref="float"/> or <see cref="double"/>.</typeparam>
 public interface IShardableOptimizer<T> : IOptimizable<T>
@@ -21,15 +23,21 @@ public interface IShardableOptimizer<T> : IOptimizable<T>
 
     /// <summary>
     /// Whether a slice must be a run of whole tensors (rules with per-tensor sums or matrix routines: LAMB, Adafactor,
-    /// Muon): it then starts and ends at <see cref="TensorBoundaries"/>, which need not be on lines. Otherwise slices are
-    /// element ranges on <see cref="ShardAlignment"/>.
+    /// Muon, or a parameter group of one of them): it then starts and ends at <see cref="TensorBoundaries"/>, which need not
+    /// be on lines. Otherwise slices are element ranges on <see cref="ShardAlignment"/>.
     /// </summary>
     bool ShardsWholeTensors { get; }
 
-    /// <summary>Where each tensor (parameter) starts in <see cref="IOptimizable{T}.Parameters"/>, in declaration order, then ParameterCount.</summary>
+    /// <summary>
+    /// Where each tensor (parameter) starts in <see cref="IOptimizable{T}.Parameters"/>, in the order they sit there
+    /// (declaration order; with parameter groups, group by group), then ParameterCount: ascending.
+    /// </summary>
     ReadOnlySpan<int> TensorBoundaries { get; }
 
-    /// <summary>Number of state buffers the rule keeps (Adam: 2, m and v; AMSGrad: 3; plain SGD: 0; Adafactor: 3, per row, per column and working space).</summary>
+    /// <summary>
+    /// Number of state buffers the rule keeps (Adam: 2, m and v; AMSGrad: 3; plain SGD: 0; Adafactor: 3, per row, per column
+    /// and working space); with parameter groups, every group's, group by group in the rule's order.
+    /// </summary>
     int OptimizerStateBuffers { get; }
 
     /// <summary>First element whose state this model holds (0 unless sharded).</summary>
@@ -49,7 +57,7 @@ public interface IShardableOptimizer<T> : IOptimizable<T>
     /// unsharded model. Not during <c>Step()</c>.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The slice is empty, outside the parameters, or (element-wise rules) does not start on a multiple of <see cref="ShardAlignment"/>, or ends elsewhere than on one or at ParameterCount, or (<see cref="ShardsWholeTensors"/>) does not start and end at <see cref="TensorBoundaries"/>.</exception>
-    /// <exception cref="NotSupportedException">The model's rule, its parameter groups, threads or gradient services need the whole model in one step; the message names which.</exception>
+    /// <exception cref="NotSupportedException">The model's rule needs its whole state buffers (ASGD's averaged views); the message names it.</exception>
     void ShardOptimizerState(int start, int end);
 
     /// <summary>
@@ -76,7 +84,9 @@ public interface IShardableOptimizer<T> : IOptimizable<T>
     /// <summary>
     /// State buffer <paramref name="buffer"/> over the elements this model holds: element i of the slice is parameter
     /// ShardStart + i. For a rule that <see cref="ShardsWholeTensors"/>, the held tensors' parts of the buffer one after
-    /// another (a per-row buffer holds each matrix's rows, so its length need not be the slice's).
+    /// another (a per-row buffer holds each matrix's rows, so its length need not be the slice's). With parameter groups a
+    /// buffer belongs to one group and covers the slice's part of that group only (possibly nothing): the slices' views of a
+    /// buffer, in slice order, make the whole model's.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="buffer"/> is not in [0, <see cref="OptimizerStateBuffers"/>).</exception>
     Span<T> OptimizerState(int buffer);
@@ -107,32 +117,6 @@ public static class OptimizerStateShards
 
     /// <summary>Elements of one state section for a slice of <paramref name="length"/> elements: whole lines.</summary>
     public static int SectionLength(int length, int alignment) => (length + alignment - 1) / alignment * alignment;
-
-    /// <summary>
-    /// A new arena for the slice [<paramref name="start"/>, <paramref name="end"/>): the parameter and gradient sections
-    /// (2 × <paramref name="stride"/> elements) copied, then <paramref name="buffers"/> state sections of whole lines, each
-    /// holding the old arena's state where the old slice [<paramref name="oldStart"/>, <paramref name="oldEnd"/>) covers it
-    /// and zero elsewhere.
-    /// </summary>
-    public static Arena<T> Reallocate<T>(Arena<T> old, int stride, int buffers, int alignment, int oldStart, int oldEnd, int start, int end, string owner)
-        where T : unmanaged
-    {
-        int oldSection = SectionLength(oldEnd - oldStart, alignment);
-        int section = SectionLength(end - start, alignment);
-        var arena = new Arena<T>(checked(2 * stride + buffers * section), owner);
-        old.Slice(0, 2 * stride).CopyTo(arena.Slice(0, 2 * stride));
-        int from = Math.Max(start, oldStart), to = Math.Min(end, oldEnd);
-        if (from < to)
-        {
-            for (int b = 0; b < buffers; b++)
-            {
-                old.Slice(2 * stride + b * oldSection + (from - oldStart), to - from)
-                    .CopyTo(arena.Slice(2 * stride + b * section + (from - start), to - from));
-            }
-        }
-
-        return arena;
-    }
 
     /// <summary>
     /// Cuts <paramref name="model"/>'s parameters into <paramref name="parts"/> consecutive slices for
@@ -174,7 +158,7 @@ public static class OptimizerStateShards
         if (tensors < parts)
         {
             throw new ArgumentException(
-                $"{model.GetType().FullName} has {tensors} tensor(s), too few to give each of {parts} slices a whole tensor (its rule updates whole tensors).", nameof(parts));
+                $"{model.GetType().FullName} has {tensors} tensor(s), too few to give each of {parts} slices a whole tensor (its rule, or a parameter group's, updates whole tensors).", nameof(parts));
         }
 
         int previous = 0;   // index of the previous cut in the boundaries
@@ -209,35 +193,48 @@ public static class OptimizerStateShards
         if (first < 0 || first == boundaries.Length - 1)
         {
             throw new ArgumentOutOfRangeException(nameof(start), start,
-                $"{owner}: its rule updates whole tensors, so a state slice starts where a tensor starts ({string.Join(", ", boundaries[..^1].ToArray())}).");
+                $"{owner}: its rule (or a parameter group's) updates whole tensors, so a state slice starts where a tensor starts ({string.Join(", ", boundaries[..^1].ToArray())}).");
         }
 
         if (last <= first)
         {
             throw new ArgumentOutOfRangeException(nameof(end), end,
-                $"{owner}: its rule updates whole tensors, so a state slice starting at {start} ends after it where a tensor ends ({string.Join(", ", boundaries[1..].ToArray())}).");
+                $"{owner}: its rule (or a parameter group's) updates whole tensors, so a state slice starting at {start} ends after it where a tensor ends ({string.Join(", ", boundaries[1..].ToArray())}).");
         }
 
         return (first, last);
     }
 
     /// <summary>
-    /// Where the held tensors' part of one state buffer lies in the buffer of the whole model: <c>Before</c> elements of the
-    /// buffer belong to the tensors before the slice, <c>Held</c> to the slice's. <paramref name="lengths"/> holds each
-    /// tensor's elements in that buffer.
+    /// Where the held part of one state buffer lies in the buffer of the whole model: <c>Before</c> elements of the buffer
+    /// belong to what lies before the slice [<paramref name="start"/>, <paramref name="end"/>), <c>Held</c> to the slice.
+    /// <paramref name="lengths"/> holds each tensor's elements in that buffer (0 for a tensor of another parameter group). A
+    /// tensor that the slice cuts counts element by element: only a buffer with one element per parameter (an element-wise
+    /// rule's) may be cut, which the slice validation ensures.
     /// </summary>
     public static (int Before, int Held) TensorState(ReadOnlySpan<int> boundaries, ReadOnlySpan<int> lengths, int start, int end)
     {
         int before = 0, held = 0;
         for (int i = 0; i < lengths.Length; i++)
         {
-            if (boundaries[i + 1] <= start)
+            int from = boundaries[i], to = boundaries[i + 1];
+            if (to <= start)
             {
                 before += lengths[i];
             }
-            else if (boundaries[i] < end)
+            else if (from >= end || lengths[i] == 0)
+            {
+                continue;
+            }
+            else if (start <= from && to <= end)
             {
                 held += lengths[i];
+            }
+            else
+            {
+                // Cut by the slice: an element-wise tensor, one state element per parameter.
+                before += Math.Max(0, start - from);
+                held += Math.Min(to, end) - Math.Max(from, start);
             }
         }
 
@@ -245,22 +242,40 @@ public static class OptimizerStateShards
     }
 
     /// <summary>
-    /// A new arena for the run of whole tensors [<paramref name="start"/>, <paramref name="end"/>): the parameter and
-    /// gradient sections (2 × <paramref name="stride"/> elements) copied, then one section of whole lines per state buffer
-    /// holding the slice's tensors' parts (<paramref name="lengths"/>[b][i]: tensor i's elements in buffer b), each holding
-    /// the old arena's state of the tensors in both the old slice [<paramref name="oldStart"/>, <paramref name="oldEnd"/>)
-    /// and the new one, zero elsewhere. <paramref name="bases"/>[b] receives where buffer b's section starts less the state
-    /// of the tensors before the slice: tensor i's part of buffer b is at bases[b] + (its offset in the whole buffer). The
-    /// whole model's slice gives the ordinary layout.
+    /// A new arena for the slice [<paramref name="start"/>, <paramref name="end"/>) of a model whose state buffers may
+    /// belong to several parameter groups: <paramref name="lengths"/>[b][i] is tensor i's elements in buffer b (0 when
+    /// tensor i is not in buffer b's group). With <paramref name="wholeTensors"/> the slice must start and end at
+    /// <paramref name="boundaries"/> (a model with a group whose rule updates whole tensors); otherwise it is an element
+    /// range on lines of <paramref name="alignment"/> elements (ending on one or at ParameterCount), and each group holds the
+    /// state of its elements inside it. Each buffer's section holds the slice's part of the buffer, in whole lines, keeping
+    /// the old arena's state of what both the old slice [<paramref name="oldStart"/>, <paramref name="oldEnd"/>) and the new
+    /// one cover, zero elsewhere; <paramref name="bases"/>[b] receives where buffer b's section starts less the state before
+    /// the slice (element k of the whole model's buffer b is at bases[b] + k). The whole model's slice gives the ordinary
+    /// layout: the sections one after another, in the order of <paramref name="lengths"/>.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">The slice is not a run of whole tensors.</exception>
-    public static Arena<T> ReallocateTensors<T>(Arena<T> old, int stride, int alignment, int[] boundaries, int[][] lengths,
+    /// <exception cref="ArgumentOutOfRangeException">The slice is empty, out of range, or not on the boundaries it must respect.</exception>
+    public static Arena<T> ReallocateSections<T>(Arena<T> old, int stride, int alignment, int[] boundaries, int[][] lengths, bool wholeTensors,
         int oldStart, int oldEnd, int start, int end, Span<int> bases, string owner)
         where T : unmanaged
     {
         ArgumentNullException.ThrowIfNull(boundaries);
         ArgumentNullException.ThrowIfNull(lengths);
-        ValidateTensors(start, end, boundaries, owner);
+        if (wholeTensors)
+        {
+            ValidateTensors(start, end, boundaries, owner);
+        }
+        else
+        {
+            Validate(start, end, boundaries[^1], alignment, owner);
+        }
+
+        return MoveSections(old, stride, alignment, boundaries, lengths, oldStart, oldEnd, start, end, bases, owner);
+    }
+
+    private static Arena<T> MoveSections<T>(Arena<T> old, int stride, int alignment, int[] boundaries, int[][] lengths,
+        int oldStart, int oldEnd, int start, int end, Span<int> bases, string owner)
+        where T : unmanaged
+    {
         int from = Math.Max(start, oldStart), to = Math.Min(end, oldEnd);
         long total = 2L * stride;
         for (int b = 0; b < lengths.Length; b++)

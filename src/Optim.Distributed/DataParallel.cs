@@ -73,11 +73,13 @@ public sealed class DataParallel<T>
     /// ZeRO stage 1: each rank keeps the optimizer state for its own slice of the parameters only, so state memory per rank
     /// falls to about 1/ranks. The slices are <see cref="OptimizerStateShards.Partition{T}"/>'s, in rank order: whole 64-byte
     /// lines (16 floats, 8 doubles) as equal as lines allow, the last ending at ParameterCount; or, for rules that update
-    /// whole tensors (LAMB, Adafactor, Muon), runs of whole tensors as equal in elements as the tensors allow. Afterwards train with <see cref="Step"/> instead of
+    /// whole tensors (LAMB, Adafactor, Muon, also as one parameter group among others), runs of whole tensors as equal in
+    /// elements as the tensors allow. With parameter groups each group keeps the state of its part of the rank's slice; a
+    /// multi-threaded Step() splits the slice between its threads. Afterwards train with <see cref="Step"/> instead of
     /// <see cref="AverageGradients"/> and the model's <c>Step()</c>. Collective. Call it after loading or broadcasting the
     /// parameters, or later: the state a rank held for its slice is kept.
     /// </summary>
-    /// <exception cref="NotSupportedException">The model is not a generated <see cref="IShardableOptimizer{T}"/>, or its rule (ASGD), parameter groups or threads need the whole model in one step (the message names which).</exception>
+    /// <exception cref="NotSupportedException">The model is not a generated <see cref="IShardableOptimizer{T}"/>, or its rule needs its whole state (ASGD's averaged views; the message names it).</exception>
     /// <exception cref="ArgumentException">The model has fewer 64-byte lines of parameters (or tensors, for a per-tensor rule) than there are ranks.</exception>
     public void ShardOptimizerState()
     {
@@ -300,7 +302,8 @@ public sealed class DataParallel<T>
         }
 
         // Each rank's part of a buffer: its slice's elements, or (a rule sharded by whole tensors) its tensors' parts, which
-        // follow each other in rank order as the slices do. The lengths are learnt while every rank still holds its slice.
+        // follow each other in rank order as the slices do. With parameter groups a buffer is one group's, and a rank's part
+        // is its slice's share of that group (possibly nothing: a count of 0). The lengths are learnt while every rank still holds its slice.
         var shardable = (IShardableOptimizer<T>)_model;
         var lengths = new int[shardable.OptimizerStateBuffers][];
         for (int b = 0; b < lengths.Length; b++)

@@ -195,3 +195,38 @@ public sealed partial class NetworkClippedFloat : IRankModel<float>
     [Forward(MaxBatch = Mlp.MaxBatch, Criterion = Criterion.MeanSquared)]
     public Tensor<float> Forward([Shape(Mlp.Inputs)] Tensor<float> x) => Output.Forward(Nn.Relu(Second.Forward(Nn.Tanh(First.Forward(x)))));
 }
+
+/// <summary>
+/// The float network with a parameter group per layer, every rule element-wise: Adam (the class's, First), SGD with
+/// momentum (Second) and AdamW (Output). ZeRO-1 cuts its slices on 64-byte lines, through the groups: each rank holds each
+/// group's state for the group's part of its slice. 176, 136 and 9 values.
+/// </summary>
+[Optimize(Adam, Lr = 1e-2, Threads = 1)]
+public sealed partial class NetworkGroupsFloat : IRankModel<float>
+{
+    [Linear(Mlp.Inputs, 16)] public partial Linear<float> First { get; }
+
+    [Linear(16, 8), Optimize(Sgd, Lr = 0.05, Momentum = 0.9)] public partial Linear<float> Second { get; }
+
+    [Linear(8, 1), Optimize(AdamW, Lr = 1e-2, WeightDecay = 0.01)] public partial Linear<float> Output { get; }
+
+    [Forward(MaxBatch = Mlp.MaxBatch, Criterion = Criterion.MeanSquared)]
+    public Tensor<float> Forward([Shape(Mlp.Inputs)] Tensor<float> x) => Output.Forward(Nn.Relu(Second.Forward(Nn.Tanh(First.Forward(x)))));
+}
+
+/// <summary>
+/// The float network with Adam for First and Output and a LAMB group (a per-tensor rule) for Second: ZeRO-1 then cuts
+/// whole tensors of every group. Group 0 holds First (160 + 16) and Output (8 + 1), group 1 Second (128 + 8).
+/// </summary>
+[Optimize(Adam, Lr = 1e-2, Threads = 1)]
+public sealed partial class NetworkMixedGroupsFloat : IRankModel<float>
+{
+    [Linear(Mlp.Inputs, 16)] public partial Linear<float> First { get; }
+
+    [Linear(16, 8), Optimize(Lamb, Lr = 1e-2)] public partial Linear<float> Second { get; }
+
+    [Linear(8, 1)] public partial Linear<float> Output { get; }
+
+    [Forward(MaxBatch = Mlp.MaxBatch, Criterion = Criterion.MeanSquared)]
+    public Tensor<float> Forward([Shape(Mlp.Inputs)] Tensor<float> x) => Output.Forward(Nn.Relu(Second.Forward(Nn.Tanh(First.Forward(x)))));
+}

@@ -80,6 +80,8 @@ public static class Trainer
         "network-double" => Run(new NetworkDouble(), options, world),
         "lamb-float" => Run(new NetworkLambFloat(), options, world),
         "clipped-float" => Run(new NetworkClippedFloat(), options, world),
+        "groups-float" => Run(new NetworkGroupsFloat(), options, world),
+        "mixed-groups-float" => Run(new NetworkMixedGroupsFloat(), options, world),
         _ => throw new ArgumentException($"Unknown model '{options.Model}'."),
     };
 

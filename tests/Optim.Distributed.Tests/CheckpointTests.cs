@@ -73,6 +73,10 @@ public sealed class CheckpointTests : TempDirectory
                 var lamb = new NetworkLambFloat();
                 lamb.LoadCheckpoint(stream);
                 return MemoryMarshal.AsBytes(lamb.Parameters).ToArray();
+            case "groups-float":
+                var groups = new NetworkGroupsFloat();
+                groups.LoadCheckpoint(stream);
+                return MemoryMarshal.AsBytes(groups.Parameters).ToArray();
             default:
                 throw new ArgumentException($"No loader for {model}.", nameof(model));
         }

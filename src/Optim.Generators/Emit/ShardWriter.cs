@@ -7,47 +7,46 @@ using Optim.Generators.Model;
 namespace Optim.Generators.Emit;
 
 /// <summary>
-/// The members of Optim.IShardableOptimizer (ZeRO stage 1): a model of one rule can hold its optimizer state for a slice
-/// [start, end) of the parameters only, and its Step() then updates that slice only. An element-wise rule's slice is an
-/// element range on 64-byte lines; a per-tensor rule's (LAMB, Adafactor, Muon) is a run of whole tensors, whose state
-/// sections move (fields hold where each starts). Other models get the same members, with ShardOptimizerState throwing
-/// NotSupportedException that names why.
+/// The members of Optim.IShardableOptimizer (ZeRO stage 1): a model can hold its optimizer state for a slice [start, end)
+/// of the parameters only, and its Step() then updates that slice only. Each parameter group holds the state of its part
+/// of the slice: an element-wise rule's group an element range, a per-tensor rule's (LAMB, Adafactor, Muon) group whole
+/// tensors. A model with no per-tensor group takes slices on 64-byte lines; a model with one takes runs of whole tensors
+/// (of every group: the slice may not cut the per-tensor group's tensors, and one rule for all cuts keeps Partition
+/// simple). Every state section moves when sharded: a field per buffer holds where element 0 of the whole model's buffer
+/// would be. A multi-threaded Step() splits the slice (element-wise groups) or shares the held tensors (per-tensor groups)
+/// between its threads. Models whose rule exposes state views (ASGD) get the same members, with ShardOptimizerState
+/// throwing NotSupportedException that names why.
 /// </summary>
 internal static class ShardWriter
 {
-    /// <summary>Whether the model shards by whole tensors: its per-tensor methods find state sections through fields.</summary>
-    public static bool MovesSections(ModelLayout layout) => Unsupported(layout) is null && layout.Groups[0].Rule.IsPerTensor;
+    /// <summary>Whether the model can shard: its per-tensor methods then find state sections through fields.</summary>
+    public static bool MovesSections(ModelLayout layout) => Unsupported(layout) is null;
+
+    /// <summary>Whether slices must be runs of whole tensors: some group's rule needs per-tensor sums or matrix routines.</summary>
+    public static bool ShardsWholeTensors(ModelLayout layout) => layout.Groups.Any(g => g.Rule.IsPerTensor);
 
     /// <summary>
-    /// The field that holds where a state buffer's section starts in the arena, less the state of the tensors before the
-    /// held ones: a tensor's part of the buffer is at the field plus its offset in the whole model's buffer.
+    /// The field that holds where a state buffer's section starts in the arena, less the state of the elements (or
+    /// tensors) before the held ones: element k of the group's whole buffer is at the field plus k.
     /// </summary>
     public static string BaseField(GroupLayout group, Buffer buffer) =>
         "_optim" + group.Suffix + char.ToUpperInvariant(buffer.Name[0]) + buffer.Name.Substring(1) + "At";
 
-    /// <summary>Why the model cannot shard its state by element ranges, or null when it can.</summary>
+    /// <summary>Why the model cannot shard its state, or null when it can.</summary>
     public static string? Unsupported(ModelLayout layout)
     {
-        ModelSpec model = layout.Model;
-        GroupLayout group = layout.Groups[0];
-        if (layout.HasGroups)
+        foreach (GroupLayout group in layout.Groups)
         {
-            return "it has parameter groups (each group keeps its own state sections); only a model of one [Optimize] rule shards its state";
-        }
+            if (group.Rule.State.Any(b => b.View.Length > 0))
+            {
+                return $"{group.Rule.Title}'s state views ({string.Join(", ", group.Rule.State.Where(b => b.View.Length > 0).Select(b => b.View))}) read the whole state buffer";
+            }
 
-        if (StepWriter.SplitsLoop(layout, group))
-        {
-            return "its Step() splits the whole arena between threads; set Threads = 1 to shard its state";
-        }
-
-        if (group.Rule.IsPerTensor && model.IsParallel)
-        {
-            return "its Step() shares its tensors between threads; set Threads = 1 to shard its state";
-        }
-
-        if (group.Rule.State.Any(b => b.View.Length > 0))
-        {
-            return $"{group.Rule.Title}'s state views ({string.Join(", ", group.Rule.State.Where(b => b.View.Length > 0).Select(b => b.View))}) read the whole state buffer";
+            if (!group.Rule.IsPerTensor && group.Rule.State.Any(b => b.Extent != Extent.Elements))
+            {
+                // No element-wise rule keeps per-row or per-column state; were one to, its slices could not be cut by elements.
+                return $"{group.Rule.Title} keeps per-row or per-column state in an element-wise loop";
+            }
         }
 
         return null;
@@ -72,19 +71,21 @@ internal static class ShardWriter
         w.Line(gc);
         w.Line($"public int OptimizerStateBuffers => {buffers};");
         w.Line();
-        bool whole = layout.Groups[0].Rule.IsPerTensor && !layout.HasGroups;
-        w.Line(whole
-            ? "/// <summary>A slice of this model's state is a run of whole tensors: its rule needs per-tensor sums or matrix routines.</summary>"
-            : "/// <summary>Slices of this model's state are element ranges on 64-byte lines.</summary>");
+        bool whole = ShardsWholeTensors(layout);
+        w.Line(!whole ? "/// <summary>Slices of this model's state are element ranges on 64-byte lines.</summary>"
+            : layout.HasGroups ? "/// <summary>A slice of this model's state is a run of whole tensors: a parameter group's rule needs per-tensor sums or matrix routines.</summary>"
+            : "/// <summary>A slice of this model's state is a run of whole tensors: its rule needs per-tensor sums or matrix routines.</summary>");
         w.Line(gc);
         w.Line($"public bool ShardsWholeTensors => {(whole ? "true" : "false")};");
         w.Line();
-        w.Line("/// <summary>Where each tensor starts in <see cref=\"Parameters\"/>, in declaration order, then ParameterCount.</summary>");
+        w.Line(layout.HasGroups
+            ? "/// <summary>Where each tensor starts in <see cref=\"Parameters\"/>, group by group (declaration order within a group), then ParameterCount.</summary>"
+            : "/// <summary>Where each tensor starts in <see cref=\"Parameters\"/>, in declaration order, then ParameterCount.</summary>");
         w.Line(gc);
         w.Line("public global::System.ReadOnlySpan<int> TensorBoundaries => OptimTensorBoundaries;");
         w.Line();
         w.Line(gc);
-        w.Line($"private static readonly int[] OptimTensorBoundaries = {{ {string.Join(", ", model.Parameters.Select(p => p.Offset.ToString(CultureInfo.InvariantCulture)))}, ParameterCount }};");
+        w.Line($"private static readonly int[] OptimTensorBoundaries = {{ {string.Join(", ", Tensors(model).Select(p => p.Offset.ToString(CultureInfo.InvariantCulture)))}, ParameterCount }};");
         w.Line();
         bool services = model.Services is { Any: true };
         w.Line(services
@@ -129,45 +130,11 @@ internal static class ShardWriter
             return;
         }
 
-        if (whole)
-        {
-            WriteWholeTensors(w, layout);
-            return;
-        }
-
-        WriteSliceFields(w);
-        WriteSliceProperties(w, t);
-        w.Line("/// <summary>");
-        w.Line("/// Keeps the optimizer state of parameters [<paramref name=\"start\"/>, <paramref name=\"end\"/>) only (ZeRO stage 1): the");
-        w.Line("/// storage is reallocated with state sections for the slice, and <see cref=\"Step\"/> then updates that slice only.");
-        w.Line("/// State of elements in both the old and the new slice is kept; elements new to this model start at zero.");
-        w.Line("/// (0, ParameterCount) restores the ordinary model. A sharded model refuses checkpoints and frozen parameters.");
-        w.Line("/// </summary>");
-        w.Line($"/// <exception cref=\"global::System.ArgumentOutOfRangeException\">The slice is empty, outside the parameters, or not on multiples of {line} elements (its end may be ParameterCount).</exception>");
-        w.Line(gc);
-        w.Open("public void ShardOptimizerState(int start, int end)");
-        w.Line($"global::Optim.OptimizerStateShards.Validate(start, end, ParameterCount, {line}, \"{owner}\");");
-        w.Line($"_optimArena = global::Optim.OptimizerStateShards.Reallocate(_optimArena, OptimStride, {buffers}, {line}, _optimShardStart, _optimShardEnd, start, end, \"{owner}\");");
-        w.Line("_optimShardStart = start;");
-        w.Line("_optimShardEnd = end;");
-        w.Line("_optimSharded = end - start != ParameterCount;");
-        w.Close();
-        w.Line();
-        w.Line("/// <summary>State buffer <paramref name=\"buffer\"/> over the elements this model holds (element i is parameter ShardStart + i).</summary>");
-        w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\"><paramref name=\"buffer\"/> is not a state buffer's index.</exception>");
-        w.Line(gc);
-        w.Open($"public global::System.Span<{t}> OptimizerState(int buffer)");
-        w.Open($"if ((uint)buffer >= {buffers}u)");
-        w.Line($"throw new global::System.ArgumentOutOfRangeException(nameof(buffer), buffer, \"{owner} keeps {buffers} state buffer(s).\");");
-        w.Close();
-        w.Line();
-        w.Line("int length = _optimShardEnd - _optimShardStart;");
-        w.Line($"return _optimArena.Slice(2 * OptimStride + buffer * global::Optim.OptimizerStateShards.SectionLength(length, {line}), length);");
-        w.Close();
-        w.Line();
-        WriteGradientHooks(w, layout);
-        WriteThrowIfSharded(w, owner);
+        WriteSections(w, layout);
     }
+
+    /// <summary>The tensors in the order they sit in the parameter section (group by group).</summary>
+    public static System.Collections.Generic.List<ParameterSpec> Tensors(ModelSpec model) => model.Parameters.OrderBy(p => p.Offset).ToList();
 
     /// <summary>The slice's fields.</summary>
     private static void WriteSliceFields(SourceWriter w)
@@ -213,50 +180,76 @@ internal static class ShardWriter
         w.Close();
     }
 
-    /// <summary>The members of a model whose rule shards by whole tensors.</summary>
-    private static void WriteWholeTensors(SourceWriter w, ModelLayout layout)
+    /// <summary>
+    /// The members of a model that shards: a field per state buffer (every group's) that sharding moves, each buffer's
+    /// elements per tensor, ShardOptimizerState and OptimizerState.
+    /// </summary>
+    private static void WriteSections(SourceWriter w, ModelLayout layout)
     {
         ModelSpec model = layout.Model;
-        GroupLayout group = layout.Groups[0];
         string t = model.Element.Keyword();
         string line = model.Element.PerLine().ToString(CultureInfo.InvariantCulture);
         string owner = ModelEmitter.DisplayName(model);
         string gc = ModelEmitter.GeneratedCode;
-        var state = group.Rule.State.ToList();
+        bool whole = ShardsWholeTensors(layout);
+        var state = layout.Groups.SelectMany(g => g.Rule.State.Select(b => (Group: g, Buffer: b))).ToList();
+        var tensors = Tensors(model);
         WriteSliceFields(w);
-        foreach (Buffer buffer in state)
+        foreach (var (group, buffer) in state)
         {
-            w.Line($"/// <summary>Where the {ModelEmitter.Xml(buffer.Description)} section starts, less the state of tensors before the held ones (ShardOptimizerState moves it).</summary>");
+            string of = layout.HasGroups ? $"group {group.Index.ToString(CultureInfo.InvariantCulture)}'s " : "";
+            string less = group.Rule.IsPerTensor ? "tensors" : "elements";
+            w.Line($"/// <summary>Where {of}{ModelEmitter.Xml(buffer.Description)} section starts, less the state of {less} before the held ones (ShardOptimizerState moves it).</summary>");
             w.Line(gc);
             w.Line($"private int {BaseField(group, buffer)} = {group.SectionOffset(buffer).ToString(CultureInfo.InvariantCulture)};");
             w.Line();
         }
 
-        w.Line("/// <summary>Each state buffer's elements per tensor, in declaration order (a per-row buffer has a matrix's rows).</summary>");
+        w.Line(layout.HasGroups
+            ? "/// <summary>Each state buffer's elements per tensor, in the order of TensorBoundaries (0 for another group's tensor; a per-row buffer has a matrix's rows).</summary>"
+            : "/// <summary>Each state buffer's elements per tensor, in declaration order (a per-row buffer has a matrix's rows).</summary>");
         w.Line(gc);
         w.Open("private static readonly int[][] OptimTensorStateLengths =");
-        foreach (Buffer buffer in state)
+        foreach (var (group, buffer) in state)
         {
-            w.Line($"new int[] {{ {string.Join(", ", model.Parameters.Select(p => GroupLayout.ExtentOf(buffer.Extent, p).ToString(CultureInfo.InvariantCulture)))} }}, // {buffer.Name}");
+            string lengths = string.Join(", ", tensors.Select(p => (p.Group == group.Index ? GroupLayout.ExtentOf(buffer.Extent, p) : 0).ToString(CultureInfo.InvariantCulture)));
+            w.Line($"new int[] {{ {lengths} }}, // {(layout.HasGroups ? $"group {group.Index.ToString(CultureInfo.InvariantCulture)}: " : "")}{buffer.Name}");
         }
 
         w.Close(";");
         w.Line();
         WriteSliceProperties(w, t);
         w.Line("/// <summary>");
-        w.Line("/// Keeps the optimizer state of the whole tensors in [<paramref name=\"start\"/>, <paramref name=\"end\"/>) only (ZeRO stage 1):");
-        w.Line("/// the storage is reallocated with state sections for those tensors, and <see cref=\"Step\"/> then updates them only.");
-        w.Line("/// State of tensors in both the old and the new slice is kept; tensors new to this model start at zero.");
+        if (whole)
+        {
+            w.Line("/// Keeps the optimizer state of the whole tensors in [<paramref name=\"start\"/>, <paramref name=\"end\"/>) only (ZeRO stage 1):");
+            w.Line("/// the storage is reallocated with state sections for those tensors, and <see cref=\"Step\"/> then updates them only.");
+            w.Line("/// State of tensors in both the old and the new slice is kept; tensors new to this model start at zero.");
+        }
+        else
+        {
+            w.Line("/// Keeps the optimizer state of parameters [<paramref name=\"start\"/>, <paramref name=\"end\"/>) only (ZeRO stage 1): the");
+            w.Line("/// storage is reallocated with state sections for the slice, and <see cref=\"Step\"/> then updates that slice only.");
+            w.Line("/// State of elements in both the old and the new slice is kept; elements new to this model start at zero.");
+        }
+
+        if (layout.HasGroups)
+        {
+            w.Line("/// Each parameter group holds the state of its part of the slice only.");
+        }
+
         w.Line("/// (0, ParameterCount) restores the ordinary model. A sharded model refuses checkpoints.");
         w.Line("/// </summary>");
-        w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">The slice is empty, or does not start and end where tensors do (<see cref=\"TensorBoundaries\"/>).</exception>");
+        w.Line(whole
+            ? "/// <exception cref=\"global::System.ArgumentOutOfRangeException\">The slice is empty, or does not start and end where tensors do (<see cref=\"TensorBoundaries\"/>).</exception>"
+            : $"/// <exception cref=\"global::System.ArgumentOutOfRangeException\">The slice is empty, outside the parameters, or not on multiples of {line} elements (its end may be ParameterCount).</exception>");
         w.Line(gc);
         w.Open("public void ShardOptimizerState(int start, int end)");
         w.Line($"global::System.Span<int> at = stackalloc int[{state.Count.ToString(CultureInfo.InvariantCulture)}];");
-        w.Line($"_optimArena = global::Optim.OptimizerStateShards.ReallocateTensors(_optimArena, OptimStride, {line}, OptimTensorBoundaries, OptimTensorStateLengths, _optimShardStart, _optimShardEnd, start, end, at, \"{owner}\");");
+        w.Line($"_optimArena = global::Optim.OptimizerStateShards.ReallocateSections(_optimArena, OptimStride, {line}, OptimTensorBoundaries, OptimTensorStateLengths, wholeTensors: {(whole ? "true" : "false")}, _optimShardStart, _optimShardEnd, start, end, at, \"{owner}\");");
         for (int b = 0; b < state.Count; b++)
         {
-            w.Line($"{BaseField(group, state[b])} = at[{b.ToString(CultureInfo.InvariantCulture)}];");
+            w.Line($"{BaseField(state[b].Group, state[b].Buffer)} = at[{b.ToString(CultureInfo.InvariantCulture)}];");
         }
 
         w.Line("_optimShardStart = start;");
@@ -264,7 +257,11 @@ internal static class ShardWriter
         w.Line("_optimSharded = end - start != ParameterCount;");
         w.Close();
         w.Line();
-        w.Line("/// <summary>State buffer <paramref name=\"buffer\"/> of the tensors this model holds, one after another.</summary>");
+        w.Line(whole
+            ? "/// <summary>State buffer <paramref name=\"buffer\"/> of the tensors this model holds, one after another.</summary>"
+            : layout.HasGroups
+            ? "/// <summary>State buffer <paramref name=\"buffer\"/> over the elements of its group this model holds, in order.</summary>"
+            : "/// <summary>State buffer <paramref name=\"buffer\"/> over the elements this model holds (element i is parameter ShardStart + i).</summary>");
         w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\"><paramref name=\"buffer\"/> is not a state buffer's index.</exception>");
         w.Line(gc);
         w.Open($"public global::System.Span<{t}> OptimizerState(int buffer)");
@@ -272,10 +269,10 @@ internal static class ShardWriter
         w.Line($"throw new global::System.ArgumentOutOfRangeException(nameof(buffer), buffer, \"{owner} keeps {state.Count.ToString(CultureInfo.InvariantCulture)} state buffer(s).\");");
         w.Close();
         w.Line();
-        w.Line("var (before, held) = global::Optim.OptimizerStateShards.TensorState(OptimTensorBoundaries, OptimTensorStateLengths[buffer], _optimShardStart, _optimShardEnd);");
+        w.Line("(int before, int held) = global::Optim.OptimizerStateShards.TensorState(OptimTensorBoundaries, OptimTensorStateLengths[buffer], _optimShardStart, _optimShardEnd);");
         w.Line(state.Count == 0
             ? "int at = 0;"
-            : $"int at = buffer switch {{ {string.Join(", ", state.Select((b, i) => $"{(i == state.Count - 1 ? "_" : i.ToString(CultureInfo.InvariantCulture))} => {BaseField(group, b)}"))} }};");
+            : $"int at = buffer switch {{ {string.Join(", ", state.Select((b, i) => $"{(i == state.Count - 1 ? "_" : i.ToString(CultureInfo.InvariantCulture))} => {BaseField(b.Group, b.Buffer)}"))} }};");
         w.Line("return _optimArena.Slice(at + before, held);");
         w.Close();
         w.Line();

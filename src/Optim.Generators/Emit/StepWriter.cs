@@ -85,8 +85,11 @@ internal static class StepWriter
         WriteConcurrencyCheckField(w);
         if (ShardWriter.Unsupported(layout) is null)
         {
-            w.Line();
-            WriteShardStep(w, layout, layout.Groups[0]);
+            foreach (GroupLayout group in layout.Groups.Where(g => HasShardStep(layout, g)))
+            {
+                w.Line();
+                WriteShardStep(w, layout, group);
+            }
         }
 
         if (model.Services is { Any: true } used)
@@ -304,6 +307,44 @@ internal static class StepWriter
 
         w.Line();
         var kernelScalars = rule.Scalars.Where(s => s.ToKernel).ToList();
+        bool shardBranch = ShardWriter.Unsupported(layout) is not null ? false : HasShardStep(layout, group);
+        if (shardBranch)
+        {
+            // Sharded (ZeRO-1): the group's part of the slice only. A model of one group returns; groups go on to the next.
+            string shardArguments = rule.IsPerTensor
+                ? string.Join(", ", TensorArguments(model, rule).Select(a => a.Name))
+                : string.Join(", ", kernelScalars.Select(s => s.Name));
+            w.Open("if (_optimSharded)");
+            w.Line($"OptimStepShard{group.Suffix}({shardArguments});");
+            if (!layout.HasGroups)
+            {
+                w.Line("return;");
+                w.Close();
+                w.Line();
+            }
+            else
+            {
+                w.Close();
+                w.Open("else");
+            }
+        }
+
+        WriteGroupBody(w, layout, group, kernelScalars);
+        if (shardBranch && layout.HasGroups)
+        {
+            w.Close();
+        }
+    }
+
+    /// <summary>Whether a group's sharded step is a method of its own (every group but a per-tensor one whose tensors threads share, which checks the slice tensor by tensor).</summary>
+    private static bool HasShardStep(ModelLayout layout, GroupLayout group) => !(group.Rule.IsPerTensor && SharesTensors(layout, group));
+
+    /// <summary>The group's unsharded update: the shared tensors, the per-tensor calls, the split loop or the one loop.</summary>
+    private static void WriteGroupBody(SourceWriter w, ModelLayout layout, GroupLayout group, List<StepScalar> kernelScalars)
+    {
+        ModelSpec model = layout.Model;
+        UpdateRule rule = group.Rule;
+        string t = model.Element.Keyword();
         if (rule.IsPerTensor && SharesTensors(layout, group))
         {
             List<(string Type, string Name)> arguments = TensorArguments(model, rule);
@@ -315,7 +356,7 @@ internal static class StepWriter
                 w.Line("// Matrices whose routines share their own work between threads: one after another, with every thread.");
                 foreach (ParameterSpec p in inside)
                 {
-                    w.Open($"if (!{ModelEmitter.FrozenField(p)})");
+                    w.Open($"if (!{ModelEmitter.FrozenField(p)}{Held(layout, p, "")})");
                     w.Line(TensorCallLine(group, p, matrices, arguments, "", WorkArguments(group, "_optimWorkspace", Threads(model))));
                     w.Close();
                 }
@@ -338,15 +379,6 @@ internal static class StepWriter
         else if (rule.IsPerTensor)
         {
             List<(string Type, string Name)> arguments = TensorArguments(model, rule);
-            if (ShardWriter.MovesSections(layout))
-            {
-                w.Open("if (_optimSharded)");
-                w.Line($"OptimStepShard({string.Join(", ", arguments.Select(a => a.Name))});");
-                w.Line("return;");
-                w.Close();
-                w.Line();
-            }
-
             w.Line("// Tensor by tensor: the rule needs per-tensor sums or matrix routines between its passes.");
             bool matrices = UsesMatrixShape(rule);
             foreach (ParameterSpec p in group.Parameters)
@@ -361,11 +393,8 @@ internal static class StepWriter
             string threads = Threads(model);
             string kernel = "_optimRangeKernel" + group.Suffix;
             w.Line("// Large model: the loop is split across threads, each taking whole 64-byte lines of every section.");
-            w.Line($"{kernel}.Arena = _optimArena;");
-            foreach (StepScalar scalar in kernelScalars)
-            {
-                w.Line($"{kernel}.{scalar.Name} = {scalar.Name};");
-            }
+            WriteRangeKernelSetup(w, layout, group, kernelScalars, group.Start.ToString(CultureInfo.InvariantCulture),
+                b => group.SectionOffset(b).ToString(CultureInfo.InvariantCulture), group.Count.ToString(CultureInfo.InvariantCulture));
 
             WriteUnlessFrozen(
                 w,
@@ -378,15 +407,6 @@ internal static class StepWriter
         {
             string args = string.Concat(kernelScalars.Select(s => ", " + s.Name));
             List<Buffer> used = KernelWriter.UsedBuffers(Buffers(rule), rule.Body.ToList(), new List<Reduction>());
-            if (ShardWriter.Unsupported(layout) is null)
-            {
-                w.Open("if (_optimSharded)");
-                w.Line($"OptimStepShard({string.Join(", ", kernelScalars.Select(s => s.Name))});");
-                w.Line("return;");
-                w.Close();
-                w.Line();
-            }
-
             // The first element of each section the loop reads, named once so each call below stays readable.
             w.Line($"ref {t} origin = ref _optimArena.Origin;");
             List<string> references = ReferenceList(group, used, group.Start.ToString(CultureInfo.InvariantCulture), "0").ToList();
@@ -406,8 +426,9 @@ internal static class StepWriter
     }
 
     /// <summary>
-    /// ZeRO stage 1: the loop over the slice [_optimShardStart, _optimShardEnd) only, the state sections sized to the slice
-    /// (element i of the slice at i of each section); the per-step scalars come from Step().
+    /// ZeRO stage 1: the group's loop over its part [from, to) of the slice [_optimShardStart, _optimShardEnd) only (group-
+    /// local indices), each state section holding that part (element k of the group's buffer at its field plus k); split
+    /// between threads as the unsharded loop is when the model is multi-threaded. The per-step scalars come from Step().
     /// </summary>
     private static void WriteShardStep(SourceWriter w, ModelLayout layout, GroupLayout group)
     {
@@ -418,31 +439,79 @@ internal static class StepWriter
             return;
         }
 
-        string t = layout.Model.Element.Keyword();
+        ModelSpec model = layout.Model;
+        string t = model.Element.Keyword();
         var kernelScalars = rule.Scalars.Where(s => s.ToKernel).ToList();
         List<Buffer> used = KernelWriter.UsedBuffers(Buffers(rule), rule.Body.ToList(), new List<Reduction>());
-        string line = layout.Model.Element.PerLine().ToString(CultureInfo.InvariantCulture);
+        string first = group.Start.ToString(CultureInfo.InvariantCulture);
+        string after = (group.Start + group.Count).ToString(CultureInfo.InvariantCulture);
+        string args = string.Concat(kernelScalars.Select(s => ", " + s.Name));
         w.Line(ModelEmitter.GeneratedCode);
-        w.Open($"private void OptimStepShard({string.Join(", ", kernelScalars.Select(s => $"{KernelType(s, layout.Model)} {s.Name}"))})");
-        w.Open("if (_optimFrozenParameterCount != 0)");
-        w.Line($"throw new global::System.InvalidOperationException(\"{ModelEmitter.DisplayName(layout.Model)} cannot step frozen parameters while its optimizer state is sharded.\");");
-        w.Close();
+        w.Open($"private void OptimStepShard{group.Suffix}({string.Join(", ", kernelScalars.Select(s => $"{KernelType(s, model)} {s.Name}"))})");
+        w.Line(layout.HasGroups
+            ? $"// The group's elements [{first}, {after}) inside the slice, as indices into the group: [from, to)."
+            : "// The slice's elements: [from, to).");
+        w.Line(group.Start == 0 ? "int from = _optimShardStart;" : $"int from = global::System.Math.Max(_optimShardStart, {first}) - {first};");
+        w.Line(group.Start == 0 && group.Count == model.ParameterCount ? "int to = _optimShardEnd;"
+            : $"int to = global::System.Math.Min(_optimShardEnd, {after}){(group.Start == 0 ? "" : " - " + first)};");
+        if (layout.HasGroups)
+        {
+            w.Open("if (from >= to)");
+            w.Line("return;");
+            w.Close();
+        }
+
         w.Line();
-        w.Line("int start = _optimShardStart;");
-        w.Line("int length = _optimShardEnd - start;");
-        w.Line($"int section = global::Optim.OptimizerStateShards.SectionLength(length, {line});");
+        if (SplitsLoop(layout, group))
+        {
+            string kernel = "_optimRangeKernel" + group.Suffix;
+            w.Line("// Large model: the slice's part is split across threads as the whole group is unsharded, each element updated alike.");
+            WriteRangeKernelSetup(w, layout, group, kernelScalars, Sum(first, "from"), b => $"{ShardWriter.BaseField(group, b)} + from", "(nuint)(to - from)");
+            w.Open("if (_optimFrozenParameterCount == 0)");
+            w.Line($"global::Optim.StepWorkers.Run({kernel}, (nuint)(to - from), maxThreads: {Threads(model)});");
+            w.Close();
+            w.Open("else");
+            w.Line("// Frozen parameters keep their values and state: each unfrozen one's part runs on this thread.");
+            WriteShardFrozen(w, group, (lo, hi) => $"{kernel}.Run((nuint)({lo} - from), (nuint)({hi} - from));");
+            w.Close();
+            w.Close();
+            return;
+        }
+
         w.Line($"ref {t} origin = ref _optimArena.Origin;");
         foreach (Buffer b in used)
         {
-            string offset = b.Name == UpdateRule.Param.Name ? "start"
-                : b.Name == UpdateRule.Grad.Name ? "OptimStride + start"
-                : $"2 * OptimStride + {rule.State.ToList().FindIndex(s => s.Name == b.Name).ToString(CultureInfo.InvariantCulture)} * section";
-            w.Line($"ref {t} {b.Name}0 = ref {Unsafe}.Add(ref origin, {offset});");
+            string offset = b.Name == UpdateRule.Param.Name ? first
+                : b.Name == UpdateRule.Grad.Name ? Sum("OptimStride", first)
+                : ShardWriter.BaseField(group, b);
+            w.Line($"ref {t} {b.Name}0 = ref {At(offset)};");
         }
 
-        string args = string.Concat(kernelScalars.Select(s => ", " + s.Name));
-        w.Line($"global::Optim.Generated.{ModelEmitter.KernelName}.Update{group.Suffix}({string.Join(", ", used.Select(b => $"ref {b.Name}0"))}, start: 0, end: (nuint)length, count: (nuint)length{args});");
+        string call = $"global::Optim.Generated.{ModelEmitter.KernelName}.Update{group.Suffix}({string.Join(", ", used.Select(b => $"ref {b.Name}0"))}";
+        w.Open("if (_optimFrozenParameterCount == 0)");
+        w.Line($"{call}, start: (nuint)from, end: (nuint)to, count: (nuint)to{args});");
         w.Close();
+        w.Open("else");
+        w.Line("// Frozen parameters keep their values and state: the loop runs over each unfrozen one's part of the slice.");
+        WriteShardFrozen(w, group, (lo, hi) => $"{call}, start: (nuint){lo}, end: (nuint){hi}, count: (nuint){hi}{args});");
+        w.Close();
+        w.Close();
+    }
+
+    /// <summary>One statement per unfrozen parameter of the group over its part [lo, hi) of [from, to), if any.</summary>
+    private static void WriteShardFrozen(SourceWriter w, GroupLayout group, System.Func<string, string, string> range)
+    {
+        foreach (ParameterSpec p in group.Parameters)
+        {
+            string local = (p.Offset - group.Start).ToString(CultureInfo.InvariantCulture);
+            string end = (p.Offset - group.Start + p.Length).ToString(CultureInfo.InvariantCulture);
+            w.Open($"if (!{ModelEmitter.FrozenField(p)})");
+            w.Line($"int lo = global::System.Math.Max(from, {local}), hi = global::System.Math.Min(to, {end}); // {p.Name}");
+            w.Open("if (lo < hi)");
+            w.Line(range("lo", "hi"));
+            w.Close();
+            w.Close();
+        }
     }
 
     /// <summary>
@@ -454,7 +523,7 @@ internal static class StepWriter
         List<(string Type, string Name)> arguments = TensorArguments(layout.Model, group.Rule);
         bool matrices = UsesMatrixShape(group.Rule);
         w.Line(ModelEmitter.GeneratedCode);
-        w.Open($"private void OptimStepShard({string.Join(", ", arguments.Select(a => $"{a.Type} {a.Name}"))})");
+        w.Open($"private void OptimStepShard{group.Suffix}({string.Join(", ", arguments.Select(a => $"{a.Type} {a.Name}"))})");
         w.Line("// The tensors this model holds state for: a run of whole tensors [start, end).");
         w.Line("int start = _optimShardStart;");
         w.Line("int end = _optimShardEnd;");
@@ -533,6 +602,42 @@ internal static class StepWriter
         rule.Scalars.Select(s => s.Value).Concat(rule.Accumulators.Select(a => a.Update)).Concat(TensorExpressions(rule))
             .Any(e => e.ReadsStepCount);
 
+    /// <summary>Whether a buffer is optimizer state (not θ or g).</summary>
+    private static bool IsState(Buffer b) => b.Name != UpdateRule.Param.Name && b.Name != UpdateRule.Grad.Name;
+
+    /// <summary>The range kernel's field that holds where a state buffer's run starts.</summary>
+    private static string RangeField(Buffer b) => "Optim" + char.ToUpperInvariant(b.Name[0]) + b.Name.Substring(1) + "At";
+
+    /// <summary>
+    /// The range kernel's arena, run and scalars for this step: the run's first parameter at <paramref name="offset"/>, each
+    /// state buffer's first element at <paramref name="state"/>, <paramref name="count"/> elements (C# expressions).
+    /// </summary>
+    private static void WriteRangeKernelSetup(SourceWriter w, ModelLayout layout, GroupLayout group, List<StepScalar> kernelScalars, string offset, System.Func<Buffer, string> state, string count)
+    {
+        string kernel = "_optimRangeKernel" + group.Suffix;
+        List<Buffer> used = KernelWriter.UsedBuffers(Buffers(group.Rule), group.Rule.Body.ToList(), new List<Reduction>());
+        w.Line($"{kernel}.Arena = _optimArena;");
+        w.Line($"{kernel}.OptimOffset = {offset};");
+        foreach (Buffer b in used.Where(IsState))
+        {
+            w.Line($"{kernel}.{RangeField(b)} = {state(b)};");
+        }
+
+        w.Line($"{kernel}.OptimCount = {count};");
+        foreach (StepScalar scalar in kernelScalars)
+        {
+            w.Line($"{kernel}.{scalar.Name} = {scalar.Name};");
+        }
+    }
+
+    /// <summary>
+    /// The slice test a per-tensor group whose tensors threads share adds to each tensor's call (trivially true unsharded):
+    /// empty for a model that cannot shard.
+    /// </summary>
+    private static string Held(ModelLayout layout, ParameterSpec p, string owner) =>
+        ShardWriter.Unsupported(layout) is not null ? ""
+        : $" && {owner}_optimShardStart <= {p.Offset.ToString(CultureInfo.InvariantCulture)} && {(p.Offset + p.Length).ToString(CultureInfo.InvariantCulture)} <= {owner}_optimShardEnd";
+
     /// <summary>The object StepWorkers runs on each thread's slice; created with the model, updated every step.</summary>
     private static void WriteRangeKernel(SourceWriter w, ModelLayout layout, GroupLayout group)
     {
@@ -546,6 +651,16 @@ internal static class StepWriter
         w.Line(ModelEmitter.GeneratedCode);
         w.Open($"private sealed class OptimRangeKernel{group.Suffix} : global::Optim.RangeKernel");
         w.Line($"public global::Optim.Arena<{t}> Arena;");
+        w.Line("/// <summary>Where the run's first parameter sits (its gradient is OptimStride further).</summary>");
+        w.Line("public int OptimOffset;");
+        foreach (Buffer b in used.Where(IsState))
+        {
+            w.Line($"/// <summary>Where the run's first element of the {ModelEmitter.Xml(b.Description)} sits.</summary>");
+            w.Line($"public int {RangeField(b)};");
+        }
+
+        w.Line("/// <summary>Elements in the run (the group's, or its part of a sharded model's slice).</summary>");
+        w.Line("public nuint OptimCount;");
         foreach (StepScalar scalar in kernelScalars)
         {
             w.Line($"public {KernelType(scalar, layout.Model)} {scalar.Name};");
@@ -555,7 +670,9 @@ internal static class StepWriter
         string args = string.Concat(kernelScalars.Select(s => ", " + s.Name));
         w.Open("public override void Run(nuint start, nuint end)");
         w.Line($"ref {t} origin = ref Arena.Origin;");
-        w.Line($"global::Optim.Generated.{ModelEmitter.KernelName}.Update{group.Suffix}({References(group, used, group.Start.ToString(CultureInfo.InvariantCulture), "0")}, start, end, count: {group.Count}{args});");
+        string references = string.Join(", ", used.Select(b => "ref " + At(
+            b.Name == UpdateRule.Param.Name ? "OptimOffset" : b.Name == UpdateRule.Grad.Name ? "OptimStride + OptimOffset" : RangeField(b))));
+        w.Line($"global::Optim.Generated.{ModelEmitter.KernelName}.Update{group.Suffix}({references}, start, end, count: OptimCount{args});");
         w.Close();
         w.Close();
     }
@@ -697,7 +814,7 @@ internal static class StepWriter
         foreach (ParameterSpec p in whole)
         {
             w.Line($"case {index++}:");
-            w.Line($"    if (!Owner.{ModelEmitter.FrozenField(p)})");
+            w.Line($"    if (!Owner.{ModelEmitter.FrozenField(p)}{Held(layout, p, "Owner.")})");
             w.Line("    {");
             w.Line("        " + TensorCallLine(group, p, matrices, arguments, "Owner.", work));
             w.Line("    }");

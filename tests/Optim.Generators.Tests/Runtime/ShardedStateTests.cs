@@ -7,8 +7,9 @@ namespace Optim.Generators.Tests.Runtime;
 /// <summary>
 /// ZeRO stage 1 in the generated code: models sharded to slices that cover the parameters, given the same gradients,
 /// end with the same parameters and state as one unsharded model, bit for bit, for every element-wise rule; each
-/// leaves the parameters outside its slice alone and holds state for its slice only. Rules and services that need whole
-/// tensors or the whole gradient refuse with an exception that names them.
+/// leaves the parameters outside its slice alone and holds state for its slice only. Rules that need whole tensors refuse
+/// slices that cut one; ASGD (whose views read the whole state) refuses sharding. Parameter groups and threads:
+/// ShardedGroupTests.
 /// </summary>
 public sealed class ShardedStateTests
 {
@@ -233,14 +234,52 @@ public sealed class ShardedStateTests
         Assert.Contains("[35, 77)", failure.InnerException!.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A multi-threaded per-tensor model shares the tensors of its slice between its threads: sharded into 3 slices, it
+    /// steps as one single-threaded unsharded model, bit for bit.
+    /// </summary>
     [Theory]
     [InlineData("Lamb")]
+    [InlineData("Adafactor")]
     [InlineData("Muon")]
-    public void A_multi_threaded_per_tensor_model_refuses_sharding(string optimizer)
+    public void A_multi_threaded_per_tensor_model_shards_and_steps_as_one_model(string optimizer)
     {
-        var model = (IShardableOptimizer<float>)InMemoryModels.Create(TensorSource(optimizer).Replace("Threads = 1", "Threads = 2", StringComparison.Ordinal), "ByTensor");
-        var e = Assert.Throws<NotSupportedException>(() => model.ShardOptimizerState(0, 35));
-        Assert.Contains("Threads = 1", e.Message, StringComparison.Ordinal);
+        var whole = (IShardableOptimizer<float>)InMemoryModels.Create(TensorSource(optimizer), "ByTensor");
+        string threaded = TensorSource(optimizer).Replace("Threads = 1", "Threads = 2", StringComparison.Ordinal);
+        int count = whole.ParameterCount;
+        int[] cuts = OptimizerStateShards.Partition(whole, 3);
+        var shards = cuts.SkipLast(1).Select(_ => (IShardableOptimizer<float>)InMemoryModels.Create(threaded, "ByTensor")).ToArray();
+        var random = new Random(13);
+        float[] start = Enumerable.Range(0, count).Select(_ => random.NextSingle() * 2 - 1).ToArray();
+        start.CopyTo(whole.Parameters);
+        for (int s = 0; s < shards.Length; s++)
+        {
+            start.CopyTo(shards[s].Parameters);
+            shards[s].ShardOptimizerState(cuts[s], cuts[s + 1]);
+        }
+
+        for (int step = 0; step < 5; step++)
+        {
+            float[] gradient = Enumerable.Range(0, count).Select(_ => random.NextSingle() * 2 - 1).ToArray();
+            gradient.CopyTo(whole.Gradients);
+            whole.Step();
+            foreach (var shard in shards)
+            {
+                gradient.CopyTo(shard.Gradients);
+                shard.Step();
+            }
+        }
+
+        for (int s = 0; s < shards.Length; s++)
+        {
+            Assert.Equal(whole.Parameters[cuts[s]..cuts[s + 1]].ToArray(), shards[s].Parameters[cuts[s]..cuts[s + 1]].ToArray());
+            Assert.Equal(start[..cuts[s]], shards[s].Parameters[..cuts[s]].ToArray());
+        }
+
+        for (int b = 0; b < whole.OptimizerStateBuffers; b++)
+        {
+            Assert.Equal(whole.OptimizerState(b).ToArray(), shards.SelectMany(shard => shard.OptimizerState(b).ToArray()).ToArray());
+        }
     }
 
     [Fact]

@@ -232,10 +232,17 @@ namespace Demo
                 bool smallBlend = blend < 0.5;
                 double rho = global::System.Math.Min(lr, 1.0 / global::System.Math.Sqrt(t));
 
-                // Tensor by tensor: the rule needs per-tensor sums or matrix routines between its passes.
-                if (!_optimFrozenW)
+                if (_optimSharded)
                 {
-                    _optimStepMatrix(0, 0, 0, 0, 24, 4, 6, blend, keep, smallBlend, rho); // W (4 × 6)
+                    OptimStepShard(blend, keep, smallBlend, rho);
+                }
+                else
+                {
+                    // Tensor by tensor: the rule needs per-tensor sums or matrix routines between its passes.
+                    if (!_optimFrozenW)
+                    {
+                        _optimStepMatrix(0, 0, 0, 0, 24, 4, 6, blend, keep, smallBlend, rho); // W (4 × 6)
+                    }
                 }
             }
 
@@ -251,10 +258,17 @@ namespace Demo
                 float directionScale = (float)(biasCorrection2Sqrt / biasCorrection1);
                 float epsHat = (float)(1E-06 * biasCorrection2Sqrt);
 
-                // Tensor by tensor: the rule needs per-tensor sums or matrix routines between its passes.
-                if (!_optimFrozenB)
+                if (_optimSharded)
                 {
-                    _optimStepTensorGroup1(24, 0, 6, lr, clipScale, directionScale, epsHat); // B (6)
+                    OptimStepShardGroup1(lr, clipScale, directionScale, epsHat);
+                }
+                else
+                {
+                    // Tensor by tensor: the rule needs per-tensor sums or matrix routines between its passes.
+                    if (!_optimFrozenB)
+                    {
+                        _optimStepTensorGroup1(24, 0, 6, lr, clipScale, directionScale, epsHat); // B (6)
+                    }
                 }
             }
             #if DEBUG || OPTIM_CHECK_CONCURRENT_USE
@@ -272,6 +286,30 @@ namespace Demo
         private int _optimStepping;
         #endif
 
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private void OptimStepShard(float blend, float keep, bool smallBlend, double rho)
+        {
+            // The tensors this model holds state for: a run of whole tensors [start, end).
+            int start = _optimShardStart;
+            int end = _optimShardEnd;
+            if (!_optimFrozenW && start <= 0 && 24 <= end)
+            {
+                _optimStepMatrix(0, 0, 0, 0, 24, 4, 6, blend, keep, smallBlend, rho); // W (4 × 6)
+            }
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private void OptimStepShardGroup1(double lr, float clipScale, float directionScale, float epsHat)
+        {
+            // The tensors this model holds state for: a run of whole tensors [start, end).
+            int start = _optimShardStart;
+            int end = _optimShardEnd;
+            if (!_optimFrozenB && start <= 24 && 30 <= end)
+            {
+                _optimStepTensorGroup1(24, 0, 6, lr, clipScale, directionScale, epsHat); // B (6)
+            }
+        }
+
         /// <summary>
         /// Σ g² over the gradients of the unfrozen parameters (GradientNorm.SumOfSquares: the same at every vector width),
         /// and whether they are all finite (checked again element by element only when the sum is not).
@@ -279,6 +317,19 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private double OptimGradientSquares(out bool finite)
         {
+            if (_optimSharded)
+            {
+                // Sharded (ZeRO-1): this model sees its slice only; the whole gradient's Σ g² was handed over for this step.
+                if (!_optimGlobalGiven)
+                {
+                    throw new global::System.InvalidOperationException("Demo.ClippedAdafactorLamb clips by, or skips on, the norm of every gradient, and its sharded Step() needs that norm handed over first: call SetGlobalGradientSquares before each Step() (DataParallel.Step does).");
+                }
+
+                _optimGlobalGiven = false;
+                finite = _optimGlobalFinite;
+                return _optimGlobalSquares;
+            }
+
             if (_optimFrozenParameterCount == 0)
             {
                 global::System.ReadOnlySpan<float> all = _optimArena.Slice(OptimStride, ParameterCount);
@@ -326,19 +377,19 @@ namespace Demo
             double rowCount = rows;
 
             // R̄ ← lerp(R̄, mean over columns of g², 1 − β₂ₜ), C̄ ← lerp(C̄, mean over rows of g², 1 − β₂ₜ), ‖θ‖² = Σ θ·θ
-            double rowVarSum = global::Optim.MatrixKernels.FactoredMeanSquares(_optimArena.Slice(offset, length), _optimArena.Slice(OptimStride + offset, length), _optimArena.Slice(64 + rowLocal, rows), _optimArena.Slice(80 + colLocal, cols), _optimArena.Slice(96 + colLocal, cols), rows, cols, weight: blend, out double paramSquares);
+            double rowVarSum = global::Optim.MatrixKernels.FactoredMeanSquares(_optimArena.Slice(offset, length), _optimArena.Slice(OptimStride + offset, length), _optimArena.Slice(_optimRowVarAt + rowLocal, rows), _optimArena.Slice(_optimColVarAt + colLocal, cols), _optimArena.Slice(_optimColFactorsAt + colLocal, cols), rows, cols, weight: blend, out double paramSquares);
 
             double alpha = global::System.Math.Max(0.001, global::System.Math.Sqrt(paramSquares) / global::System.Math.Sqrt(numel)) * rho;
 
             float rowMean = (float)global::System.Math.Max(rowVarSum / rowCount, 1.1920928955078125E-07);
 
             // κ ← √(max(mean(R̄), ε₁) / C̄), U = min(κ/√R̄, 1/ε₁)·g = 1/√max(R̄C̄ᵀ / max(mean(R̄), ε₁), ε₁²)·g, ‖U‖² = Σ U·U
-            double updateSquares = global::Optim.MatrixKernels.FactoredUpdate(_optimArena.Slice(OptimStride + offset, length), _optimArena.Slice(64 + rowLocal, rows), _optimArena.Slice(80 + colLocal, cols), _optimArena.Slice(96 + colLocal, cols), rows, cols, divisor: rowMean, floor: 1.4210854715202004E-14, sign: 1.0);
+            double updateSquares = global::Optim.MatrixKernels.FactoredUpdate(_optimArena.Slice(OptimStride + offset, length), _optimArena.Slice(_optimRowVarAt + rowLocal, rows), _optimArena.Slice(_optimColVarAt + colLocal, cols), _optimArena.Slice(_optimColFactorsAt + colLocal, cols), rows, cols, divisor: rowMean, floor: 1.4210854715202004E-14, sign: 1.0);
 
             float stepSize = (float)(alpha / global::System.Math.Max(1.0, global::System.Math.Sqrt(updateSquares) / (global::System.Math.Sqrt(numel) * 1.0)));
 
             // θ ← θ − αₜ/max(1, RMS(U)/d)·U, U = min(κ/√R̄, 1/ε₁)·g
-            global::Optim.MatrixKernels.FactoredStep(_optimArena.Slice(offset, length), _optimArena.Slice(OptimStride + offset, length), _optimArena.Slice(64 + rowLocal, rows), _optimArena.Slice(96 + colLocal, cols), rows, cols, floor: 1.4210854715202004E-14, sign: 1.0, decay: 1.0, stepSize: stepSize);
+            global::Optim.MatrixKernels.FactoredStep(_optimArena.Slice(offset, length), _optimArena.Slice(OptimStride + offset, length), _optimArena.Slice(_optimRowVarAt + rowLocal, rows), _optimArena.Slice(_optimColFactorsAt + colLocal, cols), rows, cols, floor: 1.4210854715202004E-14, sign: 1.0, decay: 1.0, stepSize: stepSize);
         }
 
         /// <summary>One LAMB step of the tensor at <paramref name="offset"/> of the parameters (<paramref name="local"/> in its group's state), <paramref name="length"/> elements.</summary>
@@ -349,7 +400,7 @@ namespace Demo
             global::System.Span<float> sums = global::Optim.KernelMath.LineAligned(stackalloc float[48]);
 
             sums.Clear();
-            global::Optim.Generated.Kernel.Pass0Group1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 112 + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128 + local), start: 0, end: (nuint)length, count: (nuint)length, clipScale, directionScale, epsHat, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(sums));
+            global::Optim.Generated.Kernel.Pass0Group1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, _optimGroup1ExpAvgAt + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, _optimGroup1ExpAvgSqAt + local), start: 0, end: (nuint)length, count: (nuint)length, clipScale, directionScale, epsHat, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(sums));
             double paramSquares = global::Optim.KernelMath.SumLanes(sums.Slice(0, 16));
             double updateSquares = global::Optim.KernelMath.SumLanes(sums.Slice(16, 16));
 
@@ -358,7 +409,7 @@ namespace Demo
             double trustRatio = paramNorm > 0.0 && updateNorm > 0.0 ? paramNorm / updateNorm : 1.0;
             float stepSize = (float)(lr * trustRatio);
 
-            global::Optim.Generated.Kernel.Pass1Group1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 112 + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128 + local), start: 0, end: (nuint)length, count: (nuint)length, directionScale, epsHat, stepSize);
+            global::Optim.Generated.Kernel.Pass1Group1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, _optimGroup1ExpAvgAt + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, _optimGroup1ExpAvgSqAt + local), start: 0, end: (nuint)length, count: (nuint)length, directionScale, epsHat, stepSize);
         }
 
         /// <summary>Slices of the optimizer state start on multiples of this many elements (one 64-byte line).</summary>
@@ -369,11 +420,11 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public int OptimizerStateBuffers => 5;
 
-        /// <summary>Slices of this model's state are element ranges on 64-byte lines.</summary>
+        /// <summary>A slice of this model's state is a run of whole tensors: a parameter group's rule needs per-tensor sums or matrix routines.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public bool ShardsWholeTensors => false;
+        public bool ShardsWholeTensors => true;
 
-        /// <summary>Where each tensor starts in <see cref="Parameters"/>, in declaration order, then ParameterCount.</summary>
+        /// <summary>Where each tensor starts in <see cref="Parameters"/>, group by group (declaration order within a group), then ParameterCount.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public global::System.ReadOnlySpan<int> TensorBoundaries => OptimTensorBoundaries;
 
@@ -384,37 +435,158 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public bool NeedsGlobalGradientNorm => true;
 
-        /// <summary>First element whose optimizer state this model holds: this model is never sharded.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public int ShardStart => 0;
+        private bool _optimSharded;
 
-        /// <summary>One past the last element whose optimizer state this model holds: this model is never sharded.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public int ShardEnd => ParameterCount;
+        private int _optimShardStart;
 
-        /// <summary>Bytes allocated for optimizer state.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public long OptimizerStateBytes => 320L;
+        private int _optimShardEnd = ParameterCount;
 
-        /// <summary>Not supported by this model: the exception says why.</summary>
-        /// <exception cref="global::System.NotSupportedException">Always.</exception>
+        /// <summary>Where group 0's row_var R̄ (running mean of g² over each row of a matrix; a vector's full variance) section starts, less the state of tensors before the held ones (ShardOptimizerState moves it).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public void ShardOptimizerState(int start, int end) => throw new global::System.NotSupportedException("Demo.ClippedAdafactorLamb cannot shard its optimizer state: it has parameter groups (each group keeps its own state sections); only a model of one [Optimize] rule shards its state.");
+        private int _optimRowVarAt = 64;
 
-        /// <summary>Not supported by this model: the exception says why.</summary>
-        /// <exception cref="global::System.NotSupportedException">Always.</exception>
+        /// <summary>Where group 0's col_var C̄ (running mean of g² over each column of a matrix) section starts, less the state of tensors before the held ones (ShardOptimizerState moves it).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public global::System.Span<float> OptimizerState(int buffer) => throw new global::System.NotSupportedException("Demo.ClippedAdafactorLamb cannot shard its optimizer state: it has parameter groups (each group keeps its own state sections); only a model of one [Optimize] rule shards its state.");
+        private int _optimColVarAt = 80;
 
-        /// <summary>Not supported by this model: the exception says why.</summary>
-        /// <exception cref="global::System.NotSupportedException">Always.</exception>
+        /// <summary>Where group 0's column factors κ of a matrix's update, first the column sums of g² (working space, rewritten for each tensor) section starts, less the state of tensors before the held ones (ShardOptimizerState moves it).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public double ShardGradientSquares(out bool finite) => throw new global::System.NotSupportedException("Demo.ClippedAdafactorLamb cannot shard its optimizer state: it has parameter groups (each group keeps its own state sections); only a model of one [Optimize] rule shards its state.");
+        private int _optimColFactorsAt = 96;
 
-        /// <summary>Not supported by this model: the exception says why.</summary>
-        /// <exception cref="global::System.NotSupportedException">Always.</exception>
+        /// <summary>Where group 1's exp_avg m (first moment) section starts, less the state of tensors before the held ones (ShardOptimizerState moves it).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public void SetGlobalGradientSquares(double squares, bool finite) => throw new global::System.NotSupportedException("Demo.ClippedAdafactorLamb cannot shard its optimizer state: it has parameter groups (each group keeps its own state sections); only a model of one [Optimize] rule shards its state.");
+        private int _optimGroup1ExpAvgAt = 112;
+
+        /// <summary>Where group 1's exp_avg_sq v (second moment) section starts, less the state of tensors before the held ones (ShardOptimizerState moves it).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private int _optimGroup1ExpAvgSqAt = 128;
+
+        /// <summary>Each state buffer's elements per tensor, in the order of TensorBoundaries (0 for another group's tensor; a per-row buffer has a matrix's rows).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private static readonly int[][] OptimTensorStateLengths =
+        {
+            new int[] { 4, 0 }, // group 0: rowVar
+            new int[] { 6, 0 }, // group 0: colVar
+            new int[] { 6, 0 }, // group 0: colFactors
+            new int[] { 0, 6 }, // group 1: expAvg
+            new int[] { 0, 6 }, // group 1: expAvgSq
+        };
+
+        /// <summary>First element whose optimizer state this model holds (0 unless sharded).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public int ShardStart => _optimShardStart;
+
+        /// <summary>One past the last element whose optimizer state this model holds (ParameterCount unless sharded).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public int ShardEnd => _optimShardEnd;
+
+        /// <summary>Bytes allocated for optimizer state (every state section, padding included).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public long OptimizerStateBytes => (long)(_optimArena.Length - 2 * OptimStride) * sizeof(float);
+
+        /// <summary>
+        /// Keeps the optimizer state of the whole tensors in [<paramref name="start"/>, <paramref name="end"/>) only (ZeRO stage 1):
+        /// the storage is reallocated with state sections for those tensors, and <see cref="Step"/> then updates them only.
+        /// State of tensors in both the old and the new slice is kept; tensors new to this model start at zero.
+        /// Each parameter group holds the state of its part of the slice only.
+        /// (0, ParameterCount) restores the ordinary model. A sharded model refuses checkpoints.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">The slice is empty, or does not start and end where tensors do (<see cref="TensorBoundaries"/>).</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public void ShardOptimizerState(int start, int end)
+        {
+            global::System.Span<int> at = stackalloc int[5];
+            _optimArena = global::Optim.OptimizerStateShards.ReallocateSections(_optimArena, OptimStride, 16, OptimTensorBoundaries, OptimTensorStateLengths, wholeTensors: true, _optimShardStart, _optimShardEnd, start, end, at, "Demo.ClippedAdafactorLamb");
+            _optimRowVarAt = at[0];
+            _optimColVarAt = at[1];
+            _optimColFactorsAt = at[2];
+            _optimGroup1ExpAvgAt = at[3];
+            _optimGroup1ExpAvgSqAt = at[4];
+            _optimShardStart = start;
+            _optimShardEnd = end;
+            _optimSharded = end - start != ParameterCount;
+        }
+
+        /// <summary>State buffer <paramref name="buffer"/> of the tensors this model holds, one after another.</summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="buffer"/> is not a state buffer's index.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public global::System.Span<float> OptimizerState(int buffer)
+        {
+            if ((uint)buffer >= 5u)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(buffer), buffer, "Demo.ClippedAdafactorLamb keeps 5 state buffer(s).");
+            }
+
+            (int before, int held) = global::Optim.OptimizerStateShards.TensorState(OptimTensorBoundaries, OptimTensorStateLengths[buffer], _optimShardStart, _optimShardEnd);
+            int at = buffer switch { 0 => _optimRowVarAt, 1 => _optimColVarAt, 2 => _optimColFactorsAt, 3 => _optimGroup1ExpAvgAt, _ => _optimGroup1ExpAvgSqAt };
+            return _optimArena.Slice(at + before, held);
+        }
+
+        /// <summary>Σ g² over the gradients of the parameters this model holds state for (frozen ones left out), and whether they are all finite.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public double ShardGradientSquares(out bool finite)
+        {
+            int start = _optimShardStart;
+            int end = _optimShardEnd;
+            if (_optimFrozenParameterCount == 0)
+            {
+                global::System.ReadOnlySpan<float> all = _optimArena.Slice(OptimStride + start, end - start);
+                double squares = global::Optim.GradientNorm.SumOfSquares(all);
+                finite = double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(all);
+                return squares;
+            }
+
+            // Frozen parameters' gradients are left out: each unfrozen parameter's part of the slice.
+            double sum = 0;
+            finite = true;
+            if (!_optimFrozenW && start < 24 && 0 < end)
+            {
+                int from = global::System.Math.Max(start, 0);
+                global::System.ReadOnlySpan<float> g = _optimArena.Slice(OptimStride + from, global::System.Math.Min(end, 24) - from); // W
+                double squares = global::Optim.GradientNorm.SumOfSquares(g);
+                sum += squares;
+                finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);
+            }
+            if (!_optimFrozenB && start < 30 && 24 < end)
+            {
+                int from = global::System.Math.Max(start, 24);
+                global::System.ReadOnlySpan<float> g = _optimArena.Slice(OptimStride + from, global::System.Math.Min(end, 30) - from); // B
+                double squares = global::Optim.GradientNorm.SumOfSquares(g);
+                sum += squares;
+                finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);
+            }
+            return sum;
+        }
+
+        /// <summary>The whole gradient's Σ g² and finiteness, which the next sharded Step() uses in place of its own pass.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public void SetGlobalGradientSquares(double squares, bool finite)
+        {
+            _optimGlobalSquares = squares;
+            _optimGlobalFinite = finite;
+            _optimGlobalGiven = true;
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private double _optimGlobalSquares;
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private bool _optimGlobalFinite;
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private bool _optimGlobalGiven;
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private void OptimThrowIfSharded(string what)
+        {
+            if (_optimSharded)
+            {
+                throw new global::System.InvalidOperationException($"Demo.ClippedAdafactorLamb holds the optimizer state of parameters [{_optimShardStart}, {_optimShardEnd}) only and cannot {what}: gather the state first (DataParallel's checkpoints do), or call ShardOptimizerState(0, ParameterCount).");
+            }
+        }
 
         /// <summary>What a checkpoint of this model holds, and the layout hash that must match to load one.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -465,6 +637,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void SaveCheckpoint(global::System.IO.Stream stream)
         {
+            OptimThrowIfSharded("save a checkpoint");
             using global::Optim.Training.CheckpointWriter<float> writer = new(stream, OptimCheckpointLayout);
             OptimWriteCheckpoint(writer);
         }
@@ -476,6 +649,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void SaveCheckpoint(string path)
         {
+            OptimThrowIfSharded("save a checkpoint");
             using global::Optim.Training.CheckpointWriter<float> writer = new(path, OptimCheckpointLayout);
             OptimWriteCheckpoint(writer);
         }
@@ -528,6 +702,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private void OptimLoadCheckpoint(global::Optim.Training.CheckpointContents<float> checkpoint)
         {
+            OptimThrowIfSharded("load a checkpoint");
             // Every value Step() reads is checked against what Step() can produce before anything is copied.
             // With other hyperparameters (allowed by the caller) the running products and clamps are only checked for their range.
             bool exact = checkpoint.HyperparametersMatch;

@@ -214,21 +214,28 @@ namespace Demo
                 float epsHat = (float)(1E-08 * biasCorrection2Sqrt);
                 float decay = (float)(1.0 - lr * 0.1);
 
-                ref float origin = ref _optimArena.Origin;
-                ref float param0 = ref origin;
-                ref float grad0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride);
-                ref float expAvg0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128);
-                ref float expAvgSq0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192);
-                if (_optimFrozenParameterCount == 0)
+                if (_optimSharded)
                 {
-                    global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: 0, end: 50, count: 50, stepSize, epsHat, decay);
+                    OptimStepShard(stepSize, epsHat, decay);
                 }
                 else
                 {
-                    // Frozen parameters keep their values and state: the loop runs over each unfrozen one.
-                    if (!_optimFrozenW1)
+                    ref float origin = ref _optimArena.Origin;
+                    ref float param0 = ref origin;
+                    ref float grad0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride);
+                    ref float expAvg0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128);
+                    ref float expAvgSq0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192);
+                    if (_optimFrozenParameterCount == 0)
                     {
-                        global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: 0, end: 50, count: 50, stepSize, epsHat, decay); // W1
+                        global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: 0, end: 50, count: 50, stepSize, epsHat, decay);
+                    }
+                    else
+                    {
+                        // Frozen parameters keep their values and state: the loop runs over each unfrozen one.
+                        if (!_optimFrozenW1)
+                        {
+                            global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: 0, end: 50, count: 50, stepSize, epsHat, decay); // W1
+                        }
                     }
                 }
             }
@@ -244,21 +251,28 @@ namespace Demo
                 float stepSize = (float)(lr * biasCorrection2Sqrt / biasCorrection1);
                 float epsHat = (float)(1E-08 * biasCorrection2Sqrt);
 
-                ref float origin = ref _optimArena.Origin;
-                ref float param0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 50);
-                ref float grad0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + 50);
-                ref float expAvg0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 256);
-                ref float expAvgSq0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 272);
-                if (_optimFrozenParameterCount == 0)
+                if (_optimSharded)
                 {
-                    global::Optim.Generated.Kernel.UpdateGroup1(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: 0, end: 5, count: 5, stepSize, epsHat);
+                    OptimStepShardGroup1(stepSize, epsHat);
                 }
                 else
                 {
-                    // Frozen parameters keep their values and state: the loop runs over each unfrozen one.
-                    if (!_optimFrozenB1)
+                    ref float origin = ref _optimArena.Origin;
+                    ref float param0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 50);
+                    ref float grad0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + 50);
+                    ref float expAvg0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 256);
+                    ref float expAvgSq0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 272);
+                    if (_optimFrozenParameterCount == 0)
                     {
-                        global::Optim.Generated.Kernel.UpdateGroup1(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: 0, end: 5, count: 5, stepSize, epsHat); // B1
+                        global::Optim.Generated.Kernel.UpdateGroup1(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: 0, end: 5, count: 5, stepSize, epsHat);
+                    }
+                    else
+                    {
+                        // Frozen parameters keep their values and state: the loop runs over each unfrozen one.
+                        if (!_optimFrozenB1)
+                        {
+                            global::Optim.Generated.Kernel.UpdateGroup1(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: 0, end: 5, count: 5, stepSize, epsHat); // B1
+                        }
                     }
                 }
             }
@@ -277,6 +291,74 @@ namespace Demo
         private int _optimStepping;
         #endif
 
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private void OptimStepShard(float stepSize, float epsHat, float decay)
+        {
+            // The group's elements [0, 50) inside the slice, as indices into the group: [from, to).
+            int from = _optimShardStart;
+            int to = global::System.Math.Min(_optimShardEnd, 50);
+            if (from >= to)
+            {
+                return;
+            }
+
+            ref float origin = ref _optimArena.Origin;
+            ref float param0 = ref origin;
+            ref float grad0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride);
+            ref float expAvg0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, _optimExpAvgAt);
+            ref float expAvgSq0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, _optimExpAvgSqAt);
+            if (_optimFrozenParameterCount == 0)
+            {
+                global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: (nuint)from, end: (nuint)to, count: (nuint)to, stepSize, epsHat, decay);
+            }
+            else
+            {
+                // Frozen parameters keep their values and state: the loop runs over each unfrozen one's part of the slice.
+                if (!_optimFrozenW1)
+                {
+                    int lo = global::System.Math.Max(from, 0), hi = global::System.Math.Min(to, 50); // W1
+                    if (lo < hi)
+                    {
+                        global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: (nuint)lo, end: (nuint)hi, count: (nuint)hi, stepSize, epsHat, decay);
+                    }
+                }
+            }
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private void OptimStepShardGroup1(float stepSize, float epsHat)
+        {
+            // The group's elements [50, 55) inside the slice, as indices into the group: [from, to).
+            int from = global::System.Math.Max(_optimShardStart, 50) - 50;
+            int to = global::System.Math.Min(_optimShardEnd, 55) - 50;
+            if (from >= to)
+            {
+                return;
+            }
+
+            ref float origin = ref _optimArena.Origin;
+            ref float param0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 50);
+            ref float grad0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + 50);
+            ref float expAvg0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, _optimGroup1ExpAvgAt);
+            ref float expAvgSq0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, _optimGroup1ExpAvgSqAt);
+            if (_optimFrozenParameterCount == 0)
+            {
+                global::Optim.Generated.Kernel.UpdateGroup1(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: (nuint)from, end: (nuint)to, count: (nuint)to, stepSize, epsHat);
+            }
+            else
+            {
+                // Frozen parameters keep their values and state: the loop runs over each unfrozen one's part of the slice.
+                if (!_optimFrozenB1)
+                {
+                    int lo = global::System.Math.Max(from, 0), hi = global::System.Math.Min(to, 5); // B1
+                    if (lo < hi)
+                    {
+                        global::Optim.Generated.Kernel.UpdateGroup1(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: (nuint)lo, end: (nuint)hi, count: (nuint)hi, stepSize, epsHat);
+                    }
+                }
+            }
+        }
+
         /// <summary>Slices of the optimizer state start on multiples of this many elements (one 64-byte line).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public int ShardAlignment => 16;
@@ -289,7 +371,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public bool ShardsWholeTensors => false;
 
-        /// <summary>Where each tensor starts in <see cref="Parameters"/>, in declaration order, then ParameterCount.</summary>
+        /// <summary>Where each tensor starts in <see cref="Parameters"/>, group by group (declaration order within a group), then ParameterCount.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public global::System.ReadOnlySpan<int> TensorBoundaries => OptimTensorBoundaries;
 
@@ -300,37 +382,140 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public bool NeedsGlobalGradientNorm => false;
 
-        /// <summary>First element whose optimizer state this model holds: this model is never sharded.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public int ShardStart => 0;
+        private bool _optimSharded;
 
-        /// <summary>One past the last element whose optimizer state this model holds: this model is never sharded.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public int ShardEnd => ParameterCount;
+        private int _optimShardStart;
 
-        /// <summary>Bytes allocated for optimizer state.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public long OptimizerStateBytes => 640L;
+        private int _optimShardEnd = ParameterCount;
 
-        /// <summary>Not supported by this model: the exception says why.</summary>
-        /// <exception cref="global::System.NotSupportedException">Always.</exception>
+        /// <summary>Where group 0's exp_avg m (first moment) section starts, less the state of elements before the held ones (ShardOptimizerState moves it).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public void ShardOptimizerState(int start, int end) => throw new global::System.NotSupportedException("Demo.GroupedAdamNoDecayOnBiases cannot shard its optimizer state: it has parameter groups (each group keeps its own state sections); only a model of one [Optimize] rule shards its state.");
+        private int _optimExpAvgAt = 128;
 
-        /// <summary>Not supported by this model: the exception says why.</summary>
-        /// <exception cref="global::System.NotSupportedException">Always.</exception>
+        /// <summary>Where group 0's exp_avg_sq v (second moment) section starts, less the state of elements before the held ones (ShardOptimizerState moves it).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public global::System.Span<float> OptimizerState(int buffer) => throw new global::System.NotSupportedException("Demo.GroupedAdamNoDecayOnBiases cannot shard its optimizer state: it has parameter groups (each group keeps its own state sections); only a model of one [Optimize] rule shards its state.");
+        private int _optimExpAvgSqAt = 192;
 
-        /// <summary>Not supported by this model: the exception says why.</summary>
-        /// <exception cref="global::System.NotSupportedException">Always.</exception>
+        /// <summary>Where group 1's exp_avg m (first moment) section starts, less the state of elements before the held ones (ShardOptimizerState moves it).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public double ShardGradientSquares(out bool finite) => throw new global::System.NotSupportedException("Demo.GroupedAdamNoDecayOnBiases cannot shard its optimizer state: it has parameter groups (each group keeps its own state sections); only a model of one [Optimize] rule shards its state.");
+        private int _optimGroup1ExpAvgAt = 256;
 
-        /// <summary>Not supported by this model: the exception says why.</summary>
-        /// <exception cref="global::System.NotSupportedException">Always.</exception>
+        /// <summary>Where group 1's exp_avg_sq v (second moment) section starts, less the state of elements before the held ones (ShardOptimizerState moves it).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public void SetGlobalGradientSquares(double squares, bool finite) => throw new global::System.NotSupportedException("Demo.GroupedAdamNoDecayOnBiases cannot shard its optimizer state: it has parameter groups (each group keeps its own state sections); only a model of one [Optimize] rule shards its state.");
+        private int _optimGroup1ExpAvgSqAt = 272;
+
+        /// <summary>Each state buffer's elements per tensor, in the order of TensorBoundaries (0 for another group's tensor; a per-row buffer has a matrix's rows).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private static readonly int[][] OptimTensorStateLengths =
+        {
+            new int[] { 50, 0 }, // group 0: expAvg
+            new int[] { 50, 0 }, // group 0: expAvgSq
+            new int[] { 0, 5 }, // group 1: expAvg
+            new int[] { 0, 5 }, // group 1: expAvgSq
+        };
+
+        /// <summary>First element whose optimizer state this model holds (0 unless sharded).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public int ShardStart => _optimShardStart;
+
+        /// <summary>One past the last element whose optimizer state this model holds (ParameterCount unless sharded).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public int ShardEnd => _optimShardEnd;
+
+        /// <summary>Bytes allocated for optimizer state (every state section, padding included).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public long OptimizerStateBytes => (long)(_optimArena.Length - 2 * OptimStride) * sizeof(float);
+
+        /// <summary>
+        /// Keeps the optimizer state of parameters [<paramref name="start"/>, <paramref name="end"/>) only (ZeRO stage 1): the
+        /// storage is reallocated with state sections for the slice, and <see cref="Step"/> then updates that slice only.
+        /// State of elements in both the old and the new slice is kept; elements new to this model start at zero.
+        /// Each parameter group holds the state of its part of the slice only.
+        /// (0, ParameterCount) restores the ordinary model. A sharded model refuses checkpoints.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">The slice is empty, outside the parameters, or not on multiples of 16 elements (its end may be ParameterCount).</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public void ShardOptimizerState(int start, int end)
+        {
+            global::System.Span<int> at = stackalloc int[4];
+            _optimArena = global::Optim.OptimizerStateShards.ReallocateSections(_optimArena, OptimStride, 16, OptimTensorBoundaries, OptimTensorStateLengths, wholeTensors: false, _optimShardStart, _optimShardEnd, start, end, at, "Demo.GroupedAdamNoDecayOnBiases");
+            _optimExpAvgAt = at[0];
+            _optimExpAvgSqAt = at[1];
+            _optimGroup1ExpAvgAt = at[2];
+            _optimGroup1ExpAvgSqAt = at[3];
+            _optimShardStart = start;
+            _optimShardEnd = end;
+            _optimSharded = end - start != ParameterCount;
+        }
+
+        /// <summary>State buffer <paramref name="buffer"/> over the elements of its group this model holds, in order.</summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="buffer"/> is not a state buffer's index.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public global::System.Span<float> OptimizerState(int buffer)
+        {
+            if ((uint)buffer >= 4u)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(buffer), buffer, "Demo.GroupedAdamNoDecayOnBiases keeps 4 state buffer(s).");
+            }
+
+            (int before, int held) = global::Optim.OptimizerStateShards.TensorState(OptimTensorBoundaries, OptimTensorStateLengths[buffer], _optimShardStart, _optimShardEnd);
+            int at = buffer switch { 0 => _optimExpAvgAt, 1 => _optimExpAvgSqAt, 2 => _optimGroup1ExpAvgAt, _ => _optimGroup1ExpAvgSqAt };
+            return _optimArena.Slice(at + before, held);
+        }
+
+        /// <summary>Σ g² over the gradients of the parameters this model holds state for (frozen ones left out), and whether they are all finite.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public double ShardGradientSquares(out bool finite)
+        {
+            int start = _optimShardStart;
+            int end = _optimShardEnd;
+            if (_optimFrozenParameterCount == 0)
+            {
+                global::System.ReadOnlySpan<float> all = _optimArena.Slice(OptimStride + start, end - start);
+                double squares = global::Optim.GradientNorm.SumOfSquares(all);
+                finite = double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(all);
+                return squares;
+            }
+
+            // Frozen parameters' gradients are left out: each unfrozen parameter's part of the slice.
+            double sum = 0;
+            finite = true;
+            if (!_optimFrozenW1 && start < 50 && 0 < end)
+            {
+                int from = global::System.Math.Max(start, 0);
+                global::System.ReadOnlySpan<float> g = _optimArena.Slice(OptimStride + from, global::System.Math.Min(end, 50) - from); // W1
+                double squares = global::Optim.GradientNorm.SumOfSquares(g);
+                sum += squares;
+                finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);
+            }
+            if (!_optimFrozenB1 && start < 55 && 50 < end)
+            {
+                int from = global::System.Math.Max(start, 50);
+                global::System.ReadOnlySpan<float> g = _optimArena.Slice(OptimStride + from, global::System.Math.Min(end, 55) - from); // B1
+                double squares = global::Optim.GradientNorm.SumOfSquares(g);
+                sum += squares;
+                finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);
+            }
+            return sum;
+        }
+
+        /// <summary>Ignored: this model's Step() needs no gradient norm.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public void SetGlobalGradientSquares(double squares, bool finite)
+        {
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private void OptimThrowIfSharded(string what)
+        {
+            if (_optimSharded)
+            {
+                throw new global::System.InvalidOperationException($"Demo.GroupedAdamNoDecayOnBiases holds the optimizer state of parameters [{_optimShardStart}, {_optimShardEnd}) only and cannot {what}: gather the state first (DataParallel's checkpoints do), or call ShardOptimizerState(0, ParameterCount).");
+            }
+        }
 
         /// <summary>What a checkpoint of this model holds, and the layout hash that must match to load one.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -384,6 +569,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void SaveCheckpoint(global::System.IO.Stream stream)
         {
+            OptimThrowIfSharded("save a checkpoint");
             using global::Optim.Training.CheckpointWriter<float> writer = new(stream, OptimCheckpointLayout);
             OptimWriteCheckpoint(writer);
         }
@@ -395,6 +581,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void SaveCheckpoint(string path)
         {
+            OptimThrowIfSharded("save a checkpoint");
             using global::Optim.Training.CheckpointWriter<float> writer = new(path, OptimCheckpointLayout);
             OptimWriteCheckpoint(writer);
         }
@@ -448,6 +635,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private void OptimLoadCheckpoint(global::Optim.Training.CheckpointContents<float> checkpoint)
         {
+            OptimThrowIfSharded("load a checkpoint");
             // Every value Step() reads is checked against what Step() can produce before anything is copied.
             // With other hyperparameters (allowed by the caller) the running products and clamps are only checked for their range.
             bool exact = checkpoint.HyperparametersMatch;

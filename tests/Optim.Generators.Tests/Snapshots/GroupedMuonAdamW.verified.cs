@@ -255,14 +255,21 @@ namespace Demo
                 // Per-step scalars: computed once in double precision, as PyTorch does, then rounded to float.
                 float decay = (float)(1.0 - lr * 0.1);
 
-                // Tensor by tensor: the rule needs per-tensor sums or matrix routines between its passes.
-                if (!_optimFrozenW1)
+                if (_optimSharded)
                 {
-                    _optimStepTensor(0, 0, 50, 5, 10, lr, decay); // W1 (5 × 10)
+                    OptimStepShard(lr, decay);
                 }
-                if (!_optimFrozenW2)
+                else
                 {
-                    _optimStepTensor(50, 50, 5, 1, 5, lr, decay); // W2 (1 × 5)
+                    // Tensor by tensor: the rule needs per-tensor sums or matrix routines between its passes.
+                    if (!_optimFrozenW1)
+                    {
+                        _optimStepTensor(0, 0, 50, 5, 10, lr, decay); // W1 (5 × 10)
+                    }
+                    if (!_optimFrozenW2)
+                    {
+                        _optimStepTensor(50, 50, 5, 1, 5, lr, decay); // W2 (1 × 5)
+                    }
                 }
             }
 
@@ -277,25 +284,32 @@ namespace Demo
                 float stepSize = (float)(lr * biasCorrection2Sqrt / biasCorrection1);
                 float epsHat = (float)(1E-08 * biasCorrection2Sqrt);
 
-                ref float origin = ref _optimArena.Origin;
-                ref float param0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 55);
-                ref float grad0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + 55);
-                ref float expAvg0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 256);
-                ref float expAvgSq0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 272);
-                if (_optimFrozenParameterCount == 0)
+                if (_optimSharded)
                 {
-                    global::Optim.Generated.Kernel.UpdateGroup1(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: 0, end: 6, count: 6, stepSize, epsHat);
+                    OptimStepShardGroup1(stepSize, epsHat);
                 }
                 else
                 {
-                    // Frozen parameters keep their values and state: the loop runs over each unfrozen one.
-                    if (!_optimFrozenB1)
+                    ref float origin = ref _optimArena.Origin;
+                    ref float param0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 55);
+                    ref float grad0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + 55);
+                    ref float expAvg0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 256);
+                    ref float expAvgSq0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 272);
+                    if (_optimFrozenParameterCount == 0)
                     {
-                        global::Optim.Generated.Kernel.UpdateGroup1(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: 0, end: 5, count: 6, stepSize, epsHat); // B1
+                        global::Optim.Generated.Kernel.UpdateGroup1(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: 0, end: 6, count: 6, stepSize, epsHat);
                     }
-                    if (!_optimFrozenB2)
+                    else
                     {
-                        global::Optim.Generated.Kernel.UpdateGroup1(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: 5, end: 6, count: 6, stepSize, epsHat); // B2
+                        // Frozen parameters keep their values and state: the loop runs over each unfrozen one.
+                        if (!_optimFrozenB1)
+                        {
+                            global::Optim.Generated.Kernel.UpdateGroup1(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: 0, end: 5, count: 6, stepSize, epsHat); // B1
+                        }
+                        if (!_optimFrozenB2)
+                        {
+                            global::Optim.Generated.Kernel.UpdateGroup1(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: 5, end: 6, count: 6, stepSize, epsHat); // B2
+                        }
                     }
                 }
             }
@@ -314,6 +328,64 @@ namespace Demo
         private int _optimStepping;
         #endif
 
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private void OptimStepShard(double lr, float decay)
+        {
+            // The tensors this model holds state for: a run of whole tensors [start, end).
+            int start = _optimShardStart;
+            int end = _optimShardEnd;
+            if (!_optimFrozenW1 && start <= 0 && 50 <= end)
+            {
+                _optimStepTensor(0, 0, 50, 5, 10, lr, decay); // W1 (5 × 10)
+            }
+            if (!_optimFrozenW2 && start <= 50 && 55 <= end)
+            {
+                _optimStepTensor(50, 50, 5, 1, 5, lr, decay); // W2 (1 × 5)
+            }
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private void OptimStepShardGroup1(float stepSize, float epsHat)
+        {
+            // The group's elements [55, 61) inside the slice, as indices into the group: [from, to).
+            int from = global::System.Math.Max(_optimShardStart, 55) - 55;
+            int to = global::System.Math.Min(_optimShardEnd, 61) - 55;
+            if (from >= to)
+            {
+                return;
+            }
+
+            ref float origin = ref _optimArena.Origin;
+            ref float param0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 55);
+            ref float grad0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + 55);
+            ref float expAvg0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, _optimGroup1ExpAvgAt);
+            ref float expAvgSq0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, _optimGroup1ExpAvgSqAt);
+            if (_optimFrozenParameterCount == 0)
+            {
+                global::Optim.Generated.Kernel.UpdateGroup1(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: (nuint)from, end: (nuint)to, count: (nuint)to, stepSize, epsHat);
+            }
+            else
+            {
+                // Frozen parameters keep their values and state: the loop runs over each unfrozen one's part of the slice.
+                if (!_optimFrozenB1)
+                {
+                    int lo = global::System.Math.Max(from, 0), hi = global::System.Math.Min(to, 5); // B1
+                    if (lo < hi)
+                    {
+                        global::Optim.Generated.Kernel.UpdateGroup1(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: (nuint)lo, end: (nuint)hi, count: (nuint)hi, stepSize, epsHat);
+                    }
+                }
+                if (!_optimFrozenB2)
+                {
+                    int lo = global::System.Math.Max(from, 5), hi = global::System.Math.Min(to, 6); // B2
+                    if (lo < hi)
+                    {
+                        global::Optim.Generated.Kernel.UpdateGroup1(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: (nuint)lo, end: (nuint)hi, count: (nuint)hi, stepSize, epsHat);
+                    }
+                }
+            }
+        }
+
         /// <summary>One Muon step of the tensor at <paramref name="offset"/> of the parameters (<paramref name="local"/> in its group's state), <paramref name="length"/> elements, rows × cols.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private void _optimStepTensor(int offset, int local, int length, int rows, int cols, double lr, float decay)
@@ -322,14 +394,14 @@ namespace Demo
             double rowCount = rows;
             double colCount = cols;
 
-            global::Optim.Generated.Kernel.Pass0(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 128 + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192 + local), start: 0, end: (nuint)length, count: (nuint)length);
+            global::Optim.Generated.Kernel.Pass0(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, _optimMomentumBufferAt + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, _optimUpdateAt + local), start: 0, end: (nuint)length, count: (nuint)length);
 
             // NewtonSchulz5(O): X = O / max(‖O‖, ε), then X ← aX + (bA + cA²)X with A = XXᵀ, (a, b, c) = (3.4445, -4.775, 2.0315)
-            global::Optim.MatrixKernels.NewtonSchulz(_optimArena.Slice(192 + local, length), rows, cols, _optimWorkspace, steps: 5.0, eps: 1E-07, a: 3.4445, b: -4.775, c: 2.0315, maxThreads: 1);
+            global::Optim.MatrixKernels.NewtonSchulz(_optimArena.Slice(_optimUpdateAt + local, length), rows, cols, _optimWorkspace, steps: 5.0, eps: 1E-07, a: 3.4445, b: -4.775, c: 2.0315, maxThreads: 1);
 
             float adjustedLr = (float)(lr * global::System.Math.Sqrt(global::System.Math.Max(1.0, rowCount / colCount)));
 
-            global::Optim.Generated.Kernel.Pass1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 192 + local), start: 0, end: (nuint)length, count: (nuint)length, decay, adjustedLr);
+            global::Optim.Generated.Kernel.Pass1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, _optimUpdateAt + local), start: 0, end: (nuint)length, count: (nuint)length, decay, adjustedLr);
         }
 
         /// <summary>Slices of the optimizer state start on multiples of this many elements (one 64-byte line).</summary>
@@ -340,52 +412,171 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public int OptimizerStateBuffers => 4;
 
-        /// <summary>Slices of this model's state are element ranges on 64-byte lines.</summary>
+        /// <summary>A slice of this model's state is a run of whole tensors: a parameter group's rule needs per-tensor sums or matrix routines.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public bool ShardsWholeTensors => false;
+        public bool ShardsWholeTensors => true;
 
-        /// <summary>Where each tensor starts in <see cref="Parameters"/>, in declaration order, then ParameterCount.</summary>
+        /// <summary>Where each tensor starts in <see cref="Parameters"/>, group by group (declaration order within a group), then ParameterCount.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public global::System.ReadOnlySpan<int> TensorBoundaries => OptimTensorBoundaries;
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private static readonly int[] OptimTensorBoundaries = { 0, 55, 50, 60, ParameterCount };
+        private static readonly int[] OptimTensorBoundaries = { 0, 50, 55, 60, ParameterCount };
 
         /// <summary>Step() needs no gradient norm.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public bool NeedsGlobalGradientNorm => false;
 
-        /// <summary>First element whose optimizer state this model holds: this model is never sharded.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public int ShardStart => 0;
+        private bool _optimSharded;
 
-        /// <summary>One past the last element whose optimizer state this model holds: this model is never sharded.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public int ShardEnd => ParameterCount;
+        private int _optimShardStart;
 
-        /// <summary>Bytes allocated for optimizer state.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public long OptimizerStateBytes => 640L;
+        private int _optimShardEnd = ParameterCount;
 
-        /// <summary>Not supported by this model: the exception says why.</summary>
-        /// <exception cref="global::System.NotSupportedException">Always.</exception>
+        /// <summary>Where group 0's momentum_buffer b section starts, less the state of tensors before the held ones (ShardOptimizerState moves it).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public void ShardOptimizerState(int start, int end) => throw new global::System.NotSupportedException("Demo.GroupedMuonAdamW cannot shard its optimizer state: it has parameter groups (each group keeps its own state sections); only a model of one [Optimize] rule shards its state.");
+        private int _optimMomentumBufferAt = 128;
 
-        /// <summary>Not supported by this model: the exception says why.</summary>
-        /// <exception cref="global::System.NotSupportedException">Always.</exception>
+        /// <summary>Where group 0's update O, orthogonalized (working space, rewritten for each tensor) section starts, less the state of tensors before the held ones (ShardOptimizerState moves it).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public global::System.Span<float> OptimizerState(int buffer) => throw new global::System.NotSupportedException("Demo.GroupedMuonAdamW cannot shard its optimizer state: it has parameter groups (each group keeps its own state sections); only a model of one [Optimize] rule shards its state.");
+        private int _optimUpdateAt = 192;
 
-        /// <summary>Not supported by this model: the exception says why.</summary>
-        /// <exception cref="global::System.NotSupportedException">Always.</exception>
+        /// <summary>Where group 1's exp_avg m (first moment) section starts, less the state of elements before the held ones (ShardOptimizerState moves it).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public double ShardGradientSquares(out bool finite) => throw new global::System.NotSupportedException("Demo.GroupedMuonAdamW cannot shard its optimizer state: it has parameter groups (each group keeps its own state sections); only a model of one [Optimize] rule shards its state.");
+        private int _optimGroup1ExpAvgAt = 256;
 
-        /// <summary>Not supported by this model: the exception says why.</summary>
-        /// <exception cref="global::System.NotSupportedException">Always.</exception>
+        /// <summary>Where group 1's exp_avg_sq v (second moment) section starts, less the state of elements before the held ones (ShardOptimizerState moves it).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public void SetGlobalGradientSquares(double squares, bool finite) => throw new global::System.NotSupportedException("Demo.GroupedMuonAdamW cannot shard its optimizer state: it has parameter groups (each group keeps its own state sections); only a model of one [Optimize] rule shards its state.");
+        private int _optimGroup1ExpAvgSqAt = 272;
+
+        /// <summary>Each state buffer's elements per tensor, in the order of TensorBoundaries (0 for another group's tensor; a per-row buffer has a matrix's rows).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private static readonly int[][] OptimTensorStateLengths =
+        {
+            new int[] { 50, 5, 0, 0 }, // group 0: momentumBuffer
+            new int[] { 50, 5, 0, 0 }, // group 0: update
+            new int[] { 0, 0, 5, 1 }, // group 1: expAvg
+            new int[] { 0, 0, 5, 1 }, // group 1: expAvgSq
+        };
+
+        /// <summary>First element whose optimizer state this model holds (0 unless sharded).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public int ShardStart => _optimShardStart;
+
+        /// <summary>One past the last element whose optimizer state this model holds (ParameterCount unless sharded).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public int ShardEnd => _optimShardEnd;
+
+        /// <summary>Bytes allocated for optimizer state (every state section, padding included).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public long OptimizerStateBytes => (long)(_optimArena.Length - 2 * OptimStride) * sizeof(float);
+
+        /// <summary>
+        /// Keeps the optimizer state of the whole tensors in [<paramref name="start"/>, <paramref name="end"/>) only (ZeRO stage 1):
+        /// the storage is reallocated with state sections for those tensors, and <see cref="Step"/> then updates them only.
+        /// State of tensors in both the old and the new slice is kept; tensors new to this model start at zero.
+        /// Each parameter group holds the state of its part of the slice only.
+        /// (0, ParameterCount) restores the ordinary model. A sharded model refuses checkpoints.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">The slice is empty, or does not start and end where tensors do (<see cref="TensorBoundaries"/>).</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public void ShardOptimizerState(int start, int end)
+        {
+            global::System.Span<int> at = stackalloc int[4];
+            _optimArena = global::Optim.OptimizerStateShards.ReallocateSections(_optimArena, OptimStride, 16, OptimTensorBoundaries, OptimTensorStateLengths, wholeTensors: true, _optimShardStart, _optimShardEnd, start, end, at, "Demo.GroupedMuonAdamW");
+            _optimMomentumBufferAt = at[0];
+            _optimUpdateAt = at[1];
+            _optimGroup1ExpAvgAt = at[2];
+            _optimGroup1ExpAvgSqAt = at[3];
+            _optimShardStart = start;
+            _optimShardEnd = end;
+            _optimSharded = end - start != ParameterCount;
+        }
+
+        /// <summary>State buffer <paramref name="buffer"/> of the tensors this model holds, one after another.</summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="buffer"/> is not a state buffer's index.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public global::System.Span<float> OptimizerState(int buffer)
+        {
+            if ((uint)buffer >= 4u)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(buffer), buffer, "Demo.GroupedMuonAdamW keeps 4 state buffer(s).");
+            }
+
+            (int before, int held) = global::Optim.OptimizerStateShards.TensorState(OptimTensorBoundaries, OptimTensorStateLengths[buffer], _optimShardStart, _optimShardEnd);
+            int at = buffer switch { 0 => _optimMomentumBufferAt, 1 => _optimUpdateAt, 2 => _optimGroup1ExpAvgAt, _ => _optimGroup1ExpAvgSqAt };
+            return _optimArena.Slice(at + before, held);
+        }
+
+        /// <summary>Σ g² over the gradients of the parameters this model holds state for (frozen ones left out), and whether they are all finite.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public double ShardGradientSquares(out bool finite)
+        {
+            int start = _optimShardStart;
+            int end = _optimShardEnd;
+            if (_optimFrozenParameterCount == 0)
+            {
+                global::System.ReadOnlySpan<float> all = _optimArena.Slice(OptimStride + start, end - start);
+                double squares = global::Optim.GradientNorm.SumOfSquares(all);
+                finite = double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(all);
+                return squares;
+            }
+
+            // Frozen parameters' gradients are left out: each unfrozen parameter's part of the slice.
+            double sum = 0;
+            finite = true;
+            if (!_optimFrozenW1 && start < 50 && 0 < end)
+            {
+                int from = global::System.Math.Max(start, 0);
+                global::System.ReadOnlySpan<float> g = _optimArena.Slice(OptimStride + from, global::System.Math.Min(end, 50) - from); // W1
+                double squares = global::Optim.GradientNorm.SumOfSquares(g);
+                sum += squares;
+                finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);
+            }
+            if (!_optimFrozenB1 && start < 60 && 55 < end)
+            {
+                int from = global::System.Math.Max(start, 55);
+                global::System.ReadOnlySpan<float> g = _optimArena.Slice(OptimStride + from, global::System.Math.Min(end, 60) - from); // B1
+                double squares = global::Optim.GradientNorm.SumOfSquares(g);
+                sum += squares;
+                finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);
+            }
+            if (!_optimFrozenW2 && start < 55 && 50 < end)
+            {
+                int from = global::System.Math.Max(start, 50);
+                global::System.ReadOnlySpan<float> g = _optimArena.Slice(OptimStride + from, global::System.Math.Min(end, 55) - from); // W2
+                double squares = global::Optim.GradientNorm.SumOfSquares(g);
+                sum += squares;
+                finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);
+            }
+            if (!_optimFrozenB2 && start < 61 && 60 < end)
+            {
+                int from = global::System.Math.Max(start, 60);
+                global::System.ReadOnlySpan<float> g = _optimArena.Slice(OptimStride + from, global::System.Math.Min(end, 61) - from); // B2
+                double squares = global::Optim.GradientNorm.SumOfSquares(g);
+                sum += squares;
+                finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);
+            }
+            return sum;
+        }
+
+        /// <summary>Ignored: this model's Step() needs no gradient norm.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public void SetGlobalGradientSquares(double squares, bool finite)
+        {
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private void OptimThrowIfSharded(string what)
+        {
+            if (_optimSharded)
+            {
+                throw new global::System.InvalidOperationException($"Demo.GroupedMuonAdamW holds the optimizer state of parameters [{_optimShardStart}, {_optimShardEnd}) only and cannot {what}: gather the state first (DataParallel's checkpoints do), or call ShardOptimizerState(0, ParameterCount).");
+            }
+        }
 
         /// <summary>What a checkpoint of this model holds, and the layout hash that must match to load one.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -441,6 +632,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void SaveCheckpoint(global::System.IO.Stream stream)
         {
+            OptimThrowIfSharded("save a checkpoint");
             using global::Optim.Training.CheckpointWriter<float> writer = new(stream, OptimCheckpointLayout);
             OptimWriteCheckpoint(writer);
         }
@@ -452,6 +644,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void SaveCheckpoint(string path)
         {
+            OptimThrowIfSharded("save a checkpoint");
             using global::Optim.Training.CheckpointWriter<float> writer = new(path, OptimCheckpointLayout);
             OptimWriteCheckpoint(writer);
         }
@@ -507,6 +700,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private void OptimLoadCheckpoint(global::Optim.Training.CheckpointContents<float> checkpoint)
         {
+            OptimThrowIfSharded("load a checkpoint");
             // Every value Step() reads is checked against what Step() can produce before anything is copied.
             // With other hyperparameters (allowed by the caller) the running products and clamps are only checked for their range.
             bool exact = checkpoint.HyperparametersMatch;

@@ -236,11 +236,11 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private int _optimShardEnd = ParameterCount;
 
-        /// <summary>Where the momentum_buffer b section starts, less the state of tensors before the held ones (ShardOptimizerState moves it).</summary>
+        /// <summary>Where momentum_buffer b section starts, less the state of tensors before the held ones (ShardOptimizerState moves it).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private int _optimMomentumBufferAt = 64;
 
-        /// <summary>Where the update O, orthogonalized (working space, rewritten for each tensor) section starts, less the state of tensors before the held ones (ShardOptimizerState moves it).</summary>
+        /// <summary>Where update O, orthogonalized (working space, rewritten for each tensor) section starts, less the state of tensors before the held ones (ShardOptimizerState moves it).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private int _optimUpdateAt = 96;
 
@@ -275,7 +275,7 @@ namespace Demo
         public void ShardOptimizerState(int start, int end)
         {
             global::System.Span<int> at = stackalloc int[2];
-            _optimArena = global::Optim.OptimizerStateShards.ReallocateTensors(_optimArena, OptimStride, 8, OptimTensorBoundaries, OptimTensorStateLengths, _optimShardStart, _optimShardEnd, start, end, at, "Demo.HiddenMuonMatchRms");
+            _optimArena = global::Optim.OptimizerStateShards.ReallocateSections(_optimArena, OptimStride, 8, OptimTensorBoundaries, OptimTensorStateLengths, wholeTensors: true, _optimShardStart, _optimShardEnd, start, end, at, "Demo.HiddenMuonMatchRms");
             _optimMomentumBufferAt = at[0];
             _optimUpdateAt = at[1];
             _optimShardStart = start;
@@ -293,7 +293,7 @@ namespace Demo
                 throw new global::System.ArgumentOutOfRangeException(nameof(buffer), buffer, "Demo.HiddenMuonMatchRms keeps 2 state buffer(s).");
             }
 
-            var (before, held) = global::Optim.OptimizerStateShards.TensorState(OptimTensorBoundaries, OptimTensorStateLengths[buffer], _optimShardStart, _optimShardEnd);
+            (int before, int held) = global::Optim.OptimizerStateShards.TensorState(OptimTensorBoundaries, OptimTensorStateLengths[buffer], _optimShardStart, _optimShardEnd);
             int at = buffer switch { 0 => _optimMomentumBufferAt, _ => _optimUpdateAt };
             return _optimArena.Slice(at + before, held);
         }

@@ -159,8 +159,18 @@ namespace Demo
             float stepSize = (float)(lr * biasCorrection2Sqrt / biasCorrection1);
             float epsHat = (float)(1E-08 * biasCorrection2Sqrt);
 
+            if (_optimSharded)
+            {
+                OptimStepShard(stepSize, epsHat);
+                return;
+            }
+
             // Large model: the loop is split across threads, each taking whole 64-byte lines of every section.
             _optimRangeKernel.Arena = _optimArena;
+            _optimRangeKernel.OptimOffset = 0;
+            _optimRangeKernel.OptimExpAvgAt = 1048576;
+            _optimRangeKernel.OptimExpAvgSqAt = 1572864;
+            _optimRangeKernel.OptimCount = 524288;
             _optimRangeKernel.stepSize = stepSize;
             _optimRangeKernel.epsHat = epsHat;
             if (_optimFrozenParameterCount == 0)
@@ -191,6 +201,39 @@ namespace Demo
         #endif
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private void OptimStepShard(float stepSize, float epsHat)
+        {
+            // The slice's elements: [from, to).
+            int from = _optimShardStart;
+            int to = _optimShardEnd;
+
+            // Large model: the slice's part is split across threads as the whole group is unsharded, each element updated alike.
+            _optimRangeKernel.Arena = _optimArena;
+            _optimRangeKernel.OptimOffset = from;
+            _optimRangeKernel.OptimExpAvgAt = _optimExpAvgAt + from;
+            _optimRangeKernel.OptimExpAvgSqAt = _optimExpAvgSqAt + from;
+            _optimRangeKernel.OptimCount = (nuint)(to - from);
+            _optimRangeKernel.stepSize = stepSize;
+            _optimRangeKernel.epsHat = epsHat;
+            if (_optimFrozenParameterCount == 0)
+            {
+                global::Optim.StepWorkers.Run(_optimRangeKernel, (nuint)(to - from), maxThreads: global::Optim.StepWorkers.MaxThreads);
+            }
+            else
+            {
+                // Frozen parameters keep their values and state: each unfrozen one's part runs on this thread.
+                if (!_optimFrozenEmbedding)
+                {
+                    int lo = global::System.Math.Max(from, 0), hi = global::System.Math.Min(to, 524288); // Embedding
+                    if (lo < hi)
+                    {
+                        _optimRangeKernel.Run((nuint)(lo - from), (nuint)(hi - from));
+                    }
+                }
+            }
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private readonly OptimRangeKernel _optimRangeKernel = new();
 
         /// <summary>This step's arena and scalars, for the threads that share the loop.</summary>
@@ -198,13 +241,21 @@ namespace Demo
         private sealed class OptimRangeKernel : global::Optim.RangeKernel
         {
             public global::Optim.Arena<float> Arena;
+            /// <summary>Where the run's first parameter sits (its gradient is OptimStride further).</summary>
+            public int OptimOffset;
+            /// <summary>Where the run's first element of the exp_avg m (first moment) sits.</summary>
+            public int OptimExpAvgAt;
+            /// <summary>Where the run's first element of the exp_avg_sq v (second moment) sits.</summary>
+            public int OptimExpAvgSqAt;
+            /// <summary>Elements in the run (the group's, or its part of a sharded model's slice).</summary>
+            public nuint OptimCount;
             public float stepSize;
             public float epsHat;
 
             public override void Run(nuint start, nuint end)
             {
                 ref float origin = ref Arena.Origin;
-                global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 1048576), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 1572864), start, end, count: 524288, stepSize, epsHat);
+                global::Optim.Generated.Kernel.Update(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimOffset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + OptimOffset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimExpAvgAt), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimExpAvgSqAt), start, end, count: OptimCount, stepSize, epsHat);
             }
         }
 
@@ -231,37 +282,119 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public bool NeedsGlobalGradientNorm => false;
 
-        /// <summary>First element whose optimizer state this model holds: this model is never sharded.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public int ShardStart => 0;
+        private bool _optimSharded;
 
-        /// <summary>One past the last element whose optimizer state this model holds: this model is never sharded.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public int ShardEnd => ParameterCount;
+        private int _optimShardStart;
 
-        /// <summary>Bytes allocated for optimizer state.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public long OptimizerStateBytes => 4194304L;
+        private int _optimShardEnd = ParameterCount;
 
-        /// <summary>Not supported by this model: the exception says why.</summary>
-        /// <exception cref="global::System.NotSupportedException">Always.</exception>
+        /// <summary>Where exp_avg m (first moment) section starts, less the state of elements before the held ones (ShardOptimizerState moves it).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public void ShardOptimizerState(int start, int end) => throw new global::System.NotSupportedException("Demo.LargeParallelAdam cannot shard its optimizer state: its Step() splits the whole arena between threads; set Threads = 1 to shard its state.");
+        private int _optimExpAvgAt = 1048576;
 
-        /// <summary>Not supported by this model: the exception says why.</summary>
-        /// <exception cref="global::System.NotSupportedException">Always.</exception>
+        /// <summary>Where exp_avg_sq v (second moment) section starts, less the state of elements before the held ones (ShardOptimizerState moves it).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public global::System.Span<float> OptimizerState(int buffer) => throw new global::System.NotSupportedException("Demo.LargeParallelAdam cannot shard its optimizer state: its Step() splits the whole arena between threads; set Threads = 1 to shard its state.");
+        private int _optimExpAvgSqAt = 1572864;
 
-        /// <summary>Not supported by this model: the exception says why.</summary>
-        /// <exception cref="global::System.NotSupportedException">Always.</exception>
+        /// <summary>Each state buffer's elements per tensor, in declaration order (a per-row buffer has a matrix's rows).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public double ShardGradientSquares(out bool finite) => throw new global::System.NotSupportedException("Demo.LargeParallelAdam cannot shard its optimizer state: its Step() splits the whole arena between threads; set Threads = 1 to shard its state.");
+        private static readonly int[][] OptimTensorStateLengths =
+        {
+            new int[] { 524288 }, // expAvg
+            new int[] { 524288 }, // expAvgSq
+        };
 
-        /// <summary>Not supported by this model: the exception says why.</summary>
-        /// <exception cref="global::System.NotSupportedException">Always.</exception>
+        /// <summary>First element whose optimizer state this model holds (0 unless sharded).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public void SetGlobalGradientSquares(double squares, bool finite) => throw new global::System.NotSupportedException("Demo.LargeParallelAdam cannot shard its optimizer state: its Step() splits the whole arena between threads; set Threads = 1 to shard its state.");
+        public int ShardStart => _optimShardStart;
+
+        /// <summary>One past the last element whose optimizer state this model holds (ParameterCount unless sharded).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public int ShardEnd => _optimShardEnd;
+
+        /// <summary>Bytes allocated for optimizer state (every state section, padding included).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public long OptimizerStateBytes => (long)(_optimArena.Length - 2 * OptimStride) * sizeof(float);
+
+        /// <summary>
+        /// Keeps the optimizer state of parameters [<paramref name="start"/>, <paramref name="end"/>) only (ZeRO stage 1): the
+        /// storage is reallocated with state sections for the slice, and <see cref="Step"/> then updates that slice only.
+        /// State of elements in both the old and the new slice is kept; elements new to this model start at zero.
+        /// (0, ParameterCount) restores the ordinary model. A sharded model refuses checkpoints.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">The slice is empty, outside the parameters, or not on multiples of 16 elements (its end may be ParameterCount).</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public void ShardOptimizerState(int start, int end)
+        {
+            global::System.Span<int> at = stackalloc int[2];
+            _optimArena = global::Optim.OptimizerStateShards.ReallocateSections(_optimArena, OptimStride, 16, OptimTensorBoundaries, OptimTensorStateLengths, wholeTensors: false, _optimShardStart, _optimShardEnd, start, end, at, "Demo.LargeParallelAdam");
+            _optimExpAvgAt = at[0];
+            _optimExpAvgSqAt = at[1];
+            _optimShardStart = start;
+            _optimShardEnd = end;
+            _optimSharded = end - start != ParameterCount;
+        }
+
+        /// <summary>State buffer <paramref name="buffer"/> over the elements this model holds (element i is parameter ShardStart + i).</summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="buffer"/> is not a state buffer's index.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public global::System.Span<float> OptimizerState(int buffer)
+        {
+            if ((uint)buffer >= 2u)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(buffer), buffer, "Demo.LargeParallelAdam keeps 2 state buffer(s).");
+            }
+
+            (int before, int held) = global::Optim.OptimizerStateShards.TensorState(OptimTensorBoundaries, OptimTensorStateLengths[buffer], _optimShardStart, _optimShardEnd);
+            int at = buffer switch { 0 => _optimExpAvgAt, _ => _optimExpAvgSqAt };
+            return _optimArena.Slice(at + before, held);
+        }
+
+        /// <summary>Σ g² over the gradients of the parameters this model holds state for (frozen ones left out), and whether they are all finite.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public double ShardGradientSquares(out bool finite)
+        {
+            int start = _optimShardStart;
+            int end = _optimShardEnd;
+            if (_optimFrozenParameterCount == 0)
+            {
+                global::System.ReadOnlySpan<float> all = _optimArena.Slice(OptimStride + start, end - start);
+                double squares = global::Optim.GradientNorm.SumOfSquares(all);
+                finite = double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(all);
+                return squares;
+            }
+
+            // Frozen parameters' gradients are left out: each unfrozen parameter's part of the slice.
+            double sum = 0;
+            finite = true;
+            if (!_optimFrozenEmbedding && start < 524288 && 0 < end)
+            {
+                int from = global::System.Math.Max(start, 0);
+                global::System.ReadOnlySpan<float> g = _optimArena.Slice(OptimStride + from, global::System.Math.Min(end, 524288) - from); // Embedding
+                double squares = global::Optim.GradientNorm.SumOfSquares(g);
+                sum += squares;
+                finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);
+            }
+            return sum;
+        }
+
+        /// <summary>Ignored: this model's Step() needs no gradient norm.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public void SetGlobalGradientSquares(double squares, bool finite)
+        {
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private void OptimThrowIfSharded(string what)
+        {
+            if (_optimSharded)
+            {
+                throw new global::System.InvalidOperationException($"Demo.LargeParallelAdam holds the optimizer state of parameters [{_optimShardStart}, {_optimShardEnd}) only and cannot {what}: gather the state first (DataParallel's checkpoints do), or call ShardOptimizerState(0, ParameterCount).");
+            }
+        }
 
         /// <summary>What a checkpoint of this model holds, and the layout hash that must match to load one.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -303,6 +436,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void SaveCheckpoint(global::System.IO.Stream stream)
         {
+            OptimThrowIfSharded("save a checkpoint");
             using global::Optim.Training.CheckpointWriter<float> writer = new(stream, OptimCheckpointLayout);
             OptimWriteCheckpoint(writer);
         }
@@ -314,6 +448,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void SaveCheckpoint(string path)
         {
+            OptimThrowIfSharded("save a checkpoint");
             using global::Optim.Training.CheckpointWriter<float> writer = new(path, OptimCheckpointLayout);
             OptimWriteCheckpoint(writer);
         }
@@ -362,6 +497,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private void OptimLoadCheckpoint(global::Optim.Training.CheckpointContents<float> checkpoint)
         {
+            OptimThrowIfSharded("load a checkpoint");
             // Every value Step() reads is checked against what Step() can produce before anything is copied.
             // With other hyperparameters (allowed by the caller) the running products and clamps are only checked for their range.
             bool exact = checkpoint.HyperparametersMatch;

@@ -381,15 +381,15 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private int _optimShardEnd = ParameterCount;
 
-        /// <summary>Where the row_var R̄ (running mean of g² over each row of a matrix; a vector's full variance) section starts, less the state of tensors before the held ones (ShardOptimizerState moves it).</summary>
+        /// <summary>Where row_var R̄ (running mean of g² over each row of a matrix; a vector's full variance) section starts, less the state of tensors before the held ones (ShardOptimizerState moves it).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private int _optimRowVarAt = 128;
 
-        /// <summary>Where the col_var C̄ (running mean of g² over each column of a matrix) section starts, less the state of tensors before the held ones (ShardOptimizerState moves it).</summary>
+        /// <summary>Where col_var C̄ (running mean of g² over each column of a matrix) section starts, less the state of tensors before the held ones (ShardOptimizerState moves it).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private int _optimColVarAt = 144;
 
-        /// <summary>Where the column factors κ of a matrix's update, first the column sums of g² (working space, rewritten for each tensor) section starts, less the state of tensors before the held ones (ShardOptimizerState moves it).</summary>
+        /// <summary>Where column factors κ of a matrix's update, first the column sums of g² (working space, rewritten for each tensor) section starts, less the state of tensors before the held ones (ShardOptimizerState moves it).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private int _optimColFactorsAt = 160;
 
@@ -425,7 +425,7 @@ namespace Demo
         public void ShardOptimizerState(int start, int end)
         {
             global::System.Span<int> at = stackalloc int[3];
-            _optimArena = global::Optim.OptimizerStateShards.ReallocateTensors(_optimArena, OptimStride, 16, OptimTensorBoundaries, OptimTensorStateLengths, _optimShardStart, _optimShardEnd, start, end, at, "Demo.MlpAdafactor");
+            _optimArena = global::Optim.OptimizerStateShards.ReallocateSections(_optimArena, OptimStride, 16, OptimTensorBoundaries, OptimTensorStateLengths, wholeTensors: true, _optimShardStart, _optimShardEnd, start, end, at, "Demo.MlpAdafactor");
             _optimRowVarAt = at[0];
             _optimColVarAt = at[1];
             _optimColFactorsAt = at[2];
@@ -444,7 +444,7 @@ namespace Demo
                 throw new global::System.ArgumentOutOfRangeException(nameof(buffer), buffer, "Demo.MlpAdafactor keeps 3 state buffer(s).");
             }
 
-            var (before, held) = global::Optim.OptimizerStateShards.TensorState(OptimTensorBoundaries, OptimTensorStateLengths[buffer], _optimShardStart, _optimShardEnd);
+            (int before, int held) = global::Optim.OptimizerStateShards.TensorState(OptimTensorBoundaries, OptimTensorStateLengths[buffer], _optimShardStart, _optimShardEnd);
             int at = buffer switch { 0 => _optimRowVarAt, 1 => _optimColVarAt, _ => _optimColFactorsAt };
             return _optimArena.Slice(at + before, held);
         }

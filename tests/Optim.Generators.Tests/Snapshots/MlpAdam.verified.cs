@@ -290,20 +290,55 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private void OptimStepShard(float stepSize, float epsHat)
         {
-            if (_optimFrozenParameterCount != 0)
-            {
-                throw new global::System.InvalidOperationException("Demo.MlpAdam cannot step frozen parameters while its optimizer state is sharded.");
-            }
+            // The slice's elements: [from, to).
+            int from = _optimShardStart;
+            int to = _optimShardEnd;
 
-            int start = _optimShardStart;
-            int length = _optimShardEnd - start;
-            int section = global::Optim.OptimizerStateShards.SectionLength(length, 16);
             ref float origin = ref _optimArena.Origin;
-            ref float param0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, start);
-            ref float grad0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + start);
-            ref float expAvg0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 2 * OptimStride + 0 * section);
-            ref float expAvgSq0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 2 * OptimStride + 1 * section);
-            global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: 0, end: (nuint)length, count: (nuint)length, stepSize, epsHat);
+            ref float param0 = ref origin;
+            ref float grad0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride);
+            ref float expAvg0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, _optimExpAvgAt);
+            ref float expAvgSq0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, _optimExpAvgSqAt);
+            if (_optimFrozenParameterCount == 0)
+            {
+                global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: (nuint)from, end: (nuint)to, count: (nuint)to, stepSize, epsHat);
+            }
+            else
+            {
+                // Frozen parameters keep their values and state: the loop runs over each unfrozen one's part of the slice.
+                if (!_optimFrozenW1)
+                {
+                    int lo = global::System.Math.Max(from, 0), hi = global::System.Math.Min(to, 50); // W1
+                    if (lo < hi)
+                    {
+                        global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: (nuint)lo, end: (nuint)hi, count: (nuint)hi, stepSize, epsHat);
+                    }
+                }
+                if (!_optimFrozenB1)
+                {
+                    int lo = global::System.Math.Max(from, 50), hi = global::System.Math.Min(to, 55); // B1
+                    if (lo < hi)
+                    {
+                        global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: (nuint)lo, end: (nuint)hi, count: (nuint)hi, stepSize, epsHat);
+                    }
+                }
+                if (!_optimFrozenW2)
+                {
+                    int lo = global::System.Math.Max(from, 55), hi = global::System.Math.Min(to, 60); // W2
+                    if (lo < hi)
+                    {
+                        global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: (nuint)lo, end: (nuint)hi, count: (nuint)hi, stepSize, epsHat);
+                    }
+                }
+                if (!_optimFrozenB2)
+                {
+                    int lo = global::System.Math.Max(from, 60), hi = global::System.Math.Min(to, 61); // B2
+                    if (lo < hi)
+                    {
+                        global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref expAvg0, ref expAvgSq0, start: (nuint)lo, end: (nuint)hi, count: (nuint)hi, stepSize, epsHat);
+                    }
+                }
+            }
         }
 
         /// <summary>Slices of the optimizer state start on multiples of this many elements (one 64-byte line).</summary>
@@ -338,6 +373,22 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private int _optimShardEnd = ParameterCount;
 
+        /// <summary>Where exp_avg m (first moment) section starts, less the state of elements before the held ones (ShardOptimizerState moves it).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private int _optimExpAvgAt = 128;
+
+        /// <summary>Where exp_avg_sq v (second moment) section starts, less the state of elements before the held ones (ShardOptimizerState moves it).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private int _optimExpAvgSqAt = 192;
+
+        /// <summary>Each state buffer's elements per tensor, in declaration order (a per-row buffer has a matrix's rows).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private static readonly int[][] OptimTensorStateLengths =
+        {
+            new int[] { 50, 5, 5, 1 }, // expAvg
+            new int[] { 50, 5, 5, 1 }, // expAvgSq
+        };
+
         /// <summary>First element whose optimizer state this model holds (0 unless sharded).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public int ShardStart => _optimShardStart;
@@ -354,14 +405,16 @@ namespace Demo
         /// Keeps the optimizer state of parameters [<paramref name="start"/>, <paramref name="end"/>) only (ZeRO stage 1): the
         /// storage is reallocated with state sections for the slice, and <see cref="Step"/> then updates that slice only.
         /// State of elements in both the old and the new slice is kept; elements new to this model start at zero.
-        /// (0, ParameterCount) restores the ordinary model. A sharded model refuses checkpoints and frozen parameters.
+        /// (0, ParameterCount) restores the ordinary model. A sharded model refuses checkpoints.
         /// </summary>
         /// <exception cref="global::System.ArgumentOutOfRangeException">The slice is empty, outside the parameters, or not on multiples of 16 elements (its end may be ParameterCount).</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void ShardOptimizerState(int start, int end)
         {
-            global::Optim.OptimizerStateShards.Validate(start, end, ParameterCount, 16, "Demo.MlpAdam");
-            _optimArena = global::Optim.OptimizerStateShards.Reallocate(_optimArena, OptimStride, 2, 16, _optimShardStart, _optimShardEnd, start, end, "Demo.MlpAdam");
+            global::System.Span<int> at = stackalloc int[2];
+            _optimArena = global::Optim.OptimizerStateShards.ReallocateSections(_optimArena, OptimStride, 16, OptimTensorBoundaries, OptimTensorStateLengths, wholeTensors: false, _optimShardStart, _optimShardEnd, start, end, at, "Demo.MlpAdam");
+            _optimExpAvgAt = at[0];
+            _optimExpAvgSqAt = at[1];
             _optimShardStart = start;
             _optimShardEnd = end;
             _optimSharded = end - start != ParameterCount;
@@ -377,8 +430,9 @@ namespace Demo
                 throw new global::System.ArgumentOutOfRangeException(nameof(buffer), buffer, "Demo.MlpAdam keeps 2 state buffer(s).");
             }
 
-            int length = _optimShardEnd - _optimShardStart;
-            return _optimArena.Slice(2 * OptimStride + buffer * global::Optim.OptimizerStateShards.SectionLength(length, 16), length);
+            (int before, int held) = global::Optim.OptimizerStateShards.TensorState(OptimTensorBoundaries, OptimTensorStateLengths[buffer], _optimShardStart, _optimShardEnd);
+            int at = buffer switch { 0 => _optimExpAvgAt, _ => _optimExpAvgSqAt };
+            return _optimArena.Slice(at + before, held);
         }
 
         /// <summary>Σ g² over the gradients of the parameters this model holds state for (frozen ones left out), and whether they are all finite.</summary>

@@ -360,11 +360,11 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private int _optimShardEnd = ParameterCount;
 
-        /// <summary>Where the exp_avg m (first moment) section starts, less the state of tensors before the held ones (ShardOptimizerState moves it).</summary>
+        /// <summary>Where exp_avg m (first moment) section starts, less the state of tensors before the held ones (ShardOptimizerState moves it).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private int _optimExpAvgAt = 128;
 
-        /// <summary>Where the exp_avg_sq v (second moment) section starts, less the state of tensors before the held ones (ShardOptimizerState moves it).</summary>
+        /// <summary>Where exp_avg_sq v (second moment) section starts, less the state of tensors before the held ones (ShardOptimizerState moves it).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private int _optimExpAvgSqAt = 192;
 
@@ -399,7 +399,7 @@ namespace Demo
         public void ShardOptimizerState(int start, int end)
         {
             global::System.Span<int> at = stackalloc int[2];
-            _optimArena = global::Optim.OptimizerStateShards.ReallocateTensors(_optimArena, OptimStride, 16, OptimTensorBoundaries, OptimTensorStateLengths, _optimShardStart, _optimShardEnd, start, end, at, "Demo.MlpLamb");
+            _optimArena = global::Optim.OptimizerStateShards.ReallocateSections(_optimArena, OptimStride, 16, OptimTensorBoundaries, OptimTensorStateLengths, wholeTensors: true, _optimShardStart, _optimShardEnd, start, end, at, "Demo.MlpLamb");
             _optimExpAvgAt = at[0];
             _optimExpAvgSqAt = at[1];
             _optimShardStart = start;
@@ -417,7 +417,7 @@ namespace Demo
                 throw new global::System.ArgumentOutOfRangeException(nameof(buffer), buffer, "Demo.MlpLamb keeps 2 state buffer(s).");
             }
 
-            var (before, held) = global::Optim.OptimizerStateShards.TensorState(OptimTensorBoundaries, OptimTensorStateLengths[buffer], _optimShardStart, _optimShardEnd);
+            (int before, int held) = global::Optim.OptimizerStateShards.TensorState(OptimTensorBoundaries, OptimTensorStateLengths[buffer], _optimShardStart, _optimShardEnd);
             int at = buffer switch { 0 => _optimExpAvgAt, _ => _optimExpAvgSqAt };
             return _optimArena.Slice(at + before, held);
         }

@@ -180,19 +180,30 @@ partial class Outer
             [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
             private void OptimStepShard(float gamma)
             {
-                if (_optimFrozenParameterCount != 0)
-                {
-                    throw new global::System.InvalidOperationException("Outer.Inner<TTag>.Model<T> cannot step frozen parameters while its optimizer state is sharded.");
-                }
+                // The slice's elements: [from, to).
+                int from = _optimShardStart;
+                int to = _optimShardEnd;
 
-                int start = _optimShardStart;
-                int length = _optimShardEnd - start;
-                int section = global::Optim.OptimizerStateShards.SectionLength(length, 16);
                 ref float origin = ref _optimArena.Origin;
-                ref float param0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, start);
-                ref float grad0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + start);
-                ref float velocity0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 2 * OptimStride + 0 * section);
-                global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref velocity0, start: 0, end: (nuint)length, count: (nuint)length, gamma);
+                ref float param0 = ref origin;
+                ref float grad0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride);
+                ref float velocity0 = ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, _optimVelocityAt);
+                if (_optimFrozenParameterCount == 0)
+                {
+                    global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref velocity0, start: (nuint)from, end: (nuint)to, count: (nuint)to, gamma);
+                }
+                else
+                {
+                    // Frozen parameters keep their values and state: the loop runs over each unfrozen one's part of the slice.
+                    if (!_optimFrozenBias)
+                    {
+                        int lo = global::System.Math.Max(from, 0), hi = global::System.Math.Min(to, 1); // Bias
+                        if (lo < hi)
+                        {
+                            global::Optim.Generated.Kernel.Update(ref param0, ref grad0, ref velocity0, start: (nuint)lo, end: (nuint)hi, count: (nuint)hi, gamma);
+                        }
+                    }
+                }
             }
 
             /// <summary>Slices of the optimizer state start on multiples of this many elements (one 64-byte line).</summary>
@@ -227,6 +238,17 @@ partial class Outer
             [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
             private int _optimShardEnd = ParameterCount;
 
+            /// <summary>Where velocity v (average of g) section starts, less the state of elements before the held ones (ShardOptimizerState moves it).</summary>
+            [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+            private int _optimVelocityAt = 32;
+
+            /// <summary>Each state buffer's elements per tensor, in declaration order (a per-row buffer has a matrix's rows).</summary>
+            [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+            private static readonly int[][] OptimTensorStateLengths =
+            {
+                new int[] { 1 }, // velocity
+            };
+
             /// <summary>First element whose optimizer state this model holds (0 unless sharded).</summary>
             [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
             public int ShardStart => _optimShardStart;
@@ -243,14 +265,15 @@ partial class Outer
             /// Keeps the optimizer state of parameters [<paramref name="start"/>, <paramref name="end"/>) only (ZeRO stage 1): the
             /// storage is reallocated with state sections for the slice, and <see cref="Step"/> then updates that slice only.
             /// State of elements in both the old and the new slice is kept; elements new to this model start at zero.
-            /// (0, ParameterCount) restores the ordinary model. A sharded model refuses checkpoints and frozen parameters.
+            /// (0, ParameterCount) restores the ordinary model. A sharded model refuses checkpoints.
             /// </summary>
             /// <exception cref="global::System.ArgumentOutOfRangeException">The slice is empty, outside the parameters, or not on multiples of 16 elements (its end may be ParameterCount).</exception>
             [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
             public void ShardOptimizerState(int start, int end)
             {
-                global::Optim.OptimizerStateShards.Validate(start, end, ParameterCount, 16, "Outer.Inner<TTag>.Model<T>");
-                _optimArena = global::Optim.OptimizerStateShards.Reallocate(_optimArena, OptimStride, 1, 16, _optimShardStart, _optimShardEnd, start, end, "Outer.Inner<TTag>.Model<T>");
+                global::System.Span<int> at = stackalloc int[1];
+                _optimArena = global::Optim.OptimizerStateShards.ReallocateSections(_optimArena, OptimStride, 16, OptimTensorBoundaries, OptimTensorStateLengths, wholeTensors: false, _optimShardStart, _optimShardEnd, start, end, at, "Outer.Inner<TTag>.Model<T>");
+                _optimVelocityAt = at[0];
                 _optimShardStart = start;
                 _optimShardEnd = end;
                 _optimSharded = end - start != ParameterCount;
@@ -266,8 +289,9 @@ partial class Outer
                     throw new global::System.ArgumentOutOfRangeException(nameof(buffer), buffer, "Outer.Inner<TTag>.Model<T> keeps 1 state buffer(s).");
                 }
 
-                int length = _optimShardEnd - _optimShardStart;
-                return _optimArena.Slice(2 * OptimStride + buffer * global::Optim.OptimizerStateShards.SectionLength(length, 16), length);
+                (int before, int held) = global::Optim.OptimizerStateShards.TensorState(OptimTensorBoundaries, OptimTensorStateLengths[buffer], _optimShardStart, _optimShardEnd);
+                int at = buffer switch { _ => _optimVelocityAt };
+                return _optimArena.Slice(at + before, held);
             }
 
             /// <summary>Σ g² over the gradients of the parameters this model holds state for (frozen ones left out), and whether they are all finite.</summary>

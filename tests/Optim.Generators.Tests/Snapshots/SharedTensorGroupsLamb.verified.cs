@@ -339,20 +339,31 @@ namespace Demo
                 float stepSize = (float)(lr * biasCorrection2Sqrt / biasCorrection1);
                 float epsHat = (float)(1E-08 * biasCorrection2Sqrt);
 
-                // Large model: the loop is split across threads, each taking whole 64-byte lines of every section.
-                _optimRangeKernelGroup1.Arena = _optimArena;
-                _optimRangeKernelGroup1.stepSize = stepSize;
-                _optimRangeKernelGroup1.epsHat = epsHat;
-                if (_optimFrozenParameterCount == 0)
+                if (_optimSharded)
                 {
-                    global::Optim.StepWorkers.Run(_optimRangeKernelGroup1, 16, maxThreads: 2);
+                    OptimStepShardGroup1(stepSize, epsHat);
                 }
                 else
                 {
-                    // Frozen parameters keep their values and state: each unfrozen one runs on this thread.
-                    if (!_optimFrozenB1)
+                    // Large model: the loop is split across threads, each taking whole 64-byte lines of every section.
+                    _optimRangeKernelGroup1.Arena = _optimArena;
+                    _optimRangeKernelGroup1.OptimOffset = 176;
+                    _optimRangeKernelGroup1.OptimExpAvgAt = 800;
+                    _optimRangeKernelGroup1.OptimExpAvgSqAt = 816;
+                    _optimRangeKernelGroup1.OptimCount = 16;
+                    _optimRangeKernelGroup1.stepSize = stepSize;
+                    _optimRangeKernelGroup1.epsHat = epsHat;
+                    if (_optimFrozenParameterCount == 0)
                     {
-                        _optimRangeKernelGroup1.Run(0, 16); // B1
+                        global::Optim.StepWorkers.Run(_optimRangeKernelGroup1, 16, maxThreads: 2);
+                    }
+                    else
+                    {
+                        // Frozen parameters keep their values and state: each unfrozen one runs on this thread.
+                        if (!_optimFrozenB1)
+                        {
+                            _optimRangeKernelGroup1.Run(0, 16); // B1
+                        }
                     }
                 }
             }
@@ -389,6 +400,43 @@ namespace Demo
         private int _optimStepping;
         #endif
 
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private void OptimStepShardGroup1(float stepSize, float epsHat)
+        {
+            // The group's elements [176, 192) inside the slice, as indices into the group: [from, to).
+            int from = global::System.Math.Max(_optimShardStart, 176) - 176;
+            int to = global::System.Math.Min(_optimShardEnd, 192) - 176;
+            if (from >= to)
+            {
+                return;
+            }
+
+            // Large model: the slice's part is split across threads as the whole group is unsharded, each element updated alike.
+            _optimRangeKernelGroup1.Arena = _optimArena;
+            _optimRangeKernelGroup1.OptimOffset = 176 + from;
+            _optimRangeKernelGroup1.OptimExpAvgAt = _optimGroup1ExpAvgAt + from;
+            _optimRangeKernelGroup1.OptimExpAvgSqAt = _optimGroup1ExpAvgSqAt + from;
+            _optimRangeKernelGroup1.OptimCount = (nuint)(to - from);
+            _optimRangeKernelGroup1.stepSize = stepSize;
+            _optimRangeKernelGroup1.epsHat = epsHat;
+            if (_optimFrozenParameterCount == 0)
+            {
+                global::Optim.StepWorkers.Run(_optimRangeKernelGroup1, (nuint)(to - from), maxThreads: 2);
+            }
+            else
+            {
+                // Frozen parameters keep their values and state: each unfrozen one's part runs on this thread.
+                if (!_optimFrozenB1)
+                {
+                    int lo = global::System.Math.Max(from, 0), hi = global::System.Math.Min(to, 16); // B1
+                    if (lo < hi)
+                    {
+                        _optimRangeKernelGroup1.Run((nuint)(lo - from), (nuint)(hi - from));
+                    }
+                }
+            }
+        }
+
         /// <summary>One LAMB step of the tensor at <paramref name="offset"/> of the parameters (<paramref name="local"/> in its group's state), <paramref name="length"/> elements.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private void _optimStepTensor(int offset, int local, int length, double lr, float directionScale, float epsHat)
@@ -397,7 +445,7 @@ namespace Demo
             global::System.Span<float> sums = global::Optim.KernelMath.LineAligned(stackalloc float[48]);
 
             sums.Clear();
-            global::Optim.Generated.Kernel.Pass0(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 448 + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 624 + local), start: 0, end: (nuint)length, count: (nuint)length, directionScale, epsHat, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(sums));
+            global::Optim.Generated.Kernel.Pass0(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, _optimExpAvgAt + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, _optimExpAvgSqAt + local), start: 0, end: (nuint)length, count: (nuint)length, directionScale, epsHat, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(sums));
             double paramSquares = global::Optim.KernelMath.SumLanes(sums.Slice(0, 16));
             double updateSquares = global::Optim.KernelMath.SumLanes(sums.Slice(16, 16));
 
@@ -406,7 +454,7 @@ namespace Demo
             double trustRatio = paramNorm > 0.0 && updateNorm > 0.0 ? paramNorm / updateNorm : 1.0;
             float stepSize = (float)(lr * trustRatio);
 
-            global::Optim.Generated.Kernel.Pass1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 448 + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 624 + local), start: 0, end: (nuint)length, count: (nuint)length, directionScale, epsHat, stepSize);
+            global::Optim.Generated.Kernel.Pass1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, _optimExpAvgAt + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, _optimExpAvgSqAt + local), start: 0, end: (nuint)length, count: (nuint)length, directionScale, epsHat, stepSize);
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -426,14 +474,14 @@ namespace Demo
                 switch (tensor)
                 {
                     case 0:
-                        if (!Owner._optimFrozenW1)
+                        if (!Owner._optimFrozenW1 && Owner._optimShardStart <= 0 && 128 <= Owner._optimShardEnd)
                         {
                             Owner._optimStepTensor(0, 0, 128, lr, directionScale, epsHat); // W1 (16 × 8)
                         }
 
                         break;
                     case 1:
-                        if (!Owner._optimFrozenW2)
+                        if (!Owner._optimFrozenW2 && Owner._optimShardStart <= 128 && 176 <= Owner._optimShardEnd)
                         {
                             Owner._optimStepTensor(128, 128, 48, lr, directionScale, epsHat); // W2 (3 × 16)
                         }
@@ -451,13 +499,21 @@ namespace Demo
         private sealed class OptimRangeKernelGroup1 : global::Optim.RangeKernel
         {
             public global::Optim.Arena<float> Arena;
+            /// <summary>Where the run's first parameter sits (its gradient is OptimStride further).</summary>
+            public int OptimOffset;
+            /// <summary>Where the run's first element of the exp_avg m (first moment) sits.</summary>
+            public int OptimExpAvgAt;
+            /// <summary>Where the run's first element of the exp_avg_sq v (second moment) sits.</summary>
+            public int OptimExpAvgSqAt;
+            /// <summary>Elements in the run (the group's, or its part of a sharded model's slice).</summary>
+            public nuint OptimCount;
             public float stepSize;
             public float epsHat;
 
             public override void Run(nuint start, nuint end)
             {
                 ref float origin = ref Arena.Origin;
-                global::Optim.Generated.Kernel.UpdateGroup1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 176), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + 176), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 800), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 816), start, end, count: 16, stepSize, epsHat);
+                global::Optim.Generated.Kernel.UpdateGroup1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimOffset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + OptimOffset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimExpAvgAt), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimExpAvgSqAt), start, end, count: OptimCount, stepSize, epsHat);
             }
         }
 
@@ -470,19 +526,19 @@ namespace Demo
             double rowCount = rows;
 
             // R̄ ← lerp(R̄, mean over columns of g², 1 − β₂ₜ), C̄ ← lerp(C̄, mean over rows of g², 1 − β₂ₜ), ‖θ‖² = Σ θ·θ
-            double rowVarSum = global::Optim.MatrixKernels.FactoredMeanSquares(_optimArena.Slice(offset, length), _optimArena.Slice(OptimStride + offset, length), _optimArena.Slice(832 + rowLocal, rows), _optimArena.Slice(848 + colLocal, cols), _optimArena.Slice(864 + colLocal, cols), rows, cols, weight: blend, out double paramSquares);
+            double rowVarSum = global::Optim.MatrixKernels.FactoredMeanSquares(_optimArena.Slice(offset, length), _optimArena.Slice(OptimStride + offset, length), _optimArena.Slice(_optimGroup2RowVarAt + rowLocal, rows), _optimArena.Slice(_optimGroup2ColVarAt + colLocal, cols), _optimArena.Slice(_optimGroup2ColFactorsAt + colLocal, cols), rows, cols, weight: blend, out double paramSquares);
 
             double alpha = global::System.Math.Max(0.001, global::System.Math.Sqrt(paramSquares) / global::System.Math.Sqrt(numel)) * rho;
 
             float rowMean = (float)global::System.Math.Max(rowVarSum / rowCount, 1.1920928955078125E-07);
 
             // κ ← √(max(mean(R̄), ε₁) / C̄), U = min(κ/√R̄, 1/ε₁)·g = 1/√max(R̄C̄ᵀ / max(mean(R̄), ε₁), ε₁²)·g, ‖U‖² = Σ U·U
-            double updateSquares = global::Optim.MatrixKernels.FactoredUpdate(_optimArena.Slice(OptimStride + offset, length), _optimArena.Slice(832 + rowLocal, rows), _optimArena.Slice(848 + colLocal, cols), _optimArena.Slice(864 + colLocal, cols), rows, cols, divisor: rowMean, floor: 1.4210854715202004E-14, sign: 1.0);
+            double updateSquares = global::Optim.MatrixKernels.FactoredUpdate(_optimArena.Slice(OptimStride + offset, length), _optimArena.Slice(_optimGroup2RowVarAt + rowLocal, rows), _optimArena.Slice(_optimGroup2ColVarAt + colLocal, cols), _optimArena.Slice(_optimGroup2ColFactorsAt + colLocal, cols), rows, cols, divisor: rowMean, floor: 1.4210854715202004E-14, sign: 1.0);
 
             float stepSize = (float)(alpha / global::System.Math.Max(1.0, global::System.Math.Sqrt(updateSquares) / (global::System.Math.Sqrt(numel) * 1.0)));
 
             // θ ← θ − αₜ/max(1, RMS(U)/d)·U, U = min(κ/√R̄, 1/ε₁)·g
-            global::Optim.MatrixKernels.FactoredStep(_optimArena.Slice(offset, length), _optimArena.Slice(OptimStride + offset, length), _optimArena.Slice(832 + rowLocal, rows), _optimArena.Slice(864 + colLocal, cols), rows, cols, floor: 1.4210854715202004E-14, sign: 1.0, decay: 1.0, stepSize: stepSize);
+            global::Optim.MatrixKernels.FactoredStep(_optimArena.Slice(offset, length), _optimArena.Slice(OptimStride + offset, length), _optimArena.Slice(_optimGroup2RowVarAt + rowLocal, rows), _optimArena.Slice(_optimGroup2ColFactorsAt + colLocal, cols), rows, cols, floor: 1.4210854715202004E-14, sign: 1.0, decay: 1.0, stepSize: stepSize);
         }
 
         /// <summary>One Adafactor step of the vector at <paramref name="offset"/> of the parameters (<paramref name="local"/> in its group's state; <paramref name="rowLocal"/> in its per-row state and <paramref name="colLocal"/> in its per-column state), <paramref name="length"/> elements, rows × cols.</summary>
@@ -501,12 +557,12 @@ namespace Demo
             double alpha = global::System.Math.Max(0.001, global::System.Math.Sqrt(paramSquares) / global::System.Math.Sqrt(numel)) * rho;
 
             sums.Clear();
-            global::Optim.Generated.Kernel.Pass1Group2(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 832 + rowLocal), start: 0, end: (nuint)length, count: (nuint)length, blend, keep, smallBlend, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(sums));
+            global::Optim.Generated.Kernel.Pass1Group2(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, _optimGroup2RowVarAt + rowLocal), start: 0, end: (nuint)length, count: (nuint)length, blend, keep, smallBlend, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(sums));
             double updateSquares = global::Optim.KernelMath.SumLanes(sums.Slice(0, 16));
 
             float stepSize = (float)(alpha / global::System.Math.Max(1.0, global::System.Math.Sqrt(updateSquares) / (global::System.Math.Sqrt(numel) * 1.0)));
 
-            global::Optim.Generated.Kernel.Pass2Group2(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 832 + rowLocal), start: 0, end: (nuint)length, count: (nuint)length, stepSize);
+            global::Optim.Generated.Kernel.Pass2Group2(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, _optimGroup2RowVarAt + rowLocal), start: 0, end: (nuint)length, count: (nuint)length, stepSize);
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -527,14 +583,14 @@ namespace Demo
                 switch (tensor)
                 {
                     case 0:
-                        if (!Owner._optimFrozenW3)
+                        if (!Owner._optimFrozenW3 && Owner._optimShardStart <= 192 && 207 <= Owner._optimShardEnd)
                         {
                             Owner._optimStepMatrixGroup2(192, 0, 0, 0, 15, 5, 3, blend, keep, smallBlend, rho); // W3 (5 × 3)
                         }
 
                         break;
                     case 1:
-                        if (!Owner._optimFrozenV)
+                        if (!Owner._optimFrozenV && Owner._optimShardStart <= 207 && 212 <= Owner._optimShardEnd)
                         {
                             Owner._optimStepVectorGroup2(207, 15, 5, 3, 5, 5, 1, blend, keep, smallBlend, rho); // V (5)
                         }
@@ -552,52 +608,197 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public int OptimizerStateBuffers => 7;
 
-        /// <summary>Slices of this model's state are element ranges on 64-byte lines.</summary>
+        /// <summary>A slice of this model's state is a run of whole tensors: a parameter group's rule needs per-tensor sums or matrix routines.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public bool ShardsWholeTensors => false;
+        public bool ShardsWholeTensors => true;
 
-        /// <summary>Where each tensor starts in <see cref="Parameters"/>, in declaration order, then ParameterCount.</summary>
+        /// <summary>Where each tensor starts in <see cref="Parameters"/>, group by group (declaration order within a group), then ParameterCount.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public global::System.ReadOnlySpan<int> TensorBoundaries => OptimTensorBoundaries;
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private static readonly int[] OptimTensorBoundaries = { 0, 176, 128, 192, 207, ParameterCount };
+        private static readonly int[] OptimTensorBoundaries = { 0, 128, 176, 192, 207, ParameterCount };
 
         /// <summary>Step() needs no gradient norm.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public bool NeedsGlobalGradientNorm => false;
 
-        /// <summary>First element whose optimizer state this model holds: this model is never sharded.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public int ShardStart => 0;
+        private bool _optimSharded;
 
-        /// <summary>One past the last element whose optimizer state this model holds: this model is never sharded.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public int ShardEnd => ParameterCount;
+        private int _optimShardStart;
 
-        /// <summary>Bytes allocated for optimizer state.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public long OptimizerStateBytes => 1728L;
+        private int _optimShardEnd = ParameterCount;
 
-        /// <summary>Not supported by this model: the exception says why.</summary>
-        /// <exception cref="global::System.NotSupportedException">Always.</exception>
+        /// <summary>Where group 0's exp_avg m (first moment) section starts, less the state of tensors before the held ones (ShardOptimizerState moves it).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public void ShardOptimizerState(int start, int end) => throw new global::System.NotSupportedException("Demo.SharedTensorGroupsLamb cannot shard its optimizer state: it has parameter groups (each group keeps its own state sections); only a model of one [Optimize] rule shards its state.");
+        private int _optimExpAvgAt = 448;
 
-        /// <summary>Not supported by this model: the exception says why.</summary>
-        /// <exception cref="global::System.NotSupportedException">Always.</exception>
+        /// <summary>Where group 0's exp_avg_sq v (second moment) section starts, less the state of tensors before the held ones (ShardOptimizerState moves it).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public global::System.Span<float> OptimizerState(int buffer) => throw new global::System.NotSupportedException("Demo.SharedTensorGroupsLamb cannot shard its optimizer state: it has parameter groups (each group keeps its own state sections); only a model of one [Optimize] rule shards its state.");
+        private int _optimExpAvgSqAt = 624;
 
-        /// <summary>Not supported by this model: the exception says why.</summary>
-        /// <exception cref="global::System.NotSupportedException">Always.</exception>
+        /// <summary>Where group 1's exp_avg m (first moment) section starts, less the state of elements before the held ones (ShardOptimizerState moves it).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public double ShardGradientSquares(out bool finite) => throw new global::System.NotSupportedException("Demo.SharedTensorGroupsLamb cannot shard its optimizer state: it has parameter groups (each group keeps its own state sections); only a model of one [Optimize] rule shards its state.");
+        private int _optimGroup1ExpAvgAt = 800;
 
-        /// <summary>Not supported by this model: the exception says why.</summary>
-        /// <exception cref="global::System.NotSupportedException">Always.</exception>
+        /// <summary>Where group 1's exp_avg_sq v (second moment) section starts, less the state of elements before the held ones (ShardOptimizerState moves it).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public void SetGlobalGradientSquares(double squares, bool finite) => throw new global::System.NotSupportedException("Demo.SharedTensorGroupsLamb cannot shard its optimizer state: it has parameter groups (each group keeps its own state sections); only a model of one [Optimize] rule shards its state.");
+        private int _optimGroup1ExpAvgSqAt = 816;
+
+        /// <summary>Where group 2's row_var R̄ (running mean of g² over each row of a matrix; a vector's full variance) section starts, less the state of tensors before the held ones (ShardOptimizerState moves it).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private int _optimGroup2RowVarAt = 832;
+
+        /// <summary>Where group 2's col_var C̄ (running mean of g² over each column of a matrix) section starts, less the state of tensors before the held ones (ShardOptimizerState moves it).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private int _optimGroup2ColVarAt = 848;
+
+        /// <summary>Where group 2's column factors κ of a matrix's update, first the column sums of g² (working space, rewritten for each tensor) section starts, less the state of tensors before the held ones (ShardOptimizerState moves it).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private int _optimGroup2ColFactorsAt = 864;
+
+        /// <summary>Each state buffer's elements per tensor, in the order of TensorBoundaries (0 for another group's tensor; a per-row buffer has a matrix's rows).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private static readonly int[][] OptimTensorStateLengths =
+        {
+            new int[] { 128, 48, 0, 0, 0 }, // group 0: expAvg
+            new int[] { 128, 48, 0, 0, 0 }, // group 0: expAvgSq
+            new int[] { 0, 0, 16, 0, 0 }, // group 1: expAvg
+            new int[] { 0, 0, 16, 0, 0 }, // group 1: expAvgSq
+            new int[] { 0, 0, 0, 5, 5 }, // group 2: rowVar
+            new int[] { 0, 0, 0, 3, 0 }, // group 2: colVar
+            new int[] { 0, 0, 0, 3, 0 }, // group 2: colFactors
+        };
+
+        /// <summary>First element whose optimizer state this model holds (0 unless sharded).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public int ShardStart => _optimShardStart;
+
+        /// <summary>One past the last element whose optimizer state this model holds (ParameterCount unless sharded).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public int ShardEnd => _optimShardEnd;
+
+        /// <summary>Bytes allocated for optimizer state (every state section, padding included).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public long OptimizerStateBytes => (long)(_optimArena.Length - 2 * OptimStride) * sizeof(float);
+
+        /// <summary>
+        /// Keeps the optimizer state of the whole tensors in [<paramref name="start"/>, <paramref name="end"/>) only (ZeRO stage 1):
+        /// the storage is reallocated with state sections for those tensors, and <see cref="Step"/> then updates them only.
+        /// State of tensors in both the old and the new slice is kept; tensors new to this model start at zero.
+        /// Each parameter group holds the state of its part of the slice only.
+        /// (0, ParameterCount) restores the ordinary model. A sharded model refuses checkpoints.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">The slice is empty, or does not start and end where tensors do (<see cref="TensorBoundaries"/>).</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public void ShardOptimizerState(int start, int end)
+        {
+            global::System.Span<int> at = stackalloc int[7];
+            _optimArena = global::Optim.OptimizerStateShards.ReallocateSections(_optimArena, OptimStride, 16, OptimTensorBoundaries, OptimTensorStateLengths, wholeTensors: true, _optimShardStart, _optimShardEnd, start, end, at, "Demo.SharedTensorGroupsLamb");
+            _optimExpAvgAt = at[0];
+            _optimExpAvgSqAt = at[1];
+            _optimGroup1ExpAvgAt = at[2];
+            _optimGroup1ExpAvgSqAt = at[3];
+            _optimGroup2RowVarAt = at[4];
+            _optimGroup2ColVarAt = at[5];
+            _optimGroup2ColFactorsAt = at[6];
+            _optimShardStart = start;
+            _optimShardEnd = end;
+            _optimSharded = end - start != ParameterCount;
+        }
+
+        /// <summary>State buffer <paramref name="buffer"/> of the tensors this model holds, one after another.</summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="buffer"/> is not a state buffer's index.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public global::System.Span<float> OptimizerState(int buffer)
+        {
+            if ((uint)buffer >= 7u)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(buffer), buffer, "Demo.SharedTensorGroupsLamb keeps 7 state buffer(s).");
+            }
+
+            (int before, int held) = global::Optim.OptimizerStateShards.TensorState(OptimTensorBoundaries, OptimTensorStateLengths[buffer], _optimShardStart, _optimShardEnd);
+            int at = buffer switch { 0 => _optimExpAvgAt, 1 => _optimExpAvgSqAt, 2 => _optimGroup1ExpAvgAt, 3 => _optimGroup1ExpAvgSqAt, 4 => _optimGroup2RowVarAt, 5 => _optimGroup2ColVarAt, _ => _optimGroup2ColFactorsAt };
+            return _optimArena.Slice(at + before, held);
+        }
+
+        /// <summary>Σ g² over the gradients of the parameters this model holds state for (frozen ones left out), and whether they are all finite.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public double ShardGradientSquares(out bool finite)
+        {
+            int start = _optimShardStart;
+            int end = _optimShardEnd;
+            if (_optimFrozenParameterCount == 0)
+            {
+                global::System.ReadOnlySpan<float> all = _optimArena.Slice(OptimStride + start, end - start);
+                double squares = global::Optim.GradientNorm.SumOfSquares(all);
+                finite = double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(all);
+                return squares;
+            }
+
+            // Frozen parameters' gradients are left out: each unfrozen parameter's part of the slice.
+            double sum = 0;
+            finite = true;
+            if (!_optimFrozenW1 && start < 128 && 0 < end)
+            {
+                int from = global::System.Math.Max(start, 0);
+                global::System.ReadOnlySpan<float> g = _optimArena.Slice(OptimStride + from, global::System.Math.Min(end, 128) - from); // W1
+                double squares = global::Optim.GradientNorm.SumOfSquares(g);
+                sum += squares;
+                finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);
+            }
+            if (!_optimFrozenB1 && start < 192 && 176 < end)
+            {
+                int from = global::System.Math.Max(start, 176);
+                global::System.ReadOnlySpan<float> g = _optimArena.Slice(OptimStride + from, global::System.Math.Min(end, 192) - from); // B1
+                double squares = global::Optim.GradientNorm.SumOfSquares(g);
+                sum += squares;
+                finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);
+            }
+            if (!_optimFrozenW2 && start < 176 && 128 < end)
+            {
+                int from = global::System.Math.Max(start, 128);
+                global::System.ReadOnlySpan<float> g = _optimArena.Slice(OptimStride + from, global::System.Math.Min(end, 176) - from); // W2
+                double squares = global::Optim.GradientNorm.SumOfSquares(g);
+                sum += squares;
+                finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);
+            }
+            if (!_optimFrozenW3 && start < 207 && 192 < end)
+            {
+                int from = global::System.Math.Max(start, 192);
+                global::System.ReadOnlySpan<float> g = _optimArena.Slice(OptimStride + from, global::System.Math.Min(end, 207) - from); // W3
+                double squares = global::Optim.GradientNorm.SumOfSquares(g);
+                sum += squares;
+                finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);
+            }
+            if (!_optimFrozenV && start < 212 && 207 < end)
+            {
+                int from = global::System.Math.Max(start, 207);
+                global::System.ReadOnlySpan<float> g = _optimArena.Slice(OptimStride + from, global::System.Math.Min(end, 212) - from); // V
+                double squares = global::Optim.GradientNorm.SumOfSquares(g);
+                sum += squares;
+                finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);
+            }
+            return sum;
+        }
+
+        /// <summary>Ignored: this model's Step() needs no gradient norm.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public void SetGlobalGradientSquares(double squares, bool finite)
+        {
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private void OptimThrowIfSharded(string what)
+        {
+            if (_optimSharded)
+            {
+                throw new global::System.InvalidOperationException($"Demo.SharedTensorGroupsLamb holds the optimizer state of parameters [{_optimShardStart}, {_optimShardEnd}) only and cannot {what}: gather the state first (DataParallel's checkpoints do), or call ShardOptimizerState(0, ParameterCount).");
+            }
+        }
 
         /// <summary>What a checkpoint of this model holds, and the layout hash that must match to load one.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -664,6 +865,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void SaveCheckpoint(global::System.IO.Stream stream)
         {
+            OptimThrowIfSharded("save a checkpoint");
             using global::Optim.Training.CheckpointWriter<float> writer = new(stream, OptimCheckpointLayout);
             OptimWriteCheckpoint(writer);
         }
@@ -675,6 +877,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void SaveCheckpoint(string path)
         {
+            OptimThrowIfSharded("save a checkpoint");
             using global::Optim.Training.CheckpointWriter<float> writer = new(path, OptimCheckpointLayout);
             OptimWriteCheckpoint(writer);
         }
@@ -736,6 +939,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private void OptimLoadCheckpoint(global::Optim.Training.CheckpointContents<float> checkpoint)
         {
+            OptimThrowIfSharded("load a checkpoint");
             // Every value Step() reads is checked against what Step() can produce before anything is copied.
             // With other hyperparameters (allowed by the caller) the running products and clamps are only checked for their range.
             bool exact = checkpoint.HyperparametersMatch;

@@ -249,7 +249,7 @@ namespace Demo
             global::System.Span<float> sums = global::Optim.KernelMath.LineAligned(stackalloc float[48]);
 
             sums.Clear();
-            global::Optim.Generated.Kernel.Pass0(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 4352 + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 6528 + local), start: 0, end: (nuint)length, count: (nuint)length, directionScale, epsHat, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(sums));
+            global::Optim.Generated.Kernel.Pass0(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, _optimExpAvgAt + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, _optimExpAvgSqAt + local), start: 0, end: (nuint)length, count: (nuint)length, directionScale, epsHat, ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(sums));
             double paramSquares = global::Optim.KernelMath.SumLanes(sums.Slice(0, 16));
             double updateSquares = global::Optim.KernelMath.SumLanes(sums.Slice(16, 16));
 
@@ -258,7 +258,7 @@ namespace Demo
             double trustRatio = paramNorm > 0.0 && updateNorm > 0.0 ? paramNorm / updateNorm : 1.0;
             float stepSize = (float)(lr * trustRatio);
 
-            global::Optim.Generated.Kernel.Pass1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 4352 + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 6528 + local), start: 0, end: (nuint)length, count: (nuint)length, directionScale, epsHat, stepSize);
+            global::Optim.Generated.Kernel.Pass1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, _optimExpAvgAt + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, _optimExpAvgSqAt + local), start: 0, end: (nuint)length, count: (nuint)length, directionScale, epsHat, stepSize);
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -278,21 +278,21 @@ namespace Demo
                 switch (tensor)
                 {
                     case 0:
-                        if (!Owner._optimFrozenW1)
+                        if (!Owner._optimFrozenW1 && Owner._optimShardStart <= 0 && 2048 <= Owner._optimShardEnd)
                         {
                             Owner._optimStepTensor(0, 0, 2048, lr, directionScale, epsHat); // W1 (64 × 32)
                         }
 
                         break;
                     case 1:
-                        if (!Owner._optimFrozenB1)
+                        if (!Owner._optimFrozenB1 && Owner._optimShardStart <= 2048 && 2112 <= Owner._optimShardEnd)
                         {
                             Owner._optimStepTensor(2048, 2048, 64, lr, directionScale, epsHat); // B1 (64)
                         }
 
                         break;
                     case 2:
-                        if (!Owner._optimFrozenW2)
+                        if (!Owner._optimFrozenW2 && Owner._optimShardStart <= 2112 && 2176 <= Owner._optimShardEnd)
                         {
                             Owner._optimStepTensor(2112, 2112, 64, lr, directionScale, epsHat); // W2 (1 × 64)
                         }
@@ -325,37 +325,135 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public bool NeedsGlobalGradientNorm => false;
 
-        /// <summary>First element whose optimizer state this model holds: this model is never sharded.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public int ShardStart => 0;
+        private bool _optimSharded;
 
-        /// <summary>One past the last element whose optimizer state this model holds: this model is never sharded.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public int ShardEnd => ParameterCount;
+        private int _optimShardStart;
 
-        /// <summary>Bytes allocated for optimizer state.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public long OptimizerStateBytes => 17408L;
+        private int _optimShardEnd = ParameterCount;
 
-        /// <summary>Not supported by this model: the exception says why.</summary>
-        /// <exception cref="global::System.NotSupportedException">Always.</exception>
+        /// <summary>Where exp_avg m (first moment) section starts, less the state of tensors before the held ones (ShardOptimizerState moves it).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public void ShardOptimizerState(int start, int end) => throw new global::System.NotSupportedException("Demo.SharedTensorsLamb cannot shard its optimizer state: its Step() shares its tensors between threads; set Threads = 1 to shard its state.");
+        private int _optimExpAvgAt = 4352;
 
-        /// <summary>Not supported by this model: the exception says why.</summary>
-        /// <exception cref="global::System.NotSupportedException">Always.</exception>
+        /// <summary>Where exp_avg_sq v (second moment) section starts, less the state of tensors before the held ones (ShardOptimizerState moves it).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public global::System.Span<float> OptimizerState(int buffer) => throw new global::System.NotSupportedException("Demo.SharedTensorsLamb cannot shard its optimizer state: its Step() shares its tensors between threads; set Threads = 1 to shard its state.");
+        private int _optimExpAvgSqAt = 6528;
 
-        /// <summary>Not supported by this model: the exception says why.</summary>
-        /// <exception cref="global::System.NotSupportedException">Always.</exception>
+        /// <summary>Each state buffer's elements per tensor, in declaration order (a per-row buffer has a matrix's rows).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public double ShardGradientSquares(out bool finite) => throw new global::System.NotSupportedException("Demo.SharedTensorsLamb cannot shard its optimizer state: its Step() shares its tensors between threads; set Threads = 1 to shard its state.");
+        private static readonly int[][] OptimTensorStateLengths =
+        {
+            new int[] { 2048, 64, 64 }, // expAvg
+            new int[] { 2048, 64, 64 }, // expAvgSq
+        };
 
-        /// <summary>Not supported by this model: the exception says why.</summary>
-        /// <exception cref="global::System.NotSupportedException">Always.</exception>
+        /// <summary>First element whose optimizer state this model holds (0 unless sharded).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public void SetGlobalGradientSquares(double squares, bool finite) => throw new global::System.NotSupportedException("Demo.SharedTensorsLamb cannot shard its optimizer state: its Step() shares its tensors between threads; set Threads = 1 to shard its state.");
+        public int ShardStart => _optimShardStart;
+
+        /// <summary>One past the last element whose optimizer state this model holds (ParameterCount unless sharded).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public int ShardEnd => _optimShardEnd;
+
+        /// <summary>Bytes allocated for optimizer state (every state section, padding included).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public long OptimizerStateBytes => (long)(_optimArena.Length - 2 * OptimStride) * sizeof(float);
+
+        /// <summary>
+        /// Keeps the optimizer state of the whole tensors in [<paramref name="start"/>, <paramref name="end"/>) only (ZeRO stage 1):
+        /// the storage is reallocated with state sections for those tensors, and <see cref="Step"/> then updates them only.
+        /// State of tensors in both the old and the new slice is kept; tensors new to this model start at zero.
+        /// (0, ParameterCount) restores the ordinary model. A sharded model refuses checkpoints.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">The slice is empty, or does not start and end where tensors do (<see cref="TensorBoundaries"/>).</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public void ShardOptimizerState(int start, int end)
+        {
+            global::System.Span<int> at = stackalloc int[2];
+            _optimArena = global::Optim.OptimizerStateShards.ReallocateSections(_optimArena, OptimStride, 16, OptimTensorBoundaries, OptimTensorStateLengths, wholeTensors: true, _optimShardStart, _optimShardEnd, start, end, at, "Demo.SharedTensorsLamb");
+            _optimExpAvgAt = at[0];
+            _optimExpAvgSqAt = at[1];
+            _optimShardStart = start;
+            _optimShardEnd = end;
+            _optimSharded = end - start != ParameterCount;
+        }
+
+        /// <summary>State buffer <paramref name="buffer"/> of the tensors this model holds, one after another.</summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="buffer"/> is not a state buffer's index.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public global::System.Span<float> OptimizerState(int buffer)
+        {
+            if ((uint)buffer >= 2u)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(buffer), buffer, "Demo.SharedTensorsLamb keeps 2 state buffer(s).");
+            }
+
+            (int before, int held) = global::Optim.OptimizerStateShards.TensorState(OptimTensorBoundaries, OptimTensorStateLengths[buffer], _optimShardStart, _optimShardEnd);
+            int at = buffer switch { 0 => _optimExpAvgAt, _ => _optimExpAvgSqAt };
+            return _optimArena.Slice(at + before, held);
+        }
+
+        /// <summary>Σ g² over the gradients of the parameters this model holds state for (frozen ones left out), and whether they are all finite.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public double ShardGradientSquares(out bool finite)
+        {
+            int start = _optimShardStart;
+            int end = _optimShardEnd;
+            if (_optimFrozenParameterCount == 0)
+            {
+                global::System.ReadOnlySpan<float> all = _optimArena.Slice(OptimStride + start, end - start);
+                double squares = global::Optim.GradientNorm.SumOfSquares(all);
+                finite = double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(all);
+                return squares;
+            }
+
+            // Frozen parameters' gradients are left out: each unfrozen parameter's part of the slice.
+            double sum = 0;
+            finite = true;
+            if (!_optimFrozenW1 && start < 2048 && 0 < end)
+            {
+                int from = global::System.Math.Max(start, 0);
+                global::System.ReadOnlySpan<float> g = _optimArena.Slice(OptimStride + from, global::System.Math.Min(end, 2048) - from); // W1
+                double squares = global::Optim.GradientNorm.SumOfSquares(g);
+                sum += squares;
+                finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);
+            }
+            if (!_optimFrozenB1 && start < 2112 && 2048 < end)
+            {
+                int from = global::System.Math.Max(start, 2048);
+                global::System.ReadOnlySpan<float> g = _optimArena.Slice(OptimStride + from, global::System.Math.Min(end, 2112) - from); // B1
+                double squares = global::Optim.GradientNorm.SumOfSquares(g);
+                sum += squares;
+                finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);
+            }
+            if (!_optimFrozenW2 && start < 2176 && 2112 < end)
+            {
+                int from = global::System.Math.Max(start, 2112);
+                global::System.ReadOnlySpan<float> g = _optimArena.Slice(OptimStride + from, global::System.Math.Min(end, 2176) - from); // W2
+                double squares = global::Optim.GradientNorm.SumOfSquares(g);
+                sum += squares;
+                finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);
+            }
+            return sum;
+        }
+
+        /// <summary>Ignored: this model's Step() needs no gradient norm.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public void SetGlobalGradientSquares(double squares, bool finite)
+        {
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private void OptimThrowIfSharded(string what)
+        {
+            if (_optimSharded)
+            {
+                throw new global::System.InvalidOperationException($"Demo.SharedTensorsLamb holds the optimizer state of parameters [{_optimShardStart}, {_optimShardEnd}) only and cannot {what}: gather the state first (DataParallel's checkpoints do), or call ShardOptimizerState(0, ParameterCount).");
+            }
+        }
 
         /// <summary>What a checkpoint of this model holds, and the layout hash that must match to load one.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -401,6 +499,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void SaveCheckpoint(global::System.IO.Stream stream)
         {
+            OptimThrowIfSharded("save a checkpoint");
             using global::Optim.Training.CheckpointWriter<float> writer = new(stream, OptimCheckpointLayout);
             OptimWriteCheckpoint(writer);
         }
@@ -412,6 +511,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void SaveCheckpoint(string path)
         {
+            OptimThrowIfSharded("save a checkpoint");
             using global::Optim.Training.CheckpointWriter<float> writer = new(path, OptimCheckpointLayout);
             OptimWriteCheckpoint(writer);
         }
@@ -466,6 +566,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private void OptimLoadCheckpoint(global::Optim.Training.CheckpointContents<float> checkpoint)
         {
+            OptimThrowIfSharded("load a checkpoint");
             // Every value Step() reads is checked against what Step() can produce before anything is copied.
             // With other hyperparameters (allowed by the caller) the running products and clamps are only checked for their range.
             bool exact = checkpoint.HyperparametersMatch;

@@ -256,7 +256,7 @@ namespace Demo
                 float decay = (float)(1.0 - lr * 0.1);
 
                 // Matrices whose routines share their own work between threads: one after another, with every thread.
-                if (!_optimFrozenW1)
+                if (!_optimFrozenW1 && _optimShardStart <= 0 && 22400 <= _optimShardEnd)
                 {
                     _optimStepTensor(0, 0, 22400, 160, 140, lr, decay, workspace: _optimWorkspace, maxThreads: 2); // W1 (160 × 140)
                 }
@@ -279,20 +279,31 @@ namespace Demo
                 float stepSize = (float)(lr * biasCorrection2Sqrt / biasCorrection1);
                 float epsHat = (float)(1E-08 * biasCorrection2Sqrt);
 
-                // Large model: the loop is split across threads, each taking whole 64-byte lines of every section.
-                _optimRangeKernelGroup1.Arena = _optimArena;
-                _optimRangeKernelGroup1.stepSize = stepSize;
-                _optimRangeKernelGroup1.epsHat = epsHat;
-                if (_optimFrozenParameterCount == 0)
+                if (_optimSharded)
                 {
-                    global::Optim.StepWorkers.Run(_optimRangeKernelGroup1, 16, maxThreads: 2);
+                    OptimStepShardGroup1(stepSize, epsHat);
                 }
                 else
                 {
-                    // Frozen parameters keep their values and state: each unfrozen one runs on this thread.
-                    if (!_optimFrozenB3)
+                    // Large model: the loop is split across threads, each taking whole 64-byte lines of every section.
+                    _optimRangeKernelGroup1.Arena = _optimArena;
+                    _optimRangeKernelGroup1.OptimOffset = 28544;
+                    _optimRangeKernelGroup1.OptimExpAvgAt = 114208;
+                    _optimRangeKernelGroup1.OptimExpAvgSqAt = 114224;
+                    _optimRangeKernelGroup1.OptimCount = 16;
+                    _optimRangeKernelGroup1.stepSize = stepSize;
+                    _optimRangeKernelGroup1.epsHat = epsHat;
+                    if (_optimFrozenParameterCount == 0)
                     {
-                        _optimRangeKernelGroup1.Run(0, 16); // B3
+                        global::Optim.StepWorkers.Run(_optimRangeKernelGroup1, 16, maxThreads: 2);
+                    }
+                    else
+                    {
+                        // Frozen parameters keep their values and state: each unfrozen one runs on this thread.
+                        if (!_optimFrozenB3)
+                        {
+                            _optimRangeKernelGroup1.Run(0, 16); // B3
+                        }
                     }
                 }
             }
@@ -311,6 +322,43 @@ namespace Demo
         private int _optimStepping;
         #endif
 
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private void OptimStepShardGroup1(float stepSize, float epsHat)
+        {
+            // The group's elements [28544, 28560) inside the slice, as indices into the group: [from, to).
+            int from = global::System.Math.Max(_optimShardStart, 28544) - 28544;
+            int to = global::System.Math.Min(_optimShardEnd, 28560) - 28544;
+            if (from >= to)
+            {
+                return;
+            }
+
+            // Large model: the slice's part is split across threads as the whole group is unsharded, each element updated alike.
+            _optimRangeKernelGroup1.Arena = _optimArena;
+            _optimRangeKernelGroup1.OptimOffset = 28544 + from;
+            _optimRangeKernelGroup1.OptimExpAvgAt = _optimGroup1ExpAvgAt + from;
+            _optimRangeKernelGroup1.OptimExpAvgSqAt = _optimGroup1ExpAvgSqAt + from;
+            _optimRangeKernelGroup1.OptimCount = (nuint)(to - from);
+            _optimRangeKernelGroup1.stepSize = stepSize;
+            _optimRangeKernelGroup1.epsHat = epsHat;
+            if (_optimFrozenParameterCount == 0)
+            {
+                global::Optim.StepWorkers.Run(_optimRangeKernelGroup1, (nuint)(to - from), maxThreads: 2);
+            }
+            else
+            {
+                // Frozen parameters keep their values and state: each unfrozen one's part runs on this thread.
+                if (!_optimFrozenB3)
+                {
+                    int lo = global::System.Math.Max(from, 0), hi = global::System.Math.Min(to, 16); // B3
+                    if (lo < hi)
+                    {
+                        _optimRangeKernelGroup1.Run((nuint)(lo - from), (nuint)(hi - from));
+                    }
+                }
+            }
+        }
+
         /// <summary>One Muon step of the tensor at <paramref name="offset"/> of the parameters (<paramref name="local"/> in its group's state), <paramref name="length"/> elements, rows × cols.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private void _optimStepTensor(int offset, int local, int length, int rows, int cols, double lr, float decay, float[] workspace, int maxThreads)
@@ -319,14 +367,14 @@ namespace Demo
             double rowCount = rows;
             double colCount = cols;
 
-            global::Optim.Generated.Kernel.Pass0(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 57120 + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 85664 + local), start: 0, end: (nuint)length, count: (nuint)length);
+            global::Optim.Generated.Kernel.Pass0(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, _optimMomentumBufferAt + local), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, _optimUpdateAt + local), start: 0, end: (nuint)length, count: (nuint)length);
 
             // NewtonSchulz5(O): X = O / max(‖O‖, ε), then X ← aX + (bA + cA²)X with A = XXᵀ, (a, b, c) = (3.4445, -4.775, 2.0315)
-            global::Optim.MatrixKernels.NewtonSchulz(_optimArena.Slice(85664 + local, length), rows, cols, workspace, steps: 5.0, eps: 1E-07, a: 3.4445, b: -4.775, c: 2.0315, maxThreads: maxThreads);
+            global::Optim.MatrixKernels.NewtonSchulz(_optimArena.Slice(_optimUpdateAt + local, length), rows, cols, workspace, steps: 5.0, eps: 1E-07, a: 3.4445, b: -4.775, c: 2.0315, maxThreads: maxThreads);
 
             float adjustedLr = (float)(lr * global::System.Math.Sqrt(global::System.Math.Max(1.0, rowCount / colCount)));
 
-            global::Optim.Generated.Kernel.Pass1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 85664 + local), start: 0, end: (nuint)length, count: (nuint)length, decay, adjustedLr);
+            global::Optim.Generated.Kernel.Pass1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, offset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, _optimUpdateAt + local), start: 0, end: (nuint)length, count: (nuint)length, decay, adjustedLr);
         }
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -352,14 +400,14 @@ namespace Demo
                 switch (tensor)
                 {
                     case 0:
-                        if (!Owner._optimFrozenW3)
+                        if (!Owner._optimFrozenW3 && Owner._optimShardStart <= 24448 && 28544 <= Owner._optimShardEnd)
                         {
                             Owner._optimStepTensor(24448, 24448, 4096, 64, 64, lr, decay, workspace: workspace, maxThreads: 1); // W3 (64 × 64)
                         }
 
                         break;
                     case 1:
-                        if (!Owner._optimFrozenW2)
+                        if (!Owner._optimFrozenW2 && Owner._optimShardStart <= 22400 && 24448 <= Owner._optimShardEnd)
                         {
                             Owner._optimStepTensor(22400, 22400, 2048, 32, 64, lr, decay, workspace: workspace, maxThreads: 1); // W2 (32 × 64)
                         }
@@ -377,13 +425,21 @@ namespace Demo
         private sealed class OptimRangeKernelGroup1 : global::Optim.RangeKernel
         {
             public global::Optim.Arena<float> Arena;
+            /// <summary>Where the run's first parameter sits (its gradient is OptimStride further).</summary>
+            public int OptimOffset;
+            /// <summary>Where the run's first element of the exp_avg m (first moment) sits.</summary>
+            public int OptimExpAvgAt;
+            /// <summary>Where the run's first element of the exp_avg_sq v (second moment) sits.</summary>
+            public int OptimExpAvgSqAt;
+            /// <summary>Elements in the run (the group's, or its part of a sharded model's slice).</summary>
+            public nuint OptimCount;
             public float stepSize;
             public float epsHat;
 
             public override void Run(nuint start, nuint end)
             {
                 ref float origin = ref Arena.Origin;
-                global::Optim.Generated.Kernel.UpdateGroup1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 28544), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + 28544), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 114208), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 114224), start, end, count: 16, stepSize, epsHat);
+                global::Optim.Generated.Kernel.UpdateGroup1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimOffset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + OptimOffset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimExpAvgAt), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimExpAvgSqAt), start, end, count: OptimCount, stepSize, epsHat);
             }
         }
 
@@ -395,11 +451,11 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public int OptimizerStateBuffers => 4;
 
-        /// <summary>Slices of this model's state are element ranges on 64-byte lines.</summary>
+        /// <summary>A slice of this model's state is a run of whole tensors: a parameter group's rule needs per-tensor sums or matrix routines.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public bool ShardsWholeTensors => false;
+        public bool ShardsWholeTensors => true;
 
-        /// <summary>Where each tensor starts in <see cref="Parameters"/>, in declaration order, then ParameterCount.</summary>
+        /// <summary>Where each tensor starts in <see cref="Parameters"/>, group by group (declaration order within a group), then ParameterCount.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public global::System.ReadOnlySpan<int> TensorBoundaries => OptimTensorBoundaries;
 
@@ -410,37 +466,156 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public bool NeedsGlobalGradientNorm => false;
 
-        /// <summary>First element whose optimizer state this model holds: this model is never sharded.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public int ShardStart => 0;
+        private bool _optimSharded;
 
-        /// <summary>One past the last element whose optimizer state this model holds: this model is never sharded.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public int ShardEnd => ParameterCount;
+        private int _optimShardStart;
 
-        /// <summary>Bytes allocated for optimizer state.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public long OptimizerStateBytes => 228480L;
+        private int _optimShardEnd = ParameterCount;
 
-        /// <summary>Not supported by this model: the exception says why.</summary>
-        /// <exception cref="global::System.NotSupportedException">Always.</exception>
+        /// <summary>Where group 0's momentum_buffer b section starts, less the state of tensors before the held ones (ShardOptimizerState moves it).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public void ShardOptimizerState(int start, int end) => throw new global::System.NotSupportedException("Demo.SharedTensorsMuon cannot shard its optimizer state: it has parameter groups (each group keeps its own state sections); only a model of one [Optimize] rule shards its state.");
+        private int _optimMomentumBufferAt = 57120;
 
-        /// <summary>Not supported by this model: the exception says why.</summary>
-        /// <exception cref="global::System.NotSupportedException">Always.</exception>
+        /// <summary>Where group 0's update O, orthogonalized (working space, rewritten for each tensor) section starts, less the state of tensors before the held ones (ShardOptimizerState moves it).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public global::System.Span<float> OptimizerState(int buffer) => throw new global::System.NotSupportedException("Demo.SharedTensorsMuon cannot shard its optimizer state: it has parameter groups (each group keeps its own state sections); only a model of one [Optimize] rule shards its state.");
+        private int _optimUpdateAt = 85664;
 
-        /// <summary>Not supported by this model: the exception says why.</summary>
-        /// <exception cref="global::System.NotSupportedException">Always.</exception>
+        /// <summary>Where group 1's exp_avg m (first moment) section starts, less the state of elements before the held ones (ShardOptimizerState moves it).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public double ShardGradientSquares(out bool finite) => throw new global::System.NotSupportedException("Demo.SharedTensorsMuon cannot shard its optimizer state: it has parameter groups (each group keeps its own state sections); only a model of one [Optimize] rule shards its state.");
+        private int _optimGroup1ExpAvgAt = 114208;
 
-        /// <summary>Not supported by this model: the exception says why.</summary>
-        /// <exception cref="global::System.NotSupportedException">Always.</exception>
+        /// <summary>Where group 1's exp_avg_sq v (second moment) section starts, less the state of elements before the held ones (ShardOptimizerState moves it).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public void SetGlobalGradientSquares(double squares, bool finite) => throw new global::System.NotSupportedException("Demo.SharedTensorsMuon cannot shard its optimizer state: it has parameter groups (each group keeps its own state sections); only a model of one [Optimize] rule shards its state.");
+        private int _optimGroup1ExpAvgSqAt = 114224;
+
+        /// <summary>Each state buffer's elements per tensor, in the order of TensorBoundaries (0 for another group's tensor; a per-row buffer has a matrix's rows).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private static readonly int[][] OptimTensorStateLengths =
+        {
+            new int[] { 22400, 2048, 4096, 0 }, // group 0: momentumBuffer
+            new int[] { 22400, 2048, 4096, 0 }, // group 0: update
+            new int[] { 0, 0, 0, 16 }, // group 1: expAvg
+            new int[] { 0, 0, 0, 16 }, // group 1: expAvgSq
+        };
+
+        /// <summary>First element whose optimizer state this model holds (0 unless sharded).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public int ShardStart => _optimShardStart;
+
+        /// <summary>One past the last element whose optimizer state this model holds (ParameterCount unless sharded).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public int ShardEnd => _optimShardEnd;
+
+        /// <summary>Bytes allocated for optimizer state (every state section, padding included).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public long OptimizerStateBytes => (long)(_optimArena.Length - 2 * OptimStride) * sizeof(float);
+
+        /// <summary>
+        /// Keeps the optimizer state of the whole tensors in [<paramref name="start"/>, <paramref name="end"/>) only (ZeRO stage 1):
+        /// the storage is reallocated with state sections for those tensors, and <see cref="Step"/> then updates them only.
+        /// State of tensors in both the old and the new slice is kept; tensors new to this model start at zero.
+        /// Each parameter group holds the state of its part of the slice only.
+        /// (0, ParameterCount) restores the ordinary model. A sharded model refuses checkpoints.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">The slice is empty, or does not start and end where tensors do (<see cref="TensorBoundaries"/>).</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public void ShardOptimizerState(int start, int end)
+        {
+            global::System.Span<int> at = stackalloc int[4];
+            _optimArena = global::Optim.OptimizerStateShards.ReallocateSections(_optimArena, OptimStride, 16, OptimTensorBoundaries, OptimTensorStateLengths, wholeTensors: true, _optimShardStart, _optimShardEnd, start, end, at, "Demo.SharedTensorsMuon");
+            _optimMomentumBufferAt = at[0];
+            _optimUpdateAt = at[1];
+            _optimGroup1ExpAvgAt = at[2];
+            _optimGroup1ExpAvgSqAt = at[3];
+            _optimShardStart = start;
+            _optimShardEnd = end;
+            _optimSharded = end - start != ParameterCount;
+        }
+
+        /// <summary>State buffer <paramref name="buffer"/> of the tensors this model holds, one after another.</summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="buffer"/> is not a state buffer's index.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public global::System.Span<float> OptimizerState(int buffer)
+        {
+            if ((uint)buffer >= 4u)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(buffer), buffer, "Demo.SharedTensorsMuon keeps 4 state buffer(s).");
+            }
+
+            (int before, int held) = global::Optim.OptimizerStateShards.TensorState(OptimTensorBoundaries, OptimTensorStateLengths[buffer], _optimShardStart, _optimShardEnd);
+            int at = buffer switch { 0 => _optimMomentumBufferAt, 1 => _optimUpdateAt, 2 => _optimGroup1ExpAvgAt, _ => _optimGroup1ExpAvgSqAt };
+            return _optimArena.Slice(at + before, held);
+        }
+
+        /// <summary>Σ g² over the gradients of the parameters this model holds state for (frozen ones left out), and whether they are all finite.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public double ShardGradientSquares(out bool finite)
+        {
+            int start = _optimShardStart;
+            int end = _optimShardEnd;
+            if (_optimFrozenParameterCount == 0)
+            {
+                global::System.ReadOnlySpan<float> all = _optimArena.Slice(OptimStride + start, end - start);
+                double squares = global::Optim.GradientNorm.SumOfSquares(all);
+                finite = double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(all);
+                return squares;
+            }
+
+            // Frozen parameters' gradients are left out: each unfrozen parameter's part of the slice.
+            double sum = 0;
+            finite = true;
+            if (!_optimFrozenW1 && start < 22400 && 0 < end)
+            {
+                int from = global::System.Math.Max(start, 0);
+                global::System.ReadOnlySpan<float> g = _optimArena.Slice(OptimStride + from, global::System.Math.Min(end, 22400) - from); // W1
+                double squares = global::Optim.GradientNorm.SumOfSquares(g);
+                sum += squares;
+                finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);
+            }
+            if (!_optimFrozenW2 && start < 24448 && 22400 < end)
+            {
+                int from = global::System.Math.Max(start, 22400);
+                global::System.ReadOnlySpan<float> g = _optimArena.Slice(OptimStride + from, global::System.Math.Min(end, 24448) - from); // W2
+                double squares = global::Optim.GradientNorm.SumOfSquares(g);
+                sum += squares;
+                finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);
+            }
+            if (!_optimFrozenW3 && start < 28544 && 24448 < end)
+            {
+                int from = global::System.Math.Max(start, 24448);
+                global::System.ReadOnlySpan<float> g = _optimArena.Slice(OptimStride + from, global::System.Math.Min(end, 28544) - from); // W3
+                double squares = global::Optim.GradientNorm.SumOfSquares(g);
+                sum += squares;
+                finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);
+            }
+            if (!_optimFrozenB3 && start < 28560 && 28544 < end)
+            {
+                int from = global::System.Math.Max(start, 28544);
+                global::System.ReadOnlySpan<float> g = _optimArena.Slice(OptimStride + from, global::System.Math.Min(end, 28560) - from); // B3
+                double squares = global::Optim.GradientNorm.SumOfSquares(g);
+                sum += squares;
+                finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);
+            }
+            return sum;
+        }
+
+        /// <summary>Ignored: this model's Step() needs no gradient norm.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public void SetGlobalGradientSquares(double squares, bool finite)
+        {
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private void OptimThrowIfSharded(string what)
+        {
+            if (_optimSharded)
+            {
+                throw new global::System.InvalidOperationException($"Demo.SharedTensorsMuon holds the optimizer state of parameters [{_optimShardStart}, {_optimShardEnd}) only and cannot {what}: gather the state first (DataParallel's checkpoints do), or call ShardOptimizerState(0, ParameterCount).");
+            }
+        }
 
         /// <summary>What a checkpoint of this model holds, and the layout hash that must match to load one.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -495,6 +670,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void SaveCheckpoint(global::System.IO.Stream stream)
         {
+            OptimThrowIfSharded("save a checkpoint");
             using global::Optim.Training.CheckpointWriter<float> writer = new(stream, OptimCheckpointLayout);
             OptimWriteCheckpoint(writer);
         }
@@ -506,6 +682,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void SaveCheckpoint(string path)
         {
+            OptimThrowIfSharded("save a checkpoint");
             using global::Optim.Training.CheckpointWriter<float> writer = new(path, OptimCheckpointLayout);
             OptimWriteCheckpoint(writer);
         }
@@ -560,6 +737,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private void OptimLoadCheckpoint(global::Optim.Training.CheckpointContents<float> checkpoint)
         {
+            OptimThrowIfSharded("load a checkpoint");
             // Every value Step() reads is checked against what Step() can produce before anything is copied.
             // With other hyperparameters (allowed by the caller) the running products and clamps are only checked for their range.
             bool exact = checkpoint.HyperparametersMatch;

@@ -214,21 +214,32 @@ namespace Demo
                 float epsHat = (float)(1E-08 * biasCorrection2Sqrt);
                 float decay = (float)(1.0 - lr * 0.1);
 
-                // Large model: the loop is split across threads, each taking whole 64-byte lines of every section.
-                _optimRangeKernel.Arena = _optimArena;
-                _optimRangeKernel.stepSize = stepSize;
-                _optimRangeKernel.epsHat = epsHat;
-                _optimRangeKernel.decay = decay;
-                if (_optimFrozenParameterCount == 0)
+                if (_optimSharded)
                 {
-                    global::Optim.StepWorkers.Run(_optimRangeKernel, 2048, maxThreads: 2);
+                    OptimStepShard(stepSize, epsHat, decay);
                 }
                 else
                 {
-                    // Frozen parameters keep their values and state: each unfrozen one runs on this thread.
-                    if (!_optimFrozenW1)
+                    // Large model: the loop is split across threads, each taking whole 64-byte lines of every section.
+                    _optimRangeKernel.Arena = _optimArena;
+                    _optimRangeKernel.OptimOffset = 0;
+                    _optimRangeKernel.OptimExpAvgAt = 4224;
+                    _optimRangeKernel.OptimExpAvgSqAt = 6272;
+                    _optimRangeKernel.OptimCount = 2048;
+                    _optimRangeKernel.stepSize = stepSize;
+                    _optimRangeKernel.epsHat = epsHat;
+                    _optimRangeKernel.decay = decay;
+                    if (_optimFrozenParameterCount == 0)
                     {
-                        _optimRangeKernel.Run(0, 2048); // W1
+                        global::Optim.StepWorkers.Run(_optimRangeKernel, 2048, maxThreads: 2);
+                    }
+                    else
+                    {
+                        // Frozen parameters keep their values and state: each unfrozen one runs on this thread.
+                        if (!_optimFrozenW1)
+                        {
+                            _optimRangeKernel.Run(0, 2048); // W1
+                        }
                     }
                 }
             }
@@ -244,20 +255,31 @@ namespace Demo
                 float stepSize = (float)(lr * biasCorrection2Sqrt / biasCorrection1);
                 float epsHat = (float)(1E-08 * biasCorrection2Sqrt);
 
-                // Large model: the loop is split across threads, each taking whole 64-byte lines of every section.
-                _optimRangeKernelGroup1.Arena = _optimArena;
-                _optimRangeKernelGroup1.stepSize = stepSize;
-                _optimRangeKernelGroup1.epsHat = epsHat;
-                if (_optimFrozenParameterCount == 0)
+                if (_optimSharded)
                 {
-                    global::Optim.StepWorkers.Run(_optimRangeKernelGroup1, 64, maxThreads: 2);
+                    OptimStepShardGroup1(stepSize, epsHat);
                 }
                 else
                 {
-                    // Frozen parameters keep their values and state: each unfrozen one runs on this thread.
-                    if (!_optimFrozenB1)
+                    // Large model: the loop is split across threads, each taking whole 64-byte lines of every section.
+                    _optimRangeKernelGroup1.Arena = _optimArena;
+                    _optimRangeKernelGroup1.OptimOffset = 2048;
+                    _optimRangeKernelGroup1.OptimExpAvgAt = 8320;
+                    _optimRangeKernelGroup1.OptimExpAvgSqAt = 8384;
+                    _optimRangeKernelGroup1.OptimCount = 64;
+                    _optimRangeKernelGroup1.stepSize = stepSize;
+                    _optimRangeKernelGroup1.epsHat = epsHat;
+                    if (_optimFrozenParameterCount == 0)
                     {
-                        _optimRangeKernelGroup1.Run(0, 64); // B1
+                        global::Optim.StepWorkers.Run(_optimRangeKernelGroup1, 64, maxThreads: 2);
+                    }
+                    else
+                    {
+                        // Frozen parameters keep their values and state: each unfrozen one runs on this thread.
+                        if (!_optimFrozenB1)
+                        {
+                            _optimRangeKernelGroup1.Run(0, 64); // B1
+                        }
                     }
                 }
             }
@@ -277,6 +299,81 @@ namespace Demo
         #endif
 
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private void OptimStepShard(float stepSize, float epsHat, float decay)
+        {
+            // The group's elements [0, 2048) inside the slice, as indices into the group: [from, to).
+            int from = _optimShardStart;
+            int to = global::System.Math.Min(_optimShardEnd, 2048);
+            if (from >= to)
+            {
+                return;
+            }
+
+            // Large model: the slice's part is split across threads as the whole group is unsharded, each element updated alike.
+            _optimRangeKernel.Arena = _optimArena;
+            _optimRangeKernel.OptimOffset = from;
+            _optimRangeKernel.OptimExpAvgAt = _optimExpAvgAt + from;
+            _optimRangeKernel.OptimExpAvgSqAt = _optimExpAvgSqAt + from;
+            _optimRangeKernel.OptimCount = (nuint)(to - from);
+            _optimRangeKernel.stepSize = stepSize;
+            _optimRangeKernel.epsHat = epsHat;
+            _optimRangeKernel.decay = decay;
+            if (_optimFrozenParameterCount == 0)
+            {
+                global::Optim.StepWorkers.Run(_optimRangeKernel, (nuint)(to - from), maxThreads: 2);
+            }
+            else
+            {
+                // Frozen parameters keep their values and state: each unfrozen one's part runs on this thread.
+                if (!_optimFrozenW1)
+                {
+                    int lo = global::System.Math.Max(from, 0), hi = global::System.Math.Min(to, 2048); // W1
+                    if (lo < hi)
+                    {
+                        _optimRangeKernel.Run((nuint)(lo - from), (nuint)(hi - from));
+                    }
+                }
+            }
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private void OptimStepShardGroup1(float stepSize, float epsHat)
+        {
+            // The group's elements [2048, 2112) inside the slice, as indices into the group: [from, to).
+            int from = global::System.Math.Max(_optimShardStart, 2048) - 2048;
+            int to = global::System.Math.Min(_optimShardEnd, 2112) - 2048;
+            if (from >= to)
+            {
+                return;
+            }
+
+            // Large model: the slice's part is split across threads as the whole group is unsharded, each element updated alike.
+            _optimRangeKernelGroup1.Arena = _optimArena;
+            _optimRangeKernelGroup1.OptimOffset = 2048 + from;
+            _optimRangeKernelGroup1.OptimExpAvgAt = _optimGroup1ExpAvgAt + from;
+            _optimRangeKernelGroup1.OptimExpAvgSqAt = _optimGroup1ExpAvgSqAt + from;
+            _optimRangeKernelGroup1.OptimCount = (nuint)(to - from);
+            _optimRangeKernelGroup1.stepSize = stepSize;
+            _optimRangeKernelGroup1.epsHat = epsHat;
+            if (_optimFrozenParameterCount == 0)
+            {
+                global::Optim.StepWorkers.Run(_optimRangeKernelGroup1, (nuint)(to - from), maxThreads: 2);
+            }
+            else
+            {
+                // Frozen parameters keep their values and state: each unfrozen one's part runs on this thread.
+                if (!_optimFrozenB1)
+                {
+                    int lo = global::System.Math.Max(from, 0), hi = global::System.Math.Min(to, 64); // B1
+                    if (lo < hi)
+                    {
+                        _optimRangeKernelGroup1.Run((nuint)(lo - from), (nuint)(hi - from));
+                    }
+                }
+            }
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private readonly OptimRangeKernel _optimRangeKernel = new();
 
         /// <summary>This step's arena and scalars, for the threads that share the loop of group 0.</summary>
@@ -284,6 +381,14 @@ namespace Demo
         private sealed class OptimRangeKernel : global::Optim.RangeKernel
         {
             public global::Optim.Arena<float> Arena;
+            /// <summary>Where the run's first parameter sits (its gradient is OptimStride further).</summary>
+            public int OptimOffset;
+            /// <summary>Where the run's first element of the exp_avg m (first moment) sits.</summary>
+            public int OptimExpAvgAt;
+            /// <summary>Where the run's first element of the exp_avg_sq v (second moment) sits.</summary>
+            public int OptimExpAvgSqAt;
+            /// <summary>Elements in the run (the group's, or its part of a sharded model's slice).</summary>
+            public nuint OptimCount;
             public float stepSize;
             public float epsHat;
             public float decay;
@@ -291,7 +396,7 @@ namespace Demo
             public override void Run(nuint start, nuint end)
             {
                 ref float origin = ref Arena.Origin;
-                global::Optim.Generated.Kernel.Update(ref origin, ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 4224), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 6272), start, end, count: 2048, stepSize, epsHat, decay);
+                global::Optim.Generated.Kernel.Update(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimOffset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + OptimOffset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimExpAvgAt), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimExpAvgSqAt), start, end, count: OptimCount, stepSize, epsHat, decay);
             }
         }
 
@@ -303,13 +408,21 @@ namespace Demo
         private sealed class OptimRangeKernelGroup1 : global::Optim.RangeKernel
         {
             public global::Optim.Arena<float> Arena;
+            /// <summary>Where the run's first parameter sits (its gradient is OptimStride further).</summary>
+            public int OptimOffset;
+            /// <summary>Where the run's first element of the exp_avg m (first moment) sits.</summary>
+            public int OptimExpAvgAt;
+            /// <summary>Where the run's first element of the exp_avg_sq v (second moment) sits.</summary>
+            public int OptimExpAvgSqAt;
+            /// <summary>Elements in the run (the group's, or its part of a sharded model's slice).</summary>
+            public nuint OptimCount;
             public float stepSize;
             public float epsHat;
 
             public override void Run(nuint start, nuint end)
             {
                 ref float origin = ref Arena.Origin;
-                global::Optim.Generated.Kernel.UpdateGroup1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 2048), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + 2048), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 8320), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, 8384), start, end, count: 64, stepSize, epsHat);
+                global::Optim.Generated.Kernel.UpdateGroup1(ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimOffset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimStride + OptimOffset), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimExpAvgAt), ref global::System.Runtime.CompilerServices.Unsafe.Add(ref origin, OptimExpAvgSqAt), start, end, count: OptimCount, stepSize, epsHat);
             }
         }
 
@@ -325,7 +438,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public bool ShardsWholeTensors => false;
 
-        /// <summary>Where each tensor starts in <see cref="Parameters"/>, in declaration order, then ParameterCount.</summary>
+        /// <summary>Where each tensor starts in <see cref="Parameters"/>, group by group (declaration order within a group), then ParameterCount.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public global::System.ReadOnlySpan<int> TensorBoundaries => OptimTensorBoundaries;
 
@@ -336,37 +449,140 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public bool NeedsGlobalGradientNorm => false;
 
-        /// <summary>First element whose optimizer state this model holds: this model is never sharded.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public int ShardStart => 0;
+        private bool _optimSharded;
 
-        /// <summary>One past the last element whose optimizer state this model holds: this model is never sharded.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public int ShardEnd => ParameterCount;
+        private int _optimShardStart;
 
-        /// <summary>Bytes allocated for optimizer state.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public long OptimizerStateBytes => 16896L;
+        private int _optimShardEnd = ParameterCount;
 
-        /// <summary>Not supported by this model: the exception says why.</summary>
-        /// <exception cref="global::System.NotSupportedException">Always.</exception>
+        /// <summary>Where group 0's exp_avg m (first moment) section starts, less the state of elements before the held ones (ShardOptimizerState moves it).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public void ShardOptimizerState(int start, int end) => throw new global::System.NotSupportedException("Demo.SplitGroupsAdamW cannot shard its optimizer state: it has parameter groups (each group keeps its own state sections); only a model of one [Optimize] rule shards its state.");
+        private int _optimExpAvgAt = 4224;
 
-        /// <summary>Not supported by this model: the exception says why.</summary>
-        /// <exception cref="global::System.NotSupportedException">Always.</exception>
+        /// <summary>Where group 0's exp_avg_sq v (second moment) section starts, less the state of elements before the held ones (ShardOptimizerState moves it).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public global::System.Span<float> OptimizerState(int buffer) => throw new global::System.NotSupportedException("Demo.SplitGroupsAdamW cannot shard its optimizer state: it has parameter groups (each group keeps its own state sections); only a model of one [Optimize] rule shards its state.");
+        private int _optimExpAvgSqAt = 6272;
 
-        /// <summary>Not supported by this model: the exception says why.</summary>
-        /// <exception cref="global::System.NotSupportedException">Always.</exception>
+        /// <summary>Where group 1's exp_avg m (first moment) section starts, less the state of elements before the held ones (ShardOptimizerState moves it).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public double ShardGradientSquares(out bool finite) => throw new global::System.NotSupportedException("Demo.SplitGroupsAdamW cannot shard its optimizer state: it has parameter groups (each group keeps its own state sections); only a model of one [Optimize] rule shards its state.");
+        private int _optimGroup1ExpAvgAt = 8320;
 
-        /// <summary>Not supported by this model: the exception says why.</summary>
-        /// <exception cref="global::System.NotSupportedException">Always.</exception>
+        /// <summary>Where group 1's exp_avg_sq v (second moment) section starts, less the state of elements before the held ones (ShardOptimizerState moves it).</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        public void SetGlobalGradientSquares(double squares, bool finite) => throw new global::System.NotSupportedException("Demo.SplitGroupsAdamW cannot shard its optimizer state: it has parameter groups (each group keeps its own state sections); only a model of one [Optimize] rule shards its state.");
+        private int _optimGroup1ExpAvgSqAt = 8384;
+
+        /// <summary>Each state buffer's elements per tensor, in the order of TensorBoundaries (0 for another group's tensor; a per-row buffer has a matrix's rows).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private static readonly int[][] OptimTensorStateLengths =
+        {
+            new int[] { 2048, 0 }, // group 0: expAvg
+            new int[] { 2048, 0 }, // group 0: expAvgSq
+            new int[] { 0, 64 }, // group 1: expAvg
+            new int[] { 0, 64 }, // group 1: expAvgSq
+        };
+
+        /// <summary>First element whose optimizer state this model holds (0 unless sharded).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public int ShardStart => _optimShardStart;
+
+        /// <summary>One past the last element whose optimizer state this model holds (ParameterCount unless sharded).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public int ShardEnd => _optimShardEnd;
+
+        /// <summary>Bytes allocated for optimizer state (every state section, padding included).</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public long OptimizerStateBytes => (long)(_optimArena.Length - 2 * OptimStride) * sizeof(float);
+
+        /// <summary>
+        /// Keeps the optimizer state of parameters [<paramref name="start"/>, <paramref name="end"/>) only (ZeRO stage 1): the
+        /// storage is reallocated with state sections for the slice, and <see cref="Step"/> then updates that slice only.
+        /// State of elements in both the old and the new slice is kept; elements new to this model start at zero.
+        /// Each parameter group holds the state of its part of the slice only.
+        /// (0, ParameterCount) restores the ordinary model. A sharded model refuses checkpoints.
+        /// </summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException">The slice is empty, outside the parameters, or not on multiples of 16 elements (its end may be ParameterCount).</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public void ShardOptimizerState(int start, int end)
+        {
+            global::System.Span<int> at = stackalloc int[4];
+            _optimArena = global::Optim.OptimizerStateShards.ReallocateSections(_optimArena, OptimStride, 16, OptimTensorBoundaries, OptimTensorStateLengths, wholeTensors: false, _optimShardStart, _optimShardEnd, start, end, at, "Demo.SplitGroupsAdamW");
+            _optimExpAvgAt = at[0];
+            _optimExpAvgSqAt = at[1];
+            _optimGroup1ExpAvgAt = at[2];
+            _optimGroup1ExpAvgSqAt = at[3];
+            _optimShardStart = start;
+            _optimShardEnd = end;
+            _optimSharded = end - start != ParameterCount;
+        }
+
+        /// <summary>State buffer <paramref name="buffer"/> over the elements of its group this model holds, in order.</summary>
+        /// <exception cref="global::System.ArgumentOutOfRangeException"><paramref name="buffer"/> is not a state buffer's index.</exception>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public global::System.Span<float> OptimizerState(int buffer)
+        {
+            if ((uint)buffer >= 4u)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(buffer), buffer, "Demo.SplitGroupsAdamW keeps 4 state buffer(s).");
+            }
+
+            (int before, int held) = global::Optim.OptimizerStateShards.TensorState(OptimTensorBoundaries, OptimTensorStateLengths[buffer], _optimShardStart, _optimShardEnd);
+            int at = buffer switch { 0 => _optimExpAvgAt, 1 => _optimExpAvgSqAt, 2 => _optimGroup1ExpAvgAt, _ => _optimGroup1ExpAvgSqAt };
+            return _optimArena.Slice(at + before, held);
+        }
+
+        /// <summary>Σ g² over the gradients of the parameters this model holds state for (frozen ones left out), and whether they are all finite.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public double ShardGradientSquares(out bool finite)
+        {
+            int start = _optimShardStart;
+            int end = _optimShardEnd;
+            if (_optimFrozenParameterCount == 0)
+            {
+                global::System.ReadOnlySpan<float> all = _optimArena.Slice(OptimStride + start, end - start);
+                double squares = global::Optim.GradientNorm.SumOfSquares(all);
+                finite = double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(all);
+                return squares;
+            }
+
+            // Frozen parameters' gradients are left out: each unfrozen parameter's part of the slice.
+            double sum = 0;
+            finite = true;
+            if (!_optimFrozenW1 && start < 2048 && 0 < end)
+            {
+                int from = global::System.Math.Max(start, 0);
+                global::System.ReadOnlySpan<float> g = _optimArena.Slice(OptimStride + from, global::System.Math.Min(end, 2048) - from); // W1
+                double squares = global::Optim.GradientNorm.SumOfSquares(g);
+                sum += squares;
+                finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);
+            }
+            if (!_optimFrozenB1 && start < 2112 && 2048 < end)
+            {
+                int from = global::System.Math.Max(start, 2048);
+                global::System.ReadOnlySpan<float> g = _optimArena.Slice(OptimStride + from, global::System.Math.Min(end, 2112) - from); // B1
+                double squares = global::Optim.GradientNorm.SumOfSquares(g);
+                sum += squares;
+                finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);
+            }
+            return sum;
+        }
+
+        /// <summary>Ignored: this model's Step() needs no gradient norm.</summary>
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        public void SetGlobalGradientSquares(double squares, bool finite)
+        {
+        }
+
+        [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
+        private void OptimThrowIfSharded(string what)
+        {
+            if (_optimSharded)
+            {
+                throw new global::System.InvalidOperationException($"Demo.SplitGroupsAdamW holds the optimizer state of parameters [{_optimShardStart}, {_optimShardEnd}) only and cannot {what}: gather the state first (DataParallel's checkpoints do), or call ShardOptimizerState(0, ParameterCount).");
+            }
+        }
 
         /// <summary>What a checkpoint of this model holds, and the layout hash that must match to load one.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -420,6 +636,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void SaveCheckpoint(global::System.IO.Stream stream)
         {
+            OptimThrowIfSharded("save a checkpoint");
             using global::Optim.Training.CheckpointWriter<float> writer = new(stream, OptimCheckpointLayout);
             OptimWriteCheckpoint(writer);
         }
@@ -431,6 +648,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         public void SaveCheckpoint(string path)
         {
+            OptimThrowIfSharded("save a checkpoint");
             using global::Optim.Training.CheckpointWriter<float> writer = new(path, OptimCheckpointLayout);
             OptimWriteCheckpoint(writer);
         }
@@ -484,6 +702,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private void OptimLoadCheckpoint(global::Optim.Training.CheckpointContents<float> checkpoint)
         {
+            OptimThrowIfSharded("load a checkpoint");
             // Every value Step() reads is checked against what Step() can produce before anything is copied.
             // With other hyperparameters (allowed by the caller) the running products and clamps are only checked for their range.
             bool exact = checkpoint.HyperparametersMatch;
