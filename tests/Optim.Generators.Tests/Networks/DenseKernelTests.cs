@@ -94,6 +94,61 @@ public sealed class DenseKernelTests
     }
 
     [Fact]
+    public void Float_combined_backward_equals_the_two_products() => Shapes.Sample(CheckCombined<float>, iter: 200);
+
+    [Fact]
+    public void Double_combined_backward_equals_the_two_products() => Shapes.Sample(CheckCombined<double>, iter: 100);
+
+    /// <summary>
+    /// Dense.Backward (one pass over the batch for a small layer of at most six outputs) writes the bits of
+    /// BackwardWeights then BackwardInput: the weight and bias gradients added to what they hold, the input gradient
+    /// overwritten, with and without a gating activation, and nothing outside its spans.
+    /// </summary>
+    private static void CheckCombined<T>((int Batch, int In, int Out, bool Bias, int Seed) c)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        var (batch, inF, outF, hasBias, seed) = c;
+        var random = new Random(seed);
+        T[] x = Values<T>(random, batch * inF), w = Values<T>(random, outF * inF), dy = Values<T>(random, batch * outF);
+        T[] dW0 = Values<T>(random, outF * inF), dB0 = Values<T>(random, outF);
+        T[] activated = new T[batch * inF];
+        Activations.Forward<T>(Activation.Relu, 0, Values<T>(random, batch * inF), activated);
+        foreach (var (option, slope) in new[] { (GemmOptions.None, 0.0), (GemmOptions.Relu, 0.0), (GemmOptions.LeakyRelu, 0.01) })
+        {
+            T[] expectedW = (T[])dW0.Clone(), expectedB = (T[])dB0.Clone(), expectedX = new T[batch * inF];
+            Dense.BackwardWeights<T>(dy, activated, expectedW, hasBias ? expectedB : default, batch, inF, outF);
+            Dense.BackwardInput<T>(dy, w, expectedX, batch, inF, outF, 1, option, activated, slope);
+
+            T[] dW = Guarded<T>(outF * inF), dB = Guarded<T>(outF), dx = Guarded<T>(batch * inF);
+            dW0.CopyTo(dW, Guard);
+            dB0.CopyTo(dB, Guard);
+            Dense.Backward<T>(dy, activated, w, dW.AsSpan(Guard, outF * inF), hasBias ? dB.AsSpan(Guard, outF) : default, dx.AsSpan(Guard, batch * inF),
+                batch, inF, outF, 1, option, activated, slope);
+            for (int i = 0; i < expectedW.Length; i++)
+            {
+                Same(expectedW[i], dW[Guard + i], $"{option} dW[{i}]", c);
+            }
+
+            for (int i = 0; i < outF; i++)
+            {
+                Same(hasBias ? expectedB[i] : dB0[i], dB[Guard + i], $"{option} dB[{i}]", c);
+            }
+
+            for (int i = 0; i < expectedX.Length; i++)
+            {
+                Same(expectedX[i], dx[Guard + i], $"{option} dx[{i}]", c);
+            }
+
+            GuardsIntact(dW, outF * inF, $"{option} dW", c);
+            GuardsIntact(dx, batch * inF, $"{option} dx", c);
+            if (hasBias)
+            {
+                GuardsIntact(dB, outF, $"{option} dB", c);
+            }
+        }
+    }
+
+    [Fact]
     public void A_negative_slope_cannot_be_fused_into_the_input_gradient()
     {
         var error = Assert.Throws<ArgumentException>(() => Dense.BackwardInput<float>(new float[2], new float[2], new float[2], 1, 2, 1, 1, GemmOptions.LeakyRelu, new float[2], -0.5));

@@ -164,8 +164,7 @@ namespace Demo
         private void OptimBackward(global::System.ReadOnlySpan<float> image, int batch)
         {
             // n5 = Output.Forward(Nn.Flatten(Nn.MaxPool2d(Nn.Relu(Conv.Forward(image)), 2)))
-            global::Optim.Kernels.Dense.BackwardWeights<float>(_optimNetwork.Slice(10320, batch * 10), _optimNetwork.Slice(4608, batch * 64), _optimArena.Slice(OptimStride + 40, 640), _optimArena.Slice(OptimStride + 680, 10), batch, 64, 10, _optimThreads);
-            global::Optim.Kernels.Dense.BackwardInput<float>(_optimNetwork.Slice(10320, batch * 10), _optimArena.Slice(40, 640), _optimNetwork.Slice(9808, batch * 64), batch, 64, 10, _optimThreads);
+            global::Optim.Kernels.Dense.Backward<float>(_optimNetwork.Slice(10320, batch * 10), _optimNetwork.Slice(4608, batch * 64), _optimArena.Slice(40, 640), _optimArena.Slice(OptimStride + 40, 640), _optimArena.Slice(OptimStride + 680, 10), _optimNetwork.Slice(9808, batch * 64), batch, 64, 10, _optimThreads);
             // n4 = Nn.Flatten(Nn.MaxPool2d(Nn.Relu(Conv.Forward(image)), 2))
             _optimNetwork.Slice(9808, batch * 64).CopyTo(_optimNetwork.Slice(9296, batch * 64));
             // n3 = Nn.MaxPool2d(Nn.Relu(Conv.Forward(image)), 2)

@@ -160,8 +160,7 @@ namespace Demo
         private void OptimBackward(global::System.ReadOnlySpan<int> words, int batch)
         {
             // n4 = Output.Forward(Norm.Forward(Nn.Flatten(Tokens.Forward(words))))
-            global::Optim.Kernels.Dense.BackwardWeights<float>(_optimNetwork.Slice(592, batch * 1), _optimNetwork.Slice(192, batch * 24), _optimArena.Slice(OptimStride + 168, 24), _optimArena.Slice(OptimStride + 192, 1), batch, 24, 1, _optimThreads);
-            global::Optim.Kernels.Dense.BackwardInput<float>(_optimNetwork.Slice(592, batch * 1), _optimArena.Slice(168, 24), _optimNetwork.Slice(496, batch * 24), batch, 24, 1, _optimThreads);
+            global::Optim.Kernels.Dense.Backward<float>(_optimNetwork.Slice(592, batch * 1), _optimNetwork.Slice(192, batch * 24), _optimArena.Slice(168, 24), _optimArena.Slice(OptimStride + 168, 24), _optimArena.Slice(OptimStride + 192, 1), _optimNetwork.Slice(496, batch * 24), batch, 24, 1, _optimThreads);
             // n3 = Norm.Forward(Nn.Flatten(Tokens.Forward(words)))
             global::Optim.Kernels.LayerNorm.Backward<float>(_optimNetwork.Slice(496, batch * 24), _optimNetwork.Slice(96, batch * 24), _optimArena.Slice(120, 24), _optimNetwork.Slice(608, batch * 1), _optimNetwork.Slice(612, batch * 1), _optimNetwork.Slice(400, batch * 24), _optimArena.Slice(OptimStride + 120, 24), _optimArena.Slice(OptimStride + 144, 24), batch * 1, 24);
             // n2 = Nn.Flatten(Tokens.Forward(words))

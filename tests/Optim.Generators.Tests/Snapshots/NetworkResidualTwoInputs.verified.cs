@@ -181,8 +181,7 @@ namespace Demo
         private void OptimBackward(global::System.ReadOnlySpan<double> a, global::System.ReadOnlySpan<double> b, int batch)
         {
             // n9 = Head.Forward(Nn.Dropout(h, 0.1))
-            global::Optim.Kernels.Dense.BackwardWeights<double>(_optimNetwork.Slice(1840, batch * 3), _optimNetwork.Slice(768, batch * 8), _optimArena.Slice(OptimStride + 72, 24), default, batch, 8, 3, _optimThreads);
-            global::Optim.Kernels.Dense.BackwardInput<double>(_optimNetwork.Slice(1840, batch * 3), _optimArena.Slice(72, 24), _optimNetwork.Slice(1712, batch * 8), batch, 8, 3, _optimThreads);
+            global::Optim.Kernels.Dense.Backward<double>(_optimNetwork.Slice(1840, batch * 3), _optimNetwork.Slice(768, batch * 8), _optimArena.Slice(72, 24), _optimArena.Slice(OptimStride + 72, 24), default, _optimNetwork.Slice(1712, batch * 8), batch, 8, 3, _optimThreads);
             // n8 = Nn.Dropout(h, 0.1)
             global::Optim.Kernels.Dropout.Backward<double>(_optimNetwork.Slice(1712, batch * 8), _optimNetwork.Slice(1888, batch * 8), _optimNetwork.Slice(1584, batch * 8), 0.1);
             // n7 = h + Block.Forward(h) * 0.5

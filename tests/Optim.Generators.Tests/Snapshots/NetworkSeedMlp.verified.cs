@@ -152,8 +152,7 @@ namespace Demo
         private void OptimBackward(global::System.ReadOnlySpan<float> x, int batch)
         {
             // n3 = Output.Forward(Nn.Relu(Hidden.Forward(x)))
-            global::Optim.Kernels.Dense.BackwardWeights<float>(_optimNetwork.Slice(672, batch * 1), _optimNetwork.Slice(160, batch * 5), _optimArena.Slice(OptimStride + 55, 5), _optimArena.Slice(OptimStride + 60, 1), batch, 5, 1, _optimThreads);
-            global::Optim.Kernels.Dense.BackwardInput<float>(_optimNetwork.Slice(672, batch * 1), _optimArena.Slice(55, 5), _optimNetwork.Slice(352, batch * 5), batch, 5, 1, _optimThreads, global::Optim.Kernels.GemmOptions.Relu, _optimNetwork.Slice(160, batch * 5), 0.0);
+            global::Optim.Kernels.Dense.Backward<float>(_optimNetwork.Slice(672, batch * 1), _optimNetwork.Slice(160, batch * 5), _optimArena.Slice(55, 5), _optimArena.Slice(OptimStride + 55, 5), _optimArena.Slice(OptimStride + 60, 1), _optimNetwork.Slice(352, batch * 5), batch, 5, 1, _optimThreads, global::Optim.Kernels.GemmOptions.Relu, _optimNetwork.Slice(160, batch * 5), 0.0);
             // n2 = Nn.Relu(Hidden.Forward(x))
             // (passed back through by its reader's kernel)
             // n1 = Hidden.Forward(x)

@@ -57,9 +57,11 @@ public static partial class Dense
         int lanes = Vector256<T>.Count;
         // tile[i] holds in lane l the weight W[c + l, i], built in registers: a vector load of values just stored one by
         // one would wait for each store to retire. Lanes past a partial chunk repeat its last output and are never kept.
-        VectorTile<T> tileBuffer = default;
-        Offsets rowBuffer = default;
-        LaneValues<T> laneBuffer = default;
+        // Left uninitialised (zeroing 512 bytes per call costs more than a small layer's product): every element read
+        // is written first.
+        Unsafe.SkipInit(out VectorTile<T> tileBuffer);
+        Unsafe.SkipInit(out Offsets rowBuffer);
+        Unsafe.SkipInit(out LaneValues<T> laneBuffer);
         Span<Vector256<T>> tile = tileBuffer;
         Span<int> rows = rowBuffer;
         Span<T> lane = laneBuffer;
@@ -173,6 +175,7 @@ public static partial class Dense
     }
 
     /// <summary>Rows of the batch in lanes: lane l computes row b + l, its features gathered into vectors in registers.</summary>
+    [SkipLocalsInit]
     private static void ForwardByRows<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> y, int batch, int inFeatures, int outFeatures, FusedActivation<T> activation)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -184,8 +187,8 @@ public static partial class Dense
 
         // column[i] = x[b + l, i] in lane l, built in registers (a vector load of values just stored one by one would
         // wait for each store); lane[l] = one output's lanes before they go to their rows.
-        VectorTile<T> columnBuffer = default;
-        LaneValues<T> laneBuffer = default;
+        Unsafe.SkipInit(out VectorTile<T> columnBuffer);
+        Unsafe.SkipInit(out LaneValues<T> laneBuffer);
         Span<Vector256<T>> column = columnBuffer;
         Span<T> lane = laneBuffer;
         ref Vector256<T> c = ref MemoryMarshal.GetReference(column);
@@ -311,11 +314,11 @@ public static partial class Dense
     {
         if (Vector256.IsHardwareAccelerated && inFeatures >= Vector256<T>.Count)
         {
-            WeightBlocks<T, Width256<T>, Vector256<T>>(ref dy, ref x, ref dW, ref dB, hasBias, batch, inFeatures, outFeatures);
+            WeightBlocks<T, Width256<T>, Vector256<T>, WithoutInput>(ref dy, ref x, ref dW, ref dB, hasBias, batch, inFeatures, outFeatures, default);
         }
         else if (Vector128.IsHardwareAccelerated && inFeatures >= Vector128<T>.Count && inFeatures <= 2 * Vector128<T>.Count)
         {
-            WeightBlocks<T, Width128<T>, Vector128<T>>(ref dy, ref x, ref dW, ref dB, hasBias, batch, inFeatures, outFeatures);
+            WeightBlocks<T, Width128<T>, Vector128<T>, WithoutInput>(ref dy, ref x, ref dW, ref dB, hasBias, batch, inFeatures, outFeatures, default);
         }
         else
         {
@@ -341,10 +344,51 @@ public static partial class Dense
         }
     }
 
-    private static void WeightBlocks<T, TW, TV>(ref T dy, ref T x, ref T dW, ref T dB, bool hasBias, int batch, int inFeatures, int outFeatures)
+    /// <summary>
+    /// Both backward products of a small layer of at most six outputs in one pass (one weight block holds the layer), when
+    /// a vector width covers its rows as <see cref="BackwardWeightsSmall{T}"/> and <see cref="BackwardInputSmall{T}"/>
+    /// would use it; false (nothing written) otherwise.
+    /// </summary>
+    private static bool BackwardSmall<T>(ref T dy, ref T x, ref T dW, ref T dB, bool hasBias, int batch, int inFeatures, int outFeatures, in InputGradient<T> input)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (Vector256.IsHardwareAccelerated && inFeatures >= Vector256<T>.Count)
+        {
+            WeightBlocks<T, Width256<T>, Vector256<T>, WithInput>(ref dy, ref x, ref dW, ref dB, hasBias, batch, inFeatures, outFeatures, input);
+            return true;
+        }
+
+        if (Vector128.IsHardwareAccelerated && inFeatures >= Vector128<T>.Count && inFeatures <= 2 * Vector128<T>.Count)
+        {
+            WeightBlocks<T, Width128<T>, Vector128<T>, WithInput>(ref dy, ref x, ref dW, ref dB, hasBias, batch, inFeatures, outFeatures, input);
+            return true;
+        }
+
+        return false;
+    }
+
+    private static void WeightBlocks<T, TW, TV, TInput>(ref T dy, ref T x, ref T dW, ref T dB, bool hasBias, int batch, int inFeatures, int outFeatures, in InputGradient<T> input)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TW : struct, IWidth<T, TV>
         where TV : struct
+        where TInput : struct, IFlag
+    {
+        if (hasBias)
+        {
+            WeightBlocks<T, TW, TV, WithBias, TInput>(ref dy, ref x, ref dW, ref dB, batch, inFeatures, outFeatures, input);
+        }
+        else
+        {
+            WeightBlocks<T, TW, TV, WithoutBias, TInput>(ref dy, ref x, ref dW, ref dB, batch, inFeatures, outFeatures, input);
+        }
+    }
+
+    private static void WeightBlocks<T, TW, TV, TBias, TInput>(ref T dy, ref T x, ref T dW, ref T dB, int batch, int inFeatures, int outFeatures, in InputGradient<T> input)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TW : struct, IWidth<T, TV>
+        where TV : struct
+        where TBias : struct, IFlag
+        where TInput : struct, IFlag
     {
         int o = 0;
         while (o < outFeatures)
@@ -352,22 +396,22 @@ public static partial class Dense
             switch (outFeatures - o <= 6 ? outFeatures - o : 4)
             {
             case 1:
-                WeightBlock<T, TW, TV, Rows1>(ref dy, ref x, ref dW, ref dB, hasBias, o, batch, inFeatures, outFeatures);
+                WeightBlock<T, TW, TV, Rows1, TBias, TInput>(ref dy, ref x, ref dW, ref dB, o, batch, inFeatures, outFeatures, input);
                 break;
             case 2:
-                WeightBlock<T, TW, TV, Rows2>(ref dy, ref x, ref dW, ref dB, hasBias, o, batch, inFeatures, outFeatures);
+                WeightBlock<T, TW, TV, Rows2, TBias, TInput>(ref dy, ref x, ref dW, ref dB, o, batch, inFeatures, outFeatures, input);
                 break;
             case 3:
-                WeightBlock<T, TW, TV, Rows3>(ref dy, ref x, ref dW, ref dB, hasBias, o, batch, inFeatures, outFeatures);
+                WeightBlock<T, TW, TV, Rows3, TBias, TInput>(ref dy, ref x, ref dW, ref dB, o, batch, inFeatures, outFeatures, input);
                 break;
             case 4:
-                WeightBlock<T, TW, TV, Rows4>(ref dy, ref x, ref dW, ref dB, hasBias, o, batch, inFeatures, outFeatures);
+                WeightBlock<T, TW, TV, Rows4, TBias, TInput>(ref dy, ref x, ref dW, ref dB, o, batch, inFeatures, outFeatures, input);
                 break;
             case 5:
-                WeightBlock<T, TW, TV, Rows5>(ref dy, ref x, ref dW, ref dB, hasBias, o, batch, inFeatures, outFeatures);
+                WeightBlock<T, TW, TV, Rows5, TBias, TInput>(ref dy, ref x, ref dW, ref dB, o, batch, inFeatures, outFeatures, input);
                 break;
             case 6:
-                WeightBlock<T, TW, TV, Rows6>(ref dy, ref x, ref dW, ref dB, hasBias, o, batch, inFeatures, outFeatures);
+                WeightBlock<T, TW, TV, Rows6, TBias, TInput>(ref dy, ref x, ref dW, ref dB, o, batch, inFeatures, outFeatures, input);
                 break;
             }
 
@@ -378,15 +422,28 @@ public static partial class Dense
     /// <summary>
     /// Outputs [o, o + TRows.Count) of <see cref="BackwardWeightsSmall{T}"/> in one pass over the batch (TRows is a
     /// compile-time count: the JIT drops the accumulators a block does not use). The block's bias sums run in two
-    /// overlapping 128-bit vectors when it has at least as many outputs as one holds, else one scalar chain per output.
+    /// overlapping 128-bit vectors when it has at least as many outputs as one holds, else one scalar chain per output
+    /// (TBias is compile-time too, so that the loop carries only the sums it needs: with 16 vector registers, unused
+    /// ones spilled on every row).
     /// </summary>
+    /// With TInput, the block is the whole layer and the same pass also writes the input's gradient
+    /// dx[b, ·] = Σ_o dy[b, o]·W[o, ·] (o ascending, from +0, then through the input's activation), as
+    /// <see cref="InputRows{T, TW, TV}"/> computes it.
     [SkipLocalsInit]
-    private static void WeightBlock<T, TW, TV, TRows>(ref T dy, ref T x, ref T dW, ref T dB, bool hasBias, int o, int batch, int inFeatures, int outFeatures)
+    private static void WeightBlock<T, TW, TV, TRows, TBias, TInput>(ref T dy, ref T x, ref T dW, ref T dB, int o, int batch, int inFeatures, int outFeatures, in InputGradient<T> input)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TW : struct, IWidth<T, TV>
         where TV : struct
         where TRows : struct, IRowCount
+        where TBias : struct, IFlag
+        where TInput : struct, IFlag
     {
+        bool withInput = TInput.Value;
+        ref T w = ref input.Weight;
+        ref T dx = ref input.Dx;
+        ref T y = ref input.Values;
+        FusedActivation<T> activation = input.Activation;
+        bool hasBias = TBias.Value;
         TW width = default;
         Width128<T> narrow = default;
         int rows = TRows.Count;
@@ -442,19 +499,34 @@ public static partial class Dense
         T b5 = scalarBias && rows > 5 ? Unsafe.Add(ref bias, 5) : T.Zero;
         ref T xb = ref x;
         ref T d = ref Unsafe.Add(ref dy, o);
+        ref T gate = ref y;
+        ref T dxb = ref dx;
         for (int b = 0; b < batch; b++)
         {
             TV head = width.Load(ref xb, 0), end = width.Load(ref xb, tail);
             TV s = width.Broadcast(d);
             h0 = width.AddProduct(h0, s, head);
             e0 = width.AddProduct(e0, s, end);
-            b0 = scalarBias ? b0 + d : b0;
+            TV gh = withInput ? width.AddProduct(width.Zero, s, width.Load(ref w, 0)) : default;
+            TV ge = withInput ? width.AddProduct(width.Zero, s, width.Load(ref w, tail)) : default;
+            if (scalarBias)
+            {
+                b0 += d;
+            }
             if (rows > 1)
             {
                 s = width.Broadcast(Unsafe.Add(ref d, 1));
                 h1 = width.AddProduct(h1, s, head);
                 e1 = width.AddProduct(e1, s, end);
-                b1 = scalarBias ? b1 + Unsafe.Add(ref d, 1) : b1;
+                if (withInput)
+                {
+                    gh = width.AddProduct(gh, s, width.Load(ref Unsafe.Add(ref w, 1 * inFeatures), 0));
+                    ge = width.AddProduct(ge, s, width.Load(ref Unsafe.Add(ref w, 1 * inFeatures), tail));
+                }
+                if (scalarBias)
+                {
+                    b1 += Unsafe.Add(ref d, 1);
+                }
             }
 
             if (rows > 2)
@@ -462,7 +534,15 @@ public static partial class Dense
                 s = width.Broadcast(Unsafe.Add(ref d, 2));
                 h2 = width.AddProduct(h2, s, head);
                 e2 = width.AddProduct(e2, s, end);
-                b2 = scalarBias ? b2 + Unsafe.Add(ref d, 2) : b2;
+                if (withInput)
+                {
+                    gh = width.AddProduct(gh, s, width.Load(ref Unsafe.Add(ref w, 2 * inFeatures), 0));
+                    ge = width.AddProduct(ge, s, width.Load(ref Unsafe.Add(ref w, 2 * inFeatures), tail));
+                }
+                if (scalarBias)
+                {
+                    b2 += Unsafe.Add(ref d, 2);
+                }
             }
 
             if (rows > 3)
@@ -470,7 +550,15 @@ public static partial class Dense
                 s = width.Broadcast(Unsafe.Add(ref d, 3));
                 h3 = width.AddProduct(h3, s, head);
                 e3 = width.AddProduct(e3, s, end);
-                b3 = scalarBias ? b3 + Unsafe.Add(ref d, 3) : b3;
+                if (withInput)
+                {
+                    gh = width.AddProduct(gh, s, width.Load(ref Unsafe.Add(ref w, 3 * inFeatures), 0));
+                    ge = width.AddProduct(ge, s, width.Load(ref Unsafe.Add(ref w, 3 * inFeatures), tail));
+                }
+                if (scalarBias)
+                {
+                    b3 += Unsafe.Add(ref d, 3);
+                }
             }
 
             if (rows > 4)
@@ -478,7 +566,15 @@ public static partial class Dense
                 s = width.Broadcast(Unsafe.Add(ref d, 4));
                 h4 = width.AddProduct(h4, s, head);
                 e4 = width.AddProduct(e4, s, end);
-                b4 = scalarBias ? b4 + Unsafe.Add(ref d, 4) : b4;
+                if (withInput)
+                {
+                    gh = width.AddProduct(gh, s, width.Load(ref Unsafe.Add(ref w, 4 * inFeatures), 0));
+                    ge = width.AddProduct(ge, s, width.Load(ref Unsafe.Add(ref w, 4 * inFeatures), tail));
+                }
+                if (scalarBias)
+                {
+                    b4 += Unsafe.Add(ref d, 4);
+                }
             }
 
             if (rows > 5)
@@ -486,13 +582,35 @@ public static partial class Dense
                 s = width.Broadcast(Unsafe.Add(ref d, 5));
                 h5 = width.AddProduct(h5, s, head);
                 e5 = width.AddProduct(e5, s, end);
-                b5 = scalarBias ? b5 + Unsafe.Add(ref d, 5) : b5;
+                if (withInput)
+                {
+                    gh = width.AddProduct(gh, s, width.Load(ref Unsafe.Add(ref w, 5 * inFeatures), 0));
+                    ge = width.AddProduct(ge, s, width.Load(ref Unsafe.Add(ref w, 5 * inFeatures), tail));
+                }
+                if (scalarBias)
+                {
+                    b5 += Unsafe.Add(ref d, 5);
+                }
             }
 
             if (vectorBias)
             {
                 biasHead = narrow.Add(biasHead, narrow.Load(ref d, 0));
                 biasEnd = narrow.Add(biasEnd, narrow.Load(ref d, biasTail));
+            }
+
+            if (withInput)
+            {
+                if (!activation.IsNone)
+                {
+                    gh = width.Gate(activation.Kind, activation.Slope, width.Load(ref gate, 0), gh);
+                    ge = width.Gate(activation.Kind, activation.Slope, width.Load(ref gate, tail), ge);
+                }
+
+                width.Store(gh, ref dxb, 0);
+                width.Store(ge, ref dxb, tail);
+                gate = ref Unsafe.Add(ref gate, inFeatures);
+                dxb = ref Unsafe.Add(ref dxb, inFeatures);
             }
 
             xb = ref Unsafe.Add(ref xb, inFeatures);
@@ -705,6 +823,42 @@ public static partial class Dense
             GemmOptions.LeakyRelu => y > T.Zero ? g : g * slope,
             _ => g,
         };
+    }
+
+    /// <summary>What a weight pass needs to write the input's gradient too: W, dx, and the input activation's gate.</summary>
+    private readonly ref struct InputGradient<T>(ref T weight, ref T dx, ref T values, FusedActivation<T> activation)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        public readonly ref T Weight = ref weight;
+        public readonly ref T Dx = ref dx;
+        public readonly ref T Values = ref values;
+        public readonly FusedActivation<T> Activation = activation;
+    }
+
+    private readonly struct WithInput : IFlag
+    {
+        public static bool Value => true;
+    }
+
+    private readonly struct WithoutInput : IFlag
+    {
+        public static bool Value => false;
+    }
+
+    /// <summary>A yes or no as a type, so that code under a no is compiled out.</summary>
+    private interface IFlag
+    {
+        static abstract bool Value { get; }
+    }
+
+    private readonly struct WithBias : IFlag
+    {
+        public static bool Value => true;
+    }
+
+    private readonly struct WithoutBias : IFlag
+    {
+        public static bool Value => false;
     }
 
     /// <summary>A block's number of outputs as a type, so that each block size is compiled with its own registers.</summary>

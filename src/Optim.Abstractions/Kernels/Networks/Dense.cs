@@ -48,6 +48,41 @@ public static partial class Dense
     }
 
     /// <summary>
+    /// Both backward products of a layer: <see cref="BackwardWeights{T}"/> then <see cref="BackwardInput{T}"/>, with the
+    /// same arguments and the same bits. A layer with fewer in features than one line and at most six outputs runs them
+    /// in one pass over the batch, so that the input's gradient fills the time the weight sums wait on their adds.
+    /// </summary>
+    public static void Backward<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, ReadOnlySpan<T> weight, Span<T> dWeight, Span<T> dBias, Span<T> dx, int batch, int inFeatures, int outFeatures,
+        int maxThreads = 1, GemmOptions inputActivation = GemmOptions.None, ReadOnlySpan<T> input = default, double slope = 0)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (inFeatures >= Lanes.Line<T>() || outFeatures > 6 || inFeatures <= 0 || batch <= 0)
+        {
+            BackwardWeights(dy, x, dWeight, dBias, batch, inFeatures, outFeatures, maxThreads);
+            BackwardInput(dy, weight, dx, batch, inFeatures, outFeatures, maxThreads, inputActivation, input, slope);
+            return;
+        }
+
+        Check(batch, inFeatures, outFeatures, x.Length, dWeight.Length, dy.Length, nameof(x), nameof(dy));
+        Check(batch, inFeatures, outFeatures, dx.Length, weight.Length, dy.Length, nameof(dx), nameof(dy));
+        CheckInputActivation(batch, inFeatures, inputActivation, input, slope);
+        bool hasBias = !dBias.IsEmpty;
+        if (hasBias)
+        {
+            Guard.Fits(dBias.Length, outFeatures, nameof(dBias));
+        }
+
+        var gradient = new InputGradient<T>(ref MemoryMarshal.GetReference(weight), ref MemoryMarshal.GetReference(dx), ref MemoryMarshal.GetReference(input),
+            new FusedActivation<T>(inputActivation, T.CreateTruncating(slope)));
+        if (!BackwardSmall(ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dWeight), ref MemoryMarshal.GetReference(dBias), hasBias,
+            batch, inFeatures, outFeatures, gradient))
+        {
+            BackwardWeights(dy, x, dWeight, dBias, batch, inFeatures, outFeatures, maxThreads);
+            BackwardInput(dy, weight, dx, batch, inFeatures, outFeatures, maxThreads, inputActivation, input, slope);
+        }
+    }
+
+    /// <summary>
     /// dx = dy·W (dx [batch, in] overwritten): dx[b, i] is Σ over o, ascending, of dy[b, o]·W[o, i]. When this layer's input
     /// is the output of a Relu or LeakyRelu (<paramref name="inputActivation"/>, <paramref name="input"/> that output,
     /// <paramref name="slope"/> ≥ 0), dx goes on back through it, as <see cref="Activations.Backward{T}"/> would: dx is then
@@ -59,15 +94,7 @@ public static partial class Dense
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         Check(batch, inFeatures, outFeatures, dx.Length, weight.Length, dy.Length, nameof(dx), nameof(dy));
-        if (inputActivation != GemmOptions.None)
-        {
-            if (inputActivation is not (GemmOptions.Relu or GemmOptions.LeakyRelu) || !(slope >= 0))
-            {
-                throw new ArgumentException($"An input activation is Relu or LeakyRelu with a slope of at least 0, not {inputActivation} with slope {slope}.", nameof(inputActivation));
-            }
-
-            Guard.Fits(input.Length, (long)batch * inFeatures, nameof(input));
-        }
+        CheckInputActivation(batch, inFeatures, inputActivation, input, slope);
 
         if (inFeatures < Lanes.Line<T>())
         {
@@ -129,6 +156,19 @@ public static partial class Dense
         {
             ref T row = ref Unsafe.Add(ref dy, b * outFeatures);
             Lanes.Map(default(Sum2<T>), ref dB, ref row, ref row, ref dB, outFeatures);
+        }
+    }
+
+    private static void CheckInputActivation<T>(int batch, int inFeatures, GemmOptions inputActivation, ReadOnlySpan<T> input, double slope)
+    {
+        if (inputActivation != GemmOptions.None)
+        {
+            if (inputActivation is not (GemmOptions.Relu or GemmOptions.LeakyRelu) || !(slope >= 0))
+            {
+                throw new ArgumentException($"An input activation is Relu or LeakyRelu with a slope of at least 0, not {inputActivation} with slope {slope}.", nameof(inputActivation));
+            }
+
+            Guard.Fits(input.Length, (long)batch * inFeatures, nameof(input));
         }
     }
 

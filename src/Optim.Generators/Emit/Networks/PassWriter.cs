@@ -362,6 +362,15 @@ internal sealed class PassWriter
         {
             case LayerKind.Linear:
                 string rows = Rows(x, layer.In);
+                Node gradientOf = _gatedByReader.Contains(x.Id) ? _network.Nodes[x.Inputs[0]] : x;
+                if (_plan.HasGradient(gradientOf) && written.Add(gradientOf.Id))
+                {
+                    // Both products in one call: a small layer runs them in one pass over the batch.
+                    string gate = gradientOf == x ? string.Empty : $", {FusedOption(x)}, {Values(x)}, {Literals.Double(x.Number)}";
+                    _w.Line($"{Kernels}.Dense.Backward<{_t}>({g}, {Values(x)}, {Weight(layer)}, {WeightGrad(layer)}, {BiasGrad(layer)}, {Gradient(gradientOf)}, {rows}, {N(layer.In)}, {N(layer.Out)}, _optimThreads{gate});");
+                    break;
+                }
+
                 _w.Line($"{Kernels}.Dense.BackwardWeights<{_t}>({g}, {Values(x)}, {WeightGrad(layer)}, {BiasGrad(layer)}, {rows}, {N(layer.In)}, {N(layer.Out)}, _optimThreads);");
                 if (_gatedByReader.Contains(x.Id))
                 {
