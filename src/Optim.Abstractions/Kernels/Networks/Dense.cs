@@ -56,30 +56,28 @@ public static partial class Dense
         int maxThreads = 1, GemmOptions inputActivation = GemmOptions.None, ReadOnlySpan<T> input = default, double slope = 0)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        if (inFeatures >= Lanes.Line<T>() || outFeatures > 6 || inFeatures <= 0 || batch <= 0)
+        if (inFeatures < Lanes.Line<T>() && outFeatures <= 6)
         {
-            BackwardWeights(dy, x, dWeight, dBias, batch, inFeatures, outFeatures, maxThreads);
-            BackwardInput(dy, weight, dx, batch, inFeatures, outFeatures, maxThreads, inputActivation, input, slope);
-            return;
+            Check(batch, inFeatures, outFeatures, x.Length, dWeight.Length, dy.Length, nameof(x), nameof(dy));
+            Check(batch, inFeatures, outFeatures, dx.Length, weight.Length, dy.Length, nameof(dx), nameof(dy));
+            CheckInputActivation(batch, inFeatures, inputActivation, input, slope);
+            bool hasBias = !dBias.IsEmpty;
+            if (hasBias)
+            {
+                Guard.Fits(dBias.Length, outFeatures, nameof(dBias));
+            }
+
+            var gradient = new InputGradient<T>(ref MemoryMarshal.GetReference(weight), ref MemoryMarshal.GetReference(dx), ref MemoryMarshal.GetReference(input),
+                new FusedActivation<T>(inputActivation, T.CreateTruncating(slope)));
+            if (BackwardSmall(ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dWeight), ref MemoryMarshal.GetReference(dBias), hasBias,
+                batch, inFeatures, outFeatures, gradient))
+            {
+                return;
+            }
         }
 
-        Check(batch, inFeatures, outFeatures, x.Length, dWeight.Length, dy.Length, nameof(x), nameof(dy));
-        Check(batch, inFeatures, outFeatures, dx.Length, weight.Length, dy.Length, nameof(dx), nameof(dy));
-        CheckInputActivation(batch, inFeatures, inputActivation, input, slope);
-        bool hasBias = !dBias.IsEmpty;
-        if (hasBias)
-        {
-            Guard.Fits(dBias.Length, outFeatures, nameof(dBias));
-        }
-
-        var gradient = new InputGradient<T>(ref MemoryMarshal.GetReference(weight), ref MemoryMarshal.GetReference(dx), ref MemoryMarshal.GetReference(input),
-            new FusedActivation<T>(inputActivation, T.CreateTruncating(slope)));
-        if (!BackwardSmall(ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dWeight), ref MemoryMarshal.GetReference(dBias), hasBias,
-            batch, inFeatures, outFeatures, gradient))
-        {
-            BackwardWeights(dy, x, dWeight, dBias, batch, inFeatures, outFeatures, maxThreads);
-            BackwardInput(dy, weight, dx, batch, inFeatures, outFeatures, maxThreads, inputActivation, input, slope);
-        }
+        BackwardWeights(dy, x, dWeight, dBias, batch, inFeatures, outFeatures, maxThreads);
+        BackwardInput(dy, weight, dx, batch, inFeatures, outFeatures, maxThreads, inputActivation, input, slope);
     }
 
     /// <summary>

@@ -362,27 +362,19 @@ internal sealed class PassWriter
         {
             case LayerKind.Linear:
                 string rows = Rows(x, layer.In);
+                // When the input is a Relu's (or LeakyRelu's) output read by this layer alone, its gradient goes straight on
+                // through the activation, into the activation's input.
                 Node gradientOf = _gatedByReader.Contains(x.Id) ? _network.Nodes[x.Inputs[0]] : x;
+                string gate = gradientOf == x ? string.Empty : $", {FusedOption(x)}, {Values(x)}, {Literals.Double(x.Number)}";
                 if (_plan.HasGradient(gradientOf) && written.Add(gradientOf.Id))
                 {
                     // Both products in one call: a small layer runs them in one pass over the batch.
-                    string gate = gradientOf == x ? string.Empty : $", {FusedOption(x)}, {Values(x)}, {Literals.Double(x.Number)}";
                     _w.Line($"{Kernels}.Dense.Backward<{_t}>({g}, {Values(x)}, {Weight(layer)}, {WeightGrad(layer)}, {BiasGrad(layer)}, {Gradient(gradientOf)}, {rows}, {N(layer.In)}, {N(layer.Out)}, _optimThreads{gate});");
                     break;
                 }
 
                 _w.Line($"{Kernels}.Dense.BackwardWeights<{_t}>({g}, {Values(x)}, {WeightGrad(layer)}, {BiasGrad(layer)}, {rows}, {N(layer.In)}, {N(layer.Out)}, _optimThreads);");
-                if (_gatedByReader.Contains(x.Id))
-                {
-                    // The input is a Relu's (or LeakyRelu's) output read by this layer alone: its gradient goes straight on
-                    // through the activation, into the activation's input.
-                    Into(_network.Nodes[x.Inputs[0]], written, target => $"{Kernels}.Dense.BackwardInput<{_t}>({g}, {Weight(layer)}, {target}, {rows}, {N(layer.In)}, {N(layer.Out)}, _optimThreads, {FusedOption(x)}, {Values(x)}, {Literals.Double(x.Number)});");
-                }
-                else
-                {
-                    Into(x, written, target => $"{Kernels}.Dense.BackwardInput<{_t}>({g}, {Weight(layer)}, {target}, {rows}, {N(layer.In)}, {N(layer.Out)}, _optimThreads);");
-                }
-
+                Into(gradientOf, written, target => $"{Kernels}.Dense.BackwardInput<{_t}>({g}, {Weight(layer)}, {target}, {rows}, {N(layer.In)}, {N(layer.Out)}, _optimThreads{gate});");
                 break;
             case LayerKind.Conv2d:
                 string sizes = NetworkEmitter.ConvolutionSizes(_network, node, "batch");
