@@ -143,20 +143,7 @@ public sealed class ShardedGroupTests
         var shards = Enumerable.Range(0, parts).Select(_ => Create(name)).ToArray();
         var random = new Random(17 + parts);
         float[] start = Enumerable.Range(0, count).Select(_ => random.NextSingle() * 2 - 1).ToArray();
-        start.CopyTo(whole.Parameters);
-        long wholeBytes = whole.OptimizerStateBytes;
-        long shardBytes = 0;
-        for (int s = 0; s < parts; s++)
-        {
-            start.CopyTo(shards[s].Parameters);
-            shards[s].ShardOptimizerState(cuts[s], cuts[s + 1]);
-            Assert.Equal((cuts[s], cuts[s + 1]), (shards[s].ShardStart, shards[s].ShardEnd));
-            Assert.True(shards[s].OptimizerStateBytes < wholeBytes, $"slice {s}: {shards[s].OptimizerStateBytes} bytes of state, the whole model {wholeBytes}");
-            shardBytes += shards[s].OptimizerStateBytes;
-        }
-
-        // Each buffer's section is padded to a line per slice at most.
-        Assert.True(shardBytes <= wholeBytes + parts * whole.OptimizerStateBuffers * 64L, $"{shardBytes} bytes in all against {wholeBytes}");
+        ShardSlices(whole, shards, cuts, start);
         StepAll(whole, shards, random, steps: 6, frozenAt: 3);
         AssertSlicesMatch(whole, shards, cuts, start);
 
@@ -246,6 +233,28 @@ public sealed class ShardedGroupTests
     }
 
     /// <summary>Steps every model on the same random gradients; at step <paramref name="frozenAt"/> a tensor of each is frozen.</summary>
+    /// <summary>
+    /// Gives the whole model and every slice the same starting parameters and shards slice s to [cuts[s], cuts[s + 1]):
+    /// each holds less state than the whole model, and all of them together at most a line more per buffer and slice.
+    /// </summary>
+    internal static void ShardSlices(IShardableOptimizer<float> whole, IShardableOptimizer<float>[] shards, int[] cuts, float[] start)
+    {
+        start.CopyTo(whole.Parameters);
+        long wholeBytes = whole.OptimizerStateBytes;
+        long shardBytes = 0;
+        for (int s = 0; s < shards.Length; s++)
+        {
+            start.CopyTo(shards[s].Parameters);
+            shards[s].ShardOptimizerState(cuts[s], cuts[s + 1]);
+            Assert.Equal((cuts[s], cuts[s + 1]), (shards[s].ShardStart, shards[s].ShardEnd));
+            Assert.True(shards[s].OptimizerStateBytes < wholeBytes, $"slice {s}: {shards[s].OptimizerStateBytes} bytes of state, the whole model {wholeBytes}");
+            shardBytes += shards[s].OptimizerStateBytes;
+        }
+
+        // Each buffer's section is padded to a line per slice at most.
+        Assert.True(shardBytes <= wholeBytes + shards.Length * whole.OptimizerStateBuffers * 64L, $"{shardBytes} bytes in all against {wholeBytes}");
+    }
+
     private static void StepAll(IShardableOptimizer<float> whole, IShardableOptimizer<float>[] shards, Random random, int steps, int frozenAt = -1)
     {
         for (int step = 0; step < steps; step++)

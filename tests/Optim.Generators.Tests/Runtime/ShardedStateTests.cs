@@ -149,19 +149,7 @@ public sealed class ShardedStateTests
         var shards = Enumerable.Range(0, parts).Select(_ => (IShardableOptimizer<float>)InMemoryModels.Create(TensorSource(optimizer), "ByTensor")).ToArray();
         var random = new Random(11);
         float[] start = Enumerable.Range(0, count).Select(_ => random.NextSingle() * 2 - 1).ToArray();
-        start.CopyTo(whole.Parameters);
-        long wholeBytes = whole.OptimizerStateBytes;
-        long shardBytes = 0;
-        for (int s = 0; s < parts; s++)
-        {
-            start.CopyTo(shards[s].Parameters);
-            shards[s].ShardOptimizerState(cuts[s], cuts[s + 1]);
-            Assert.Equal((cuts[s], cuts[s + 1]), (shards[s].ShardStart, shards[s].ShardEnd));
-            Assert.True(shards[s].OptimizerStateBytes < wholeBytes, $"slice {s}: {shards[s].OptimizerStateBytes} bytes of state, the whole model {wholeBytes}");
-            shardBytes += shards[s].OptimizerStateBytes;
-        }
-
-        Assert.True(shardBytes <= wholeBytes + parts * whole.OptimizerStateBuffers * 64L, $"{shardBytes} bytes in all against {wholeBytes}");
+        ShardedGroupTests.ShardSlices(whole, shards, cuts, start);
         for (int step = 0; step < 6; step++)
         {
             float[] gradient = Enumerable.Range(0, count).Select(_ => random.NextSingle() * 2 - 1).ToArray();
@@ -197,7 +185,7 @@ public sealed class ShardedStateTests
         // Back to the whole model: the slice's tensors keep their state, the others start at zero, the bytes are the model's.
         var last = shards[parts - 1];
         last.ShardOptimizerState(0, count);
-        Assert.Equal(wholeBytes, last.OptimizerStateBytes);
+        Assert.Equal(whole.OptimizerStateBytes, last.OptimizerStateBytes);
         for (int b = 0; b < whole.OptimizerStateBuffers; b++)
         {
             int before = Enumerable.Range(0, parts - 1).Sum(r => shards[r].OptimizerState(b).Length);

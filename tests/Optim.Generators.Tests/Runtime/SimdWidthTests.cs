@@ -19,7 +19,7 @@ public sealed class SimdWidthTests(ITestOutputHelper output)
     /// <summary>Every knob that narrows vector widths; all are cleared from a child's environment first.</summary>
     private static readonly string[] Knobs =
     {
-        "DOTNET_EnableAVX512", "DOTNET_EnableAVX512F", "DOTNET_EnableAVX2", "DOTNET_EnableAVX", "DOTNET_EnableHWIntrinsic",
+        "DOTNET_EnableAVX512", "DOTNET_EnableAVX2", "DOTNET_EnableAVX", "DOTNET_EnableHWIntrinsic",
         "DOTNET_PreferredVectorBitWidth", "DOTNET_MaxVectorTBitWidth",
     };
 
