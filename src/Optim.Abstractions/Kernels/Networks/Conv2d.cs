@@ -22,7 +22,7 @@ namespace Optim.Kernels;
 /// </para>
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static class Conv2d
+public static partial class Conv2d
 {
     /// <summary>Output size of one spatial dimension: ⌊(size + 2·padding − kernel) / stride⌋ + 1.</summary>
     public static int OutputSize(int size, int kernel, int stride, int padding) => ((size + (2 * padding) - kernel) / stride) + 1;
@@ -81,13 +81,21 @@ public static class Conv2d
         }
 
         Span<T> col = workspace[..(s.Rows * s.Positions)];
+        ChannelLanes<T>? byChannels = ChannelLanes<T>.Start(dWeight, s);
         for (int b = 0; b < batch; b++)
         {
             Im2Col(x.Slice(b * s.Image, s.Image), col, s);
             ReadOnlySpan<T> image = dy.Slice(b * s.OutImage, s.OutImage);
 
             // dW += dy·colᵀ: dW[co, r] gets dy[co, p]·col[r, p] for p ascending, images in order.
-            Gemm.Multiply(image, col, dWeight, outChannels, s.Rows, s.Positions, GemmOptions.TransposeB | GemmOptions.Accumulate, default, 0, maxThreads);
+            if (byChannels is null)
+            {
+                Gemm.Multiply(image, col, dWeight, outChannels, s.Rows, s.Positions, GemmOptions.TransposeB | GemmOptions.Accumulate, default, 0, maxThreads);
+            }
+            else
+            {
+                byChannels.Accumulate(image, col, s);
+            }
 
             for (int co = 0; co < outChannels && !dBias.IsEmpty; co++)
             {
@@ -95,6 +103,8 @@ public static class Conv2d
                 dBias[co] += Lanes.Sum(default(Identity<T>), ref plane, ref plane, ref plane, s.Positions);
             }
         }
+
+        byChannels?.Finish(dWeight, s);
     }
 
     /// <summary>
@@ -124,13 +134,23 @@ public static class Conv2d
                             continue;
                         }
 
-                        line[..first].Clear();
-                        line[end..].Clear();
+                        // Only padded convolutions have columns outside the image (a call to clear nothing costs
+                        // as much as copying a short run).
+                        if (first > 0)
+                        {
+                            line[..first].Clear();
+                        }
+
+                        if (end < line.Length)
+                        {
+                            line[end..].Clear();
+                        }
+
                         ReadOnlySpan<T> source = plane.Slice(ih * s.Width, s.Width);
                         int iw = (first * s.Stride) + j - s.Padding;
                         if (s.Stride == 1)
                         {
-                            source.Slice(iw, end - first).CopyTo(line[first..end]);
+                            CopyRun(source.Slice(iw, end - first), line[first..end]);
                             continue;
                         }
 
@@ -190,6 +210,32 @@ public static class Conv2d
     }
 
     /// <summary>target[n] += run[n]: a run of one image row, a few dozen values, added in vectors where they fit.</summary>
+    /// <summary>
+    /// A run of pixels (one row of a small image: 26 or 11 in Fashion-MNIST's CNN) copied in vectors, the last one
+    /// overlapping the one before it, instead of a call to the general copy, whose call costs more than such a run.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyRun<T>(ReadOnlySpan<T> run, Span<T> target)
+        where T : unmanaged
+    {
+        int lanes = Vector256<T>.Count;
+        if (!Vector256.IsHardwareAccelerated || run.Length < lanes)
+        {
+            run.CopyTo(target);
+            return;
+        }
+
+        ref T source = ref MemoryMarshal.GetReference(run);
+        ref T destination = ref MemoryMarshal.GetReference(target[..run.Length]);
+        int last = run.Length - lanes;
+        for (int n = 0; n < last; n += lanes)
+        {
+            Vector256.LoadUnsafe(ref source, (nuint)n).StoreUnsafe(ref destination, (nuint)n);
+        }
+
+        Vector256.LoadUnsafe(ref source, (nuint)last).StoreUnsafe(ref destination, (nuint)last);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AddRun<T>(ReadOnlySpan<T> run, Span<T> target)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>

@@ -1,13 +1,16 @@
 using System;
 using System.ComponentModel;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Optim.Kernels;
 
 /// <summary>
 /// Max and average pooling over k × k windows with stride k, no padding, floor mode (rows and columns past the last
-/// whole window are ignored), NCHW: x [batch, channels, h, w], y [batch, channels, h/k, w/k]. Scalar loops in a fixed
-/// order (windows row-major), so every machine gives the same bits.
+/// whole window are ignored), NCHW: x [batch, channels, h, w], y [batch, channels, h/k, w/k]. Loops in a fixed order
+/// (windows row-major), so every machine gives the same bits; 2 × 2 float max pooling takes four windows per vector.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class Pooling
@@ -30,7 +33,8 @@ public static class Pooling
             ReadOnlySpan<T> plane = x.Slice(p * height * width, height * width);
             for (int i = 0; i < oh; i++)
             {
-                for (int j = 0; j < ow; j++, o++)
+                int j = kernel == 2 && typeof(T) == typeof(float) ? MaxPairs(MemoryMarshal.Cast<T, float>(plane), y.Slice(o, ow), argmax.Slice(o, ow), i, width, ow) : 0;
+                for (o += j; j < ow; j++, o++)
                 {
                     // Without branches (which of four random values is largest mispredicts half the time): take is
                     // −1 when the value beats the maximum so far or is NaN, and selects the index by masks; the output
@@ -55,6 +59,51 @@ public static class Pooling
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// The first outputs of row <paramref name="i"/> of a 2 × 2 float pooling, four at a time: eight inputs of each of
+    /// the window's two rows in one vector, split into even and odd columns, then the scalar loop's steps in its order
+    /// (the window's four values row-major, each taken when it beats the maximum so far or is NaN) in every lane. A
+    /// maximum is exact, so these are the scalar loop's values and indices. Returns how many outputs it wrote.
+    /// </summary>
+    private static int MaxPairs<T>(ReadOnlySpan<float> plane, Span<T> y, Span<int> argmax, int i, int width, int ow)
+    {
+        if (!Vector256.IsHardwareAccelerated || !Vector128.IsHardwareAccelerated)
+        {
+            return 0;
+        }
+
+        ref float top = ref Unsafe.Add(ref MemoryMarshal.GetReference(plane), 2 * i * width);
+        ref float bottom = ref Unsafe.Add(ref top, width);
+        ref float target = ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(y));
+        ref int chosen = ref MemoryMarshal.GetReference(argmax);
+        Vector256<int> split = Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7);
+        Vector128<int> first = Vector128.Create(0, 2, 4, 6) + Vector128.Create(2 * i * width);
+        int j = 0;
+        for (; j + 4 <= ow; j += 4, first += Vector128.Create(8))
+        {
+            Vector256<float> upper = Vector256.Shuffle(Vector256.LoadUnsafe(ref top, (nuint)(2 * j)), split);
+            Vector256<float> lower = Vector256.Shuffle(Vector256.LoadUnsafe(ref bottom, (nuint)(2 * j)), split);
+            Vector128<float> max = upper.GetLower();
+            Vector128<int> best = first;
+            Take(upper.GetUpper(), first + Vector128<int>.One, ref max, ref best);
+            Take(lower.GetLower(), first + Vector128.Create(width), ref max, ref best);
+            Take(lower.GetUpper(), first + Vector128.Create(width + 1), ref max, ref best);
+            max.StoreUnsafe(ref target, (nuint)j);
+            best.StoreUnsafe(ref chosen, (nuint)j);
+        }
+
+        return j;
+    }
+
+    /// <summary>In each lane: the value and its index replace the maximum so far when the value is greater or NaN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Take(Vector128<float> value, Vector128<int> index, ref Vector128<float> max, ref Vector128<int> best)
+    {
+        Vector128<float> take = Vector128.GreaterThan(value, max) | ~Vector128.Equals(value, value);
+        max = Vector128.ConditionalSelect(take, value, max);
+        best = Vector128.ConditionalSelect(take.AsInt32(), index, best);
     }
 
     /// <summary>dx = 0, then each output's gradient goes to the input its window chose (dx overwritten).</summary>
