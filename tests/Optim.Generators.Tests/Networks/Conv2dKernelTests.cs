@@ -12,7 +12,8 @@ namespace Optim.Generators.Tests.Networks;
 /// order; each input gradient: patch rows then positions ascending, each patch value through Σ over co ascending). The
 /// results must be equal bit for bit (the bias gradient, summed in the fixed lane order of the other reductions, within
 /// rounding), and the same bits for 1, 2 or 3 threads
-/// and a workspace longer than needed.
+/// and a workspace longer than needed. A Relu or LeakyRelu fused into the forward pass equals the activation applied
+/// after it.
 /// </summary>
 public sealed class Conv2dKernelTests
 {
@@ -60,6 +61,17 @@ public sealed class Conv2dKernelTests
                 Conv2d.BackwardWeights<T>(dy, x, gdw, gdb, space, batch, cin, h, w, cout, k, stride, pad, threads);
                 string where = $"{shape}, workspace {workspace}, {threads} threads";
                 Assert.True(y.SequenceEqual(gy), "y: " + where);
+
+                // The activation fused into the store gives what applying it afterwards gives.
+                foreach (var (fused, activation, slope) in new[] { (GemmOptions.Relu, Activation.Relu, 0.0), (GemmOptions.LeakyRelu, Activation.LeakyRelu, 0.125) })
+                {
+                    var separate = new T[y.Length];
+                    Activations.Forward<T>(activation, slope, y, separate);
+                    var together = new T[y.Length];
+                    Conv2d.Forward<T>(x, weight, bias, together, space, batch, cin, h, w, cout, k, stride, pad, threads, fused, slope);
+                    Assert.True(separate.SequenceEqual(together), $"{activation} fused: {where}");
+                }
+
                 Assert.True(dx.SequenceEqual(gdx), "dx: " + where);
                 Assert.True(dw.SequenceEqual(gdw), "dW: " + where);
                 firstDb ??= gdb;

@@ -137,9 +137,9 @@ namespace Demo
         {
             _ = training;
             // n1 [batch, 4, 8, 8] = Conv.Forward(image)
-            global::Optim.Kernels.Conv2d.Forward<float>(image.Slice(0, batch * 64), _optimArena.Slice(0, 36), _optimArena.Slice(36, 4), _optimNetwork.Slice(0, batch * 256), _optimNetwork.Slice(10400, _optimNetwork.Length - 10400), batch, 1, 8, 8, 4, 3, 1, 1, _optimThreads);
+            global::Optim.Kernels.Conv2d.Forward<float>(image.Slice(0, batch * 64), _optimArena.Slice(0, 36), _optimArena.Slice(36, 4), _optimNetwork.Slice(2048, batch * 256), _optimNetwork.Slice(10400, _optimNetwork.Length - 10400), batch, 1, 8, 8, 4, 3, 1, 1, _optimThreads, global::Optim.Kernels.GemmOptions.Relu, 0.0);
             // n2 [batch, 4, 8, 8] = Nn.Relu(Conv.Forward(image))
-            global::Optim.Kernels.Activations.Forward<float>(global::Optim.Kernels.Activation.Relu, 0.0, _optimNetwork.Slice(0, batch * 256), _optimNetwork.Slice(2048, batch * 256));
+            // (applied by n1's kernel as it stores)
             // n3 [batch, 4, 4, 4] = Nn.MaxPool2d(Nn.Relu(Conv.Forward(image)), 2)
             global::Optim.Kernels.Pooling.MaxForward<float>(_optimNetwork.Slice(2048, batch * 256), _optimNetwork.Slice(4096, batch * 64), global::System.MemoryExtensions.AsSpan(_optimPositions, 0, batch * 64), batch, 4, 8, 8, 2);
             // n4 [batch, 64] = Nn.Flatten(Nn.MaxPool2d(Nn.Relu(Conv.Forward(image)), 2))
@@ -170,7 +170,7 @@ namespace Demo
             // n3 = Nn.MaxPool2d(Nn.Relu(Conv.Forward(image)), 2)
             global::Optim.Kernels.Pooling.MaxBackward<float>(_optimNetwork.Slice(9296, batch * 64), global::System.MemoryExtensions.AsSpan(_optimPositions, 0, batch * 64), _optimNetwork.Slice(7248, batch * 256), batch, 4, 8, 8, 2);
             // n2 = Nn.Relu(Conv.Forward(image))
-            global::Optim.Kernels.Activations.Backward<float>(global::Optim.Kernels.Activation.Relu, 0.0, _optimNetwork.Slice(0, batch * 256), _optimNetwork.Slice(2048, batch * 256), _optimNetwork.Slice(7248, batch * 256), _optimNetwork.Slice(5200, batch * 256));
+            global::Optim.Kernels.Activations.Backward<float>(global::Optim.Kernels.Activation.Relu, 0.0, _optimNetwork.Slice(2048, batch * 256), _optimNetwork.Slice(2048, batch * 256), _optimNetwork.Slice(7248, batch * 256), _optimNetwork.Slice(5200, batch * 256));
             // n1 = Conv.Forward(image)
             global::Optim.Kernels.Conv2d.BackwardWeights<float>(_optimNetwork.Slice(5200, batch * 256), image.Slice(0, batch * 64), _optimArena.Slice(OptimStride + 0, 36), _optimArena.Slice(OptimStride + 36, 4), _optimNetwork.Slice(10400, _optimNetwork.Length - 10400), batch, 1, 8, 8, 4, 3, 1, 1, _optimThreads);
         }

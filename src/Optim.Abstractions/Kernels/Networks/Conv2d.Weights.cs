@@ -17,8 +17,9 @@ public static partial class Conv2d
     private const int ChannelLanesMaxRows = 16;
 
     /// <summary>
-    /// dW += dy·colᵀ for a convolution with few patch rows, with the output channels in the lanes of a vector instead of a
-    /// packed product: per image, dy is transposed (dyᵀ[p, co]), and dWᵀ[r, ·] += col[r, p]·dyᵀ[p, ·] for p ascending,
+    /// dW += dy·colᵀ for an unpadded convolution with few patch rows, with the output channels in the lanes of a vector
+    /// instead of a packed product, and the patch values read from the image (no patch matrix): per image, dy is
+    /// transposed (dyᵀ[p, co]), and dWᵀ[r, ·] += col[r, p]·dyᵀ[p, ·] for p ascending,
     /// a block of rows at a time with its sums held in registers. Every weight's chain is the GEMM's (it continues the
     /// value dW holds, then one multiply and one add per term, p ascending, images in order), so the bits are the same;
     /// lanes never exchange values, so they are the same at every vector width. dWᵀ (rows × channels padded to whole
@@ -33,16 +34,20 @@ public static partial class Conv2d
         private T[] _dyT = [];
         private T[] _dWT = [];
 
+        /// <summary>Where patch row r = (c, i, j) starts in an image: c·h·w + i·w + j.</summary>
+        private int[] _offsets = [];
+
         /// <summary>Elements of a dWᵀ or dyᵀ row: the output channels padded to whole vectors.</summary>
         private int _stride;
 
         /// <summary>
         /// This thread's scratch with dWᵀ loaded from <paramref name="dWeight"/>, or null when the GEMM should run: no
-        /// 256-bit vectors, or as many patch rows as <see cref="ChannelLanesMaxRows"/>.
+        /// 256-bit vectors, as many patch rows as <see cref="ChannelLanesMaxRows"/>, or padding (whose zeros the
+        /// patch matrix holds and the image does not).
         /// </summary>
         public static ChannelLanes<T>? Start(ReadOnlySpan<T> dWeight, in Shape s)
         {
-            if (!Vector256.IsHardwareAccelerated || s.Rows >= ChannelLanesMaxRows)
+            if (!Vector256.IsHardwareAccelerated || s.Rows >= ChannelLanesMaxRows || s.Padding != 0)
             {
                 return null;
             }
@@ -52,8 +57,11 @@ public static partial class Conv2d
             return lanes;
         }
 
-        /// <summary>dWᵀ += (one image's dy)·colᵀ, as the GEMM would add it to dW.</summary>
-        public void Accumulate(ReadOnlySpan<T> dy, ReadOnlySpan<T> col, in Shape s)
+        /// <summary>
+        /// dWᵀ += (one image's dy)·colᵀ, as the GEMM would add it to dW, with col[r, p] read from the image itself: without
+        /// padding, patch row r = (c, i, j) at position p = (oh, ow) is pixel (c, oh·stride + i, ow·stride + j).
+        /// </summary>
+        public void Accumulate(ReadOnlySpan<T> dy, ReadOnlySpan<T> image, in Shape s)
         {
             int positions = s.Positions, channels = s.OutChannels, stride = _stride;
             ref T dyT = ref MemoryMarshal.GetArrayDataReference(_dyT);
@@ -67,25 +75,26 @@ public static partial class Conv2d
                 }
             }
 
-            ref T c = ref MemoryMarshal.GetReference(col);
+            ref T x = ref MemoryMarshal.GetReference(image);
             ref T dWT = ref MemoryMarshal.GetArrayDataReference(_dWT);
+            ref int offsets = ref MemoryMarshal.GetArrayDataReference(_offsets);
             int rows = s.Rows;
             for (int v = 0; v < stride; v += Vector256<T>.Count)
             {
                 int r = 0;
                 for (; r + 8 <= rows; r += 8)
                 {
-                    Block<Eight>(ref Unsafe.Add(ref c, r * positions), ref Unsafe.Add(ref dyT, v), ref Unsafe.Add(ref dWT, (r * stride) + v), positions, stride);
+                    Block<Eight>(ref x, ref Unsafe.Add(ref offsets, r), ref Unsafe.Add(ref dyT, v), ref Unsafe.Add(ref dWT, (r * stride) + v), s, stride);
                 }
 
                 for (; r + 4 <= rows; r += 4)
                 {
-                    Block<Four>(ref Unsafe.Add(ref c, r * positions), ref Unsafe.Add(ref dyT, v), ref Unsafe.Add(ref dWT, (r * stride) + v), positions, stride);
+                    Block<Four>(ref x, ref Unsafe.Add(ref offsets, r), ref Unsafe.Add(ref dyT, v), ref Unsafe.Add(ref dWT, (r * stride) + v), s, stride);
                 }
 
                 for (; r < rows; r++)
                 {
-                    Block<One>(ref Unsafe.Add(ref c, r * positions), ref Unsafe.Add(ref dyT, v), ref Unsafe.Add(ref dWT, (r * stride) + v), positions, stride);
+                    Block<One>(ref x, ref Unsafe.Add(ref offsets, r), ref Unsafe.Add(ref dyT, v), ref Unsafe.Add(ref dWT, (r * stride) + v), s, stride);
                 }
             }
         }
@@ -108,6 +117,12 @@ public static partial class Conv2d
             _stride = (s.OutChannels + lanes - 1) / lanes * lanes;
             Grow(ref _dyT, s.Positions * _stride);
             Grow(ref _dWT, s.Rows * _stride);
+            Grow(ref _offsets, s.Rows);
+            for (int r = 0; r < s.Rows; r++)
+            {
+                int c = r / (s.Kernel * s.Kernel), i = r / s.Kernel % s.Kernel, j = r % s.Kernel;
+                _offsets[r] = (c * s.Height * s.Width) + (i * s.Width) + j;
+            }
 
             // The padding lanes stay zero: they add 0·col to sums that are never read back.
             for (int r = 0; r < s.Rows; r++)
@@ -124,53 +139,61 @@ public static partial class Conv2d
             }
         }
 
-        private static void Grow(ref T[] buffer, int length)
+        private static void Grow<TElement>(ref TElement[] buffer, int length)
         {
             if (buffer.Length < length)
             {
-                buffer = new T[length];
+                buffer = new TElement[length];
             }
         }
 
         /// <summary>
-        /// TRows rows of dWᵀ, one vector of channels each: sum[r] += col[r, p]·dyᵀ[p] for p ascending, the sums in
-        /// registers for the whole image (TRows is a compile-time count: the JIT drops the sums a block does not use).
+        /// TRows rows of dWᵀ, one vector of channels each: sum[r] += x[offset[r] + p's pixel]·dyᵀ[p] for p = (oh, ow)
+        /// ascending, the sums in registers for the whole image (TRows is a compile-time count: the JIT drops the sums a
+        /// block does not use).
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Block<TRows>(ref T col, ref T dyT, ref T dWT, int positions, int stride)
+        private static void Block<TRows>(ref T image, ref int offsets, ref T dyT, ref T dWT, in Shape s, int stride)
             where TRows : IRowBlock
         {
             int n = TRows.Count;
+            int o0 = offsets, o1 = n > 1 ? Unsafe.Add(ref offsets, 1) : 0, o2 = n > 2 ? Unsafe.Add(ref offsets, 2) : 0, o3 = n > 2 ? Unsafe.Add(ref offsets, 3) : 0;
+            int o4 = n > 4 ? Unsafe.Add(ref offsets, 4) : 0, o5 = n > 4 ? Unsafe.Add(ref offsets, 5) : 0, o6 = n > 4 ? Unsafe.Add(ref offsets, 6) : 0, o7 = n > 4 ? Unsafe.Add(ref offsets, 7) : 0;
             Vector256<T> s0 = Vector256.LoadUnsafe(ref dWT);
             Vector256<T> s1 = n > 1 ? Vector256.LoadUnsafe(ref dWT, (nuint)stride) : default;
             Vector256<T> s2 = n > 2 ? Vector256.LoadUnsafe(ref dWT, (nuint)(2 * stride)) : default;
-            Vector256<T> s3 = n > 3 ? Vector256.LoadUnsafe(ref dWT, (nuint)(3 * stride)) : default;
+            Vector256<T> s3 = n > 2 ? Vector256.LoadUnsafe(ref dWT, (nuint)(3 * stride)) : default;
             Vector256<T> s4 = n > 4 ? Vector256.LoadUnsafe(ref dWT, (nuint)(4 * stride)) : default;
-            Vector256<T> s5 = n > 5 ? Vector256.LoadUnsafe(ref dWT, (nuint)(5 * stride)) : default;
-            Vector256<T> s6 = n > 6 ? Vector256.LoadUnsafe(ref dWT, (nuint)(6 * stride)) : default;
-            Vector256<T> s7 = n > 7 ? Vector256.LoadUnsafe(ref dWT, (nuint)(7 * stride)) : default;
-            for (int p = 0; p < positions; p++)
+            Vector256<T> s5 = n > 4 ? Vector256.LoadUnsafe(ref dWT, (nuint)(5 * stride)) : default;
+            Vector256<T> s6 = n > 4 ? Vector256.LoadUnsafe(ref dWT, (nuint)(6 * stride)) : default;
+            Vector256<T> s7 = n > 4 ? Vector256.LoadUnsafe(ref dWT, (nuint)(7 * stride)) : default;
+            int step = s.Stride, outWidth = s.OutWidth;
+            ref T d = ref dyT;
+            for (int oh = 0; oh < s.OutHeight; oh++)
             {
-                Vector256<T> d = Vector256.LoadUnsafe(ref dyT, (nuint)(p * stride));
-                ref T x = ref Unsafe.Add(ref col, p);
-                s0 += Vector256.Create(x) * d;
-                if (n > 1)
+                ref T pixel = ref Unsafe.Add(ref image, oh * step * s.Width);
+                for (int ow = 0; ow < outWidth; ow++, pixel = ref Unsafe.Add(ref pixel, step), d = ref Unsafe.Add(ref d, stride))
                 {
-                    s1 += Vector256.Create(Unsafe.Add(ref x, positions)) * d;
-                }
+                    Vector256<T> g = Vector256.LoadUnsafe(ref d);
+                    s0 += Vector256.Create(Unsafe.Add(ref pixel, o0)) * g;
+                    if (n > 1)
+                    {
+                        s1 += Vector256.Create(Unsafe.Add(ref pixel, o1)) * g;
+                    }
 
-                if (n > 2)
-                {
-                    s2 += Vector256.Create(Unsafe.Add(ref x, 2 * positions)) * d;
-                    s3 += Vector256.Create(Unsafe.Add(ref x, 3 * positions)) * d;
-                }
+                    if (n > 2)
+                    {
+                        s2 += Vector256.Create(Unsafe.Add(ref pixel, o2)) * g;
+                        s3 += Vector256.Create(Unsafe.Add(ref pixel, o3)) * g;
+                    }
 
-                if (n > 4)
-                {
-                    s4 += Vector256.Create(Unsafe.Add(ref x, 4 * positions)) * d;
-                    s5 += Vector256.Create(Unsafe.Add(ref x, 5 * positions)) * d;
-                    s6 += Vector256.Create(Unsafe.Add(ref x, 6 * positions)) * d;
-                    s7 += Vector256.Create(Unsafe.Add(ref x, 7 * positions)) * d;
+                    if (n > 4)
+                    {
+                        s4 += Vector256.Create(Unsafe.Add(ref pixel, o4)) * g;
+                        s5 += Vector256.Create(Unsafe.Add(ref pixel, o5)) * g;
+                        s6 += Vector256.Create(Unsafe.Add(ref pixel, o6)) * g;
+                        s7 += Vector256.Create(Unsafe.Add(ref pixel, o7)) * g;
+                    }
                 }
             }
 

@@ -31,9 +31,13 @@ public static partial class Conv2d
     public static int WorkspaceLength(int inChannels, int height, int width, int kernel, int stride, int padding) =>
         checked(inChannels * kernel * kernel * OutputSize(height, kernel, stride, padding) * OutputSize(width, kernel, stride, padding));
 
-    /// <summary>y = conv(x, W) + b (<paramref name="bias"/> empty: no bias); y overwritten.</summary>
+    /// <summary>
+    /// y = conv(x, W) + b (<paramref name="bias"/> empty: no bias), then <paramref name="activation"/> (None, Relu or
+    /// LeakyRelu with <paramref name="slope"/>) fused into the store; y overwritten.
+    /// </summary>
     public static void Forward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> y, Span<T> workspace,
-        int batch, int inChannels, int height, int width, int outChannels, int kernel, int stride, int padding, int maxThreads = 1)
+        int batch, int inChannels, int height, int width, int outChannels, int kernel, int stride, int padding, int maxThreads = 1,
+        GemmOptions activation = GemmOptions.None, double slope = 0)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         var s = new Shape(batch, inChannels, height, width, outChannels, kernel, stride, padding);
@@ -43,12 +47,19 @@ public static partial class Conv2d
             Guard.Fits(bias.Length, outChannels, nameof(bias));
         }
 
+        if ((activation & ~(GemmOptions.Relu | GemmOptions.LeakyRelu)) != 0)
+        {
+            throw new ArgumentException($"A convolution's fused activation is Relu or LeakyRelu, not {activation}.", nameof(activation));
+        }
+
+        GemmOptions options = activation | (bias.IsEmpty ? GemmOptions.None : GemmOptions.BiasPerRow);
+
         Span<T> col = workspace[..(s.Rows * s.Positions)];
         for (int b = 0; b < batch; b++)
         {
             Im2Col(x.Slice(b * s.Image, s.Image), col, s);
             Span<T> image = y.Slice(b * s.OutImage, s.OutImage);
-            Gemm.Multiply(weight, col, image, outChannels, s.Positions, s.Rows, bias.IsEmpty ? GemmOptions.None : GemmOptions.BiasPerRow, bias, 0, maxThreads);
+            Gemm.Multiply(weight, col, image, outChannels, s.Positions, s.Rows, options, bias, slope, maxThreads);
         }
     }
 
@@ -84,17 +95,17 @@ public static partial class Conv2d
         ChannelLanes<T>? byChannels = ChannelLanes<T>.Start(dWeight, s);
         for (int b = 0; b < batch; b++)
         {
-            Im2Col(x.Slice(b * s.Image, s.Image), col, s);
             ReadOnlySpan<T> image = dy.Slice(b * s.OutImage, s.OutImage);
 
             // dW += dy·colᵀ: dW[co, r] gets dy[co, p]·col[r, p] for p ascending, images in order.
             if (byChannels is null)
             {
+                Im2Col(x.Slice(b * s.Image, s.Image), col, s);
                 Gemm.Multiply(image, col, dWeight, outChannels, s.Rows, s.Positions, GemmOptions.TransposeB | GemmOptions.Accumulate, default, 0, maxThreads);
             }
             else
             {
-                byChannels.Accumulate(image, col, s);
+                byChannels.Accumulate(image, x.Slice(b * s.Image, s.Image), s);
             }
 
             for (int co = 0; co < outChannels && !dBias.IsEmpty; co++)
@@ -114,6 +125,12 @@ public static partial class Conv2d
     private static void Im2Col<T>(ReadOnlySpan<T> image, Span<T> col, in Shape s)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
+        if (s.Stride == 1 && s.Padding == 0 && s.OutWidth >= Vector256<T>.Count && Vector256.IsHardwareAccelerated)
+        {
+            Im2ColRuns(ref MemoryMarshal.GetReference(image), ref MemoryMarshal.GetReference(col), s);
+            return;
+        }
+
         int row = 0;
         for (int c = 0; c < s.InChannels; c++)
         {
@@ -210,6 +227,39 @@ public static partial class Conv2d
     }
 
     /// <summary>target[n] += run[n]: a run of one image row, a few dozen values, added in vectors where they fit.</summary>
+    /// <summary>
+    /// <see cref="Im2Col{T}"/> without stride or padding (the sizes checked by the caller): every line of col is a run of
+    /// ow pixels of one image row, copied in vectors, the last one overlapping the one before it. Lines of a small image
+    /// (26 or 11 pixels in Fashion-MNIST's CNN) are too short to repay a call to the general copy.
+    /// </summary>
+    private static void Im2ColRuns<T>(ref T image, ref T col, in Shape s)
+        where T : unmanaged
+    {
+        int lanes = Vector256<T>.Count, outWidth = s.OutWidth, last = outWidth - lanes;
+        ref T target = ref col;
+        for (int c = 0; c < s.InChannels; c++)
+        {
+            for (int i = 0; i < s.Kernel; i++)
+            {
+                for (int j = 0; j < s.Kernel; j++)
+                {
+                    ref T source = ref Unsafe.Add(ref image, (((c * s.Height) + i) * s.Width) + j);
+                    for (int oh = 0; oh < s.OutHeight; oh++)
+                    {
+                        for (int n = 0; n < last; n += lanes)
+                        {
+                            Vector256.LoadUnsafe(ref source, (nuint)n).StoreUnsafe(ref target, (nuint)n);
+                        }
+
+                        Vector256.LoadUnsafe(ref source, (nuint)last).StoreUnsafe(ref target, (nuint)last);
+                        source = ref Unsafe.Add(ref source, s.Width);
+                        target = ref Unsafe.Add(ref target, outWidth);
+                    }
+                }
+            }
+        }
+    }
+
     /// <summary>
     /// A run of pixels (one row of a small image: 26 or 11 in Fashion-MNIST's CNN) copied in vectors, the last one
     /// overlapping the one before it, instead of a call to the general copy, whose call costs more than such a run.

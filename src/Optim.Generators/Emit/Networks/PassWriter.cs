@@ -42,8 +42,9 @@ internal sealed class PassWriter
     }
 
     /// <summary>
-    /// Relu and LeakyRelu (slope ≥ 0) are fused with the Linear layers around them: a layer whose only reader is one
-    /// applies it in its own kernel, and a layer that is the only reader of one passes its input gradient back through it.
+    /// Relu and LeakyRelu (slope ≥ 0) are fused with the layers around them: a Linear or Conv2d layer whose only reader
+    /// is one applies it in its own kernel, and a Linear layer that is the only reader of one passes its input gradient
+    /// back through it.
     /// Both read the activation's output in place of its input, which gives the same mask for these activations (the
     /// output is ≤ 0, or &gt; 0, exactly when the input is).
     /// </summary>
@@ -57,7 +58,7 @@ internal sealed class PassWriter
             }
 
             Node x = _network.Nodes[node.Inputs[0]];
-            if (IsLinear(x) && x.Id != _network.Output && Readers(x).Count == 1)
+            if ((IsLinear(x) || IsConvolution(x)) && x.Id != _network.Output && Readers(x).Count == 1)
             {
                 _activationOf[x.Id] = node;
             }
@@ -71,6 +72,8 @@ internal sealed class PassWriter
     }
 
     private bool IsLinear(Node node) => node.Kind == OpKind.Layer && _plan.LayerOf(node).Kind == LayerKind.Linear;
+
+    private bool IsConvolution(Node node) => node.Kind == OpKind.Layer && _plan.LayerOf(node).Kind == LayerKind.Conv2d;
 
     private List<Node> Readers(Node node) => _network.Nodes.Where(n => n.Inputs.Contains(node.Id)).ToList();
 
@@ -274,6 +277,8 @@ internal sealed class PassWriter
         LayerKind.Linear when _activationOf.TryGetValue(node.Id, out Node? activation) =>
             $"{Kernels}.Dense.Forward<{_t}>({Values(x)}, {Weight(layer)}, {Bias(layer)}, {Values(activation)}, {Rows(x, layer.In)}, {N(layer.In)}, {N(layer.Out)}, {FusedOption(activation)}, {Literals.Double(activation.Number)}, _optimThreads);",
         LayerKind.Linear => $"{Kernels}.Dense.Forward<{_t}>({Values(x)}, {Weight(layer)}, {Bias(layer)}, {Values(node)}, {Rows(x, layer.In)}, {N(layer.In)}, {N(layer.Out)}, maxThreads: _optimThreads);",
+        LayerKind.Conv2d when _activationOf.TryGetValue(node.Id, out Node? activation) =>
+            $"{Kernels}.Conv2d.Forward<{_t}>({Values(x)}, {Weight(layer)}, {Bias(layer)}, {Values(activation)}, {Workspace}, {NetworkEmitter.ConvolutionSizes(_network, node, "batch")}, _optimThreads, {FusedOption(activation)}, {Literals.Double(activation.Number)});",
         LayerKind.Conv2d => $"{Kernels}.Conv2d.Forward<{_t}>({Values(x)}, {Weight(layer)}, {Bias(layer)}, {Values(node)}, {Workspace}, {NetworkEmitter.ConvolutionSizes(_network, node, "batch")}, _optimThreads);",
         LayerKind.Embedding => $"{Kernels}.Embedding.Forward<{_t}>({Values(x)}, {Weight(layer)}, {Values(node)}, batch * {N(x.PerExample)}, {N(layer.Out)});",
         _ => $"{Kernels}.LayerNorm.Forward<{_t}>({Values(x)}, {Weight(layer)}, {Bias(layer)}, {Values(node)}, {Saved(node, 0, _plan.Rows(node))}, {Saved(node, _network.MaxBatch * _plan.Rows(node), _plan.Rows(node))}, batch * {N(_plan.Rows(node))}, {N(layer.Sizes[0])}, {Literals.Double(layer.Eps)});",
