@@ -188,6 +188,12 @@ public static partial class Conv2d
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         image.Clear();
+        if (s.Stride == 1 && s.Padding == 0)
+        {
+            Col2ImRuns(ref MemoryMarshal.GetReference(col), ref MemoryMarshal.GetReference(image), s);
+            return;
+        }
+
         int row = 0;
         for (int c = 0; c < s.InChannels; c++)
         {
@@ -261,6 +267,33 @@ public static partial class Conv2d
     }
 
     /// <summary>
+    /// <see cref="Col2Im{T}"/> without stride or padding, on a cleared image (the sizes checked by the caller): every line
+    /// of col adds to a run of ow pixels of one image row, element by element in col's order, as the general loop does.
+    /// </summary>
+    private static void Col2ImRuns<T>(ref T col, ref T image, in Shape s)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int outWidth = s.OutWidth;
+        ref T source = ref col;
+        for (int c = 0; c < s.InChannels; c++)
+        {
+            for (int i = 0; i < s.Kernel; i++)
+            {
+                for (int j = 0; j < s.Kernel; j++)
+                {
+                    ref T target = ref Unsafe.Add(ref image, (((c * s.Height) + i) * s.Width) + j);
+                    for (int oh = 0; oh < s.OutHeight; oh++)
+                    {
+                        AddRun(ref source, ref target, outWidth);
+                        source = ref Unsafe.Add(ref source, outWidth);
+                        target = ref Unsafe.Add(ref target, s.Width);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// A run of pixels (one row of a small image: 26 or 11 in Fashion-MNIST's CNN) copied in vectors, the last one
     /// overlapping the one before it, instead of a call to the general copy, whose call costs more than such a run.
     /// </summary>
@@ -288,20 +321,24 @@ public static partial class Conv2d
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AddRun<T>(ReadOnlySpan<T> run, Span<T> target)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
+        AddRun(ref MemoryMarshal.GetReference(run), ref MemoryMarshal.GetReference(target[..run.Length]), run.Length);
+
+    /// <summary>target[n] += source[n] for n &lt; length: each pixel gets one addition, so vectors keep every pixel's order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddRun<T>(ref T source, ref T destination, int length)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        ref T source = ref MemoryMarshal.GetReference(run);
-        ref T destination = ref MemoryMarshal.GetReference(target);
         int n = 0;
         if (Vector256.IsHardwareAccelerated)
         {
-            for (; n <= run.Length - Vector256<T>.Count; n += Vector256<T>.Count)
+            for (; n <= length - Vector256<T>.Count; n += Vector256<T>.Count)
             {
                 (Vector256.LoadUnsafe(ref destination, (nuint)n) + Vector256.LoadUnsafe(ref source, (nuint)n)).StoreUnsafe(ref destination, (nuint)n);
             }
         }
 
-        for (; n < run.Length; n++)
+        for (; n < length; n++)
         {
             Unsafe.Add(ref destination, n) += Unsafe.Add(ref source, n);
         }
