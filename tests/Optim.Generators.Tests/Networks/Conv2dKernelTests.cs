@@ -35,6 +35,20 @@ public sealed class Conv2dKernelTests
     [Fact]
     public void Double_equals_the_oracle_at_every_thread_count() => Shapes.Sample(Check<double>, iter: 25);
 
+    /// <summary>
+    /// Fashion-MNIST's first layer, one channel 3 × 3 unpadded (its weight gradient's nine chains run in one block), with
+    /// 8 output channels (one vector) and 9 (a second vector of padding lanes), and stride 2.
+    /// </summary>
+    [Theory]
+    [InlineData(8, 1)]
+    [InlineData(9, 1)]
+    [InlineData(8, 2)]
+    public void One_channel_three_by_three_equals_the_oracle(int cout, int stride)
+    {
+        Check<float>((5, 1, cout, 3, stride, 0, 12, 13, 7));
+        Check<double>((3, 1, cout, 3, stride, 0, 9, 11, 8));
+    }
+
     private static void Check<T>((int Batch, int Cin, int Cout, int K, int Stride, int Pad, int H, int W, int Seed) c)
         where T : unmanaged, System.Numerics.IBinaryFloatingPointIeee754<T>
     {

@@ -82,6 +82,13 @@ public static partial class Conv2d
             for (int v = 0; v < stride; v += Vector256<T>.Count)
             {
                 int r = 0;
+                if (rows == 9)
+                {
+                    // A one-channel 3 × 3 convolution: its nine chains in one block (the ninth alone would wait on its adds).
+                    Block<Nine>(ref x, ref offsets, ref Unsafe.Add(ref dyT, v), ref Unsafe.Add(ref dWT, v), s, stride);
+                    continue;
+                }
+
                 for (; r + 8 <= rows; r += 8)
                 {
                     Block<Eight>(ref x, ref Unsafe.Add(ref offsets, r), ref Unsafe.Add(ref dyT, v), ref Unsafe.Add(ref dWT, (r * stride) + v), s, stride);
@@ -159,6 +166,7 @@ public static partial class Conv2d
             int n = TRows.Count;
             int o0 = offsets, o1 = n > 1 ? Unsafe.Add(ref offsets, 1) : 0, o2 = n > 2 ? Unsafe.Add(ref offsets, 2) : 0, o3 = n > 2 ? Unsafe.Add(ref offsets, 3) : 0;
             int o4 = n > 4 ? Unsafe.Add(ref offsets, 4) : 0, o5 = n > 4 ? Unsafe.Add(ref offsets, 5) : 0, o6 = n > 4 ? Unsafe.Add(ref offsets, 6) : 0, o7 = n > 4 ? Unsafe.Add(ref offsets, 7) : 0;
+            int o8 = n > 8 ? Unsafe.Add(ref offsets, 8) : 0;
             Vector256<T> s0 = Vector256.LoadUnsafe(ref dWT);
             Vector256<T> s1 = n > 1 ? Vector256.LoadUnsafe(ref dWT, (nuint)stride) : default;
             Vector256<T> s2 = n > 2 ? Vector256.LoadUnsafe(ref dWT, (nuint)(2 * stride)) : default;
@@ -167,6 +175,7 @@ public static partial class Conv2d
             Vector256<T> s5 = n > 4 ? Vector256.LoadUnsafe(ref dWT, (nuint)(5 * stride)) : default;
             Vector256<T> s6 = n > 4 ? Vector256.LoadUnsafe(ref dWT, (nuint)(6 * stride)) : default;
             Vector256<T> s7 = n > 4 ? Vector256.LoadUnsafe(ref dWT, (nuint)(7 * stride)) : default;
+            Vector256<T> s8 = n > 8 ? Vector256.LoadUnsafe(ref dWT, (nuint)(8 * stride)) : default;
             int step = s.Stride, outWidth = s.OutWidth;
             ref T d = ref dyT;
             for (int oh = 0; oh < s.OutHeight; oh++)
@@ -194,6 +203,11 @@ public static partial class Conv2d
                         s6 += Vector256.Create(Unsafe.Add(ref pixel, o6)) * g;
                         s7 += Vector256.Create(Unsafe.Add(ref pixel, o7)) * g;
                     }
+
+                    if (n > 8)
+                    {
+                        s8 += Vector256.Create(Unsafe.Add(ref pixel, o8)) * g;
+                    }
                 }
             }
 
@@ -216,10 +230,15 @@ public static partial class Conv2d
                 s6.StoreUnsafe(ref dWT, (nuint)(6 * stride));
                 s7.StoreUnsafe(ref dWT, (nuint)(7 * stride));
             }
+
+            if (n > 8)
+            {
+                s8.StoreUnsafe(ref dWT, (nuint)(8 * stride));
+            }
         }
     }
 
-    /// <summary>Rows of dWᵀ in one <see cref="ChannelLanes{T}"/> block (1, 4 or 8), as a type so that each is compiled alone.</summary>
+    /// <summary>Rows of dWᵀ in one <see cref="ChannelLanes{T}"/> block (1, 4, 8 or 9), as a type so that each is compiled alone.</summary>
     private interface IRowBlock
     {
         static abstract int Count { get; }
@@ -238,5 +257,10 @@ public static partial class Conv2d
     private readonly struct Eight : IRowBlock
     {
         public static int Count => 8;
+    }
+
+    private readonly struct Nine : IRowBlock
+    {
+        public static int Count => 9;
     }
 }
