@@ -49,6 +49,19 @@ public sealed class Conv2dKernelTests
         Check<double>((3, 1, cout, 3, stride, 0, 9, 11, 8));
     }
 
+    /// <summary>
+    /// Fashion-MNIST's second layer, 8 → 16 channels 3 × 3 unpadded: 72 patch rows, two vectors of float channels (its
+    /// weight gradient takes six rows at a time), four vectors of double ones; and 7 → 13, whose 63 rows leave three.
+    /// </summary>
+    [Theory]
+    [InlineData(8, 16)]
+    [InlineData(7, 13)]
+    public void Several_channels_equal_the_oracle(int cin, int cout)
+    {
+        Check<float>((3, cin, cout, 3, 1, 0, 13, 12, 9));
+        Check<double>((2, cin, cout, 3, 1, 0, 11, 13, 10));
+    }
+
     private static void Check<T>((int Batch, int Cin, int Cout, int K, int Stride, int Pad, int H, int W, int Seed) c)
         where T : unmanaged, System.Numerics.IBinaryFloatingPointIeee754<T>
     {

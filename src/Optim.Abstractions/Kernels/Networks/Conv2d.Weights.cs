@@ -10,11 +10,12 @@ public static partial class Conv2d
 {
     /// <summary>
     /// Patch rows (input channels · k²) below which the weight gradient runs in <see cref="ChannelLanes{T}"/> instead of
-    /// the GEMM: there the GEMM packs the patch matrix transposed into micro-panels mostly of padding (a one-channel
-    /// 3 × 3 convolution has 9 rows, against panels of 32 floats at 512 bits). Measured on Fashion-MNIST's CNN, the
-    /// one-channel layer (9 rows) gains and the eight-channel one (72 rows) is as fast or faster through the GEMM.
+    /// the GEMM, when one image's product is too small for the GEMM to split across threads. There the GEMM packs the
+    /// patch matrix transposed into micro-panels mostly of padding (a one-channel 3 × 3 convolution has 9 rows, against
+    /// panels of 32 floats at 512 bits), after building it. Measured on Fashion-MNIST's CNN: both layers (9 and 72 rows)
+    /// gain; larger layers were not measured and keep the GEMM.
     /// </summary>
-    private const int ChannelLanesMaxRows = 16;
+    private const int ChannelLanesMaxRows = 128;
 
     /// <summary>
     /// dW += dy·colᵀ for an unpadded convolution with few patch rows, with the output channels in the lanes of a vector
@@ -42,12 +43,13 @@ public static partial class Conv2d
 
         /// <summary>
         /// This thread's scratch with dWᵀ loaded from <paramref name="dWeight"/>, or null when the GEMM should run: no
-        /// 256-bit vectors, as many patch rows as <see cref="ChannelLanesMaxRows"/>, or padding (whose zeros the
-        /// patch matrix holds and the image does not).
+        /// 256-bit vectors, as many patch rows as <see cref="ChannelLanesMaxRows"/>, a product large enough for threads,
+        /// or padding (whose zeros the patch matrix holds and the image does not).
         /// </summary>
         public static ChannelLanes<T>? Start(ReadOnlySpan<T> dWeight, in Shape s)
         {
-            if (!Vector256.IsHardwareAccelerated || s.Rows >= ChannelLanesMaxRows || s.Padding != 0)
+            if (!Vector256.IsHardwareAccelerated || s.Rows >= ChannelLanesMaxRows || s.Padding != 0
+                || (long)s.OutChannels * s.Rows * s.Positions >= Gemm.AutomaticParallelSize)
             {
                 return null;
             }
@@ -78,14 +80,23 @@ public static partial class Conv2d
             ref T x = ref MemoryMarshal.GetReference(image);
             ref T dWT = ref MemoryMarshal.GetArrayDataReference(_dWT);
             ref int offsets = ref MemoryMarshal.GetArrayDataReference(_offsets);
-            int rows = s.Rows;
+            int rows = s.Rows, paired = 0;
+            if (stride == 2 * Vector256<T>.Count && rows != 9)
+            {
+                // Two vectors of channels (9 to 16 floats): six rows at a time share each patch value between them.
+                for (; paired + 6 <= rows; paired += 6)
+                {
+                    PairBlock(ref x, ref Unsafe.Add(ref offsets, paired), ref dyT, ref Unsafe.Add(ref dWT, paired * stride), s);
+                }
+            }
+
             for (int v = 0; v < stride; v += Vector256<T>.Count)
             {
-                int r = 0;
-                if (rows == 9)
+                int r = paired;
+                if (rows - r == 9)
                 {
                     // A one-channel 3 × 3 convolution: its nine chains in one block (the ninth alone would wait on its adds).
-                    Block<Nine>(ref x, ref offsets, ref Unsafe.Add(ref dyT, v), ref Unsafe.Add(ref dWT, v), s, stride);
+                    Block<Nine>(ref x, ref Unsafe.Add(ref offsets, r), ref Unsafe.Add(ref dyT, v), ref Unsafe.Add(ref dWT, (r * stride) + v), s, stride);
                     continue;
                 }
 
@@ -152,6 +163,63 @@ public static partial class Conv2d
             {
                 buffer = new TElement[length];
             }
+        }
+
+        /// <summary>
+        /// Six rows of dWᵀ with two vectors of channels each (a row of dWᵀ is exactly two vectors): sum[r, h] +=
+        /// x[offset[r] + p's pixel]·dyᵀ[p, h] for p ascending, twelve sums in registers for the whole image.
+        /// </summary>
+        private static void PairBlock(ref T image, ref int offsets, ref T dyT, ref T dWT, in Shape s)
+        {
+            int lanes = Vector256<T>.Count, stride = 2 * lanes;
+            int o0 = offsets, o1 = Unsafe.Add(ref offsets, 1), o2 = Unsafe.Add(ref offsets, 2), o3 = Unsafe.Add(ref offsets, 3), o4 = Unsafe.Add(ref offsets, 4), o5 = Unsafe.Add(ref offsets, 5);
+            Vector256<T> a0 = Vector256.LoadUnsafe(ref dWT), b0 = Vector256.LoadUnsafe(ref dWT, (nuint)lanes);
+            Vector256<T> a1 = Vector256.LoadUnsafe(ref dWT, (nuint)stride), b1 = Vector256.LoadUnsafe(ref dWT, (nuint)(stride + lanes));
+            Vector256<T> a2 = Vector256.LoadUnsafe(ref dWT, (nuint)(2 * stride)), b2 = Vector256.LoadUnsafe(ref dWT, (nuint)((2 * stride) + lanes));
+            Vector256<T> a3 = Vector256.LoadUnsafe(ref dWT, (nuint)(3 * stride)), b3 = Vector256.LoadUnsafe(ref dWT, (nuint)((3 * stride) + lanes));
+            Vector256<T> a4 = Vector256.LoadUnsafe(ref dWT, (nuint)(4 * stride)), b4 = Vector256.LoadUnsafe(ref dWT, (nuint)((4 * stride) + lanes));
+            Vector256<T> a5 = Vector256.LoadUnsafe(ref dWT, (nuint)(5 * stride)), b5 = Vector256.LoadUnsafe(ref dWT, (nuint)((5 * stride) + lanes));
+            int step = s.Stride, outWidth = s.OutWidth;
+            ref T d = ref dyT;
+            for (int oh = 0; oh < s.OutHeight; oh++)
+            {
+                ref T pixel = ref Unsafe.Add(ref image, oh * step * s.Width);
+                for (int ow = 0; ow < outWidth; ow++, pixel = ref Unsafe.Add(ref pixel, step), d = ref Unsafe.Add(ref d, stride))
+                {
+                    Vector256<T> g = Vector256.LoadUnsafe(ref d), h = Vector256.LoadUnsafe(ref d, (nuint)lanes);
+                    Vector256<T> x0 = Vector256.Create(Unsafe.Add(ref pixel, o0));
+                    a0 += x0 * g;
+                    b0 += x0 * h;
+                    Vector256<T> x1 = Vector256.Create(Unsafe.Add(ref pixel, o1));
+                    a1 += x1 * g;
+                    b1 += x1 * h;
+                    Vector256<T> x2 = Vector256.Create(Unsafe.Add(ref pixel, o2));
+                    a2 += x2 * g;
+                    b2 += x2 * h;
+                    Vector256<T> x3 = Vector256.Create(Unsafe.Add(ref pixel, o3));
+                    a3 += x3 * g;
+                    b3 += x3 * h;
+                    Vector256<T> x4 = Vector256.Create(Unsafe.Add(ref pixel, o4));
+                    a4 += x4 * g;
+                    b4 += x4 * h;
+                    Vector256<T> x5 = Vector256.Create(Unsafe.Add(ref pixel, o5));
+                    a5 += x5 * g;
+                    b5 += x5 * h;
+                }
+            }
+
+            a0.StoreUnsafe(ref dWT);
+            b0.StoreUnsafe(ref dWT, (nuint)lanes);
+            a1.StoreUnsafe(ref dWT, (nuint)stride);
+            b1.StoreUnsafe(ref dWT, (nuint)(stride + lanes));
+            a2.StoreUnsafe(ref dWT, (nuint)(2 * stride));
+            b2.StoreUnsafe(ref dWT, (nuint)((2 * stride) + lanes));
+            a3.StoreUnsafe(ref dWT, (nuint)(3 * stride));
+            b3.StoreUnsafe(ref dWT, (nuint)((3 * stride) + lanes));
+            a4.StoreUnsafe(ref dWT, (nuint)(4 * stride));
+            b4.StoreUnsafe(ref dWT, (nuint)((4 * stride) + lanes));
+            a5.StoreUnsafe(ref dWT, (nuint)(5 * stride));
+            b5.StoreUnsafe(ref dWT, (nuint)((5 * stride) + lanes));
         }
 
         /// <summary>
