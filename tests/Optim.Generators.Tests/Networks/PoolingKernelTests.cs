@@ -52,4 +52,32 @@ public sealed class PoolingKernelTests
                 }
             }
         }, iter: 200);
+
+    /// <summary>
+    /// The backward pass gated by the pooled Relu or LeakyRelu equals the plain backward pass followed by the
+    /// activation's, bit for bit, on values with ties, signed zeros, infinities and NaNs in both the gate and dy.
+    /// </summary>
+    [Fact]
+    public void Gated_max_backward_equals_the_two_passes() =>
+        Gen.Select(Gen.Int[1, 3], Gen.Int[1, 3], Gen.Int[0, 4], Gen.Int[0, 9], Gen.Int).Sample((channels, k, eh, ew, seed) =>
+        {
+            int h = k + eh, w = k + ew, oh = h / k, ow = w / k, batch = 2;
+            var random = new Random(seed);
+            float[] pool = { 0f, -0f, 1f, 1f, -2f, 0.5f, float.NegativeInfinity, float.PositiveInfinity, float.NaN };
+            float[] Draw(int n) => Enumerable.Range(0, n).Select(_ => pool[random.Next(pool.Length)]).ToArray();
+            float[] activations = Draw(batch * channels * h * w), dy = Draw(batch * channels * oh * ow);
+            var y = new float[dy.Length];
+            var argmax = new int[dy.Length];
+            Pooling.MaxForward<float>(activations, y, argmax, batch, channels, h, w, k);
+            foreach (var (fused, activation, slope) in new[] { (GemmOptions.Relu, Activation.Relu, 0.0), (GemmOptions.LeakyRelu, Activation.LeakyRelu, 0.25) })
+            {
+                var plain = new float[activations.Length];
+                Pooling.MaxBackward<float>(dy, argmax, plain, batch, channels, h, w, k);
+                var expected = new float[plain.Length];
+                Activations.Backward<float>(activation, slope, activations, activations, plain, expected);
+                var gated = Enumerable.Repeat(float.NaN, plain.Length).ToArray();
+                Pooling.MaxBackward<float>(dy, argmax, gated, batch, channels, h, w, k, fused, activations, slope);
+                Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), gated.Select(BitConverter.SingleToInt32Bits));
+            }
+        }, iter: 200);
 }

@@ -168,9 +168,9 @@ namespace Demo
             // n4 = Nn.Flatten(Nn.MaxPool2d(Nn.Relu(Conv.Forward(image)), 2))
             _optimNetwork.Slice(9808, batch * 64).CopyTo(_optimNetwork.Slice(9296, batch * 64));
             // n3 = Nn.MaxPool2d(Nn.Relu(Conv.Forward(image)), 2)
-            global::Optim.Kernels.Pooling.MaxBackward<float>(_optimNetwork.Slice(9296, batch * 64), global::System.MemoryExtensions.AsSpan(_optimPositions, 0, batch * 64), _optimNetwork.Slice(7248, batch * 256), batch, 4, 8, 8, 2);
+            global::Optim.Kernels.Pooling.MaxBackward<float>(_optimNetwork.Slice(9296, batch * 64), global::System.MemoryExtensions.AsSpan(_optimPositions, 0, batch * 64), _optimNetwork.Slice(5200, batch * 256), batch, 4, 8, 8, 2, global::Optim.Kernels.GemmOptions.Relu, _optimNetwork.Slice(2048, batch * 256), 0.0);
             // n2 = Nn.Relu(Conv.Forward(image))
-            global::Optim.Kernels.Activations.Backward<float>(global::Optim.Kernels.Activation.Relu, 0.0, _optimNetwork.Slice(2048, batch * 256), _optimNetwork.Slice(2048, batch * 256), _optimNetwork.Slice(7248, batch * 256), _optimNetwork.Slice(5200, batch * 256));
+            // (passed back through by its reader's kernel)
             // n1 = Conv.Forward(image)
             global::Optim.Kernels.Conv2d.BackwardWeights<float>(_optimNetwork.Slice(5200, batch * 256), image.Slice(0, batch * 64), _optimArena.Slice(OptimStride + 0, 36), _optimArena.Slice(OptimStride + 36, 4), _optimNetwork.Slice(10400, _optimNetwork.Length - 10400), batch, 1, 8, 8, 4, 3, 1, 1, _optimThreads);
         }

@@ -106,20 +106,57 @@ public static class Pooling
         best = Vector128.ConditionalSelect(take.AsInt32(), index, best);
     }
 
-    /// <summary>dx = 0, then each output's gradient goes to the input its window chose (dx overwritten).</summary>
-    public static void MaxBackward<T>(ReadOnlySpan<T> dy, ReadOnlySpan<int> argmax, Span<T> dx, int batch, int channels, int height, int width, int kernel)
+    /// <summary>
+    /// dx = 0, then each output's gradient goes to the input its window chose (dx overwritten). When the pooled values
+    /// are a Relu's or LeakyRelu's output (<paramref name="inputActivation"/>, <paramref name="input"/> that output,
+    /// <paramref name="slope"/> ≥ 0), dx goes on back through it, as <see cref="Activations.Backward{T}"/> would: dx is
+    /// then the gradient of the activation's input (input ≤ 0 ? 0 : dx, or input &gt; 0 ? dx : slope·dx). Windows do not
+    /// overlap, so only the chosen inputs can differ from zero, and only they are gated.
+    /// </summary>
+    public static void MaxBackward<T>(ReadOnlySpan<T> dy, ReadOnlySpan<int> argmax, Span<T> dx, int batch, int channels, int height, int width, int kernel,
+        GemmOptions inputActivation = GemmOptions.None, ReadOnlySpan<T> input = default, double slope = 0)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         var (planes, oh, ow) = Check(dx.Length, dy.Length, batch, channels, height, width, kernel, nameof(dx), nameof(dy));
         Guard.Fits(argmax.Length, (long)planes * oh * ow, nameof(argmax));
         int plane = height * width;
+        if (inputActivation != GemmOptions.None)
+        {
+            if (inputActivation is not (GemmOptions.Relu or GemmOptions.LeakyRelu) || !(slope >= 0))
+            {
+                throw new ArgumentException($"An input activation is Relu or LeakyRelu with a slope of at least 0, not {inputActivation} with slope {slope}.", nameof(inputActivation));
+            }
+
+            Guard.Fits(input.Length, (long)planes * plane, nameof(input));
+        }
+
+        bool leaky = inputActivation == GemmOptions.LeakyRelu;
+        Vector128<T> leak = Vector128.Create(T.CreateTruncating(slope));
         dx[..(planes * plane)].Clear();
         for (int p = 0, o = 0; p < planes; p++)
         {
             Span<T> target = dx.Slice(p * plane, plane);
+            if (inputActivation == GemmOptions.None)
+            {
+                for (int q = 0; q < oh * ow; q++, o++)
+                {
+                    target[argmax[o]] += dy[o];
+                }
+
+                continue;
+            }
+
+            ReadOnlySpan<T> values = input.Slice(p * plane, plane);
             for (int q = 0; q < oh * ow; q++, o++)
             {
-                target[argmax[o]] += dy[o];
+                // The same operations as the two passes: the add onto the cleared input, then the gate, as a select (a
+                // branch on the sign of a Relu's output mispredicts half the time).
+                int chosen = argmax[o];
+                Vector128<T> y = Vector128.CreateScalarUnsafe(values[chosen]), g = Vector128.CreateScalarUnsafe(T.Zero + dy[o]);
+                Vector128<T> gated = leaky
+                    ? Vector128.ConditionalSelect(Vector128.GreaterThan(y, Vector128<T>.Zero), g, g * leak)
+                    : Vector128.ConditionalSelect(Vector128.LessThanOrEqual(y, Vector128<T>.Zero), Vector128<T>.Zero, g);
+                target[chosen] = gated.ToScalar();
             }
         }
     }

@@ -43,8 +43,8 @@ internal sealed class PassWriter
 
     /// <summary>
     /// Relu and LeakyRelu (slope ≥ 0) are fused with the layers around them: a Linear or Conv2d layer whose only reader
-    /// is one applies it in its own kernel, and a Linear layer that is the only reader of one passes its input gradient
-    /// back through it.
+    /// is one applies it in its own kernel, and a Linear layer or a max pooling that is the only reader of one passes
+    /// its input gradient back through it.
     /// Both read the activation's output in place of its input, which gives the same mask for these activations (the
     /// output is ≤ 0, or &gt; 0, exactly when the input is).
     /// </summary>
@@ -64,7 +64,7 @@ internal sealed class PassWriter
             }
 
             List<Node> readers = Readers(node);
-            if (readers.Count == 1 && IsLinear(readers[0]) && readers[0].Inputs[0] == node.Id)
+            if (readers.Count == 1 && (IsLinear(readers[0]) || readers[0].Kind == OpKind.MaxPool) && readers[0].Inputs[0] == node.Id)
             {
                 _gatedByReader.Add(node.Id);
             }
@@ -332,6 +332,10 @@ internal sealed class PassWriter
                     // A fused forward pass leaves the activation's input unwritten: its output gives the same mask.
                     string gateInput = _activationOf.ContainsKey(x.Id) ? Values(node) : Values(x);
                     Into(x, written, target => $"{Kernels}.Activations.Backward<{_t}>({Kernels}.Activation.{node.Activation}, {Literals.Double(node.Number)}, {gateInput}, {Values(node)}, {g}, {target});");
+                    break;
+                case OpKind.MaxPool when _gatedByReader.Contains(x.Id):
+                    // The pooled Relu (or LeakyRelu) is passed back through as the gradient is scattered.
+                    Into(_network.Nodes[x.Inputs[0]], written, target => $"{Kernels}.Pooling.MaxBackward<{_t}>({g}, {Positions(node)}, {target}, batch, {N(x.Shape[0])}, {N(x.Shape[1])}, {N(x.Shape[2])}, {k}, {FusedOption(x)}, {Values(x)}, {Literals.Double(x.Number)});");
                     break;
                 case OpKind.MaxPool:
                     Into(x, written, target => $"{Kernels}.Pooling.MaxBackward<{_t}>({g}, {Positions(node)}, {target}, batch, {N(x.Shape[0])}, {N(x.Shape[1])}, {N(x.Shape[2])}, {k});");
