@@ -3,6 +3,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Optim.Kernels;
 
@@ -68,12 +69,28 @@ public static partial class Conv2d
             int positions = s.Positions, channels = s.OutChannels, stride = _stride;
             ref T dyT = ref MemoryMarshal.GetArrayDataReference(_dyT);
             ref T source = ref MemoryMarshal.GetReference(dy);
-            for (int co = 0; co < channels; co++)
+            int co = 0, p0 = 0;
+            if (typeof(T) == typeof(float) && Avx.IsSupported)
             {
-                ref T row = ref Unsafe.Add(ref source, co * positions);
-                for (int p = 0; p < positions; p++)
+                // Blocks of 8 channels × 8 positions in registers; the rest of the positions, and channels past the last
+                // whole block, one element at a time below.
+                p0 = positions & ~7;
+                for (; co + 8 <= channels; co += 8)
                 {
-                    Unsafe.Add(ref dyT, (p * stride) + co) = Unsafe.Add(ref row, p);
+                    for (int p = 0; p < p0; p += 8)
+                    {
+                        Transpose8(ref Unsafe.As<T, float>(ref Unsafe.Add(ref source, (co * positions) + p)), positions,
+                            ref Unsafe.As<T, float>(ref Unsafe.Add(ref dyT, (p * stride) + co)), stride);
+                    }
+                }
+            }
+
+            for (int c = 0; c < channels; c++)
+            {
+                ref T row = ref Unsafe.Add(ref source, c * positions);
+                for (int p = c < co ? p0 : 0; p < positions; p++)
+                {
+                    Unsafe.Add(ref dyT, (p * stride) + c) = Unsafe.Add(ref row, p);
                 }
             }
 
@@ -115,6 +132,30 @@ public static partial class Conv2d
                     Block<One>(ref x, ref Unsafe.Add(ref offsets, r), ref Unsafe.Add(ref dyT, v), ref Unsafe.Add(ref dWT, (r * stride) + v), s, stride);
                 }
             }
+        }
+
+        /// <summary>The 8 × 8 block at <paramref name="source"/> (rows <paramref name="from"/> apart) transposed to <paramref name="target"/> (rows <paramref name="to"/> apart).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Transpose8(ref float source, int from, ref float target, int to)
+        {
+            Vector256<float> r0 = Vector256.LoadUnsafe(ref source), r1 = Vector256.LoadUnsafe(ref source, (nuint)from);
+            Vector256<float> r2 = Vector256.LoadUnsafe(ref source, (nuint)(2 * from)), r3 = Vector256.LoadUnsafe(ref source, (nuint)(3 * from));
+            Vector256<float> r4 = Vector256.LoadUnsafe(ref source, (nuint)(4 * from)), r5 = Vector256.LoadUnsafe(ref source, (nuint)(5 * from));
+            Vector256<float> r6 = Vector256.LoadUnsafe(ref source, (nuint)(6 * from)), r7 = Vector256.LoadUnsafe(ref source, (nuint)(7 * from));
+
+            // Pairs of rows interleaved, then quadruples, then the 128-bit halves exchanged.
+            Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1), t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+            Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5), t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+            Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE), u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
+            Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE), u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
+            Avx.Permute2x128(u0, u4, 0x20).StoreUnsafe(ref target);
+            Avx.Permute2x128(u1, u5, 0x20).StoreUnsafe(ref target, (nuint)to);
+            Avx.Permute2x128(u2, u6, 0x20).StoreUnsafe(ref target, (nuint)(2 * to));
+            Avx.Permute2x128(u3, u7, 0x20).StoreUnsafe(ref target, (nuint)(3 * to));
+            Avx.Permute2x128(u0, u4, 0x31).StoreUnsafe(ref target, (nuint)(4 * to));
+            Avx.Permute2x128(u1, u5, 0x31).StoreUnsafe(ref target, (nuint)(5 * to));
+            Avx.Permute2x128(u2, u6, 0x31).StoreUnsafe(ref target, (nuint)(6 * to));
+            Avx.Permute2x128(u3, u7, 0x31).StoreUnsafe(ref target, (nuint)(7 * to));
         }
 
         /// <summary>dW = dWᵀ transposed back: the chains end where the GEMM's would.</summary>
