@@ -127,7 +127,7 @@ public static partial class Conv2d
     {
         if (s.Stride == 1 && s.Padding == 0 && s.OutWidth >= Vector256<T>.Count && Vector256.IsHardwareAccelerated)
         {
-            Im2ColRuns(ref MemoryMarshal.GetReference(image), ref MemoryMarshal.GetReference(col), s);
+            PatchLines<T, CopyLine>(ref MemoryMarshal.GetReference(image), ref MemoryMarshal.GetReference(col), s);
             return;
         }
 
@@ -190,7 +190,7 @@ public static partial class Conv2d
         image.Clear();
         if (s.Stride == 1 && s.Padding == 0)
         {
-            Col2ImRuns(ref MemoryMarshal.GetReference(col), ref MemoryMarshal.GetReference(image), s);
+            PatchLines<T, AddLine>(ref MemoryMarshal.GetReference(image), ref MemoryMarshal.GetReference(col), s);
             return;
         }
 
@@ -234,63 +234,66 @@ public static partial class Conv2d
 
     /// <summary>target[n] += run[n]: a run of one image row, a few dozen values, added in vectors where they fit.</summary>
     /// <summary>
-    /// <see cref="Im2Col{T}"/> without stride or padding (the sizes checked by the caller): every line of col is a run of
-    /// ow pixels of one image row, copied in vectors, the last one overlapping the one before it. Lines of a small image
-    /// (26 or 11 pixels in Fashion-MNIST's CNN) are too short to repay a call to the general copy.
+    /// Every line of the patch matrix of an unstrided, unpadded convolution (the sizes checked by the caller) with the
+    /// run of ow pixels of one image row it covers: line (c, i, j, oh) is pixels (c, oh + i, j …). TLine copies the run
+    /// into the line (im2col) or adds the line to the run (col2im, on a cleared image, in col's order as the general
+    /// loop adds it). Lines of a small image (26 or 11 pixels in Fashion-MNIST's CNN) are too short to repay a call to
+    /// the general copy or a slice per line.
     /// </summary>
-    private static void Im2ColRuns<T>(ref T image, ref T col, in Shape s)
-        where T : unmanaged
+    private static void PatchLines<T, TLine>(ref T image, ref T col, in Shape s)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TLine : IPatchLine
     {
-        int lanes = Vector256<T>.Count, outWidth = s.OutWidth, last = outWidth - lanes;
-        ref T target = ref col;
+        int outWidth = s.OutWidth;
+        ref T line = ref col;
         for (int c = 0; c < s.InChannels; c++)
         {
             for (int i = 0; i < s.Kernel; i++)
             {
                 for (int j = 0; j < s.Kernel; j++)
                 {
-                    ref T source = ref Unsafe.Add(ref image, (((c * s.Height) + i) * s.Width) + j);
+                    ref T pixels = ref Unsafe.Add(ref image, (((c * s.Height) + i) * s.Width) + j);
                     for (int oh = 0; oh < s.OutHeight; oh++)
                     {
-                        for (int n = 0; n < last; n += lanes)
-                        {
-                            Vector256.LoadUnsafe(ref source, (nuint)n).StoreUnsafe(ref target, (nuint)n);
-                        }
-
-                        Vector256.LoadUnsafe(ref source, (nuint)last).StoreUnsafe(ref target, (nuint)last);
-                        source = ref Unsafe.Add(ref source, s.Width);
-                        target = ref Unsafe.Add(ref target, outWidth);
+                        TLine.Run(ref pixels, ref line, outWidth);
+                        line = ref Unsafe.Add(ref line, outWidth);
+                        pixels = ref Unsafe.Add(ref pixels, s.Width);
                     }
                 }
             }
         }
     }
 
-    /// <summary>
-    /// <see cref="Col2Im{T}"/> without stride or padding, on a cleared image (the sizes checked by the caller): every line
-    /// of col adds to a run of ow pixels of one image row, element by element in col's order, as the general loop does.
-    /// </summary>
-    private static void Col2ImRuns<T>(ref T col, ref T image, in Shape s)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    /// <summary>What <see cref="PatchLines{T, TLine}"/> does with each line and its run of pixels.</summary>
+    private interface IPatchLine
     {
-        int outWidth = s.OutWidth;
-        ref T source = ref col;
-        for (int c = 0; c < s.InChannels; c++)
+        static abstract void Run<T>(ref T pixels, ref T line, int length)
+            where T : unmanaged, IBinaryFloatingPointIeee754<T>;
+    }
+
+    /// <summary>line = pixels, in vectors, the last one overlapping the one before it (runs of at least one vector).</summary>
+    private readonly struct CopyLine : IPatchLine
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Run<T>(ref T pixels, ref T line, int length)
+            where T : unmanaged, IBinaryFloatingPointIeee754<T>
         {
-            for (int i = 0; i < s.Kernel; i++)
+            int lanes = Vector256<T>.Count, last = length - lanes;
+            for (int n = 0; n < last; n += lanes)
             {
-                for (int j = 0; j < s.Kernel; j++)
-                {
-                    ref T target = ref Unsafe.Add(ref image, (((c * s.Height) + i) * s.Width) + j);
-                    for (int oh = 0; oh < s.OutHeight; oh++)
-                    {
-                        AddRun(ref source, ref target, outWidth);
-                        source = ref Unsafe.Add(ref source, outWidth);
-                        target = ref Unsafe.Add(ref target, s.Width);
-                    }
-                }
+                Vector256.LoadUnsafe(ref pixels, (nuint)n).StoreUnsafe(ref line, (nuint)n);
             }
+
+            Vector256.LoadUnsafe(ref pixels, (nuint)last).StoreUnsafe(ref line, (nuint)last);
         }
+    }
+
+    /// <summary>pixels += line.</summary>
+    private readonly struct AddLine : IPatchLine
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Run<T>(ref T pixels, ref T line, int length)
+            where T : unmanaged, IBinaryFloatingPointIeee754<T> => AddRun(ref line, ref pixels, length);
     }
 
     /// <summary>
