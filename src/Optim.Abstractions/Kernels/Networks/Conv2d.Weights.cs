@@ -113,23 +113,23 @@ public static partial class Conv2d
                 if (rows - r == 9)
                 {
                     // A one-channel 3 × 3 convolution: its nine chains in one block (the ninth alone would wait on its adds).
-                    Block<Nine>(ref x, ref Unsafe.Add(ref offsets, r), ref Unsafe.Add(ref dyT, v), ref Unsafe.Add(ref dWT, (r * stride) + v), s, stride);
+                    Block<Rows9>(ref x, ref Unsafe.Add(ref offsets, r), ref Unsafe.Add(ref dyT, v), ref Unsafe.Add(ref dWT, (r * stride) + v), s, stride);
                     continue;
                 }
 
                 for (; r + 8 <= rows; r += 8)
                 {
-                    Block<Eight>(ref x, ref Unsafe.Add(ref offsets, r), ref Unsafe.Add(ref dyT, v), ref Unsafe.Add(ref dWT, (r * stride) + v), s, stride);
+                    Block<Rows8>(ref x, ref Unsafe.Add(ref offsets, r), ref Unsafe.Add(ref dyT, v), ref Unsafe.Add(ref dWT, (r * stride) + v), s, stride);
                 }
 
                 for (; r + 4 <= rows; r += 4)
                 {
-                    Block<Four>(ref x, ref Unsafe.Add(ref offsets, r), ref Unsafe.Add(ref dyT, v), ref Unsafe.Add(ref dWT, (r * stride) + v), s, stride);
+                    Block<Rows4>(ref x, ref Unsafe.Add(ref offsets, r), ref Unsafe.Add(ref dyT, v), ref Unsafe.Add(ref dWT, (r * stride) + v), s, stride);
                 }
 
                 for (; r < rows; r++)
                 {
-                    Block<One>(ref x, ref Unsafe.Add(ref offsets, r), ref Unsafe.Add(ref dyT, v), ref Unsafe.Add(ref dWT, (r * stride) + v), s, stride);
+                    Block<Rows1>(ref x, ref Unsafe.Add(ref offsets, r), ref Unsafe.Add(ref dyT, v), ref Unsafe.Add(ref dWT, (r * stride) + v), s, stride);
                 }
             }
         }
@@ -270,7 +270,7 @@ public static partial class Conv2d
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void Block<TRows>(ref T image, ref int offsets, ref T dyT, ref T dWT, in Shape s, int stride)
-            where TRows : IRowBlock
+            where TRows : IRowCount
         {
             int n = TRows.Count;
             int o0 = offsets, o1 = n > 1 ? Unsafe.Add(ref offsets, 1) : 0, o2 = n > 2 ? Unsafe.Add(ref offsets, 2) : 0, o3 = n > 2 ? Unsafe.Add(ref offsets, 3) : 0;
@@ -345,31 +345,5 @@ public static partial class Conv2d
                 s8.StoreUnsafe(ref dWT, (nuint)(8 * stride));
             }
         }
-    }
-
-    /// <summary>Rows of dWᵀ in one <see cref="ChannelLanes{T}"/> block (1, 4, 8 or 9), as a type so that each is compiled alone.</summary>
-    private interface IRowBlock
-    {
-        static abstract int Count { get; }
-    }
-
-    private readonly struct One : IRowBlock
-    {
-        public static int Count => 1;
-    }
-
-    private readonly struct Four : IRowBlock
-    {
-        public static int Count => 4;
-    }
-
-    private readonly struct Eight : IRowBlock
-    {
-        public static int Count => 8;
-    }
-
-    private readonly struct Nine : IRowBlock
-    {
-        public static int Count => 9;
     }
 }

@@ -861,42 +861,6 @@ public static partial class Dense
         public static bool Value => false;
     }
 
-    /// <summary>A block's number of outputs as a type, so that each block size is compiled with its own registers.</summary>
-    private interface IRowCount
-    {
-        static abstract int Count { get; }
-    }
-
-    private readonly struct Rows1 : IRowCount
-    {
-        public static int Count => 1;
-    }
-
-    private readonly struct Rows2 : IRowCount
-    {
-        public static int Count => 2;
-    }
-
-    private readonly struct Rows3 : IRowCount
-    {
-        public static int Count => 3;
-    }
-
-    private readonly struct Rows4 : IRowCount
-    {
-        public static int Count => 4;
-    }
-
-    private readonly struct Rows5 : IRowCount
-    {
-        public static int Count => 5;
-    }
-
-    private readonly struct Rows6 : IRowCount
-    {
-        public static int Count => 6;
-    }
-
     /// <summary>One vector per in feature of a small layer (fewer than 16), on the stack.</summary>
     [InlineArray(16)]
     private struct VectorTile<T>
