@@ -144,6 +144,25 @@ static void TrainNetworks(IncrementalHash hash)
     hash.AppendData(MemoryMarshal.AsBytes(new ReadOnlySpan<float>(in convLoss)));
     hash.AppendData(MemoryMarshal.AsBytes<float>(logits));
 
+    var pooled = new PooledConvNetwork();
+    pooled.Initialize(7);
+    float[] grey = new float[6 * 21 * 15];
+    Fill<float>(grey, random);
+    int[] labels = new int[6];
+    for (int i = 0; i < labels.Length; i++)
+    {
+        labels[i] = random.Next(5);
+    }
+
+    float pooledLoss = 0;
+    for (int step = 0; step < 12; step++)
+    {
+        pooledLoss = pooled.TrainStep(grey, labels, 6 - (step % 2));
+    }
+
+    hash.AppendData(MemoryMarshal.AsBytes(pooled.Parameters));
+    hash.AppendData(MemoryMarshal.AsBytes(new ReadOnlySpan<float>(in pooledLoss)));
+
     var tokens = new TokenNetwork();
     tokens.Initialize(6);
     int[] words = new int[11 * 7];

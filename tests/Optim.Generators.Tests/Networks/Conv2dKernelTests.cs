@@ -50,6 +50,30 @@ public sealed class Conv2dKernelTests
     }
 
     /// <summary>
+    /// A one-channel 3 × 3 layer's forward pass straight from the image (one thread, where 256-bit vectors are the
+    /// widest: the SIMD-width runs of the suite reach it) gives the GEMM's bits (automatic threads on a product big
+    /// enough for them take the GEMM), without a bias and with each fused activation.
+    /// </summary>
+    [Fact]
+    public void One_channel_forward_from_the_image_equals_the_product()
+    {
+        const int side = 250, cout = 8, outSide = side - 2;
+        Assert.True((long)cout * 9 * outSide * outSide >= Optim.Kernels.Gemm.AutomaticParallelSize);
+        var random = new Random(11);
+        float[] x = Enumerable.Range(0, side * side).Select(_ => (float)((random.NextDouble() * 2) - 1)).ToArray();
+        float[] weight = Enumerable.Range(0, cout * 9).Select(_ => (float)((random.NextDouble() * 2) - 1)).ToArray();
+        var workspace = new float[Conv2d.WorkspaceLength(1, side, side, 3, 1, 0)];
+        foreach (var (activation, slope) in new[] { (GemmOptions.None, 0.0), (GemmOptions.Relu, 0.0), (GemmOptions.LeakyRelu, 0.125) })
+        {
+            var direct = new float[cout * outSide * outSide];
+            var product = new float[direct.Length];
+            Conv2d.Forward<float>(x, weight, default, direct, workspace, 1, 1, side, side, cout, 3, 1, 0, 1, activation, slope);
+            Conv2d.Forward<float>(x, weight, default, product, workspace, 1, 1, side, side, cout, 3, 1, 0, 0, activation, slope);
+            Assert.True(direct.SequenceEqual(product), $"{activation}");
+        }
+    }
+
+    /// <summary>
     /// Fashion-MNIST's second layer, 8 → 16 channels 3 × 3 unpadded: 72 patch rows, two vectors of float channels (its
     /// weight gradient takes six rows at a time), four vectors of double ones; and 7 → 13, whose 63 rows leave three.
     /// </summary>

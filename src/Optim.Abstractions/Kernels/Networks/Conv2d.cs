@@ -52,8 +52,15 @@ public static partial class Conv2d
             throw new ArgumentException($"A convolution's fused activation is Relu or LeakyRelu, not {activation}.", nameof(activation));
         }
 
-        GemmOptions options = activation | (bias.IsEmpty ? GemmOptions.None : GemmOptions.BiasPerRow);
+        if (maxThreads == 1 || (long)s.OutChannels * s.Rows * s.Positions < Gemm.AutomaticParallelSize)
+        {
+            if (ForwardOneChannel(x, weight, bias, y, s, activation, slope))
+            {
+                return;
+            }
+        }
 
+        GemmOptions options = activation | (bias.IsEmpty ? GemmOptions.None : GemmOptions.BiasPerRow);
         Span<T> col = workspace[..(s.Rows * s.Positions)];
         for (int b = 0; b < batch; b++)
         {
