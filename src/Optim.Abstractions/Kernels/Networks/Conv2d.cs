@@ -20,6 +20,12 @@ namespace Optim.Kernels;
 /// (Multiplying a chunk of images in one wider product was measured and not kept: no faster at the Fashion-MNIST shapes,
 /// and eight times slower for a one-channel input.)
 /// </para>
+/// <para>
+/// Small layers skip the products where packing costs more than it saves, with the same chains and so the same bits:
+/// the weight gradient of an unpadded layer with few patch rows puts the output channels in the lanes and reads the
+/// patches from the image (Conv2d.Weights.cs), and where 256-bit vectors are the widest a one-channel 3 × 3 layer's
+/// forward pass runs straight from the image (Conv2d.Direct.cs).
+/// </para>
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static partial class Conv2d
