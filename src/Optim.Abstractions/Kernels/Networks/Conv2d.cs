@@ -245,7 +245,6 @@ public static partial class Conv2d
         }
     }
 
-    /// <summary>target[n] += run[n]: a run of one image row, a few dozen values, added in vectors where they fit.</summary>
     /// <summary>
     /// Every line of the patch matrix of an unstrided, unpadded convolution (the sizes checked by the caller) with the
     /// run of ow pixels of one image row it covers: line (c, i, j, oh) is pixels (c, oh + i, j …). TLine copies the run
@@ -315,26 +314,18 @@ public static partial class Conv2d
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CopyRun<T>(ReadOnlySpan<T> run, Span<T> target)
-        where T : unmanaged
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        int lanes = Vector256<T>.Count;
-        if (!Vector256.IsHardwareAccelerated || run.Length < lanes)
+        if (!Vector256.IsHardwareAccelerated || run.Length < Vector256<T>.Count)
         {
             run.CopyTo(target);
             return;
         }
 
-        ref T source = ref MemoryMarshal.GetReference(run);
-        ref T destination = ref MemoryMarshal.GetReference(target[..run.Length]);
-        int last = run.Length - lanes;
-        for (int n = 0; n < last; n += lanes)
-        {
-            Vector256.LoadUnsafe(ref source, (nuint)n).StoreUnsafe(ref destination, (nuint)n);
-        }
-
-        Vector256.LoadUnsafe(ref source, (nuint)last).StoreUnsafe(ref destination, (nuint)last);
+        CopyLine.Run(ref MemoryMarshal.GetReference(run), ref MemoryMarshal.GetReference(target[..run.Length]), run.Length);
     }
 
+    /// <summary>target[n] += run[n]: a run of one image row, a few dozen values, added in vectors where they fit.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AddRun<T>(ReadOnlySpan<T> run, Span<T> target)
         where T : unmanaged, IBinaryFloatingPointIeee754<T> =>

@@ -823,6 +823,14 @@ public static partial class Dense
             GemmOptions.LeakyRelu => y > T.Zero ? g : g * slope,
             _ => g,
         };
+
+        /// <summary><see cref="Backward(T, T)"/> in each lane, as selects instead of branches.</summary>
+        public Vector128<T> Backward(Vector128<T> y, Vector128<T> g) => kind switch
+        {
+            GemmOptions.Relu => Vector128.ConditionalSelect(Vector128.LessThanOrEqual(y, Vector128<T>.Zero), Vector128<T>.Zero, g),
+            GemmOptions.LeakyRelu => Vector128.ConditionalSelect(Vector128.GreaterThan(y, Vector128<T>.Zero), g, g * Vector128.Create(slope)),
+            _ => g,
+        };
     }
 
     /// <summary>What a weight pass needs to write the input's gradient too: W, dx, and the input activation's gate.</summary>

@@ -157,7 +157,12 @@ public static partial class Dense
         }
     }
 
-    private static void CheckInputActivation<T>(int batch, int inFeatures, GemmOptions inputActivation, ReadOnlySpan<T> input, double slope)
+    /// <summary>
+    /// An input activation is None, or Relu or LeakyRelu with a slope of at least 0 whose output
+    /// <paramref name="input"/> holds at least <paramref name="batch"/> × <paramref name="inFeatures"/> values (also the
+    /// check of <see cref="Pooling.MaxBackward{T}"/>'s gate).
+    /// </summary>
+    internal static void CheckInputActivation<T>(int batch, int inFeatures, GemmOptions inputActivation, ReadOnlySpan<T> input, double slope)
     {
         if (inputActivation != GemmOptions.None)
         {

@@ -120,23 +120,13 @@ public static class Pooling
         var (planes, oh, ow) = Check(dx.Length, dy.Length, batch, channels, height, width, kernel, nameof(dx), nameof(dy));
         Guard.Fits(argmax.Length, (long)planes * oh * ow, nameof(argmax));
         int plane = height * width;
-        if (inputActivation != GemmOptions.None)
-        {
-            if (inputActivation is not (GemmOptions.Relu or GemmOptions.LeakyRelu) || !(slope >= 0))
-            {
-                throw new ArgumentException($"An input activation is Relu or LeakyRelu with a slope of at least 0, not {inputActivation} with slope {slope}.", nameof(inputActivation));
-            }
-
-            Guard.Fits(input.Length, (long)planes * plane, nameof(input));
-        }
-
-        bool leaky = inputActivation == GemmOptions.LeakyRelu;
-        Vector128<T> leak = Vector128.Create(T.CreateTruncating(slope));
+        Dense.CheckInputActivation(planes, plane, inputActivation, input, slope);
+        var gate = new Dense.FusedActivation<T>(inputActivation, T.CreateTruncating(slope));
         dx[..(planes * plane)].Clear();
         for (int p = 0, o = 0; p < planes; p++)
         {
             Span<T> target = dx.Slice(p * plane, plane);
-            if (inputActivation == GemmOptions.None)
+            if (gate.IsNone)
             {
                 for (int q = 0; q < oh * ow; q++, o++)
                 {
@@ -152,11 +142,7 @@ public static class Pooling
                 // The same operations as the two passes: the add onto the cleared input, then the gate, as a select (a
                 // branch on the sign of a Relu's output mispredicts half the time).
                 int chosen = argmax[o];
-                Vector128<T> y = Vector128.CreateScalarUnsafe(values[chosen]), g = Vector128.CreateScalarUnsafe(T.Zero + dy[o]);
-                Vector128<T> gated = leaky
-                    ? Vector128.ConditionalSelect(Vector128.GreaterThan(y, Vector128<T>.Zero), g, g * leak)
-                    : Vector128.ConditionalSelect(Vector128.LessThanOrEqual(y, Vector128<T>.Zero), Vector128<T>.Zero, g);
-                target[chosen] = gated.ToScalar();
+                target[chosen] = gate.Backward(Vector128.CreateScalarUnsafe(values[chosen]), Vector128.CreateScalarUnsafe(T.Zero + dy[o])).ToScalar();
             }
         }
     }
