@@ -17,7 +17,8 @@ namespace Optim.Benchmarks;
 /// C = A·B at the shapes (m × k by k × n), one thread: Optim's Gemm beside a naive triple loop and the best
 /// System.Numerics.Tensors composition (each row of C built by TensorPrimitives.MultiplyAdd over the rows of B: the
 /// same ascending-k chain per output, vectorised across columns). GFLOP/s = 2·m·n·k / time; % of peak against one
-/// core's multiply-add peak (docs/benchmarks.md: 208 GFLOP/s with AVX-512, 104 with AVX2, at the 3.25 GHz ClockBenchmarks measures).
+/// core's multiply-add peak for the kernel that runs, at the clock measured in the same process (<see cref="GflopsColumn"/>,
+/// docs/benchmarks.md).
 /// </summary>
 [Config(typeof(GflopsConfig))]
 public class GemmBenchmarks
@@ -198,7 +199,12 @@ public sealed class GflopsConfig : ManualConfig
     }
 }
 
-/// <summary>2·m·n·k / mean time, or that as a percentage of the peak (208 GFLOP/s with Vector512, 104 without: 64 or 32 FLOP per cycle at 3.25 GHz).</summary>
+/// <summary>
+/// 2·m·n·k / mean time, or that as a percentage of one core's peak: the clock <see cref="ClockBenchmarks"/>'s loop
+/// measures in this process, times the FLOP per cycle of the GEMM kernel that runs (<see cref="Gemm.KernelVectorBits"/>):
+/// two vector multiplies and two vector adds per cycle, so 2 × lanes multiply-adds, 64 FLOP with full-width 512-bit
+/// units (Zen 5) and 32 with 256-bit ones (AVX2, or Zen 4, which splits 512-bit operations into two halves).
+/// </summary>
 public sealed class GflopsColumn(bool percentOfPeak) : IColumn
 {
     public string Id => nameof(GflopsColumn) + percentOfPeak;
@@ -215,7 +221,15 @@ public sealed class GflopsColumn(bool percentOfPeak) : IColumn
 
     public UnitType UnitType => UnitType.Dimensionless;
 
-    public string Legend => percentOfPeak ? "GFLOP/s as a share of one core's peak (docs/benchmarks.md)" : "2·m·n·k floating-point operations per nanosecond";
+    public string Legend => percentOfPeak
+        ? $"GFLOP/s as a share of one core's peak, {Peak.Value:0} GFLOP/s here ({FlopPerCycle} FLOP per cycle of the {Gemm.KernelVectorBits}-bit kernel at {Ghz.Value:0.00} GHz)"
+        : "2·m·n·k floating-point operations per nanosecond";
+
+    private static int FlopPerCycle => 2 * 2 * Math.Max(1, (Gemm.SplitsWideOperations ? Math.Min(256, Gemm.KernelVectorBits) : Gemm.KernelVectorBits) / 32);
+
+    private static readonly Lazy<double> Ghz = new(ClockBenchmarks.MeasureGhz);
+
+    private static readonly Lazy<double> Peak = new(() => FlopPerCycle * Ghz.Value);
 
     public static (int M, int K, int N) Parse(string shape)
     {
@@ -239,20 +253,36 @@ public sealed class GflopsColumn(bool percentOfPeak) : IColumn
 
         (int m, int k, int n) = Parse(shape);
         double gflops = 2.0 * m * n * k / mean.Value;
-        double peak = Vector512.IsHardwareAccelerated ? 208 : 104;
+        double peak = Peak.Value;
         return percentOfPeak ? (100 * gflops / peak).ToString("0", CultureInfo.InvariantCulture) + " %" : gflops.ToString("0.0", CultureInfo.InvariantCulture);
     }
 }
 
 /// <summary>
-/// The core's clock under load: 8 dependent integer additions per iteration (1 cycle each on Zen 5), 10⁷ iterations,
+/// The core's clock under load: 8 dependent integer additions per iteration (1 cycle each on Zen 4 and 5), 10⁷ iterations,
 /// so the mean time is 8·10⁷ cycles; GHz = 0.08 / mean in seconds. The peak multiply-add rate follows from it.
 /// </summary>
 public class ClockBenchmarks
 {
     private long _seed = 1;
 
+    /// <summary>The clock in GHz from the fastest of five runs of <see cref="DependentAdds"/> in this process.</summary>
+    public static double MeasureGhz()
+    {
+        var clock = new ClockBenchmarks();
+        double best = double.MaxValue;
+        for (int run = 0; run < 5; run++)
+        {
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
+            clock._seed += clock.DependentAdds() & 1;
+            best = Math.Min(best, System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds);
+        }
+
+        return 0.08 / best;
+    }
+
     [Benchmark]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public long DependentAdds()
     {
         long x = _seed, y = _seed + 1;

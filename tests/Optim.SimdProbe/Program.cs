@@ -11,6 +11,7 @@ using Optim.SimdProbe;
 // the CPU and runtime offer AVX-512 at all.
 Console.WriteLine($"widths: V512={Vector512.IsHardwareAccelerated} V256={Vector256.IsHardwareAccelerated} V128={Vector128.IsHardwareAccelerated}");
 Console.WriteLine($"isa: avx512f={System.Runtime.Intrinsics.X86.Avx512F.IsSupported} avx2={System.Runtime.Intrinsics.X86.Avx2.IsSupported}");
+Console.WriteLine($"gemm: {Optim.Kernels.Gemm.KernelVectorBits}");
 
 using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
 Train(new SgdPlain(), hash);

@@ -20,7 +20,7 @@ public sealed class SimdWidthTests(ITestOutputHelper output)
     private static readonly string[] Knobs =
     {
         "DOTNET_EnableAVX512", "DOTNET_EnableAVX2", "DOTNET_EnableAVX", "DOTNET_EnableHWIntrinsic",
-        "DOTNET_PreferredVectorBitWidth", "DOTNET_MaxVectorTBitWidth",
+        "DOTNET_PreferredVectorBitWidth", "DOTNET_MaxVectorTBitWidth", Optim.Kernels.Gemm.VectorBitsVariable,
     };
 
     [Fact]
@@ -43,9 +43,17 @@ public sealed class SimdWidthTests(ITestOutputHelper output)
             Assert.True(runs["DOTNET_PreferredVectorBitWidth=512"].V512, "this CPU has AVX-512 but Vector512 never ran");
         }
 
+        if (runs.Values.Any(r => r.V512) && !runs.Values.Any(r => r.GemmBits == 512))
+        {
+            // Cores that split 512-bit operations (Zen 4) run the GEMM's 256-bit kernel by default; force the 512-bit one.
+            string variable = Optim.Kernels.Gemm.VectorBitsVariable;
+            runs[variable + "=512"] = RunProbe(variable, "512", baseline.V512 ? null : ("DOTNET_PreferredVectorBitWidth", "512"));
+            Assert.True(runs[variable + "=512"].GemmBits == 512, $"{variable}=512 did not run the 512-bit GEMM kernel");
+        }
+
         foreach (var (setting, run) in runs)
         {
-            output.WriteLine($"{setting,-36} V512={run.V512} V256={run.V256} V128={run.V128} hash {run.Hash} custom-rule mismatches {run.CustomRuleMismatches}");
+            output.WriteLine($"{setting,-36} V512={run.V512} V256={run.V256} V128={run.V128} GEMM {run.GemmBits} bits, hash {run.Hash} custom-rule mismatches {run.CustomRuleMismatches}");
 
             // The custom rules' contract at every width: Step() equals the [UpdateRule] method called per element.
             Assert.True(run.CustomRuleMismatches == 0, $"{setting}: {run.CustomRuleMismatches} parameters differ from the [UpdateRule] method called per element");
@@ -73,7 +81,20 @@ public sealed class SimdWidthTests(ITestOutputHelper output)
         }
     }
 
-    private sealed record Probe(string Widths, bool Avx512F, string Hash, int CustomRuleMismatches)
+    [Fact]
+    public void A_bad_GEMM_width_setting_is_an_error_naming_the_variable()
+    {
+        string probe = Processes.BuiltAssembly("tests/Optim.SimdProbe", "Optim.SimdProbe.dll");
+        var environment = Knobs.ToDictionary(k => k, string? (_) => null);
+        environment[Optim.Kernels.Gemm.VectorBitsVariable] = "wide";
+
+        var (exit, _, error) = Processes.Run("dotnet", ["exec", probe], environment, timeoutSeconds: 120);
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains("InvalidOperationException: OPTIM_GEMM_VECTOR_BITS is 'wide'; it takes 512 or 256", error, StringComparison.Ordinal);
+    }
+
+    private sealed record Probe(string Widths, bool Avx512F, int GemmBits, string Hash, int CustomRuleMismatches)
     {
         public bool V512 => Widths.Contains("V512=True", StringComparison.Ordinal);
 
@@ -82,7 +103,7 @@ public sealed class SimdWidthTests(ITestOutputHelper output)
         public bool V128 => Widths.Contains("V128=True", StringComparison.Ordinal);
     }
 
-    private static Probe RunProbe(string? knob, string value = "0")
+    private static Probe RunProbe(string? knob, string value = "0", (string Knob, string Value)? also = null)
     {
         string probe = Processes.BuiltAssembly("tests/Optim.SimdProbe", "Optim.SimdProbe.dll");
         var environment = Knobs.ToDictionary(k => k, string? (_) => null);
@@ -91,15 +112,21 @@ public sealed class SimdWidthTests(ITestOutputHelper output)
             environment[knob] = value;
         }
 
+        if (also is { } extra)
+        {
+            environment[extra.Knob] = extra.Value;
+        }
+
         var (exit, output, error) = Processes.Run("dotnet", ["exec", probe], environment, timeoutSeconds: 120);
         Assert.True(exit == 0, $"probe failed ({exit}): {error}");
 
         string[] lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         string widths = lines.Single(l => l.StartsWith("widths:", StringComparison.Ordinal));
         string isa = lines.Single(l => l.StartsWith("isa:", StringComparison.Ordinal));
+        string gemm = lines.Single(l => l.StartsWith("gemm:", StringComparison.Ordinal))["gemm:".Length..].Trim();
         string hash = lines.Single(l => l.StartsWith("hash:", StringComparison.Ordinal))["hash:".Length..].Trim();
         string mismatches = lines.Single(l => l.StartsWith("custom-rule mismatches:", StringComparison.Ordinal))["custom-rule mismatches:".Length..].Trim();
-        return new Probe(widths, isa.Contains("avx512f=True", StringComparison.Ordinal), hash, int.Parse(mismatches, System.Globalization.CultureInfo.InvariantCulture));
+        return new Probe(widths, isa.Contains("avx512f=True", StringComparison.Ordinal), int.Parse(gemm, System.Globalization.CultureInfo.InvariantCulture), hash, int.Parse(mismatches, System.Globalization.CultureInfo.InvariantCulture));
     }
 
     /// <summary>Whether the CPU itself has AVX-512F (Linux: /proc/cpuinfo), whatever the runtime is told; null elsewhere.</summary>

@@ -9,11 +9,14 @@ namespace Optim.Kernels;
 // k), every output adding its terms in ascending k with one multiply and one add, then the epilogue, then one store.
 public static partial class Gemm
 {
-    /// <summary>8 rows by two 512-bit vectors of columns: 16 accumulators of the 32 registers AVX-512 has.</summary>
+    /// <summary>
+    /// 8 rows by two 512-bit vectors of columns: 16 accumulators of the 32 registers AVX-512 has. Runs where
+    /// <see cref="KernelVectorBits"/> is 512 (not on cores that split 512-bit operations).
+    /// </summary>
     internal readonly struct Kernel512<T> : IMicroKernel<T>
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        public static bool IsSupported => Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported;
+        public static bool IsSupported => Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && Width.Wide;
 
         public static int Rows => 8;
 

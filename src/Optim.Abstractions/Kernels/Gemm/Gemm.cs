@@ -38,7 +38,8 @@ public enum GemmOptions
 /// General matrix product C = op(A)·op(B) (or C += …) for float and double, with the bias and an activation fused into
 /// the store: the BLIS structure. B is packed in KC × NC panels (micro-panels of NR columns, contiguous per k), A in
 /// MC × KC blocks (micro-panels of MR rows), and a register-tiled MR × NR micro-kernel at the widest vector width the CPU
-/// accelerates (Vector512, Vector256, Vector128, else scalar) computes each tile of C; the transposes are done by the
+/// accelerates (Vector512, Vector256, Vector128, else scalar; 256 bits on cores that split 512-bit operations:
+/// <see cref="KernelVectorBits"/>) computes each tile of C; the transposes are done by the
 /// packing routines. Edge tiles run in a scratch tile, so nothing outside the operands is read or written.
 /// <para>
 /// Every output accumulates its k terms in one fixed order: zero (or the value C holds, with
