@@ -308,6 +308,19 @@ internal sealed partial class PooledConvNetwork
     }
 }
 
+// Two small layers in one pass (Dense.ForwardPair: eight rows to a vector, features transposed in registers), the second
+// with its own fused Relu; batches of 19 to 7 rows leave scalar tails and, below eight, the two-call path.
+[Optimize(Adam, Lr = 1e-2)]
+internal sealed partial class SmallChainNetwork
+{
+    [Linear(11, 7)] public partial Linear<float> First { get; }
+    [Linear(7, 3)] public partial Linear<float> Second { get; }
+    [Linear(3, 2)] public partial Linear<float> Head { get; }
+
+    [Forward(MaxBatch = 19, Criterion = Criterion.MeanSquared)]
+    public Tensor<float> Forward([Shape(11)] Tensor<float> x) => Head.Forward(Nn.Relu(Second.Forward(Nn.LeakyRelu(First.Forward(x), 0.1))));
+}
+
 [Optimize(AdamW, Lr = 1e-2)]
 internal sealed partial class TokenNetwork
 {

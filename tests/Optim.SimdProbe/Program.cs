@@ -164,6 +164,24 @@ static void TrainNetworks(IncrementalHash hash)
     hash.AppendData(MemoryMarshal.AsBytes(pooled.Parameters));
     hash.AppendData(MemoryMarshal.AsBytes(new ReadOnlySpan<float>(in pooledLoss)));
 
+    var chain = new SmallChainNetwork();
+    chain.Initialize(8);
+    float[] rows = new float[19 * 11], wanted = new float[19 * 2];
+    Fill<float>(rows, random);
+    Fill<float>(wanted, random);
+    float chainLoss = 0;
+    int[] chainBatches = [19, 18, 17, 16, 8, 7];
+    for (int step = 0; step < 12; step++)
+    {
+        chainLoss = chain.TrainStep(rows, wanted, chainBatches[step % chainBatches.Length]);
+    }
+
+    float[] chainOutput = new float[19 * 2];
+    chain.Predict(rows, chainOutput, 19);
+    hash.AppendData(MemoryMarshal.AsBytes(chain.Parameters));
+    hash.AppendData(MemoryMarshal.AsBytes(new ReadOnlySpan<float>(in chainLoss)));
+    hash.AppendData(MemoryMarshal.AsBytes<float>(chainOutput));
+
     var tokens = new TokenNetwork();
     tokens.Initialize(6);
     int[] words = new int[11 * 7];

@@ -148,6 +148,82 @@ public sealed class DenseKernelTests
         }
     }
 
+    private static readonly Gen<(int Batch, int In, int Hidden, int Out, int Seed)> PairShapes =
+        from batch in Gen.OneOf(Gen.Int[1, 20], Gen.Int[1, 70])
+        from inFeatures in Gen.OneOf(Gen.Int[8, 15], Gen.Int[1, 20])
+        from hidden in Gen.OneOf(Gen.Int[1, 8], Gen.Int[1, 12])
+        from outFeatures in Gen.OneOf(Gen.Int[1, 2], Gen.Int[1, 10])
+        from seed in Gen.Int
+        select (batch, inFeatures, hidden, outFeatures, seed);
+
+    [Fact]
+    public void Float_forward_pair_equals_the_two_layers() => PairShapes.Sample(CheckPair<float>, iter: 300);
+
+    [Fact]
+    public void Double_forward_pair_equals_the_two_layers() => PairShapes.Sample(CheckPair<double>, iter: 60);
+
+    [Theory]
+    [InlineData(32, 10, 5, 1)]
+    [InlineData(33, 10, 5, 1)]
+    [InlineData(64, 15, 8, 8)]
+    [InlineData(16, 8, 1, 3)]
+    [InlineData(9, 12, 7, 2)]
+    public void The_seed_pair_and_its_neighbours_equal_the_two_layers(int batch, int inFeatures, int hidden, int outFeatures)
+    {
+        for (int seed = 0; seed < 4; seed++)
+        {
+            CheckPair<float>((batch, inFeatures, hidden, outFeatures, seed));
+        }
+    }
+
+    /// <summary>
+    /// Dense.ForwardPair (two small layers in one pass over the batch) writes the bits of Dense.Forward for the first layer
+    /// then for the second: hidden and output values, every activation on either side, with and without biases, and
+    /// nothing outside its spans.
+    /// </summary>
+    private static void CheckPair<T>((int Batch, int In, int Hidden, int Out, int Seed) c)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        var (batch, inF, hiddenF, outF, seed) = c;
+        var random = new Random(seed);
+        T[] x = Values<T>(random, batch * inF), w1 = Values<T>(random, hiddenF * inF), b1 = Values<T>(random, hiddenF);
+        T[] w2 = Values<T>(random, outF * hiddenF), b2 = Values<T>(random, outF);
+        var activations = new[] { (GemmOptions.None, 0.0), (GemmOptions.Relu, 0.0), (GemmOptions.LeakyRelu, 0.01) };
+        foreach (var (first, slope1) in activations)
+        {
+            var (second, slope2) = activations[random.Next(activations.Length)];
+            bool bias1 = random.Next(4) != 0, bias2 = random.Next(4) != 0;
+            T[] expectedH = new T[batch * hiddenF], expectedY = new T[batch * outF];
+            Dense.Forward<T>(x, w1, bias1 ? b1 : default, expectedH, batch, inF, hiddenF, first, slope1);
+            Dense.Forward<T>(expectedH, w2, bias2 ? b2 : default, expectedY, batch, hiddenF, outF, second, slope2);
+
+            T[] h = Guarded<T>(batch * hiddenF), y = Guarded<T>(batch * outF);
+            Dense.ForwardPair<T>(x, w1, bias1 ? b1 : default, h.AsSpan(Guard, batch * hiddenF), first, slope1, w2, bias2 ? b2 : default, y.AsSpan(Guard, batch * outF), second, slope2,
+                batch, inF, hiddenF, outF);
+            string what = $"{first}/{second}, biases {bias1}/{bias2}";
+            for (int i = 0; i < expectedH.Length; i++)
+            {
+                Same(expectedH[i], h[Guard + i], $"{what} hidden[{i}]", (batch, inF, outF, bias1, seed));
+            }
+
+            for (int i = 0; i < expectedY.Length; i++)
+            {
+                Same(expectedY[i], y[Guard + i], $"{what} y[{i}]", (batch, inF, outF, bias2, seed));
+            }
+
+            GuardsIntact(h, batch * hiddenF, $"{what} hidden", (batch, inF, outF, bias1, seed));
+            GuardsIntact(y, batch * outF, $"{what} y", (batch, inF, outF, bias2, seed));
+        }
+    }
+
+    [Fact]
+    public void A_pair_names_the_layer_whose_weights_are_short()
+    {
+        var error = Assert.Throws<ArgumentException>(() => Dense.ForwardPair<float>(new float[320], new float[50], default, new float[160], GemmOptions.Relu, 0,
+            new float[4], default, new float[32], GemmOptions.None, 0, 32, 10, 5, 1));
+        Assert.Equal("weight2", error.ParamName);
+    }
+
     [Fact]
     public void A_negative_slope_cannot_be_fused_into_the_input_gradient()
     {

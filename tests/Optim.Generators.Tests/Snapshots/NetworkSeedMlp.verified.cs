@@ -129,11 +129,12 @@ namespace Demo
         {
             _ = training;
             // n1 [batch, 5] = Hidden.Forward(x)
-            global::Optim.Kernels.Dense.Forward<float>(x.Slice(0, batch * 10), _optimArena.Slice(0, 50), _optimArena.Slice(50, 5), _optimNetwork.Slice(160, batch * 5), batch, 10, 5, global::Optim.Kernels.GemmOptions.Relu, 0.0, _optimThreads);
+            // (and n3: both small layers in one pass over the batch)
+            global::Optim.Kernels.Dense.ForwardPair<float>(x.Slice(0, batch * 10), _optimArena.Slice(0, 50), _optimArena.Slice(50, 5), _optimNetwork.Slice(160, batch * 5), global::Optim.Kernels.GemmOptions.Relu, 0.0, _optimArena.Slice(55, 5), _optimArena.Slice(60, 1), _optimNetwork.Slice(320, batch * 1), global::Optim.Kernels.GemmOptions.None, 0.0, batch, 10, 5, 1, _optimThreads);
             // n2 [batch, 5] = Nn.Relu(Hidden.Forward(x))
             // (applied by n1's kernel as it stores)
             // n3 [batch, 1] = Output.Forward(Nn.Relu(Hidden.Forward(x)))
-            global::Optim.Kernels.Dense.Forward<float>(_optimNetwork.Slice(160, batch * 5), _optimArena.Slice(55, 5), _optimArena.Slice(60, 1), _optimNetwork.Slice(320, batch * 1), batch, 5, 1, maxThreads: _optimThreads);
+            // (computed with n1 by its kernel)
         }
 
         /// <summary>The mean squared error (nn.MSELoss) of the output; with <paramref name="gradient"/>, also ∂loss/∂output into the output's gradient buffer.</summary>

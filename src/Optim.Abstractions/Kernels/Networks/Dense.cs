@@ -26,18 +26,7 @@ public static partial class Dense
         GemmOptions activation = GemmOptions.None, double slope = 0, int maxThreads = 1)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        Check(batch, inFeatures, outFeatures, x.Length, weight.Length, y.Length, nameof(x), nameof(y));
-        if ((activation & ~(GemmOptions.Relu | GemmOptions.LeakyRelu)) != 0)
-        {
-            throw new ArgumentException($"A layer's fused activation is Relu or LeakyRelu, not {activation}.", nameof(activation));
-        }
-
-        bool hasBias = !bias.IsEmpty;
-        if (hasBias)
-        {
-            Guard.Fits(bias.Length, outFeatures, nameof(bias));
-        }
-
+        CheckForward(x.Length, weight.Length, bias.Length, y.Length, batch, inFeatures, outFeatures, activation, nameof(x), nameof(weight), nameof(bias), nameof(y));
         if (inFeatures >= Lanes.Line<T>())
         {
             Gemm.Multiply(x, weight, y, batch, outFeatures, inFeatures, GemmOptions.TransposeB | activation, bias, slope, maxThreads);
@@ -175,13 +164,29 @@ public static partial class Dense
         }
     }
 
-    private static void Check(int batch, int inFeatures, int outFeatures, int input, int weight, int output, string inputName, string outputName)
+    /// <summary><see cref="Forward{T}"/>'s checks, with the arguments' names (<see cref="ForwardPair{T}"/> checks each layer).</summary>
+    private static void CheckForward(int x, int weight, int bias, int y, int batch, int inFeatures, int outFeatures, GemmOptions activation,
+        string xName, string weightName, string biasName, string yName, string activationName = "activation")
+    {
+        Check(batch, inFeatures, outFeatures, x, weight, y, xName, yName, weightName);
+        if ((activation & ~(GemmOptions.Relu | GemmOptions.LeakyRelu)) != 0)
+        {
+            throw new ArgumentException($"A layer's fused activation is Relu or LeakyRelu, not {activation}.", activationName);
+        }
+
+        if (bias != 0)
+        {
+            Guard.Fits(bias, outFeatures, biasName);
+        }
+    }
+
+    private static void Check(int batch, int inFeatures, int outFeatures, int input, int weight, int output, string inputName, string outputName, string weightName = "weight")
     {
         Guard.Positive(batch, nameof(batch));
         Guard.Positive(inFeatures, nameof(inFeatures));
         Guard.Positive(outFeatures, nameof(outFeatures));
         Guard.Fits(input, (long)batch * inFeatures, inputName);
-        Guard.Fits(weight, (long)outFeatures * inFeatures, nameof(weight));
+        Guard.Fits(weight, (long)outFeatures * inFeatures, weightName);
         Guard.Fits(output, (long)batch * outFeatures, outputName);
     }
 }

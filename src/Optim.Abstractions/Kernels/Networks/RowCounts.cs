@@ -2,7 +2,7 @@ namespace Optim.Kernels;
 
 /// <summary>
 /// A register block's number of rows as a type: a kernel generic over it is compiled once per block size, each with its
-/// own registers, and the JIT drops the accumulators a size does not use (Dense.Small.cs, Conv2d.Weights.cs).
+/// own registers, and the JIT drops the accumulators a size does not use (Dense.Small.cs, Dense.Pair.cs, Conv2d.Weights.cs).
 /// </summary>
 internal interface IRowCount
 {
@@ -37,6 +37,11 @@ internal readonly struct Rows5 : IRowCount
 internal readonly struct Rows6 : IRowCount
 {
     public static int Count => 6;
+}
+
+internal readonly struct Rows7 : IRowCount
+{
+    public static int Count => 7;
 }
 
 internal readonly struct Rows8 : IRowCount

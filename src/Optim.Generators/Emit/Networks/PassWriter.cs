@@ -29,6 +29,15 @@ internal sealed class PassWriter
     /// <summary>Activations whose gradient the Linear layer reading them passes straight through them (their own backward step is skipped).</summary>
     private readonly HashSet<int> _gatedByReader = new();
 
+    /// <summary>
+    /// Small float Linear layers whose fused activation's only reader is another small Linear layer (node id → that
+    /// layer): both forward passes run in one kernel (Dense.ForwardPair), emitted at the first.
+    /// </summary>
+    private readonly Dictionary<int, Node> _pairedWith = new();
+
+    /// <summary>The first layer of each pair (second layer's id → the first).</summary>
+    private readonly Dictionary<int, Node> _pairedAfter = new();
+
     public PassWriter(SourceWriter w, ModelSpec model, BufferPlan plan)
     {
         _w = w;
@@ -67,9 +76,18 @@ internal sealed class PassWriter
             if (readers.Count == 1 && (IsLinear(readers[0]) || readers[0].Kind == OpKind.MaxPool) && readers[0].Inputs[0] == node.Id)
             {
                 _gatedByReader.Add(node.Id);
+                if (_activationOf.TryGetValue(x.Id, out Node? fused) && fused.Id == node.Id && IsLinear(readers[0]) && IsSmallPair(_plan.LayerOf(x), _plan.LayerOf(readers[0])))
+                {
+                    _pairedWith[x.Id] = readers[0];
+                    _pairedAfter[readers[0].Id] = x;
+                }
             }
         }
     }
+
+    /// <summary>The shapes Dense.ForwardPair runs in one pass (float, 8 to 15 in features, at most 8 hidden units and outputs).</summary>
+    private bool IsSmallPair(LayerSpec first, LayerSpec second) =>
+        _model.Element == ElementType.Float && first.In >= 8 && first.In < 16 && first.Out <= 8 && second.Out <= 8;
 
     private bool IsLinear(Node node) => node.Kind == OpKind.Layer && _plan.LayerOf(node).Kind == LayerKind.Linear;
 
@@ -233,6 +251,13 @@ internal sealed class PassWriter
             string k = N((int)node.Number);
             switch (node.Kind)
             {
+                case OpKind.Layer when _pairedWith.TryGetValue(node.Id, out Node? second):
+                    _w.Line($"// (and n{second.Id}: both small layers in one pass over the batch)");
+                    _w.Line(PairForward(node, second, x));
+                    break;
+                case OpKind.Layer when _pairedAfter.TryGetValue(node.Id, out Node? first):
+                    _w.Line($"// (computed with n{first.Id} by its kernel)");
+                    break;
                 case OpKind.Layer:
                     _w.Line(LayerForward(node, _plan.LayerOf(node), x));
                     break;
@@ -270,6 +295,18 @@ internal sealed class PassWriter
 
         _w.Close();
         _w.Line();
+    }
+
+    /// <summary>Two Linear layers and the activation between them in one kernel; the second's own fused activation too.</summary>
+    private string PairForward(Node node, Node second, Node x)
+    {
+        LayerSpec first = _plan.LayerOf(node), next = _plan.LayerOf(second);
+        Node activation = _activationOf[node.Id];
+        string output = _activationOf.TryGetValue(second.Id, out Node? after)
+            ? $"{Values(after)}, {FusedOption(after)}, {Literals.Double(after.Number)}"
+            : $"{Values(second)}, global::Optim.Kernels.GemmOptions.None, 0.0";
+        return $"{Kernels}.Dense.ForwardPair<{_t}>({Values(x)}, {Weight(first)}, {Bias(first)}, {Values(activation)}, {FusedOption(activation)}, {Literals.Double(activation.Number)}, "
+            + $"{Weight(next)}, {Bias(next)}, {output}, {Rows(x, first.In)}, {N(first.In)}, {N(first.Out)}, {N(next.Out)}, _optimThreads);";
     }
 
     private string LayerForward(Node node, LayerSpec layer, Node x) => layer.Kind switch
