@@ -15,15 +15,16 @@ public static partial class Conv2d
     /// channel is one vector chain over them. Each output's chain is the GEMM's (zero, then + W[co, r]·x for r
     /// ascending, one multiply and one add each, then + bias, then the activation), so the bits are the same. A row's
     /// last vector overlaps the one before it: the outputs computed twice get the same operations both times. False
-    /// (nothing written) for any other layer, or with rows narrower than a vector, or unless 256-bit vectors are the
-    /// widest: at 512 bits the GEMM was faster (Fashion-MNIST's first layer, batch 64: 101 µs against 112), at 256 bits
-    /// this is (121 µs against 198).
+    /// (nothing written) for any other layer, or with rows narrower than a vector, or unless the GEMM runs its 256-bit
+    /// kernel (<see cref="Gemm.KernelVectorBits"/>): against the 512-bit kernel on full-width units the GEMM was faster
+    /// (Fashion-MNIST's first layer, batch 64, Zen 5: 101 µs against 112); against the 256-bit one this is (Zen 5, AVX2:
+    /// 121 µs against 198; Zen 4, where the GEMM runs 256 bits with AVX-512 on: 168 µs against 251).
     /// </summary>
     private static bool ForwardOneChannel<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, Span<T> y, in Shape s, GemmOptions activation, double slope)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int lanes = Vector256<T>.Count;
-        if (!Vector256.IsHardwareAccelerated || Vector512.IsHardwareAccelerated || s.InChannels != 1 || s.Kernel != 3 || s.Stride != 1 || s.Padding != 0 || s.OutWidth < lanes)
+        if (Gemm.KernelVectorBits != 256 || s.InChannels != 1 || s.Kernel != 3 || s.Stride != 1 || s.Padding != 0 || s.OutWidth < lanes)
         {
             return false;
         }
