@@ -143,19 +143,15 @@ public static partial class Conv2d
             Vector256<float> r4 = Vector256.LoadUnsafe(ref source, (nuint)(4 * from)), r5 = Vector256.LoadUnsafe(ref source, (nuint)(5 * from));
             Vector256<float> r6 = Vector256.LoadUnsafe(ref source, (nuint)(6 * from)), r7 = Vector256.LoadUnsafe(ref source, (nuint)(7 * from));
 
-            // Pairs of rows interleaved, then quadruples, then the 128-bit halves exchanged.
-            Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1), t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
-            Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5), t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
-            Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE), u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
-            Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE), u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
-            Avx.Permute2x128(u0, u4, 0x20).StoreUnsafe(ref target);
-            Avx.Permute2x128(u1, u5, 0x20).StoreUnsafe(ref target, (nuint)to);
-            Avx.Permute2x128(u2, u6, 0x20).StoreUnsafe(ref target, (nuint)(2 * to));
-            Avx.Permute2x128(u3, u7, 0x20).StoreUnsafe(ref target, (nuint)(3 * to));
-            Avx.Permute2x128(u0, u4, 0x31).StoreUnsafe(ref target, (nuint)(4 * to));
-            Avx.Permute2x128(u1, u5, 0x31).StoreUnsafe(ref target, (nuint)(5 * to));
-            Avx.Permute2x128(u2, u6, 0x31).StoreUnsafe(ref target, (nuint)(6 * to));
-            Avx.Permute2x128(u3, u7, 0x31).StoreUnsafe(ref target, (nuint)(7 * to));
+            Dense.Transpose(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
+            r0.StoreUnsafe(ref target);
+            r1.StoreUnsafe(ref target, (nuint)to);
+            r2.StoreUnsafe(ref target, (nuint)(2 * to));
+            r3.StoreUnsafe(ref target, (nuint)(3 * to));
+            r4.StoreUnsafe(ref target, (nuint)(4 * to));
+            r5.StoreUnsafe(ref target, (nuint)(5 * to));
+            r6.StoreUnsafe(ref target, (nuint)(6 * to));
+            r7.StoreUnsafe(ref target, (nuint)(7 * to));
         }
 
         /// <summary>dW = dWᵀ transposed back: the chains end where the GEMM's would.</summary>

@@ -218,9 +218,9 @@ public static partial class Dense
         }
     }
 
-    /// <summary>An 8 × 8 float transpose in registers: pairs of rows interleaved, then quadruples, then the 128-bit halves exchanged.</summary>
+    /// <summary>An 8 × 8 float transpose in registers (also Conv2d's weight gradient's): pairs of rows interleaved, then quadruples, then the 128-bit halves exchanged.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose(ref Vector256<float> r0, ref Vector256<float> r1, ref Vector256<float> r2, ref Vector256<float> r3,
+    internal static void Transpose(ref Vector256<float> r0, ref Vector256<float> r1, ref Vector256<float> r2, ref Vector256<float> r3,
         ref Vector256<float> r4, ref Vector256<float> r5, ref Vector256<float> r6, ref Vector256<float> r7)
     {
         Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1), t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
