@@ -67,7 +67,7 @@ public static partial class Dense
         public Vector256<float> Finish(Vector256<float> sum, int o) => Activation.Apply(HasBias ? sum + Vector256.Create(Unsafe.Add(ref Bias, o)) : sum);
     }
 
-    /// <summary>Rows [0, <paramref name="end"/>) in blocks of eight, for a hidden layer of TUnits units; <paramref name="batch"/> bounds the stores.</summary>
+    /// <summary>Rows [0, <paramref name="end"/>) in blocks of eight, compiled for the hidden layer's width; <paramref name="batch"/> bounds the stores.</summary>
     private static void PairRows(ref float x, ref float h, ref float y, in PairLayer first, in PairLayer second, int end, int batch)
     {
         switch (first.Outputs)
