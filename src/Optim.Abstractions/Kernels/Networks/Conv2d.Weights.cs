@@ -79,7 +79,7 @@ public static partial class Conv2d
                 {
                     for (int p = 0; p < p0; p += 8)
                     {
-                        Transpose8(ref Unsafe.As<T, float>(ref Unsafe.Add(ref source, (co * positions) + p)), positions,
+                        Dense.Transpose8(ref Unsafe.As<T, float>(ref Unsafe.Add(ref source, (co * positions) + p)), positions,
                             ref Unsafe.As<T, float>(ref Unsafe.Add(ref dyT, (p * stride) + co)), stride);
                     }
                 }
@@ -132,26 +132,6 @@ public static partial class Conv2d
                     Block<Rows1>(ref x, ref Unsafe.Add(ref offsets, r), ref Unsafe.Add(ref dyT, v), ref Unsafe.Add(ref dWT, (r * stride) + v), s, stride);
                 }
             }
-        }
-
-        /// <summary>The 8 × 8 block at <paramref name="source"/> (rows <paramref name="from"/> apart) transposed to <paramref name="target"/> (rows <paramref name="to"/> apart).</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Transpose8(ref float source, int from, ref float target, int to)
-        {
-            Vector256<float> r0 = Vector256.LoadUnsafe(ref source), r1 = Vector256.LoadUnsafe(ref source, (nuint)from);
-            Vector256<float> r2 = Vector256.LoadUnsafe(ref source, (nuint)(2 * from)), r3 = Vector256.LoadUnsafe(ref source, (nuint)(3 * from));
-            Vector256<float> r4 = Vector256.LoadUnsafe(ref source, (nuint)(4 * from)), r5 = Vector256.LoadUnsafe(ref source, (nuint)(5 * from));
-            Vector256<float> r6 = Vector256.LoadUnsafe(ref source, (nuint)(6 * from)), r7 = Vector256.LoadUnsafe(ref source, (nuint)(7 * from));
-
-            Dense.Transpose(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
-            r0.StoreUnsafe(ref target);
-            r1.StoreUnsafe(ref target, (nuint)to);
-            r2.StoreUnsafe(ref target, (nuint)(2 * to));
-            r3.StoreUnsafe(ref target, (nuint)(3 * to));
-            r4.StoreUnsafe(ref target, (nuint)(4 * to));
-            r5.StoreUnsafe(ref target, (nuint)(5 * to));
-            r6.StoreUnsafe(ref target, (nuint)(6 * to));
-            r7.StoreUnsafe(ref target, (nuint)(7 * to));
         }
 
         /// <summary>dW = dWᵀ transposed back: the chains end where the GEMM's would.</summary>

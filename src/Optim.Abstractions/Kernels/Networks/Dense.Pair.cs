@@ -101,8 +101,8 @@ public static partial class Dense
             // Features in − 8 … in − 1 of the eight rows, then features 0–7 (which rewrite the overlap with the same values):
             // columns[i] holds feature i.
             ref float rows = ref Unsafe.Add(ref x, b * inputs);
-            Transpose(ref Unsafe.Add(ref rows, inputs - 8), inputs, ref Unsafe.Add(ref columns, inputs - 8));
-            Transpose(ref rows, inputs, ref columns);
+            Transpose8(ref Unsafe.Add(ref rows, inputs - 8), inputs, ref Unsafe.As<Vector256<float>, float>(ref Unsafe.Add(ref columns, inputs - 8)), 8);
+            Transpose8(ref rows, inputs, ref Unsafe.As<Vector256<float>, float>(ref columns), 8);
 
             Vector256<float> c = columns, zero = Vector256<float>.Zero;
             Vector256<float> s0 = c * Vector256.Create(w);
@@ -163,23 +163,26 @@ public static partial class Dense
         }
     }
 
-    /// <summary>columns[j] = the vector whose lane l holds source[l·stride + j], j &lt; 8: eight rows of eight values transposed in registers.</summary>
+    /// <summary>
+    /// The 8 × 8 block at <paramref name="source"/> (rows <paramref name="from"/> apart) transposed to
+    /// <paramref name="target"/> (rows <paramref name="to"/> apart), in registers; also Conv2d's weight gradient's.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose(ref float source, int stride, ref Vector256<float> columns)
+    internal static void Transpose8(ref float source, int from, ref float target, int to)
     {
-        Vector256<float> r0 = Vector256.LoadUnsafe(ref source), r1 = Vector256.LoadUnsafe(ref source, (nuint)stride);
-        Vector256<float> r2 = Vector256.LoadUnsafe(ref source, (nuint)(2 * stride)), r3 = Vector256.LoadUnsafe(ref source, (nuint)(3 * stride));
-        Vector256<float> r4 = Vector256.LoadUnsafe(ref source, (nuint)(4 * stride)), r5 = Vector256.LoadUnsafe(ref source, (nuint)(5 * stride));
-        Vector256<float> r6 = Vector256.LoadUnsafe(ref source, (nuint)(6 * stride)), r7 = Vector256.LoadUnsafe(ref source, (nuint)(7 * stride));
+        Vector256<float> r0 = Vector256.LoadUnsafe(ref source), r1 = Vector256.LoadUnsafe(ref source, (nuint)from);
+        Vector256<float> r2 = Vector256.LoadUnsafe(ref source, (nuint)(2 * from)), r3 = Vector256.LoadUnsafe(ref source, (nuint)(3 * from));
+        Vector256<float> r4 = Vector256.LoadUnsafe(ref source, (nuint)(4 * from)), r5 = Vector256.LoadUnsafe(ref source, (nuint)(5 * from));
+        Vector256<float> r6 = Vector256.LoadUnsafe(ref source, (nuint)(6 * from)), r7 = Vector256.LoadUnsafe(ref source, (nuint)(7 * from));
         Transpose(ref r0, ref r1, ref r2, ref r3, ref r4, ref r5, ref r6, ref r7);
-        columns = r0;
-        Unsafe.Add(ref columns, 1) = r1;
-        Unsafe.Add(ref columns, 2) = r2;
-        Unsafe.Add(ref columns, 3) = r3;
-        Unsafe.Add(ref columns, 4) = r4;
-        Unsafe.Add(ref columns, 5) = r5;
-        Unsafe.Add(ref columns, 6) = r6;
-        Unsafe.Add(ref columns, 7) = r7;
+        r0.StoreUnsafe(ref target);
+        r1.StoreUnsafe(ref target, (nuint)to);
+        r2.StoreUnsafe(ref target, (nuint)(2 * to));
+        r3.StoreUnsafe(ref target, (nuint)(3 * to));
+        r4.StoreUnsafe(ref target, (nuint)(4 * to));
+        r5.StoreUnsafe(ref target, (nuint)(5 * to));
+        r6.StoreUnsafe(ref target, (nuint)(6 * to));
+        r7.StoreUnsafe(ref target, (nuint)(7 * to));
     }
 
     /// <summary>
@@ -218,9 +221,9 @@ public static partial class Dense
         }
     }
 
-    /// <summary>An 8 × 8 float transpose in registers (also Conv2d's weight gradient's): pairs of rows interleaved, then quadruples, then the 128-bit halves exchanged.</summary>
+    /// <summary>An 8 × 8 float transpose in registers: pairs of rows interleaved, then quadruples, then the 128-bit halves exchanged.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void Transpose(ref Vector256<float> r0, ref Vector256<float> r1, ref Vector256<float> r2, ref Vector256<float> r3,
+    private static void Transpose(ref Vector256<float> r0, ref Vector256<float> r1, ref Vector256<float> r2, ref Vector256<float> r3,
         ref Vector256<float> r4, ref Vector256<float> r5, ref Vector256<float> r6, ref Vector256<float> r7)
     {
         Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1), t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
