@@ -9,8 +9,8 @@ namespace Optim.Generators.Tests.Networks;
 /// <summary>
 /// Max pooling against a plain oracle of PyTorch's rule on values drawn with many ties, infinities and NaNs: the first
 /// maximum in row-major window order wins a tie, a NaN wins (the last NaN of the window), and the output is the chosen
-/// value with its index in the plane. Rows up to 25 wide give 2 × 2 windows the four-at-a-time vector loop and its
-/// scalar tail.
+/// value with its index in the plane. Rows up to 23 wide give 2 × 2 windows the four-at-a-time vector loop (from four
+/// windows a row, the last four overlapping the ones before them) and the scalar loop below four windows.
 /// </summary>
 public sealed class PoolingKernelTests
 {

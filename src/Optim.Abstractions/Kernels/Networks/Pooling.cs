@@ -28,13 +28,19 @@ public static class Pooling
     {
         var (planes, oh, ow) = Check(x.Length, y.Length, batch, channels, height, width, kernel, nameof(x), nameof(y));
         Guard.Fits(argmax.Length, (long)planes * oh * ow, nameof(argmax));
+        if (PairsInVectors<T>(kernel, ow))
+        {
+            MaxPairs(ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(x)), ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(y)),
+                ref MemoryMarshal.GetReference(argmax), planes, height, width, oh, ow);
+            return;
+        }
+
         for (int p = 0, o = 0; p < planes; p++)
         {
             ReadOnlySpan<T> plane = x.Slice(p * height * width, height * width);
             for (int i = 0; i < oh; i++)
             {
-                int j = kernel == 2 && typeof(T) == typeof(float) ? MaxPairs(MemoryMarshal.Cast<T, float>(plane), y.Slice(o, ow), argmax.Slice(o, ow), i, width, ow) : 0;
-                for (o += j; j < ow; j++, o++)
+                for (int j = 0; j < ow; j++, o++)
                 {
                     // Without branches (which of four random values is largest mispredicts half the time): take is
                     // −1 when the value beats the maximum so far or is NaN, and selects the index by masks; the output
@@ -62,39 +68,49 @@ public static class Pooling
     }
 
     /// <summary>
-    /// The first outputs of row <paramref name="i"/> of a 2 × 2 float pooling, four at a time: eight inputs of each of
-    /// the window's two rows in one vector, split into even and odd columns, then the scalar loop's steps in its order
-    /// (the window's four values row-major, each taken when it beats the maximum so far or is NaN) in every lane. A
-    /// maximum is exact, so these are the scalar loop's values and indices. Returns how many outputs it wrote.
+    /// Whether 2 × 2 windows take the vector loops: float, 256-bit vectors, and at least four windows a row (the last
+    /// four of a row overlap the ones before them; a window's result does not depend on its neighbours).
     /// </summary>
-    private static int MaxPairs<T>(ReadOnlySpan<float> plane, Span<T> y, Span<int> argmax, int i, int width, int ow)
+    private static bool PairsInVectors<T>(int kernel, int ow) =>
+        kernel == 2 && typeof(T) == typeof(float) && ow >= 4 && Vector256.IsHardwareAccelerated;
+
+    /// <summary>
+    /// 2 × 2 float max pooling of every plane, four windows at a time: eight inputs of each of the window's two rows in
+    /// one vector, split into even and odd columns, then the scalar loop's steps in its order (the window's four values
+    /// row-major, each taken when it beats the maximum so far or is NaN) in every lane. A maximum is exact, so these are
+    /// the scalar loop's values and indices. The last four windows of a row overlap the ones before them.
+    /// </summary>
+    private static void MaxPairs(ref float x, ref float y, ref int argmax, int planes, int height, int width, int oh, int ow)
     {
-        if (!Vector256.IsHardwareAccelerated || !Vector128.IsHardwareAccelerated)
-        {
-            return 0;
-        }
-
-        ref float top = ref Unsafe.Add(ref MemoryMarshal.GetReference(plane), 2 * i * width);
-        ref float bottom = ref Unsafe.Add(ref top, width);
-        ref float target = ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(y));
-        ref int chosen = ref MemoryMarshal.GetReference(argmax);
         Vector256<int> split = Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7);
-        Vector128<int> first = Vector128.Create(0, 2, 4, 6) + Vector128.Create(2 * i * width);
-        int j = 0;
-        for (; j + 4 <= ow; j += 4, first += Vector128.Create(8))
+        for (int p = 0; p < planes; p++)
         {
-            Vector256<float> upper = Vector256.Shuffle(Vector256.LoadUnsafe(ref top, (nuint)(2 * j)), split);
-            Vector256<float> lower = Vector256.Shuffle(Vector256.LoadUnsafe(ref bottom, (nuint)(2 * j)), split);
-            Vector128<float> max = upper.GetLower();
-            Vector128<int> best = first;
-            Take(upper.GetUpper(), first + Vector128<int>.One, ref max, ref best);
-            Take(lower.GetLower(), first + Vector128.Create(width), ref max, ref best);
-            Take(lower.GetUpper(), first + Vector128.Create(width + 1), ref max, ref best);
-            max.StoreUnsafe(ref target, (nuint)j);
-            best.StoreUnsafe(ref chosen, (nuint)j);
-        }
+            for (int i = 0; i < oh; i++)
+            {
+                ref float top = ref Unsafe.Add(ref x, (p * height * width) + (2 * i * width));
+                ref float bottom = ref Unsafe.Add(ref top, width);
+                for (int j = 0; ; j = Math.Min(j + 4, ow - 4))
+                {
+                    Vector128<int> first = Vector128.Create(0, 2, 4, 6) + Vector128.Create((2 * i * width) + (2 * j));
+                    Vector256<float> upper = Vector256.Shuffle(Vector256.LoadUnsafe(ref top, (nuint)(2 * j)), split);
+                    Vector256<float> lower = Vector256.Shuffle(Vector256.LoadUnsafe(ref bottom, (nuint)(2 * j)), split);
+                    Vector128<float> max = upper.GetLower();
+                    Vector128<int> best = first;
+                    Take(upper.GetUpper(), first + Vector128<int>.One, ref max, ref best);
+                    Take(lower.GetLower(), first + Vector128.Create(width), ref max, ref best);
+                    Take(lower.GetUpper(), first + Vector128.Create(width + 1), ref max, ref best);
+                    max.StoreUnsafe(ref y, (nuint)j);
+                    best.StoreUnsafe(ref argmax, (nuint)j);
+                    if (j == ow - 4)
+                    {
+                        break;
+                    }
+                }
 
-        return j;
+                y = ref Unsafe.Add(ref y, ow);
+                argmax = ref Unsafe.Add(ref argmax, ow);
+            }
+        }
     }
 
     /// <summary>In each lane: the value and its index replace the maximum so far when the value is greater or NaN.</summary>
