@@ -100,6 +100,23 @@ public sealed class DenseKernelTests
     public void Double_combined_backward_equals_the_two_products() => Shapes.Sample(CheckCombined<double>, iter: 100);
 
     /// <summary>
+    /// A layer with one output and at most one vector of in features (a regression head) runs a row per vector, with
+    /// the rows too near the end for a whole vector one value at a time: every in width and batch up to 12 rows.
+    /// </summary>
+    [Fact]
+    public void One_output_backward_equals_the_two_products_at_every_small_width()
+    {
+        for (int inFeatures = 1; inFeatures <= 9; inFeatures++)
+        {
+            for (int batch = 1; batch <= 12; batch++)
+            {
+                CheckCombined<float>((batch, inFeatures, 1, batch % 2 == 0, (inFeatures * 100) + batch));
+                CheckCombined<double>((batch, inFeatures, 1, batch % 3 != 0, (inFeatures * 100) + batch));
+            }
+        }
+    }
+
+    /// <summary>
     /// Dense.Backward (one pass over the batch for a small layer of at most six outputs) writes the bits of
     /// BackwardWeights then BackwardInput: the weight and bias gradients added to what they hold, the input gradient
     /// overwritten, with and without a gating activation, and nothing outside its spans.

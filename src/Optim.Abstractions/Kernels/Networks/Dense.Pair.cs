@@ -84,83 +84,114 @@ public static partial class Dense
     }
 
     /// <summary>
-    /// Every hidden unit's chain runs in its own register, all of them in one loop over the features (each column loaded
-    /// once), so their adds overlap; the second layer then reads the units from those registers.
+    /// Sixteen rows at a time, as two blocks of eight whose chains interleave (while one block's add waits, the other's
+    /// runs) and share each broadcast weight: every hidden unit's chain runs in its own register, all of them in one loop
+    /// over the features (each column loaded once); the second layer then reads the units from those registers. A last
+    /// block of eight runs as both blocks (the same values computed twice and stored twice).
     /// </summary>
     [SkipLocalsInit]
     private static void PairRows<TUnits>(ref float x, ref float h, ref float y, in PairLayer first, in PairLayer second, int end, int batch)
         where TUnits : IRowCount
     {
-        // columns[i]: feature i of the block's eight rows (and, once the hidden units are done, the block's outputs).
-        Unsafe.SkipInit(out VectorTile<float> columnBuffer);
-        ref Vector256<float> columns = ref Unsafe.As<VectorTile<float>, Vector256<float>>(ref columnBuffer);
+        // columnsA[i], columnsB[i]: feature i of each block's eight rows (and, once the hidden units are done, its outputs).
+        Unsafe.SkipInit(out VectorTile<float> bufferA);
+        Unsafe.SkipInit(out VectorTile<float> bufferB);
+        ref Vector256<float> columnsA = ref Unsafe.As<VectorTile<float>, Vector256<float>>(ref bufferA);
+        ref Vector256<float> columnsB = ref Unsafe.As<VectorTile<float>, Vector256<float>>(ref bufferB);
         int inputs = first.Inputs, outputs = second.Outputs, units = TUnits.Count;
         ref float w = ref first.Weight;
-        for (int b = 0; b < end; b += 8)
+        for (int a = 0; a < end; a += 16)
         {
-            // Features in − 8 … in − 1 of the eight rows, then features 0–7 (which rewrite the overlap with the same values):
-            // columns[i] holds feature i.
-            ref float rows = ref Unsafe.Add(ref x, b * inputs);
-            Transpose8(ref Unsafe.Add(ref rows, inputs - 8), inputs, ref Unsafe.As<Vector256<float>, float>(ref Unsafe.Add(ref columns, inputs - 8)), 8);
-            Transpose8(ref rows, inputs, ref Unsafe.As<Vector256<float>, float>(ref columns), 8);
+            int b = a + 8 < end ? a + 8 : a;
+            Columns(ref Unsafe.Add(ref x, a * inputs), inputs, ref columnsA);
+            Columns(ref Unsafe.Add(ref x, b * inputs), inputs, ref columnsB);
 
-            Vector256<float> c = columns, zero = Vector256<float>.Zero;
-            Vector256<float> s0 = c * Vector256.Create(w);
-            Vector256<float> s1 = units > 1 ? c * Vector256.Create(Unsafe.Add(ref w, inputs)) : zero;
-            Vector256<float> s2 = units > 2 ? c * Vector256.Create(Unsafe.Add(ref w, 2 * inputs)) : zero;
-            Vector256<float> s3 = units > 3 ? c * Vector256.Create(Unsafe.Add(ref w, 3 * inputs)) : zero;
-            Vector256<float> s4 = units > 4 ? c * Vector256.Create(Unsafe.Add(ref w, 4 * inputs)) : zero;
-            Vector256<float> s5 = units > 5 ? c * Vector256.Create(Unsafe.Add(ref w, 5 * inputs)) : zero;
-            Vector256<float> s6 = units > 6 ? c * Vector256.Create(Unsafe.Add(ref w, 6 * inputs)) : zero;
-            Vector256<float> s7 = units > 7 ? c * Vector256.Create(Unsafe.Add(ref w, 7 * inputs)) : zero;
+            Vector256<float> ca = columnsA, cb = columnsB, zero = Vector256<float>.Zero, v;
+            v = Vector256.Create(w);
+            Vector256<float> a0 = ca * v, b0 = cb * v;
+            v = units > 1 ? Vector256.Create(Unsafe.Add(ref w, inputs)) : zero;
+            Vector256<float> a1 = units > 1 ? ca * v : zero, b1 = units > 1 ? cb * v : zero;
+            v = units > 2 ? Vector256.Create(Unsafe.Add(ref w, 2 * inputs)) : zero;
+            Vector256<float> a2 = units > 2 ? ca * v : zero, b2 = units > 2 ? cb * v : zero;
+            v = units > 3 ? Vector256.Create(Unsafe.Add(ref w, 3 * inputs)) : zero;
+            Vector256<float> a3 = units > 3 ? ca * v : zero, b3 = units > 3 ? cb * v : zero;
+            v = units > 4 ? Vector256.Create(Unsafe.Add(ref w, 4 * inputs)) : zero;
+            Vector256<float> a4 = units > 4 ? ca * v : zero, b4 = units > 4 ? cb * v : zero;
+            v = units > 5 ? Vector256.Create(Unsafe.Add(ref w, 5 * inputs)) : zero;
+            Vector256<float> a5 = units > 5 ? ca * v : zero, b5 = units > 5 ? cb * v : zero;
+            v = units > 6 ? Vector256.Create(Unsafe.Add(ref w, 6 * inputs)) : zero;
+            Vector256<float> a6 = units > 6 ? ca * v : zero, b6 = units > 6 ? cb * v : zero;
+            v = units > 7 ? Vector256.Create(Unsafe.Add(ref w, 7 * inputs)) : zero;
+            Vector256<float> a7 = units > 7 ? ca * v : zero, b7 = units > 7 ? cb * v : zero;
             for (int i = 1; i < inputs; i++)
             {
-                c = Unsafe.Add(ref columns, i);
+                ca = Unsafe.Add(ref columnsA, i);
+                cb = Unsafe.Add(ref columnsB, i);
                 ref float wi = ref Unsafe.Add(ref w, i);
-                s0 += c * Vector256.Create(wi);
-                if (units > 1) s1 += c * Vector256.Create(Unsafe.Add(ref wi, inputs));
-                if (units > 2) s2 += c * Vector256.Create(Unsafe.Add(ref wi, 2 * inputs));
-                if (units > 3) s3 += c * Vector256.Create(Unsafe.Add(ref wi, 3 * inputs));
-                if (units > 4) s4 += c * Vector256.Create(Unsafe.Add(ref wi, 4 * inputs));
-                if (units > 5) s5 += c * Vector256.Create(Unsafe.Add(ref wi, 5 * inputs));
-                if (units > 6) s6 += c * Vector256.Create(Unsafe.Add(ref wi, 6 * inputs));
-                if (units > 7) s7 += c * Vector256.Create(Unsafe.Add(ref wi, 7 * inputs));
+                v = Vector256.Create(wi);
+                a0 += ca * v;
+                b0 += cb * v;
+                if (units > 1) { v = Vector256.Create(Unsafe.Add(ref wi, inputs)); a1 += ca * v; b1 += cb * v; }
+                if (units > 2) { v = Vector256.Create(Unsafe.Add(ref wi, 2 * inputs)); a2 += ca * v; b2 += cb * v; }
+                if (units > 3) { v = Vector256.Create(Unsafe.Add(ref wi, 3 * inputs)); a3 += ca * v; b3 += cb * v; }
+                if (units > 4) { v = Vector256.Create(Unsafe.Add(ref wi, 4 * inputs)); a4 += ca * v; b4 += cb * v; }
+                if (units > 5) { v = Vector256.Create(Unsafe.Add(ref wi, 5 * inputs)); a5 += ca * v; b5 += cb * v; }
+                if (units > 6) { v = Vector256.Create(Unsafe.Add(ref wi, 6 * inputs)); a6 += ca * v; b6 += cb * v; }
+                if (units > 7) { v = Vector256.Create(Unsafe.Add(ref wi, 7 * inputs)); a7 += ca * v; b7 += cb * v; }
             }
 
-            s0 = first.Finish(s0, 0);
-            if (units > 1) s1 = first.Finish(s1, 1);
-            if (units > 2) s2 = first.Finish(s2, 2);
-            if (units > 3) s3 = first.Finish(s3, 3);
-            if (units > 4) s4 = first.Finish(s4, 4);
-            if (units > 5) s5 = first.Finish(s5, 5);
-            if (units > 6) s6 = first.Finish(s6, 6);
-            if (units > 7) s7 = first.Finish(s7, 7);
-            StoreRows(s0, s1, s2, s3, s4, s5, s6, s7, ref h, b, units, batch);
+            a0 = first.Finish(a0, 0);
+            b0 = first.Finish(b0, 0);
+            if (units > 1) { a1 = first.Finish(a1, 1); b1 = first.Finish(b1, 1); }
+            if (units > 2) { a2 = first.Finish(a2, 2); b2 = first.Finish(b2, 2); }
+            if (units > 3) { a3 = first.Finish(a3, 3); b3 = first.Finish(b3, 3); }
+            if (units > 4) { a4 = first.Finish(a4, 4); b4 = first.Finish(b4, 4); }
+            if (units > 5) { a5 = first.Finish(a5, 5); b5 = first.Finish(b5, 5); }
+            if (units > 6) { a6 = first.Finish(a6, 6); b6 = first.Finish(b6, 6); }
+            if (units > 7) { a7 = first.Finish(a7, 7); b7 = first.Finish(b7, 7); }
+            StoreRows(a0, a1, a2, a3, a4, a5, a6, a7, ref h, a, units, batch);
+            StoreRows(b0, b1, b2, b3, b4, b5, b6, b7, ref h, b, units, batch);
 
             // The second layer: output k is the chain over the units, in order.
             for (int k = 0; k < outputs; k++)
             {
-                ref float v = ref Unsafe.Add(ref second.Weight, k * units);
-                Vector256<float> sum = s0 * Vector256.Create(v);
-                if (units > 1) sum += s1 * Vector256.Create(Unsafe.Add(ref v, 1));
-                if (units > 2) sum += s2 * Vector256.Create(Unsafe.Add(ref v, 2));
-                if (units > 3) sum += s3 * Vector256.Create(Unsafe.Add(ref v, 3));
-                if (units > 4) sum += s4 * Vector256.Create(Unsafe.Add(ref v, 4));
-                if (units > 5) sum += s5 * Vector256.Create(Unsafe.Add(ref v, 5));
-                if (units > 6) sum += s6 * Vector256.Create(Unsafe.Add(ref v, 6));
-                if (units > 7) sum += s7 * Vector256.Create(Unsafe.Add(ref v, 7));
-                Unsafe.Add(ref columns, k) = second.Finish(sum, k);
+                ref float u = ref Unsafe.Add(ref second.Weight, k * units);
+                v = Vector256.Create(u);
+                Vector256<float> sumA = a0 * v, sumB = b0 * v;
+                if (units > 1) { v = Vector256.Create(Unsafe.Add(ref u, 1)); sumA += a1 * v; sumB += b1 * v; }
+                if (units > 2) { v = Vector256.Create(Unsafe.Add(ref u, 2)); sumA += a2 * v; sumB += b2 * v; }
+                if (units > 3) { v = Vector256.Create(Unsafe.Add(ref u, 3)); sumA += a3 * v; sumB += b3 * v; }
+                if (units > 4) { v = Vector256.Create(Unsafe.Add(ref u, 4)); sumA += a4 * v; sumB += b4 * v; }
+                if (units > 5) { v = Vector256.Create(Unsafe.Add(ref u, 5)); sumA += a5 * v; sumB += b5 * v; }
+                if (units > 6) { v = Vector256.Create(Unsafe.Add(ref u, 6)); sumA += a6 * v; sumB += b6 * v; }
+                if (units > 7) { v = Vector256.Create(Unsafe.Add(ref u, 7)); sumA += a7 * v; sumB += b7 * v; }
+                Unsafe.Add(ref columnsA, k) = second.Finish(sumA, k);
+                Unsafe.Add(ref columnsB, k) = second.Finish(sumB, k);
             }
 
             if (outputs == 1)
             {
-                columns.StoreUnsafe(ref y, (nuint)b);
+                columnsA.StoreUnsafe(ref y, (nuint)a);
+                columnsB.StoreUnsafe(ref y, (nuint)b);
                 continue;
             }
 
-            StoreRows(columns, Unsafe.Add(ref columns, 1), Unsafe.Add(ref columns, 2), Unsafe.Add(ref columns, 3),
-                Unsafe.Add(ref columns, 4), Unsafe.Add(ref columns, 5), Unsafe.Add(ref columns, 6), Unsafe.Add(ref columns, 7), ref y, b, outputs, batch);
+            StoreRows(columnsA, Unsafe.Add(ref columnsA, 1), Unsafe.Add(ref columnsA, 2), Unsafe.Add(ref columnsA, 3),
+                Unsafe.Add(ref columnsA, 4), Unsafe.Add(ref columnsA, 5), Unsafe.Add(ref columnsA, 6), Unsafe.Add(ref columnsA, 7), ref y, a, outputs, batch);
+            StoreRows(columnsB, Unsafe.Add(ref columnsB, 1), Unsafe.Add(ref columnsB, 2), Unsafe.Add(ref columnsB, 3),
+                Unsafe.Add(ref columnsB, 4), Unsafe.Add(ref columnsB, 5), Unsafe.Add(ref columnsB, 6), Unsafe.Add(ref columnsB, 7), ref y, b, outputs, batch);
         }
+    }
+
+    /// <summary>
+    /// Features in − 8 … in − 1 of eight rows, then features 0–7 (which rewrite the overlap with the same values):
+    /// columns[i] holds feature i of the eight rows.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Columns(ref float rows, int inputs, ref Vector256<float> columns)
+    {
+        Transpose8(ref Unsafe.Add(ref rows, inputs - 8), inputs, ref Unsafe.As<Vector256<float>, float>(ref Unsafe.Add(ref columns, inputs - 8)), 8);
+        Transpose8(ref rows, inputs, ref Unsafe.As<Vector256<float>, float>(ref columns), 8);
     }
 
     /// <summary>

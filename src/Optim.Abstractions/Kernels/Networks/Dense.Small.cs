@@ -666,6 +666,90 @@ public static partial class Dense
         }
     }
 
+    /// <summary>
+    /// Both backward products of a layer with one output and at most one vector of in features (a regression head such as
+    /// the seed's Linear(5, 1)): a row of x, of the input's gate and of dx is one vector whose lanes past the row hold the
+    /// next row's first values (read and ignored, or written and then rewritten by that row, rows ascending); the last
+    /// rows, where a vector would pass the end, go one value at a time. Every value gets the operations of
+    /// <see cref="WeightBlock{T, TW, TV, TRows, TBias, TInput}"/> (dW[i] + dy·x[i]; dB + dy; dx from +0 + dy·W[i], then the
+    /// gate), so the bits are the same.
+    /// </summary>
+    [SkipLocalsInit]
+    private static void BackwardColumn<T>(ref T dy, ref T x, ref T dW, ref T dB, bool hasBias, int batch, int inFeatures, in InputGradient<T> input)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        Vector256<T> w = Leading(ref input.Weight, inFeatures), sum = Leading(ref dW, inFeatures);
+        T bias = hasBias ? dB : T.Zero;
+        FusedActivation<T> activation = input.Activation;
+        Width256<T> width = default;
+
+        // Rows whose vector ends inside x: b·in + lanes ≤ batch·in.
+        int vectorRows = Math.Max(0, batch - ((Vector256<T>.Count + inFeatures - 1) / inFeatures) + 1);
+        int b = 0;
+        for (; b < vectorRows; b++)
+        {
+            T d = Unsafe.Add(ref dy, b);
+            Vector256<T> s = Vector256.Create(d);
+            nuint at = (nuint)(b * inFeatures);
+            sum += s * Vector256.LoadUnsafe(ref x, at);
+            bias += d;
+            Vector256<T> g = Vector256<T>.Zero + (s * w);
+            if (!activation.IsNone)
+            {
+                g = width.Gate(activation.Kind, activation.Slope, Vector256.LoadUnsafe(ref input.Values, at), g);
+            }
+
+            g.StoreUnsafe(ref input.Dx, at);
+        }
+
+        // The sums to memory (one store, read back one value at a time), then the last rows' terms.
+        Unsafe.SkipInit(out LaneValues<T> buffer);
+        ref T sums = ref Unsafe.As<LaneValues<T>, T>(ref buffer);
+        sum.StoreUnsafe(ref sums);
+        for (; b < batch; b++)
+        {
+            T d = Unsafe.Add(ref dy, b);
+            bias += d;
+            for (int i = 0; i < inFeatures; i++)
+            {
+                int at = (b * inFeatures) + i;
+                Unsafe.Add(ref sums, i) += d * Unsafe.Add(ref x, at);
+                T g = T.Zero;
+                g += d * Unsafe.Add(ref input.Weight, i);
+                Unsafe.Add(ref input.Dx, at) = activation.IsNone ? g : activation.Backward(Unsafe.Add(ref input.Values, at), g);
+            }
+        }
+
+        for (int i = 0; i < inFeatures; i++)
+        {
+            Unsafe.Add(ref dW, i) = Unsafe.Add(ref sums, i);
+        }
+
+        if (hasBias)
+        {
+            dB = bias;
+        }
+    }
+
+    /// <summary>
+    /// The first <paramref name="count"/> values at <paramref name="source"/> (at most one vector of them) in a vector
+    /// whose other lanes are 0, built in registers: nothing past them is read.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<T> Leading<T>(ref T source, int count)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float))
+        {
+            ref float f = ref Unsafe.As<T, float>(ref source);
+            return Vector256.Create(f, count > 1 ? Unsafe.Add(ref f, 1) : 0f, count > 2 ? Unsafe.Add(ref f, 2) : 0f, count > 3 ? Unsafe.Add(ref f, 3) : 0f,
+                count > 4 ? Unsafe.Add(ref f, 4) : 0f, count > 5 ? Unsafe.Add(ref f, 5) : 0f, count > 6 ? Unsafe.Add(ref f, 6) : 0f, count > 7 ? Unsafe.Add(ref f, 7) : 0f).As<float, T>();
+        }
+
+        ref double v = ref Unsafe.As<T, double>(ref source);
+        return Vector256.Create(v, count > 1 ? Unsafe.Add(ref v, 1) : 0d, count > 2 ? Unsafe.Add(ref v, 2) : 0d, count > 3 ? Unsafe.Add(ref v, 3) : 0d).As<double, T>();
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void SetIf<T>(bool condition, ref T target, int offset, T value)
     {

@@ -3,6 +3,7 @@ using System.ComponentModel;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Optim.Kernels;
 
@@ -39,7 +40,8 @@ public static partial class Dense
     /// <summary>
     /// Both backward products of a layer: <see cref="BackwardWeights{T}"/> then <see cref="BackwardInput{T}"/>, with the
     /// same arguments and the same bits. A layer with fewer in features than one line and at most six outputs runs them
-    /// in one pass over the batch, so that the input's gradient fills the time the weight sums wait on their adds.
+    /// in one pass over the batch, so that the input's gradient fills the time the weight sums wait on their adds; one
+    /// with a single output and at most one vector of in features takes a row per vector.
     /// </summary>
     public static void Backward<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, ReadOnlySpan<T> weight, Span<T> dWeight, Span<T> dBias, Span<T> dx, int batch, int inFeatures, int outFeatures,
         int maxThreads = 1, GemmOptions inputActivation = GemmOptions.None, ReadOnlySpan<T> input = default, double slope = 0)
@@ -58,6 +60,13 @@ public static partial class Dense
 
             var gradient = new InputGradient<T>(ref MemoryMarshal.GetReference(weight), ref MemoryMarshal.GetReference(dx), ref MemoryMarshal.GetReference(input),
                 new FusedActivation<T>(inputActivation, T.CreateTruncating(slope)));
+            if (outFeatures == 1 && Vector256.IsHardwareAccelerated && inFeatures <= Vector256<T>.Count)
+            {
+                BackwardColumn(ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dWeight), ref MemoryMarshal.GetReference(dBias), hasBias,
+                    batch, inFeatures, gradient);
+                return;
+            }
+
             if (BackwardSmall(ref MemoryMarshal.GetReference(dy), ref MemoryMarshal.GetReference(x), ref MemoryMarshal.GetReference(dWeight), ref MemoryMarshal.GetReference(dBias), hasBias,
                 batch, inFeatures, outFeatures, gradient))
             {
