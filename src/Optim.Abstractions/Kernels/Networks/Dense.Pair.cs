@@ -37,19 +37,28 @@ public static partial class Dense
             return;
         }
 
-        var first = new PairLayer(ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(weight1)), ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(bias1)), !bias1.IsEmpty,
-            new FusedActivation<float>(activation1, (float)slope1), inFeatures, hiddenFeatures);
-        var second = new PairLayer(ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(weight2)), ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(bias2)), !bias2.IsEmpty,
-            new FusedActivation<float>(activation2, (float)slope2), hiddenFeatures, outFeatures);
-        ref float xr = ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(x));
-        ref float hr = ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(hidden));
-        ref float yr = ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(y));
-        int full = batch - (batch % 8);
-        PairRows(ref xr, ref hr, ref yr, first, second, full, batch);
+        Pair(ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(x)), ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(weight1)), ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(bias1)),
+            !bias1.IsEmpty, ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(hidden)), activation1, (float)slope1,
+            ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(weight2)), ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(bias2)), !bias2.IsEmpty,
+            ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(y)), activation2, (float)slope2, batch, inFeatures, hiddenFeatures, outFeatures);
+    }
 
-        // The last rows one scalar chain at a time, the same chains.
-        ForwardRows(ref xr, ref first.Weight, first.HasBias ? MemoryMarshal.CreateReadOnlySpan(ref first.Bias, hiddenFeatures) : default, ref hr, full, batch, inFeatures, hiddenFeatures, first.Activation);
-        ForwardRows(ref hr, ref second.Weight, second.HasBias ? MemoryMarshal.CreateReadOnlySpan(ref second.Bias, outFeatures) : default, ref yr, full, batch, hiddenFeatures, outFeatures, second.Activation);
+    /// <summary>
+    /// The float pair once the spans are checked (a method of its own, so that the caller's inlining budget is not spent
+    /// on it): blocks of rows in vectors, then the last rows one scalar chain at a time, the same chains.
+    /// </summary>
+    private static void Pair(ref float x, ref float weight1, ref float bias1, bool hasBias1, ref float hidden, GemmOptions activation1, float slope1,
+        ref float weight2, ref float bias2, bool hasBias2, ref float y, GemmOptions activation2, float slope2, int batch, int inFeatures, int hiddenFeatures, int outFeatures)
+    {
+        var first = new PairLayer(ref weight1, ref bias1, hasBias1, new FusedActivation<float>(activation1, slope1), inFeatures, hiddenFeatures);
+        var second = new PairLayer(ref weight2, ref bias2, hasBias2, new FusedActivation<float>(activation2, slope2), hiddenFeatures, outFeatures);
+        int full = batch - (batch % 8);
+        PairRows(ref x, ref hidden, ref y, first, second, full, batch);
+        if (full < batch)
+        {
+            ForwardRows(ref x, ref weight1, hasBias1 ? MemoryMarshal.CreateReadOnlySpan(ref bias1, hiddenFeatures) : default, ref hidden, full, batch, inFeatures, hiddenFeatures, first.Activation);
+            ForwardRows(ref hidden, ref weight2, hasBias2 ? MemoryMarshal.CreateReadOnlySpan(ref bias2, outFeatures) : default, ref y, full, batch, hiddenFeatures, outFeatures, second.Activation);
+        }
     }
 
     /// <summary>One layer of a pair: W [outputs, inputs], its bias and activation.</summary>
