@@ -1,5 +1,7 @@
 using System;
 using System.ComponentModel;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 
 namespace Optim.Kernels;
 
@@ -12,24 +14,34 @@ public static class NetworkChecks
 {
     /// <summary>Throws unless 1 ≤ <paramref name="batch"/> ≤ <paramref name="maxBatch"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The batch is out of range.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Batch(int batch, int maxBatch)
     {
         if (batch < 1 || batch > maxBatch)
         {
-            throw new ArgumentOutOfRangeException(nameof(batch), batch, $"The batch size is {batch}; this network accepts 1 to MaxBatch = {maxBatch} examples (raise [Forward(MaxBatch = …)] for larger batches).");
+            BatchOutOfRange(batch, maxBatch);
         }
     }
 
     /// <summary>Throws unless a span of <paramref name="length"/> values holds <paramref name="batch"/> examples of <paramref name="perExample"/> values.</summary>
     /// <exception cref="ArgumentException">The span is too short.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Length(int length, int batch, int perExample, string name)
     {
-        long needed = (long)batch * perExample;
-        if (length < needed)
+        if (length < (long)batch * perExample)
         {
-            throw new ArgumentException($"'{name}' holds {length} values; a batch of {batch} needs {needed} ({batch} × {perExample}).", name);
+            TooShort(length, batch, perExample, name);
         }
     }
+
+    // The throws live in methods of their own, so that the checks above inline into every generated member.
+    [DoesNotReturn]
+    private static void BatchOutOfRange(int batch, int maxBatch) =>
+        throw new ArgumentOutOfRangeException(nameof(batch), batch, $"The batch size is {batch}; this network accepts 1 to MaxBatch = {maxBatch} examples (raise [Forward(MaxBatch = …)] for larger batches).");
+
+    [DoesNotReturn]
+    private static void TooShort(int length, int batch, int perExample, string name) =>
+        throw new ArgumentException($"'{name}' holds {length} values; a batch of {batch} needs {(long)batch * perExample} ({batch} × {perExample}).", name);
 
     /// <summary>Throws unless every index is in [0, <paramref name="count"/>) (an embedding's rows).</summary>
     /// <exception cref="ArgumentOutOfRangeException">An index is out of range.</exception>

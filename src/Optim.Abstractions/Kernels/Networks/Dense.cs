@@ -1,5 +1,6 @@
 using System;
 using System.ComponentModel;
+using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -180,7 +181,7 @@ public static partial class Dense
         Check(batch, inFeatures, outFeatures, x, weight, y, xName, yName, weightName);
         if ((activation & ~(GemmOptions.Relu | GemmOptions.LeakyRelu)) != 0)
         {
-            throw new ArgumentException($"A layer's fused activation is Relu or LeakyRelu, not {activation}.", activationName);
+            NotAnActivation(activation, activationName);
         }
 
         if (bias != 0)
@@ -188,6 +189,10 @@ public static partial class Dense
             Guard.Fits(bias, outFeatures, biasName);
         }
     }
+
+    [DoesNotReturn]
+    private static void NotAnActivation(GemmOptions activation, string name) =>
+        throw new ArgumentException($"A layer's fused activation is Relu or LeakyRelu, not {activation}.", name);
 
     private static void Check(int batch, int inFeatures, int outFeatures, int input, int weight, int output, string inputName, string outputName, string weightName = "weight")
     {

@@ -1,4 +1,6 @@
 using System;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 
 namespace Optim.Kernels;
 
@@ -9,21 +11,34 @@ namespace Optim.Kernels;
 /// </summary>
 internal static class Guard
 {
-    /// <summary>Throws unless <paramref name="length"/> ≥ <paramref name="needed"/> (computed in 64 bits, so no shape overflows it).</summary>
+    /// <summary>
+    /// Throws unless <paramref name="length"/> ≥ <paramref name="needed"/> (computed in 64 bits, so no shape overflows it).
+    /// The checks inline (a small kernel makes a dozen per call) and the throws live in methods of their own.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Fits(int length, long needed, string buffer)
     {
-        if (needed < 0 || length < needed)
+        if ((ulong)needed > (ulong)length)
         {
-            throw new ArgumentException($"{buffer} holds {length} values; its shape needs {needed}.", buffer);
+            TooShort(length, needed, buffer);
         }
     }
 
     /// <summary>Throws unless every size is at least 1 (and a stride, when given, too).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Positive(int value, string name)
     {
         if (value < 1)
         {
-            throw new ArgumentOutOfRangeException(name, value, $"{name} must be at least 1.");
+            NotPositive(value, name);
         }
     }
+
+    [DoesNotReturn]
+    private static void TooShort(int length, long needed, string buffer) =>
+        throw new ArgumentException($"{buffer} holds {length} values; its shape needs {needed}.", buffer);
+
+    [DoesNotReturn]
+    private static void NotPositive(int value, string name) =>
+        throw new ArgumentOutOfRangeException(name, value, $"{name} must be at least 1.");
 }
