@@ -290,8 +290,9 @@ internal sealed partial class ConvNetwork
 
 // Fashion-MNIST's CNN in small: one channel 3 × 3 unpadded (its forward pass straight from the image where 256 bits are
 // the widest vectors, its weight gradient with channels in the lanes), Relus fused into the convolutions and passed
-// back through by the poolings, a second layer with two vectors of channels (six rows at a time), 2 × 2 float pooling
-// four windows per vector with a scalar tail.
+// back through by the poolings, a second layer with two 256-bit vectors of channels (six rows at a time; one 512-bit
+// vector and twelve rows where the GEMM runs 512 bits), 2 × 2 float pooling four windows per vector (9 × 6 windows: the
+// last four of a row overlap) and, at 3 × 2 windows, the scalar loop.
 [Optimize(Adam, Lr = 1e-2)]
 internal sealed partial class PooledConvNetwork
 {

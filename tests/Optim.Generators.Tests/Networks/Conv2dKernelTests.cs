@@ -74,12 +74,15 @@ public sealed class Conv2dKernelTests
     }
 
     /// <summary>
-    /// Fashion-MNIST's second layer, 8 → 16 channels 3 × 3 unpadded: 72 patch rows, two vectors of float channels (its
-    /// weight gradient takes six rows at a time), four vectors of double ones; and 7 → 13, whose 63 rows leave three.
+    /// Fashion-MNIST's second layer, 8 → 16 channels 3 × 3 unpadded: 72 patch rows, two 256-bit vectors of float channels
+    /// (its weight gradient takes six rows at a time) or one 512-bit vector (twelve rows at a time, where the GEMM runs
+    /// 512 bits), four vectors of double ones; 7 → 13, whose 63 rows leave three; and 2 → 9, whose 18 rows are a block
+    /// of twelve and one of six at 512 bits.
     /// </summary>
     [Theory]
     [InlineData(8, 16)]
     [InlineData(7, 13)]
+    [InlineData(2, 9)]
     public void Several_channels_equal_the_oracle(int cin, int cout)
     {
         Check<float>((3, cin, cout, 3, 1, 0, 13, 12, 9));

@@ -98,6 +98,16 @@ public static partial class Conv2d
             ref T dWT = ref MemoryMarshal.GetArrayDataReference(_dWT);
             ref int offsets = ref MemoryMarshal.GetArrayDataReference(_offsets);
             int rows = s.Rows, paired = 0;
+            if (stride == Vector512<T>.Count && Gemm.KernelVectorBits == 512 && rows != 9)
+            {
+                // Where the GEMM runs 512-bit vectors, a row of channels (9 to 16 floats) is one of them: twelve rows at
+                // a time share each image row of dyᵀ.
+                for (; paired + 12 <= rows; paired += 12)
+                {
+                    WideBlock(ref x, ref Unsafe.Add(ref offsets, paired), ref dyT, ref Unsafe.Add(ref dWT, paired * stride), s);
+                }
+            }
+
             if (stride == 2 * Vector256<T>.Count && rows != 9)
             {
                 // Two vectors of channels (9 to 16 floats): six rows at a time share each patch value between them.
@@ -237,6 +247,58 @@ public static partial class Conv2d
             b4.StoreUnsafe(ref dWT, (nuint)((4 * stride) + lanes));
             a5.StoreUnsafe(ref dWT, (nuint)(5 * stride));
             b5.StoreUnsafe(ref dWT, (nuint)((5 * stride) + lanes));
+        }
+
+        /// <summary>
+        /// Twelve rows of dWᵀ whose channels fill one 512-bit vector: sum[r] += x[offset[r] + p's pixel]·dyᵀ[p] for p
+        /// ascending, the twelve sums in registers for the whole image. Each lane's chain is <see cref="PairBlock"/>'s.
+        /// </summary>
+        private static void WideBlock(ref T image, ref int offsets, ref T dyT, ref T dWT, in Shape s)
+        {
+            int stride = Vector512<T>.Count;
+            int o0 = offsets, o1 = Unsafe.Add(ref offsets, 1), o2 = Unsafe.Add(ref offsets, 2), o3 = Unsafe.Add(ref offsets, 3), o4 = Unsafe.Add(ref offsets, 4), o5 = Unsafe.Add(ref offsets, 5);
+            int o6 = Unsafe.Add(ref offsets, 6), o7 = Unsafe.Add(ref offsets, 7), o8 = Unsafe.Add(ref offsets, 8), o9 = Unsafe.Add(ref offsets, 9), o10 = Unsafe.Add(ref offsets, 10), o11 = Unsafe.Add(ref offsets, 11);
+            Vector512<T> a0 = Vector512.LoadUnsafe(ref dWT), a1 = Vector512.LoadUnsafe(ref dWT, (nuint)stride);
+            Vector512<T> a2 = Vector512.LoadUnsafe(ref dWT, (nuint)(2 * stride)), a3 = Vector512.LoadUnsafe(ref dWT, (nuint)(3 * stride));
+            Vector512<T> a4 = Vector512.LoadUnsafe(ref dWT, (nuint)(4 * stride)), a5 = Vector512.LoadUnsafe(ref dWT, (nuint)(5 * stride));
+            Vector512<T> a6 = Vector512.LoadUnsafe(ref dWT, (nuint)(6 * stride)), a7 = Vector512.LoadUnsafe(ref dWT, (nuint)(7 * stride));
+            Vector512<T> a8 = Vector512.LoadUnsafe(ref dWT, (nuint)(8 * stride)), a9 = Vector512.LoadUnsafe(ref dWT, (nuint)(9 * stride));
+            Vector512<T> a10 = Vector512.LoadUnsafe(ref dWT, (nuint)(10 * stride)), a11 = Vector512.LoadUnsafe(ref dWT, (nuint)(11 * stride));
+            int step = s.Stride, outWidth = s.OutWidth;
+            ref T d = ref dyT;
+            for (int oh = 0; oh < s.OutHeight; oh++)
+            {
+                ref T pixel = ref Unsafe.Add(ref image, oh * step * s.Width);
+                for (int ow = 0; ow < outWidth; ow++, pixel = ref Unsafe.Add(ref pixel, step), d = ref Unsafe.Add(ref d, stride))
+                {
+                    Vector512<T> g = Vector512.LoadUnsafe(ref d);
+                    a0 += Vector512.Create(Unsafe.Add(ref pixel, o0)) * g;
+                    a1 += Vector512.Create(Unsafe.Add(ref pixel, o1)) * g;
+                    a2 += Vector512.Create(Unsafe.Add(ref pixel, o2)) * g;
+                    a3 += Vector512.Create(Unsafe.Add(ref pixel, o3)) * g;
+                    a4 += Vector512.Create(Unsafe.Add(ref pixel, o4)) * g;
+                    a5 += Vector512.Create(Unsafe.Add(ref pixel, o5)) * g;
+                    a6 += Vector512.Create(Unsafe.Add(ref pixel, o6)) * g;
+                    a7 += Vector512.Create(Unsafe.Add(ref pixel, o7)) * g;
+                    a8 += Vector512.Create(Unsafe.Add(ref pixel, o8)) * g;
+                    a9 += Vector512.Create(Unsafe.Add(ref pixel, o9)) * g;
+                    a10 += Vector512.Create(Unsafe.Add(ref pixel, o10)) * g;
+                    a11 += Vector512.Create(Unsafe.Add(ref pixel, o11)) * g;
+                }
+            }
+
+            a0.StoreUnsafe(ref dWT);
+            a1.StoreUnsafe(ref dWT, (nuint)stride);
+            a2.StoreUnsafe(ref dWT, (nuint)(2 * stride));
+            a3.StoreUnsafe(ref dWT, (nuint)(3 * stride));
+            a4.StoreUnsafe(ref dWT, (nuint)(4 * stride));
+            a5.StoreUnsafe(ref dWT, (nuint)(5 * stride));
+            a6.StoreUnsafe(ref dWT, (nuint)(6 * stride));
+            a7.StoreUnsafe(ref dWT, (nuint)(7 * stride));
+            a8.StoreUnsafe(ref dWT, (nuint)(8 * stride));
+            a9.StoreUnsafe(ref dWT, (nuint)(9 * stride));
+            a10.StoreUnsafe(ref dWT, (nuint)(10 * stride));
+            a11.StoreUnsafe(ref dWT, (nuint)(11 * stride));
         }
 
         /// <summary>
