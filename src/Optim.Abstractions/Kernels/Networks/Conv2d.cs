@@ -331,21 +331,30 @@ public static partial class Conv2d
         where T : unmanaged, IBinaryFloatingPointIeee754<T> =>
         AddRun(ref MemoryMarshal.GetReference(run), ref MemoryMarshal.GetReference(target[..run.Length]), run.Length);
 
-    /// <summary>target[n] += source[n] for n &lt; length: each pixel gets one addition, so vectors keep every pixel's order.</summary>
+    /// <summary>
+    /// target[n] += source[n] for n &lt; length: each pixel gets one addition, so vectors keep every pixel's order. A run
+    /// of at least one vector ends with a vector overlapping the one before it, its sums taken from the values before
+    /// any store (the overlap's lanes then hold the same sums in both), instead of a scalar tail.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void AddRun<T>(ref T source, ref T destination, int length)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        int n = 0;
-        if (Vector256.IsHardwareAccelerated)
+        int lanes = Vector256<T>.Count;
+        if (Vector256.IsHardwareAccelerated && length >= lanes)
         {
-            for (; n <= length - Vector256<T>.Count; n += Vector256<T>.Count)
+            nuint last = (nuint)(length - lanes);
+            Vector256<T> end = Vector256.LoadUnsafe(ref destination, last) + Vector256.LoadUnsafe(ref source, last);
+            for (nuint n = 0; n < last; n += (nuint)lanes)
             {
-                (Vector256.LoadUnsafe(ref destination, (nuint)n) + Vector256.LoadUnsafe(ref source, (nuint)n)).StoreUnsafe(ref destination, (nuint)n);
+                (Vector256.LoadUnsafe(ref destination, n) + Vector256.LoadUnsafe(ref source, n)).StoreUnsafe(ref destination, n);
             }
+
+            end.StoreUnsafe(ref destination, last);
+            return;
         }
 
-        for (; n < length; n++)
+        for (int n = 0; n < length; n++)
         {
             Unsafe.Add(ref destination, n) += Unsafe.Add(ref source, n);
         }
