@@ -178,18 +178,23 @@ public static partial class Dense
                 Unsafe.Add(ref columnsB, k) = second.Finish(sumB, k);
             }
 
-            if (outputs == 1)
-            {
-                columnsA.StoreUnsafe(ref y, (nuint)a);
-                columnsB.StoreUnsafe(ref y, (nuint)b);
-                continue;
-            }
-
-            StoreRows(columnsA, Unsafe.Add(ref columnsA, 1), Unsafe.Add(ref columnsA, 2), Unsafe.Add(ref columnsA, 3),
-                Unsafe.Add(ref columnsA, 4), Unsafe.Add(ref columnsA, 5), Unsafe.Add(ref columnsA, 6), Unsafe.Add(ref columnsA, 7), ref y, a, outputs, batch);
-            StoreRows(columnsB, Unsafe.Add(ref columnsB, 1), Unsafe.Add(ref columnsB, 2), Unsafe.Add(ref columnsB, 3),
-                Unsafe.Add(ref columnsB, 4), Unsafe.Add(ref columnsB, 5), Unsafe.Add(ref columnsB, 6), Unsafe.Add(ref columnsB, 7), ref y, b, outputs, batch);
+            StoreOutputs(ref columnsA, ref y, a, outputs, batch);
+            StoreOutputs(ref columnsB, ref y, b, outputs, batch);
         }
+    }
+
+    /// <summary>A block's outputs (columns[k]: output k of its eight rows, from row <paramref name="b"/>) to their rows of y.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreOutputs(ref Vector256<float> columns, ref float y, int b, int outputs, int batch)
+    {
+        if (outputs == 1)
+        {
+            columns.StoreUnsafe(ref y, (nuint)b);
+            return;
+        }
+
+        StoreRows(columns, Unsafe.Add(ref columns, 1), Unsafe.Add(ref columns, 2), Unsafe.Add(ref columns, 3),
+            Unsafe.Add(ref columns, 4), Unsafe.Add(ref columns, 5), Unsafe.Add(ref columns, 6), Unsafe.Add(ref columns, 7), ref y, b, outputs, batch);
     }
 
     /// <summary>

@@ -674,7 +674,6 @@ public static partial class Dense
     /// <see cref="WeightBlock{T, TW, TV, TRows, TBias, TInput}"/> (dW[i] + dy·x[i]; dB + dy; dx from +0 + dy·W[i], then the
     /// gate), so the bits are the same.
     /// </summary>
-    [SkipLocalsInit]
     private static void BackwardColumn<T>(ref T dy, ref T x, ref T dW, ref T dB, bool hasBias, int batch, int inFeatures, in InputGradient<T> input)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -702,10 +701,8 @@ public static partial class Dense
             g.StoreUnsafe(ref input.Dx, at);
         }
 
-        // The sums to memory (one store, read back one value at a time), then the last rows' terms.
-        Unsafe.SkipInit(out LaneValues<T> buffer);
-        ref T sums = ref Unsafe.As<LaneValues<T>, T>(ref buffer);
-        sum.StoreUnsafe(ref sums);
+        // The sums' lanes inside the row back to dW, then the last rows' terms added to them there.
+        KernelMath.StoreLeading(sum, ref dW, inFeatures);
         for (; b < batch; b++)
         {
             T d = Unsafe.Add(ref dy, b);
@@ -713,16 +710,11 @@ public static partial class Dense
             for (int i = 0; i < inFeatures; i++)
             {
                 int at = (b * inFeatures) + i;
-                Unsafe.Add(ref sums, i) += d * Unsafe.Add(ref x, at);
+                Unsafe.Add(ref dW, i) += d * Unsafe.Add(ref x, at);
                 T g = T.Zero;
                 g += d * Unsafe.Add(ref input.Weight, i);
                 Unsafe.Add(ref input.Dx, at) = activation.IsNone ? g : activation.Backward(Unsafe.Add(ref input.Values, at), g);
             }
-        }
-
-        for (int i = 0; i < inFeatures; i++)
-        {
-            Unsafe.Add(ref dW, i) = Unsafe.Add(ref sums, i);
         }
 
         if (hasBias)
