@@ -6,14 +6,16 @@ backward and Adam, at the same shapes, batch sizes and learning rates. Run it ri
 BenchmarkDotNet job it is compared with (docs/benchmarks.md): only figures measured side by side mean anything on a
 shared host. A peer for comparison only: nothing in the library or the tests uses it.
 
-    python3 benchmarks/Optim.Benchmarks/Peers/libtorch_steps.py [seed] [epochs]
+    python3 benchmarks/Optim.Benchmarks/Peers/libtorch_steps.py [seed] [epochs] [saved]
 
 'seed' times the seed's MLP (10 -> 5 -> 1, MSE, batch 32) on one fixed random batch, as SeedTrainingStepBenchmarks
 does: the median and the minimum of 15 rounds, each round enough back-to-back steps to last about 0.2 s. 'epochs'
 trains two Fashion-MNIST epochs of the MLP and of the CNN as the sample and FashionEpochBenchmarks do (60,000
 normalised images in a fresh shuffle, batch 64, 938 steps; Debian's dataset-fashion-mnist). The Fashion networks are
 timed on real data only: trained over and over on one batch they memorise it, their gradients underflow to
-subnormal numbers and the step slows down several times.
+subnormal numbers and the step slows down several times. 'saved' counts the bytes of the tensors autograd keeps for
+the backward pass of each network at its batch (each storage once; parameters and the input batch not counted, as
+Optim keeps neither in its network arena), the figure docs/networks.md sets beside Optim's arena.
 """
 
 import gzip
@@ -110,8 +112,31 @@ def epochs(folder="/usr/share/datasets/fashion-mnist"):
             print(f"{name} epoch {epoch + 1}: {seconds:.3f} s, {seconds / 938 * 1e3:.2f} ms per step, mean loss {total / 938:.4f}")
 
 
+def saved_bytes():
+    for name, network in (("seed-mlp", seed_mlp), ("fashion-mlp", fashion_mlp), ("fashion-cnn", fashion_cnn)):
+        model, criterion, _, shape = network()
+        x = torch.rand(shape)
+        y = torch.rand(shape[0], 1) if name == "seed-mlp" else torch.randint(0, 10, (shape[0],))
+        excluded = {p.data_ptr() for p in model.parameters()} | {x.data_ptr()}
+        storages = {}
+
+        def pack(tensor):
+            # torch 2 has untyped_storage(); Debian's 1.13 only storage().
+            storage = tensor.untyped_storage() if hasattr(tensor, "untyped_storage") else tensor.storage()
+            if storage.data_ptr() not in excluded:
+                storages[storage.data_ptr()] = storage.size() * (1 if hasattr(tensor, "untyped_storage") else tensor.element_size())
+            return tensor
+
+        with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+            loss = criterion(model(x), y)
+        loss.backward()
+        print(f"{name}: autograd keeps {sum(storages.values())} bytes in {len(storages)} tensors for the backward pass "
+              f"(batch {shape[0]}, torch {torch.__version__})")
+
+
 if __name__ == "__main__":
+    actions = {"seed": time_seed_steps, "epochs": epochs, "saved": saved_bytes}
     for argument in sys.argv[1:] or ["seed", "epochs"]:
-        if argument not in ("seed", "epochs"):
-            sys.exit(f"unknown argument {argument!r}: seed or epochs")
-        epochs() if argument == "epochs" else time_seed_steps()
+        if argument not in actions:
+            sys.exit(f"unknown argument {argument!r}: seed, epochs or saved")
+        actions[argument]()

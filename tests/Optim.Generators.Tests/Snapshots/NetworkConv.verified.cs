@@ -34,16 +34,18 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private int _optimThreads = 0;
 
-        // Network buffers (float, MaxBatch rows each, 64-byte aligned), one value and one gradient buffer per node:
+        // Network buffers (float, MaxBatch rows each, 64-byte aligned). Each is live from the first step of the passes that
+        // touches it to the last; buffers never live at the same time share memory, and values a fused kernel never
+        // stores take none: 4608 elements (18432 bytes) in all, against 10400 with a buffer for every node.
         //   n0 [batch, 1, 8, 8] = image: values: the caller's input
-        //   n1 [batch, 4, 8, 8] = Conv.Forward(image): values [0, 2048), gradient [5200, 7248)
-        //   n2 [batch, 4, 8, 8] = Nn.Relu(Conv.Forward(image)): values [2048, 4096), gradient [7248, 9296)
-        //   n3 [batch, 4, 4, 4] = Nn.MaxPool2d(Nn.Relu(Conv.Forward(image)), 2): values [4096, 4608), gradient [9296, 9808)
-        //   n4 [batch, 64] = Nn.Flatten(Nn.MaxPool2d(Nn.Relu(Conv.Forward(image)), 2)): values [4608, 5120), gradient [9808, 10320)
-        //   n5 [batch, 10] = Output.Forward(Nn.Flatten(Nn.MaxPool2d(Nn.Relu(Conv.Forward(image)), 2))): values [5120, 5200), gradient [10320, 10400)
+        //   n1 [batch, 4, 8, 8] = Conv.Forward(image): values not stored (its fused kernel writes the next node's); gradient [2560, 4608) backward n3 to backward n1
+        //   n2 [batch, 4, 8, 8] = Nn.Relu(Conv.Forward(image)): values [0, 2048) forward n1 to backward n3
+        //   n3 [batch, 4, 4, 4] = Nn.MaxPool2d(Nn.Relu(Conv.Forward(image)), 2): values [2048, 2560) forward n3 to forward n4; gradient [2048, 2560) backward n4 to backward n3
+        //   n4 [batch, 64] = Nn.Flatten(Nn.MaxPool2d(Nn.Relu(Conv.Forward(image)), 2)): values [2560, 3072) forward n4 to backward n5; gradient [3072, 3584) backward n5 to backward n4
+        //   n5 [batch, 10] = Output.Forward(Nn.Flatten(Nn.MaxPool2d(Nn.Relu(Conv.Forward(image)), 2))): values [2048, 2128) forward n5 to loss; gradient [2128, 2208) loss to backward n5
         //   then the convolutions' workspace, as long as the largest needs (Optim.Kernels.Conv2d.WorkspaceLength)
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private readonly global::Optim.Arena<float> _optimNetwork = new(10400 + global::Optim.Kernels.Conv2d.WorkspaceLength(1, 8, 8, 3, 1, 1), "Demo.NetworkConv network");
+        private readonly global::Optim.Arena<float> _optimNetwork = new(4608 + global::Optim.Kernels.Conv2d.WorkspaceLength(1, 8, 8, 3, 1, 1), "Demo.NetworkConv network");
 
         /// <summary>Max-pooling: the position of each window's maximum, read by the backward pass.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -58,7 +60,7 @@ namespace Demo
             OptimCheckInputs(image, batch);
             global::Optim.Kernels.NetworkChecks.Length(output.Length, batch, 10, "output");
             OptimForward(image, batch, false);
-            _optimNetwork.Slice(5120, batch * 10).CopyTo(output);
+            _optimNetwork.Slice(2048, batch * 10).CopyTo(output);
         }
 
         /// <summary>The cross-entropy of the logits against class indices (nn.CrossEntropyLoss) of the first <paramref name="batch"/> examples (no gradient is computed; parameters and gradients are left as they are).</summary>
@@ -137,22 +139,22 @@ namespace Demo
         {
             _ = training;
             // n1 [batch, 4, 8, 8] = Conv.Forward(image)
-            global::Optim.Kernels.Conv2d.Forward<float>(image.Slice(0, batch * 64), _optimArena.Slice(0, 36), _optimArena.Slice(36, 4), _optimNetwork.Slice(2048, batch * 256), _optimNetwork.Slice(10400, _optimNetwork.Length - 10400), batch, 1, 8, 8, 4, 3, 1, 1, _optimThreads, global::Optim.Kernels.GemmOptions.Relu, 0.0);
+            global::Optim.Kernels.Conv2d.Forward<float>(image.Slice(0, batch * 64), _optimArena.Slice(0, 36), _optimArena.Slice(36, 4), _optimNetwork.Slice(0, batch * 256), _optimNetwork.Slice(4608, _optimNetwork.Length - 4608), batch, 1, 8, 8, 4, 3, 1, 1, _optimThreads, global::Optim.Kernels.GemmOptions.Relu, 0.0);
             // n2 [batch, 4, 8, 8] = Nn.Relu(Conv.Forward(image))
             // (applied by n1's kernel as it stores)
             // n3 [batch, 4, 4, 4] = Nn.MaxPool2d(Nn.Relu(Conv.Forward(image)), 2)
-            global::Optim.Kernels.Pooling.MaxForward<float>(_optimNetwork.Slice(2048, batch * 256), _optimNetwork.Slice(4096, batch * 64), global::System.MemoryExtensions.AsSpan(_optimPositions, 0, batch * 64), batch, 4, 8, 8, 2);
+            global::Optim.Kernels.Pooling.MaxForward<float>(_optimNetwork.Slice(0, batch * 256), _optimNetwork.Slice(2048, batch * 64), global::System.MemoryExtensions.AsSpan(_optimPositions, 0, batch * 64), batch, 4, 8, 8, 2);
             // n4 [batch, 64] = Nn.Flatten(Nn.MaxPool2d(Nn.Relu(Conv.Forward(image)), 2))
-            _optimNetwork.Slice(4096, batch * 64).CopyTo(_optimNetwork.Slice(4608, batch * 64));
+            _optimNetwork.Slice(2048, batch * 64).CopyTo(_optimNetwork.Slice(2560, batch * 64));
             // n5 [batch, 10] = Output.Forward(Nn.Flatten(Nn.MaxPool2d(Nn.Relu(Conv.Forward(image)), 2)))
-            global::Optim.Kernels.Dense.Forward<float>(_optimNetwork.Slice(4608, batch * 64), _optimArena.Slice(40, 640), _optimArena.Slice(680, 10), _optimNetwork.Slice(5120, batch * 10), batch, 64, 10, maxThreads: _optimThreads);
+            global::Optim.Kernels.Dense.Forward<float>(_optimNetwork.Slice(2560, batch * 64), _optimArena.Slice(40, 640), _optimArena.Slice(680, 10), _optimNetwork.Slice(2048, batch * 10), batch, 64, 10, maxThreads: _optimThreads);
         }
 
         /// <summary>The cross-entropy of the logits against class indices (nn.CrossEntropyLoss) of the output; with <paramref name="gradient"/>, also ∂loss/∂output into the output's gradient buffer.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private float OptimLoss(global::System.ReadOnlySpan<int> target, int batch, bool gradient)
         {
-            return (float)global::Optim.Kernels.Losses.CrossEntropy<float>(_optimNetwork.Slice(5120, batch * 10), target.Slice(0, batch), gradient ? _optimNetwork.Slice(10320, batch * 10) : default, batch, 10);
+            return (float)global::Optim.Kernels.Losses.CrossEntropy<float>(_optimNetwork.Slice(2048, batch * 10), target.Slice(0, batch), gradient ? _optimNetwork.Slice(2128, batch * 10) : default, batch, 10);
         }
 
         /// <summary>
@@ -164,15 +166,15 @@ namespace Demo
         private void OptimBackward(global::System.ReadOnlySpan<float> image, int batch)
         {
             // n5 = Output.Forward(Nn.Flatten(Nn.MaxPool2d(Nn.Relu(Conv.Forward(image)), 2)))
-            global::Optim.Kernels.Dense.Backward<float>(_optimNetwork.Slice(10320, batch * 10), _optimNetwork.Slice(4608, batch * 64), _optimArena.Slice(40, 640), _optimArena.Slice(OptimStride + 40, 640), _optimArena.Slice(OptimStride + 680, 10), _optimNetwork.Slice(9808, batch * 64), batch, 64, 10, _optimThreads);
+            global::Optim.Kernels.Dense.Backward<float>(_optimNetwork.Slice(2128, batch * 10), _optimNetwork.Slice(2560, batch * 64), _optimArena.Slice(40, 640), _optimArena.Slice(OptimStride + 40, 640), _optimArena.Slice(OptimStride + 680, 10), _optimNetwork.Slice(3072, batch * 64), batch, 64, 10, _optimThreads);
             // n4 = Nn.Flatten(Nn.MaxPool2d(Nn.Relu(Conv.Forward(image)), 2))
-            _optimNetwork.Slice(9808, batch * 64).CopyTo(_optimNetwork.Slice(9296, batch * 64));
+            _optimNetwork.Slice(3072, batch * 64).CopyTo(_optimNetwork.Slice(2048, batch * 64));
             // n3 = Nn.MaxPool2d(Nn.Relu(Conv.Forward(image)), 2)
-            global::Optim.Kernels.Pooling.MaxBackward<float>(_optimNetwork.Slice(9296, batch * 64), global::System.MemoryExtensions.AsSpan(_optimPositions, 0, batch * 64), _optimNetwork.Slice(5200, batch * 256), batch, 4, 8, 8, 2, global::Optim.Kernels.GemmOptions.Relu, _optimNetwork.Slice(2048, batch * 256), 0.0);
+            global::Optim.Kernels.Pooling.MaxBackward<float>(_optimNetwork.Slice(2048, batch * 64), global::System.MemoryExtensions.AsSpan(_optimPositions, 0, batch * 64), _optimNetwork.Slice(2560, batch * 256), batch, 4, 8, 8, 2, global::Optim.Kernels.GemmOptions.Relu, _optimNetwork.Slice(0, batch * 256), 0.0);
             // n2 = Nn.Relu(Conv.Forward(image))
             // (passed back through by its reader's kernel)
             // n1 = Conv.Forward(image)
-            global::Optim.Kernels.Conv2d.BackwardWeights<float>(_optimNetwork.Slice(5200, batch * 256), image.Slice(0, batch * 64), _optimArena.Slice(OptimStride + 0, 36), _optimArena.Slice(OptimStride + 36, 4), _optimNetwork.Slice(10400, _optimNetwork.Length - 10400), batch, 1, 8, 8, 4, 3, 1, 1, _optimThreads);
+            global::Optim.Kernels.Conv2d.BackwardWeights<float>(_optimNetwork.Slice(2560, batch * 256), image.Slice(0, batch * 64), _optimArena.Slice(OptimStride + 0, 36), _optimArena.Slice(OptimStride + 36, 4), _optimNetwork.Slice(4608, _optimNetwork.Length - 4608), batch, 1, 8, 8, 4, 3, 1, 1, _optimThreads);
         }
     }
 }

@@ -38,14 +38,16 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private int _optimThreads = 0;
 
-        // Network buffers (float, MaxBatch rows each, 64-byte aligned), one value and one gradient buffer per node:
+        // Network buffers (float, MaxBatch rows each, 64-byte aligned). Each is live from the first step of the passes that
+        // touches it to the last; buffers never live at the same time share memory, and values a fused kernel never
+        // stores take none: 320 elements (1280 bytes) in all, against 624 with a buffer for every node.
         //   n0 [batch, 4] = words: values: the caller's input
-        //   n1 [batch, 4, 6] = Tokens.Forward(words): values [0, 96), gradient [304, 400)
-        //   n2 [batch, 24] = Nn.Flatten(Tokens.Forward(words)): values [96, 192), gradient [400, 496)
-        //   n3 [batch, 24] = Norm.Forward(Nn.Flatten(Tokens.Forward(words))): values [192, 288), gradient [496, 592)
-        //   n4 [batch, 1] = Output.Forward(Norm.Forward(Nn.Flatten(Tokens.Forward(words)))): values [288, 292), gradient [592, 596)
+        //   n1 [batch, 4, 6] = Tokens.Forward(words): values [0, 96) forward n1 to forward n2; gradient [96, 192) backward n2 to backward n1
+        //   n2 [batch, 24] = Nn.Flatten(Tokens.Forward(words)): values [96, 192) forward n2 to backward n3; gradient [0, 96) backward n3 to backward n2
+        //   n3 [batch, 24] = Norm.Forward(Nn.Flatten(Tokens.Forward(words))): values [0, 96) forward n3 to backward n4; gradient [192, 288) backward n4 to backward n3; saved [288, 296) forward n3 to backward n3
+        //   n4 [batch, 1] = Output.Forward(Norm.Forward(Nn.Flatten(Tokens.Forward(words)))): values [192, 196) forward n4 to loss; gradient [304, 308) loss to backward n4
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private readonly global::Optim.Arena<float> _optimNetwork = new(624, "Demo.NetworkEmbeddingLayerNorm network");
+        private readonly global::Optim.Arena<float> _optimNetwork = new(320, "Demo.NetworkEmbeddingLayerNorm network");
 
         /// <summary>Inference: the network's output [batch, 1] for the first <paramref name="batch"/> examples of the input, into <paramref name="output"/>.</summary>
         /// <exception cref="global::System.ArgumentOutOfRangeException">The batch is below 1 or above <see cref="MaxBatch"/>.</exception>
@@ -56,7 +58,7 @@ namespace Demo
             OptimCheckInputs(words, batch);
             global::Optim.Kernels.NetworkChecks.Length(output.Length, batch, 1, "output");
             OptimForward(words, batch, false);
-            _optimNetwork.Slice(288, batch * 1).CopyTo(output);
+            _optimNetwork.Slice(192, batch * 1).CopyTo(output);
         }
 
         /// <summary>The binary cross-entropy of the logits (nn.BCEWithLogitsLoss) of the first <paramref name="batch"/> examples (no gradient is computed; parameters and gradients are left as they are).</summary>
@@ -139,16 +141,16 @@ namespace Demo
             // n2 [batch, 24] = Nn.Flatten(Tokens.Forward(words))
             _optimNetwork.Slice(0, batch * 24).CopyTo(_optimNetwork.Slice(96, batch * 24));
             // n3 [batch, 24] = Norm.Forward(Nn.Flatten(Tokens.Forward(words)))
-            global::Optim.Kernels.LayerNorm.Forward<float>(_optimNetwork.Slice(96, batch * 24), _optimArena.Slice(120, 24), _optimArena.Slice(144, 24), _optimNetwork.Slice(192, batch * 24), _optimNetwork.Slice(608, batch * 1), _optimNetwork.Slice(612, batch * 1), batch * 1, 24, 1E-05);
+            global::Optim.Kernels.LayerNorm.Forward<float>(_optimNetwork.Slice(96, batch * 24), _optimArena.Slice(120, 24), _optimArena.Slice(144, 24), _optimNetwork.Slice(0, batch * 24), _optimNetwork.Slice(288, batch * 1), _optimNetwork.Slice(292, batch * 1), batch * 1, 24, 1E-05);
             // n4 [batch, 1] = Output.Forward(Norm.Forward(Nn.Flatten(Tokens.Forward(words))))
-            global::Optim.Kernels.Dense.Forward<float>(_optimNetwork.Slice(192, batch * 24), _optimArena.Slice(168, 24), _optimArena.Slice(192, 1), _optimNetwork.Slice(288, batch * 1), batch, 24, 1, maxThreads: _optimThreads);
+            global::Optim.Kernels.Dense.Forward<float>(_optimNetwork.Slice(0, batch * 24), _optimArena.Slice(168, 24), _optimArena.Slice(192, 1), _optimNetwork.Slice(192, batch * 1), batch, 24, 1, maxThreads: _optimThreads);
         }
 
         /// <summary>The binary cross-entropy of the logits (nn.BCEWithLogitsLoss) of the output; with <paramref name="gradient"/>, also ∂loss/∂output into the output's gradient buffer.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private float OptimLoss(global::System.ReadOnlySpan<float> target, int batch, bool gradient)
         {
-            return (float)global::Optim.Kernels.Losses.BinaryCrossEntropyWithLogits<float>(_optimNetwork.Slice(288, batch * 1), target.Slice(0, batch * 1), gradient ? _optimNetwork.Slice(592, batch * 1) : default);
+            return (float)global::Optim.Kernels.Losses.BinaryCrossEntropyWithLogits<float>(_optimNetwork.Slice(192, batch * 1), target.Slice(0, batch * 1), gradient ? _optimNetwork.Slice(304, batch * 1) : default);
         }
 
         /// <summary>
@@ -160,13 +162,13 @@ namespace Demo
         private void OptimBackward(global::System.ReadOnlySpan<int> words, int batch)
         {
             // n4 = Output.Forward(Norm.Forward(Nn.Flatten(Tokens.Forward(words))))
-            global::Optim.Kernels.Dense.Backward<float>(_optimNetwork.Slice(592, batch * 1), _optimNetwork.Slice(192, batch * 24), _optimArena.Slice(168, 24), _optimArena.Slice(OptimStride + 168, 24), _optimArena.Slice(OptimStride + 192, 1), _optimNetwork.Slice(496, batch * 24), batch, 24, 1, _optimThreads);
+            global::Optim.Kernels.Dense.Backward<float>(_optimNetwork.Slice(304, batch * 1), _optimNetwork.Slice(0, batch * 24), _optimArena.Slice(168, 24), _optimArena.Slice(OptimStride + 168, 24), _optimArena.Slice(OptimStride + 192, 1), _optimNetwork.Slice(192, batch * 24), batch, 24, 1, _optimThreads);
             // n3 = Norm.Forward(Nn.Flatten(Tokens.Forward(words)))
-            global::Optim.Kernels.LayerNorm.Backward<float>(_optimNetwork.Slice(496, batch * 24), _optimNetwork.Slice(96, batch * 24), _optimArena.Slice(120, 24), _optimNetwork.Slice(608, batch * 1), _optimNetwork.Slice(612, batch * 1), _optimNetwork.Slice(400, batch * 24), _optimArena.Slice(OptimStride + 120, 24), _optimArena.Slice(OptimStride + 144, 24), batch * 1, 24);
+            global::Optim.Kernels.LayerNorm.Backward<float>(_optimNetwork.Slice(192, batch * 24), _optimNetwork.Slice(96, batch * 24), _optimArena.Slice(120, 24), _optimNetwork.Slice(288, batch * 1), _optimNetwork.Slice(292, batch * 1), _optimNetwork.Slice(0, batch * 24), _optimArena.Slice(OptimStride + 120, 24), _optimArena.Slice(OptimStride + 144, 24), batch * 1, 24);
             // n2 = Nn.Flatten(Tokens.Forward(words))
-            _optimNetwork.Slice(400, batch * 24).CopyTo(_optimNetwork.Slice(304, batch * 24));
+            _optimNetwork.Slice(0, batch * 24).CopyTo(_optimNetwork.Slice(96, batch * 24));
             // n1 = Tokens.Forward(words)
-            global::Optim.Kernels.Embedding.Backward<float>(words.Slice(0, batch * 4), _optimNetwork.Slice(304, batch * 24), _optimArena.Slice(OptimStride + 0, 120), batch * 4, 6);
+            global::Optim.Kernels.Embedding.Backward<float>(words.Slice(0, batch * 4), _optimNetwork.Slice(96, batch * 24), _optimArena.Slice(OptimStride + 0, 120), batch * 4, 6);
         }
     }
 }

@@ -34,20 +34,22 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private int _optimThreads = 0;
 
-        // Network buffers (double, MaxBatch rows each, 64-byte aligned), one value and one gradient buffer per node:
+        // Network buffers (double, MaxBatch rows each, 64-byte aligned). Each is live from the first step of the passes that
+        // touches it to the last; buffers never live at the same time share memory, and values a fused kernel never
+        // stores take none: 816 elements (6528 bytes) in all, against 2144 with a buffer for every node.
         //   n0 [batch, 8] = a: values: the caller's input
         //   n1 [batch, 8] = b: values: the caller's input
-        //   n2 [batch, 8] = Block.Forward(a): values [0, 128), gradient [944, 1072)
-        //   n3 [batch, 8] = Nn.Gelu(Block.Forward(a)): values [128, 256), gradient [1072, 1200)
-        //   n4 [batch, 8] = Nn.Gelu(Block.Forward(a)) + b: values [256, 384), gradient [1200, 1328)
-        //   n5 [batch, 8] = Block.Forward(h): values [384, 512), gradient [1328, 1456)
-        //   n6 [batch, 8] = Block.Forward(h) * 0.5: values [512, 640), gradient [1456, 1584)
-        //   n7 [batch, 8] = h + Block.Forward(h) * 0.5: values [640, 768), gradient [1584, 1712)
-        //   n8 [batch, 8] = Nn.Dropout(h, 0.1): values [768, 896), gradient [1712, 1840)
-        //   n9 [batch, 3] = Head.Forward(Nn.Dropout(h, 0.1)): values [896, 944), gradient [1840, 1888)
-        //   scratch [2016, 2144): a gradient contribution added to one already written
+        //   n2 [batch, 8] = Block.Forward(a): values [0, 128) forward n2 to backward n3; gradient [384, 512) backward n3 to backward n2
+        //   n3 [batch, 8] = Nn.Gelu(Block.Forward(a)): values [128, 256) forward n3 to backward n3; gradient [256, 384) backward n4 to backward n3
+        //   n4 [batch, 8] = Nn.Gelu(Block.Forward(a)) + b: values [256, 384) forward n4 to backward n5; gradient [384, 512) backward n7 to backward n4
+        //   n5 [batch, 8] = Block.Forward(h): values [384, 512) forward n5 to forward n6; gradient [512, 640) backward n6 to backward n5
+        //   n6 [batch, 8] = Block.Forward(h) * 0.5: values [512, 640) forward n6 to forward n7; gradient [640, 768) backward n7 to backward n6
+        //   n7 [batch, 8] = h + Block.Forward(h) * 0.5: values [384, 512) forward n7 to forward n8; gradient [512, 640) backward n8 to backward n7
+        //   n8 [batch, 8] = Nn.Dropout(h, 0.1): values [512, 640) forward n8 to backward n9; gradient [384, 512) backward n9 to backward n8; saved [640, 768) forward n8 to backward n8
+        //   n9 [batch, 3] = Head.Forward(Nn.Dropout(h, 0.1)): values [384, 432) forward n9 to loss; gradient [768, 816) loss to backward n9
+        //   scratch [640, 768): a gradient contribution added to one already written
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private readonly global::Optim.Arena<double> _optimNetwork = new(2144, "Demo.NetworkResidualTwoInputs network");
+        private readonly global::Optim.Arena<double> _optimNetwork = new(816, "Demo.NetworkResidualTwoInputs network");
 
         /// <summary>Dropout's generator state (xoshiro256**-style seed), advanced by every TrainStep.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -62,7 +64,7 @@ namespace Demo
             OptimCheckInputs(a, b, batch);
             global::Optim.Kernels.NetworkChecks.Length(output.Length, batch, 3, "output");
             OptimForward(a, b, batch, false);
-            _optimNetwork.Slice(896, batch * 3).CopyTo(output);
+            _optimNetwork.Slice(384, batch * 3).CopyTo(output);
         }
 
         /// <summary>The cross-entropy of the logits against class indices (nn.CrossEntropyLoss) of the first <paramref name="batch"/> examples (no gradient is computed; parameters and gradients are left as they are).</summary>
@@ -151,25 +153,25 @@ namespace Demo
             // n6 [batch, 8] = Block.Forward(h) * 0.5
             global::Optim.Kernels.Elementwise.Scale<double>(_optimNetwork.Slice(384, batch * 8), 0.5, _optimNetwork.Slice(512, batch * 8));
             // n7 [batch, 8] = h + Block.Forward(h) * 0.5
-            global::Optim.Kernels.Elementwise.Add<double>(_optimNetwork.Slice(256, batch * 8), _optimNetwork.Slice(512, batch * 8), _optimNetwork.Slice(640, batch * 8));
+            global::Optim.Kernels.Elementwise.Add<double>(_optimNetwork.Slice(256, batch * 8), _optimNetwork.Slice(512, batch * 8), _optimNetwork.Slice(384, batch * 8));
             // n8 [batch, 8] = Nn.Dropout(h, 0.1)
             if (training)
             {
-                global::Optim.Kernels.Dropout.Forward<double>(_optimNetwork.Slice(640, batch * 8), _optimNetwork.Slice(768, batch * 8), _optimNetwork.Slice(1888, batch * 8), 0.1, ref _optimDropoutState);
+                global::Optim.Kernels.Dropout.Forward<double>(_optimNetwork.Slice(384, batch * 8), _optimNetwork.Slice(512, batch * 8), _optimNetwork.Slice(640, batch * 8), 0.1, ref _optimDropoutState);
             }
             else
             {
-                _optimNetwork.Slice(640, batch * 8).CopyTo(_optimNetwork.Slice(768, batch * 8));
+                _optimNetwork.Slice(384, batch * 8).CopyTo(_optimNetwork.Slice(512, batch * 8));
             }
             // n9 [batch, 3] = Head.Forward(Nn.Dropout(h, 0.1))
-            global::Optim.Kernels.Dense.Forward<double>(_optimNetwork.Slice(768, batch * 8), _optimArena.Slice(72, 24), default, _optimNetwork.Slice(896, batch * 3), batch, 8, 3, maxThreads: _optimThreads);
+            global::Optim.Kernels.Dense.Forward<double>(_optimNetwork.Slice(512, batch * 8), _optimArena.Slice(72, 24), default, _optimNetwork.Slice(384, batch * 3), batch, 8, 3, maxThreads: _optimThreads);
         }
 
         /// <summary>The cross-entropy of the logits against class indices (nn.CrossEntropyLoss) of the output; with <paramref name="gradient"/>, also ∂loss/∂output into the output's gradient buffer.</summary>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private double OptimLoss(global::System.ReadOnlySpan<int> target, int batch, bool gradient)
         {
-            return (double)global::Optim.Kernels.Losses.CrossEntropy<double>(_optimNetwork.Slice(896, batch * 3), target.Slice(0, batch), gradient ? _optimNetwork.Slice(1840, batch * 3) : default, batch, 3);
+            return (double)global::Optim.Kernels.Losses.CrossEntropy<double>(_optimNetwork.Slice(384, batch * 3), target.Slice(0, batch), gradient ? _optimNetwork.Slice(768, batch * 3) : default, batch, 3);
         }
 
         /// <summary>
@@ -181,24 +183,24 @@ namespace Demo
         private void OptimBackward(global::System.ReadOnlySpan<double> a, global::System.ReadOnlySpan<double> b, int batch)
         {
             // n9 = Head.Forward(Nn.Dropout(h, 0.1))
-            global::Optim.Kernels.Dense.Backward<double>(_optimNetwork.Slice(1840, batch * 3), _optimNetwork.Slice(768, batch * 8), _optimArena.Slice(72, 24), _optimArena.Slice(OptimStride + 72, 24), default, _optimNetwork.Slice(1712, batch * 8), batch, 8, 3, _optimThreads);
+            global::Optim.Kernels.Dense.Backward<double>(_optimNetwork.Slice(768, batch * 3), _optimNetwork.Slice(512, batch * 8), _optimArena.Slice(72, 24), _optimArena.Slice(OptimStride + 72, 24), default, _optimNetwork.Slice(384, batch * 8), batch, 8, 3, _optimThreads);
             // n8 = Nn.Dropout(h, 0.1)
-            global::Optim.Kernels.Dropout.Backward<double>(_optimNetwork.Slice(1712, batch * 8), _optimNetwork.Slice(1888, batch * 8), _optimNetwork.Slice(1584, batch * 8), 0.1);
+            global::Optim.Kernels.Dropout.Backward<double>(_optimNetwork.Slice(384, batch * 8), _optimNetwork.Slice(640, batch * 8), _optimNetwork.Slice(512, batch * 8), 0.1);
             // n7 = h + Block.Forward(h) * 0.5
-            _optimNetwork.Slice(1584, batch * 8).CopyTo(_optimNetwork.Slice(1200, batch * 8));
-            _optimNetwork.Slice(1584, batch * 8).CopyTo(_optimNetwork.Slice(1456, batch * 8));
+            _optimNetwork.Slice(512, batch * 8).CopyTo(_optimNetwork.Slice(384, batch * 8));
+            _optimNetwork.Slice(512, batch * 8).CopyTo(_optimNetwork.Slice(640, batch * 8));
             // n6 = Block.Forward(h) * 0.5
-            global::Optim.Kernels.Elementwise.Scale<double>(_optimNetwork.Slice(1456, batch * 8), 0.5, _optimNetwork.Slice(1328, batch * 8));
+            global::Optim.Kernels.Elementwise.Scale<double>(_optimNetwork.Slice(640, batch * 8), 0.5, _optimNetwork.Slice(512, batch * 8));
             // n5 = Block.Forward(h)
-            global::Optim.Kernels.Dense.BackwardWeights<double>(_optimNetwork.Slice(1328, batch * 8), _optimNetwork.Slice(256, batch * 8), _optimArena.Slice(OptimStride + 0, 64), _optimArena.Slice(OptimStride + 64, 8), batch, 8, 8, _optimThreads);
-            global::Optim.Kernels.Dense.BackwardInput<double>(_optimNetwork.Slice(1328, batch * 8), _optimArena.Slice(0, 64), _optimNetwork.Slice(2016, batch * 8), batch, 8, 8, _optimThreads);
-            global::Optim.Kernels.Elementwise.Accumulate<double>(_optimNetwork.Slice(2016, batch * 8), _optimNetwork.Slice(1200, batch * 8));
+            global::Optim.Kernels.Dense.BackwardWeights<double>(_optimNetwork.Slice(512, batch * 8), _optimNetwork.Slice(256, batch * 8), _optimArena.Slice(OptimStride + 0, 64), _optimArena.Slice(OptimStride + 64, 8), batch, 8, 8, _optimThreads);
+            global::Optim.Kernels.Dense.BackwardInput<double>(_optimNetwork.Slice(512, batch * 8), _optimArena.Slice(0, 64), _optimNetwork.Slice(640, batch * 8), batch, 8, 8, _optimThreads);
+            global::Optim.Kernels.Elementwise.Accumulate<double>(_optimNetwork.Slice(640, batch * 8), _optimNetwork.Slice(384, batch * 8));
             // n4 = Nn.Gelu(Block.Forward(a)) + b
-            _optimNetwork.Slice(1200, batch * 8).CopyTo(_optimNetwork.Slice(1072, batch * 8));
+            _optimNetwork.Slice(384, batch * 8).CopyTo(_optimNetwork.Slice(256, batch * 8));
             // n3 = Nn.Gelu(Block.Forward(a))
-            global::Optim.Kernels.Activations.Backward<double>(global::Optim.Kernels.Activation.Gelu, 0.0, _optimNetwork.Slice(0, batch * 8), _optimNetwork.Slice(128, batch * 8), _optimNetwork.Slice(1072, batch * 8), _optimNetwork.Slice(944, batch * 8));
+            global::Optim.Kernels.Activations.Backward<double>(global::Optim.Kernels.Activation.Gelu, 0.0, _optimNetwork.Slice(0, batch * 8), _optimNetwork.Slice(128, batch * 8), _optimNetwork.Slice(256, batch * 8), _optimNetwork.Slice(384, batch * 8));
             // n2 = Block.Forward(a)
-            global::Optim.Kernels.Dense.BackwardWeights<double>(_optimNetwork.Slice(944, batch * 8), a.Slice(0, batch * 8), _optimArena.Slice(OptimStride + 0, 64), _optimArena.Slice(OptimStride + 64, 8), batch, 8, 8, _optimThreads);
+            global::Optim.Kernels.Dense.BackwardWeights<double>(_optimNetwork.Slice(384, batch * 8), a.Slice(0, batch * 8), _optimArena.Slice(OptimStride + 0, 64), _optimArena.Slice(OptimStride + 64, 8), batch, 8, 8, _optimThreads);
         }
     }
 }

@@ -34,13 +34,15 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private int _optimThreads = 0;
 
-        // Network buffers (float, MaxBatch rows each, 64-byte aligned), one value and one gradient buffer per node:
+        // Network buffers (float, MaxBatch rows each, 64-byte aligned). Each is live from the first step of the passes that
+        // touches it to the last; buffers never live at the same time share memory, and values a fused kernel never
+        // stores take none: 352 elements (1408 bytes) in all, against 704 with a buffer for every node.
         //   n0 [batch, 10] = x: values: the caller's input
-        //   n1 [batch, 5] = Hidden.Forward(x): values [0, 160), gradient [352, 512)
-        //   n2 [batch, 5] = Nn.Relu(Hidden.Forward(x)): values [160, 320), gradient [512, 672)
-        //   n3 [batch, 1] = Output.Forward(Nn.Relu(Hidden.Forward(x))): values [320, 352), gradient [672, 704)
+        //   n1 [batch, 5] = Hidden.Forward(x): values not stored (its fused kernel writes the next node's); gradient [160, 320) backward n3 to backward n1
+        //   n2 [batch, 5] = Nn.Relu(Hidden.Forward(x)): values [0, 160) forward n1 to backward n3
+        //   n3 [batch, 1] = Output.Forward(Nn.Relu(Hidden.Forward(x))): values [160, 192) forward n1 to loss; gradient [320, 352) loss to backward n3
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
-        private readonly global::Optim.Arena<float> _optimNetwork = new(704, "Demo.NetworkSeedMlp network");
+        private readonly global::Optim.Arena<float> _optimNetwork = new(352, "Demo.NetworkSeedMlp network");
 
         /// <summary>Inference: the network's output [batch, 1] for the first <paramref name="batch"/> examples of the input, into <paramref name="output"/>.</summary>
         /// <exception cref="global::System.ArgumentOutOfRangeException">The batch is below 1 or above <see cref="MaxBatch"/>.</exception>
@@ -51,7 +53,7 @@ namespace Demo
             OptimCheckInputs(x, batch);
             global::Optim.Kernels.NetworkChecks.Length(output.Length, batch, 1, "output");
             OptimForward(x, batch, false);
-            _optimNetwork.Slice(320, batch * 1).CopyTo(output);
+            _optimNetwork.Slice(160, batch * 1).CopyTo(output);
         }
 
         /// <summary>The mean squared error (nn.MSELoss) of the first <paramref name="batch"/> examples (no gradient is computed; parameters and gradients are left as they are).</summary>
@@ -130,7 +132,7 @@ namespace Demo
             _ = training;
             // n1 [batch, 5] = Hidden.Forward(x)
             // (and n3: both small layers in one pass over the batch)
-            global::Optim.Kernels.Dense.ForwardPair<float>(x.Slice(0, batch * 10), _optimArena.Slice(0, 50), _optimArena.Slice(50, 5), _optimNetwork.Slice(160, batch * 5), global::Optim.Kernels.GemmOptions.Relu, 0.0, _optimArena.Slice(55, 5), _optimArena.Slice(60, 1), _optimNetwork.Slice(320, batch * 1), global::Optim.Kernels.GemmOptions.None, 0.0, batch, 10, 5, 1, _optimThreads);
+            global::Optim.Kernels.Dense.ForwardPair<float>(x.Slice(0, batch * 10), _optimArena.Slice(0, 50), _optimArena.Slice(50, 5), _optimNetwork.Slice(0, batch * 5), global::Optim.Kernels.GemmOptions.Relu, 0.0, _optimArena.Slice(55, 5), _optimArena.Slice(60, 1), _optimNetwork.Slice(160, batch * 1), global::Optim.Kernels.GemmOptions.None, 0.0, batch, 10, 5, 1, _optimThreads);
             // n2 [batch, 5] = Nn.Relu(Hidden.Forward(x))
             // (applied by n1's kernel as it stores)
             // n3 [batch, 1] = Output.Forward(Nn.Relu(Hidden.Forward(x)))
@@ -141,7 +143,7 @@ namespace Demo
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
         private float OptimLoss(global::System.ReadOnlySpan<float> target, int batch, bool gradient)
         {
-            return (float)global::Optim.Kernels.Losses.MeanSquared<float>(_optimNetwork.Slice(320, batch * 1), target.Slice(0, batch * 1), gradient ? _optimNetwork.Slice(672, batch * 1) : default);
+            return (float)global::Optim.Kernels.Losses.MeanSquared<float>(_optimNetwork.Slice(160, batch * 1), target.Slice(0, batch * 1), gradient ? _optimNetwork.Slice(320, batch * 1) : default);
         }
 
         /// <summary>
@@ -153,11 +155,11 @@ namespace Demo
         private void OptimBackward(global::System.ReadOnlySpan<float> x, int batch)
         {
             // n3 = Output.Forward(Nn.Relu(Hidden.Forward(x)))
-            global::Optim.Kernels.Dense.Backward<float>(_optimNetwork.Slice(672, batch * 1), _optimNetwork.Slice(160, batch * 5), _optimArena.Slice(55, 5), _optimArena.Slice(OptimStride + 55, 5), _optimArena.Slice(OptimStride + 60, 1), _optimNetwork.Slice(352, batch * 5), batch, 5, 1, _optimThreads, global::Optim.Kernels.GemmOptions.Relu, _optimNetwork.Slice(160, batch * 5), 0.0);
+            global::Optim.Kernels.Dense.Backward<float>(_optimNetwork.Slice(320, batch * 1), _optimNetwork.Slice(0, batch * 5), _optimArena.Slice(55, 5), _optimArena.Slice(OptimStride + 55, 5), _optimArena.Slice(OptimStride + 60, 1), _optimNetwork.Slice(160, batch * 5), batch, 5, 1, _optimThreads, global::Optim.Kernels.GemmOptions.Relu, _optimNetwork.Slice(0, batch * 5), 0.0);
             // n2 = Nn.Relu(Hidden.Forward(x))
             // (passed back through by its reader's kernel)
             // n1 = Hidden.Forward(x)
-            global::Optim.Kernels.Dense.BackwardWeights<float>(_optimNetwork.Slice(352, batch * 5), x.Slice(0, batch * 10), _optimArena.Slice(OptimStride + 0, 50), _optimArena.Slice(OptimStride + 50, 5), batch, 10, 5, _optimThreads);
+            global::Optim.Kernels.Dense.BackwardWeights<float>(_optimNetwork.Slice(160, batch * 5), x.Slice(0, batch * 10), _optimArena.Slice(OptimStride + 0, 50), _optimArena.Slice(OptimStride + 50, 5), batch, 10, 5, _optimThreads);
         }
     }
 }

@@ -107,6 +107,17 @@ internal sealed class PassWriter
 
     private int TargetPerExample => _network.ClassTargets ? 1 : _output.PerExample;
 
+    /// <summary>
+    /// The three passes alone, in the order they run (forward, loss, backward): the plan records which buffers each step
+    /// names, for its liveness planning, before <see cref="Write"/> writes them with the buffers' places.
+    /// </summary>
+    public void WritePasses()
+    {
+        WriteForward();
+        WriteLoss();
+        WriteBackward();
+    }
+
     public void Write()
     {
         WritePredict();
@@ -246,6 +257,7 @@ internal sealed class PassWriter
 
         foreach (Node node in _network.Nodes.Where(n => !n.IsInput))
         {
+            _plan.NextStep($"forward n{node.Id}");
             _w.Line($"// n{node.Id} {NetworkEmitter.Shape(node)} = {node.Source}");
             Node x = _network.Nodes[node.Inputs[0]];
             string k = N((int)node.Number);
@@ -326,6 +338,7 @@ internal sealed class PassWriter
         _w.Line($"/// <summary>The {Criterion()} of the output; with <paramref name=\"gradient\"/>, also ∂loss/∂output into the output's gradient buffer.</summary>");
         _w.Line(ModelEmitter.GeneratedCode);
         _w.Open($"private {_t} OptimLoss(global::System.ReadOnlySpan<{TargetType}> target, int batch, bool gradient)");
+        _plan.NextStep("loss");
         string dy = _plan.HasGradient(_output) ? $"gradient ? {Gradient(_output)} : default" : "default";
         string y = Values(_output);
         string call = _network.Criterion switch
@@ -353,8 +366,10 @@ internal sealed class PassWriter
         var written = new HashSet<int>();
         foreach (Node node in _network.Nodes.Reverse().Where(n => !n.IsInput && _plan.HasGradient(n)))
         {
+            _plan.NextStep($"backward n{node.Id}");
             _w.Line($"// n{node.Id} = {node.Source}");
-            string g = Gradient(node);
+            // A gradient its reader's kernel passes straight through is never stored: naming it would give it a buffer.
+            string g = node.Kind == OpKind.Activation && _gatedByReader.Contains(node.Id) ? string.Empty : Gradient(node);
             Node x = _network.Nodes[node.Inputs[0]];
             string k = N((int)node.Number);
             switch (node.Kind)
@@ -440,7 +455,7 @@ internal sealed class PassWriter
                 else
                 {
                     // The kernel writes the input's gradient too; the input needs none, so it goes to scratch.
-                    _w.Line(call($"_optimNetwork.Slice({N(_plan.Scratch)}, batch * {N(x.PerExample)})"));
+                    _w.Line(call($"_optimNetwork.Slice({N(_plan.Scratch())}, batch * {N(x.PerExample)})"));
                 }
 
                 break;
@@ -461,7 +476,7 @@ internal sealed class PassWriter
             return;
         }
 
-        string scratch = $"_optimNetwork.Slice({N(_plan.Scratch)}, batch * {N(input.PerExample)})";
+        string scratch = $"_optimNetwork.Slice({N(_plan.Scratch())}, batch * {N(input.PerExample)})";
         _w.Line(compute(scratch));
         _w.Line($"{Kernels}.Elementwise.Accumulate<{_t}>({scratch}, {Gradient(input)});");
     }
