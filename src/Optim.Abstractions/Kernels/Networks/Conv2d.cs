@@ -17,6 +17,8 @@ namespace Optim.Kernels;
 /// BackwardWeights: dW += dy·colᵀ, each weight adding its positions in ascending order, images in order.
 /// BackwardInput: dcol = Wᵀ·dy (ascending output channels), then col2im adds each patch value back to its pixel, patch
 /// rows and positions in ascending order. Every order is fixed, so every vector width and thread count gives the same bits.
+/// With threads, the forward pass and the input gradient share the batch's images between them (Conv2d.Images.cs): each
+/// image is computed whole by one thread, with the code one thread runs.
 /// (Multiplying a chunk of images in one wider product was measured and not kept: no faster at the Fashion-MNIST shapes,
 /// and eight times slower for a one-channel input.)
 /// </para>
@@ -58,15 +60,22 @@ public static partial class Conv2d
             throw new ArgumentException($"A convolution's fused activation is Relu or LeakyRelu, not {activation}.", nameof(activation));
         }
 
-        if (maxThreads == 1 || (long)s.OutChannels * s.Rows * s.Positions < Gemm.AutomaticParallelSize)
+        // Images split between threads run the product; one thread, unless a lone image's product is big enough for
+        // threads of its own, may run a one-channel layer straight from the image.
+        int threads = ImageThreads(maxThreads, s);
+        if (threads == 1 && (maxThreads == 1 || (long)s.OutChannels * s.Rows * s.Positions < Gemm.AutomaticParallelSize)
+            && ForwardOneChannel(x, weight, bias, y, s, activation, slope))
         {
-            if (ForwardOneChannel(x, weight, bias, y, s, activation, slope))
-            {
-                return;
-            }
+            return;
         }
 
         GemmOptions options = activation | (bias.IsEmpty ? GemmOptions.None : GemmOptions.BiasPerRow);
+        if (threads > 1)
+        {
+            Images<T>.Forward(x, weight, bias, y, workspace, s, options, slope, threads);
+            return;
+        }
+
         Span<T> col = workspace[..(s.Rows * s.Positions)];
         for (int b = 0; b < batch; b++)
         {
@@ -83,6 +92,13 @@ public static partial class Conv2d
     {
         var s = new Shape(batch, inChannels, height, width, outChannels, kernel, stride, padding);
         s.Check(dx.Length, weight.Length, dy.Length, workspace.Length, nameof(dx), nameof(dy));
+        int threads = ImageThreads(maxThreads, s);
+        if (threads > 1)
+        {
+            Images<T>.InputGradient(dy, weight, dx, workspace, s, threads);
+            return;
+        }
+
         Span<T> col = workspace[..(s.Rows * s.Positions)];
         for (int b = 0; b < batch; b++)
         {
