@@ -42,21 +42,28 @@ public static partial class Conv2d
         /// <summary>Elements of a dWᵀ or dyᵀ row: the output channels padded to whole vectors.</summary>
         private int _stride;
 
-        /// <summary>
-        /// This thread's scratch with dWᵀ loaded from <paramref name="dWeight"/>, or null when the GEMM should run: no
-        /// 256-bit vectors, as many patch rows as <see cref="ChannelLanesMaxRows"/>, a product large enough for threads,
-        /// or padding (whose zeros the patch matrix holds and the image does not).
-        /// </summary>
-        public static ChannelLanes<T>? Start(ReadOnlySpan<T> dWeight, in Shape s)
-        {
-            if (!Vector256.IsHardwareAccelerated || s.Rows >= ChannelLanesMaxRows || s.Padding != 0
-                || (long)s.OutChannels * s.Rows * s.Positions >= Gemm.AutomaticParallelSize)
-            {
-                return null;
-            }
+        /// <summary>The patch rows this scratch holds: [_first, _first + _rows) of the layer's.</summary>
+        private int _first;
+        private int _rows;
 
+        /// <summary>
+        /// Whether the weight gradient runs here rather than in the GEMM: 256-bit vectors, fewer patch rows than
+        /// <see cref="ChannelLanesMaxRows"/>, no padding (whose zeros the patch matrix holds and the image does not), and an
+        /// image's product too small for the GEMM's own threads.
+        /// </summary>
+        public static bool Apply(in Shape s) =>
+            Vector256.IsHardwareAccelerated && s.Rows < ChannelLanesMaxRows && s.Padding == 0
+            && (long)s.OutChannels * s.Rows * s.Positions < Gemm.AutomaticParallelSize;
+
+        /// <summary>
+        /// This thread's scratch with patch rows [<paramref name="first"/>, <paramref name="first"/> +
+        /// <paramref name="rows"/>) of dWᵀ loaded from <paramref name="dWeight"/>: each row's chains are its own, so a
+        /// layer's rows may be shared between threads with the same bits.
+        /// </summary>
+        public static ChannelLanes<T> Start(ReadOnlySpan<T> dWeight, in Shape s, int first, int rows)
+        {
             ChannelLanes<T> lanes = _onThisThread ??= new ChannelLanes<T>();
-            lanes.Load(dWeight, s);
+            lanes.Load(dWeight, s, first, rows);
             return lanes;
         }
 
@@ -97,7 +104,7 @@ public static partial class Conv2d
             ref T x = ref MemoryMarshal.GetReference(image);
             ref T dWT = ref MemoryMarshal.GetArrayDataReference(_dWT);
             ref int offsets = ref MemoryMarshal.GetArrayDataReference(_offsets);
-            int rows = s.Rows, paired = 0;
+            int rows = _rows, paired = 0;
             if (stride == Vector512<T>.Count && Gemm.KernelVectorBits == 512 && rows != 9)
             {
                 // Where the GEMM runs 512-bit vectors, a row of channels (9 to 16 floats) is one of them: twelve rows at
@@ -144,37 +151,39 @@ public static partial class Conv2d
             }
         }
 
-        /// <summary>dW = dWᵀ transposed back: the chains end where the GEMM's would.</summary>
+        /// <summary>dW = dWᵀ transposed back (this scratch's rows): the chains end where the GEMM's would.</summary>
         public void Finish(Span<T> dWeight, in Shape s)
         {
             for (int co = 0; co < s.OutChannels; co++)
             {
-                for (int r = 0; r < s.Rows; r++)
+                for (int r = 0; r < _rows; r++)
                 {
-                    dWeight[(co * s.Rows) + r] = _dWT[(r * _stride) + co];
+                    dWeight[(co * s.Rows) + _first + r] = _dWT[(r * _stride) + co];
                 }
             }
         }
 
-        private void Load(ReadOnlySpan<T> dWeight, in Shape s)
+        private void Load(ReadOnlySpan<T> dWeight, in Shape s, int first, int rows)
         {
             int lanes = Vector256<T>.Count;
+            (_first, _rows) = (first, rows);
             _stride = (s.OutChannels + lanes - 1) / lanes * lanes;
             Grow(ref _dyT, s.Positions * _stride);
-            Grow(ref _dWT, s.Rows * _stride);
-            Grow(ref _offsets, s.Rows);
-            for (int r = 0; r < s.Rows; r++)
+            Grow(ref _dWT, rows * _stride);
+            Grow(ref _offsets, rows);
+            for (int r = 0; r < rows; r++)
             {
-                int c = r / (s.Kernel * s.Kernel), i = r / s.Kernel % s.Kernel, j = r % s.Kernel;
+                int row = first + r;
+                int c = row / (s.Kernel * s.Kernel), i = row / s.Kernel % s.Kernel, j = row % s.Kernel;
                 _offsets[r] = (c * s.Height * s.Width) + (i * s.Width) + j;
             }
 
             // The padding lanes stay zero: they add 0·col to sums that are never read back.
-            for (int r = 0; r < s.Rows; r++)
+            for (int r = 0; r < rows; r++)
             {
                 for (int co = 0; co < _stride; co++)
                 {
-                    _dWT[(r * _stride) + co] = co < s.OutChannels ? dWeight[(co * s.Rows) + r] : T.Zero;
+                    _dWT[(r * _stride) + co] = co < s.OutChannels ? dWeight[(co * s.Rows) + first + r] : T.Zero;
                 }
             }
 

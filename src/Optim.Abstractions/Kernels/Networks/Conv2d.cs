@@ -17,8 +17,9 @@ namespace Optim.Kernels;
 /// BackwardWeights: dW += dy·colᵀ, each weight adding its positions in ascending order, images in order.
 /// BackwardInput: dcol = Wᵀ·dy (ascending output channels), then col2im adds each patch value back to its pixel, patch
 /// rows and positions in ascending order. Every order is fixed, so every vector width and thread count gives the same bits.
-/// With threads, the forward pass and the input gradient share the batch's images between them (Conv2d.Images.cs): each
-/// image is computed whole by one thread, with the code one thread runs.
+/// With threads (Conv2d.Threads.cs), the forward pass and the input gradient share the batch's images between them, each
+/// image computed whole by one thread with the code one thread runs, and the weight gradient its patch rows, each
+/// thread running every image in order for its own rows.
 /// (Multiplying a chunk of images in one wider product was measured and not kept: no faster at the Fashion-MNIST shapes,
 /// and eight times slower for a one-channel input.)
 /// </para>
@@ -121,20 +122,27 @@ public static partial class Conv2d
         }
 
         Span<T> col = workspace[..(s.Rows * s.Positions)];
-        ChannelLanes<T>? byChannels = ChannelLanes<T>.Start(dWeight, s);
+        bool byChannels = ChannelLanes<T>.Apply(s);
+        int threads = byChannels ? WeightRowThreads(maxThreads, s) : 1;
+        if (threads > 1)
+        {
+            WeightRows<T>.Run(dy, x, dWeight, s, threads);
+        }
+
+        ChannelLanes<T>? lanes = byChannels && threads == 1 ? ChannelLanes<T>.Start(dWeight, s, 0, s.Rows) : null;
         for (int b = 0; b < batch; b++)
         {
             ReadOnlySpan<T> image = dy.Slice(b * s.OutImage, s.OutImage);
 
             // dW += dy·colᵀ: dW[co, r] gets dy[co, p]·col[r, p] for p ascending, images in order.
-            if (byChannels is null)
+            if (lanes is not null)
+            {
+                lanes.Accumulate(image, x.Slice(b * s.Image, s.Image), s);
+            }
+            else if (!byChannels)
             {
                 Im2Col(x.Slice(b * s.Image, s.Image), col, s);
                 Gemm.Multiply(image, col, dWeight, outChannels, s.Rows, s.Positions, GemmOptions.TransposeB | GemmOptions.Accumulate, default, 0, maxThreads);
-            }
-            else
-            {
-                byChannels.Accumulate(image, x.Slice(b * s.Image, s.Image), s);
             }
 
             for (int co = 0; co < outChannels && !dBias.IsEmpty; co++)
@@ -144,7 +152,7 @@ public static partial class Conv2d
             }
         }
 
-        byChannels?.Finish(dWeight, s);
+        lanes?.Finish(dWeight, s);
     }
 
     /// <summary>

@@ -26,6 +26,79 @@ public static partial class Conv2d
     }
 
     /// <summary>
+    /// Patch rows a thread's share of a weight gradient is a whole number of: twelve, the widest block of rows the lane
+    /// kernels take at a time.
+    /// </summary>
+    private const int RowsPerShare = 12;
+
+    /// <summary>
+    /// Threads the patch rows of a weight gradient (<see cref="ChannelLanes{T}"/>) are split between: as
+    /// <see cref="ImageThreads"/> decides for the batch, but never more than one per <see cref="RowsPerShare"/> rows.
+    /// </summary>
+    private static int WeightRowThreads(int maxThreads, in Shape s)
+    {
+        int threads = maxThreads == 0
+            ? ((long)s.Batch * s.OutChannels * s.Rows * s.Positions >= ImageParallelSize ? StepWorkers.MaxThreads : 1)
+            : maxThreads;
+        return Math.Max(1, Math.Min(threads, s.Rows / RowsPerShare));
+    }
+
+    /// <summary>
+    /// A weight gradient's patch rows shared between threads (<see cref="StepWorkers.RunEach"/>, one share of rows per
+    /// index, whole multiples of <see cref="RowsPerShare"/>): each thread runs every image, in order, for its rows only,
+    /// in its own <see cref="ChannelLanes{T}"/> scratch. A weight's chain (its value, then its terms, positions ascending,
+    /// images in order) never leaves the thread that holds its row, so every thread count gives the same bits; each
+    /// thread transposes dy for itself. The spans stay pinned for the whole call.
+    /// </summary>
+    private sealed unsafe class WeightRows<T> : TensorKernel
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        [ThreadStatic]
+        private static WeightRows<T>? _onThisThread;
+
+        private T* _dy;
+        private T* _x;
+        private T* _dWeight;
+        private Shape _shape;
+        private int _share;
+
+        public static void Run(ReadOnlySpan<T> dy, ReadOnlySpan<T> x, Span<T> dWeight, in Shape s, int threads)
+        {
+            WeightRows<T> work = _onThisThread ??= new WeightRows<T>();
+            int share = ((s.Rows + threads - 1) / threads + RowsPerShare - 1) / RowsPerShare * RowsPerShare;
+            fixed (T* pdy = dy, px = x, pdw = dWeight)
+            {
+                work._dy = pdy;
+                work._x = px;
+                work._dWeight = pdw;
+                (work._shape, work._share) = (s, share);
+                try
+                {
+                    StepWorkers.RunEach(work, (s.Rows + share - 1) / share, threads);
+                }
+                finally
+                {
+                    work._dy = work._x = work._dWeight = null;
+                }
+            }
+        }
+
+        public override void Run(int tensor, int worker)
+        {
+            ref readonly Shape s = ref _shape;
+            int first = tensor * _share;
+            var dWeight = new Span<T>(_dWeight, s.OutChannels * s.Rows);
+            ChannelLanes<T> lanes = ChannelLanes<T>.Start(dWeight, s, first, Math.Min(_share, s.Rows - first));
+            for (int b = 0; b < s.Batch; b++)
+            {
+                lanes.Accumulate(new ReadOnlySpan<T>(_dy + ((long)b * s.OutImage), s.OutImage), new ReadOnlySpan<T>(_x + ((long)b * s.Image), s.Image), s);
+            }
+
+            lanes.Finish(dWeight, s);
+        }
+    }
+
+    /// <summary>
     /// A convolution's images shared between threads (<see cref="StepWorkers.RunEach"/>, one image per index): each
     /// image's forward pass, or its input gradient, is computed whole by one thread with the one-thread code (im2col and
     /// a one-thread product, or the product and col2im), so every thread count gives the same bits. The calling thread
