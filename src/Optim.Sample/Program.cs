@@ -18,7 +18,7 @@ var race = new Command("race", "Race every optimizer down six test surfaces; wri
 var data = new Option<string?>("--data") { Description = "The folder of Fashion-MNIST's IDX files (default " + Optim.Data.FashionMnist.DefaultFolder + ", Debian package " + Optim.Data.FashionMnist.DebianPackage + ").", HelpName = "DIR" };
 var fashionEpochs = new Option<int?>("--epochs") { Description = "Epochs per model (default: mlp 10, cnn 20).", HelpName = "N" };
 fashionEpochs.Validators.Add(result => Positive(result.GetValue(fashionEpochs), result));
-var threads = new Option<int>("--threads") { Description = "Threads for the matrix products: 0 every core (default), 1 one thread.", HelpName = "N" };
+var threads = new Option<int>("--threads") { Description = "Threads for the matrix products, convolutions and poolings: 0 every core (default), 1 one thread.", HelpName = "N" };
 threads.Validators.Add(result =>
 {
     if (result.GetValue(threads) < 0)

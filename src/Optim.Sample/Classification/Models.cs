@@ -15,7 +15,7 @@ internal interface IClassifier : IOptimizable<float>
     /// <summary>Draws every parameter again from <paramref name="seed"/>.</summary>
     void Initialize(int seed);
 
-    /// <summary>Threads for the passes' matrix products: 0 every core, 1 one thread.</summary>
+    /// <summary>Threads for the passes' matrix products, convolutions and poolings: 0 every core, 1 one thread.</summary>
     int Threads { get; set; }
 }
 

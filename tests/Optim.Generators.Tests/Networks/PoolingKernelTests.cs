@@ -80,4 +80,49 @@ public sealed class PoolingKernelTests
                 Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), gated.Select(BitConverter.SingleToInt32Bits));
             }
         }, iter: 200);
+
+    /// <summary>
+    /// Split between 2, 3 or 7 threads (runs of images, some of them shorter or empty of a last image), every pass gives
+    /// the one-thread bits: max pooling's values and positions, its plain and gated backward passes, average pooling's
+    /// two passes, in float and double.
+    /// </summary>
+    [Fact]
+    public void Every_thread_count_gives_the_same_bits() =>
+        Gen.Select(Gen.Int[1, 9], Gen.Int[1, 3], Gen.Int[1, 3], Gen.Int[0, 6], Gen.Int).Sample((batch, channels, k, extra, seed) =>
+        {
+            SameAtEveryThreadCount<float>(batch, channels, k, k + extra, k + ((extra * 3) % 7), seed);
+            SameAtEveryThreadCount<double>(batch, channels, k, k + extra, k + ((extra * 5) % 7), seed);
+        }, iter: 60);
+
+    private static void SameAtEveryThreadCount<T>(int batch, int channels, int k, int h, int w, int seed)
+        where T : unmanaged, System.Numerics.IBinaryFloatingPointIeee754<T>
+    {
+        var random = new Random(seed);
+        int inputs = batch * channels * h * w, outputs = batch * channels * (h / k) * (w / k);
+        T[] x = Enumerable.Range(0, inputs).Select(_ => T.CreateTruncating(random.Next(-3, 4) * 0.5)).ToArray();
+        T[] dy = Enumerable.Range(0, outputs).Select(_ => T.CreateTruncating((random.NextDouble() * 2) - 1)).ToArray();
+        (T[] Y, int[] Argmax, T[] Dx, T[] Gated, T[] AvgY, T[] AvgDx) Run(int threads)
+        {
+            var (y, argmax, dx, gated, avgY, avgDx) = (new T[outputs], new int[outputs], new T[inputs], new T[inputs], new T[outputs], new T[inputs]);
+            Pooling.MaxForward<T>(x, y, argmax, batch, channels, h, w, k, threads);
+            Pooling.MaxBackward<T>(dy, argmax, dx, batch, channels, h, w, k, maxThreads: threads);
+            Pooling.MaxBackward<T>(dy, argmax, gated, batch, channels, h, w, k, GemmOptions.LeakyRelu, x, 0.25, threads);
+            Pooling.AvgForward<T>(x, avgY, batch, channels, h, w, k, threads);
+            Pooling.AvgBackward<T>(dy, avgDx, batch, channels, h, w, k, threads);
+            return (y, argmax, dx, gated, avgY, avgDx);
+        }
+
+        var one = Run(1);
+        foreach (int threads in new[] { 2, 3, 7 })
+        {
+            var split = Run(threads);
+            string where = $"{typeof(T).Name}, batch {batch}, {channels} channels, {h}×{w}, k {k}, {threads} threads";
+            Assert.True(one.Y.SequenceEqual(split.Y), "max y: " + where);
+            Assert.True(one.Argmax.SequenceEqual(split.Argmax), "argmax: " + where);
+            Assert.True(one.Dx.SequenceEqual(split.Dx), "max dx: " + where);
+            Assert.True(one.Gated.SequenceEqual(split.Gated), "gated dx: " + where);
+            Assert.True(one.AvgY.SequenceEqual(split.AvgY), "avg y: " + where);
+            Assert.True(one.AvgDx.SequenceEqual(split.AvgDx), "avg dx: " + where);
+        }
+    }
 }

@@ -19,9 +19,10 @@ namespace Demo
         public const int MaxBatch = 8;
 
         /// <summary>
-        /// Threads the network's passes may use for their matrix products: 0 automatic (every processor for a product of at
-        /// least Optim.Kernels.Gemm.AutomaticParallelSize multiply-adds, else the calling thread), 1 the calling thread, n up
-        /// to n. Every setting gives the same bits. Starts at [Optimize(Threads = 0)]; <see cref="Step"/> keeps that setting.
+        /// Threads the network's passes may use for their matrix products, convolutions and poolings (a convolution or a
+        /// pooling splits its images between them): 0 automatic (every processor for work large enough to repay the hand-off,
+        /// such as a product of Optim.Kernels.Gemm.AutomaticParallelSize multiply-adds, else the calling thread), 1 the calling
+        /// thread, n up to n. Every setting gives the same bits. Starts at [Optimize(Threads = 0)]; <see cref="Step"/> keeps that setting.
         /// </summary>
         /// <exception cref="global::System.ArgumentOutOfRangeException">The value is negative.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]
@@ -143,7 +144,7 @@ namespace Demo
             // n2 [batch, 4, 8, 8] = Nn.Relu(Conv.Forward(image))
             // (applied by n1's kernel as it stores)
             // n3 [batch, 4, 4, 4] = Nn.MaxPool2d(Nn.Relu(Conv.Forward(image)), 2)
-            global::Optim.Kernels.Pooling.MaxForward<float>(_optimNetwork.Slice(0, batch * 256), _optimNetwork.Slice(2048, batch * 64), global::System.MemoryExtensions.AsSpan(_optimPositions, 0, batch * 64), batch, 4, 8, 8, 2);
+            global::Optim.Kernels.Pooling.MaxForward<float>(_optimNetwork.Slice(0, batch * 256), _optimNetwork.Slice(2048, batch * 64), global::System.MemoryExtensions.AsSpan(_optimPositions, 0, batch * 64), batch, 4, 8, 8, 2, _optimThreads);
             // n4 [batch, 64] = Nn.Flatten(Nn.MaxPool2d(Nn.Relu(Conv.Forward(image)), 2))
             _optimNetwork.Slice(2048, batch * 64).CopyTo(_optimNetwork.Slice(2560, batch * 64));
             // n5 [batch, 10] = Output.Forward(Nn.Flatten(Nn.MaxPool2d(Nn.Relu(Conv.Forward(image)), 2)))
@@ -170,7 +171,7 @@ namespace Demo
             // n4 = Nn.Flatten(Nn.MaxPool2d(Nn.Relu(Conv.Forward(image)), 2))
             _optimNetwork.Slice(3072, batch * 64).CopyTo(_optimNetwork.Slice(2048, batch * 64));
             // n3 = Nn.MaxPool2d(Nn.Relu(Conv.Forward(image)), 2)
-            global::Optim.Kernels.Pooling.MaxBackward<float>(_optimNetwork.Slice(2048, batch * 64), global::System.MemoryExtensions.AsSpan(_optimPositions, 0, batch * 64), _optimNetwork.Slice(2560, batch * 256), batch, 4, 8, 8, 2, global::Optim.Kernels.GemmOptions.Relu, _optimNetwork.Slice(0, batch * 256), 0.0);
+            global::Optim.Kernels.Pooling.MaxBackward<float>(_optimNetwork.Slice(2048, batch * 64), global::System.MemoryExtensions.AsSpan(_optimPositions, 0, batch * 64), _optimNetwork.Slice(2560, batch * 256), batch, 4, 8, 8, 2, global::Optim.Kernels.GemmOptions.Relu, _optimNetwork.Slice(0, batch * 256), 0.0, _optimThreads);
             // n2 = Nn.Relu(Conv.Forward(image))
             // (passed back through by its reader's kernel)
             // n1 = Conv.Forward(image)

@@ -19,9 +19,10 @@ namespace Demo
         public const int MaxBatch = 32;
 
         /// <summary>
-        /// Threads the network's passes may use for their matrix products: 0 automatic (every processor for a product of at
-        /// least Optim.Kernels.Gemm.AutomaticParallelSize multiply-adds, else the calling thread), 1 the calling thread, n up
-        /// to n. Every setting gives the same bits. Starts at [Optimize(Threads = 0)]; <see cref="Step"/> keeps that setting.
+        /// Threads the network's passes may use for their matrix products, convolutions and poolings (a convolution or a
+        /// pooling splits its images between them): 0 automatic (every processor for work large enough to repay the hand-off,
+        /// such as a product of Optim.Kernels.Gemm.AutomaticParallelSize multiply-adds, else the calling thread), 1 the calling
+        /// thread, n up to n. Every setting gives the same bits. Starts at [Optimize(Threads = 0)]; <see cref="Step"/> keeps that setting.
         /// </summary>
         /// <exception cref="global::System.ArgumentOutOfRangeException">The value is negative.</exception>
         [global::System.CodeDom.Compiler.GeneratedCode("Optim.Generators", "0.1.0")]

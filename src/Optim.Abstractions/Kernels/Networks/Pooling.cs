@@ -13,7 +13,7 @@ namespace Optim.Kernels;
 /// (windows row-major), so every machine gives the same bits; 2 × 2 float max pooling takes four windows per vector.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static class Pooling
+public static partial class Pooling
 {
     /// <summary>Output size of one dimension: ⌊size / kernel⌋.</summary>
     public static int OutputSize(int size, int kernel) => size / kernel;
@@ -23,11 +23,18 @@ public static class Pooling
     /// channel's plane (ih·w + iw, PyTorch's indices). Ties: the first maximum in row-major window order; a NaN wins
     /// (as in PyTorch, the last NaN of the window).
     /// </summary>
-    public static void MaxForward<T>(ReadOnlySpan<T> x, Span<T> y, Span<int> argmax, int batch, int channels, int height, int width, int kernel)
+    public static void MaxForward<T>(ReadOnlySpan<T> x, Span<T> y, Span<int> argmax, int batch, int channels, int height, int width, int kernel, int maxThreads = 1)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         var (planes, oh, ow) = Check(x.Length, y.Length, batch, channels, height, width, kernel, nameof(x), nameof(y));
         Guard.Fits(argmax.Length, (long)planes * oh * ow, nameof(argmax));
+        int threads = Threads(maxThreads, batch, (long)planes * height * width);
+        if (threads > 1)
+        {
+            Images<T>.Run(Images<T>.Op.MaxForward, x, y, argmax, default, batch, channels, height, width, kernel, GemmOptions.None, 0, threads);
+            return;
+        }
+
         if (PairsInVectors<T>(kernel, ow))
         {
             MaxPairs(ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(x)), ref Unsafe.As<T, float>(ref MemoryMarshal.GetReference(y)),
@@ -130,13 +137,21 @@ public static class Pooling
     /// overlap, so only the chosen inputs can differ from zero, and only they are gated.
     /// </summary>
     public static void MaxBackward<T>(ReadOnlySpan<T> dy, ReadOnlySpan<int> argmax, Span<T> dx, int batch, int channels, int height, int width, int kernel,
-        GemmOptions inputActivation = GemmOptions.None, ReadOnlySpan<T> input = default, double slope = 0)
+        GemmOptions inputActivation = GemmOptions.None, ReadOnlySpan<T> input = default, double slope = 0, int maxThreads = 1)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         var (planes, oh, ow) = Check(dx.Length, dy.Length, batch, channels, height, width, kernel, nameof(dx), nameof(dy));
         Guard.Fits(argmax.Length, (long)planes * oh * ow, nameof(argmax));
         int plane = height * width;
         Dense.CheckInputActivation(planes, plane, inputActivation, input, slope);
+        int threads = Threads(maxThreads, batch, (long)planes * plane);
+        if (threads > 1)
+        {
+            Images<T>.Run(Images<T>.Op.MaxBackward, dy, dx, argmax, input, batch, channels, height, width, kernel,
+                inputActivation, slope, threads);
+            return;
+        }
+
         var gate = new Dense.FusedActivation<T>(inputActivation, T.CreateTruncating(slope));
         dx[..(planes * plane)].Clear();
         for (int p = 0, o = 0; p < planes; p++)
@@ -164,10 +179,17 @@ public static class Pooling
     }
 
     /// <summary>y = the mean of each window: its k² values added row-major, then divided by k².</summary>
-    public static void AvgForward<T>(ReadOnlySpan<T> x, Span<T> y, int batch, int channels, int height, int width, int kernel)
+    public static void AvgForward<T>(ReadOnlySpan<T> x, Span<T> y, int batch, int channels, int height, int width, int kernel, int maxThreads = 1)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         var (planes, oh, ow) = Check(x.Length, y.Length, batch, channels, height, width, kernel, nameof(x), nameof(y));
+        int threads = Threads(maxThreads, batch, (long)planes * height * width);
+        if (threads > 1)
+        {
+            Images<T>.Run(Images<T>.Op.AvgForward, x, y, default, default, batch, channels, height, width, kernel, GemmOptions.None, 0, threads);
+            return;
+        }
+
         T count = T.CreateTruncating(kernel * kernel);
         for (int p = 0, o = 0; p < planes; p++)
         {
@@ -192,10 +214,17 @@ public static class Pooling
     }
 
     /// <summary>dx = dy / k² on every input of each window, 0 on inputs no window covers (dx overwritten).</summary>
-    public static void AvgBackward<T>(ReadOnlySpan<T> dy, Span<T> dx, int batch, int channels, int height, int width, int kernel)
+    public static void AvgBackward<T>(ReadOnlySpan<T> dy, Span<T> dx, int batch, int channels, int height, int width, int kernel, int maxThreads = 1)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         var (planes, oh, ow) = Check(dx.Length, dy.Length, batch, channels, height, width, kernel, nameof(dx), nameof(dy));
+        int threads = Threads(maxThreads, batch, (long)planes * height * width);
+        if (threads > 1)
+        {
+            Images<T>.Run(Images<T>.Op.AvgBackward, dy, dx, default, default, batch, channels, height, width, kernel, GemmOptions.None, 0, threads);
+            return;
+        }
+
         T count = T.CreateTruncating(kernel * kernel);
         int size = height * width;
         dx[..(planes * size)].Clear();

@@ -101,9 +101,10 @@ internal static class NetworkEmitter
         w.Line($"public const int MaxBatch = {Number(network.MaxBatch)};");
         w.Line();
         w.Line("/// <summary>");
-        w.Line("/// Threads the network's passes may use for their matrix products: 0 automatic (every processor for a product of at");
-        w.Line("/// least Optim.Kernels.Gemm.AutomaticParallelSize multiply-adds, else the calling thread), 1 the calling thread, n up");
-        w.Line($"/// to n. Every setting gives the same bits. Starts at [Optimize(Threads = {Number(model.Threads)})]; <see cref=\"Step\"/> keeps that setting.");
+        w.Line("/// Threads the network's passes may use for their matrix products, convolutions and poolings (a convolution or a");
+        w.Line("/// pooling splits its images between them): 0 automatic (every processor for work large enough to repay the hand-off,");
+        w.Line("/// such as a product of Optim.Kernels.Gemm.AutomaticParallelSize multiply-adds, else the calling thread), 1 the calling");
+        w.Line($"/// thread, n up to n. Every setting gives the same bits. Starts at [Optimize(Threads = {Number(model.Threads)})]; <see cref=\"Step\"/> keeps that setting.");
         w.Line("/// </summary>");
         w.Line("/// <exception cref=\"global::System.ArgumentOutOfRangeException\">The value is negative.</exception>");
         w.Line(ModelEmitter.GeneratedCode);

@@ -280,10 +280,10 @@ internal sealed class PassWriter
                     _w.Line($"{Kernels}.Activations.Forward<{_t}>({Kernels}.Activation.{node.Activation}, {Literals.Double(node.Number)}, {Values(x)}, {Values(node)});");
                     break;
                 case OpKind.MaxPool:
-                    _w.Line($"{Kernels}.Pooling.MaxForward<{_t}>({Values(x)}, {Values(node)}, {Positions(node)}, batch, {N(x.Shape[0])}, {N(x.Shape[1])}, {N(x.Shape[2])}, {k});");
+                    _w.Line($"{Kernels}.Pooling.MaxForward<{_t}>({Values(x)}, {Values(node)}, {Positions(node)}, batch, {N(x.Shape[0])}, {N(x.Shape[1])}, {N(x.Shape[2])}, {k}, _optimThreads);");
                     break;
                 case OpKind.AvgPool:
-                    _w.Line($"{Kernels}.Pooling.AvgForward<{_t}>({Values(x)}, {Values(node)}, batch, {N(x.Shape[0])}, {N(x.Shape[1])}, {N(x.Shape[2])}, {k});");
+                    _w.Line($"{Kernels}.Pooling.AvgForward<{_t}>({Values(x)}, {Values(node)}, batch, {N(x.Shape[0])}, {N(x.Shape[1])}, {N(x.Shape[2])}, {k}, _optimThreads);");
                     break;
                 case OpKind.Flatten:
                     _w.Line($"{Values(x)}.CopyTo({Values(node)});");
@@ -387,13 +387,13 @@ internal sealed class PassWriter
                     break;
                 case OpKind.MaxPool when _gatedByReader.Contains(x.Id):
                     // The pooled Relu (or LeakyRelu) is passed back through as the gradient is scattered.
-                    Into(_network.Nodes[x.Inputs[0]], written, target => $"{Kernels}.Pooling.MaxBackward<{_t}>({g}, {Positions(node)}, {target}, batch, {N(x.Shape[0])}, {N(x.Shape[1])}, {N(x.Shape[2])}, {k}, {FusedOption(x)}, {Values(x)}, {Literals.Double(x.Number)});");
+                    Into(_network.Nodes[x.Inputs[0]], written, target => $"{Kernels}.Pooling.MaxBackward<{_t}>({g}, {Positions(node)}, {target}, batch, {N(x.Shape[0])}, {N(x.Shape[1])}, {N(x.Shape[2])}, {k}, {FusedOption(x)}, {Values(x)}, {Literals.Double(x.Number)}, _optimThreads);");
                     break;
                 case OpKind.MaxPool:
-                    Into(x, written, target => $"{Kernels}.Pooling.MaxBackward<{_t}>({g}, {Positions(node)}, {target}, batch, {N(x.Shape[0])}, {N(x.Shape[1])}, {N(x.Shape[2])}, {k});");
+                    Into(x, written, target => $"{Kernels}.Pooling.MaxBackward<{_t}>({g}, {Positions(node)}, {target}, batch, {N(x.Shape[0])}, {N(x.Shape[1])}, {N(x.Shape[2])}, {k}, maxThreads: _optimThreads);");
                     break;
                 case OpKind.AvgPool:
-                    Into(x, written, target => $"{Kernels}.Pooling.AvgBackward<{_t}>({g}, {target}, batch, {N(x.Shape[0])}, {N(x.Shape[1])}, {N(x.Shape[2])}, {k});");
+                    Into(x, written, target => $"{Kernels}.Pooling.AvgBackward<{_t}>({g}, {target}, batch, {N(x.Shape[0])}, {N(x.Shape[1])}, {N(x.Shape[2])}, {k}, _optimThreads);");
                     break;
                 case OpKind.Flatten:
                     Into(x, written, target => $"{g}.CopyTo({target});");
