@@ -12,13 +12,14 @@ namespace Optim.Generators.Emit.Networks;
 /// the kernel library.
 /// <para>
 /// The plan is made by liveness, in two steps. First the pass writer writes the forward pass, the loss and the backward
-/// pass against this plan while it records, for every buffer it names, the steps (one per node of each pass, one for the
-/// loss) that touch it: a buffer is live from the first step that names it to the last. <see cref="Allocate"/> then
-/// places the buffers in order of their first step, each at the lowest offset clear of every buffer whose life overlaps
-/// its own, so buffers that are never live together share memory, and a buffer no step names (a fused layer's own
-/// output, a gradient its reader's kernel passes straight through) takes none. Every buffer's first step writes all of
-/// it before reading it (values are computed, gradients are written by the first op to reach them), which is what makes
-/// sharing safe; the tests fill the arena with NaN before each call to hold the kernels to it.
+/// pass against this plan while it records, for every buffer it names, the steps (one per node of each pass, one for
+/// the loss) that touch it: a buffer is live from the first step that names it to the last. <see cref="Allocate"/> then
+/// places each buffer at the lowest offset clear of every buffer already placed whose life overlaps its own (trying two
+/// orders and keeping the smaller arena), so buffers that are never live together share memory, and a buffer no step
+/// names (a fused layer's own output, a gradient its reader's kernel passes straight through) takes none. Every
+/// buffer's first step writes all of it before reading it (values are computed, gradients are written by the first op
+/// to reach them), which is what makes sharing safe; the tests fill the arena with NaN before each call to hold the
+/// kernels to it.
 /// </para>
 /// </summary>
 internal sealed class BufferPlan
