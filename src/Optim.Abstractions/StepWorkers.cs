@@ -49,6 +49,13 @@ public static class StepWorkers
     private static long _slicesRun;
 
     /// <summary>
+    /// The threads a kernel uses for a maxThreads setting: an explicit count as given (at least 1), the automatic
+    /// setting (0) every processor once its <paramref name="work"/> reaches <paramref name="automaticFrom"/>, else 1.
+    /// </summary>
+    internal static int Threads(int maxThreads, long work, long automaticFrom) =>
+        maxThreads == 0 ? (work >= automaticFrom ? MaxThreads : 1) : Math.Max(1, maxThreads);
+
+    /// <summary>
     /// Slices run so far by every split step (the caller's share included): a step split n ways adds n. For tests and
     /// diagnostics; one interlocked increment per slice, nothing per element.
     /// </summary>

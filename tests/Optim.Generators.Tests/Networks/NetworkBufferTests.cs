@@ -38,24 +38,23 @@ public sealed class NetworkBufferTests
         foreach (int batch in new[] { c.Batch, c.Batch - 1 }.Where(b => b >= 1).Distinct())
         {
             object clean = NetworkModels.Create(c, element), poisoned = NetworkModels.Create(c, element);
-            T[] initial = c.Parameters.SelectMany(p => p.Init).Select(v => T.CreateChecked((float)v)).ToArray();
+            T[] initial = NetworkModels.Initial<T>(c);
             initial.CopyTo(((IOptimizable<T>)clean).Parameters);
             initial.CopyTo(((IOptimizable<T>)poisoned).Parameters);
-            object input = c.Network.StartsWith("embedding", StringComparison.Ordinal) ? c.Input.Select(v => (int)v).ToArray() : c.Input.Select(v => T.CreateChecked((float)v)).ToArray();
-            object target = c.Loss == "cross_entropy" ? c.Target.Select(v => (int)v).ToArray() : c.Target.Select(v => T.CreateChecked((float)v)).ToArray();
+            object input = NetworkModels.Input<T>(c), target = NetworkModels.Target<T>(c);
 
             T[] Predict(object model)
             {
                 var output = new T[c.Output64.Length];
-                Invoke(model, "RunPredict", input, output, batch);
+                NetworkModels.Call(model, "RunPredict", input, output, batch);
                 return output;
             }
 
             Same(c, element, batch, "Predict", Predict(clean), Call(poisoned, () => Predict(poisoned)));
-            Same(c, element, batch, "Evaluate", new[] { (T)Invoke(clean, "RunEvaluate", input, target, batch)! }, Call(poisoned, () => new[] { (T)Invoke(poisoned, "RunEvaluate", input, target, batch)! }));
+            Same(c, element, batch, "Evaluate", new[] { (T)NetworkModels.Call(clean, "RunEvaluate", input, target, batch)! }, Call(poisoned, () => new[] { (T)NetworkModels.Call(poisoned, "RunEvaluate", input, target, batch)! }));
             for (int step = 1; step <= 2; step++)
             {
-                Same(c, element, batch, $"TrainStep {step}", new[] { (T)Invoke(clean, "RunTrainStep", input, target, batch)! }, Call(poisoned, () => new[] { (T)Invoke(poisoned, "RunTrainStep", input, target, batch)! }));
+                Same(c, element, batch, $"TrainStep {step}", new[] { (T)NetworkModels.Call(clean, "RunTrainStep", input, target, batch)! }, Call(poisoned, () => new[] { (T)NetworkModels.Call(poisoned, "RunTrainStep", input, target, batch)! }));
                 Same(c, element, batch, $"gradients after step {step}", ((IOptimizable<T>)clean).Gradients.ToArray(), ((IOptimizable<T>)poisoned).Gradients.ToArray());
                 Same(c, element, batch, $"parameters after step {step}", ((IOptimizable<T>)clean).Parameters.ToArray(), ((IOptimizable<T>)poisoned).Parameters.ToArray());
             }
@@ -80,7 +79,4 @@ public sealed class NetworkBufferTests
             Assert.True(expected[i].Equals(actual[i]), $"{c.Name} ({element}, batch {batch}): {what}[{i}] is {actual[i]} with NaN in the buffers beforehand, {expected[i]} without");
         }
     }
-
-    private static object? Invoke(object model, string method, params object[] arguments) =>
-        model.GetType().GetMethod(method)!.Invoke(model, arguments);
 }

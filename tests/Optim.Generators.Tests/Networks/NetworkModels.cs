@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using System.Numerics;
 using System.Reflection;
 using System.Text;
 using Optim.Generators.Tests.Infrastructure;
@@ -20,6 +21,27 @@ internal static class NetworkModels
 
     public static object Create(NetworkCase c, string element) =>
         Activator.CreateInstance(Compiled.Value.GetType(TypeName(c, element), throwOnError: true)!)!;
+
+    /// <summary>
+    /// The file's initial parameters in the model's order. The file's values are float32 numbers printed shortest: round
+    /// to float first, as libtorch's float64 run did.
+    /// </summary>
+    public static T[] Initial<T>(NetworkCase c)
+        where T : INumberBase<T> => c.Parameters.SelectMany(p => p.Init).Select(v => T.CreateChecked((float)v)).ToArray();
+
+    /// <summary>The case's input batch as its model's Run methods take it: indices for an embedding, else values.</summary>
+    public static object Input<T>(NetworkCase c)
+        where T : INumberBase<T> =>
+        c.Network.StartsWith("embedding", StringComparison.Ordinal) ? c.Input.Select(v => (int)v).ToArray() : c.Input.Select(v => T.CreateChecked((float)v)).ToArray();
+
+    /// <summary>The case's targets as its model's Run methods take them: class indices for cross-entropy, else values.</summary>
+    public static object Target<T>(NetworkCase c)
+        where T : INumberBase<T> =>
+        c.Loss == "cross_entropy" ? c.Target.Select(v => (int)v).ToArray() : c.Target.Select(v => T.CreateChecked((float)v)).ToArray();
+
+    /// <summary>Calls one of the model's Run methods (RunPredict, RunEvaluate, RunTrainStep).</summary>
+    public static object? Call(object model, string method, params object[] arguments) =>
+        model.GetType().GetMethod(method)!.Invoke(model, arguments);
 
     public static string TypeName(NetworkCase c, string element) =>
         "Net" + string.Concat(c.Name.Split('-').Select(part => char.ToUpperInvariant(part[0]) + part[1..])) + element;

@@ -54,24 +54,22 @@ public sealed class NetworkReferenceTests
     {
         object model = NetworkModels.Create(c, element);
         var optimizable = (IOptimizable<T>)model;
-        // The file's values are float32 numbers printed shortest: round to float first, as libtorch's float64 run did.
-        T[] initial = c.Parameters.SelectMany(p => p.Init).Select(v => T.CreateChecked((float)v)).ToArray();
+        T[] initial = NetworkModels.Initial<T>(c);
         Assert.Equal(initial.Length, optimizable.Parameters.Length);
         initial.CopyTo(optimizable.Parameters);
 
-        object input = c.Network.StartsWith("embedding", StringComparison.Ordinal) ? c.Input.Select(v => (int)v).ToArray() : c.Input.Select(v => T.CreateChecked((float)v)).ToArray();
-        object target = c.Loss == "cross_entropy" ? c.Target.Select(v => (int)v).ToArray() : c.Target.Select(v => T.CreateChecked((float)v)).ToArray();
+        object input = NetworkModels.Input<T>(c), target = NetworkModels.Target<T>(c);
         var output = new T[c.Output64.Length];
-        Invoke(model, "RunPredict", input, output, c.Batch);
+        NetworkModels.Call(model, "RunPredict", input, output, c.Batch);
         Close(c, "output", Doubles(output), c.Output32, c.Output64, element);
 
-        T evaluated = (T)Invoke(model, "RunEvaluate", input, target, c.Batch)!;
+        T evaluated = (T)NetworkModels.Call(model, "RunEvaluate", input, target, c.Batch)!;
         Close(c, "loss (Evaluate)", new[] { double.CreateChecked(evaluated) }, c.Loss32[..1], c.Loss64[..1], element);
 
         double[] losses = c.Loss64;
         for (int step = 0; step < losses.Length; step++)
         {
-            T loss = (T)Invoke(model, "RunTrainStep", input, target, c.Batch)!;
+            T loss = (T)NetworkModels.Call(model, "RunTrainStep", input, target, c.Batch)!;
             Close(c, $"loss before step {step + 1}", new[] { double.CreateChecked(loss) }, c.Loss32[step..(step + 1)], losses[step..(step + 1)], element);
             if (step == 0)
             {
@@ -82,9 +80,6 @@ public sealed class NetworkReferenceTests
 
         CloseByParameter(c, "parameters after the Adam steps", Doubles(optimizable.Parameters.ToArray()), "final", element);
     }
-
-    private static object? Invoke(object model, string method, params object[] arguments) =>
-        model.GetType().GetMethod(method)!.Invoke(model, arguments);
 
     private static double[] Doubles<T>(T[] values)
         where T : INumberBase<T> => values.Select(double.CreateChecked).ToArray();

@@ -138,8 +138,7 @@ public static partial class Gemm
     }
 
     /// <summary>The threads a product of m·n·k multiply-adds uses for a maxThreads setting (0 automatic).</summary>
-    public static int Threads(int m, int n, int k, int maxThreads) =>
-        maxThreads == 0 ? ((long)m * n * k >= AutomaticParallelSize ? StepWorkers.MaxThreads : 1) : Math.Max(1, maxThreads);
+    public static int Threads(int m, int n, int k, int maxThreads) => StepWorkers.Threads(maxThreads, (long)m * n * k, AutomaticParallelSize);
 
     /// <summary>Splits C between threads (whole column panels or whole row panels, each tile on one thread) and runs the tiles.</summary>
     private static unsafe void Run<T, TKernel>(in Plan<T> plan, int maxThreads)

@@ -13,17 +13,17 @@ public static partial class Conv2d
     private const long ImageParallelSize = Gemm.AutomaticParallelSize / 4;
 
     /// <summary>
-    /// Threads the images of a forward pass or an input gradient are split between: an explicit
-    /// <paramref name="maxThreads"/> as given, the automatic setting every processor once the batch's product reaches
-    /// <see cref="ImageParallelSize"/>; never more than the images. One image alone keeps its product's own threads.
+    /// Threads the batch's work may use: an explicit <paramref name="maxThreads"/> as given, the automatic setting every
+    /// processor once the batch's product reaches <see cref="ImageParallelSize"/>.
     /// </summary>
-    private static int ImageThreads(int maxThreads, in Shape s)
-    {
-        int threads = maxThreads == 0
-            ? ((long)s.Batch * s.OutChannels * s.Rows * s.Positions >= ImageParallelSize ? StepWorkers.MaxThreads : 1)
-            : maxThreads;
-        return Math.Min(threads, s.Batch);
-    }
+    private static int BatchThreads(int maxThreads, in Shape s) =>
+        StepWorkers.Threads(maxThreads, (long)s.Batch * s.OutChannels * s.Rows * s.Positions, ImageParallelSize);
+
+    /// <summary>
+    /// Threads the images of a forward pass or an input gradient are split between: <see cref="BatchThreads"/>, never
+    /// more than the images. One image alone keeps its product's own threads.
+    /// </summary>
+    private static int ImageThreads(int maxThreads, in Shape s) => Math.Min(BatchThreads(maxThreads, s), s.Batch);
 
     /// <summary>
     /// Patch rows a thread's share of a weight gradient is a whole number of: twelve, the widest block of rows the lane
@@ -32,16 +32,10 @@ public static partial class Conv2d
     private const int RowsPerShare = 12;
 
     /// <summary>
-    /// Threads the patch rows of a weight gradient (<see cref="ChannelLanes{T}"/>) are split between: as
-    /// <see cref="ImageThreads"/> decides for the batch, but never more than one per <see cref="RowsPerShare"/> rows.
+    /// Threads the patch rows of a weight gradient (<see cref="ChannelLanes{T}"/>) are split between:
+    /// <see cref="BatchThreads"/>, but never more than one per <see cref="RowsPerShare"/> rows.
     /// </summary>
-    private static int WeightRowThreads(int maxThreads, in Shape s)
-    {
-        int threads = maxThreads == 0
-            ? ((long)s.Batch * s.OutChannels * s.Rows * s.Positions >= ImageParallelSize ? StepWorkers.MaxThreads : 1)
-            : maxThreads;
-        return Math.Max(1, Math.Min(threads, s.Rows / RowsPerShare));
-    }
+    private static int WeightRowThreads(int maxThreads, in Shape s) => Math.Max(1, Math.Min(BatchThreads(maxThreads, s), s.Rows / RowsPerShare));
 
     /// <summary>
     /// A weight gradient's patch rows shared between threads (<see cref="StepWorkers.RunEach"/>, one share of rows per

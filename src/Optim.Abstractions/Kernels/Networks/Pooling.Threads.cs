@@ -10,11 +10,8 @@ public static partial class Pooling
     /// setting every processor once the input holds <see cref="StepWorkers.MinimumSlice"/> values; never more than the
     /// images.
     /// </summary>
-    private static int Threads(int maxThreads, int batch, long inputs)
-    {
-        int threads = maxThreads == 0 ? (inputs >= StepWorkers.MinimumSlice ? StepWorkers.MaxThreads : 1) : maxThreads;
-        return Math.Max(1, Math.Min(threads, batch));
-    }
+    private static int Threads(int maxThreads, int batch, long inputs) =>
+        Math.Min(StepWorkers.Threads(maxThreads, inputs, StepWorkers.MinimumSlice), batch);
 
     /// <summary>
     /// A pooling's images shared between threads (<see cref="StepWorkers.RunEach"/>, one equal run of images per index):
