@@ -86,7 +86,7 @@ public static partial class Conv2d
                 {
                     for (int p = 0; p < p0; p += 8)
                     {
-                        Dense.Transpose8(ref Unsafe.As<T, float>(ref Unsafe.Add(ref source, (co * positions) + p)), positions,
+                        Gemm.Transpose8(ref Unsafe.As<T, float>(ref Unsafe.Add(ref source, (co * positions) + p)), positions,
                             ref Unsafe.As<T, float>(ref Unsafe.Add(ref dyT, (p * stride) + co)), stride);
                     }
                 }
