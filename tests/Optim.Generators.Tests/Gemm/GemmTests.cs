@@ -43,6 +43,21 @@ public sealed class GemmTests
     public void Double_products_equal_the_scalar_oracle_bit_for_bit_at_1_2_and_3_threads() =>
         Cases.Sample(Check<double>, iter: 40, threads: 1);
 
+    /// <summary>
+    /// A layer's passes on a small batch (at most Gemm.SkinnyRows rows, and one row past them; A not transposed, B either
+    /// way): the unpacked paths, with every tail of n and k, accumulation, both bias orientations and both activations.
+    /// </summary>
+    [Fact]
+    public void Skinny_products_equal_the_scalar_oracle_bit_for_bit() =>
+        (from m in Gen.Int[1, Optim.Kernels.Gemm.SkinnyRows + 1]
+         from n in Gen.Int[1, 70]
+         from k in Gen.Int[1, 300]
+         from options in Options
+         from bias in Gen.Int[0, 2]
+         from seed in Gen.Int
+         select new Case(m, n, k, (options & ~GemmOptions.TransposeA) | (bias == 2 ? GemmOptions.BiasPerRow : 0), bias > 0, seed))
+        .Sample(Check<float>, iter: 120, threads: 1);
+
     [Theory]
     [InlineData(3, 1100, 5, GemmOptions.TransposeB)]                       // past one NC panel of B
     [InlineData(2, 1030, 1, GemmOptions.Accumulate)]

@@ -40,7 +40,9 @@ public enum GemmOptions
 /// MC × KC blocks (micro-panels of MR rows), and a register-tiled MR × NR micro-kernel at the widest vector width the CPU
 /// accelerates (Vector512, Vector256, Vector128, else scalar; 256 bits on cores that split 512-bit operations:
 /// <see cref="KernelVectorBits"/>) computes each tile of C; the transposes are done by the
-/// packing routines. Edge tiles run in a scratch tile, so nothing outside the operands is read or written.
+/// packing routines. Edge tiles run in a scratch tile, so nothing outside the operands is read or written. Float products
+/// of at most <see cref="SkinnyRows"/> rows with A not transposed (a layer's passes on a small batch) skip the packing
+/// and read B where it lies (Gemm.Skinny.cs), in the same order.
 /// <para>
 /// Every output accumulates its k terms in one fixed order: zero (or the value C holds, with
 /// <see cref="GemmOptions.Accumulate"/>), then + a·b for k ascending, one multiply and one add each (not fused), the KC
@@ -118,7 +120,11 @@ public static partial class Gemm
         fixed (T* pa = a, pb = b, pc = c, pbias = bias)
         {
             var plan = new Plan<T>(pa, pb, pc, bias.IsEmpty ? null : pbias, m, n, k, options, T.CreateTruncating(slope));
-            if (Kernel512<T>.IsSupported)
+            if (IsSkinny<T>(m, n, k, options))
+            {
+                RunSkinny(Unsafe.As<Plan<T>, Plan<float>>(ref plan));
+            }
+            else if (Kernel512<T>.IsSupported)
             {
                 Run<T, Kernel512<T>>(plan, maxThreads);
             }
