@@ -58,6 +58,20 @@ public sealed class GemmTests
          select new Case(m, n, k, (options & ~GemmOptions.TransposeA) | (bias == 2 ? GemmOptions.BiasPerRow : 0), bias > 0, seed))
         .Sample(Check<float>, iter: 120, threads: 1);
 
+    /// <summary>
+    /// One example's forward pass (one row, B stored transposed) across the widths of its blocks: 64 outputs at a time
+    /// (512-bit vectors where the GEMM runs them), 32, 8, then scalar chains, and k in blocks of 16 and 8 with tails.
+    /// </summary>
+    [Fact]
+    public void Single_row_products_with_B_transposed_equal_the_scalar_oracle_bit_for_bit() =>
+        (from n in Gen.Int[1, 200]
+         from k in Gen.Int[1, 300]
+         from options in Options
+         from bias in Gen.Int[0, 2]
+         from seed in Gen.Int
+         select new Case(1, n, k, (options & ~GemmOptions.TransposeA) | GemmOptions.TransposeB | (bias == 2 ? GemmOptions.BiasPerRow : 0), bias > 0, seed))
+        .Sample(Check<float>, iter: 80, threads: 1);
+
     [Theory]
     [InlineData(3, 1100, 5, GemmOptions.TransposeB)]                       // past one NC panel of B
     [InlineData(2, 1030, 1, GemmOptions.Accumulate)]

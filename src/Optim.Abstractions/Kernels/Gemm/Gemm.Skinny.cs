@@ -73,7 +73,9 @@ public static partial class Gemm
         int n = plan.N, k = plan.K;
         float* a = plan.A, b = plan.B, c = plan.C;
         bool accumulate = (plan.Options & GemmOptions.Accumulate) != 0;
-        int j = 0;
+
+        // A single example's forward pass takes 64 outputs at a time at 512 bits where the GEMM runs 512-bit vectors.
+        int j = TRows.Count == 1 && typeof(TLayout) == typeof(RowsOfW) && Width.Wide ? SingleRowOfW512(plan) : 0;
         if (TRows.Count == 1)
         {
             for (; j + 32 <= n; j += 32)
