@@ -6,14 +6,16 @@ using Optim.Kernels;
 namespace Optim.Generators.Tests.Gemm;
 
 /// <summary>
-/// A fixed set of products for the SIMD probe: shapes around every micro-tile size (1, odd, past a KC block), every
-/// transpose, accumulation, bias and activation, at one and at two threads; the results hashed.
+/// A fixed set of products for the SIMD probe: shapes around every micro-tile size (1, odd, past a KC block), the skinny
+/// paths of one to four rows (one row past 64 outputs for its 512-bit blocks), every transpose, accumulation, bias and
+/// activation, at one and at two threads; the results hashed.
 /// </summary>
 public static class GemmWorkout
 {
     private static readonly (int M, int N, int K)[] Shapes =
     {
         (1, 1, 1), (3, 5, 7), (8, 32, 9), (9, 33, 17), (17, 65, 300), (64, 40, 257), (100, 3, 31), (5, 1030, 6),
+        (1, 203, 301), (2, 45, 20), (4, 17, 9),
     };
 
     public static void HashAll<T>(Action<ReadOnlySpan<byte>> sink)
