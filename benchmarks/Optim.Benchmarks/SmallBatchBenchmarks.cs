@@ -7,17 +7,20 @@ namespace Optim.Benchmarks;
 /// <summary>
 /// The Fashion-MNIST MLP (784 → 256 → 10) on one example, as a game or a device runs it: the generated <c>Predict</c>
 /// against the same inference written with TensorPrimitives (a dot product per output, the bias, the ReLU: the best a
-/// .NET user composes from System.Numerics.Tensors) and as plain loops; and a training step on that one example. One
-/// thread; the model's parameters are the peers' too.
+/// .NET user composes from System.Numerics.Tensors) and as plain loops; and a training step on one example. One thread;
+/// the model's parameters are the peers' too. The training steps go round 4,096 random examples with random labels
+/// rather than repeating one, which the network would memorise (Peers/libtorch_steps.py says how that can mislead).
 /// </summary>
 public class SmallBatchBenchmarks
 {
-    private const int In = 784, Hidden = 256, Out = 10;
+    private const int In = 784, Hidden = 256, Out = 10, Examples = 4096;
     private readonly FashionEpochMlp _mlp = new() { Threads = 1 };
     private readonly float[] _image = new float[In];
     private readonly float[] _hidden = new float[Hidden];
     private readonly float[] _output = new float[Out];
-    private readonly int[] _label = [3];
+    private readonly float[] _examples = new float[Examples * In];
+    private readonly int[] _labels = new int[Examples];
+    private int _next;
 
     [GlobalSetup]
     public void Setup()
@@ -26,6 +29,16 @@ public class SmallBatchBenchmarks
         for (int i = 0; i < _image.Length; i++)
         {
             _image[i] = random.NextSingle();
+        }
+
+        for (int i = 0; i < _examples.Length; i++)
+        {
+            _examples[i] = random.NextSingle();
+        }
+
+        for (int i = 0; i < _labels.Length; i++)
+        {
+            _labels[i] = random.Next(Out);
         }
     }
 
@@ -78,5 +91,10 @@ public class SmallBatchBenchmarks
     }
 
     [Benchmark]
-    public float OptimTrainStep() => _mlp.TrainStep(_image, _label, 1);
+    public float OptimTrainStep()
+    {
+        int example = _next;
+        _next = (example + 1) % Examples;
+        return _mlp.TrainStep(_examples.AsSpan(example * In, In), _labels.AsSpan(example, 1), 1);
+    }
 }
