@@ -72,6 +72,26 @@ public sealed class GemmTests
          select new Case(1, n, k, (options & ~GemmOptions.TransposeA) | GemmOptions.TransposeB | (bias == 2 ? GemmOptions.BiasPerRow : 0), bias > 0, seed))
         .Sample(Check<float>, iter: 80, threads: 1);
 
+    /// <summary>The skinny paths' block edges exactly: 64, 32 and 8 outputs, k of 8 and 16, and one past each.</summary>
+    [Theory]
+    [InlineData(1, 64, 16, GemmOptions.TransposeB)]
+    [InlineData(1, 96, 8, GemmOptions.TransposeB | GemmOptions.Accumulate)]
+    [InlineData(1, 128, 17, GemmOptions.TransposeB | GemmOptions.Relu)]
+    [InlineData(1, 65, 33, GemmOptions.TransposeB | GemmOptions.BiasPerRow | GemmOptions.LeakyRelu)]
+    [InlineData(1, 64, 8, GemmOptions.None)]
+    [InlineData(1, 8, 8, GemmOptions.TransposeB)]
+    [InlineData(1, 8, 8, GemmOptions.Accumulate)]
+    [InlineData(2, 64, 16, GemmOptions.None)]
+    [InlineData(3, 8, 8, GemmOptions.TransposeB | GemmOptions.Accumulate)]
+    [InlineData(3, 45, 20, GemmOptions.Relu)]
+    [InlineData(4, 8, 9, GemmOptions.TransposeB | GemmOptions.BiasPerRow | GemmOptions.LeakyRelu)]
+    [InlineData(4, 33, 24, GemmOptions.TransposeB | GemmOptions.Accumulate | GemmOptions.Relu)]
+    public void Skinny_products_at_their_block_edges_equal_the_oracle(int m, int n, int k, GemmOptions options)
+    {
+        Check<float>(new Case(m, n, k, options, true, m + n + k));
+        Check<float>(new Case(m, n, k, options & ~GemmOptions.BiasPerRow, false, m * n * k));
+    }
+
     [Theory]
     [InlineData(3, 1100, 5, GemmOptions.TransposeB)]                       // past one NC panel of B
     [InlineData(2, 1030, 1, GemmOptions.Accumulate)]
@@ -153,15 +173,33 @@ public sealed class GemmTests
         T[] bias = hasBias ? GemmWorkout.Random<T>((options & GemmOptions.BiasPerRow) != 0 ? m : n, random) : [];
         T[] expected = (T[])c.Clone();
         GemmOracle.Multiply(a, b, expected, m, n, k, options, bias, 0.02);
+
+        // The operands sit between guard values: NaN around the inputs (a value read past them would reach an output as
+        // NaN), a sentinel around C (a store past it would change one).
+        const int Guard = 37;
+        T sentinel = T.CreateTruncating(12345);
+        T[] guardedA = Guarded(a, T.NaN), guardedB = Guarded(b, T.NaN), guardedBias = Guarded(bias, T.NaN);
         foreach (int threads in new[] { 1, 2, 3 })
         {
-            T[] actual = (T[])c.Clone();
-            Optim.Kernels.Gemm.Multiply<T>(a, b, actual, m, n, k, options, bias, 0.02, threads);
+            T[] guardedC = Guarded(c, sentinel);
+            Optim.Kernels.Gemm.Multiply<T>(guardedA.AsSpan(Guard, a.Length), guardedB.AsSpan(Guard, b.Length), guardedC.AsSpan(Guard, c.Length), m, n, k, options,
+                guardedBias.AsSpan(Guard, bias.Length), 0.02, threads);
+            Assert.True(guardedC.AsSpan(0, Guard).IndexOfAnyExcept(sentinel) < 0 && guardedC.AsSpan(Guard + c.Length).IndexOfAnyExcept(sentinel) < 0,
+                $"{typeof(T).Name} {m}×{n}×{k} {options} threads={threads}: a store landed outside C");
+            T[] actual = guardedC.AsSpan(Guard, c.Length).ToArray();
             if (!MemoryMarshal.AsBytes(expected.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(actual.AsSpan())))
             {
                 int first = Enumerable.Range(0, expected.Length).First(i => !MemoryMarshal.AsBytes(expected.AsSpan(i, 1)).SequenceEqual(MemoryMarshal.AsBytes(actual.AsSpan(i, 1))));
                 Assert.Fail($"{typeof(T).Name} {m}×{n}×{k} {options} bias={hasBias} threads={threads}: C[{first / n}, {first % n}] = {actual[first]}, the oracle {expected[first]}");
             }
+        }
+
+        static T[] Guarded(T[] values, T guard)
+        {
+            var buffer = new T[values.Length + (2 * Guard)];
+            buffer.AsSpan().Fill(guard);
+            values.CopyTo(buffer, Guard);
+            return buffer;
         }
     }
 }

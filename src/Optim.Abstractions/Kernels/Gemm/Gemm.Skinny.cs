@@ -15,7 +15,8 @@ public static partial class Gemm
 {
     /// <summary>
     /// Rows of C up to which a float product with A not transposed reads B where it lies instead of packing it: a layer's
-    /// forward pass or input gradient on a batch this small. The same bits as the packed path.
+    /// forward pass or input gradient on a batch this small. It also needs n and k of 8 or more, AVX, and one thread's
+    /// work (see <see cref="Multiply{T}"/>'s summary). The same bits as the packed path.
     /// </summary>
     public const int SkinnyRows = 4;
 

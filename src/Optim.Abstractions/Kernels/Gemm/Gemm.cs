@@ -41,14 +41,16 @@ public enum GemmOptions
 /// accelerates (Vector512, Vector256, Vector128, else scalar; 256 bits on cores that split 512-bit operations:
 /// <see cref="KernelVectorBits"/>) computes each tile of C; the transposes are done by the
 /// packing routines. Edge tiles run in a scratch tile, so nothing outside the operands is read or written. Float products
-/// of at most <see cref="SkinnyRows"/> rows with A not transposed (a layer's passes on a small batch) skip the packing
-/// and read B where it lies (Gemm.Skinny.cs), in the same order.
+/// of at most <see cref="SkinnyRows"/> rows with A not transposed and n and k of 8 or more (a layer's passes on a small
+/// batch), where AVX runs and the product is one thread's work (below <see cref="AutomaticParallelSize"/>
+/// multiply-adds, or one thread allowed), skip the packing and read B where it lies (Gemm.Skinny.cs), in the same order.
 /// <para>
 /// Every output accumulates its k terms in one fixed order: zero (or the value C holds, with
 /// <see cref="GemmOptions.Accumulate"/>), then + a·b for k ascending, one multiply and one add each (not fused), the KC
 /// blocks continuing the same chain through C; then + bias, then the activation. A plain triple loop in that order gives
 /// the same bits, and so does every vector width and every thread count: threads split C into fixed tiles of whole rows
-/// or columns and no output is summed across threads.
+/// or columns and no output is summed across threads. (NaNs aside: which NaN's payload a chain carries is the processor's
+/// choice, not the order's.)
 /// </para>
 /// <para>
 /// Packing buffers are thread-static, 64-byte aligned and pinned, allocated on a thread's first product of each element
@@ -120,7 +122,7 @@ public static partial class Gemm
         fixed (T* pa = a, pb = b, pc = c, pbias = bias)
         {
             var plan = new Plan<T>(pa, pb, pc, bias.IsEmpty ? null : pbias, m, n, k, options, T.CreateTruncating(slope));
-            if (IsSkinny<T>(m, n, k, options))
+            if (IsSkinny<T>(m, n, k, options) && ((long)m * n * k < AutomaticParallelSize || Threads(m, n, k, maxThreads) == 1))
             {
                 RunSkinny(Unsafe.As<Plan<T>, Plan<float>>(ref plan));
             }
@@ -353,7 +355,8 @@ public static partial class Gemm
     /// <summary>
     /// target[p·width + r] = source[r·ld + p] for r &lt; count and p &lt; kc, lanes [count, width) zero: count rows that
     /// are contiguous over k interleaved into a micro-panel (rows of A, or columns of B stored transposed). Floats move
-    /// as 4 × 4 (and 2 × 4) blocks transposed in SSE registers; the rest one value at a time.
+    /// as 8 × 8 blocks transposed in AVX registers where the width is a multiple of 8 (<see cref="Interleave8"/>), else as
+    /// 4 × 4 (and 2 × 4) blocks in SSE registers; the rest one value at a time.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Interleave<T>(T* source, nint ld, int count, int width, int kc, ref T target)
