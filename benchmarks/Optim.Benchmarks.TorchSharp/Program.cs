@@ -10,7 +10,14 @@ using static TorchSharp.torch;
 //
 //     benchmarks/Optim.Benchmarks.TorchSharp/run.sh [seed] [epochs] [gemm] [--epochs N]
 string[] actions = args.Where(a => !a.StartsWith("--", StringComparison.Ordinal) && !int.TryParse(a, out _)).ToArray();
-int epochCount = args.SkipWhile(a => a != "--epochs").Skip(1).Select(int.Parse).DefaultIfEmpty(2).First();
+string? epochsArgument = args.SkipWhile(a => a != "--epochs").Skip(1).FirstOrDefault();
+int epochCount = 2;
+if (args.Contains("--epochs") && (!int.TryParse(epochsArgument, out epochCount) || epochCount < 1))
+{
+    Console.Error.WriteLine($"--epochs takes a whole number of epochs, 1 or more (got '{epochsArgument}')");
+    return 2;
+}
+
 torch.set_num_threads(1);
 torch.manual_seed(1);
 Console.WriteLine($"libtorch {torch.__version__} through TorchSharp, {torch.get_num_threads()} thread");
