@@ -60,15 +60,15 @@ public static partial class Gemm
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe Vector512<float> Sixteen(Vector512<float> acc, float* x, float* rows, int k)
     {
-        // Pairs of rows interleaved within each 128-bit lane L (k = 4L … 4L + 3).
-        Vector512<float> a0 = Pair(rows, k, 0, low: true), a1 = Pair(rows, k, 0, low: false);
-        Vector512<float> a2 = Pair(rows, k, 2, low: true), a3 = Pair(rows, k, 2, low: false);
-        Vector512<float> a4 = Pair(rows, k, 4, low: true), a5 = Pair(rows, k, 4, low: false);
-        Vector512<float> a6 = Pair(rows, k, 6, low: true), a7 = Pair(rows, k, 6, low: false);
-        Vector512<float> a8 = Pair(rows, k, 8, low: true), a9 = Pair(rows, k, 8, low: false);
-        Vector512<float> a10 = Pair(rows, k, 10, low: true), a11 = Pair(rows, k, 10, low: false);
-        Vector512<float> a12 = Pair(rows, k, 12, low: true), a13 = Pair(rows, k, 12, low: false);
-        Vector512<float> a14 = Pair(rows, k, 14, low: true), a15 = Pair(rows, k, 14, low: false);
+        // Pairs of rows interleaved within each 128-bit lane L (k = 4L … 4L + 3), each row loaded once.
+        Pair(rows, k, 0, out Vector512<float> a0, out Vector512<float> a1);
+        Pair(rows, k, 2, out Vector512<float> a2, out Vector512<float> a3);
+        Pair(rows, k, 4, out Vector512<float> a4, out Vector512<float> a5);
+        Pair(rows, k, 6, out Vector512<float> a6, out Vector512<float> a7);
+        Pair(rows, k, 8, out Vector512<float> a8, out Vector512<float> a9);
+        Pair(rows, k, 10, out Vector512<float> a10, out Vector512<float> a11);
+        Pair(rows, k, 12, out Vector512<float> a12, out Vector512<float> a13);
+        Pair(rows, k, 14, out Vector512<float> a14, out Vector512<float> a15);
 
         // u[4g + q], lane L: rows 4g … 4g + 3 at k = 4L + q.
         Vector512<float> u0 = Avx512F.Shuffle(a0, a2, 0x44), u1 = Avx512F.Shuffle(a0, a2, 0xEE);
@@ -104,12 +104,13 @@ public static partial class Gemm
         return acc;
     }
 
-    /// <summary>Rows <paramref name="first"/> and <paramref name="first"/> + 1 interleaved: the low or high pair of each 128-bit lane.</summary>
+    /// <summary>Rows <paramref name="first"/> and <paramref name="first"/> + 1 interleaved: the low and the high pair of each 128-bit lane.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe Vector512<float> Pair(float* rows, int k, int first, bool low)
+    private static unsafe void Pair(float* rows, int k, int first, out Vector512<float> low, out Vector512<float> high)
     {
         Vector512<float> top = Avx512F.LoadVector512(rows + (first * k)), bottom = Avx512F.LoadVector512(rows + ((first + 1) * k));
-        return low ? Avx512F.UnpackLow(top, bottom) : Avx512F.UnpackHigh(top, bottom);
+        low = Avx512F.UnpackLow(top, bottom);
+        high = Avx512F.UnpackHigh(top, bottom);
     }
 
     /// <summary>Lane L of each of a, b, c, d (rows 0–3, 4–7, 8–11, 12–15) joined into vector L.</summary>
