@@ -64,19 +64,8 @@ internal static class Peer
             optimizer.step();
         }
 
-        for (int i = 0; i < 200; i++)
-        {
-            Step();
-        }
-
-        int count = 1;
-        while (Time(count, Step) < 0.2)
-        {
-            count *= 2;
-        }
-
-        double[] rounds = Enumerable.Range(0, 15).Select(_ => Time(count, Step) / count).Order().ToArray();
-        Console.WriteLine($"seed: median {rounds[7] * 1e6:F1} us, min {rounds[0] * 1e6:F1} us per step ({count} steps a round)");
+        var (median, min, count) = Rounds(Step, warmUp: 200);
+        Console.WriteLine($"seed: median {median * 1e6:F1} us, min {min * 1e6:F1} us per step ({count} steps a round)");
     }
 
     /// <summary>
@@ -113,20 +102,8 @@ internal static class Peer
         foreach ((int m, int k, int n) in new[] { (64, 784, 256), (256, 256, 256), (1024, 1024, 1024) })
         {
             using Tensor a = randn(m, k), b = randn(k, n), c = zeros(m, n);
-            void Product() => c.addmm_(a, b, beta: 0, alpha: 1);
-            for (int i = 0; i < 10; i++)
-            {
-                Product();
-            }
-
-            int count = 1;
-            while (Time(count, Product) < 0.2)
-            {
-                count *= 2;
-            }
-
-            double[] rounds = Enumerable.Range(0, 15).Select(_ => Time(count, Product) / count).Order().ToArray();
-            Console.WriteLine($"gemm {m}x{k}x{n}: median {2.0 * m * n * k / rounds[7] / 1e9:F1} GFLOP/s, best {2.0 * m * n * k / rounds[0] / 1e9:F1}");
+            var (median, min, _) = Rounds(() => c.addmm_(a, b, beta: 0, alpha: 1), warmUp: 10);
+            Console.WriteLine($"gemm {m}x{k}x{n}: median {2.0 * m * n * k / median / 1e9:F1} GFLOP/s, best {2.0 * m * n * k / min / 1e9:F1}");
         }
     }
 
@@ -156,6 +133,27 @@ internal static class Peer
             double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
             Console.WriteLine($"{name} epoch {epoch}: {seconds:F3} s, {seconds / steps * 1e3:F2} ms per step, mean loss {total / steps:F4}");
         }
+    }
+
+    /// <summary>
+    /// Seconds per call of <paramref name="work"/>: <paramref name="warmUp"/> calls, then the median and the minimum of 15
+    /// rounds, each enough back-to-back calls (<c>Count</c>) to last about 0.2 s.
+    /// </summary>
+    private static (double Median, double Min, int Count) Rounds(Action work, int warmUp)
+    {
+        for (int i = 0; i < warmUp; i++)
+        {
+            work();
+        }
+
+        int count = 1;
+        while (Time(count, work) < 0.2)
+        {
+            count *= 2;
+        }
+
+        double[] rounds = Enumerable.Range(0, 15).Select(_ => Time(count, work) / count).Order().ToArray();
+        return (rounds[7], rounds[0], count);
     }
 
     private static double Time(int count, Action step)
