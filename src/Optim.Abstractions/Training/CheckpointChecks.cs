@@ -43,7 +43,8 @@ public static class CheckpointChecks
     /// A running product that starts at 1 and is multiplied by one factor in [<paramref name="lowBase"/>,
     /// <paramref name="highBase"/>] ⊂ [0, 1] per step, such as β₁ᵗ (both bases β₁): it lies in [0, 1] and, when
     /// <paramref name="exact"/>, between <paramref name="lowBase"/>ᵗ and <paramref name="highBase"/>ᵗ for the step count t,
-    /// up to the rounding of t multiplications (a relative t·2⁻⁴⁹, an absolute t·2⁻¹⁰⁷³ once it is subnormal).
+    /// up to the rounding of t multiplications (a relative t·2⁻⁴⁹, an absolute t·2⁻¹⁰⁷³ once it is subnormal), or 0 where
+    /// it can have fallen below <see cref="RunningProducts.FlushBelow"/>.
     /// </summary>
     /// <param name="name">The scalar's name in the checkpoint.</param>
     /// <param name="value">Its value.</param>
@@ -70,8 +71,9 @@ public static class CheckpointChecks
         double steps = step;
         double lowest = low - (steps * RelativePerStep * low) - (steps * AbsolutePerStep);
         double highest = high + (steps * RelativePerStep * high) + (steps * AbsolutePerStep);
-        if (value >= lowest && value <= highest)
+        if ((value >= lowest && value <= highest) || (value == 0.0 && lowest < RunningProducts.FlushBelow))
         {
+            // (0 too where the product can have fallen below the floor Step() flushes it at.)
             return null;
         }
 

@@ -281,11 +281,16 @@ internal static class StepWriter
         w.Line(rule.Scalars.Any(s => s.Value.Kind is ExprKind.Code or ExprKind.CodeCondition or ExprKind.WideCode)
             ? "// Per-step values of the [UpdateRule] method: its sub-expressions of constants, lr and step, computed once per step as it writes them."
             : $"// Per-step scalars: computed once in double precision, as PyTorch does, then rounded to {t}.");
+        if (rule.Accumulators.Count > 0)
+        {
+            w.Line("// Running products: below 2⁻¹⁰²² they are stored as 0 (a subnormal would stay one, and slow every step).");
+        }
+
         foreach (StepAccumulator accumulator in rule.Accumulators)
         {
             string field = FieldName(group, accumulator);
             var advance = new ExprWriter(ExprMode.StepDouble, model.Element, renames: new Dictionary<string, string> { [accumulator.Name] = field });
-            w.Line($"double {accumulator.Name} = {field} = {advance.Write(accumulator.Update)};");
+            w.Line($"double {accumulator.Name} = {field} = global::Optim.Training.RunningProducts.Next({advance.Write(accumulator.Update)});");
         }
 
         bool custom = rule.Scalars.Any(s => s.Value.Kind is ExprKind.Code or ExprKind.CodeCondition or ExprKind.WideCode);

@@ -107,7 +107,8 @@ public sealed class ImpossibleStateTests(ImpossibleStateTests.Models models) : I
     }
 
     [Theory]
-    [InlineData("FastDecayAdam", 1_200)] // β₁ᵗ = 0.5ᵗ through the subnormals (t ≥ 1023) to 0 (t ≥ 1075)
+    [InlineData("FastDecayAdam", 1_200)] // β₁ᵗ = 0.5ᵗ flushed to 0 below 2⁻¹⁰²² (t ≥ 1023)
+    [InlineData("FastDecayAdam", 1_030)] // 0 where 0.5ᵗ (2⁻¹⁰³⁰) is a subnormal the check's bounds hold above 0
     [InlineData("PlainNAdam", 300)]
     [InlineData("PlainRprop", 40)]
     [InlineData("PlainAdagrad", 5)]
@@ -119,6 +120,20 @@ public sealed class ImpossibleStateTests(ImpossibleStateTests.Models models) : I
         dynamic resumed = Activator.CreateInstance(type)!;
         resumed.LoadCheckpoint(new MemoryStream(saved));
         Assert.Equal(saved, ResumeTests.Checkpoint(resumed));
+    }
+
+    [Fact]
+    public void A_running_power_is_stored_as_0_once_it_falls_below_the_smallest_normal_double()
+    {
+        Type type = _assembly.GetType("FastDecayAdam")!;
+        FieldInfo beta1Power = type.GetField("_optimBeta1Power", BindingFlags.NonPublic | BindingFlags.Instance)!;
+        dynamic model = Trained(type, 1_022);
+        Assert.Equal(Math.ScaleB(1.0, -1022), (double)beta1Power.GetValue(model)!); // 0.5¹⁰²² = 2⁻¹⁰²², exact and normal
+        Train(model, 1);
+        Assert.Equal(0.0, (double)beta1Power.GetValue(model)!); // 2⁻¹⁰²³ would be subnormal
+        Assert.Equal(0.0, RunningProducts.Next(Math.ScaleB(1.0, -1023)));
+        Assert.Equal(RunningProducts.FlushBelow, RunningProducts.Next(RunningProducts.FlushBelow));
+        Assert.True(double.IsNaN(RunningProducts.Next(double.NaN)));
     }
 
     [Fact]

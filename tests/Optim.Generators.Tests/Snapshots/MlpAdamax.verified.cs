@@ -222,7 +222,8 @@ namespace Demo
             double lr = _optimLearningRate;
 
             // Per-step scalars: computed once in double precision, as PyTorch does, then rounded to float.
-            double beta1Power = _optimBeta1Power = _optimBeta1Power * 0.9;
+            // Running products: below 2⁻¹⁰²² they are stored as 0 (a subnormal would stay one, and slow every step).
+            double beta1Power = _optimBeta1Power = global::Optim.Training.RunningProducts.Next(_optimBeta1Power * 0.9);
             float clr = (float)(lr / (1.0 - beta1Power));
 
             if (_optimSharded)

@@ -239,9 +239,10 @@ namespace Demo
             double lr = _optimLearningRate;
 
             // Per-step scalars: computed once in double precision, as PyTorch does, then rounded to float.
-            double decayPower = _optimDecayPower = _optimDecayPower * 0.9998367253526753;
-            double muProduct = _optimMuProduct = _optimMuProduct * (0.9 * (1.0 - 0.5 * decayPower));
-            double beta2Power = _optimBeta2Power = _optimBeta2Power * 0.999;
+            // Running products: below 2⁻¹⁰²² they are stored as 0 (a subnormal would stay one, and slow every step).
+            double decayPower = _optimDecayPower = global::Optim.Training.RunningProducts.Next(_optimDecayPower * 0.9998367253526753);
+            double muProduct = _optimMuProduct = global::Optim.Training.RunningProducts.Next(_optimMuProduct * (0.9 * (1.0 - 0.5 * decayPower)));
+            double beta2Power = _optimBeta2Power = global::Optim.Training.RunningProducts.Next(_optimBeta2Power * 0.999);
             double mu = 0.9 * (1.0 - 0.5 * decayPower);
             double muNext = 0.9 * (1.0 - 0.5 * (decayPower * 0.9998367253526753));
             float biasCorrection2 = (float)(1.0 - beta2Power);

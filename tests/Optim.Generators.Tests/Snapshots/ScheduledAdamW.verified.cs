@@ -156,8 +156,9 @@ namespace Demo
             _optimStep++;
 
             // Per-step scalars: computed once in double precision, as PyTorch does, then rounded to float.
-            double beta1Power = _optimBeta1Power = _optimBeta1Power * 0.9;
-            double beta2Power = _optimBeta2Power = _optimBeta2Power * 0.999;
+            // Running products: below 2⁻¹⁰²² they are stored as 0 (a subnormal would stay one, and slow every step).
+            double beta1Power = _optimBeta1Power = global::Optim.Training.RunningProducts.Next(_optimBeta1Power * 0.9);
+            double beta2Power = _optimBeta2Power = global::Optim.Training.RunningProducts.Next(_optimBeta2Power * 0.999);
             double biasCorrection1 = 1.0 - beta1Power;
             double biasCorrection2Sqrt = global::System.Math.Sqrt(1.0 - beta2Power);
             float stepSize = (float)(lr * biasCorrection2Sqrt / biasCorrection1);
