@@ -322,6 +322,20 @@ internal sealed partial class SmallChainNetwork
     public Tensor<float> Forward([Shape(11)] Tensor<float> x) => Head.Forward(Nn.Relu(Second.Forward(Nn.LeakyRelu(First.Forward(x), 0.1))));
 }
 
+// Weight gradients of 10 and 9 in features (Dense.Tails.cs: the rows' last one or two features packed into shared
+// vectors at 256 bits, two overlapping vectors per row at 128): six outputs (rows 4–5 in a second pair vector), then
+// seven (blocks of four and three, one tail feature each), the layer before it passing its input gradient separately.
+[Optimize(Adam, Lr = 1e-2)]
+internal sealed partial class TailNetwork
+{
+    [Linear(10, 6)] public partial Linear<float> First { get; }
+    [Linear(6, 9)] public partial Linear<float> Second { get; }
+    [Linear(9, 7)] public partial Linear<float> Third { get; }
+
+    [Forward(MaxBatch = 21, Criterion = Criterion.MeanSquared)]
+    public Tensor<float> Forward([Shape(10)] Tensor<float> x) => Third.Forward(Nn.Tanh(Second.Forward(Nn.Relu(First.Forward(x)))));
+}
+
 [Optimize(AdamW, Lr = 1e-2)]
 internal sealed partial class TokenNetwork
 {

@@ -182,6 +182,21 @@ static void TrainNetworks(IncrementalHash hash)
     hash.AppendData(MemoryMarshal.AsBytes(new ReadOnlySpan<float>(in chainLoss)));
     hash.AppendData(MemoryMarshal.AsBytes<float>(chainOutput));
 
+    var tails = new TailNetwork();
+    tails.Initialize(9);
+    float[] tailRows = new float[21 * 10], tailWanted = new float[21 * 7];
+    Fill<float>(tailRows, random);
+    Fill<float>(tailWanted, random);
+    float tailLoss = 0;
+    int[] tailBatches = [21, 20, 13, 8, 3, 1];
+    for (int step = 0; step < 12; step++)
+    {
+        tailLoss = tails.TrainStep(tailRows, tailWanted, tailBatches[step % tailBatches.Length]);
+    }
+
+    hash.AppendData(MemoryMarshal.AsBytes(tails.Parameters));
+    hash.AppendData(MemoryMarshal.AsBytes(new ReadOnlySpan<float>(in tailLoss)));
+
     var tokens = new TokenNetwork();
     tokens.Initialize(6);
     int[] words = new int[11 * 7];

@@ -37,6 +37,12 @@ public sealed class DenseKernelTests
     [InlineData(31, 15, 3)]
     [InlineData(7, 8, 8)]
     [InlineData(64, 4, 12)]
+    [InlineData(32, 9, 5)]
+    [InlineData(33, 10, 6)]
+    [InlineData(2, 10, 3)]
+    [InlineData(9, 9, 7)]
+    [InlineData(5, 10, 11)]
+    [InlineData(1, 9, 1)]
     public void The_seed_shapes_and_their_neighbours_equal_the_ordered_loops(int batch, int inFeatures, int outFeatures)
     {
         Check<float>((batch, inFeatures, outFeatures, true, 7));

@@ -15,7 +15,8 @@ namespace Optim.Kernels;
 /// and every output is one vector chain over i;</item>
 /// <item>both backward products: the in features, in two (overlapping) vectors, with the accumulators held in
 /// registers across the whole batch instead of stored and reloaded after every row. Two 256-bit vectors always cover
-/// a row shorter than a line; where only 128-bit vectors run (or none), longer rows take the scalar loops.</item>
+/// a row shorter than a line; where only 128-bit vectors run (or none), longer rows take the scalar loops. A float
+/// weight gradient with 9 or 10 in features packs the rows' tails into shared vectors instead (Dense.Tails.cs).</item>
 /// </list>
 /// Lanes never exchange values, so the results have the same bits as the scalar loops at every vector width.
 /// </summary>
@@ -312,7 +313,11 @@ public static partial class Dense
     private static void BackwardWeightsSmall<T>(ref T dy, ref T x, ref T dW, ref T dB, bool hasBias, int batch, int inFeatures, int outFeatures)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        if (Vector256.IsHardwareAccelerated && inFeatures >= Vector256<T>.Count)
+        if (PackedTails<T>(inFeatures))
+        {
+            TailBlocks(ref Unsafe.As<T, float>(ref dy), ref Unsafe.As<T, float>(ref x), ref Unsafe.As<T, float>(ref dW), ref Unsafe.As<T, float>(ref dB), hasBias, batch, inFeatures, outFeatures);
+        }
+        else if (Vector256.IsHardwareAccelerated && inFeatures >= Vector256<T>.Count)
         {
             WeightBlocks<T, Width256<T>, Vector256<T>, WithoutInput>(ref dy, ref x, ref dW, ref dB, hasBias, batch, inFeatures, outFeatures, default);
         }
