@@ -323,8 +323,9 @@ internal sealed partial class SmallChainNetwork
 }
 
 // Weight gradients of 10 and 9 in features (Dense.Tails.cs: the rows' last one or two features packed into shared
-// vectors at 256 bits, two overlapping vectors per row at 128): six outputs (rows 4–5 in a second pair vector), then
-// seven (blocks of four and three, one tail feature each), the layer before it passing its input gradient separately.
+// vectors at 256 bits; the scalar loops where only 128-bit vectors run): six outputs (rows 4–5 in a second pair
+// vector), then seven (blocks of four and three, one tail feature each), the layer before it passing its input
+// gradient separately.
 [Optimize(Adam, Lr = 1e-2)]
 internal sealed partial class TailNetwork
 {
