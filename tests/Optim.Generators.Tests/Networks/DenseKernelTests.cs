@@ -49,6 +49,38 @@ public sealed class DenseKernelTests
         Check<double>((batch, inFeatures, outFeatures, false, 8));
     }
 
+    /// <summary>
+    /// A weight gradient without a bias (its sums compiled out) gives the weights of the same call with one, which
+    /// <see cref="Check{T}"/> compares with the ordered loops: 9 and 10 in features (the packed tails), every block of
+    /// one to six outputs and the splits of wider layers, batches that end a row inside and outside dy's last vector.
+    /// </summary>
+    [Fact]
+    public void Weight_gradients_without_a_bias_equal_those_with_one()
+    {
+        foreach (int inF in new[] { 9, 10, 11 })
+        {
+            for (int outF = 1; outF <= 13; outF++)
+            {
+                foreach (int batch in new[] { 1, 2, 7, 32, 33 })
+                {
+                    var random = new Random((inF * 10000) + (outF * 100) + batch);
+                    float[] x = Values<float>(random, batch * inF), dy = Values<float>(random, batch * outF), dW0 = Values<float>(random, outF * inF);
+                    float[] withBias = (float[])dW0.Clone(), without = Guarded<float>(outF * inF);
+                    dW0.CopyTo(without, Guard);
+                    Dense.BackwardWeights<float>(dy, x, withBias, new float[outF], batch, inF, outF);
+                    Dense.BackwardWeights<float>(dy, x, without.AsSpan(Guard, outF * inF), default, batch, inF, outF);
+                    var c = (batch, inF, outF, false, 0);
+                    for (int i = 0; i < withBias.Length; i++)
+                    {
+                        Same(withBias[i], without[Guard + i], $"dW[{i}]", c);
+                    }
+
+                    GuardsIntact(without, outF * inF, "dW", c);
+                }
+            }
+        }
+    }
+
     [Fact]
     public void Float_fused_activations_equal_the_separate_kernels() => Shapes.Sample(c => CheckFused<float>(c), iter: 200);
 

@@ -1,0 +1,115 @@
+using System;
+using System.Numerics;
+using System.Runtime.InteropServices;
+using CsCheck;
+using Optim.Generators.Tests.Infrastructure;
+using Optim.Kernels;
+using Xunit;
+
+namespace Optim.Generators.Tests.Networks;
+
+/// <summary>
+/// Linear's kernels read rows in whole vectors (a row's lanes past its end read the next row's values, the last rows
+/// are built value by value), and none may read past the end of an input span: here every input ends where readable
+/// memory ends (<see cref="PageEnd"/>), so one element too many faults the test host, and every result must equal the
+/// same call on managed arrays. Bias and no bias, every small-layer path (batch or outputs in lanes, one output, the
+/// packed tails of 9 and 10 features, the forward pair) and the packed GEMM.
+/// </summary>
+public sealed class KernelBoundsTests
+{
+    private static readonly Gen<(int Batch, int In, int Out, bool Bias, int Seed)> Shapes =
+        from batch in Gen.OneOf(Gen.Int[1, 12], Gen.Int[1, 40])
+        from inFeatures in Gen.OneOf(Gen.Int[8, 10], Gen.Int[1, 17], Gen.Int[1, 40])
+        from outFeatures in Gen.OneOf(Gen.Int[1, 8], Gen.Int[1, 20])
+        from bias in Gen.Bool
+        from seed in Gen.Int
+        select (batch, inFeatures, outFeatures, bias, seed);
+
+    [SkippableFact]
+    public void Float_linear_kernels_read_nothing_past_their_inputs()
+    {
+        Skip.IfNot(PageEnd.Supported, "needs mmap and mprotect (Linux)");
+        Shapes.Sample(Check<float>, iter: 150, threads: 1);
+    }
+
+    [SkippableFact]
+    public void Double_linear_kernels_read_nothing_past_their_inputs()
+    {
+        Skip.IfNot(PageEnd.Supported, "needs mmap and mprotect (Linux)");
+        Shapes.Sample(Check<double>, iter: 60, threads: 1);
+    }
+
+    [SkippableFact]
+    public void The_forward_pair_reads_nothing_past_its_inputs()
+    {
+        Skip.IfNot(PageEnd.Supported, "needs mmap and mprotect (Linux)");
+        Shapes.Sample(CheckPair, iter: 100, threads: 1);
+    }
+
+    private static void Check<T>((int Batch, int In, int Out, bool Bias, int Seed) c)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        var (batch, inF, outF, hasBias, seed) = c;
+        var random = new Random(seed);
+        T[] x = Values<T>(random, batch * inF), w = Values<T>(random, outF * inF), b = Values<T>(random, outF), dy = Values<T>(random, batch * outF);
+        T[] gate = Values<T>(random, batch * inF);
+        T[] dW0 = Values<T>(random, outF * inF), dB0 = Values<T>(random, outF);
+
+        // On managed arrays: the expected results.
+        var expected = Run<T>(x, w, hasBias ? b : default, dy, gate, dW0, dB0, hasBias, batch, inF, outF);
+
+        // Every input at the end of readable memory.
+        using PageEnd px = new(x.Length * Size<T>()), pw = new(w.Length * Size<T>()), pb = new(b.Length * Size<T>()), pdy = new(dy.Length * Size<T>()), pg = new(gate.Length * Size<T>());
+        var actual = Run<T>(px.Holding<T>(x), pw.Holding<T>(w), hasBias ? pb.Holding<T>(b) : default, pdy.Holding<T>(dy), pg.Holding<T>(gate), dW0, dB0, hasBias, batch, inF, outF);
+        for (int k = 0; k < expected.Length; k++)
+        {
+            Assert.True(MemoryMarshal.AsBytes<T>(expected[k]).SequenceEqual(MemoryMarshal.AsBytes<T>(actual[k])), $"result {k} differs at {c}");
+        }
+    }
+
+    /// <summary>Forward (with a fused Relu), the input gradient (gated), the weight gradient, and both at once.</summary>
+    private static T[][] Run<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, ReadOnlySpan<T> dy, ReadOnlySpan<T> gate, T[] dW0, T[] dB0, bool hasBias, int batch, int inF, int outF)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        T[] y = new T[batch * outF], dx = new T[batch * inF], dW = (T[])dW0.Clone(), dB = (T[])dB0.Clone();
+        T[] dxBoth = new T[batch * inF], dWBoth = (T[])dW0.Clone(), dBBoth = (T[])dB0.Clone();
+        Dense.Forward(x, w, b, y, batch, inF, outF, GemmOptions.Relu);
+        Dense.BackwardInput(dy, w, dx, batch, inF, outF, 1, GemmOptions.Relu, gate);
+        Dense.BackwardWeights(dy, x, dW, hasBias ? dB : default, batch, inF, outF);
+        Dense.Backward(dy, x, w, dWBoth, hasBias ? dBBoth : default, dxBoth, batch, inF, outF, 1, GemmOptions.LeakyRelu, gate, 0.01);
+        return [y, dx, dW, dB, dxBoth, dWBoth, dBBoth];
+    }
+
+    private static void CheckPair((int Batch, int In, int Out, bool Bias, int Seed) c)
+    {
+        var (batch, inF, hidden, hasBias, seed) = c;
+        var random = new Random(seed);
+        int outF = 1 + (seed & 3);
+        float[] x = Values<float>(random, batch * inF), w1 = Values<float>(random, hidden * inF), b1 = Values<float>(random, hidden);
+        float[] w2 = Values<float>(random, outF * hidden), b2 = Values<float>(random, outF);
+        float[] h = new float[batch * hidden], y = new float[batch * outF];
+        Dense.ForwardPair<float>(x, w1, hasBias ? b1 : default, h, GemmOptions.Relu, 0, w2, hasBias ? b2 : default, y, GemmOptions.None, 0, batch, inF, hidden, outF);
+
+        using PageEnd px = new(x.Length * 4), pw1 = new(w1.Length * 4), pb1 = new(b1.Length * 4), pw2 = new(w2.Length * 4), pb2 = new(b2.Length * 4);
+        float[] h2 = new float[batch * hidden], y2 = new float[batch * outF];
+        Dense.ForwardPair<float>(px.Holding<float>(x), pw1.Holding<float>(w1), hasBias ? pb1.Holding<float>(b1) : default, h2, GemmOptions.Relu, 0,
+            pw2.Holding<float>(w2), hasBias ? pb2.Holding<float>(b2) : default, y2, GemmOptions.None, 0, batch, inF, hidden, outF);
+        Assert.True(MemoryMarshal.AsBytes<float>(h).SequenceEqual(MemoryMarshal.AsBytes<float>(h2)), $"hidden differs at {c}");
+        Assert.True(MemoryMarshal.AsBytes<float>(y).SequenceEqual(MemoryMarshal.AsBytes<float>(y2)), $"output differs at {c}");
+    }
+
+    private static int Size<T>()
+        where T : unmanaged => System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+
+    private static T[] Values<T>(Random random, int n)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        var values = new T[n];
+        for (int i = 0; i < n; i++)
+        {
+            values[i] = T.CreateTruncating((random.NextDouble() * 4) - 2);
+        }
+
+        return values;
+    }
+}
