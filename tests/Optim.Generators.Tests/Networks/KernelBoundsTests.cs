@@ -98,6 +98,65 @@ public sealed class KernelBoundsTests
         Assert.True(MemoryMarshal.AsBytes<float>(y).SequenceEqual(MemoryMarshal.AsBytes<float>(y2)), $"output differs at {c}");
     }
 
+    private static readonly Gen<(int Batch, int Channels, int Height, int Width, int Out, int Kernel, int Stride, int Padding, int Seed)> Images =
+        from batch in Gen.Int[1, 4]
+        from channels in Gen.Int[1, 3]
+        from height in Gen.Int[3, 15]
+        from width in Gen.Int[3, 15]
+        from outChannels in Gen.Int[1, 9]
+        from kernel in Gen.Int[1, 3]
+        from stride in Gen.Int[1, 2]
+        from padding in Gen.Int[0, 1]
+        from seed in Gen.Int
+        select (batch, channels, height, width, outChannels, kernel, stride, padding, seed);
+
+    /// <summary>Conv2d's three passes (the direct one-channel forward, im2col products, the channel-lane weight gradient) and 2 × 2 and 3 × 3 pooling.</summary>
+    [SkippableFact]
+    public void Convolution_and_pooling_kernels_read_nothing_past_their_inputs()
+    {
+        Skip.IfNot(PageEnd.Supported, "needs mmap and mprotect (Linux)");
+        Images.Sample(CheckImages, iter: 120, threads: 1);
+    }
+
+    private static void CheckImages((int Batch, int Channels, int Height, int Width, int Out, int Kernel, int Stride, int Padding, int Seed) c)
+    {
+        var (batch, channels, height, width, outChannels, kernel, stride, padding, seed) = c;
+        var random = new Random(seed);
+        int oh = Conv2d.OutputSize(height, kernel, stride, padding), ow = Conv2d.OutputSize(width, kernel, stride, padding);
+        float[] x = Values<float>(random, batch * channels * height * width), w = Values<float>(random, outChannels * channels * kernel * kernel);
+        float[] b = Values<float>(random, outChannels), dy = Values<float>(random, batch * outChannels * oh * ow);
+        var expected = RunImages(x, w, b, dy, c, oh, ow);
+        using PageEnd px = new(x.Length * 4), pw = new(w.Length * 4), pb = new(b.Length * 4), pdy = new(dy.Length * 4);
+        var actual = RunImages(px.Holding<float>(x), pw.Holding<float>(w), pb.Holding<float>(b), pdy.Holding<float>(dy), c, oh, ow);
+        for (int k = 0; k < expected.Length; k++)
+        {
+            Assert.True(MemoryMarshal.AsBytes<float>(expected[k]).SequenceEqual(MemoryMarshal.AsBytes<float>(actual[k])), $"result {k} differs at {c}");
+        }
+    }
+
+    private static float[][] RunImages(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, ReadOnlySpan<float> dy,
+        (int Batch, int Channels, int Height, int Width, int Out, int Kernel, int Stride, int Padding, int Seed) c, int oh, int ow)
+    {
+        var (batch, channels, height, width, outChannels, kernel, stride, padding, _) = c;
+        float[] workspace = new float[Conv2d.WorkspaceLength(channels, height, width, kernel, stride, padding)];
+        float[] y = new float[batch * outChannels * oh * ow], dx = new float[x.Length], dW = new float[w.Length], dB = new float[outChannels];
+        Conv2d.Forward(x, w, b, y, workspace, batch, channels, height, width, outChannels, kernel, stride, padding, 1, GemmOptions.Relu);
+        Conv2d.BackwardInput(dy, w, dx, workspace, batch, channels, height, width, outChannels, kernel, stride, padding);
+        Conv2d.BackwardWeights(dy, x, dW, dB, workspace, batch, channels, height, width, outChannels, kernel, stride, padding);
+
+        // Pooling over the input planes: x as the pooled values, dy's first values as the pooled gradient.
+        int window = kernel == 3 ? 3 : 2;
+        int ph = Pooling.OutputSize(height, window), pw = Pooling.OutputSize(width, window), pooled = batch * channels * ph * pw;
+        float[] max = new float[pooled], average = new float[pooled], maxDx = new float[x.Length], averageDx = new float[x.Length];
+        int[] argmax = new int[pooled];
+        Pooling.MaxForward(x, max, argmax, batch, channels, height, width, window);
+        Pooling.AvgForward(x, average, batch, channels, height, width, window);
+        ReadOnlySpan<float> poolGradient = dy.Length >= pooled ? dy[(dy.Length - pooled)..] : max;
+        Pooling.MaxBackward(poolGradient, argmax, maxDx, batch, channels, height, width, window, GemmOptions.Relu, x);
+        Pooling.AvgBackward(poolGradient, averageDx, batch, channels, height, width, window);
+        return [y, dx, dW, dB, max, average, maxDx, averageDx, Array.ConvertAll(argmax, i => (float)i)];
+    }
+
     private static int Size<T>()
         where T : unmanaged => System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
 
