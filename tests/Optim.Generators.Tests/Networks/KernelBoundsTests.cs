@@ -157,6 +157,102 @@ public sealed class KernelBoundsTests
         return [y, dx, dW, dB, max, average, maxDx, averageDx, Array.ConvertAll(argmax, i => (float)i)];
     }
 
+    private static readonly Gen<(int Rows, int Features, int Seed)> Rows =
+        from rows in Gen.OneOf(Gen.Int[1, 4], Gen.Int[1, 40])
+        from features in Gen.OneOf(Gen.Int[1, 17], Gen.Int[1, 70])
+        from seed in Gen.Int
+        select (rows, features, seed);
+
+    /// <summary>Every activation, the element-wise ops, the five losses, Embedding, LayerNorm and Dropout (their vector tails).</summary>
+    [SkippableFact]
+    public void Element_wise_loss_embedding_norm_and_dropout_kernels_read_nothing_past_their_inputs()
+    {
+        Skip.IfNot(PageEnd.Supported, "needs mmap and mprotect (Linux)");
+        Rows.Sample(c =>
+        {
+            CheckRows<float>(c);
+            CheckRows<double>(c);
+        }, iter: 80, threads: 1);
+    }
+
+    private static void CheckRows<T>((int Rows, int Features, int Seed) c)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        var (rows, features, seed) = c;
+        var random = new Random(seed);
+        int n = rows * features;
+        T[] x = Values<T>(random, n), dy = Values<T>(random, n), target = Values<T>(random, n), gamma = Values<T>(random, features), beta = Values<T>(random, features);
+        T[] probabilities = Array.ConvertAll(Values<T>(random, n), v => T.Abs(v) / T.CreateTruncating(2.0));
+        int[] classes = new int[rows], indices = new int[n];
+        for (int i = 0; i < rows; i++)
+        {
+            classes[i] = random.Next(features);
+        }
+
+        for (int i = 0; i < n; i++)
+        {
+            indices[i] = random.Next(rows);
+        }
+
+        var expected = RunRows<T>(x, dy, target, gamma, beta, probabilities, classes, indices, rows, features);
+        int size = Size<T>();
+        using PageEnd px = new(n * size), pdy = new(n * size), pt = new(n * size), pg = new(features * size), pb = new(features * size), pp = new(n * size), pc = new(rows * 4), pi = new(n * 4);
+        var actual = RunRows<T>(px.Holding<T>(x), pdy.Holding<T>(dy), pt.Holding<T>(target), pg.Holding<T>(gamma), pb.Holding<T>(beta), pp.Holding<T>(probabilities),
+            pc.Holding<int>(classes), pi.Holding<int>(indices), rows, features);
+        for (int k = 0; k < expected.Length; k++)
+        {
+            Assert.True(MemoryMarshal.AsBytes<T>(expected[k]).SequenceEqual(MemoryMarshal.AsBytes<T>(actual[k])), $"result {k} ({typeof(T).Name}) differs at {c}");
+        }
+    }
+
+    private static T[][] RunRows<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, ReadOnlySpan<T> target, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta, ReadOnlySpan<T> probabilities,
+        ReadOnlySpan<int> classes, ReadOnlySpan<int> indices, int rows, int features)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int n = rows * features;
+        var results = new System.Collections.Generic.List<T[]>();
+        foreach (Activation kind in Enum.GetValues<Activation>())
+        {
+            T[] y = new T[n], dx = new T[n];
+            Activations.Forward(kind, 0.1, x, y);
+            Activations.Backward(kind, 0.1, x, y, dy, dx);
+            results.Add(y);
+            results.Add(dx);
+        }
+
+        T[] sum = new T[n], scaled = new T[n], accumulated = dy.ToArray();
+        Elementwise.Add(x, dy, sum);
+        Elementwise.Scale(x, 0.75, scaled);
+        Elementwise.Accumulate(x, accumulated);
+        results.AddRange([sum, scaled, accumulated]);
+
+        T[] mse = new T[n], l1 = new T[n], huber = new T[n], bce = new T[n], ce = new T[n];
+        T[] losses =
+        [
+            T.CreateTruncating(Losses.MeanSquared(x, target, mse)), T.CreateTruncating(Losses.L1(x, target, l1)), T.CreateTruncating(Losses.SmoothL1(x, target, huber)),
+            T.CreateTruncating(Losses.BinaryCrossEntropyWithLogits(x, probabilities, bce)), T.CreateTruncating(Losses.CrossEntropy(x, classes, ce, rows, features)),
+        ];
+        results.AddRange([mse, l1, huber, bce, ce, losses]);
+
+        // Embedding: a table of `rows` vectors of `features`, looked up `n` times.
+        T[] embedded = new T[n * features], dTable = new T[n];
+        Embedding.Forward(indices, x, embedded, n, features);
+        Embedding.Backward(indices, embedded, dTable, n, features);
+        results.AddRange([embedded, dTable]);
+
+        T[] normed = new T[n], mean = new T[rows], rstd = new T[rows], dNormed = new T[n], dGamma = new T[features], dBeta = new T[features];
+        LayerNorm.Forward(x, gamma, beta, normed, mean, rstd, rows, features);
+        LayerNorm.Backward(dy, x, gamma, mean, rstd, dNormed, dGamma, dBeta, rows, features);
+        results.AddRange([normed, mean, rstd, dNormed, dGamma, dBeta]);
+
+        T[] dropped = new T[n], mask = new T[n], dDropped = new T[n];
+        ulong state = 12345;
+        Dropout.Forward(x, dropped, mask, 0.3, ref state);
+        Dropout.Backward(dy, mask, dDropped, 0.3);
+        results.AddRange([dropped, mask, dDropped]);
+        return [.. results];
+    }
+
     private static int Size<T>()
         where T : unmanaged => System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
 
