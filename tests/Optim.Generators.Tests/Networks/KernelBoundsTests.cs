@@ -253,6 +253,55 @@ public sealed class KernelBoundsTests
         return [.. results];
     }
 
+    private static readonly Gen<(int M, int N, int K, int Options, int Seed)> Products =
+        from m in Gen.OneOf(Gen.Int[1, 4], Gen.Int[1, 6], Gen.Int[1, 70])
+        from n in Gen.OneOf(Gen.Int[1, 40], Gen.Int[1, 130])
+        from k in Gen.OneOf(Gen.Int[1, 20], Gen.Int[1, 90])
+        from options in Gen.Int[0, 63]
+        from seed in Gen.Int
+        select (m, n, k, options, seed);
+
+    /// <summary>Gemm.Multiply with every option (transposes, accumulation, bias per column or row, Relu or LeakyRelu), the skinny and packed paths.</summary>
+    [SkippableFact]
+    public void Products_read_nothing_past_their_operands()
+    {
+        Skip.IfNot(PageEnd.Supported, "needs mmap and mprotect (Linux)");
+        Products.Sample(c =>
+        {
+            CheckProduct<float>(c);
+            CheckProduct<double>(c);
+        }, iter: 300, threads: 1);
+    }
+
+    private static void CheckProduct<T>((int M, int N, int K, int Options, int Seed) c)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        var (m, n, k, bits, seed) = c;
+        var options = (GemmOptions)bits;
+        if ((options & GemmOptions.Relu) != 0 && (options & GemmOptions.LeakyRelu) != 0)
+        {
+            options &= ~GemmOptions.LeakyRelu;
+        }
+
+        var random = new Random(seed);
+        T[] a = Values<T>(random, m * k), b = Values<T>(random, k * n), c0 = Values<T>(random, m * n);
+        T[] bias = Values<T>(random, (options & GemmOptions.BiasPerRow) != 0 ? m : n);
+        ReadOnlySpan<T> noBias = (seed & 1) == 0 ? default : bias;
+        if (noBias.IsEmpty)
+        {
+            options &= ~GemmOptions.BiasPerRow;
+        }
+
+        T[] expected = (T[])c0.Clone();
+        Optim.Kernels.Gemm.Multiply<T>(a, b, expected, m, n, k, options, noBias, 0.01);
+        int size = Size<T>();
+        // C at the end of writable memory too: a store past it faults.
+        using PageEnd pa = new(a.Length * size), pb = new(b.Length * size), pbias = new(bias.Length * size), pc = new(c0.Length * size);
+        Span<T> actual = pc.Holding<T>(c0);
+        Optim.Kernels.Gemm.Multiply<T>(pa.Holding<T>(a), pb.Holding<T>(b), actual, m, n, k, options, noBias.IsEmpty ? default : pbias.Holding<T>(bias), 0.01);
+        Assert.True(MemoryMarshal.AsBytes<T>(expected).SequenceEqual(MemoryMarshal.AsBytes<T>(actual)), $"product differs at {c}");
+    }
+
     private static int Size<T>()
         where T : unmanaged => System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
 
