@@ -166,36 +166,14 @@ static void TrainNetworks(IncrementalHash hash)
 
     var chain = new SmallChainNetwork();
     chain.Initialize(8);
-    float[] rows = new float[19 * 11], wanted = new float[19 * 2];
-    Fill<float>(rows, random);
-    Fill<float>(wanted, random);
-    float chainLoss = 0;
-    int[] chainBatches = [19, 18, 17, 16, 8, 7];
-    for (int step = 0; step < 12; step++)
-    {
-        chainLoss = chain.TrainStep(rows, wanted, chainBatches[step % chainBatches.Length]);
-    }
-
+    float[] rows = TrainRows(chain, chain.TrainStep, 11, 2, [19, 18, 17, 16, 8, 7], random, hash);
     float[] chainOutput = new float[19 * 2];
     chain.Predict(rows, chainOutput, 19);
-    hash.AppendData(MemoryMarshal.AsBytes(chain.Parameters));
-    hash.AppendData(MemoryMarshal.AsBytes(new ReadOnlySpan<float>(in chainLoss)));
     hash.AppendData(MemoryMarshal.AsBytes<float>(chainOutput));
 
     var tails = new TailNetwork();
     tails.Initialize(9);
-    float[] tailRows = new float[21 * 10], tailWanted = new float[21 * 7];
-    Fill<float>(tailRows, random);
-    Fill<float>(tailWanted, random);
-    float tailLoss = 0;
-    int[] tailBatches = [21, 20, 13, 8, 3, 1];
-    for (int step = 0; step < 12; step++)
-    {
-        tailLoss = tails.TrainStep(tailRows, tailWanted, tailBatches[step % tailBatches.Length]);
-    }
-
-    hash.AppendData(MemoryMarshal.AsBytes(tails.Parameters));
-    hash.AppendData(MemoryMarshal.AsBytes(new ReadOnlySpan<float>(in tailLoss)));
+    TrainRows(tails, tails.TrainStep, 10, 7, [21, 20, 13, 8, 3, 1], random, hash);
 
     var tokens = new TokenNetwork();
     tokens.Initialize(6);
@@ -219,6 +197,24 @@ static void TrainNetworks(IncrementalHash hash)
     hash.AppendData(MemoryMarshal.AsBytes(new ReadOnlySpan<double>(in tokenLoss)));
 }
 
+// A network of rows (inputs features in, outputs targets out) trained 12 steps on fixed data, the batch cycling through
+// batches (the first is the largest); its parameters and last loss go into the hash. Returns the rows it trained on.
+static float[] TrainRows(IOptimizable<float> network, TrainStep step, int inputs, int outputs, int[] batches, Random random, IncrementalHash hash)
+{
+    float[] rows = new float[batches[0] * inputs], wanted = new float[batches[0] * outputs];
+    Fill<float>(rows, random);
+    Fill<float>(wanted, random);
+    float loss = 0;
+    for (int k = 0; k < 12; k++)
+    {
+        loss = step(rows, wanted, batches[k % batches.Length]);
+    }
+
+    hash.AppendData(MemoryMarshal.AsBytes(network.Parameters));
+    hash.AppendData(MemoryMarshal.AsBytes(new ReadOnlySpan<float>(in loss)));
+    return rows;
+}
+
 static void Fill<T>(Span<T> values, Random random)
     where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -231,3 +227,6 @@ static void Fill<T>(Span<T> values, Random random)
 
 /// <summary>One call of an [UpdateRule] method, its state buffers passed as a span.</summary>
 internal delegate void ElementRule<T>(ref T param, T grad, Span<T> state, T lr, long step);
+
+/// <summary>A generated network's TrainStep for rows of features and of targets.</summary>
+internal delegate float TrainStep(ReadOnlySpan<float> x, ReadOnlySpan<float> target, int batch);

@@ -2,6 +2,7 @@ using System;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using CsCheck;
+using Optim.Generators.Tests.Gemm;
 using Optim.Generators.Tests.Infrastructure;
 using Optim.Kernels;
 using Xunit;
@@ -61,10 +62,7 @@ public sealed class KernelBoundsTests
         // Every input at the end of readable memory.
         using PageEnd px = new(x.Length * Size<T>()), pw = new(w.Length * Size<T>()), pb = new(b.Length * Size<T>()), pdy = new(dy.Length * Size<T>()), pg = new(gate.Length * Size<T>());
         var actual = Run<T>(px.Holding<T>(x), pw.Holding<T>(w), hasBias ? pb.Holding<T>(b) : default, pdy.Holding<T>(dy), pg.Holding<T>(gate), dW0, dB0, hasBias, batch, inF, outF);
-        for (int k = 0; k < expected.Length; k++)
-        {
-            Assert.True(MemoryMarshal.AsBytes<T>(expected[k]).SequenceEqual(MemoryMarshal.AsBytes<T>(actual[k])), $"result {k} differs at {c}");
-        }
+        SameBits(expected, actual, c);
     }
 
     /// <summary>Forward (with a fused Relu), the input gradient (gated), the weight gradient, and both at once.</summary>
@@ -94,8 +92,7 @@ public sealed class KernelBoundsTests
         float[] h2 = new float[batch * hidden], y2 = new float[batch * outF];
         Dense.ForwardPair<float>(px.Holding<float>(x), pw1.Holding<float>(w1), hasBias ? pb1.Holding<float>(b1) : default, h2, GemmOptions.Relu, 0,
             pw2.Holding<float>(w2), hasBias ? pb2.Holding<float>(b2) : default, y2, GemmOptions.None, 0, batch, inF, hidden, outF);
-        Assert.True(MemoryMarshal.AsBytes<float>(h).SequenceEqual(MemoryMarshal.AsBytes<float>(h2)), $"hidden differs at {c}");
-        Assert.True(MemoryMarshal.AsBytes<float>(y).SequenceEqual(MemoryMarshal.AsBytes<float>(y2)), $"output differs at {c}");
+        SameBits([h, y], [h2, y2], c);
     }
 
     private static readonly Gen<(int Batch, int Channels, int Height, int Width, int Out, int Kernel, int Stride, int Padding, int Seed)> Images =
@@ -128,10 +125,7 @@ public sealed class KernelBoundsTests
         var expected = RunImages(x, w, b, dy, c, oh, ow);
         using PageEnd px = new(x.Length * 4), pw = new(w.Length * 4), pb = new(b.Length * 4), pdy = new(dy.Length * 4);
         var actual = RunImages(px.Holding<float>(x), pw.Holding<float>(w), pb.Holding<float>(b), pdy.Holding<float>(dy), c, oh, ow);
-        for (int k = 0; k < expected.Length; k++)
-        {
-            Assert.True(MemoryMarshal.AsBytes<float>(expected[k]).SequenceEqual(MemoryMarshal.AsBytes<float>(actual[k])), $"result {k} differs at {c}");
-        }
+        SameBits(expected, actual, c);
     }
 
     private static float[][] RunImages(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, ReadOnlySpan<float> dy,
@@ -199,10 +193,7 @@ public sealed class KernelBoundsTests
         using PageEnd px = new(n * size), pdy = new(n * size), pt = new(n * size), pg = new(features * size), pb = new(features * size), pp = new(n * size), pc = new(rows * 4), pi = new(n * 4);
         var actual = RunRows<T>(px.Holding<T>(x), pdy.Holding<T>(dy), pt.Holding<T>(target), pg.Holding<T>(gamma), pb.Holding<T>(beta), pp.Holding<T>(probabilities),
             pc.Holding<int>(classes), pi.Holding<int>(indices), rows, features);
-        for (int k = 0; k < expected.Length; k++)
-        {
-            Assert.True(MemoryMarshal.AsBytes<T>(expected[k]).SequenceEqual(MemoryMarshal.AsBytes<T>(actual[k])), $"result {k} ({typeof(T).Name}) differs at {c}");
-        }
+        SameBits(expected, actual, c);
     }
 
     private static T[][] RunRows<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, ReadOnlySpan<T> target, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta, ReadOnlySpan<T> probabilities,
@@ -299,21 +290,22 @@ public sealed class KernelBoundsTests
         using PageEnd pa = new(a.Length * size), pb = new(b.Length * size), pbias = new(bias.Length * size), pc = new(c0.Length * size);
         Span<T> actual = pc.Holding<T>(c0);
         Optim.Kernels.Gemm.Multiply<T>(pa.Holding<T>(a), pb.Holding<T>(b), actual, m, n, k, options, noBias.IsEmpty ? default : pbias.Holding<T>(bias), 0.01);
-        Assert.True(MemoryMarshal.AsBytes<T>(expected).SequenceEqual(MemoryMarshal.AsBytes<T>(actual)), $"product differs at {c}");
+        SameBits<T>([expected], [actual.ToArray()], c);
     }
 
     private static int Size<T>()
         where T : unmanaged => System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
 
     private static T[] Values<T>(Random random, int n)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
-    {
-        var values = new T[n];
-        for (int i = 0; i < n; i++)
-        {
-            values[i] = T.CreateTruncating((random.NextDouble() * 4) - 2);
-        }
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> => GemmWorkout.Random<T>(n, random);
 
-        return values;
+    /// <summary>Each result of a call on managed arrays and of the same call on <see cref="PageEnd"/> memory, bit for bit.</summary>
+    private static void SameBits<T>(T[][] expected, T[][] actual, object c)
+        where T : unmanaged
+    {
+        for (int k = 0; k < expected.Length; k++)
+        {
+            Assert.True(MemoryMarshal.AsBytes<T>(expected[k]).SequenceEqual(MemoryMarshal.AsBytes<T>(actual[k])), $"result {k} ({typeof(T).Name}) differs at {c}");
+        }
     }
 }

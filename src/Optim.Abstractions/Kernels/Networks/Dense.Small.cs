@@ -398,7 +398,8 @@ public static partial class Dense
         int o = 0;
         while (o < outFeatures)
         {
-            switch (outFeatures - o <= 6 ? outFeatures - o : 4)
+            int rows = BlockRows(outFeatures - o);
+            switch (rows)
             {
             case 1:
                 WeightBlock<T, TW, TV, Rows1, TBias, TInput>(ref dy, ref x, ref dW, ref dB, o, batch, inFeatures, outFeatures, input);
@@ -420,9 +421,15 @@ public static partial class Dense
                 break;
             }
 
-            o += outFeatures - o <= 6 ? outFeatures - o : 4;
+            o += rows;
         }
     }
+
+    /// <summary>
+    /// How many of the <paramref name="remaining"/> outputs a weight pass takes at once: all of them up to six (every
+    /// chain of the layer in flight), else four.
+    /// </summary>
+    private static int BlockRows(int remaining) => remaining <= 6 ? remaining : 4;
 
     /// <summary>
     /// Outputs [o, o + TRows.Count) of <see cref="BackwardWeightsSmall{T}"/> in one pass over the batch (TRows is a

@@ -19,7 +19,7 @@ public static partial class Dense
     private static bool PackedTails<T>(int inFeatures) =>
         typeof(T) == typeof(float) && Vector256.IsHardwareAccelerated && inFeatures - Vector256<float>.Count is 1 or 2;
 
-    /// <summary>The layer's outputs in blocks as <see cref="WeightBlock{T, TW, TV, TRows, TBias, TInput}"/> takes them (up to six in one pass, else four).</summary>
+    /// <summary>The layer's outputs in the blocks <see cref="BlockRows"/> gives.</summary>
     private static void TailBlocks(ref float dy, ref float x, ref float dW, ref float dB, bool hasBias, int batch, int inFeatures, int outFeatures)
     {
         switch ((hasBias, inFeatures == 10))
@@ -38,7 +38,7 @@ public static partial class Dense
     {
         for (int o = 0; o < outFeatures;)
         {
-            int rows = outFeatures - o <= 6 ? outFeatures - o : 4;
+            int rows = BlockRows(outFeatures - o);
             switch (rows)
             {
             case 1: TailBlock<Rows1, TBias, TPairs>(ref dy, ref x, ref dW, ref dB, o, batch, outFeatures); break;
@@ -85,7 +85,7 @@ public static partial class Dense
         Vector256<float> t0 = pairs ? Pairs(ref r0, inFeatures, rows, 0) : Singles(ref r0, inFeatures, rows);
         Vector256<float> t1 = second ? Pairs(ref r0, inFeatures, rows, 4) : default;
 
-        ref float bias = ref Unsafe.Add(ref dB, TBias.Value ? o : 0);
+        ref float bias = ref Unsafe.Add(ref dB, hasBias ? o : 0);
         // The bias sums in lanes 0 … rows − 1, each its output's chain (the lanes past them add the next example's values).
         Vector256<float> sums = hasBias ? Leading(ref bias, rows) : default;
         ref float d = ref Unsafe.Add(ref dy, o);
