@@ -97,6 +97,24 @@ internal static class MpiRun
         }
 
         start.Environment["TERM"] = "dumb";
+
+        // Each mpirun gets a session directory of its own. By default every run of one user on one host shares
+        // /tmp/ompi.<host>.<uid>, and Open MPI creates it without tolerating a concurrent creator: two runs starting
+        // together (test classes run in parallel) can fail with "mkdir ... File exists" in orte_init (seen in CI).
+        DirectoryInfo session = Directory.CreateTempSubdirectory("optim-ompi-");
+        start.Environment["OMPI_MCA_orte_tmpdir_base"] = session.FullName;
+        try
+        {
+            return Run(start, arguments, timeout);
+        }
+        finally
+        {
+            DeleteQuietly(session);
+        }
+    }
+
+    private static Outcome Run(ProcessStartInfo start, List<string> arguments, TimeSpan timeout)
+    {
         var output = new StringBuilder();
         var stopwatch = Stopwatch.StartNew();
         using var process = new Process { StartInfo = start };
@@ -114,6 +132,21 @@ internal static class MpiRun
 
         process.WaitForExit();   // drains the redirected streams
         return new Outcome(process.ExitCode, Text(output), stopwatch.Elapsed, string.Join(' ', arguments));
+    }
+
+    private static void DeleteQuietly(DirectoryInfo directory)
+    {
+        try
+        {
+            directory.Delete(recursive: true);
+        }
+        catch (IOException)
+        {
+            // A rank killed after a timeout may still hold a file there; the directory is in the temporary folder.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
     }
 
     private static void Append(StringBuilder output, string? line)
