@@ -158,10 +158,8 @@ public static partial class Dense
             if (units > 5) { a5 = first.Finish(a5, 5); b5 = first.Finish(b5, 5); }
             if (units > 6) { a6 = first.Finish(a6, 6); b6 = first.Finish(b6, 6); }
             if (units > 7) { a7 = first.Finish(a7, 7); b7 = first.Finish(b7, 7); }
-            StoreRows(a0, a1, a2, a3, a4, a5, a6, a7, ref h, a, units, batch);
-            StoreRows(b0, b1, b2, b3, b4, b5, b6, b7, ref h, b, units, batch);
-
-            // The second layer: output k is the chain over the units, in order.
+            // The second layer: output k is the chain over the units, in order. It runs before the hidden values are
+            // stored: their transposes then take the units' registers instead of spilling around them.
             for (int k = 0; k < outputs; k++)
             {
                 ref float u = ref Unsafe.Add(ref second.Weight, k * units);
@@ -178,6 +176,8 @@ public static partial class Dense
                 Unsafe.Add(ref columnsB, k) = second.Finish(sumB, k);
             }
 
+            StoreRows(a0, a1, a2, a3, a4, a5, a6, a7, ref h, a, units, batch);
+            StoreRows(b0, b1, b2, b3, b4, b5, b6, b7, ref h, b, units, batch);
             StoreOutputs(ref columnsA, ref y, a, outputs, batch);
             StoreOutputs(ref columnsB, ref y, b, outputs, batch);
         }
