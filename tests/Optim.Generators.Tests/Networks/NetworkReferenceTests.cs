@@ -2,7 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Numerics;
+using Optim.Generators.Tests.Infrastructure;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace Optim.Generators.Tests.Networks;
 
@@ -11,10 +13,14 @@ namespace Optim.Generators.Tests.Networks;
 /// the loss, every parameter's gradient, the losses of three TrainStep calls (Adam) and the parameters after them, as
 /// a float model and as a double model. A float model passes when every value is within 8·|f32 − f64| + 1e-6·max|value|
 /// of libtorch's float64 result (the file's rule: the float results differ by summation order); a double model within
-/// 1e-10·max|value|.
+/// 1e-10·max|value|. Each case writes its largest error as a fraction of that bound (<see cref="WorstErrors"/>).
 /// </summary>
-public sealed class NetworkReferenceTests
+public sealed class NetworkReferenceTests(ITestOutputHelper output) : IDisposable
 {
+    private readonly WorstErrors _worst = new(output);
+
+    public void Dispose() => _worst.Dispose();
+
     public static TheoryData<string, string> Cases()
     {
         var data = new TheoryData<string, string>();
@@ -49,7 +55,7 @@ public sealed class NetworkReferenceTests
         Assert.Equal(14, NetworkCase.All.Count);
     }
 
-    private static void Run<T>(NetworkCase c, string element)
+    private void Run<T>(NetworkCase c, string element)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         object model = NetworkModels.Create(c, element);
@@ -81,10 +87,17 @@ public sealed class NetworkReferenceTests
         CloseByParameter(c, "parameters after the Adam steps", Doubles(optimizable.Parameters.ToArray()), "final", element);
     }
 
+    /// <summary>What a value is, without the parameter or step it belongs to ("gradient of 0.weight" → "gradient").</summary>
+    private static string Quantity(string what) =>
+        what.StartsWith("gradient", StringComparison.Ordinal) ? "gradients"
+        : what.StartsWith("parameters", StringComparison.Ordinal) ? "parameters after 3 Adam steps"
+        : what.StartsWith("loss", StringComparison.Ordinal) ? "losses"
+        : what;
+
     private static double[] Doubles<T>(T[] values)
         where T : INumberBase<T> => values.Select(double.CreateChecked).ToArray();
 
-    private static void CloseByParameter(NetworkCase c, string what, double[] actual, string field, string element)
+    private void CloseByParameter(NetworkCase c, string what, double[] actual, string field, string element)
     {
         int offset = 0;
         foreach (var (name, _, values) in c.Parameters)
@@ -96,7 +109,7 @@ public sealed class NetworkReferenceTests
         }
     }
 
-    private static void Close(NetworkCase c, string what, double[] actual, double[] f32, double[] f64, string element)
+    private void Close(NetworkCase c, string what, double[] actual, double[] f32, double[] f64, string element)
     {
         Assert.Equal(f64.Length, actual.Length);
         double scale = f64.Max(Math.Abs);
@@ -109,6 +122,7 @@ public sealed class NetworkReferenceTests
                 ? (8 * Math.Abs(f32[i] - f64[i])) + libtorchSpread + (1e-6 * scale)
                 : 1e-10 * (Math.Abs(f64[i]) + scale);
             double error = Math.Abs(actual[i] - f64[i]);
+            _worst.Add($"{c.Name} ({element}) {Quantity(what)}", error, bound);
             Assert.True(error <= bound, $"{c.Name} ({element}): {what}[{i}] = {actual[i]:R}, libtorch float64 {f64[i]:R} (float32 {f32[i]:R}); off by {error:E2}, bound {bound:E2}");
         }
     }
