@@ -165,7 +165,7 @@ public sealed class KernelGradientTests(ITestOutputHelper output) : IDisposable
             var grad = new double[n];
             double loss = Loss(grad);
             Assert.Equal(loss, Loss([]));
-            Expect("loss " + kind, y, grad, () => Loss([]));
+            Expect(kind switch { 0 => "MSE", 1 => "L1", 2 => "SmoothL1", _ => "BCEWithLogits" }, y, grad, () => Loss([]));
         }, iter: 40);
 
     [Fact]
