@@ -311,10 +311,7 @@ internal static class ShardWriter
             w.Open($"if (!{ModelEmitter.FrozenField(p)} && start < {after} && {offset} < end)");
             w.Line($"int from = global::System.Math.Max(start, {offset});");
             w.Line($"global::System.ReadOnlySpan<{t}> g = _optimArena.Slice(OptimStride + from, global::System.Math.Min(end, {after}) - from); // {p.Name}");
-            w.Line("double squares = global::Optim.GradientNorm.SumOfSquares(g);");
-            w.Line("sum += squares;");
-            w.Line("finite &= double.IsFinite(squares) || global::Optim.GradientNorm.AllFinite(g);");
-            w.Close();
+            StepWriter.WriteAddSquares(w);
         }
 
         w.Line("return sum;");
