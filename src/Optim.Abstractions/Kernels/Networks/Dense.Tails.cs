@@ -155,9 +155,9 @@ public static partial class Dense
             }
         }
 
-        for (int j = 0; hasBias && j < rows; j++)
+        if (hasBias)
         {
-            Unsafe.Add(ref bias, j) = sums.GetElement(j);
+            KernelMath.StoreLeading(sums, ref bias, rows);
         }
     }
 
